@@ -1,0 +1,45 @@
+# agentdesk — the two commands a newcomer needs are `make run` and `make test`.
+GO      ?= go
+BIN     := bin
+PKGS    := ./...
+export GOFLAGS := -buildvcs=false
+
+.PHONY: all build run test deps fmt-check vet unit bench clean
+
+all: build
+
+## build: compile the three programs into bin/
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## run: the all-in-one demo (hub on loopback, simulated customers, the desktop)
+run: build
+	./$(BIN)/agentdesk demo
+
+## deps: install the Debian packages the tests need, when missing
+deps:
+	@./.ci/deps.sh
+
+## fmt-check: fail when gofmt would change a file
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## vet: go vet
+vet:
+	$(GO) vet $(PKGS)
+
+## test: everything CI runs (installs what it needs first)
+test: deps fmt-check vet
+	$(GO) test -count=1 -race -timeout 12m $(PKGS)
+
+## unit: the tests without the Debian packages check
+unit:
+	$(GO) test -count=1 $(PKGS)
+
+## bench: the benchmarks, figures printed
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./hub/...
+
+clean:
+	rm -rf $(BIN)
