@@ -244,9 +244,10 @@ type Session struct {
 // JoinData opens a customer chat. Resume, when set, is the token of an
 // earlier join: the customer reconnects to the same chat.
 type JoinData struct {
-	Name   string `json:"name"`
-	Queue  string `json:"queue,omitempty"`
-	Resume string `json:"resume,omitempty"`
+	Name    string `json:"name"`
+	Contact string `json:"contact,omitempty"` // stable id the page keeps; joins older sessions (R-I2)
+	Queue   string `json:"queue,omitempty"`
+	Resume  string `json:"resume,omitempty"`
 }
 
 // JoinedData answers a join: the chat id and a token to resume it.
