@@ -88,9 +88,10 @@ const (
 	EvEnd                  // the contact left, the agent ended, inactivity, …
 	EvDone                 // Mark Done, or the ACW timer ran out
 	EvAbandon              // the contact left before an agent took the chat
+	EvRequeue              // the agent's connection was lost past its grace: back to the queue
 )
 
-var eventNames = [...]string{"offer", "revoke", "accept", "end", "done", "abandon"}
+var eventNames = [...]string{"offer", "revoke", "accept", "end", "done", "abandon", "requeue"}
 
 // String names the event.
 func (e Event) String() string {
@@ -111,7 +112,7 @@ var (
 var transitions = map[State]map[Event]State{
 	Queued:    {EvOffer: Offered, EvAbandon: Done},
 	Offered:   {EvRevoke: Queued, EvAccept: Connected, EvAbandon: Done},
-	Connected: {EvEnd: ACW},
+	Connected: {EvEnd: ACW, EvRequeue: Queued},
 	ACW:       {EvDone: Done},
 }
 
