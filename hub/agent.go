@@ -1,0 +1,369 @@
+package hub
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// accept upgrades a request to a websocket peer with the frame limits set.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*peer, bool) {
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil, false // Accept already answered the request
+	}
+	// Frames up to max are read; larger ones up to 4x are drained and
+	// refused with too_large; beyond that the library closes the socket
+	// with 1009 and a reason that says so.
+	c.SetReadLimit(4*s.cfg.MaxFrameBytes + 1024)
+	p := newPeer(c)
+	if !s.addPeer(p) {
+		_ = c.Close(websocket.StatusGoingAway, "hub shutting down")
+		return nil, false
+	}
+	go p.writeLoop(s.ctx)
+	return p, true
+}
+
+// readLoop reads frames and hands each good envelope to handle; refused
+// frames are answered with an error and the socket stays up.
+func (s *Server) readLoop(p *peer, handle func(session.Envelope) *frameError) {
+	var buf bytes.Buffer
+	for {
+		err := readFrame(s.ctx, p.conn, s.cfg.MaxFrameBytes, &buf)
+		if errors.Is(err, errTooLarge) {
+			p.sendError("", session.ErrCodeTooLarge, "the frame is larger than max_frame_bytes; send less", false)
+			continue
+		}
+		if err != nil {
+			return
+		}
+		env, fe := parseEnvelope(buf.Bytes())
+		if fe == nil {
+			if env.Type == session.TypePing {
+				p.send(session.TypePong, "", nil)
+				continue
+			}
+			fe = handle(env)
+		}
+		if fe != nil {
+			p.sendError(env.Ref, fe.code, fe.msg, fe.code == session.ErrCodeUnauthorized)
+			if fe.code == session.ErrCodeUnauthorized {
+				p.closeAfter(StatusUnauthorized, "unauthorized: wrong token")
+				select { // let the writer send the error and the close first
+				case <-p.gone:
+				case <-time.After(5 * time.Second):
+				}
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.accept(w, r)
+	if !ok {
+		return
+	}
+	defer s.dropPeer(p)
+	var me *agent
+	s.readLoop(p, func(env session.Envelope) *frameError {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if me == nil {
+			var fe *frameError
+			me, fe = s.hello(p, env)
+			return fe
+		}
+		if me.conn != p {
+			return ferr(session.ErrCodeUnauthorized, "this agent logged in on another connection")
+		}
+		return s.agentFrame(me, env)
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if me != nil && me.conn == p {
+		s.agentGone(me)
+	}
+}
+
+// hello authenticates the first frame and welcomes the agent.
+func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
+	if env.Type != session.TypeHello {
+		return nil, ferr(session.ErrCodeNotHello, "send hello with your token first")
+	}
+	var h session.HelloData
+	if fe := decode(env, &h); fe != nil {
+		return nil, fe
+	}
+	a := s.agents[h.Token]
+	if a == nil || h.Token == "" {
+		return nil, ferr(session.ErrCodeUnauthorized, "the token is not known to this hub")
+	}
+	if a.conn != nil { // a second login replaces the first
+		a.conn.sendError("", session.ErrCodeUnauthorized, "logged in elsewhere", true)
+		a.conn.closeAfter(websocket.StatusPolicyViolation, "replaced by a new login")
+	}
+	back := a.grace.running()
+	a.grace.stop()
+	a.conn = p
+	if a.idle == 0 {
+		s.seq++
+		a.idle = s.seq
+	}
+	s.log.Info("agent online", "agent", a.cfg.ID, "resumed", back)
+	t := s.cfg.Timers
+	w := session.WelcomeData{
+		Agent: session.AgentInfo{ID: a.cfg.ID, Name: a.cfg.Name, Capacity: a.cfg.Capacity},
+		Settings: session.Settings{
+			PendingWarn: session.Duration(t.PendingWarn), PendingAlarm: session.Duration(t.PendingAlarm),
+			ACW: session.Duration(t.ACW), OfferTimeout: session.Duration(t.OfferTimeout),
+			Dispositions: append([]string{}, s.cfg.Dispositions...),
+		},
+		Ready: a.ready,
+		Chats: []session.ChatData{},
+	}
+	for _, c := range a.sortedChats() {
+		w.Chats = append(w.Chats, c.snapshot())
+	}
+	p.send(session.TypeWelcome, "", w)
+	for _, c := range a.chats {
+		if c.state == session.Connected && c.cust != nil {
+			c.cust.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: false})
+		}
+	}
+	s.routeAll(a)
+	return a, nil
+}
+
+// agentGone keeps the agent's chats for agent_grace; its offers go to the
+// next agent at once.
+func (s *Server) agentGone(a *agent) {
+	a.conn = nil
+	s.log.Info("agent offline", "agent", a.cfg.ID)
+	for _, c := range a.sortedChats() {
+		switch c.state {
+		case session.Offered:
+			s.revoke(c, "agent_gone")
+		case session.Connected:
+			if c.cust != nil {
+				c.cust.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: true})
+			}
+		}
+	}
+	s.arm(&a.grace, s.cfg.Timers.AgentGrace, func() { s.graceOver(a) })
+}
+
+// graceOver puts the chats of an agent who did not come back at the head
+// of their queues.
+func (s *Server) graceOver(a *agent) {
+	a.ready = false
+	queues := map[string]bool{}
+	for _, c := range a.sortedChats() {
+		if c.state != session.Connected {
+			continue
+		}
+		if err := s.move(c, session.EvRequeue); err != nil {
+			continue
+		}
+		c.inact.stop()
+		s.system(c, "%s was disconnected; you are back in the queue for the next agent", a.cfg.Name)
+		delete(a.chats, c.id)
+		c.agent = nil
+		clear(c.tried)
+		if c.cust != nil {
+			c.cust.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: false})
+		}
+		c.position = 0
+		s.enqueue(c, true)
+		queues[c.queue] = true
+	}
+	for q := range queues {
+		s.route(q)
+	}
+}
+
+// chatOf finds a chat the agent may act on.
+func (s *Server) chatOf(a *agent, env session.Envelope) (*chat, *frameError) {
+	if env.Chat == "" {
+		return nil, ferr(session.ErrCodeNoSuchChat, "%s needs a \"chat\" id", env.Type)
+	}
+	c := s.chats[env.Chat]
+	if c == nil {
+		return nil, ferr(session.ErrCodeNoSuchChat, "no chat %q", env.Chat)
+	}
+	if c.agent != a {
+		return nil, ferr(session.ErrCodeNotYours, "chat %s is not yours", c.id)
+	}
+	return c, nil
+}
+
+// live refuses acting on a chat that is not connected.
+func live(c *chat, what string) *frameError {
+	switch {
+	case !c.state.Live():
+		return ferr(session.ErrCodeChatEnded, "chat %s has ended; cannot %s", c.id, what)
+	case c.state != session.Connected:
+		return ferr(session.ErrCodeBadState, "chat %s is %s; accept it before you %s", c.id, c.state, what)
+	}
+	return nil
+}
+
+// agentFrame handles one frame of a logged-in agent.
+func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
+	switch env.Type {
+	case session.TypeHello:
+		return ferr(session.ErrCodeBadState, "already logged in")
+	case session.TypeReady:
+		var d session.ReadyData
+		if fe := decode(env, &d); fe != nil {
+			return fe
+		}
+		if d.Ready && !a.ready {
+			s.seq++
+			a.idle = s.seq
+		}
+		a.ready = d.Ready
+		a.conn.send(session.TypeAgent, "", session.AgentData{Ready: a.ready})
+		s.routeAll(a)
+		return nil
+	case session.TypeAccept, session.TypeReject, session.TypeSend, session.TypePushURL,
+		session.TypeTyping, session.TypeEnd, session.TypeWrapUp, session.TypeDone:
+	default:
+		return ferr(session.ErrCodeUnknownType, "unknown message type %q", env.Type)
+	}
+	c, fe := s.chatOf(a, env)
+	if fe != nil {
+		return fe
+	}
+	switch env.Type {
+	case session.TypeAccept:
+		return s.acceptChat(a, c)
+	case session.TypeReject:
+		if c.state != session.Offered {
+			return transitionError(func() error { _, err := session.Transition(c.state, session.EvRevoke); return err }())
+		}
+		s.revoke(c, session.RevokeRejected)
+	case session.TypeSend:
+		var d session.SendData
+		if fe := decode(env, &d); fe != nil {
+			return fe
+		}
+		if strings.TrimSpace(d.Text) == "" {
+			return ferr(session.ErrCodeBadRequest, "send: text is empty")
+		}
+		if fe := live(c, "send"); fe != nil {
+			return fe
+		}
+		s.addLine(c, session.FromAgent, a.cfg.Name, d.Text, "")
+	case session.TypePushURL:
+		return s.pushURL(a, c, env)
+	case session.TypeTyping:
+		var d session.TypingData
+		if fe := decode(env, &d); fe != nil {
+			return fe
+		}
+		if fe := live(c, "type"); fe != nil {
+			return fe
+		}
+		if c.cust != nil {
+			c.cust.send(session.TypeTyping, c.id, session.TypingData{Typing: d.Typing})
+		}
+	case session.TypeEnd:
+		if err := s.end(c, session.EndAgentEnded); err != nil {
+			return transitionError(err)
+		}
+	case session.TypeWrapUp:
+		return s.wrapUp(a, c, env)
+	case session.TypeDone:
+		if err := s.finish(c); err != nil {
+			return transitionError(err)
+		}
+		s.routeAll(a)
+	}
+	return nil
+}
+
+func (s *Server) acceptChat(a *agent, c *chat) *frameError {
+	if err := s.move(c, session.EvAccept); err != nil {
+		return transitionError(err)
+	}
+	c.offer.stop()
+	c.lastCust = time.Now()
+	c.warned = false
+	a.conn.send(session.TypeChat, c.id, c.snapshot())
+	if c.cust != nil {
+		c.cust.send(session.TypeAgentIn, c.id, session.AgentInData{Name: a.cfg.Name})
+	}
+	s.system(c, "%s joined the chat", a.cfg.Name)
+	s.armInactivity(c, s.cfg.Timers.InactivityWarn)
+	if !c.custGrace.running() {
+		return nil
+	}
+	// The customer is away: the agent should know at once.
+	a.conn.send(session.TypeAttention, c.id, session.AttentionData{Reason: session.AttnContactGone, Text: c.name + " is disconnected"})
+	return nil
+}
+
+// pushURL sends a link to the customer (R-I5); only http and https.
+func (s *Server) pushURL(a *agent, c *chat, env session.Envelope) *frameError {
+	var d session.PushURLData
+	if fe := decode(env, &d); fe != nil {
+		return fe
+	}
+	u, err := url.Parse(strings.TrimSpace(d.URL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ferr(session.ErrCodeBadRequest, "push_url: %q is not an http or https URL", d.URL)
+	}
+	if fe := live(c, "push a URL"); fe != nil {
+		return fe
+	}
+	s.addLine(c, session.FromAgent, a.cfg.Name, "Please navigate to the link: "+u.String(), u.String())
+	return nil
+}
+
+// wrapUp records disposition, note and case data (R-I10), while connected
+// or in ACW.
+func (s *Server) wrapUp(a *agent, c *chat, env session.Envelope) *frameError {
+	var d session.WrapUpData
+	if fe := decode(env, &d); fe != nil {
+		return fe
+	}
+	switch c.state {
+	case session.Connected, session.ACW:
+	case session.Done:
+		return ferr(session.ErrCodeChatEnded, "chat %s is done; wrap-up is closed", c.id)
+	default:
+		return ferr(session.ErrCodeBadState, "chat %s is %s; wrap-up comes after accepting", c.id, c.state)
+	}
+	if d.Disposition != "" {
+		ok := false
+		for _, v := range s.cfg.Dispositions {
+			ok = ok || v == d.Disposition
+		}
+		if !ok {
+			return ferr(session.ErrCodeBadRequest, "disposition %q is not one of: %s", d.Disposition, strings.Join(s.cfg.Dispositions, ", "))
+		}
+		c.disposition = d.Disposition
+	}
+	if d.Note != "" {
+		c.note = d.Note
+	}
+	if len(d.CaseData) > 0 {
+		if c.caseData == nil {
+			c.caseData = map[string]string{}
+		}
+		for k, v := range d.CaseData {
+			c.caseData[k] = v
+		}
+	}
+	a.conn.send(session.TypeChat, c.id, c.snapshot())
+	return nil
+}

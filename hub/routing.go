@@ -1,0 +1,174 @@
+package hub
+
+import (
+	"slices"
+	"time"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// agent is one configured agent. Only touched under the hub's lock.
+type agent struct {
+	cfg   AgentConfig
+	conn  *peer // nil while offline
+	ready bool
+	idle  int64            // hub sequence when the agent last got work or became ready
+	chats map[string]*chat // offered, connected and ACW chats it owns
+	grace timer            // agent_grace after a dropped socket
+}
+
+// load counts live chats: offered and connected. ACW does not count.
+func (a *agent) load() int {
+	n := 0
+	for _, c := range a.chats {
+		if c.state == session.Offered || c.state == session.Connected {
+			n++
+		}
+	}
+	return n
+}
+
+func (a *agent) serves(queue string) bool { return slices.Contains(a.cfg.Queues, queue) }
+
+// eligible reports whether the agent can take a new offer from queue.
+func (a *agent) eligible(queue string) bool {
+	return a.conn != nil && a.ready && a.serves(queue) && a.load() < a.cfg.Capacity
+}
+
+// enqueue puts a waiting chat in its queue in arrival order, or at the head.
+func (s *Server) enqueue(c *chat, head bool) {
+	q := s.queues[c.queue]
+	if head {
+		s.queues[c.queue] = append([]*chat{c}, q...)
+		return
+	}
+	i, _ := slices.BinarySearchFunc(q, c.seq, func(x *chat, seq int64) int {
+		switch {
+		case x.seq < seq:
+			return -1
+		case x.seq > seq:
+			return 1
+		}
+		return 0
+	})
+	s.queues[c.queue] = slices.Insert(q, i, c)
+}
+
+func (s *Server) dequeue(c *chat) {
+	s.queues[c.queue] = slices.DeleteFunc(s.queues[c.queue], func(x *chat) bool { return x == c })
+}
+
+// pick chooses the agent for c: eligible, least loaded, then longest idle;
+// agents that already had this chat offered come last.
+func (s *Server) pick(c *chat) *agent {
+	var best *agent
+	better := func(a, b *agent) bool {
+		if c.tried[a] != c.tried[b] {
+			return !c.tried[a]
+		}
+		if la, lb := a.load(), b.load(); la != lb {
+			return la < lb
+		}
+		return a.idle < b.idle
+	}
+	for _, a := range s.agents {
+		if a.eligible(c.queue) && (best == nil || better(a, best)) {
+			best = a
+		}
+	}
+	return best
+}
+
+// route offers the waiting chats of queue, head first, to free agents, then
+// tells every waiting customer their place.
+func (s *Server) route(queue string) {
+	if s.closed {
+		return
+	}
+	for _, c := range slices.Clone(s.queues[queue]) {
+		a := s.pick(c)
+		if a == nil {
+			break // FIFO: nobody free for the head, nobody for those behind it
+		}
+		s.offer(c, a)
+	}
+	for i, c := range s.queues[queue] {
+		if c.position != i+1 {
+			c.position = i + 1
+			if c.cust != nil {
+				c.cust.send(session.TypeQueue, c.id, session.QueueData{Position: c.position})
+			}
+		}
+	}
+}
+
+// routeAll routes every queue the agent serves (it became free or ready).
+func (s *Server) routeAll(a *agent) {
+	for _, q := range a.cfg.Queues {
+		s.route(q)
+	}
+}
+
+func (s *Server) offer(c *chat, a *agent) {
+	if err := s.move(c, session.EvOffer); err != nil {
+		s.log.Error("offer", "chat", c.id, "err", err)
+		return
+	}
+	s.dequeue(c)
+	c.position = 0
+	s.seq++
+	a.idle = s.seq
+	c.agent = a
+	if c.tried == nil {
+		c.tried = map[*agent]bool{}
+	}
+	c.tried[a] = true
+	now := time.Now().UTC()
+	c.offeredAt, c.offerExpiry = now, now.Add(s.cfg.Timers.OfferTimeout)
+	a.chats[c.id] = c
+	a.conn.send(session.TypeOffer, c.id, c.snapshot())
+	s.arm(&c.offer, s.cfg.Timers.OfferTimeout, func() { s.revoke(c, session.RevokeTimeout) })
+}
+
+// revoke withdraws an offer and puts the chat back in its place; the queue
+// is routed again, so it goes to the next agent.
+func (s *Server) revoke(c *chat, reason string) {
+	if err := s.move(c, session.EvRevoke); err != nil {
+		return
+	}
+	c.offer.stop()
+	a := c.agent
+	delete(a.chats, c.id)
+	c.agent = nil
+	c.offeredAt, c.offerExpiry = time.Time{}, time.Time{}
+	if a.conn != nil {
+		a.conn.send(session.TypeRevoked, c.id, session.RevokedData{Reason: reason})
+	}
+	// Not the same agent again while another is eligible: if everyone
+	// eligible has had it, start a new round.
+	if s.allTried(c) {
+		clear(c.tried)
+		c.tried[a] = true
+	}
+	s.enqueue(c, false)
+	s.route(c.queue)
+}
+
+func (s *Server) allTried(c *chat) bool {
+	for _, a := range s.agents {
+		if a.eligible(c.queue) && !c.tried[a] {
+			return false
+		}
+	}
+	return true
+}
+
+// sortedChats lists the agent's chats oldest first.
+func (a *agent) sortedChats() []*chat {
+	list := make([]*chat, 0, len(a.chats))
+	for _, c := range a.chats {
+		list = append(list, c)
+	}
+	slices.SortFunc(list, func(x, y *chat) int { return int(x.seq - y.seq) })
+	return list
+}
