@@ -1,0 +1,290 @@
+package session
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Rights are one agent's recording rights and policies, set by the admin in
+// the hub's config.
+type Rights struct {
+	MayRecord     bool `json:"may_record" yaml:"may_record"`
+	MaySnip       bool `json:"may_snip" yaml:"may_snip"`
+	MayPause      bool `json:"may_pause" yaml:"may_pause"`
+	Permits       bool `json:"permits" yaml:"permits"`               // permits recordings at all (R-H6)
+	Auto          bool `json:"auto" yaml:"auto"`                     // automatic web-chat recording (R-H2)
+	AutoPercent   int  `json:"auto_percent" yaml:"auto_percent"`     // share of chats recorded automatically (R-H5)
+	FullTime      bool `json:"full_time" yaml:"full_time"`           // full-time recording (R-G1)
+	ScreenPercent int  `json:"screen_percent" yaml:"screen_percent"` // share of recorded chats with screen (R-V1)
+}
+
+// Route is what routing asked for when it delivered the chat (R-G2).
+type Route struct {
+	RecordDestination bool   // record=destination
+	ID                string // optional globally unique recording id
+	Dest              string // optional override of where the recording is stored
+}
+
+// Recording is one recording of an interaction.
+type Recording struct {
+	ID         string        `json:"id"`
+	Kind       Kind          `json:"kind"`
+	State      RecState      `json:"state"`
+	Agent      string        `json:"agent"`                // the agent whose chat it recorded when it began
+	Side       string        `json:"side,omitempty"`       // "source" or "destination" (R-G3)
+	Dest       string        `json:"dest,omitempty"`       // storage override (R-G2)
+	Partitions []string      `json:"partitions,omitempty"` // kept on the recording (R-G3)
+	Screen     bool          `json:"screen"`               // the screen is recorded too (R-V1)
+	Parts      []Part        `json:"parts"`
+	Lines      []MessageData `json:"lines"` // transcript entered while on and not paused (R-C5)
+	Log        []RecChange   `json:"log"`   // every change, with who and why
+}
+
+// RecChange is one change of a recording, kept for the audit trail.
+type RecChange struct {
+	At   time.Time `json:"at"`
+	Op   string    `json:"op"`
+	From string    `json:"from,omitempty"`
+	To   string    `json:"to"`
+	By   Actor     `json:"by"`
+}
+
+// Button is one of the agent's recording buttons.
+type Button int
+
+// The recording buttons on the desktop's toolbar.
+const (
+	BtnRecord Button = iota
+	BtnSnip
+	BtnPause
+)
+
+// String names the button as the toolbar labels it.
+func (b Button) String() string {
+	return [...]string{"Record", "Snip", "Pause"}[b]
+}
+
+// Recorder holds every recording of one interaction and enforces the rules
+// of SPEC.md R-C*, R-H* and R-G* whoever asks: the desktop, a policy, the
+// dynamic API. It is not safe for concurrent use.
+type Recorder struct {
+	chat      string
+	state     State
+	owner     string
+	rights    map[string]Rights // every agent involved so far (R-H6)
+	recs      []*Recording
+	all       []MessageData // the whole transcript, for an abuse recording (R-H7)
+	abusive   bool
+	abusiveBy Actor
+	consent   int // 0 not asked, 1 yes, -1 no
+	deletion  bool
+	denied    bool // an agent who does not permit recordings took part (R-H6)
+	seq       int
+}
+
+// NewRecorder starts the recording set of interaction chat, in state Queued.
+func NewRecorder(chat string) *Recorder {
+	return &Recorder{chat: chat, rights: map[string]Rights{}}
+}
+
+// Recordings returns the recordings, oldest first. The caller must not
+// modify them.
+func (r *Recorder) Recordings() []*Recording { return r.recs }
+
+// Find returns the recording with id, or nil.
+func (r *Recorder) Find(id string) *Recording {
+	for _, rec := range r.recs {
+		if rec.ID == id {
+			return rec
+		}
+	}
+	return nil
+}
+
+// Abusive reports whether the chat was flagged abusive (R-H7).
+func (r *Recorder) Abusive() bool { return r.abusive }
+
+// Connect is called when agent takes the chat (R-V2: capture starts when
+// the agent answers). It applies the agent's policies: full-time (R-G1),
+// automatic with its percentage (R-H2, R-H5), and selective if routing asked
+// (R-G2).
+func (r *Recorder) Connect(agent string, rights Rights, route Route, now time.Time) {
+	r.owner = agent
+	r.involve(agent, rights)
+	r.state = Connected
+	r.applyPolicies(agent, rights, route, now)
+}
+
+func (r *Recorder) applyPolicies(agent string, rights Rights, route Route, now time.Time) {
+	if r.blocked() != nil {
+		return
+	}
+	policy := Actor{Role: "policy", ID: agent}
+	if rights.FullTime {
+		policy.Reason = "full-time recording"
+		r.begin(KindFullTime, "", "destination", "", nil, policy, now)
+	}
+	if rights.Auto && Sampled(r.chat, "auto", rights.AutoPercent) {
+		policy.Reason = fmt.Sprintf("automatic recording (%d%% of chats)", rights.AutoPercent)
+		r.begin(KindAuto, "", "destination", "", nil, policy, now)
+	}
+	if route.RecordDestination {
+		by := Actor{Role: "flow", Reason: "routing asked record=destination"}
+		if route.ID != "" && r.Find(route.ID) != nil {
+			return
+		}
+		r.begin(KindSelective, route.ID, "destination", route.Dest, nil, by, now)
+	}
+}
+
+// Involve records that another agent (a supervisor listening, a conference
+// or consultation party) takes part: if they do not permit recordings, no
+// recording of this chat is produced (R-H6).
+func (r *Recorder) Involve(agent string, rights Rights) { r.involve(agent, rights) }
+
+// involve is the one place agents join; a refusal to be recorded sticks.
+func (r *Recorder) involve(agent string, rights Rights) {
+	r.rights[agent] = rights
+	r.denied = r.denied || !rights.Permits
+}
+
+// Transfer moves the chat to agent: full-time and selective recordings stop
+// (R-G1, R-G2), the new agent is involved (R-H6) and their policies apply,
+// selective again only if the new route asks (R-G2).
+func (r *Recorder) Transfer(agent string, rights Rights, route Route, now time.Time) {
+	by := Actor{Role: "system", Reason: "transferred to " + agent}
+	for _, rec := range r.recs {
+		if (rec.Kind == KindFullTime || rec.Kind == KindSelective) && (rec.State == RecOn || rec.State == RecPaused) {
+			r.move(rec, OpStop, by, now)
+		}
+	}
+	r.owner = agent
+	r.involve(agent, rights)
+	r.applyPolicies(agent, rights, route, now)
+}
+
+// SetConsent records the customer's answer to the flow's consent question
+// (R-H6). A No stops every recording and sticks; Finish will produce none
+// unless the chat is abusive.
+func (r *Recorder) SetConsent(yes bool, now time.Time) {
+	if r.consent < 0 {
+		return // a No is never overridden by a later answer
+	}
+	r.consent = map[bool]int{true: 1, false: -1}[yes]
+	if !yes {
+		r.stopAll(Actor{Role: "customer", Reason: "consent declined"}, now)
+	}
+}
+
+// ConfirmDeletion is the agent pressing Delete after the customer asked for
+// deletion (R-H6): every recording stops and none will be produced unless
+// the chat is abusive.
+func (r *Recorder) ConfirmDeletion(agent string, now time.Time) {
+	r.deletion = true
+	r.stopAll(Actor{Role: "agent", ID: agent, Reason: "customer asked for deletion"}, now)
+}
+
+// FlagAbusive marks the chat abusive: it will be recorded whatever R-H6
+// says (R-H7).
+func (r *Recorder) FlagAbusive(by Actor) {
+	r.abusive = true
+	r.abusiveBy = by
+}
+
+func (r *Recorder) stopAll(by Actor, now time.Time) {
+	for _, rec := range r.recs {
+		if rec.State == RecOn || rec.State == RecPaused {
+			r.move(rec, OpStop, by, now)
+		}
+	}
+}
+
+// blocked returns why no recording may start now, or nil.
+func (r *Recorder) blocked() error {
+	switch {
+	case r.state != Connected:
+		return ErrChatNotConnected
+	case r.deletion:
+		return ErrDeleted
+	case r.consent < 0:
+		return ErrConsentDeclined
+	case r.denied:
+		return ErrNotPermitted
+	}
+	return nil
+}
+
+// SetState follows the interaction's state. When the chat leaves Connected
+// every running recording stops; the parts are joined by Finish (R-C6).
+func (r *Recorder) SetState(s State, now time.Time) {
+	r.state = s
+	if s != Connected {
+		r.stopAll(Actor{Role: "system", Reason: "chat " + s.String()}, now)
+	}
+}
+
+// Capture offers one transcript line: it is kept by every recording that is
+// on and not paused (R-C5).
+func (r *Recorder) Capture(m MessageData) {
+	r.all = append(r.all, m)
+	for _, rec := range r.recs {
+		if rec.State == RecOn {
+			rec.Lines = append(rec.Lines, m)
+		}
+	}
+}
+
+// Outcome is the fate of one recording when the interaction is done.
+type Outcome struct {
+	Recording *Recording
+	Produced  bool
+	Why       string // why it was not produced, in words
+}
+
+// Finish ends the interaction's recordings: every part is closed and joined
+// into one recording each (R-C6). Recordings are dropped when an involved
+// agent does not permit them, the customer declined consent or asked for
+// deletion (R-H6), unless the chat was flagged abusive (R-H7), in which case
+// a recording of the whole transcript is produced if none exists.
+func (r *Recorder) Finish(now time.Time) []Outcome {
+	r.SetState(Done, now)
+	if r.abusive && len(r.recs) == 0 {
+		rec := r.newRecording(KindAbuse, "", "destination", "", nil)
+		rec.Parts = []Part{{Start: firstAt(r.all, now), End: now}}
+		rec.Lines = slices.Clone(r.all)
+		rec.Log = append(rec.Log, RecChange{At: now, Op: "start", To: RecStopped.String(), By: r.abusiveBy})
+	}
+	why := ""
+	if !r.abusive {
+		if err := r.dropReason(); err != nil {
+			why = err.Error()
+		}
+	}
+	out := make([]Outcome, 0, len(r.recs))
+	for _, rec := range r.recs {
+		rec.State = RecFinal
+		out = append(out, Outcome{Recording: rec, Produced: why == "", Why: why})
+	}
+	return out
+}
+
+func (r *Recorder) dropReason() error {
+	if r.deletion {
+		return ErrDeleted
+	}
+	if r.consent < 0 {
+		return ErrConsentDeclined
+	}
+	if r.denied {
+		return ErrNotPermitted
+	}
+	return nil
+}
+
+func firstAt(lines []MessageData, now time.Time) time.Time {
+	if len(lines) > 0 {
+		return lines[0].At
+	}
+	return now
+}
