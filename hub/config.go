@@ -47,8 +47,8 @@ type Timers struct {
 
 // QueueConfig is one queue customers can join.
 type QueueConfig struct {
-	Name  string `yaml:"name"`
-	Title string `yaml:"title"`
+	Name  string `yaml:"name" json:"name"`
+	Title string `yaml:"title" json:"title"`
 }
 
 // AgentConfig is one agent who may log in with Token.

@@ -63,13 +63,17 @@ func New(cfg *Config, log *slog.Logger) *Server {
 	return s
 }
 
-// Handler serves "/" (the customer page), "/v1/customer", "/v1/agent" and
-// "/healthz".
+// Handler serves "/" (the customer page and its queues.json), "/v1/customer",
+// "/v1/agent" and "/healthz".
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
 	mux.HandleFunc("GET /v1/customer", s.serveCustomer)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /queues.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.cfg.Queues)
+	})
 	mux.Handle("GET /", webHandler())
 	return mux
 }

@@ -1,0 +1,118 @@
+package hub
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// chromium finds the browser; without it the test fails under CI and skips
+// (with the reason) elsewhere.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is missing: run .ci/deps.sh (apt-get install chromium)")
+	}
+	t.Skip("chromium is missing; install it (apt-get install chromium) to run the browser test")
+	return ""
+}
+
+// TestBrowserCustomerChats_R_I5 drives the real page in headless Chromium:
+// join, send, see the agent's answer and a pushed URL as a real link.
+func TestBrowserCustomerChats_R_I5(t *testing.T) {
+	path := chromium(t)
+	s := New(testConfig(t, nil), nil)
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(func() { s.Close(); ts.Close() })
+	base := "ws" + strings.TrimPrefix(ts.URL, "http")
+	agent, _ := agentLogin(t, base, "t-grace", true)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#name")),
+		chromedp.WaitReady(chromedp.CSS("#topic option")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Bea"),
+		chromedp.Click(chromedp.CSS("#join")),
+		chromedp.WaitVisible(chromedp.CSS("#text")),
+	)
+	if err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	off, env := expectData[session.ChatData](agent, session.TypeOffer)
+	if off.Customer != "Bea" {
+		t.Fatalf("offer %+v", off)
+	}
+	chat := env.Chat
+	agent.send(session.TypeAccept, chat, nil)
+	agent.expect(session.TypeChat)
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(`//li[contains(., "Grace Hopper joined the chat")]`),
+		chromedp.SendKeys(chromedp.CSS("#text"), "My parcel is late"),
+		chromedp.Click(chromedp.CSS("#send")),
+	); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if m := lineWith(agent, "My parcel is late"); m.From != session.FromCustomer || m.Name != "Bea" {
+		t.Fatalf("agent got %+v", m)
+	}
+	agent.send(session.TypeSend, chat, session.SendData{Text: "Let me check that for you"})
+	url := "https://example.com/track?id=42"
+	agent.send(session.TypePushURL, chat, session.PushURLData{URL: url})
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(`//li[contains(., "Let me check that for you")]`),
+		chromedp.WaitVisible(chromedp.CSS("#transcript a")),
+	); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#transcript a"), "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	href := attr.Value
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#transcript a")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if href != url || text != url {
+		t.Fatalf("link href %q text %q, want %q", href, text, url)
+	}
+	if !strings.Contains(status, "Grace Hopper") {
+		t.Fatalf("status %q", status)
+	}
+}
