@@ -1,0 +1,123 @@
+// Command chathub is the contact centre's server: the customer web chat
+// page, the agent websocket and routing (package hub).
+//
+//	chathub [--listen ADDR] [--config FILE]
+//
+// Exit codes: 0 ok, 1 runtime failure, 2 bad flags or bad config.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/agentdesk/agentdesk/configs"
+	"github.com/agentdesk/agentdesk/hub"
+)
+
+const usage = `chathub — the agentdesk contact centre server
+
+Usage:
+  chathub [--listen ADDR] [--config FILE]
+
+Serves the customer web chat page on "/", customers on /v1/customer,
+agent desktops on /v1/agent and a health check on /healthz.
+
+Flags:
+  --listen ADDR   address to listen on, e.g. 127.0.0.1:8080 (overrides
+                  "listen" in the config)
+  --config FILE   hub configuration (YAML, see docs/configuration.md);
+                  without it the built-in example configs/chathub.yaml is used
+  -h, --help      show this help
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad flags or bad config.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole program; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("chathub", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	listen := fs.String("listen", "", "address to listen on")
+	cfgPath := fs.String("config", "", "configuration file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "chathub: %v\n\n%s", err, usage)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "chathub: unexpected argument %q\n\n%s", fs.Arg(0), usage)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	var cfg *hub.Config
+	var err error
+	if *cfgPath != "" {
+		cfg, err = hub.LoadConfig(*cfgPath)
+	} else {
+		cfg, err = hub.ParseConfig(configs.ChatHub)
+		if err != nil {
+			err = fmt.Errorf("built-in configs/chathub.yaml: %w", err)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "chathub: %v\n", err)
+		return 2
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:8080"
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "chathub: listen: %v\n", err)
+		return 1
+	}
+	return serve(ctx, ln, cfg, log)
+}
+
+// serve runs the hub on ln until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, ln net.Listener, cfg *hub.Config, log *slog.Logger) int {
+	h := hub.New(cfg, log)
+	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("chathub listening", "url", "http://"+ln.Addr().String()+"/", "agents", len(cfg.Agents), "queues", len(cfg.Queues))
+	select {
+	case err := <-errc:
+		h.Close()
+		log.Error("chathub stopped", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("chathub shutting down")
+	h.Close() // websockets end; Shutdown does not wait for hijacked conns
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+		return 1
+	}
+	log.Info("chathub stopped")
+	return 0
+}

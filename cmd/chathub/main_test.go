@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFlagsAndConfigErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("timers:\n  acw: forever\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		out  string // in stdout+stderr
+	}{
+		{"help", []string{"--help"}, 0, "Usage:"},
+		{"short help", []string{"-h"}, 0, "--config FILE"},
+		{"unknown flag", []string{"--port", "9"}, 2, "flag provided but not defined"},
+		{"stray argument", []string{"serve"}, 2, `unexpected argument "serve"`},
+		{"missing config", []string{"--config", bad + ".nope"}, 2, "no such file"},
+		{"bad config names file and key", []string{"--config", bad}, 2, "timers.acw"},
+		{"bad listen", []string{"--listen", "256.1.1.1:99999"}, 1, "listen"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), tc.args, &out, &errb)
+			all := out.String() + errb.String()
+			if code != tc.code || !strings.Contains(all, tc.out) {
+				t.Fatalf("code %d, output %q; want %d with %q", code, all, tc.code, tc.out)
+			}
+			if tc.name == "bad config names file and key" && !strings.Contains(all, bad) {
+				t.Fatalf("error does not name the file: %q", all)
+			}
+		})
+	}
+}
+
+func TestServesAndShutsDownOnSignal(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	pr, pw := io.Pipe()
+	go func() { done <- run(ctx, []string{"--listen", addr}, io.Discard, pw); pw.Close() }()
+	// Wait for the "listening" log line instead of polling.
+	buf := make([]byte, 4096)
+	var logs strings.Builder
+	for !strings.Contains(logs.String(), "chathub listening") {
+		n, err := pr.Read(buf)
+		if err != nil {
+			t.Fatalf("no listening line: %q %v", logs.String(), err)
+		}
+		logs.Write(buf[:n])
+	}
+	go io.Copy(io.Discard, pr)
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"agents_online":0`) {
+		t.Fatalf("healthz %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), `id="transcript"`) {
+		t.Fatal("page not served")
+	}
+	cancel() // what SIGINT does through signal.NotifyContext
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no shutdown")
+	}
+}
