@@ -227,7 +227,7 @@ func (d *Desk) Tick(now time.Time) []Notice {
 func (d *Desk) Apply(e Envelope, now time.Time) ([]Notice, error) {
 	switch e.Type {
 	case TypeWelcome:
-		return d.applyWelcome(e)
+		return d.applyWelcome(e, now)
 	case TypeOffer, TypeChat:
 		var cd ChatData
 		if err := e.Decode(&cd); err != nil {
@@ -242,8 +242,7 @@ func (d *Desk) Apply(e Envelope, now time.Time) ([]Notice, error) {
 		if e.Type == TypeOffer {
 			cd.State = Offered
 		}
-		d.put(cd)
-		return nil, nil
+		return d.put(cd, now), nil
 	case TypeRevoked:
 		return d.applyRevoked(e, now)
 	case TypeMessage:
@@ -289,31 +288,33 @@ func (d *Desk) chatOf(e Envelope) (*Chat, error) {
 	return c, nil
 }
 
-func (d *Desk) applyWelcome(e Envelope) ([]Notice, error) {
+func (d *Desk) applyWelcome(e Envelope, now time.Time) ([]Notice, error) {
 	var w WelcomeData
 	if err := e.Decode(&w); err != nil {
 		return nil, err
 	}
 	d.Agent, d.Settings, d.Ready, d.Welcomed, d.Error = w.Agent, w.Settings, w.Ready, true, ""
 	keep := map[string]bool{}
+	var out []Notice
 	for _, cd := range w.Chats {
 		if cd.ID == "" {
 			continue
 		}
 		keep[cd.ID] = true
-		d.put(cd)
+		out = append(out, d.put(cd, now)...)
 	}
 	for id := range d.chats {
 		if !keep[id] {
 			delete(d.chats, id)
 		}
 	}
-	return nil, nil
+	return out, nil
 }
 
 // put stores a snapshot, keeping the chat's place, attention and the
-// pending timer when the hub's transcript agrees with it.
-func (d *Desk) put(cd ChatData) {
+// pending timer when the hub's transcript agrees with it. A chat in ACW
+// because the contact left says so once (R-I11).
+func (d *Desk) put(cd ChatData, now time.Time) []Notice {
 	c := d.chats[cd.ID]
 	if c == nil {
 		c = &Chat{seq: d.next}
@@ -328,6 +329,18 @@ func (d *Desk) put(cd ChatData) {
 	if !since.Equal(c.pendingAt) {
 		c.pendingAt, c.warned = since, false
 	}
+	return d.contactLeft(c, now)
+}
+
+// contactLeft adds the contact-left attention once, when the chat is in
+// ACW because the contact left.
+func (d *Desk) contactLeft(c *Chat, now time.Time) []Notice {
+	if c.State != ACW || c.Reason != EndContactLeft || hasReason(c.Attention, AttnContactLeft) {
+		return nil
+	}
+	n := Notice{Chat: c.ID, Reason: AttnContactLeft, Text: c.Customer + " left the chat", At: now}
+	c.Attention = append(c.Attention, n)
+	return []Notice{n}
 }
 
 // pendingFrom finds the first customer line after the agent's last reply.
@@ -448,12 +461,7 @@ func (d *Desk) applyState(e Envelope, now time.Time) ([]Notice, error) {
 		c.Typing, c.Preview = false, ""
 		c.Attention = dropReason(c.Attention, AttnPendingWarn)
 	}
-	if sd.State == ACW && sd.Reason == EndContactLeft && !hasReason(c.Attention, AttnContactLeft) {
-		n := Notice{Chat: c.ID, Reason: AttnContactLeft, Text: c.Customer + " left the chat", At: now}
-		c.Attention = append(c.Attention, n)
-		return []Notice{n}, nil
-	}
-	return nil, nil
+	return d.contactLeft(c, now), nil
 }
 
 func hasReason(ns []Notice, reason string) bool {

@@ -112,6 +112,12 @@ func TestAttentionNotices(t *testing.T) {
 				env(t, TypeAttention, "c1", AttentionData{Reason: AttnContactLeft, Text: "Bob left"}),
 			}
 		}, 0, []string{AttnContactLeft}},
+		{"R-I11 contact left from a snapshot (resumed in ACW)", func(t *testing.T) []Envelope {
+			return []Envelope{
+				env(t, TypeChat, "c1", ChatData{ID: "c1", Customer: "Bob", State: ACW, Reason: EndContactLeft}),
+				env(t, TypeChat, "c1", ChatData{ID: "c1", Customer: "Bob", State: ACW, Reason: EndContactLeft}),
+			}
+		}, 0, []string{AttnContactLeft}},
 		{"R-I11 party joined and left from system lines", func(t *testing.T) []Envelope {
 			return []Envelope{
 				env(t, TypeMessage, "c1", msg(1, FromSystem, "Grace joined the chat", t0)),

@@ -1,0 +1,376 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// action is something the agent can do to the selected chat; toolbar
+// buttons, keys and clicks all end up here.
+type action int
+
+const (
+	actAccept action = iota
+	actReject
+	actEnd
+	actPushURL
+	actRecord
+	actSnip
+	actPause
+	actDone
+)
+
+// buttons is the toolbar, in order.
+var buttons = [...]struct {
+	act   action
+	key   string
+	label string
+}{
+	{actAccept, "a", "Accept"}, {actReject, "x", "Reject"}, {actEnd, "e", "End"},
+	{actPushURL, "u", "Push URL"}, {actRecord, "r", "Record"}, {actSnip, "s", "Snip"},
+	{actPause, "p", "Pause"}, {actDone, "d", "Mark Done"},
+}
+
+// notYet is why Record, Snip and Pause are disabled in this version.
+const notYet = "recording control is not enabled on this desktop yet"
+
+// errNoHub is the send error when the desktop was built without a hub.
+var errNoHub = errors.New("no hub connection")
+
+// available tells whether act is possible on c, and if not, why in words.
+func available(c *session.Chat, act action) (bool, string) {
+	if act == actRecord || act == actSnip || act == actPause {
+		return false, notYet
+	}
+	if c == nil {
+		return false, "no chat selected"
+	}
+	var want session.State
+	var why string
+	switch act {
+	case actAccept, actReject:
+		want, why = session.Offered, "only an alerting chat can be answered"
+	case actEnd, actPushURL:
+		want, why = session.Connected, "only a connected chat"
+	case actDone:
+		want, why = session.ACW, "only in wrap-up"
+	}
+	if c.State != want {
+		return false, why
+	}
+	return true, ""
+}
+
+func actionName(act action) string {
+	for _, b := range buttons {
+		if b.act == act {
+			return b.label
+		}
+	}
+	return "?"
+}
+
+// do runs act on the selected chat, or says why it cannot.
+func (m *Model) do(act action) tea.Cmd {
+	c := m.selectedChat()
+	if ok, why := available(c, act); !ok {
+		m.setError(actionName(act) + ": " + why)
+		return nil
+	}
+	switch act {
+	case actAccept:
+		return m.send("accept", session.TypeAccept, c.ID, nil)
+	case actReject:
+		return m.send("reject", session.TypeReject, c.ID, nil)
+	case actEnd:
+		return tea.Sequence(m.stopTyping(), m.send("end the chat", session.TypeEnd, c.ID, nil))
+	case actPushURL:
+		m.urlInput.Reset()
+		m.setFocus(focusPrompt)
+		m.setStatus("Push URL: type the address, enter to send, esc to cancel")
+		return nil
+	case actDone:
+		var cmds []tea.Cmd
+		if note := strings.TrimSpace(m.note.Value()); note != "" && note != c.Note {
+			cmds = append(cmds, m.send("save the note", session.TypeWrapUp, c.ID, session.WrapUpData{Note: note}))
+		}
+		cmds = append(cmds, m.send("mark done", session.TypeDone, c.ID, nil))
+		m.setFocus(focusList)
+		return tea.Sequence(cmds...)
+	}
+	return nil
+}
+
+// send builds an envelope and returns the command that sends it; a failure
+// comes back as a sentMsg that the status line puts in words.
+func (m *Model) send(what, typ, chat string, data any) tea.Cmd {
+	e, err := session.NewEnvelope(typ, chat, data)
+	if err != nil {
+		m.setError("could not " + what + ": " + err.Error())
+		return nil
+	}
+	h := m.hub
+	return func() tea.Msg {
+		if h == nil {
+			return sentMsg{what: what, err: errNoHub}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+		defer cancel()
+		return sentMsg{what: what, err: h.Send(ctx, e)}
+	}
+}
+
+func (m *Model) toggleReady() tea.Cmd {
+	return m.send("change ready state", session.TypeReady, "", session.ReadyData{Ready: !m.desk.Ready})
+}
+
+func (m *Model) stopTyping() tea.Cmd {
+	if m.typingChat == "" {
+		return nil
+	}
+	id := m.typingChat
+	m.typingChat = ""
+	return m.send("send the typing notice", session.TypeTyping, id, session.TypingData{Typing: false})
+}
+
+// onKey routes a key press by focus. See keyMap for the two kinds of keys.
+func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(k, m.keys.QuitC) {
+		return tea.Sequence(m.stopTyping(), tea.Quit)
+	}
+	if m.help {
+		if key.Matches(k, m.keys.Esc, m.keys.Help, m.keys.HelpC, m.keys.Quit) {
+			m.help = false
+		}
+		return nil
+	}
+	if m.focus == focusPrompt {
+		return m.promptKey(k)
+	}
+	if cmd, ok := m.chordKey(k); ok {
+		return cmd
+	}
+	switch m.focus {
+	case focusComposer:
+		if key.Matches(k, m.keys.Send) {
+			return m.sendText()
+		}
+		return m.updateInput(k)
+	case focusNote, focusCase:
+		if key.Matches(k, m.keys.Send) {
+			return m.saveWrapUp()
+		}
+		return m.updateInput(k)
+	case focusDispo:
+		switch {
+		case key.Matches(k, m.keys.Up):
+			m.moveDispo(-1)
+			return nil
+		case key.Matches(k, m.keys.Down):
+			m.moveDispo(1)
+			return nil
+		case key.Matches(k, m.keys.Send) || k.String() == "space":
+			return m.pickDispo(m.draft(m.selected).cursor)
+		}
+	}
+	return m.listKey(k)
+}
+
+// chordKey handles the keys that work from anywhere.
+func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	acts := []struct {
+		b   key.Binding
+		act action
+	}{
+		{m.keys.AcceptC, actAccept}, {m.keys.RejectC, actReject}, {m.keys.EndC, actEnd},
+		{m.keys.PushURLC, actPushURL}, {m.keys.RecordC, actRecord}, {m.keys.SnipC, actSnip},
+		{m.keys.PauseC, actPause}, {m.keys.DoneC, actDone},
+	}
+	for _, a := range acts {
+		if key.Matches(k, a.b) {
+			return m.do(a.act), true
+		}
+	}
+	switch {
+	case key.Matches(k, m.keys.ReadyC):
+		return m.toggleReady(), true
+	case key.Matches(k, m.keys.NextC):
+		m.selectIndex(1)
+	case key.Matches(k, m.keys.PrevC):
+		m.selectIndex(-1)
+	case key.Matches(k, m.keys.HelpC):
+		m.help = true
+	case key.Matches(k, m.keys.Focus):
+		m.cycleFocus(1)
+	case key.Matches(k, m.keys.BackTab):
+		m.cycleFocus(-1)
+	case key.Matches(k, m.keys.Esc):
+		m.setFocus(focusList)
+	case key.Matches(k, m.keys.ScrollUp):
+		m.scroll += 5
+	case key.Matches(k, m.keys.ScrollDown):
+		m.scroll = max(m.scroll-5, 0)
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// listKey handles the single keys of the list focus.
+func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
+	acts := []struct {
+		b   key.Binding
+		act action
+	}{
+		{m.keys.Accept, actAccept}, {m.keys.Reject, actReject}, {m.keys.End, actEnd},
+		{m.keys.PushURL, actPushURL}, {m.keys.Record, actRecord}, {m.keys.Snip, actSnip},
+		{m.keys.Pause, actPause}, {m.keys.Done, actDone},
+	}
+	for _, a := range acts {
+		if key.Matches(k, a.b) {
+			return m.do(a.act)
+		}
+	}
+	switch {
+	case key.Matches(k, m.keys.Ready):
+		return m.toggleReady()
+	case key.Matches(k, m.keys.Up):
+		m.selectIndex(-1)
+	case key.Matches(k, m.keys.Down):
+		m.selectIndex(1)
+	case key.Matches(k, m.keys.Open):
+		if order := m.focusOrder(); len(order) > 1 {
+			m.setFocus(order[1])
+		}
+	case key.Matches(k, m.keys.Pick):
+		if c := m.selectedChat(); c != nil && c.State == session.ACW {
+			return m.pickDispo(int(k.String()[0] - '1'))
+		}
+	case key.Matches(k, m.keys.Help):
+		m.help = true
+	case key.Matches(k, m.keys.Quit):
+		return tea.Sequence(m.stopTyping(), tea.Quit)
+	}
+	return nil
+}
+
+func (m *Model) promptKey(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Esc):
+		m.setFocus(focusList)
+		m.setStatus("Push URL cancelled")
+		return nil
+	case key.Matches(k, m.keys.Send):
+		raw := strings.TrimSpace(m.urlInput.Value())
+		if err := checkURL(raw); err != nil {
+			m.setError("Push URL: " + err.Error())
+			return nil
+		}
+		c := m.selectedChat()
+		if ok, why := available(c, actPushURL); !ok {
+			m.setError("Push URL: " + why)
+			m.setFocus(focusList)
+			return nil
+		}
+		m.setFocus(focusComposer)
+		m.setStatus("pushed " + raw)
+		return m.send("push the URL", session.TypePushURL, c.ID, session.PushURLData{URL: raw})
+	}
+	return m.updateInput(k)
+}
+
+// checkURL accepts absolute http and https addresses only.
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) address", raw)
+	}
+	return nil
+}
+
+// updateInput passes a key or paste to the focused text field and, for the
+// composer, tells the hub the agent is typing (throttled).
+func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
+	var ti *textinput.Model
+	switch m.focus {
+	case focusComposer:
+		ti = &m.composer
+	case focusPrompt:
+		ti = &m.urlInput
+	case focusNote:
+		ti = &m.note
+	case focusCase:
+		ti = &m.caseIn
+	default:
+		return nil
+	}
+	before := ti.Value()
+	var cmd tea.Cmd
+	*ti, cmd = ti.Update(msg)
+	if m.focus != focusComposer || ti.Value() == before {
+		return cmd
+	}
+	now := m.now()
+	m.lastKey = now
+	c := m.selectedChat()
+	if c == nil || (m.typingChat == c.ID && now.Sub(m.typingSent) < typingEvery) {
+		return cmd
+	}
+	m.typingChat, m.typingSent = c.ID, now
+	return tea.Batch(cmd, m.send("send the typing notice", session.TypeTyping, c.ID, session.TypingData{Typing: true}))
+}
+
+func (m *Model) sendText() tea.Cmd {
+	text := strings.TrimSpace(m.composer.Value())
+	c := m.selectedChat()
+	if text == "" || c == nil {
+		return nil
+	}
+	if c.State != session.Connected {
+		m.setError("Send: only a connected chat")
+		return nil
+	}
+	m.composer.Reset()
+	m.scroll = 0
+	send := m.send("send the message", session.TypeSend, c.ID, session.SendData{Text: text})
+	return tea.Sequence(send, m.stopTyping())
+}
+
+// onClick does what the clicked region of the last screen does: select a
+// row, press a button, pick a disposition.
+func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
+	if ms.Button != tea.MouseLeft {
+		return nil
+	}
+	if m.help {
+		m.help = false
+		return nil
+	}
+	_, hits, _ := m.layout()
+	for _, h := range hits {
+		if ms.Y != h.y || ms.X < h.x || ms.X >= h.x+h.w {
+			continue
+		}
+		switch h.t.kind {
+		case hitRow:
+			m.selectChat(h.t.chat)
+			m.setFocus(focusList)
+		case hitButton:
+			return m.do(h.t.act)
+		case hitDispo:
+			m.setFocus(focusDispo)
+			return m.pickDispo(h.t.n)
+		}
+		return nil
+	}
+	return nil
+}

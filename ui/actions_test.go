@@ -1,0 +1,281 @@
+package ui
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+func decode[T any](t *testing.T, e session.Envelope) T {
+	t.Helper()
+	var v T
+	if err := e.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// Key actions send the right frame for the selected chat, from the list's
+// single keys and from the chords anywhere.
+func TestKeyActions(t *testing.T) {
+	cases := []struct {
+		name   string
+		chat   string   // select this contact first
+		keys   []string // then press these
+		want   []string // sent frames, type:chat
+		status string   // the status line then contains this
+	}{
+		{"R-I1 a accepts the selected offer", "Dan Oduya", []string{"a"}, []string{"accept:dan"}, ""},
+		{"R-I1 ctrl+a accepts from anywhere", "Dan Oduya", []string{"tab", "ctrl+a"}, []string{"accept:dan"}, ""},
+		{"R-I1 x rejects the offer", "Dan Oduya", []string{"x"}, []string{"reject:dan"}, ""},
+		{"R-I1 e ends a connected chat", "Cy Young", []string{"e"}, []string{"end:cy"}, ""},
+		{"R-I1 accept is disabled on a connected chat, in words", "Cy Young", []string{"a"}, nil, "Accept: only an alerting chat"},
+		{"Record is disabled with its reason", "Cy Young", []string{"r", "ctrl+r"}, nil, "Record: recording control is not enabled"},
+		{"Snip and Pause too", "Cy Young", []string{"s", "p"}, nil, "Pause: recording control is not enabled"},
+		{"R-I1 d marks done in wrap-up", "Fay Wong", []string{"d"}, []string{"done:fay"}, ""},
+		{"R-I1 ctrl+d marks done from the form", "Fay Wong", []string{"tab", "ctrl+d"}, []string{"done:fay"}, ""},
+		{"R-I1 done is disabled while connected", "Cy Young", []string{"d"}, nil, "Mark Done: only in wrap-up"},
+		{"enter in the composer sends, then typing stops", "Cy Young", []string{"tab", "t:hi", "enter"},
+			[]string{"typing:cy", "send:cy", "typing:cy"}, ""},
+		{"letters in the composer are text, not actions", "Cy Young", []string{"tab", "t:ex", "enter"},
+			[]string{"typing:cy", "send:cy", "typing:cy"}, ""},
+		{"y toggles ready", "Cy Young", []string{"y"}, []string{"ready"}, ""},
+		{"R-I5 u then a URL pushes it", "Cy Young", []string{"u", "t:https://example.com/x", "enter"}, []string{"push_url:cy"}, "pushed https://example.com/x"},
+		{"R-I5 a bad URL is refused in words", "Cy Young", []string{"u", "t:example", "enter"}, nil, `"example" is not an http(s) address`},
+		{"R-I5 esc cancels the prompt", "Cy Young", []string{"u", "t:https://x.org", "esc", "enter"}, nil, "cancelled"},
+		{"R-I10 a number picks a disposition", "Fay Wong", []string{"3"}, []string{"wrapup:fay"}, "disposition: Escalated"},
+		{"R-I10 enter on the list picks the highlighted one", "Fay Wong", []string{"tab", "down", "down", "enter"}, []string{"wrapup:fay"}, "disposition: Escalated"},
+		{"R-I10 a note is saved with enter", "Fay Wong", []string{"tab", "tab", "t:called back", "enter"}, []string{"wrapup:fay"}, "note saved"},
+		{"R-I10 case data key=value", "Fay Wong", []string{"tab", "tab", "tab", "t:ticket=T-9", "enter"}, []string{"wrapup:fay"}, "case data: ticket=T-9"},
+		{"R-I10 case data without = is refused", "Fay Wong", []string{"tab", "tab", "tab", "t:ticket", "enter"}, nil, "Case data: write key=value"},
+		{"R-I10 an unsaved note goes before done", "Fay Wong", []string{"tab", "tab", "t:n1", "ctrl+d"}, []string{"wrapup:fay", "done:fay"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, h, _ := newModel(t)
+			welcomeDesk(t, m)
+			selectChat(t, m, tc.chat)
+			h.reset()
+			press(t, m, tc.keys...)
+			if got := h.types(); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("sent %v, want %v", got, tc.want)
+			}
+			if tc.status != "" && !strings.Contains(m.status, tc.status) {
+				t.Fatalf("status %q, want it to contain %q", m.status, tc.status)
+			}
+		})
+	}
+}
+
+// The payloads carry what the agent typed or picked.
+func TestPayloads(t *testing.T) {
+	m, h, _ := newModel(t)
+	welcomeDesk(t, m)
+	selectChat(t, m, "Cy Young")
+	press(t, m, "tab", "t:hello there", "enter")
+	sent := h.types()
+	if len(sent) < 2 || sent[len(sent)-2] != "send:cy" {
+		t.Fatalf("sent %v", sent)
+	}
+	h.mu.Lock()
+	send := h.sent[len(h.sent)-2]
+	h.mu.Unlock()
+	if got := decode[session.SendData](t, send); got.Text != "hello there" {
+		t.Fatalf("send text %q", got.Text)
+	}
+	if got := decode[session.TypingData](t, h.last(t)); got.Typing {
+		t.Fatal("typing not stopped after send")
+	}
+	if m.composer.Value() != "" {
+		t.Fatal("composer not cleared")
+	}
+
+	press(t, m, "esc", "y")
+	if got := decode[session.ReadyData](t, h.last(t)); got.Ready {
+		t.Fatal("y on a ready agent should send ready=false")
+	}
+
+	selectChat(t, m, "Fay Wong")
+	press(t, m, "2")
+	if got := decode[session.WrapUpData](t, h.last(t)); got.Disposition != "Follow-up needed" {
+		t.Fatalf("disposition %+v", got)
+	}
+	press(t, m, "tab", "tab", "tab", "t: order = B-7 ", "enter")
+	if got := decode[session.WrapUpData](t, h.last(t)); got.CaseData["order"] != "B-7" {
+		t.Fatalf("case data %+v", got)
+	}
+}
+
+// Typing notices are throttled and stop after an idle time.
+func TestTypingThrottle(t *testing.T) {
+	m, h, clock := newModel(t)
+	welcomeDesk(t, m)
+	selectChat(t, m, "Cy Young")
+	h.reset()
+	press(t, m, "tab", "t:abc")
+	if got := h.types(); !reflect.DeepEqual(got, []string{"typing:cy"}) {
+		t.Fatalf("three keys sent %v, want one typing", got)
+	}
+	*clock = clock.Add(typingEvery)
+	press(t, m, "t:d")
+	if n := len(h.types()); n != 2 {
+		t.Fatalf("after %s another key should resend typing; sent %v", typingEvery, h.types())
+	}
+	*clock = clock.Add(typingIdle)
+	_, cmd := m.Update(tickMsg{})
+	runBatchSkippingTicks(t, m, cmd)
+	if got := decode[session.TypingData](t, h.last(t)); got.Typing {
+		t.Fatal("idle did not send typing=false")
+	}
+}
+
+// runBatchSkippingTicks runs the non-timer commands of a tick's batch.
+func runBatchSkippingTicks(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	batch, ok := cmd().(tea.BatchMsg)
+	if !ok {
+		t.Fatal("tick did not return a batch")
+	}
+	for _, c := range batch[:len(batch)-1] { // the last one re-arms the tick
+		run(t, m, c)
+	}
+}
+
+// Mouse: a click on a row selects it; a click on a toolbar button acts.
+func TestMouse(t *testing.T) {
+	m, h, _ := newModel(t)
+	welcomeDesk(t, m)
+	rowOf := func(name string) int {
+		for y, l := range strings.Split(plain(t, m), "\n") {
+			if strings.Contains(l, name) && strings.Contains(l, "│") && strings.Index(l, name) < strings.Index(l, "│") {
+				return y
+			}
+		}
+		t.Fatalf("no row for %s", name)
+		return 0
+	}
+	m.Update(tea.MouseClickMsg{X: 5, Y: rowOf("Eve Adams"), Button: tea.MouseLeft})
+	if c := m.selectedChat(); c == nil || c.ID != "eve" {
+		t.Fatalf("click on Eve's row selected %v", c)
+	}
+	m.Update(tea.MouseClickMsg{X: 5, Y: rowOf("Dan Oduya"), Button: tea.MouseLeft})
+	first := strings.Split(plain(t, m), "\n")[1]
+	x := strings.Index(first, "[a Accept]")
+	h.reset()
+	_, cmd := m.Update(tea.MouseClickMsg{X: x + 2, Y: 1, Button: tea.MouseLeft})
+	run(t, m, cmd)
+	if got := h.types(); !reflect.DeepEqual(got, []string{"accept:dan"}) {
+		t.Fatalf("click on Accept sent %v", got)
+	}
+	h.reset()
+	_, cmd = m.Update(tea.MouseClickMsg{X: 99, Y: 1, Button: tea.MouseLeft})
+	run(t, m, cmd)
+	if len(h.types()) != 0 {
+		t.Fatal("a click beside the buttons did something")
+	}
+}
+
+// A send that fails comes back as words on the status line; hub errors
+// are shown in words too.
+func TestErrorsInWords(t *testing.T) {
+	m, h, _ := newModel(t)
+	welcomeDesk(t, m)
+	selectChat(t, m, "Dan Oduya")
+	h.err = errors.New("socket closed")
+	press(t, m, "a")
+	if !m.statusErr || !strings.Contains(plain(t, m), "could not accept: socket closed") {
+		t.Fatalf("status %q", m.status)
+	}
+	feed(t, m, frame_(t, session.TypeError, "dan", session.ErrorData{Code: session.ErrCodeBadState, Message: "the offer is gone"}))
+	s := plain(t, m)
+	if !strings.Contains(s, "hub refused: the offer is gone (bad_state)") {
+		t.Fatalf("hub error not in words:\n%s", s)
+	}
+	feed(t, m, session.Envelope{V: 1, Type: session.TypeMessage, Chat: "ghost", Data: []byte(`{"text":"x"}`)})
+	if !strings.Contains(m.status, "unknown chat") {
+		t.Fatalf("frame about an unknown chat: status %q", m.status)
+	}
+}
+
+// A desktop without a hub says so instead of failing silently.
+func TestNoHub(t *testing.T) {
+	m := New(Options{})
+	if m.Init() == nil {
+		t.Fatal("Init without a hub still ticks")
+	}
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	run(t, m, cmd)
+	if !strings.Contains(m.status, "no hub connection") {
+		t.Fatalf("status %q", m.status)
+	}
+}
+
+// q in the list and ctrl+c anywhere quit.
+func TestQuit(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m, _, _ := newModel(t)
+		welcomeDesk(t, m)
+		_, cmd := m.Update(keyMsgs(t, k)[0])
+		if !quits(cmd) {
+			t.Fatalf("%s does not quit", k)
+		}
+	}
+	m, _, _ := newModel(t)
+	welcomeDesk(t, m)
+	selectChat(t, m, "Cy Young")
+	press(t, m, "tab")
+	_, cmd := m.Update(keyMsgs(t, "q")[0])
+	if quits(cmd) {
+		t.Fatal("q in the composer quits instead of typing")
+	}
+	if m.composer.Value() != "q" {
+		t.Fatalf("composer %q", m.composer.Value())
+	}
+}
+
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	msg := cmd()
+	if _, ok := msg.(tea.QuitMsg); ok {
+		return true
+	}
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
+		for i := 0; i < v.Len(); i++ {
+			if c := v.Index(i).Interface().(tea.Cmd); c != nil {
+				if _, ok := c().(tea.QuitMsg); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// R-I11: notices appear on the status line as they happen, including the
+// pending warning the tick derives.
+func TestNoticesAsTheyHappen(t *testing.T) {
+	m, _, clock := newModel(t)
+	welcomeDesk(t, m)
+	selectChat(t, m, "Bob Marsh")
+	feed(t, m, frame_(t, session.TypeMessage, "bob", session.MessageData{ID: 20, From: session.FromSystem, Text: "Grace Hopper joined the chat", At: now}))
+	if !strings.Contains(m.status, "Grace Hopper joined the chat") {
+		t.Fatalf("status %q", m.status)
+	}
+	feed(t, m, frame_(t, session.TypeAttention, "bob", session.AttentionData{Reason: session.AttnInactivitySoon, Text: "quiet for 4 minutes", Deadline: now.Add(time.Minute)}))
+	if s := plain(t, m); !strings.Contains(s, "! quiet for 4 minutes (in 01:00)") {
+		t.Fatalf("attention line missing:\n%s", s)
+	}
+	*clock = clock.Add(30 * time.Second)
+	m.Update(tickMsg{})
+	if !strings.Contains(m.status, "has waited") {
+		t.Fatalf("R-I4/R-I11 no pending warning on tick: %q", m.status)
+	}
+}

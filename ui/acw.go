@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/charmbracelet/x/ansi"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// The wrap-up (ACW) form (R-I1, R-I10): countdown, disposition list, note,
+// case data and Mark Done. Every change goes to the hub with wrapup.
+
+func (m *Model) moveDispo(delta int) {
+	n := len(m.desk.Settings.Dispositions)
+	if n == 0 {
+		return
+	}
+	d := m.draft(m.selected)
+	d.cursor = min(max(d.cursor+delta, 0), n-1)
+}
+
+// pickDispo chooses disposition i (0-based) and sends it.
+func (m *Model) pickDispo(i int) tea.Cmd {
+	list := m.desk.Settings.Dispositions
+	c := m.selectedChat()
+	if c == nil || c.State != session.ACW {
+		return nil
+	}
+	if i < 0 || i >= len(list) {
+		m.setError(fmt.Sprintf("Disposition: pick 1 to %d", len(list)))
+		return nil
+	}
+	d := m.draft(c.ID)
+	d.cursor, d.picked = i, list[i]
+	m.setStatus("disposition: " + list[i])
+	return m.send("save the disposition", session.TypeWrapUp, c.ID, session.WrapUpData{Disposition: list[i]})
+}
+
+// saveWrapUp sends the note or the case data entry being edited.
+func (m *Model) saveWrapUp() tea.Cmd {
+	c := m.selectedChat()
+	if c == nil || c.State != session.ACW {
+		return nil
+	}
+	if m.focus == focusNote {
+		note := strings.TrimSpace(m.note.Value())
+		if note == "" {
+			m.setError("Note: empty, nothing to save")
+			return nil
+		}
+		m.setStatus("note saved")
+		return m.send("save the note", session.TypeWrapUp, c.ID, session.WrapUpData{Note: note})
+	}
+	k, v, ok := strings.Cut(m.caseIn.Value(), "=")
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	if !ok || k == "" {
+		m.setError("Case data: write key=value, e.g. order=A-1234")
+		return nil
+	}
+	m.caseIn.Reset()
+	m.setStatus("case data: " + k + "=" + v)
+	return m.send("save the case data", session.TypeWrapUp, c.ID, session.WrapUpData{CaseData: map[string]string{k: v}})
+}
+
+// renderACW draws the wrap-up form into the right pane.
+func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
+	st := f.st
+	var r rendered
+	line := func(s string) { r.lines = append(r.lines, s) }
+	left := "--:--"
+	if d, ok := c.Waiting(f.now); ok {
+		left = mmss(d)
+	}
+	why := ""
+	if c.Reason != "" {
+		why = " (" + strings.ReplaceAll(c.Reason, "_", " ") + ")"
+	}
+	line(st.Label.Render("Wrap-up"+why) + "  " + st.Attention.Render("closes in "+left))
+	for _, n := range lastN(c.Attention, 2) {
+		line(st.Attention.Render(ansi.Truncate("! "+n.Text, w, "…")))
+	}
+	line(focusTitle(f, focusDispo, "Disposition") + st.Hint.Render("  ↑/↓ or 1-9, enter picks"))
+	d := f.m.draft(c.ID)
+	chosen := c.Disposition
+	if d.picked != "" {
+		chosen = d.picked
+	}
+	list := f.desk.Settings.Dispositions
+	if len(list) == 0 {
+		line(st.Hint.Render("  the hub sent no disposition codes"))
+	}
+	for i, name := range list {
+		mark := "  "
+		if name == chosen {
+			mark = "✓ "
+		}
+		text := fmt.Sprintf(" %s%d %s ", mark, i+1, name)
+		if i == d.cursor && f.focus == focusDispo {
+			text = st.Selected.Render(text)
+		} else if name == chosen {
+			text = st.Value.Bold(true).Render(text)
+		}
+		r.hit(len(r.lines), 0, w, hitTarget{kind: hitDispo, n: i})
+		line(text)
+	}
+	line("")
+	line(focusTitle(f, focusNote, "Note") + " " + f.m.note.View())
+	r.cursorAt(f.focus == focusNote, len(r.lines)-1, lipglossWidth(focusTitle(f, focusNote, "Note")+" "), f.m.note.Cursor())
+	line(focusTitle(f, focusCase, "Case data"))
+	keys := make([]string, 0, len(c.CaseData))
+	for k := range c.CaseData {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		line("  " + st.Label.Render(k) + "=" + st.Value.Render(c.CaseData[k]))
+	}
+	line("  + " + f.m.caseIn.View())
+	r.cursorAt(f.focus == focusCase, len(r.lines)-1, 4, f.m.caseIn.Cursor())
+	line("")
+	btn := st.Button.Render(" d Mark Done ")
+	r.hit(len(r.lines), 0, lipglossWidth(btn), hitTarget{kind: hitButton, act: actDone})
+	line(btn + st.Hint.Render("  closes the chat; tab moves between the fields"))
+	return r.fit(h)
+}

@@ -1,0 +1,213 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// maxRenderLines bounds the transcript work per frame: only the newest
+// messages that can be seen (plus scroll-back) are wrapped.
+const maxRenderMessages = 400
+
+// chatPane is the right pane: the selected chat's header, transcript
+// (older sessions above, divided by day; R-I2), typing notice (R-I3),
+// attention lines (R-I11) and the composer, or the wrap-up form in ACW.
+type chatPane struct{ w, h int }
+
+func (p *chatPane) SetSize(w, h int) { p.w, p.h = w, h }
+
+func (p *chatPane) Render(f *frame) rendered {
+	st, c := f.st, f.sel
+	if c == nil {
+		return rendered{lines: []string{"", " " + st.Hint.Render("Select a chat on the left, or wait for an offer.")}}
+	}
+	head := " " + st.Customer.Render(c.Customer) + st.Hint.Render(" · ") + st.State.Render(c.State.Label())
+	if c.Queue != "" {
+		head += st.Hint.Render(" · queue " + c.Queue)
+	}
+	top := rendered{lines: []string{head, st.Sep.Render(strings.Repeat("─", p.w))}}
+	w := p.w - 1 // one column of margin on the left
+	if c.State == session.ACW {
+		body := p.renderACW(f, c, w, p.h-2)
+		return stack(top, indent(body, 1))
+	}
+	foot := p.footer(f, c, w)
+	th := max(p.h-len(top.lines)-len(foot.lines), 1)
+	tr := rendered{lines: p.transcript(f, c, w, th)}
+	for len(tr.lines) < th { // the newest line sits on the composer
+		tr.lines = append([]string{""}, tr.lines...)
+	}
+	return stack(top, indent(tr, 1), indent(foot, 1)).fit(p.h)
+}
+
+// stack puts renders under each other, moving their hits and cursors down.
+func stack(rs ...rendered) rendered {
+	var out rendered
+	for _, r := range rs {
+		y := len(out.lines)
+		for _, h := range r.hits {
+			h.y += y
+			out.hits = append(out.hits, h)
+		}
+		if r.cursor != nil {
+			out.cursor = r.cursor
+			out.cursor.Y += y
+		}
+		out.lines = append(out.lines, r.lines...)
+	}
+	return out
+}
+
+// indent moves r right by n columns.
+func indent(r rendered, n int) rendered {
+	pad := strings.Repeat(" ", n)
+	for i := range r.lines {
+		r.lines[i] = pad + r.lines[i]
+	}
+	for i := range r.hits {
+		r.hits[i].x += n
+	}
+	if r.cursor != nil {
+		r.cursor.X += n
+	}
+	return r
+}
+
+// footer is everything under the transcript: typing notice, attention,
+// the last error and the composer (or the offer's prompt).
+func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
+	st := f.st
+	var r rendered
+	if c.Typing {
+		text := c.Customer + " is typing…"
+		if c.Preview != "" {
+			text = c.Customer + " is typing: " + c.Preview
+		}
+		r.lines = append(r.lines, st.Typing.Render(ansi.Truncate(text, w, "…")))
+	}
+	for _, n := range lastN(c.Attention, 2) {
+		text := "! " + n.Text
+		if !n.Deadline.IsZero() && n.Deadline.After(f.now) {
+			text += " (in " + mmss(n.Deadline.Sub(f.now)) + ")"
+		}
+		r.lines = append(r.lines, st.Attention.Render(ansi.Truncate(text, w, "…")))
+	}
+	if c.LastError != "" {
+		r.lines = append(r.lines, st.Error.Render(ansi.Truncate("✗ "+c.LastError, w, "…")))
+	}
+	r.lines = append(r.lines, st.Sep.Render(strings.Repeat("─", w)))
+	switch {
+	case c.State == session.Offered:
+		text := "Alerting: a accept · x reject"
+		if !c.OfferExpiry.IsZero() && c.OfferExpiry.After(f.now) {
+			text += " · offer ends in " + mmss(c.OfferExpiry.Sub(f.now))
+		}
+		r.lines = append(r.lines, st.Attention.Render(text))
+	case f.focus == focusPrompt:
+		r.lines = append(r.lines, f.m.urlInput.View())
+		r.cursorAt(true, len(r.lines)-1, 0, f.m.urlInput.Cursor())
+	default:
+		r.lines = append(r.lines, f.m.composer.View())
+		r.cursorAt(f.focus == focusComposer, len(r.lines)-1, 0, f.m.composer.Cursor())
+	}
+	return r
+}
+
+// transcript returns the last h display lines, scrolled up by the model's
+// scroll offset: older sessions first, a divider at each session and day.
+func (p *chatPane) transcript(f *frame, c *session.Chat, w, h int) []string {
+	type item struct {
+		msg     session.MessageData
+		session bool // first line of a session
+	}
+	var items []item
+	for _, s := range c.History {
+		for i, m := range s.Transcript {
+			items = append(items, item{m, i == 0})
+		}
+	}
+	for i, m := range c.Transcript {
+		items = append(items, item{m, i == 0})
+	}
+	if len(items) > maxRenderMessages {
+		items = items[len(items)-maxRenderMessages:]
+	}
+	var lines []string
+	var lastDay string
+	for _, it := range items {
+		at := it.msg.At.In(f.m.loc)
+		day := at.Format("Mon 2 Jan 2006")
+		if day != lastDay || it.session {
+			label := at.Format("Mon 2 Jan")
+			if at.Year() != f.now.In(f.m.loc).Year() {
+				label = day
+			}
+			lines = append(lines, f.st.Divider.Render(divider(label, w)))
+			lastDay = day
+		}
+		lines = append(lines, p.line(f, it.msg, at, w)...)
+	}
+	if len(lines) == 0 {
+		lines = []string{f.st.Hint.Render("No messages yet.")}
+	}
+	scroll := min(f.m.scroll, max(len(lines)-h, 0))
+	end := len(lines) - scroll
+	return lines[max(end-h, 0):end]
+}
+
+func divider(label string, w int) string {
+	s := "── " + label + " "
+	return s + strings.Repeat("─", max(w-ansi.StringWidth(s), 2))
+}
+
+// line formats one transcript line, wrapped to w under its time:
+// "hh:mm sender: text"; system lines dimmed; pushed links shown as the
+// real address (R-I5).
+func (p *chatPane) line(f *frame, m session.MessageData, at time.Time, w int) []string {
+	st := f.st
+	body := p.body(f, m)
+	lines := strings.Split(ansi.Wrap(body, max(w-6, 10), " "), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = st.Time.Render(at.Format("15:04")) + " " + lines[i]
+		} else {
+			lines[i] = "      " + lines[i]
+		}
+	}
+	return lines
+}
+
+func (p *chatPane) body(f *frame, m session.MessageData) string {
+	st := f.st
+	if m.From == session.FromSystem {
+		return st.System.Render("· " + m.Text)
+	}
+	who := st.Customer
+	if m.From == session.FromAgent {
+		who = st.Agent
+	}
+	name := m.Name
+	if name == "" {
+		name = m.From
+	}
+	text := m.Text
+	if m.URL != "" {
+		if !strings.Contains(text, m.URL) {
+			text = strings.TrimSpace(text + " " + m.URL)
+		}
+		text = strings.Replace(text, m.URL, st.URL.Render(m.URL), 1)
+	}
+	return fmt.Sprintf("%s %s", who.Render(name+":"), text)
+}
+
+func lastN(ns []session.Notice, n int) []session.Notice {
+	if len(ns) > n {
+		return ns[len(ns)-n:]
+	}
+	return ns
+}
