@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentdesk/agentdesk/configs"
+	"github.com/agentdesk/agentdesk/hub"
+	"github.com/agentdesk/agentdesk/hub/sim"
+	"github.com/agentdesk/agentdesk/session/hubclient"
+	"github.com/agentdesk/agentdesk/ui"
+)
+
+const demoSynopsis = `Usage: agentdesk demo [--listen ADDR] [--agent ID] [--customers N] [--quiet]
+
+Runs everything in one process: a hub on loopback (the shipped
+configs/chathub.yaml), simulated customers who open chats and talk, and the
+desktop logged in as a demo agent. The other agents of the config stay
+offline, so the demo agent gets the chats. Open the printed customer web chat
+address in a browser to chat as a customer too. q or ctrl+c leaves.`
+
+// errUnknownAgent is returned when --agent names no agent of the config.
+var errUnknownAgent = errors.New("no such demo agent")
+
+// demoOptions configure startDemo.
+type demoOptions struct {
+	Listen    string       // hub address; "" → 127.0.0.1:0 (a free port)
+	Agent     string       // the demo agent's id; "" → the config's first agent
+	Customers int          // how many of the cast come; < 0 → all of them
+	Speed     float64      // customers' pace (1 or 0: human)
+	Log       *slog.Logger // nil: discard
+	Config    []byte       // hub config YAML; nil → configs.ChatHub
+	Cast      []sim.Persona
+}
+
+// demo is a running demo: hub, crowd and the agent's hub client.
+type demo struct {
+	URL    string // hub base, http://127.0.0.1:PORT
+	Page   string // the customer web chat page
+	Hub    *hub.Server
+	Agent  hub.AgentConfig
+	Client *hubclient.Client
+
+	srv       *http.Server
+	stopCrowd context.CancelFunc
+	crowdDone chan struct{}
+	closeOnce sync.Once
+}
+
+// startDemo starts the hub on a loopback listener, the crowd and the demo
+// agent's client. Close stops all of it.
+func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	raw := o.Config
+	if raw == nil {
+		raw = configs.ChatHub
+	}
+	cfg, err := hub.ParseConfig(raw)
+	if err != nil {
+		return nil, fmt.Errorf("demo config: %w", err)
+	}
+	agent, err := pickAgent(cfg, o.Agent)
+	if err != nil {
+		return nil, err
+	}
+	listen := o.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", listen, err)
+	}
+	h := hub.New(cfg, log.With("part", "hub"))
+	d := &demo{Hub: h, Agent: agent, URL: baseURL(ln.Addr()), crowdDone: make(chan struct{})}
+	d.Page = d.URL + "/"
+	d.srv = &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := d.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("hub server stopped", "err", err)
+		}
+	}()
+	log.Info("demo hub listening", "url", d.URL, "agent", agent.ID)
+
+	cast := o.Cast
+	if cast == nil {
+		cast = sim.DemoCast()
+	}
+	if o.Customers >= 0 && o.Customers < len(cast) {
+		cast = cast[:o.Customers]
+	}
+	crowdCtx, stop := context.WithCancel(ctx)
+	d.stopCrowd = stop
+	go func() {
+		defer close(d.crowdDone)
+		(&sim.Crowd{BaseURL: d.URL, Cast: cast, Log: log.With("part", "crowd"), Speed: o.Speed}).Run(crowdCtx)
+	}()
+
+	d.Client = hubclient.Dial(ctx, d.URL, agent.Token,
+		hubclient.WithLogger(log.With("part", "client")), hubclient.WithVersion(Version))
+	return d, nil
+}
+
+// Close stops the client, the crowd and the hub. It is idempotent.
+func (d *demo) Close() error {
+	d.closeOnce.Do(func() {
+		d.Client.Close()
+		d.stopCrowd()
+		d.Hub.Close()
+		d.srv.Close()
+		<-d.crowdDone
+	})
+	return nil
+}
+
+// pickAgent finds the demo agent by id; "" picks the first.
+func pickAgent(cfg *hub.Config, id string) (hub.AgentConfig, error) {
+	if len(cfg.Agents) == 0 {
+		return hub.AgentConfig{}, fmt.Errorf("%w: the config has no agents", errUnknownAgent)
+	}
+	if id == "" {
+		return cfg.Agents[0], nil
+	}
+	var ids []string
+	for _, a := range cfg.Agents {
+		if a.ID == id {
+			return a, nil
+		}
+		ids = append(ids, a.ID)
+	}
+	return hub.AgentConfig{}, fmt.Errorf("%w %q: choose one of %s", errUnknownAgent, id, strings.Join(ids, ", "))
+}
+
+// baseURL is the http address of a listener, with loopback for an
+// unspecified host.
+func baseURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// demo is the demo subcommand.
+func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flagSet("agentdesk demo", demoSynopsis)
+	listen := fs.String("listen", "127.0.0.1:0", "hub address; port 0 picks a free one")
+	agent := fs.String("agent", "ada", "the demo agent you are logged in as (an agent id of the config)")
+	customers := fs.Int("customers", len(sim.DemoCast()), "how many simulated customers come (0 for none: chat from the browser)")
+	quiet := fs.Bool("quiet", false, "print nothing but errors (no addresses before and after)")
+	logPath := fs.String("log", filepath.Join(os.TempDir(), "agentdesk-demo.log"), "the demo's log file (the terminal belongs to the desktop)")
+	speed := fs.Float64("speed", 1, "customers' pace: 2 is twice as fast")
+	if err := parse(fs, args, stdout, stderr); err != nil {
+		return err
+	}
+	if *customers < 0 || *speed <= 0 {
+		fmt.Fprintln(stderr, "agentdesk demo: --customers must be 0 or more and --speed above 0")
+		return errUsage
+	}
+	if err := m.needTTY(stdin); err != nil {
+		return err
+	}
+	log, closeLog, err := openLog(*logPath, true)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	d, err := startDemo(ctx, demoOptions{Listen: *listen, Agent: *agent, Customers: *customers, Speed: *speed, Log: log})
+	if errors.Is(err, errUnknownAgent) {
+		fmt.Fprintf(stderr, "agentdesk demo: %v\n", err)
+		return errUsage
+	}
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	banner := "Customer web chat: " + d.Page
+	say := func() {
+		if !*quiet {
+			fmt.Fprintf(stdout, "agentdesk demo: hub on %s, you are %s (%s), log in %s\n%s\n", d.URL, d.Agent.Name, d.Agent.ID, *logPath, banner)
+		}
+	}
+	say()
+	err = m.tui(ctx, ui.Options{Hub: d.Client, Banner: banner}, stdin, stdout)
+	d.Close()
+	say()
+	return err
+}

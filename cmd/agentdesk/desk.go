@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/agentdesk/agentdesk/session/hubclient"
+	"github.com/agentdesk/agentdesk/ui"
+)
+
+// errNoHub is returned by resolve when the hub or the token is missing.
+var errNoHub = errors.New("no hub address or no token")
+
+// fileConfig is the optional desktop config file IT can push.
+type fileConfig struct {
+	Hub   string `yaml:"hub"`
+	Token string `yaml:"token"`
+}
+
+// loadFileConfig reads a desktop config file; unknown keys are errors.
+func loadFileConfig(path string) (fileConfig, error) {
+	var c fileConfig
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return c, fmt.Errorf("config %s: %w (the file has two keys: hub and token)", path, err)
+	}
+	return c, nil
+}
+
+// resolve picks the hub address and token: flags win over the
+// environment, which wins over the config file. It returns errUsage when
+// either is missing, and a wrapped error naming the file when the config
+// file cannot be used.
+func (m *Main) resolve(flagHub, flagToken, cfgPath string) (url, token string, err error) {
+	var fc fileConfig
+	if cfgPath != "" {
+		if fc, err = loadFileConfig(cfgPath); err != nil {
+			return "", "", err
+		}
+	}
+	url = first(flagHub, m.getenv("AGENTDESK_HUB"), fc.Hub)
+	token = first(flagToken, m.getenv("AGENTDESK_TOKEN"), fc.Token)
+	if url == "" || token == "" {
+		return url, token, errNoHub
+	}
+	return url, token, nil
+}
+
+// first returns the first non-empty value.
+func first(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+const deskSynopsis = `Usage: agentdesk [--hub URL] [--token TOKEN] [--config FILE] [--log FILE]
+
+Connects to the hub as the agent whose token is given and shows My Interactions.
+URL and TOKEN may also come from AGENTDESK_HUB / AGENTDESK_TOKEN or from the
+config file (YAML, keys: hub, token). Flags win over the environment, which wins
+over the file. See also: agentdesk demo --help.`
+
+// desk runs the desktop against a hub.
+func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flagSet("agentdesk", deskSynopsis)
+	hubURL := fs.String("hub", "", "hub address, e.g. http://chathub.example:8080 (env AGENTDESK_HUB)")
+	token := fs.String("token", "", "the agent's token (env AGENTDESK_TOKEN)")
+	cfgPath := fs.String("config", "", "YAML file with hub and token")
+	logPath := fs.String("log", "", "append the connection log to this file (default: no log)")
+	if err := parse(fs, args, stdout, stderr); err != nil {
+		return err
+	}
+	url, tok, err := m.resolve(*hubURL, *token, *cfgPath)
+	if errors.Is(err, errNoHub) {
+		fmt.Fprintln(stderr, "agentdesk: which hub, and who are you? Give --hub and --token (or AGENTDESK_HUB / AGENTDESK_TOKEN, or --config FILE).\n"+
+			"To try agentdesk without a hub: agentdesk demo")
+		return errUsage
+	}
+	if err != nil { // a bad config file is the user's input: exit 2 too
+		fmt.Fprintf(stderr, "agentdesk: %v\n", err)
+		return errUsage
+	}
+	if err := m.needTTY(stdin); err != nil {
+		return err
+	}
+	log, closeLog, err := openLog(*logPath, false)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	client := hubclient.Dial(ctx, url, tok, hubclient.WithLogger(log), hubclient.WithVersion(Version))
+	defer client.Close()
+	return m.tui(ctx, ui.Options{Hub: client}, stdin, stdout)
+}
+
+// openLog opens a text logger on path (appending, or truncating when
+// fresh); an empty path discards.
+func openLog(path string, fresh bool) (*slog.Logger, func(), error) {
+	if path == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}, nil
+	}
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if fresh {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open the log file: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), func() { f.Close() }, nil
+}
