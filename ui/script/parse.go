@@ -27,17 +27,17 @@ type Op int
 
 // The step kinds.
 const (
-	OpKey        Op = iota // press keys: Keys
-	OpType                 // type Text
-	OpWait                 // wait until Text is on the screen, at most Timeout
-	OpWaitGone             // wait until Text is gone from the screen, at most Timeout
-	OpExpect               // Text is on the screen now
-	OpExpectNot            // Text is not on the screen now
-	OpSleep                // pause for Duration
-	OpResize               // resize the terminal to Cols x Rows
-	OpSnapshot             // save the screen as snapshot Name
-	OpCompare              // compare the screen with snapshot Name
-	OpCustomer             // simulated customer Name does Action
+	OpKey       Op = iota // press keys: Keys
+	OpType                // type Text
+	OpWait                // wait until Text is on the screen, at most Timeout
+	OpWaitGone            // wait until Text is gone from the screen, at most Timeout
+	OpExpect              // Text is on the screen now
+	OpExpectNot           // Text is not on the screen now
+	OpSleep               // pause for Duration
+	OpResize              // resize the terminal to Cols x Rows
+	OpSnapshot            // save the screen as snapshot Name
+	OpCompare             // compare the screen with snapshot Name
+	OpCustomer            // simulated customer Name does Action
 )
 
 var opNames = [...]string{"key", "type", "wait", "wait-gone", "expect", "expect-not",

@@ -1,0 +1,451 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+)
+
+// Customers drives the simulated customers of demo mode. Each method acts
+// for the customer of the given script name and returns when the hub has
+// the message (or an error saying why not). Open must come before the
+// other calls for a name. Implementations must be safe for use from the
+// runner's goroutine while the model runs.
+type Customers interface {
+	Open(ctx context.Context, name, queue string) error
+	Say(ctx context.Context, name, text string) error
+	Type(ctx context.Context, name, text string) error
+	Leave(ctx context.Context, name string) error
+}
+
+// Default terminal size and poll interval of a run.
+const (
+	DefaultCols  = 100
+	DefaultRows  = 30
+	DefaultPoll  = 20 * time.Millisecond
+	quitDeadline = 2 * time.Second // how long the program may take to stop
+)
+
+// Env is what a run drives and where it writes.
+type Env struct {
+	Model       tea.Model     // the model under test (the real *ui.Model); required
+	Customers   Customers     // nil outside demo mode: customer steps are then an error
+	Events      *EventLog     // nil: no events log
+	Cols, Rows  int           // starting terminal size; 0 means DefaultCols x DefaultRows
+	SnapshotDir string        // "" means <script dir>/snapshots
+	Update      bool          // compare rewrites a differing or missing snapshot instead of failing
+	Poll        time.Duration // how often waits look at the screen; 0 means DefaultPoll
+}
+
+// Failure is a check that did not pass: the run exits with code 1.
+type Failure struct {
+	Pos      Pos
+	Src      string // the step as written
+	Expected string // what the step expected, in words
+	Detail   string // more: a snapshot diff, a customer error; may be empty
+	Screen   string // the screen when the check failed
+	Cols     int
+	Rows     int
+}
+
+// Result is the outcome of a run that did not meet a script error.
+type Result struct {
+	Steps   int           // steps run (the failed one included)
+	Checks  int           // checks passed
+	Failure *Failure      // nil when every check passed
+	Screen  string        // the screen at the end
+	Elapsed time.Duration // wall time of the run
+}
+
+// Errors of a run that are not check failures.
+var (
+	ErrNoModel       = errors.New("script: Env.Model is nil")
+	ErrProgramExited = errors.New("script: the desktop program exited")
+)
+
+// Run starts env.Model in a headless bubbletea program and runs the steps
+// of s against it, stopping at the first failed check (Result.Failure). Keys
+// go in as the bytes a terminal sends, through bubbletea's input parser.
+// A script that cannot run as written (customer steps without Customers, a
+// missing snapshot) returns *SyntaxError before the program starts.
+func Run(ctx context.Context, s *Script, env Env) (*Result, error) {
+	if env.Model == nil {
+		return nil, ErrNoModel
+	}
+	if env.Cols <= 0 || env.Rows <= 0 {
+		env.Cols, env.Rows = DefaultCols, DefaultRows
+	}
+	if env.Poll <= 0 {
+		env.Poll = DefaultPoll
+	}
+	if env.SnapshotDir == "" {
+		env.SnapshotDir = filepath.Join(s.Dir, "snapshots")
+	}
+	if err := check(s, env); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	r, err := startRunner(ctx, s, env)
+	if err != nil {
+		return nil, err
+	}
+	var res *Result
+	runErr := r.awaitReady(ctx)
+	if runErr == nil {
+		res, runErr = r.steps(ctx)
+	} else {
+		res = &Result{}
+	}
+	stopErr := r.stop()
+	res.Screen = r.obs.Screen()
+	res.Elapsed = time.Since(start)
+	end := map[string]any{"ok": runErr == nil && res.Failure == nil, "steps": res.Steps, "checks": res.Checks}
+	if f := res.Failure; f != nil {
+		end["line"], end["expected"] = f.Pos.Line, f.Expected
+	}
+	_ = env.Events.Write(EventScreen, map[string]any{"screen": res.Screen})
+	_ = env.Events.Write(EventEnd, end)
+	if runErr != nil {
+		return res, runErr
+	}
+	if stopErr != nil && res.Failure == nil {
+		return res, stopErr
+	}
+	return res, nil
+}
+
+// check finds the mistakes a script can only show against its Env.
+func check(s *Script, env Env) error {
+	saved := map[string]bool{}
+	for _, st := range s.Steps {
+		switch st.Op {
+		case OpCustomer:
+			if env.Customers == nil {
+				return &SyntaxError{File: st.Pos.File, Line: st.Pos.Line, Col: st.Pos.Col,
+					Msg: "customer steps need the simulated customers of demo mode: run `agentdesk demo --script FILE`"}
+			}
+		case OpSnapshot:
+			saved[st.Name] = true
+		case OpCompare:
+			if saved[st.Name] || env.Update {
+				continue
+			}
+			path := filepath.Join(env.SnapshotDir, st.Name+".txt")
+			if _, err := os.Stat(path); err != nil {
+				return &SyntaxError{File: st.Pos.File, Line: st.Pos.Line, Col: st.Pos.Col,
+					Msg: fmt.Sprintf("no snapshot %s: run once with --update to create it, or `snapshot %s` earlier in the script", path, st.Name)}
+			}
+		}
+	}
+	return nil
+}
+
+// runner is one run in progress.
+type runner struct {
+	s    *Script
+	env  Env
+	obs  *observer
+	prog *tea.Program
+	in   *os.File // write end of the program's input pipe
+	done chan struct{}
+	err  error // the program's Run error, valid after done is closed
+}
+
+func startRunner(ctx context.Context, s *Script, env Env) (*runner, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("script: input pipe: %w", err)
+	}
+	obs := newObserver(env.Model, env.Cols, env.Rows, env.Events)
+	prog := tea.NewProgram(obs,
+		tea.WithContext(ctx),
+		// Not the *os.File itself: bubbletea's epoll reader closes the file
+		// while its own reader may still poll it (a data race on kill). A
+		// plain reader ends on EOF, when the write end is closed.
+		tea.WithInput(struct{ io.Reader }{pr}),
+		tea.WithOutput(discard{}),
+		tea.WithWindowSize(env.Cols, env.Rows),
+		tea.WithoutSignalHandler(),
+		tea.WithColorProfile(colorprofile.NoTTY),
+		tea.WithEnvironment([]string{"TERM=xterm-256color"}),
+	)
+	r := &runner{s: s, env: env, obs: obs, prog: prog, in: pw, done: make(chan struct{})}
+	_ = env.Events.Write(EventStart, map[string]any{"script": s.Name, "cols": env.Cols, "rows": env.Rows, "steps": len(s.Steps)})
+	stopInput := context.AfterFunc(ctx, func() { _ = pw.Close() })
+	go func() {
+		defer stopInput()
+		_, r.err = prog.Run()
+		close(r.done)
+	}()
+	return r, nil
+}
+
+// discard is an io.Writer that drops everything; not io.Discard so that
+// bubbletea cannot mistake it for a terminal or special-case it.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// stop ends the program and waits for it; the model's own quit is fine.
+func (r *runner) stop() error {
+	_ = r.in.Close()
+	select {
+	case <-r.done:
+	default:
+		r.prog.Quit()
+		select {
+		case <-r.done:
+		case <-time.After(quitDeadline):
+			r.prog.Kill()
+			<-r.done
+		}
+	}
+	// The read end is not closed here: bubbletea's reader goroutine may
+	// still be inside Read after a kill. Closing the write end above gives
+	// it EOF; the garbage collector closes the read end afterwards.
+	if r.err != nil && !errors.Is(r.err, tea.ErrProgramKilled) {
+		return fmt.Errorf("script: the desktop program failed: %w", r.err)
+	}
+	return nil
+}
+
+// steps runs the script's steps in order.
+func (r *runner) steps(ctx context.Context) (*Result, error) {
+	res := &Result{}
+	for i := range r.s.Steps {
+		st := &r.s.Steps[i]
+		res.Steps++
+		_ = r.env.Events.Write(EventStep, map[string]any{"line": st.Pos.Line, "src": st.Src})
+		f, checked, err := r.step(ctx, st)
+		if err != nil {
+			return res, err
+		}
+		if f != nil {
+			f.Pos, f.Src = st.Pos, st.Src
+			if f.Screen == "" {
+				f.Screen, _, f.Cols, f.Rows, _ = r.obs.snapshot()
+			}
+			res.Failure = f
+			return res, nil
+		}
+		if checked {
+			res.Checks++
+		}
+	}
+	return res, nil
+}
+
+// step runs one step; checked tells whether it was a check that passed.
+func (r *runner) step(ctx context.Context, st *Step) (f *Failure, checked bool, err error) {
+	switch st.Op {
+	case OpKey:
+		for _, k := range st.Keys {
+			if f, err := r.send(ctx, k.Bytes, 1, k.Name); f != nil || err != nil {
+				return f, false, err
+			}
+		}
+		return nil, false, nil
+	case OpType:
+		b, _ := typedKeys(st.Text) // checked by Parse
+		if b == "" {
+			return nil, false, nil
+		}
+		f, err := r.send(ctx, b, keyEvents(b), fmt.Sprintf("the text %q", st.Text))
+		return f, false, err
+	case OpWait, OpWaitGone:
+		f, err := r.wait(ctx, st)
+		return f, f == nil && err == nil, err
+	case OpExpect, OpExpectNot:
+		f := r.expect(st)
+		return f, f == nil, nil
+	case OpSleep:
+		return nil, false, r.sleep(ctx, st.Duration)
+	case OpResize:
+		f, err := r.resize(ctx, st)
+		return f, false, err
+	case OpSnapshot:
+		return nil, false, r.snapshot(st)
+	case OpCompare:
+		f, err := r.compare(st)
+		return f, f == nil && err == nil, err
+	case OpCustomer:
+		f, err := r.customer(ctx, st)
+		return f, false, err
+	}
+	return nil, false, fmt.Errorf("script: unknown step op %v", st.Op)
+}
+
+// awaitReady waits until the model has its size and has rendered once, so
+// the first step sees the first screen.
+func (r *runner) awaitReady(ctx context.Context) error {
+	ok, err := r.await(ctx, DefaultTimeout, func(string, int, int, int) bool { return r.obs.ready() })
+	if err == nil && !ok {
+		err = fmt.Errorf("script: the desktop did not render within %s", DefaultTimeout)
+	}
+	return err
+}
+
+// awaitKeys waits until the model has received want key presses in all.
+func (r *runner) awaitKeys(ctx context.Context, want int, timeout time.Duration) (bool, error) {
+	return r.await(ctx, timeout, func(_ string, keys, _, _ int) bool { return keys >= want })
+}
+
+// await waits until cond holds of the observed state, the timeout passes
+// (false), the program exits (ErrProgramExited) or ctx ends.
+func (r *runner) await(ctx context.Context, timeout time.Duration, cond func(screen string, keys, cols, rows int) bool) (bool, error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(r.env.Poll)
+	defer tick.Stop()
+	for {
+		screen, keys, cols, rows, changed := r.obs.snapshot()
+		if cond(screen, keys, cols, rows) {
+			return true, nil
+		}
+		select {
+		case <-changed:
+		case <-tick.C:
+		case <-deadline.C:
+			return false, nil
+		case <-r.done:
+			screen, keys, cols, rows, _ = r.obs.snapshot()
+			if cond(screen, keys, cols, rows) {
+				return true, nil
+			}
+			return false, ErrProgramExited
+		case <-ctx.Done():
+			return false, fmt.Errorf("script: %w", ctx.Err())
+		}
+	}
+}
+
+// send writes bytes to the program's input and waits until the model has
+// received n more key presses.
+func (r *runner) send(ctx context.Context, b string, n int, what string) (*Failure, error) {
+	_, before, _, _, _ := r.obs.snapshot()
+	if _, err := r.in.WriteString(b); err != nil {
+		return &Failure{Expected: "to send " + what, Detail: err.Error()}, nil
+	}
+	ok, err := r.awaitKeys(ctx, before+n, DefaultTimeout)
+	switch {
+	case errors.Is(err, ErrProgramExited):
+		return &Failure{Expected: fmt.Sprintf("the desktop to receive %s", what), Detail: "the desktop program has exited"}, nil
+	case err != nil:
+		return nil, err
+	case !ok:
+		return &Failure{Expected: fmt.Sprintf("the desktop to receive %s within %s", what, DefaultTimeout)}, nil
+	}
+	return nil, nil
+}
+
+func (r *runner) wait(ctx context.Context, st *Step) (*Failure, error) {
+	gone := st.Op == OpWaitGone
+	ok, err := r.await(ctx, st.Timeout, func(screen string, _, _, _ int) bool {
+		return strings.Contains(screen, st.Text) != gone
+	})
+	r.logCheck(st, ok)
+	what := fmt.Sprintf("%q on the screen within %s", st.Text, st.Timeout)
+	if gone {
+		what = fmt.Sprintf("%q gone from the screen within %s", st.Text, st.Timeout)
+	}
+	switch {
+	case errors.Is(err, ErrProgramExited):
+		return &Failure{Expected: what, Detail: "the desktop program has exited"}, nil
+	case err != nil:
+		return nil, err
+	case !ok:
+		return &Failure{Expected: what + " (timed out)"}, nil
+	}
+	return nil, nil
+}
+
+func (r *runner) expect(st *Step) *Failure {
+	has := strings.Contains(r.obs.Screen(), st.Text)
+	ok := has == (st.Op == OpExpect)
+	r.logCheck(st, ok)
+	switch {
+	case ok:
+		return nil
+	case st.Op == OpExpect:
+		return &Failure{Expected: fmt.Sprintf("%q on the screen", st.Text)}
+	}
+	return &Failure{Expected: fmt.Sprintf("no %q on the screen", st.Text)}
+}
+
+func (r *runner) logCheck(st *Step, ok bool) {
+	_ = r.env.Events.Write(EventCheck, map[string]any{"line": st.Pos.Line, "op": st.Op.String(), "text": st.Text, "ok": ok})
+	_ = r.env.Events.Write(EventScreen, map[string]any{"line": st.Pos.Line, "screen": r.obs.Screen()})
+}
+
+func (r *runner) sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("script: %w", ctx.Err())
+	}
+}
+
+func (r *runner) resize(ctx context.Context, st *Step) (*Failure, error) {
+	select {
+	case <-r.done:
+		return &Failure{Expected: "to resize the terminal", Detail: "the desktop program has exited"}, nil
+	default:
+	}
+	r.prog.Send(tea.WindowSizeMsg{Width: st.Cols, Height: st.Rows})
+	ok, err := r.await(ctx, DefaultTimeout, func(_ string, _, cols, rows int) bool {
+		return cols == st.Cols && rows == st.Rows
+	})
+	switch {
+	case errors.Is(err, ErrProgramExited):
+		return &Failure{Expected: "to resize the terminal", Detail: "the desktop program has exited"}, nil
+	case err != nil:
+		return nil, err
+	case !ok:
+		return &Failure{Expected: fmt.Sprintf("the desktop to get the size %dx%d within %s", st.Cols, st.Rows, DefaultTimeout)}, nil
+	}
+	return nil, nil
+}
+
+func (r *runner) customer(ctx context.Context, st *Step) (*Failure, error) {
+	c := r.env.Customers
+	var err error
+	switch st.Action {
+	case CustomerOpen:
+		err = c.Open(ctx, st.Name, st.Queue)
+	case CustomerSays:
+		err = c.Say(ctx, st.Name, st.Text)
+	case CustomerTypes:
+		err = c.Type(ctx, st.Name, st.Text)
+	case CustomerLeave:
+		err = c.Leave(ctx, st.Name)
+	}
+	f := map[string]any{"name": st.Name, "action": st.Action, "line": st.Pos.Line, "ok": err == nil}
+	if st.Text != "" {
+		f["text"] = st.Text
+	}
+	if st.Queue != "" {
+		f["queue"] = st.Queue
+	}
+	if err != nil {
+		f["err"] = err.Error()
+	}
+	_ = r.env.Events.Write(EventCustomer, f)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("script: %w", ctx.Err())
+		}
+		return &Failure{Expected: fmt.Sprintf("customer %s to %s", st.Name, strings.TrimSuffix(st.Action, "s")), Detail: err.Error()}, nil
+	}
+	return nil, nil
+}
