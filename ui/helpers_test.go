@@ -19,7 +19,15 @@ import (
 	"github.com/agentdesk/agentdesk/session"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// update is -update: rewrite the golden files in testdata/. The flag may be
+// registered already by x/exp/golden (imported through teatest).
+var update = func() func() bool {
+	if f := flag.Lookup("update"); f != nil {
+		return func() bool { return f.Value.String() == "true" }
+	}
+	b := flag.Bool("update", false, "rewrite the golden files in testdata/")
+	return func() bool { return *b }
+}()
 
 // now is the pinned clock of every test: Friday 20 Nov 2026, 10:00 UTC.
 var now = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
@@ -196,7 +204,7 @@ func golden(t *testing.T, m *Model, name string) {
 	t.Helper()
 	got := screen(t, m)
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if update() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
