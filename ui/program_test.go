@@ -102,7 +102,7 @@ func TestProgramRawKeys(t *testing.T) {
 	if got := h.types()[2]; got != "send:dan" {
 		t.Fatalf("enter sent %v", h.types())
 	}
-	send(step{"\x05", "end:dan"}, 5) // ctrl+e from the composer
+	send(step{"\x05", "end:dan"}, 5)                    // ctrl+e from the composer
 	if _, err := keys.Write([]byte{0x03}); err != nil { // ctrl+c
 		t.Fatal(err)
 	}
