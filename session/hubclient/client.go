@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -218,9 +219,18 @@ func (c *Client) serve() (welcomed bool, err error) {
 		wg.Wait()
 	}()
 
+	// A hub that takes the connection but never welcomes us is as good as
+	// down: give up on it after the dial timeout and try again.
+	var late atomic.Bool
+	welcomeTimer := time.AfterFunc(c.opt.dialTimeout, func() { late.Store(true); conn.CloseNow() })
+	defer welcomeTimer.Stop()
+
 	for {
 		e, err := readEnvelope(c.ctx, conn)
 		if err != nil {
+			if !welcomed && late.Load() {
+				return false, fmt.Errorf("the hub did not answer hello within %v", c.opt.dialTimeout)
+			}
 			if websocket.CloseStatus(err) == closeUnauthorized {
 				return welcomed, fmt.Errorf("%w: the hub does not accept this token", errRefused)
 			}
@@ -233,6 +243,9 @@ func (c *Client) serve() (welcomed bool, err error) {
 			}
 		}
 		if e.Type == session.TypeWelcome && !welcomed {
+			if !welcomeTimer.Stop() {
+				return false, fmt.Errorf("the hub did not answer hello within %v", c.opt.dialTimeout)
+			}
 			welcomed = true
 			c.setConn(conn)
 			c.opt.log.Info("hub link up", "url", c.url)

@@ -188,6 +188,19 @@ func TestDeadNetworkNoticedByPing(t *testing.T) {
 	}
 }
 
+func TestHubThatNeverWelcomesIsRetried(t *testing.T) {
+	h := newFakeHub(t, "tok")
+	h.mute.Store(true)
+	c := Dial(t.Context(), h.url(), "tok", WithDialTimeout(50*time.Millisecond), WithBackoff(time.Millisecond, time.Millisecond))
+	defer c.Close()
+	ev := waitFor(t, c, "link down", isStatus(session.LinkDown))
+	if !strings.Contains(ev.Status.Err, "did not answer hello") {
+		t.Errorf("Err = %q, want it to say the hub did not answer", ev.Status.Err)
+	}
+	h.mute.Store(false)
+	waitFor(t, c, "link up once the hub answers", isStatus(session.LinkUp))
+}
+
 func TestCloseStopsEverything(t *testing.T) {
 	h := newFakeHub(t, "tok")
 	base := runtime.NumGoroutine()

@@ -22,6 +22,7 @@ type fakeHub struct {
 	token string
 	addr  string
 	deaf  atomic.Bool
+	mute  atomic.Bool // reads hello but never welcomes
 	dials atomic.Int32
 	got   chan session.Envelope
 
@@ -109,6 +110,10 @@ func (h *fakeHub) serve(w http.ResponseWriter, r *http.Request) {
 	if e.Type != session.TypeHello || e.Decode(&hello) != nil || hello.Token != h.token {
 		h.send(ctx, c, session.TypeError, session.ErrorData{Code: session.ErrCodeUnauthorized, Message: "unknown agent token", Fatal: true})
 		c.Close(4001, "unauthorized")
+		return
+	}
+	if h.mute.Load() {
+		<-ctx.Done()
 		return
 	}
 	h.mu.Lock()

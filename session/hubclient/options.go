@@ -97,6 +97,16 @@ func WithKeepAlive(every, timeout time.Duration) Option {
 	}
 }
 
+// WithDialTimeout bounds each connection attempt: the websocket handshake,
+// and then the wait for the hub's welcome (default 10s).
+func WithDialTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.dialTimeout = d
+		}
+	}
+}
+
 // WithLogger sets the logger for connection events (default: discard).
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) {
