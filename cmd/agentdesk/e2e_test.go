@@ -167,6 +167,7 @@ func TestEndToEndChatSurvivesNetworkDrop(t *testing.T) {
 	if err := bob.Say(ctx, "my parcel is late"); err != nil {
 		t.Fatal(err)
 	}
+	custWait(t, bob, "the echo of Bob's line", func(e session.Envelope) bool { return e.Type == session.TypeMessage })
 
 	agent := hubclient.Dial(ctx, px.url(), "demo-token-ada",
 		hubclient.WithBackoff(20*time.Millisecond, 200*time.Millisecond), hubclient.WithKeepAlive(time.Second, time.Second))

@@ -4,9 +4,10 @@ import "time"
 
 // DemoCast returns the demo's customers: scripted lines with human pauses
 // (1-4 s of thought, typing previews char by char). Bob waits for answers
-// and is thanked; Carla goes quiet after two lines; Dev leaves mid-chat;
-// Erin opens later, on billing; Farid arrives last and waits in the queue
-// while the agent is busy.
+// and is thanked; Carla goes quiet after two lines; Dev leaves mid-chat and
+// comes back a minute later (his first chat shows as history); Erin opens
+// later, on billing; Farid arrives last and waits in the queue while the
+// agent is busy.
 func DemoCast() []Persona {
 	s := time.Second
 	return []Persona{
@@ -35,6 +36,12 @@ func DemoCast() []Persona {
 				{WaitReply: true, Pause: 2 * s, Say: "I'd like to change my delivery address"},
 				{Pause: 3 * s, Say: "Actually, never mind, my partner just did it"},
 				{Pause: 1 * s, Leave: true},
+			},
+			Return: 60 * s,
+			Again: []Step{
+				{Say: "Hi again, sorry, it's me about the address"},
+				{WaitReply: true, Pause: 2 * s, Say: "The flat number should be 4B, not 48"},
+				{WaitReply: true, Pause: 2 * s, Say: "Perfect, thanks for your patience"},
 			},
 		},
 		{

@@ -18,6 +18,11 @@ type Persona struct {
 	Queue   string        // "general", "billing"; empty for the hub's first queue
 	Arrive  time.Duration // wait before opening the chat
 	Script  []Step
+	// Return, when set with Again, brings the customer back this long after
+	// the first chat ended, for a second chat that plays Again (the agent
+	// then sees the first one as history, R-I2).
+	Return time.Duration
+	Again  []Step
 }
 
 // Step is one thing a persona does. Exactly one of Say, Leave, Quiet is
@@ -66,11 +71,21 @@ func (cr *Crowd) Run(ctx context.Context) {
 	<-ctx.Done()
 }
 
-// play runs one persona's script.
+// play runs one persona: the first visit, then the return visit if any.
 func (cr *Crowd) play(ctx context.Context, p Persona, log *slog.Logger) {
 	if !cr.sleep(ctx, p.Arrive) {
 		return
 	}
+	cr.visit(ctx, p, p.Script, log)
+	if p.Return <= 0 || len(p.Again) == 0 || !cr.sleep(ctx, p.Return) {
+		return
+	}
+	log.Info("customer comes back")
+	cr.visit(ctx, p, p.Again, log)
+}
+
+// visit opens one chat and plays script in it.
+func (cr *Crowd) visit(ctx context.Context, p Persona, script []Step, log *slog.Logger) {
 	var opts []CustomerOption
 	if p.Queue != "" {
 		opts = append(opts, WithQueue(p.Queue))
@@ -87,7 +102,7 @@ func (cr *Crowd) play(ctx context.Context, p Persona, log *slog.Logger) {
 	log.Info("customer joined", "chat", c.Chat(), "queue", c.Queue())
 
 	replies := 0 // agent lines already answered
-	for _, st := range p.Script {
+	for _, st := range script {
 		if st.WaitReply {
 			n, ok := cr.awaitReply(ctx, c, replies)
 			if !ok {

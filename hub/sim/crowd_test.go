@@ -17,6 +17,7 @@ import (
 type seen struct {
 	mu      sync.Mutex
 	names   map[string]string   // chat → customer
+	chats   map[string]int      // customer → chats offered
 	said    map[string][]string // customer → lines
 	ended   map[string]string   // customer → end reason
 	preview map[string][]string // customer → typing previews
@@ -47,6 +48,7 @@ func runBot(ctx context.Context, a *agent, s *seen) {
 			var cd session.ChatData
 			if e.Decode(&cd) == nil {
 				s.names[e.Chat] = cd.Customer
+				s.chats[cd.Customer]++
 			}
 			s.mu.Unlock()
 			a.sendCtx(ctx, session.TypeAccept, e.Chat, nil)
@@ -94,7 +96,7 @@ func TestDemoCastAgainstRealHub(t *testing.T) {
 	defer func() { h.Close(); srv.Close() }()
 
 	ctx, cancel := context.WithCancel(t.Context())
-	s := &seen{names: map[string]string{}, said: map[string][]string{}, ended: map[string]string{},
+	s := &seen{names: map[string]string{}, chats: map[string]int{}, said: map[string][]string{}, ended: map[string]string{},
 		preview: map[string][]string{}, change: make(chan struct{}, 1)}
 	bot := newAgent(t, srv.URL, "demo-token-ada")
 	bot.send(session.TypeReady, "", session.ReadyData{Ready: true})
@@ -108,9 +110,10 @@ func TestDemoCastAgainstRealHub(t *testing.T) {
 	}()
 
 	last := func(p Persona) string { // the last line a persona says
-		for i := len(p.Script) - 1; i >= 0; i-- {
-			if p.Script[i].Say != "" {
-				return p.Script[i].Say
+		steps := append(append([]Step{}, p.Script...), p.Again...)
+		for i := len(steps) - 1; i >= 0; i-- {
+			if steps[i].Say != "" {
+				return steps[i].Say
 			}
 		}
 		return ""
@@ -146,6 +149,9 @@ func TestDemoCastAgainstRealHub(t *testing.T) {
 		if r := s.ended["Dev Patel"]; r != session.EndContactLeft {
 			t.Errorf("Dev's chat ended with %q, want %q (he leaves mid-chat)", r, session.EndContactLeft)
 		}
+		if n := s.chats["Dev Patel"]; n != 2 {
+			t.Errorf("Dev opened %d chats, want 2 (he comes back)", n)
+		}
 		if r, ok := s.ended["Carla Diaz"]; ok {
 			t.Errorf("Carla's chat ended (%q); a quiet customer stays", r)
 		}
@@ -175,14 +181,17 @@ func TestDemoCastShape(t *testing.T) {
 	if n := len(cast); n < 4 || n > 5 {
 		t.Fatalf("cast of %d, want 4-5 personas", n)
 	}
-	var quiet, leave, later, waits int
+	var quiet, leave, later, waits, back int
 	queues := map[string]bool{}
 	for _, p := range cast {
 		queues[p.Queue] = true
 		if p.Arrive >= 10*time.Second {
 			later++
 		}
-		for _, st := range p.Script {
+		if p.Return > 0 && len(p.Again) > 0 {
+			back++
+		}
+		for _, st := range append(append([]Step{}, p.Script...), p.Again...) {
 			switch {
 			case st.Quiet:
 				quiet++
@@ -197,8 +206,8 @@ func TestDemoCastShape(t *testing.T) {
 			}
 		}
 	}
-	if quiet != 1 || leave != 1 || later == 0 || waits == 0 || !queues["general"] || !queues["billing"] {
-		t.Errorf("cast: quiet %d leave %d later %d waits %d queues %v; want one quiet, one leaver, a late one, replies awaited, both queues",
-			quiet, leave, later, waits, queues)
+	if quiet != 1 || leave != 1 || later == 0 || waits == 0 || back != 1 || !queues["general"] || !queues["billing"] {
+		t.Errorf("cast: quiet %d leave %d later %d waits %d back %d queues %v; want one quiet, one leaver, a late one, replies awaited, one returning, both queues",
+			quiet, leave, later, waits, back, queues)
 	}
 }

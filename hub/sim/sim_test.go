@@ -105,6 +105,7 @@ func TestCustomerQueuedThenServed(t *testing.T) {
 	if err := bob.Say(ctx, "hello?"); err != nil {
 		t.Fatal(err)
 	}
+	waitType(t, bob, session.TypeMessage) // the echo: the hub has the line
 
 	ada := newAgent(t, base, "demo-token-ada")
 	ada.send(session.TypeReady, "", session.ReadyData{Ready: true})
