@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -195,7 +197,7 @@ func (c *Client) serve() (welcomed bool, err error) {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
 			return false, fmt.Errorf("%w: %s", errRefused, resp.Status)
 		}
-		return false, fmt.Errorf("cannot reach the hub: %w", err)
+		return false, dialError(c.url, c.opt.dialTimeout, resp, err)
 	}
 	conn.SetReadLimit(c.opt.readLimit)
 	defer conn.CloseNow()
@@ -341,6 +343,26 @@ func words(err error) string {
 		return fmt.Sprintf("the hub closed the connection (%v)", websocket.CloseStatus(err))
 	}
 	return err.Error()
+}
+
+// dialError says in words why a connection attempt failed.
+func dialError(target string, timeout time.Duration, resp *http.Response, err error) error {
+	host := target
+	if u, perr := url.Parse(target); perr == nil && u.Host != "" {
+		host = u.Host
+	}
+	var dns *net.DNSError
+	switch {
+	case resp != nil:
+		return fmt.Errorf("the hub at %s answered %q instead of a websocket: is this the hub's address?", host, resp.Status)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("cannot reach the hub at %s: connection refused (is it running?)", host)
+	case errors.As(err, &dns):
+		return fmt.Errorf("cannot reach the hub: unknown host %s", dns.Name)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("cannot reach the hub at %s: no answer within %v", host, timeout)
+	}
+	return fmt.Errorf("cannot reach the hub at %s: %w", host, err)
 }
 
 // jitter spreads d by ±frac.

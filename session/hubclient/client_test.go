@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -109,7 +111,7 @@ func TestSendOfflineWhenHubUnreachable(t *testing.T) {
 	if ev.Status.Err == "" || ev.Status.RetryIn <= 0 || ev.Status.Attempt != 1 {
 		t.Errorf("link down = %+v, want reason in words, a retry wait and attempt 1", *ev.Status)
 	}
-	if !strings.Contains(ev.Status.Err, "cannot reach the hub") {
+	if !strings.Contains(ev.Status.Err, "connection refused") {
 		t.Errorf("Err = %q, want it to say the hub cannot be reached", ev.Status.Err)
 	}
 	ev = waitFor(t, c, "second link down", isStatus(session.LinkDown))
@@ -119,6 +121,36 @@ func TestSendOfflineWhenHubUnreachable(t *testing.T) {
 	c.Close()
 	if err := c.Send(t.Context(), session.Envelope{Type: session.TypeReady}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Send after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestLinkDownSaysWhyInWords(t *testing.T) {
+	notHub := httptest.NewServer(http.NotFoundHandler())
+	defer notHub.Close()
+	h := newFakeHub(t, "tok")
+	tests := []struct {
+		name  string
+		url   string
+		drop  func() // after link up, when set
+		words string
+	}{
+		{"nothing listening", "127.0.0.1:1", nil, "cannot reach the hub at 127.0.0.1:1: connection refused (is it running?)"},
+		{"not a hub", notHub.URL, nil, "answered \"404 Not Found\" instead of a websocket: is this the hub's address?"},
+		{"hub shutting down", h.url(), h.restart, "the hub is shutting down"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Dial(t.Context(), tt.url, "tok")
+			defer c.Close()
+			if tt.drop != nil {
+				waitFor(t, c, "link up", isStatus(session.LinkUp))
+				tt.drop()
+			}
+			ev := waitFor(t, c, "link down", isStatus(session.LinkDown))
+			if !strings.Contains(ev.Status.Err, tt.words) {
+				t.Errorf("Err = %q, want %q", ev.Status.Err, tt.words)
+			}
+		})
 	}
 }
 
