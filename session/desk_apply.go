@@ -193,13 +193,19 @@ func (d *Desk) applyMessage(e Envelope, now time.Time) ([]Notice, error) {
 		c.pendingAt, c.warned = time.Time{}, false
 		c.Attention = dropReason(c.Attention, AttnPendingWarn)
 	case FromSystem:
-		if r := partyReason(m.Text); r != "" {
+		if r := partyReason(m.Text); r != "" && !d.aboutMe(m.Text) {
 			n := Notice{Chat: c.ID, Reason: r, Text: m.Text, At: m.At}
 			c.Attention = append(c.Attention, n)
 			return []Notice{n}, nil
 		}
 	}
 	return nil, nil
+}
+
+// aboutMe tells whether a system line is about this agent (their own
+// join is no news to them).
+func (d *Desk) aboutMe(text string) bool {
+	return d.Agent.Name != "" && strings.HasPrefix(text, d.Agent.Name+" ")
 }
 
 // partyReason tells a system line about a party joining or leaving (R-I11).

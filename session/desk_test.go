@@ -123,6 +123,7 @@ func TestAttentionNotices(t *testing.T) {
 				env(t, TypeMessage, "c1", msg(1, FromSystem, "Grace joined the chat", t0)),
 				env(t, TypeMessage, "c1", msg(2, FromSystem, "Grace left the chat", t0)),
 				env(t, TypeMessage, "c1", msg(3, FromSystem, "Recording started", t0)),
+				env(t, TypeMessage, "c1", msg(4, FromSystem, "Ada joined the chat", t0)), // the agent herself
 			}
 		}, 0, []string{AttnPartyJoined, AttnPartyLeft}},
 		{"R-I11 pending warning at yellow, once", func(t *testing.T) []Envelope {

@@ -29,15 +29,20 @@ const (
 	actDone
 )
 
-// buttons is the toolbar, in order.
-var buttons = [...]struct {
+// button is one toolbar button.
+type button struct {
 	act   action
 	key   string
 	label string
-}{
-	{actAccept, "a", "Accept"}, {actReject, "x", "Reject"}, {actEnd, "e", "End"},
-	{actPushURL, "u", "Push URL"}, {actRecord, "r", "Record"}, {actSnip, "s", "Snip"},
-	{actPause, "p", "Pause"}, {actDone, "d", "Mark Done"},
+}
+
+// buttons is the toolbar, in order.
+func buttons() [8]button {
+	return [...]button{
+		{actAccept, "a", "Accept"}, {actReject, "x", "Reject"}, {actEnd, "e", "End"},
+		{actPushURL, "u", "Push URL"}, {actRecord, "r", "Record"}, {actSnip, "s", "Snip"},
+		{actPause, "p", "Pause"}, {actDone, "d", "Mark Done"},
+	}
 }
 
 // notYet is why Record, Snip and Pause are disabled in this version.
@@ -71,7 +76,7 @@ func available(c *session.Chat, act action) (bool, string) {
 }
 
 func actionName(act action) string {
-	for _, b := range buttons {
+	for _, b := range buttons() {
 		if b.act == act {
 			return b.label
 		}
@@ -369,6 +374,10 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 		case hitDispo:
 			m.setFocus(focusDispo)
 			return m.pickDispo(h.t.n)
+		case hitFocus:
+			if f := focus(h.t.n); m.focusAllowed(f) {
+				m.setFocus(f)
+			}
 		}
 		return nil
 	}

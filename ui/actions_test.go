@@ -179,6 +179,37 @@ func TestMouse(t *testing.T) {
 	if len(h.types()) != 0 {
 		t.Fatal("a click beside the buttons did something")
 	}
+
+	at := func(text string) (x, y int) {
+		for y, l := range strings.Split(plain(t, m), "\n") {
+			if i := strings.Index(l, text); i >= 0 {
+				return len([]rune(l[:i])), y
+			}
+		}
+		t.Fatalf("%q not on screen", text)
+		return 0, 0
+	}
+	m.Update(tea.MouseClickMsg{X: 5, Y: rowOf("Cy Young"), Button: tea.MouseLeft})
+	x, y := at("type a message")
+	m.Update(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft})
+	if m.focus != focusComposer {
+		t.Fatalf("click on the composer: focus %d", m.focus)
+	}
+	m.Update(tea.MouseClickMsg{X: 5, Y: rowOf("Fay Wong"), Button: tea.MouseLeft})
+	x, y = at("3 Escalated")
+	h.reset()
+	_, cmd = m.Update(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft})
+	run(t, m, cmd)
+	if got := h.types(); !reflect.DeepEqual(got, []string{"wrapup:fay"}) || decode[session.WrapUpData](t, h.last(t)).Disposition != "Escalated" {
+		t.Fatalf("R-I10 click on a disposition sent %v", got)
+	}
+	x, y = at("[d Mark Done]")
+	h.reset()
+	_, cmd = m.Update(tea.MouseClickMsg{X: x + 1, Y: y, Button: tea.MouseLeft})
+	run(t, m, cmd)
+	if got := h.types(); !reflect.DeepEqual(got, []string{"done:fay"}) {
+		t.Fatalf("R-I1 click on Mark Done sent %v", got)
+	}
 }
 
 // A send that fails comes back as words on the status line; hub errors

@@ -84,7 +84,7 @@ func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
 	for _, n := range lastN(c.Attention, 2) {
 		line(st.Attention.Render(ansi.Truncate("! "+n.Text, w, "…")))
 	}
-	line(focusTitle(f, focusDispo, "Disposition") + st.Hint.Render("  ↑/↓ or 1-9, enter picks"))
+	line(focusTitle(f, focusDispo, "Disposition:") + st.Hint.Render("  ↑/↓ or 1-9, enter picks"))
 	d := f.m.draft(c.ID)
 	chosen := c.Disposition
 	if d.picked != "" {
@@ -109,9 +109,10 @@ func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
 		line(text)
 	}
 	line("")
-	line(focusTitle(f, focusNote, "Note") + " " + f.m.note.View())
-	r.cursorAt(f.focus == focusNote, len(r.lines)-1, lipglossWidth(focusTitle(f, focusNote, "Note")+" "), f.m.note.Cursor())
-	line(focusTitle(f, focusCase, "Case data"))
+	r.hit(len(r.lines), 0, w, hitTarget{kind: hitFocus, n: int(focusNote)})
+	line(focusTitle(f, focusNote, "Note:") + " " + f.m.note.View())
+	r.cursorAt(f.focus == focusNote, len(r.lines)-1, lipglossWidth("Note: "), f.m.note.Cursor())
+	line(focusTitle(f, focusCase, "Case data:"))
 	keys := make([]string, 0, len(c.CaseData))
 	for k := range c.CaseData {
 		keys = append(keys, k)
@@ -120,6 +121,7 @@ func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
 	for _, k := range keys {
 		line("  " + st.Label.Render(k) + "=" + st.Value.Render(c.CaseData[k]))
 	}
+	r.hit(len(r.lines), 0, w, hitTarget{kind: hitFocus, n: int(focusCase)})
 	line("  + " + f.m.caseIn.View())
 	r.cursorAt(f.focus == focusCase, len(r.lines)-1, 4, f.m.caseIn.Cursor())
 	line("")

@@ -77,7 +77,9 @@ func (k keyMap) ShortHelp() []key.Binding {
 }
 
 // shortWords are the reminder's words for ShortHelp's bindings.
-var shortWords = [...]string{"help", "focus", "accept", "reject", "end", "push URL", "done", "ready", "quit"}
+func shortWords() [9]string {
+	return [...]string{"help", "focus", "accept", "reject", "end", "push URL", "done", "ready", "quit"}
+}
 
 // FullHelp lists every binding, grouped in columns, for the help overlay.
 // The first two groups run in parallel: a single key and its chord.

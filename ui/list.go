@@ -28,7 +28,7 @@ func (l *chatList) Render(f *frame) rendered {
 		if f.desk.Ready {
 			msg = "No chats yet. Offers appear here."
 		}
-		r.lines = append(r.lines, lipgloss.NewStyle().Width(l.w).Render(st.Hint.Render(msg)))
+		r.lines = append(r.lines, strings.Split(lipgloss.NewStyle().Width(l.w).Render(st.Hint.Render(msg)), "\n")...)
 		return r
 	}
 	t1, t2 := f.desk.Thresholds()

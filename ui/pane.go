@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/session"
@@ -29,6 +30,12 @@ func (p *chatPane) Render(f *frame) rendered {
 	head := " " + st.Customer.Render(c.Customer) + st.Hint.Render(" · ") + st.State.Render(c.State.Label())
 	if c.Queue != "" {
 		head += st.Hint.Render(" · queue " + c.Queue)
+	}
+	t1, t2 := f.desk.Thresholds()
+	if lvl := c.Pending(f.now, t1, t2); lvl != session.PendingNone {
+		style := map[session.Pending]lipgloss.Style{session.PendingGreen: st.Green, session.PendingYellow: st.Yellow, session.PendingRed: st.Red}[lvl]
+		d, _ := c.Waiting(f.now)
+		head += st.Hint.Render(" · ") + style.Render("awaiting reply "+mmss(d))
 	}
 	top := rendered{lines: []string{head, st.Sep.Render(strings.Repeat("─", p.w))}}
 	w := p.w - 1 // one column of margin on the left
@@ -103,15 +110,16 @@ func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
 	r.lines = append(r.lines, st.Sep.Render(strings.Repeat("─", w)))
 	switch {
 	case c.State == session.Offered:
-		text := "Alerting: a accept · x reject"
+		text := "Alerting · a accept · x reject"
 		if !c.OfferExpiry.IsZero() && c.OfferExpiry.After(f.now) {
-			text += " · offer ends in " + mmss(c.OfferExpiry.Sub(f.now))
+			text += " · ends in " + mmss(c.OfferExpiry.Sub(f.now))
 		}
 		r.lines = append(r.lines, st.Attention.Render(text))
 	case f.focus == focusPrompt:
 		r.lines = append(r.lines, f.m.urlInput.View())
 		r.cursorAt(true, len(r.lines)-1, 0, f.m.urlInput.Cursor())
 	default:
+		r.hit(len(r.lines), 0, w, hitTarget{kind: hitFocus, n: int(focusComposer)})
 		r.lines = append(r.lines, f.m.composer.View())
 		r.cursorAt(f.focus == focusComposer, len(r.lines)-1, 0, f.m.composer.Cursor())
 	}

@@ -39,6 +39,7 @@ const (
 	hitRow    hitKind = iota // select chat
 	hitButton                // toolbar button act
 	hitDispo                 // pick disposition n
+	hitFocus                 // focus field n (a focus value)
 )
 
 type hitTarget struct {
@@ -74,8 +75,14 @@ func (r *rendered) cursorAt(on bool, y, x int, c *tea.Cursor) {
 	}
 }
 
-// fit cuts or pads r to h lines, dropping what falls outside.
+// fit cuts or pads r to h lines, dropping what falls outside. A line that
+// holds line breaks is split, so the layout never shifts.
 func (r rendered) fit(h int) rendered {
+	var lines []string
+	for _, l := range r.lines {
+		lines = append(lines, strings.Split(l, "\n")...)
+	}
+	r.lines = lines
 	for len(r.lines) < h {
 		r.lines = append(r.lines, "")
 	}
@@ -261,7 +268,7 @@ func (t *toolbar) Render(f *frame) rendered {
 		gap = ""
 	}
 	x := 0
-	for i, bt := range buttons {
+	for i, bt := range buttons() {
 		if i > 0 {
 			b.WriteString(gap)
 			x += len(gap)
@@ -302,7 +309,7 @@ func (s *statusBar) Render(f *frame) rendered {
 	}
 	var keys []string
 	for i, b := range f.m.keys.ShortHelp() {
-		keys = append(keys, st.HelpKey.Render(b.Help().Key)+" "+st.HelpDesc.Render(shortWords[i]))
+		keys = append(keys, st.HelpKey.Render(b.Help().Key)+" "+st.HelpDesc.Render(shortWords()[i]))
 	}
 	return rendered{lines: []string{
 		style.Render(fitWidth(" "+msg, s.w)),
