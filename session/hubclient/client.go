@@ -240,8 +240,7 @@ func (c *Client) serve() (welcomed bool, err error) {
 		}
 		if e.Type == session.TypeError {
 			if rerr := refusal(e); rerr != nil {
-				conn.Close(websocket.StatusNormalClosure, "refused")
-				return welcomed, rerr
+				return welcomed, rerr // the deferred close drops the socket
 			}
 		}
 		if e.Type == session.TypeWelcome && !welcomed {
