@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -308,5 +309,71 @@ func TestNoticesAsTheyHappen(t *testing.T) {
 	m.Update(tickMsg{})
 	if !strings.Contains(m.status, "has waited") {
 		t.Fatalf("R-I4/R-I11 no pending warning on tick: %q", m.status)
+	}
+}
+
+// Text from the hub cannot drive the agent's terminal: escape sequences in
+// names, messages and previews are not drawn; line breaks in a message are.
+func TestHostileText(t *testing.T) {
+	m, _, _ := newModel(t)
+	feed(t, m, frame_(t, session.TypeWelcome, "", session.WelcomeData{
+		Agent: session.AgentInfo{Name: "Ada"}, Settings: settings(), Ready: true,
+		Chats: []session.ChatData{{ID: "z", Customer: "Zed\x1b]0;pwned\x07", State: session.Connected,
+			Transcript: []session.MessageData{line(1, session.FromCustomer, "Zed\x1b[2J", "first\nsecond\x1b[31m", now)}}},
+	}))
+	feed(t, m, frame_(t, session.TypeTyping, "z", session.TypingData{Typing: true, Preview: "\x9b6n"}))
+	v := m.View().Content
+	for _, bad := range []string{"\x1b]0;", "\x1b[2J", "\x07", "\x9b", "\x1b[31m"} {
+		if strings.Contains(v, bad) {
+			t.Errorf("screen carries %q from the hub", bad)
+		}
+	}
+	s := plain(t, m)
+	if !strings.Contains(s, "Zed]0;pwned") || !strings.Contains(s, "first") || !strings.Contains(s, "      second[31m") {
+		t.Fatalf("text lost or line break not kept:\n%s", s)
+	}
+}
+
+func longChat(n int) session.ChatData {
+	c := session.ChatData{ID: "long", Customer: "Lou", State: session.Connected}
+	for i := range n {
+		from, name := session.FromCustomer, "Lou"
+		if i%2 == 1 {
+			from, name = session.FromAgent, "Ada"
+		}
+		c.Transcript = append(c.Transcript, line(int64(i+1), from, name, fmt.Sprintf("message number %d", i), now.Add(time.Duration(i-n)*time.Second)))
+	}
+	return c
+}
+
+// R-I2: the transcript scrolls back with pgup and says how far.
+func TestScroll(t *testing.T) {
+	m, _, _ := newModel(t)
+	feed(t, m, frame_(t, session.TypeWelcome, "", session.WelcomeData{Settings: settings(), Chats: []session.ChatData{longChat(60)}}))
+	if s := plain(t, m); !strings.Contains(s, "message number 59") || strings.Contains(s, "message number 30") {
+		t.Fatalf("bottom of the transcript not shown:\n%s", s)
+	}
+	for range 20 { // far past the top: stops there
+		press(t, m, "pgup")
+		_ = plain(t, m)
+	}
+	s := plain(t, m)
+	if !strings.Contains(s, "message number 0") || !strings.Contains(s, "newer lines · pgdown") {
+		t.Fatalf("pgup did not reach the top:\n%s", s)
+	}
+	press(t, m, "pgdown")
+	if m.scroll != m.maxScroll-5 {
+		t.Fatalf("pgdown from the top: scroll %d, max %d", m.scroll, m.maxScroll)
+	}
+}
+
+// The frame cost of a long transcript: only the visible tail is wrapped.
+func BenchmarkViewLongTranscript(b *testing.B) {
+	m := New(Options{Now: func() time.Time { return now }})
+	e, _ := session.NewEnvelope(session.TypeWelcome, "", session.WelcomeData{Settings: settings(), Chats: []session.ChatData{longChat(100_000)}})
+	m.Update(linkMsg{Envelope: &e})
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
 	}
 }

@@ -82,7 +82,7 @@ func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
 	}
 	line(st.Label.Render("Wrap-up"+why) + "  " + st.Attention.Render("closes in "+left))
 	for _, n := range lastN(c.Attention, 2) {
-		line(st.Attention.Render(ansi.Truncate("! "+n.Text, w, "…")))
+		line(st.Attention.Render(ansi.Truncate("! "+oneLine(n.Text), w, "…")))
 	}
 	line(focusTitle(f, focusDispo, "Disposition:") + st.Hint.Render("  ↑/↓ or 1-9, enter picks"))
 	d := f.m.draft(c.ID)

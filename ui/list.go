@@ -67,7 +67,7 @@ func (l *chatList) row(f *frame, c *session.Chat, t1, t2 time.Duration) string {
 	}
 	const stateW = 9
 	nameW := max(l.w-2-1-stateW-1-5-1-3, 4)
-	name := fitWidth(c.Customer, nameW)
+	name := fitWidth(oneLine(c.Customer), nameW)
 	state := fitWidth(st.State.Render(c.State.Label()), stateW)
 	rest := fitWidth(" "+name+" "+state+" "+st.Time.Render(wait)+" "+unread, l.w-1)
 	if c.ID == f.m.selected {

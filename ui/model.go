@@ -75,16 +75,17 @@ type Model struct {
 	banner string
 	loc    *time.Location
 
-	desk     *session.Desk
-	keys     keyMap
-	st       styles
-	width    int
-	height   int
-	selected string
-	focus    focus
-	help     bool
-	ticks    int
-	scroll   int // transcript lines scrolled up from the bottom
+	desk      *session.Desk
+	keys      keyMap
+	st        styles
+	width     int
+	height    int
+	selected  string
+	focus     focus
+	help      bool
+	ticks     int
+	scroll    int // transcript lines scrolled up from the bottom
+	maxScroll int // the most scroll can be, as last drawn
 
 	composer textinput.Model
 	urlInput textinput.Model
@@ -259,8 +260,8 @@ func (m *Model) addNotices(ns []session.Notice) {
 	}
 }
 
-func (m *Model) setStatus(s string) { m.status, m.statusErr = s, false }
-func (m *Model) setError(s string)  { m.status, m.statusErr = s, true }
+func (m *Model) setStatus(s string) { m.status, m.statusErr = oneLine(s), false }
+func (m *Model) setError(s string)  { m.status, m.statusErr = oneLine(s), true }
 
 // selectedChat returns the selected chat, or nil.
 func (m *Model) selectedChat() *session.Chat {

@@ -11,7 +11,7 @@ import (
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// maxRenderLines bounds the transcript work per frame: only the newest
+// maxRenderMessages bounds the transcript work per frame: only the newest
 // messages that can be seen (plus scroll-back) are wrapped.
 const maxRenderMessages = 400
 
@@ -27,9 +27,9 @@ func (p *chatPane) Render(f *frame) rendered {
 	if c == nil {
 		return rendered{lines: []string{"", " " + st.Hint.Render("Select a chat on the left, or wait for an offer.")}}
 	}
-	head := " " + st.Customer.Render(c.Customer) + st.Hint.Render(" · ") + st.State.Render(c.State.Label())
+	head := " " + st.Customer.Render(oneLine(c.Customer)) + st.Hint.Render(" · ") + st.State.Render(c.State.Label())
 	if c.Queue != "" {
-		head += st.Hint.Render(" · queue " + c.Queue)
+		head += st.Hint.Render(" · queue " + oneLine(c.Queue))
 	}
 	t1, t2 := f.desk.Thresholds()
 	if lvl := c.Pending(f.now, t1, t2); lvl != session.PendingNone {
@@ -91,21 +91,21 @@ func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
 	st := f.st
 	var r rendered
 	if c.Typing {
-		text := c.Customer + " is typing…"
+		text := oneLine(c.Customer) + " is typing…"
 		if c.Preview != "" {
-			text = c.Customer + " is typing: " + c.Preview
+			text = oneLine(c.Customer) + " is typing: " + oneLine(c.Preview)
 		}
 		r.lines = append(r.lines, st.Typing.Render(ansi.Truncate(text, w, "…")))
 	}
 	for _, n := range lastN(c.Attention, 2) {
-		text := "! " + n.Text
+		text := "! " + oneLine(n.Text)
 		if !n.Deadline.IsZero() && n.Deadline.After(f.now) {
 			text += " (in " + mmss(n.Deadline.Sub(f.now)) + ")"
 		}
 		r.lines = append(r.lines, st.Attention.Render(ansi.Truncate(text, w, "…")))
 	}
 	if c.LastError != "" {
-		r.lines = append(r.lines, st.Error.Render(ansi.Truncate("✗ "+c.LastError, w, "…")))
+		r.lines = append(r.lines, st.Error.Render(ansi.Truncate("✗ "+oneLine(c.LastError), w, "…")))
 	}
 	r.lines = append(r.lines, st.Sep.Render(strings.Repeat("─", w)))
 	switch {
@@ -129,43 +129,74 @@ func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
 // transcript returns the last h display lines, scrolled up by the model's
 // scroll offset: older sessions first, a divider at each session and day.
 func (p *chatPane) transcript(f *frame, c *session.Chat, w, h int) []string {
-	type item struct {
-		msg     session.MessageData
-		session bool // first line of a session
-	}
-	var items []item
-	for _, s := range c.History {
-		for i, m := range s.Transcript {
-			items = append(items, item{m, i == 0})
+	sessions := append(historyLines(c.History), c.Transcript)
+	need := h + f.m.scroll + 5 // wrap only what can be seen, and a little more
+	var blocks [][]string      // per message, newest first
+	total, done := 0, true
+	si, i := len(sessions)-1, len(sessions[len(sessions)-1])
+	for taken := 0; ; taken++ {
+		i--
+		for i < 0 && si > 0 {
+			si--
+			i = len(sessions[si]) - 1
 		}
-	}
-	for i, m := range c.Transcript {
-		items = append(items, item{m, i == 0})
-	}
-	if len(items) > maxRenderMessages {
-		items = items[len(items)-maxRenderMessages:]
-	}
-	var lines []string
-	var lastDay string
-	for _, it := range items {
-		at := it.msg.At.In(f.m.loc)
-		day := at.Format("Mon 2 Jan 2006")
-		if day != lastDay || it.session {
-			label := at.Format("Mon 2 Jan")
-			if at.Year() != f.now.In(f.m.loc).Year() {
-				label = day
-			}
-			lines = append(lines, f.st.Divider.Render(divider(label, w)))
-			lastDay = day
+		if i < 0 {
+			break
 		}
-		lines = append(lines, p.line(f, it.msg, at, w)...)
+		if total >= need || taken >= maxRenderMessages {
+			done = false
+			break
+		}
+		m := sessions[si][i]
+		at := m.At.In(f.m.loc)
+		block := p.line(f, m, at, w)
+		if i == 0 || !sameDay(sessions[si][i-1].At.In(f.m.loc), at) {
+			block = append([]string{f.st.Divider.Render(divider(dayLabel(at, f.now.In(f.m.loc)), w))}, block...)
+		}
+		blocks = append(blocks, block)
+		total += len(block)
+	}
+	lines := make([]string, 0, total)
+	for b := len(blocks) - 1; b >= 0; b-- {
+		lines = append(lines, blocks[b]...)
 	}
 	if len(lines) == 0 {
 		lines = []string{f.st.Hint.Render("No messages yet.")}
 	}
+	f.m.maxScroll = max(len(lines)-h, 0) // pgup stops at the top
+	if !done {
+		f.m.maxScroll = max(f.m.maxScroll, f.m.scroll+5) // more above: keep going
+	}
 	scroll := min(f.m.scroll, max(len(lines)-h, 0))
 	end := len(lines) - scroll
-	return lines[max(end-h, 0):end]
+	out := lines[max(end-h, 0):end]
+	if scroll > 0 && len(out) > 0 {
+		out[len(out)-1] = f.st.Hint.Render(fmt.Sprintf("↓ %d newer lines · pgdown", scroll))
+	}
+	return out
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// dayLabel names a day for a divider: "Tue 17 Nov", with the year when it
+// is not this year.
+func dayLabel(at, now time.Time) string {
+	if at.Year() != now.Year() {
+		return at.Format("Mon 2 Jan 2006")
+	}
+	return at.Format("Mon 2 Jan")
+}
+
+func historyLines(h []session.Session) [][]session.MessageData {
+	out := make([][]session.MessageData, len(h))
+	for i, s := range h {
+		out[i] = s.Transcript
+	}
+	return out
 }
 
 func divider(label string, w int) string {
@@ -193,22 +224,22 @@ func (p *chatPane) line(f *frame, m session.MessageData, at time.Time, w int) []
 func (p *chatPane) body(f *frame, m session.MessageData) string {
 	st := f.st
 	if m.From == session.FromSystem {
-		return st.System.Render("· " + m.Text)
+		return st.System.Render("· " + oneLine(m.Text))
 	}
 	who := st.Customer
 	if m.From == session.FromAgent {
 		who = st.Agent
 	}
-	name := m.Name
+	name := oneLine(m.Name)
 	if name == "" {
 		name = m.From
 	}
-	text := m.Text
-	if m.URL != "" {
-		if !strings.Contains(text, m.URL) {
-			text = strings.TrimSpace(text + " " + m.URL)
+	text := multiLine(m.Text)
+	if u := oneLine(m.URL); u != "" {
+		if !strings.Contains(text, u) {
+			text = strings.TrimSpace(text + " " + u)
 		}
-		text = strings.Replace(text, m.URL, st.URL.Render(m.URL), 1)
+		text = strings.Replace(text, u, st.URL.Render(u), 1)
 	}
 	return fmt.Sprintf("%s %s", who.Render(name+":"), text)
 }

@@ -202,7 +202,7 @@ func (t *titleBar) SetSize(w, _ int) { t.w = w }
 
 func (t *titleBar) Render(f *frame) rendered {
 	st, d := f.st, f.desk
-	name := d.Agent.Name
+	name := oneLine(d.Agent.Name)
 	if name == "" {
 		name = "(not signed in)"
 	}
@@ -217,7 +217,7 @@ func (t *titleBar) Render(f *frame) rendered {
 	left := st.Title.Render(" agentdesk ") + st.TitleDim.Render("│ "+name+" ") + ready + link
 	right := ""
 	if f.m.banner != "" {
-		right = st.TitleDim.Render(" " + f.m.banner + " ")
+		right = st.TitleDim.Render(" " + oneLine(f.m.banner) + " ")
 	}
 	gap := t.w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
@@ -236,7 +236,7 @@ func linkText(f *frame) string {
 		left := l.RetryIn - f.now.Sub(f.m.linkAt)
 		s := "Disconnected"
 		if l.Err != "" {
-			s += ": " + l.Err
+			s += ": " + oneLine(l.Err)
 		}
 		if l.RetryIn > 0 {
 			secs := max(int((left+time.Second-1)/time.Second), 0)
@@ -247,7 +247,7 @@ func linkText(f *frame) string {
 		if l.Err == "" {
 			return "Refused"
 		}
-		return "Refused: " + l.Err
+		return "Refused: " + oneLine(l.Err)
 	}
 	if l.Attempt > 0 {
 		return fmt.Sprintf("Connecting… (attempt %d)", l.Attempt)
