@@ -365,6 +365,10 @@ func TestScroll(t *testing.T) {
 	if m.scroll != m.maxScroll-5 {
 		t.Fatalf("pgdown from the top: scroll %d, max %d", m.scroll, m.maxScroll)
 	}
+	m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if m.scroll != m.maxScroll-8 {
+		t.Fatalf("wheel down: scroll %d, max %d", m.scroll, m.maxScroll)
+	}
 }
 
 // The frame cost of a long transcript: only the visible tail is wrapped.

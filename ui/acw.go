@@ -125,7 +125,7 @@ func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
 	line("  + " + f.m.caseIn.View())
 	r.cursorAt(f.focus == focusCase, len(r.lines)-1, 4, f.m.caseIn.Cursor())
 	line("")
-	btn := st.Button.Render(" d Mark Done ")
+	btn := st.Button.Render("[d Mark Done]")
 	r.hit(len(r.lines), 0, lipglossWidth(btn), hitTarget{kind: hitButton, act: actDone})
 	line(btn + st.Hint.Render("  closes the chat; tab moves between the fields"))
 	return r.fit(h)

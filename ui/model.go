@@ -202,6 +202,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onKey(msg)
 	case tea.MouseClickMsg:
 		return m, m.onClick(msg.Mouse())
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			m.scroll = min(m.scroll+3, m.maxScroll)
+		case tea.MouseWheelDown:
+			m.scroll = max(m.scroll-3, 0)
+		}
+		return m, nil
 	case tea.PasteMsg:
 		return m, m.updateInput(msg)
 	}
