@@ -338,11 +338,26 @@ func renderHelp(f *frame, w, h int) rendered {
 		more = append(more, row(6, b.Help().Key, b.Help().Desc))
 	}
 	inner := w - 4
-	colW := (inner - 4) / 3
+	groups := [][]string{chat, move, more}
+	widths := make([]int, len(groups))
+	for i, c := range groups {
+		for _, l := range c {
+			widths[i] = max(widths[i], lipgloss.Width(l))
+		}
+	}
+	for widths[0]+widths[1]+widths[2]+4 > inner { // narrow: shave the widest column
+		i := 0
+		for j := range widths {
+			if widths[j] > widths[i] {
+				i = j
+			}
+		}
+		widths[i]--
+	}
 	cols := make([]string, 3)
-	for i, c := range [][]string{chat, move, more} {
+	for i, c := range groups {
 		for j := range c {
-			c[j] = fitWidth(c[j], colW)
+			c[j] = fitWidth(c[j], widths[i])
 		}
 		cols[i] = strings.Join(c, "\n")
 	}
