@@ -87,9 +87,29 @@ func TestExamples(t *testing.T) {
 				script.Report(&out, &out, res, err)
 				t.Fatalf("exit %d:\n%s", code, out.String())
 			}
-			if !strings.Contains(events.String(), `"kind":"proto"`) {
-				t.Errorf("events log has no protocol frames")
+			wants := []string{`"dir":"in"`, `"dir":"out"`, `"kind":"key"`, `"kind":"check"`, `"kind":"end","checks":`}
+			if strings.Contains(events.String(), `"action":"open"`) { // a chat was offered
+				wants = append(wants, `"kind":"chat_state","chat":`, `"state":"offered"`, `"state":"connected"`)
+			}
+			for _, want := range wants {
+				if !strings.Contains(events.String(), want) {
+					t.Errorf("events log lacks %s", want)
+				}
 			}
 		})
+	}
+}
+
+// TestCustomerOutOfOrder proves a customer line before its `open` fails
+// the run at its line with a message that says what to add.
+func TestCustomerOutOfOrder(t *testing.T) {
+	s, err := script.Parse("story.script", strings.NewReader("wait \"● Connected\"\ncustomer zoe says hi\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runDesktop(t, s, io.Discard, false)
+	if script.ExitCode(res, err) != script.ExitFail || res.Failure.Pos.Line != 2 ||
+		!strings.Contains(res.Failure.Detail, "add `customer NAME open` before") {
+		t.Fatalf("got %v %+v", err, res)
 	}
 }
