@@ -232,6 +232,7 @@ type ChatData struct {
 	Disposition string            `json:"disposition,omitempty"`
 	Note        string            `json:"note,omitempty"`
 	CaseData    map[string]string `json:"case_data,omitempty"`
+	Recording   *RecordingData    `json:"recording,omitempty"` // recording state (issue 4)
 }
 
 // Session is an earlier chat with the same contact.
