@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -28,7 +29,6 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*peer, bool) {
 		_ = c.Close(websocket.StatusGoingAway, "hub shutting down")
 		return nil, false
 	}
-	go p.writeLoop(s.ctx)
 	return p, true
 }
 
@@ -37,7 +37,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*peer, bool) {
 func (s *Server) readLoop(p *peer, handle func(session.Envelope) *frameError) {
 	var buf bytes.Buffer
 	for {
-		err := readFrame(s.ctx, p.conn, s.cfg.MaxFrameBytes, &buf)
+		err := readFrame(context.Background(), p.conn, // see drain: no per-call context
+			s.cfg.MaxFrameBytes, &buf)
 		if errors.Is(err, errTooLarge) {
 			p.sendError("", session.ErrCodeTooLarge, "the frame is larger than max_frame_bytes; send less", false)
 			continue
@@ -75,6 +76,9 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	defer s.dropPeer(p)
 	var me *agent
 	s.readLoop(p, func(env session.Envelope) *frameError {
+		if me != nil && (env.Type == session.TypeSend || env.Type == session.TypeTyping || env.Type == session.TypePushURL) {
+			return s.agentRelay(p, me, env)
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if me == nil {
@@ -234,8 +238,7 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 		a.conn.send(session.TypeAgent, "", session.AgentData{Ready: a.ready})
 		s.routeAll(a)
 		return nil
-	case session.TypeAccept, session.TypeReject, session.TypeSend, session.TypePushURL,
-		session.TypeTyping, session.TypeEnd, session.TypeWrapUp, session.TypeDone:
+	case session.TypeAccept, session.TypeReject, session.TypeEnd, session.TypeWrapUp, session.TypeDone:
 	default:
 		return ferr(session.ErrCodeUnknownType, "unknown message type %q", env.Type)
 	}
@@ -251,31 +254,6 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 			return transitionError(func() error { _, err := session.Transition(c.state, session.EvRevoke); return err }())
 		}
 		s.revoke(c, session.RevokeRejected)
-	case session.TypeSend:
-		var d session.SendData
-		if fe := decode(env, &d); fe != nil {
-			return fe
-		}
-		if strings.TrimSpace(d.Text) == "" {
-			return ferr(session.ErrCodeBadRequest, "send: text is empty")
-		}
-		if fe := live(c, "send"); fe != nil {
-			return fe
-		}
-		s.addLine(c, session.FromAgent, a.cfg.Name, d.Text, "")
-	case session.TypePushURL:
-		return s.pushURL(a, c, env)
-	case session.TypeTyping:
-		var d session.TypingData
-		if fe := decode(env, &d); fe != nil {
-			return fe
-		}
-		if fe := live(c, "type"); fe != nil {
-			return fe
-		}
-		if c.cust != nil {
-			c.cust.send(session.TypeTyping, c.id, session.TypingData{Typing: d.Typing})
-		}
 	case session.TypeEnd:
 		if err := s.end(c, session.EndAgentEnded); err != nil {
 			return transitionError(err)
@@ -312,20 +290,56 @@ func (s *Server) acceptChat(a *agent, c *chat) *frameError {
 	return nil
 }
 
-// pushURL sends a link to the customer (R-I5); only http and https.
-func (s *Server) pushURL(a *agent, c *chat, env session.Envelope) *frameError {
-	var d session.PushURLData
-	if fe := decode(env, &d); fe != nil {
+// agentRelay is the hot path of send, typing and push_url (R-I5): the
+// payload is decoded before any lock, and the hub's lock is only shared.
+func (s *Server) agentRelay(p *peer, a *agent, env session.Envelope) *frameError {
+	var text, link string
+	var typing session.TypingData
+	switch env.Type {
+	case session.TypeSend:
+		var d session.SendData
+		if fe := decode(env, &d); fe != nil {
+			return fe
+		}
+		if strings.TrimSpace(d.Text) == "" {
+			return ferr(session.ErrCodeBadRequest, "send: text is empty")
+		}
+		text = d.Text
+	case session.TypePushURL:
+		var d session.PushURLData
+		if fe := decode(env, &d); fe != nil {
+			return fe
+		}
+		u, err := url.Parse(strings.TrimSpace(d.URL))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return ferr(session.ErrCodeBadRequest, "push_url: %q is not an http or https URL", d.URL)
+		}
+		link = u.String()
+		text = "Please navigate to the link: " + link
+	default:
+		if fe := decode(env, &typing); fe != nil {
+			return fe
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if a.conn != p {
+		return ferr(session.ErrCodeUnauthorized, "this agent logged in on another connection")
+	}
+	c, fe := s.chatOf(a, env)
+	if fe != nil {
 		return fe
 	}
-	u, err := url.Parse(strings.TrimSpace(d.URL))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ferr(session.ErrCodeBadRequest, "push_url: %q is not an http or https URL", d.URL)
-	}
-	if fe := live(c, "push a URL"); fe != nil {
+	if fe := live(c, env.Type); fe != nil {
 		return fe
 	}
-	s.addLine(c, session.FromAgent, a.cfg.Name, "Please navigate to the link: "+u.String(), u.String())
+	if env.Type == session.TypeTyping {
+		if c.cust != nil {
+			c.cust.send(session.TypeTyping, c.id, session.TypingData{Typing: typing.Typing}) // never the preview
+		}
+		return nil
+	}
+	s.addLine(c, session.FromAgent, a.cfg.Name, text, link)
 	return nil
 }
 

@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// chat is one interaction. Only touched under the hub's lock.
+// chat is one interaction. Only touched under the hub's lock; lines,
+// lastCust and warned may also change under the hub's shared lock plus mu.
 type chat struct {
+	mu          sync.Mutex
 	id, resume  string
 	name        string // the customer's name
 	contact     string
@@ -64,19 +67,26 @@ func transitionError(err error) *frameError {
 	return ferr(session.ErrCodeBadState, "%v", err)
 }
 
-// addLine appends a transcript line and sends it to both sides.
+// addLine appends a transcript line and sends it to both sides. The caller
+// holds the hub's lock, shared or exclusive.
 func (s *Server) addLine(c *chat, from, name, text, url string) session.MessageData {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if from == session.FromCustomer {
+		c.lastCust, c.warned = time.Now(), false
+	}
 	var id int64 = 1
 	if n := len(c.lines); n > 0 {
 		id = c.lines[n-1].ID + 1
 	}
 	m := session.MessageData{ID: id, From: from, Name: name, Text: text, URL: url, At: time.Now().UTC()}
 	c.lines = append(c.lines, m)
+	b := encodeMessage(c.id, m) // the same frame to both sides
 	if c.cust != nil {
-		c.cust.send(session.TypeMessage, c.id, m)
+		c.cust.push(b)
 	}
 	if a := c.agent; a != nil && a.conn != nil && c.state != session.Queued {
-		a.conn.send(session.TypeMessage, c.id, m)
+		a.conn.push(b)
 	}
 	return m
 }

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -18,47 +20,122 @@ import (
 // token (a private-use code in the 4000 range: policy).
 const StatusUnauthorized websocket.StatusCode = 4001
 
-// outQueue is how many frames may wait for a slow peer before it is cut off.
-const outQueue = 256
+// maxQueue is how many frames may wait for a slow peer before it is cut off.
+const maxQueue = 1024
 
-// outFrame is one frame for the writer, or a close order when close is set.
-type outFrame struct {
-	b      []byte
-	close  bool
-	code   websocket.StatusCode
-	reason string
-}
-
-// peer is one websocket. Frames are queued by the hub (under its lock,
-// never blocking) and written in order by the peer's own writer goroutine.
+// peer is one websocket. Frames are queued by the hub (under its locks,
+// never blocking) and written in order by a writer goroutine that runs only
+// while there is something to write, so an idle socket costs no goroutine.
 type peer struct {
 	conn *websocket.Conn
-	out  chan outFrame
 	gone chan struct{} // closed when the peer is finished
 	once sync.Once
+
+	mu      sync.Mutex
+	queue   [][]byte
+	writing bool // a drain goroutine is running
+	closing bool // close with code and reason once the queue is written
+	dead    bool
+	code    websocket.StatusCode
+	reason  string
 }
 
 func newPeer(c *websocket.Conn) *peer {
-	return &peer{conn: c, out: make(chan outFrame, outQueue), gone: make(chan struct{})}
+	return &peer{conn: c, gone: make(chan struct{})}
 }
 
-// send queues an envelope. A peer too slow to keep up is cut off rather
-// than allowed to stall the hub.
+// send queues an envelope.
 func (p *peer) send(typ, chat string, data any) {
-	env, err := session.NewEnvelope(typ, chat, data)
-	if err != nil {
-		return // our own payloads always encode
+	if b := encode(typ, chat, data); b != nil {
+		p.push(b)
 	}
-	b, _ := json.Marshal(env)
-	p.push(outFrame{b: b})
 }
 
-func (p *peer) push(f outFrame) {
-	select {
-	case <-p.gone:
-	case p.out <- f:
-	default:
+// encode marshals an envelope once, for sending to one or several peers.
+// It writes the envelope around the payload by hand: json.Marshal of an
+// Envelope would validate and compact the RawMessage a second time.
+func encode(typ, chat string, data any) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, session.ProtocolVersion, 10)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, typ)
+	if chat != "" {
+		b = append(b, `,"chat":`...)
+		b = appendJSONString(b, chat)
+	}
+	if data != nil {
+		d, err := json.Marshal(data)
+		if err != nil {
+			return nil // our own payloads always encode
+		}
+		b = append(b, `,"data":`...)
+		b = append(b, d...)
+	}
+	return append(b, '}')
+}
+
+// encodeMessage is encode for a transcript line, by hand: it is the hot
+// path, and encoding/json costs several allocations per line.
+func encodeMessage(chat string, m session.MessageData) []byte {
+	b := make([]byte, 0, 160+len(m.Text)+len(m.URL))
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, session.ProtocolVersion, 10)
+	b = append(b, `,"type":"message","chat":`...)
+	b = appendJSONString(b, chat)
+	b = append(b, `,"data":{"id":`...)
+	b = strconv.AppendInt(b, m.ID, 10)
+	b = append(b, `,"from":`...)
+	b = appendJSONString(b, m.From)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, m.Name)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, m.Text)
+	if m.URL != "" {
+		b = append(b, `,"url":`...)
+		b = appendJSONString(b, m.URL)
+	}
+	b = append(b, `,"at":"`...)
+	b = m.At.AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}}`...)
+}
+
+// appendJSONString appends s as a JSON string; anything but plain ASCII
+// goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// push queues a frame. A peer too slow to keep up is cut off rather than
+// allowed to grow the hub's memory.
+func (p *peer) push(b []byte) {
+	p.mu.Lock()
+	if p.dead || p.closing {
+		p.mu.Unlock()
+		return
+	}
+	if len(p.queue) >= maxQueue {
+		p.mu.Unlock()
 		p.kill()
+		return
+	}
+	p.queue = append(p.queue, b)
+	p.startLocked()
+	p.mu.Unlock()
+}
+
+func (p *peer) startLocked() {
+	if !p.writing {
+		p.writing = true
+		go p.drain()
 	}
 }
 
@@ -67,40 +144,64 @@ func (p *peer) sendError(ref, code, msg string, fatal bool) {
 	env, _ := session.NewEnvelope(session.TypeError, "", session.ErrorData{Code: code, Message: msg, Fatal: fatal})
 	env.Ref = ref
 	b, _ := json.Marshal(env)
-	p.push(outFrame{b: b})
+	p.push(b)
 }
 
-// closeAfter queues a close: frames queued before it are written first.
+// closeAfter closes the socket with code and reason once the frames queued
+// before it are written.
 func (p *peer) closeAfter(code websocket.StatusCode, reason string) {
-	p.push(outFrame{close: true, code: code, reason: reason})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dead || p.closing {
+		return
+	}
+	p.closing, p.code, p.reason = true, code, reason
+	p.startLocked()
 }
 
 // kill ends the peer at once. Idempotent.
 func (p *peer) kill() {
 	p.once.Do(func() {
+		p.mu.Lock()
+		p.dead, p.queue = true, nil
+		p.mu.Unlock()
 		close(p.gone)
 		go p.conn.CloseNow()
 	})
 }
 
-// writeLoop writes queued frames until the peer is gone or ctx ends.
-func (p *peer) writeLoop(ctx context.Context) {
-	defer p.kill()
+// drain writes the queue in order, then ends (or closes the socket when
+// asked to).
+func (p *peer) drain() {
 	for {
-		select {
-		case <-p.gone:
+		p.mu.Lock()
+		if p.dead {
+			p.writing = false
+			p.mu.Unlock()
 			return
-		case <-ctx.Done():
-			_ = p.conn.Close(websocket.StatusGoingAway, "hub shutting down")
-			return
-		case f := <-p.out:
-			if f.close {
-				_ = p.conn.Close(f.code, f.reason)
+		}
+		if len(p.queue) == 0 {
+			p.queue = nil
+			if p.closing {
+				p.mu.Unlock()
+				_ = p.conn.Close(p.code, p.reason)
+				p.kill()
 				return
 			}
-			if err := p.conn.Write(ctx, websocket.MessageText, f.b); err != nil {
-				return
-			}
+			p.writing = false
+			p.mu.Unlock()
+			return
+		}
+		b := p.queue[0]
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+		p.mu.Unlock()
+		// No deadline context: coder/websocket registers a
+		// context.AfterFunc per call otherwise. A stuck peer fills its
+		// queue and is killed, which ends this write.
+		if err := p.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
+			p.kill()
+			return
 		}
 	}
 }

@@ -29,6 +29,9 @@ func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	var me *chat
 	s.readLoop(p, func(env session.Envelope) *frameError {
+		if env.Type == session.TypeSend || env.Type == session.TypeTyping {
+			return s.customerRelay(p, me, env)
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if me != nil && me.cust != p && env.Type != session.TypeJoin {
@@ -66,7 +69,7 @@ func (s *Server) customerFrame(p *peer, me *chat, env session.Envelope) (*chat, 
 			return me, fe
 		}
 		return c, nil
-	case session.TypeSend, session.TypeTyping, session.TypeLeave:
+	case session.TypeLeave:
 	default:
 		return me, ferr(session.ErrCodeUnknownType, "unknown message type %q", env.Type)
 	}
@@ -76,37 +79,51 @@ func (s *Server) customerFrame(p *peer, me *chat, env session.Envelope) (*chat, 
 	if !me.state.Live() {
 		return me, ferr(session.ErrCodeChatEnded, "the chat has ended")
 	}
-	switch env.Type {
-	case session.TypeSend:
-		var d session.SendData
-		if fe := decode(env, &d); fe != nil {
-			return me, fe
+	if me.state == session.Connected {
+		if a := me.agent; a.conn != nil {
+			a.conn.send(session.TypeAttention, me.id, session.AttentionData{Reason: session.AttnContactLeft, Text: me.name + " left the chat"})
 		}
-		if strings.TrimSpace(d.Text) == "" {
-			return me, ferr(session.ErrCodeBadRequest, "send: text is empty")
-		}
-		me.lastCust, me.warned = time.Now(), false
-		s.addLine(me, session.FromCustomer, me.name, d.Text, "")
-	case session.TypeTyping:
-		var d session.TypingData
-		if fe := decode(env, &d); fe != nil {
-			return me, fe
-		}
-		if me.state == session.Connected && me.agent.conn != nil {
-			d.Preview = truncate(d.Preview, maxPreviewLen)
-			me.agent.conn.send(session.TypeTyping, me.id, d) // the preview goes to the agent only (R-I3)
-		}
-	case session.TypeLeave:
-		if me.state == session.Connected {
-			if a := me.agent; a.conn != nil {
-				a.conn.send(session.TypeAttention, me.id, session.AttentionData{Reason: session.AttnContactLeft, Text: me.name + " left the chat"})
-			}
-			_ = s.end(me, session.EndContactLeft)
-		} else {
-			s.abandon(me, session.EndContactLeft)
-		}
+		_ = s.end(me, session.EndContactLeft)
+	} else {
+		s.abandon(me, session.EndContactLeft)
 	}
 	return me, nil
+}
+
+// customerRelay is the hot path of send and typing: the payload is decoded
+// before any lock, and the hub's lock is only shared.
+func (s *Server) customerRelay(p *peer, me *chat, env session.Envelope) *frameError {
+	var send session.SendData
+	var typing session.TypingData
+	if env.Type == session.TypeSend {
+		if fe := decode(env, &send); fe != nil {
+			return fe
+		}
+		if strings.TrimSpace(send.Text) == "" {
+			return ferr(session.ErrCodeBadRequest, "send: text is empty")
+		}
+	} else if fe := decode(env, &typing); fe != nil {
+		return fe
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	switch {
+	case me == nil:
+		return ferr(session.ErrCodeBadState, "join a chat first")
+	case me.cust != p:
+		return ferr(session.ErrCodeNotYours, "this chat was resumed on another connection")
+	case !me.state.Live():
+		return ferr(session.ErrCodeChatEnded, "the chat has ended")
+	}
+	if env.Type == session.TypeSend {
+		s.addLine(me, session.FromCustomer, me.name, send.Text, "")
+		return nil
+	}
+	if me.state == session.Connected && me.agent.conn != nil {
+		typing.Preview = truncate(typing.Preview, maxPreviewLen)
+		me.agent.conn.send(session.TypeTyping, me.id, typing) // the preview goes to the agent only (R-I3)
+	}
+	return nil
 }
 
 // newChat opens a chat for a join and queues it.

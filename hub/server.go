@@ -2,14 +2,15 @@
 // the agent and customer websockets, routing of chats to agents, and the
 // timers of an interaction's life (R-I1, R-I4, R-I11).
 //
-// All state lives behind one mutex. Frames to a socket are queued without
-// blocking and written by that socket's own goroutine, so a slow peer never
-// holds the lock. Every state change of a chat goes through Server.move,
+// All state lives behind one read-write mutex: state changes hold it
+// exclusively, the hot path of relaying messages holds it shared plus the
+// chat's own mutex, so chats relay in parallel. Frames to a socket are queued
+// without blocking and written by that socket's own goroutine, so a slow peer
+// never holds a lock. Every state change of a chat goes through Server.move,
 // which asks session.Transition.
 package hub
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -27,10 +30,10 @@ type Server struct {
 	cfg *Config
 	log *slog.Logger
 
-	ctx    context.Context // ends with Close: writers close their sockets
-	cancel context.CancelFunc
-
-	mu       sync.Mutex
+	// mu guards everything. Relaying a message (send, typing, push_url)
+	// holds it shared plus the chat's own lock; every other change holds it
+	// exclusively.
+	mu       sync.RWMutex
 	closed   bool
 	agents   map[string]*agent // by token
 	chats    map[string]*chat  // by id, kept after done so late frames get chat_ended
@@ -47,9 +50,8 @@ func New(cfg *Config, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		cfg: cfg, log: log, ctx: ctx, cancel: cancel,
+		cfg: cfg, log: log,
 		agents:  map[string]*agent{},
 		chats:   map[string]*chat{},
 		resumes: map[string]*chat{},
@@ -139,8 +141,18 @@ func (s *Server) Close() {
 	for _, a := range s.agents {
 		a.grace.stop()
 	}
+	peers := make([]*peer, 0, len(s.peers))
+	for p := range s.peers {
+		peers = append(peers, p)
+		p.closeAfter(websocket.StatusGoingAway, "hub shutting down") // after what is queued
+	}
 	s.mu.Unlock()
-	s.cancel() // writers flush what is queued, then close with "going away"
+	// A peer that does not read cannot be closed politely: cut it off.
+	time.AfterFunc(5*time.Second, func() {
+		for _, p := range peers {
+			p.kill()
+		}
+	})
 }
 
 // addPeer registers a socket; false when the hub is closed.
