@@ -115,4 +115,38 @@ func TestBrowserCustomerChats_R_I5(t *testing.T) {
 	if !strings.Contains(status, "Grace Hopper") {
 		t.Fatalf("status %q", status)
 	}
+
+	// A page reload resumes the same chat from sessionStorage, transcript
+	// and link included.
+	if err := chromedp.Do(ctx,
+		chromedp.Reload(),
+		chromedp.WaitVisible(`//li[contains(., "My parcel is late")]`),
+		chromedp.WaitVisible(`//a[@href="`+url+`"]`),
+		chromedp.WaitVisible(chromedp.CSS("#text")),
+	); err != nil {
+		t.Fatalf("resume after reload: %v", err)
+	}
+	// (Whether the hub saw the old socket close before the resume is a
+	// race of the browser's; TestContactDisconnectGrace covers both sides.)
+	agent.send(session.TypeSend, chat, session.SendData{Text: "Still with you"})
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`//li[contains(., "Still with you")]`)); err != nil {
+		t.Fatalf("after resume: %v", err)
+	}
+
+	// The agent drops: the page shows the reconnecting banner.
+	agent.conn.CloseNow()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`//*[@id="banner" and contains(., "reconnecting")]`)); err != nil {
+		t.Fatalf("banner: %v", err)
+	}
+	agent2, w := agentLogin(t, base, "t-grace", false)
+	if len(w.Chats) != 1 || w.Chats[0].ID != chat {
+		t.Fatalf("welcome %+v", w)
+	}
+	agent2.send(session.TypeEnd, chat, nil)
+	if err := chromedp.Do(ctx,
+		chromedp.WaitNotVisible(chromedp.CSS("#banner")),
+		chromedp.WaitVisible(`//*[@id="status" and contains(., "The agent ended the chat")]`),
+	); err != nil {
+		t.Fatalf("ended: %v", err)
+	}
 }

@@ -142,7 +142,7 @@ func (s *Server) end(c *chat, reason string) error {
 		c.cust.send(session.TypeEnded, c.id, session.EndedData{Reason: reason})
 	}
 	s.arm(&c.acw, s.cfg.Timers.ACW, func() { _ = s.finish(c) })
-	s.route(c.queue) // the agent has room again
+	s.routeAll(c.agent) // the agent has room again
 	return nil
 }
 

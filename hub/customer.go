@@ -236,7 +236,10 @@ func (s *Server) abandon(c *chat, reason string) {
 		c.cust.send(session.TypeEnded, c.id, session.EndedData{Reason: reason})
 	}
 	s.archive(c)
-	s.route(c.queue)
+	s.route(c.queue) // the places behind it move up
+	if wasOffered && a != nil {
+		s.routeAll(a) // the agent has room again
+	}
 }
 
 func truncate(s string, n int) string {

@@ -152,6 +152,7 @@ func (s *Server) revoke(c *chat, reason string) {
 	}
 	s.enqueue(c, false)
 	s.route(c.queue)
+	s.routeAll(a) // the agent has room for its other queues too
 }
 
 func (s *Server) allTried(c *chat) bool {

@@ -11,7 +11,8 @@ func TestRoutingOffersReadyAgentWithCapacity(t *testing.T) {
 	_, base := startHub(t, nil)
 	// Grace serves only general; not ready agents get nothing.
 	g, w := agentLogin(t, base, "t-grace", false)
-	if w.Ready || w.Agent.Name != "Grace Hopper" || len(w.Settings.Dispositions) != 2 {
+	if w.Ready || w.Agent.Name != "Grace Hopper" || len(w.Settings.Dispositions) != 2 ||
+		w.Settings.PendingWarn.Std() != time.Second || w.Settings.PendingAlarm.Std() != 2*time.Second { // R-I4 T1, T2
 		t.Fatalf("welcome: %+v", w)
 	}
 	cust, j := customerJoin(t, base, session.JoinData{Name: "Carol", Contact: "carol-1"})
