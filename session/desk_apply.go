@@ -57,6 +57,8 @@ func (d *Desk) Apply(e Envelope, now time.Time) ([]Notice, error) {
 		}
 		d.Ready = ad.Ready
 		return nil, nil
+	case TypeRecording:
+		return d.applyRecording(e, now)
 	case TypeError:
 		return d.applyError(e, now)
 	case TypePong:
@@ -98,7 +100,9 @@ func (d *Desk) applyWelcome(e Envelope, now time.Time) ([]Notice, error) {
 
 // put stores a snapshot, keeping the chat's place, attention and the
 // pending timer when the hub's transcript agrees with it. A chat in ACW
-// because the contact left says so once (R-I11).
+// because the contact left says so once (R-I11). A snapshot without
+// recording state keeps the last state the hub sent (a hub that sends none
+// leaves the recording buttons disabled).
 func (d *Desk) put(cd ChatData, now time.Time) []Notice {
 	c := d.chats[cd.ID]
 	if c == nil {
@@ -106,7 +110,12 @@ func (d *Desk) put(cd ChatData, now time.Time) []Notice {
 		d.next++
 		d.chats[cd.ID] = c
 	}
+	rd := cd.Recording
+	if rd == nil {
+		rd = c.Recording
+	}
 	c.ChatData = cd
+	out := d.setRecording(c, rd, false, now)
 	if !cd.State.Live() {
 		c.Typing, c.Preview = false, ""
 	}
@@ -114,7 +123,7 @@ func (d *Desk) put(cd ChatData, now time.Time) []Notice {
 	if !since.Equal(c.pendingAt) {
 		c.pendingAt, c.warned = since, false
 	}
-	return d.contactLeft(c, now)
+	return append(out, d.contactLeft(c, now)...)
 }
 
 // contactLeft adds the contact-left attention once, when the chat is in
@@ -300,7 +309,14 @@ func (d *Desk) applyError(e Envelope, now time.Time) ([]Notice, error) {
 	if ed.Code != "" && ed.Message != "" {
 		text = fmt.Sprintf("%s (%s)", ed.Message, ed.Code)
 	}
-	n := Notice{Chat: e.Chat, Reason: AttnError, Text: "hub refused: " + text, At: now}
+	text = "hub refused: " + text
+	if ed.Code == ErrCodeRecRefused {
+		text = "recording refused: " + ed.Message
+		if ed.Message == "" {
+			text = "the hub refused the recording request"
+		}
+	}
+	n := Notice{Chat: e.Chat, Reason: AttnError, Text: text, At: now}
 	if c := d.chats[e.Chat]; c != nil {
 		c.LastError = n.Text
 	} else {

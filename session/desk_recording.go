@@ -1,0 +1,199 @@
+package session
+
+import (
+	"strings"
+	"time"
+)
+
+// Attention reasons of recording control, used by the desk for the notices
+// it derives from recording frames (issue 4).
+const (
+	AttnRecording = "recording"  // a recording changed; Text is the hub's words, with who
+	AttnObserved  = "observed"   // a supervisor or flow started recording the chat (R-C8)
+	AttnDeleteAsk = "delete_ask" // the customer asked for deletion; the agent confirms with Delete (R-H6)
+)
+
+// ObservedText is the notice the agent gets when someone other than the
+// agent starts recording the chat (R-C8).
+const ObservedText = "this chat is being recorded by a supervisor"
+
+// DeleteAskText is the notice the agent gets when the customer asks for
+// the recording to be deleted (R-H6).
+const DeleteAskText = "the customer asked to delete the recording: press D to confirm"
+
+// NoRecordingState is why the recording buttons are disabled while the hub
+// has sent no recording state for a chat (an offer, or an older hub).
+var NoRecordingState = ErrChatNotConnected.Error()
+
+// buttonKey is each button's name in RecordData and RecordingData.Buttons.
+var buttonKey = [...]string{BtnRecord: "record", BtnSnip: "snip", BtnPause: "pause"}
+
+// Key returns the button's wire name: "record", "snip" or "pause".
+func (b Button) Key() string {
+	if b < 0 || int(b) >= len(buttonKey) {
+		return ""
+	}
+	return buttonKey[b]
+}
+
+// ButtonState returns what the hub says about button b on this chat:
+// enabled, or disabled with the reason. Without recording state from the
+// hub every button is disabled with NoRecordingState. The desk never
+// decides a recording rule itself.
+func (c *Chat) ButtonState(b Button) ButtonState {
+	if c.Recording == nil {
+		return ButtonState{Reason: NoRecordingState}
+	}
+	bs, ok := c.Recording.Buttons[b.Key()]
+	if !ok {
+		return ButtonState{Reason: NoRecordingState}
+	}
+	if !bs.Enabled && bs.Reason == "" {
+		bs.Reason = b.String() + " is unavailable"
+	}
+	if bs.Enabled {
+		bs.Reason = ""
+	}
+	return bs
+}
+
+// ButtonLabel returns the toolbar label of b as the chat's recordings
+// stand: Record and Snip read "Stop" while the agent's recording of that
+// kind runs (or is paused) and "Continue" once stopped (R-C1); Pause reads
+// "Resume" while the pausable recordings are paused (R-C4).
+func (c *Chat) ButtonLabel(b Button) string {
+	switch b {
+	case BtnRecord, BtnSnip:
+		kind := KindRecord
+		if b == BtnSnip {
+			kind = KindSnip
+		}
+		switch rec := c.RecordingOf(kind); {
+		case rec == nil:
+		case rec.State == RecOn.String() || rec.State == RecPaused.String():
+			return "Stop"
+		case rec.State == RecStopped.String():
+			return "Continue"
+		}
+	case BtnPause:
+		if c.PausedOnly() {
+			return "Resume"
+		}
+	}
+	return b.String()
+}
+
+// RecordingOf returns the chat's recording of kind k, or nil.
+func (c *Chat) RecordingOf(k Kind) *RecordingInfo {
+	if c.Recording == nil {
+		return nil
+	}
+	for i := range c.Recording.Recordings {
+		if c.Recording.Recordings[i].Kind == k.String() {
+			return &c.Recording.Recordings[i]
+		}
+	}
+	return nil
+}
+
+// PausedOnly reports whether the chat's pausable recordings are paused and
+// none of them runs: Pause would resume them.
+func (c *Chat) PausedOnly() bool {
+	if c.Recording == nil {
+		return false
+	}
+	on, paused := false, false
+	for _, r := range c.Recording.Recordings {
+		if r.Kind == KindSnip.String() || r.Kind == KindAbuse.String() {
+			continue
+		}
+		on = on || r.State == RecOn.String()
+		paused = paused || r.State == RecPaused.String()
+	}
+	if len(c.Recording.Recordings) == 0 {
+		return c.Recording.Paused
+	}
+	return paused && !on
+}
+
+// Running returns the chat's running recording the agent should see
+// first, with the start of its running part: the agent's own Record or
+// Snip, then automatic and full-time ones, then any other. ok is false
+// when nothing runs.
+func (c *Chat) Running() (rec RecordingInfo, ok bool) {
+	if c.Recording == nil {
+		return RecordingInfo{}, false
+	}
+	rank := func(r RecordingInfo) int {
+		switch r.Kind {
+		case KindRecord.String(), KindSnip.String():
+			return 0
+		case KindAuto.String(), KindFullTime.String():
+			return 1
+		}
+		return 2
+	}
+	best := -1
+	for i, r := range c.Recording.Recordings {
+		if r.State != RecOn.String() {
+			continue
+		}
+		if best < 0 || rank(r) < rank(c.Recording.Recordings[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return RecordingInfo{}, false
+	}
+	return c.Recording.Recordings[best], true
+}
+
+// setRecording stores a chat's recording state and returns the notices it
+// brings: the hub's words for the change, R-C8 when the chat becomes
+// observed, and the customer's deletion request (R-H6). Each is said once
+// per change; the observed and deletion notices stay among the chat's
+// attention reasons until they no longer hold.
+//
+// A snapshot (announce false) restores the state without repeating the
+// hub's words for the last change.
+func (d *Desk) setRecording(c *Chat, rd *RecordingData, announce bool, now time.Time) []Notice {
+	c.Recording = rd
+	if rd == nil {
+		return nil
+	}
+	var out []Notice
+	if ch := strings.TrimSpace(rd.Change); ch != "" && announce {
+		out = append(out, Notice{Chat: c.ID, Reason: AttnRecording, Text: ch, At: now})
+	}
+	add := func(reason, text string) {
+		n := Notice{Chat: c.ID, Reason: reason, Text: text, At: now}
+		c.Attention = append(c.Attention, n)
+		out = append(out, n)
+	}
+	if rd.Observed && !hasReason(c.Attention, AttnObserved) {
+		add(AttnObserved, ObservedText)
+	}
+	if !rd.Observed {
+		c.Attention = dropReason(c.Attention, AttnObserved)
+	}
+	asked := rd.DeleteAsk && !rd.Deleted
+	if asked && !hasReason(c.Attention, AttnDeleteAsk) {
+		add(AttnDeleteAsk, DeleteAskText)
+	}
+	if !asked {
+		c.Attention = dropReason(c.Attention, AttnDeleteAsk)
+	}
+	return out
+}
+
+func (d *Desk) applyRecording(e Envelope, now time.Time) ([]Notice, error) {
+	c, err := d.chatOf(e)
+	if err != nil {
+		return nil, err
+	}
+	var rd RecordingData
+	if err := e.Decode(&rd); err != nil {
+		return nil, err
+	}
+	return d.setRecording(c, &rd, true, now), nil
+}
