@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -35,10 +34,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*peer, bool) {
 // readLoop reads frames and hands each good envelope to handle; refused
 // frames are answered with an error and the socket stays up.
 func (s *Server) readLoop(p *peer, handle func(session.Envelope) *frameError) {
-	var buf bytes.Buffer
+	var fr frameReader
 	for {
-		err := readFrame(context.Background(), p.conn, // see drain: no per-call context
-			s.cfg.MaxFrameBytes, &buf)
+		frame, err := fr.read(context.Background(), p.conn, s.cfg.MaxFrameBytes) // no per-call context: see drain
 		if errors.Is(err, errTooLarge) {
 			p.sendError("", session.ErrCodeTooLarge, "the frame is larger than max_frame_bytes; send less", false)
 			continue
@@ -46,7 +44,7 @@ func (s *Server) readLoop(p *peer, handle func(session.Envelope) *frameError) {
 		if err != nil {
 			return
 		}
-		env, fe := parseEnvelope(buf.Bytes())
+		env, fe := parseEnvelope(frame)
 		if fe == nil {
 			if env.Type == session.TypePing {
 				p.send(session.TypePong, "", nil)

@@ -32,7 +32,8 @@ type peer struct {
 	once sync.Once
 
 	mu      sync.Mutex
-	queue   [][]byte
+	queue   [][]byte // queue[head:] waits to be written
+	head    int
 	writing bool // a drain goroutine is running
 	closing bool // close with code and reason once the queue is written
 	dead    bool
@@ -122,7 +123,7 @@ func (p *peer) push(b []byte) {
 		p.mu.Unlock()
 		return
 	}
-	if len(p.queue) >= maxQueue {
+	if len(p.queue)-p.head >= maxQueue {
 		p.mu.Unlock()
 		p.kill()
 		return
@@ -163,7 +164,7 @@ func (p *peer) closeAfter(code websocket.StatusCode, reason string) {
 func (p *peer) kill() {
 	p.once.Do(func() {
 		p.mu.Lock()
-		p.dead, p.queue = true, nil
+		p.dead, p.queue, p.head = true, nil, 0
 		p.mu.Unlock()
 		close(p.gone)
 		go p.conn.CloseNow()
@@ -180,8 +181,13 @@ func (p *peer) drain() {
 			p.mu.Unlock()
 			return
 		}
-		if len(p.queue) == 0 {
-			p.queue = nil
+		if p.head == len(p.queue) {
+			p.head = 0
+			if cap(p.queue) > 64 {
+				p.queue = nil // give a burst's memory back
+			} else {
+				p.queue = p.queue[:0]
+			}
 			if p.closing {
 				p.mu.Unlock()
 				_ = p.conn.Close(p.code, p.reason)
@@ -192,9 +198,9 @@ func (p *peer) drain() {
 			p.mu.Unlock()
 			return
 		}
-		b := p.queue[0]
-		p.queue[0] = nil
-		p.queue = p.queue[1:]
+		b := p.queue[p.head]
+		p.queue[p.head] = nil
+		p.head++
 		p.mu.Unlock()
 		// No deadline context: coder/websocket registers a
 		// context.AfterFunc per call otherwise. A stuck peer fills its
@@ -211,27 +217,39 @@ var (
 	errTooLarge = errors.New("frame too large")
 )
 
-// readFrame reads one message of at most max bytes. A larger message is
-// drained (up to the hard read limit set on the conn) and reported as
-// errTooLarge so the hub can answer and keep the socket; anything else is a
-// dead socket.
-func readFrame(ctx context.Context, c *websocket.Conn, max int64, buf *bytes.Buffer) error {
+// frameReader reads frames into one reused buffer.
+type frameReader struct {
+	buf bytes.Buffer
+	lr  io.LimitedReader
+}
+
+// read reads one message of at most max bytes. A larger message is drained
+// (up to the hard read limit set on the conn) and reported as errTooLarge so
+// the hub can answer and keep the socket; anything else is a dead socket.
+func (f *frameReader) read(ctx context.Context, c *websocket.Conn, max int64) ([]byte, error) {
 	_, r, err := c.Reader(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	buf.Reset()
-	n, err := io.Copy(buf, io.LimitReader(r, max+1))
+	f.buf.Reset()
+	f.lr.R, f.lr.N = r, max+1
+	n, err := f.buf.ReadFrom(&f.lr)
+	f.lr.R = nil
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n > max {
 		if _, err := io.Copy(io.Discard, r); err != nil {
-			return err
+			return nil, err
 		}
-		return errTooLarge
+		return nil, errTooLarge
 	}
-	return nil
+	if f.buf.Cap() > 16<<10 {
+		b := bytes.Clone(f.buf.Bytes())
+		f.buf = bytes.Buffer{} // a big frame's buffer is not kept per socket
+		return b, nil
+	}
+	return f.buf.Bytes(), nil
 }
 
 // frameError is a refused frame: the code and words sent back.
