@@ -3,6 +3,7 @@ package script
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +39,11 @@ type EventLog struct {
 	closer io.Closer
 	now    func() time.Time
 	err    error // first write error; later writes are skipped
+	closed bool
 }
+
+// ErrLogClosed is returned by Write after Close.
+var ErrLogClosed = errors.New("script: events log closed")
 
 // NewEventLog returns a log writing to w. now may be nil for time.Now.
 func NewEventLog(w io.Writer, now func() time.Time) *EventLog {
@@ -69,6 +74,9 @@ func (l *EventLog) Write(kind string, fields map[string]any) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return ErrLogClosed
+	}
 	if l.err != nil {
 		return l.err
 	}
@@ -143,14 +151,17 @@ func (l *EventLog) Link(ev session.LinkEvent) error {
 	return nil
 }
 
-// Close closes the file of a log made by CreateEventLog; it is idempotent
-// and returns the first write error, if any.
+// Close ends the log: later events are dropped (Write returns
+// ErrLogClosed), so the writer may be read once Close returns. It closes the
+// file of a log made by CreateEventLog. It is idempotent and returns the
+// first write error, if any.
 func (l *EventLog) Close() error {
 	if l == nil {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.closed = true
 	c := l.closer
 	l.closer = nil
 	if c != nil {

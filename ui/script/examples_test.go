@@ -56,6 +56,7 @@ func runDesktop(t *testing.T, s *script.Script, events io.Writer, update bool) (
 	client := hubclient.Dial(ctx, url, "demo-token-ada")
 	defer client.Close()
 	log := script.NewEventLog(events, nil)
+	defer log.Close() // no event lands in events after this returns
 	customers := simcustomers.New(url)
 	defer customers.Close()
 	model := ui.New(ui.Options{Hub: script.TapHub(ctx, client, log)})
