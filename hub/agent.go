@@ -15,6 +15,13 @@ import (
 
 // accept upgrades a request to a websocket peer with the frame limits set.
 func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*peer, bool) {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		http.Error(w, "the hub is shutting down", http.StatusServiceUnavailable)
+		return nil, false
+	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return nil, false // Accept already answered the request

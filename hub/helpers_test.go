@@ -231,3 +231,14 @@ func httpGet(ctx context.Context, url string) (string, error) {
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
 }
+
+// websocketDial dials and reports failure instead of failing the test.
+func websocketDial(url string) (*websocket.Conn, *http.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, url, nil)
+	if err == nil {
+		c.CloseNow()
+	}
+	return c, resp, err
+}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -248,5 +249,39 @@ func TestHistoryOnSecondChatOfSameContact_R_I2(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("history lacks the first visit")
+	}
+}
+
+func TestCustomerLeavesWhileOfferedRevokes_R_I1(t *testing.T) {
+	_, base := startHub(t, nil)
+	g, _ := agentLogin(t, base, "t-grace", true)
+	cust, j := customerJoin(t, base, session.JoinData{Name: "Ivy"})
+	expectData[session.ChatData](g, session.TypeOffer)
+	cust.send(session.TypeLeave, j.Chat, nil)
+	if r, env := expectData[session.RevokedData](g, session.TypeRevoked); r.Reason != session.RevokeContactGo || env.Chat != j.Chat {
+		t.Fatalf("revoked %+v", r)
+	}
+	g.send(session.TypeAccept, j.Chat, nil)
+	if e, _ := expectData[session.ErrorData](g, session.TypeError); e.Code != session.ErrCodeChatEnded {
+		t.Fatalf("accept after leave: %+v", e)
+	}
+}
+
+func TestCloseEndsEverySocket(t *testing.T) {
+	s, base, g, cust, _ := connected(t, nil, session.JoinData{})
+	s.Close()
+	if e, _ := expectData[session.EndedData](cust, session.TypeEnded); e.Reason != session.EndHubShutdown {
+		t.Fatalf("ended %+v", e)
+	}
+	for _, c := range []*client{g, cust} {
+		select {
+		case <-c.done:
+		case <-time.After(wait):
+			t.Fatal("socket still open after Close")
+		}
+	}
+	s.Close() // idempotent
+	if _, resp, err := websocketDial(base + "/v1/agent"); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a closed hub accepted a socket: %v", err)
 	}
 }
