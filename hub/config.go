@@ -175,6 +175,21 @@ func (c *Config) Validate() error {
 		bad("dispositions: list at least one disposition code, e.g. Resolved")
 	}
 	checkUnique("dispositions", c.Dispositions, bad)
+	queues := c.validateQueues(bad)
+	c.validateAgents(queues, bad)
+	if c.Listen != "" {
+		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {
+			bad("listen: %q is not host:port, e.g. 127.0.0.1:8080", c.Listen)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %s", ErrConfig, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// validateQueues checks the queues and returns their names.
+func (c *Config) validateQueues(bad func(string, ...any)) map[string]bool {
 	if len(c.Queues) == 0 {
 		bad("queues: list at least one queue with a name")
 	}
@@ -188,6 +203,11 @@ func (c *Config) Validate() error {
 		}
 		queues[q.Name] = true
 	}
+	return queues
+}
+
+// validateAgents checks ids, tokens, capacities and queues of the agents.
+func (c *Config) validateAgents(queues map[string]bool, bad func(string, ...any)) {
 	ids, tokens := map[string]bool{}, map[string]string{}
 	for i, a := range c.Agents {
 		switch {
@@ -218,15 +238,6 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	if c.Listen != "" {
-		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {
-			bad("listen: %q is not host:port, e.g. 127.0.0.1:8080", c.Listen)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: %s", ErrConfig, strings.Join(errs, "; "))
-	}
-	return nil
 }
 
 func checkUnique(key string, list []string, bad func(string, ...any)) {
