@@ -186,7 +186,7 @@ func (s *Server) graceOver(a *agent) {
 		s.system(c, "%s was disconnected; you are back in the queue for the next agent", a.cfg.Name)
 		delete(a.chats, c.id)
 		c.agent = nil
-		clear(c.tried)
+		c.tried = nil
 		if c.cust != nil {
 			c.cust.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: false})
 		}

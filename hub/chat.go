@@ -35,8 +35,8 @@ type chat struct {
 	disposition string
 	note        string
 	caseData    map[string]string
-	tried       map[*agent]bool // agents this chat was offered to
-	position    int             // last queue position told to the customer
+	tried       []*agent // agents this chat was offered to in this round
+	position    int      // last queue position told to the customer
 
 	offer, inact, custGrace, acw timer
 }
@@ -207,3 +207,6 @@ func (s *Server) armInactivity(c *chat, d time.Duration) {
 		}
 	})
 }
+
+// wasTried reports whether a had this chat offered in this round.
+func (c *chat) wasTried(a *agent) bool { return slices.Contains(c.tried, a) }

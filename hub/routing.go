@@ -63,8 +63,8 @@ func (s *Server) dequeue(c *chat) {
 func (s *Server) pick(c *chat) *agent {
 	var best *agent
 	better := func(a, b *agent) bool {
-		if c.tried[a] != c.tried[b] {
-			return !c.tried[a]
+		if ta, tb := c.wasTried(a), c.wasTried(b); ta != tb {
+			return !ta
 		}
 		if la, lb := a.load(), b.load(); la != lb {
 			return la < lb
@@ -119,10 +119,9 @@ func (s *Server) offer(c *chat, a *agent) {
 	s.seq++
 	a.idle = s.seq
 	c.agent = a
-	if c.tried == nil {
-		c.tried = map[*agent]bool{}
+	if !c.wasTried(a) {
+		c.tried = append(c.tried, a)
 	}
-	c.tried[a] = true
 	now := time.Now().UTC()
 	c.offeredAt, c.offerExpiry = now, now.Add(s.cfg.Timers.OfferTimeout)
 	a.chats[c.id] = c
@@ -147,8 +146,7 @@ func (s *Server) revoke(c *chat, reason string) {
 	// Not the same agent again while another is eligible: if everyone
 	// eligible has had it, start a new round.
 	if s.allTried(c) {
-		clear(c.tried)
-		c.tried[a] = true
+		c.tried = append(c.tried[:0], a)
 	}
 	s.enqueue(c, false)
 	s.route(c.queue)
@@ -157,7 +155,7 @@ func (s *Server) revoke(c *chat, reason string) {
 
 func (s *Server) allTried(c *chat) bool {
 	for _, a := range s.agents {
-		if a.eligible(c.queue) && !c.tried[a] {
+		if a.eligible(c.queue) && !c.wasTried(a) {
 			return false
 		}
 	}
