@@ -131,3 +131,20 @@ func TestHealthz(t *testing.T) {
 		t.Fatal("closed hub reports ok")
 	}
 }
+
+func TestSecondLoginReplacesTheFirst(t *testing.T) {
+	_, base := startHub(t, nil)
+	old, _ := agentLogin(t, base, "t-ada", true)
+	fresh, w := agentLogin(t, base, "t-ada", false)
+	if !w.Ready {
+		t.Fatal("ready state should carry over to the new login")
+	}
+	if e, _ := expectData[session.ErrorData](old, session.TypeError); e.Code != session.ErrCodeUnauthorized || !e.Fatal {
+		t.Fatalf("old socket got %+v", e)
+	}
+	<-old.done
+	if got := websocket.CloseStatus(old.err); got != websocket.StatusPolicyViolation {
+		t.Fatalf("old socket closed with %v", got)
+	}
+	fresh.expectNone(session.TypeError)
+}
