@@ -110,11 +110,12 @@ func (d *Desk) put(cd ChatData, now time.Time) []Notice {
 		d.next++
 		d.chats[cd.ID] = c
 	}
-	rd := cd.Recording
+	prev, rd := c.Recording, cd.Recording
 	if rd == nil {
-		rd = c.Recording
+		rd = prev
 	}
 	c.ChatData = cd
+	c.Recording = prev
 	out := d.setRecording(c, rd, false, now)
 	if !cd.State.Live() {
 		c.Typing, c.Preview = false, ""

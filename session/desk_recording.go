@@ -150,38 +150,30 @@ func (c *Chat) Running() (rec RecordingInfo, ok bool) {
 
 // setRecording stores a chat's recording state and returns the notices it
 // brings: the hub's words for the change, R-C8 when the chat becomes
-// observed, and the customer's deletion request (R-H6). Each is said once
-// per change; the observed and deletion notices stay among the chat's
-// attention reasons until they no longer hold.
+// observed, and the customer's deletion request (R-H6), each said when it
+// begins. The state itself shows them for as long as they hold, so they
+// are not kept among the chat's attention reasons.
 //
 // A snapshot (announce false) restores the state without repeating the
 // hub's words for the last change.
 func (d *Desk) setRecording(c *Chat, rd *RecordingData, announce bool, now time.Time) []Notice {
+	prev := c.Recording
 	c.Recording = rd
 	if rd == nil {
 		return nil
 	}
 	var out []Notice
+	say := func(reason, text string) {
+		out = append(out, Notice{Chat: c.ID, Reason: reason, Text: text, At: now})
+	}
 	if ch := strings.TrimSpace(rd.Change); ch != "" && announce {
-		out = append(out, Notice{Chat: c.ID, Reason: AttnRecording, Text: ch, At: now})
+		say(AttnRecording, ch)
 	}
-	add := func(reason, text string) {
-		n := Notice{Chat: c.ID, Reason: reason, Text: text, At: now}
-		c.Attention = append(c.Attention, n)
-		out = append(out, n)
+	if rd.Observed && (prev == nil || !prev.Observed) {
+		say(AttnObserved, ObservedText)
 	}
-	if rd.Observed && !hasReason(c.Attention, AttnObserved) {
-		add(AttnObserved, ObservedText)
-	}
-	if !rd.Observed {
-		c.Attention = dropReason(c.Attention, AttnObserved)
-	}
-	asked := rd.DeleteAsk && !rd.Deleted
-	if asked && !hasReason(c.Attention, AttnDeleteAsk) {
-		add(AttnDeleteAsk, DeleteAskText)
-	}
-	if !asked {
-		c.Attention = dropReason(c.Attention, AttnDeleteAsk)
+	if asked := func(r *RecordingData) bool { return r != nil && r.DeleteAsk && !r.Deleted }; asked(rd) && !asked(prev) {
+		say(AttnDeleteAsk, DeleteAskText)
 	}
 	return out
 }

@@ -93,30 +93,29 @@ func TestRecordingButtons(t *testing.T) {
 }
 
 // Recording frames tell the agent what changed, in the hub's words; R-C8:
-// a supervisor starting to record is said once, and stays among the chat's
-// attention reasons while it lasts; R-H6: the customer's deletion request too.
+// a supervisor starting to record is said once when it begins; R-H6: the
+// customer's deletion request too.
 func TestRecordingNotices(t *testing.T) {
 	sup := RecordingInfo{ID: "s1", Kind: "dynamic", State: "recording", Parts: 1, Since: t0, By: "supervisor"}
 	cases := []struct {
 		name   string
 		frames []RecordingData
 		want   []string // notice texts of all frames, in order
-		attn   []string // the chat's attention reasons afterwards
 	}{
 		{"R-C1 a change becomes a notice", []RecordingData{
 			{Recording: true, Change: "Ada started recording (Record)", Recordings: []RecordingInfo{recInfo("record", "recording")}},
-		}, []string{"Ada started recording (Record)"}, nil},
-		{"R-C1 a frame without a change says nothing", []RecordingData{{}}, nil, nil},
+		}, []string{"Ada started recording (Record)"}},
+		{"R-C1 a frame without a change says nothing", []RecordingData{{}}, nil},
 		{"R-C8 observed: the supervisor's change and the R-C8 notice, once", []RecordingData{
 			{Recording: true, Observed: true, Change: "Sue (supervisor) started recording", Recordings: []RecordingInfo{sup}},
 			{Recording: true, Observed: true, Recordings: []RecordingInfo{sup}},
-		}, []string{"Sue (supervisor) started recording", ObservedText}, []string{AttnObserved}},
+		}, []string{"Sue (supervisor) started recording", ObservedText}},
 		{"R-C8 observed again after it stopped", []RecordingData{
 			{Observed: true}, {Observed: false, Change: "Sue (supervisor) stopped recording"}, {Observed: true},
-		}, []string{ObservedText, "Sue (supervisor) stopped recording", ObservedText}, []string{AttnObserved}},
+		}, []string{ObservedText, "Sue (supervisor) stopped recording", ObservedText}},
 		{"R-H6 the customer asks for deletion, then the agent confirms", []RecordingData{
 			{DeleteAsk: true}, {DeleteAsk: true}, {DeleteAsk: true, Deleted: true, Change: "Ada deleted the recording"},
-		}, []string{DeleteAskText, "Ada deleted the recording"}, nil},
+		}, []string{DeleteAskText, "Ada deleted the recording"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,12 +132,8 @@ func TestRecordingNotices(t *testing.T) {
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("notices %q, want %q", got, tc.want)
 			}
-			var attn []string
-			for _, n := range d.Chat("c1").Attention {
-				attn = append(attn, n.Reason)
-			}
-			if !reflect.DeepEqual(attn, tc.attn) {
-				t.Fatalf("attention %q, want %q", attn, tc.attn)
+			if a := d.Chat("c1").Attention; len(a) != 0 {
+				t.Fatalf("recording notices kept as attention: %+v", a)
 			}
 		})
 	}
@@ -169,8 +164,14 @@ func TestRecordingSnapshots(t *testing.T) {
 	stopped := *rd
 	stopped.Recording, stopped.Observed, stopped.Recordings = false, false, []RecordingInfo{recInfo("record", "stopped")}
 	apply(t, d, env(t, TypeChat, "c1", ChatData{ID: "c1", Customer: "Bob", State: Connected, Recording: &stopped}), t0)
-	if got := c.ButtonLabel(BtnRecord); got != "Continue" || hasReason(c.Attention, AttnObserved) {
-		t.Fatalf("R-C1 snapshot: label %q, attention %+v", got, c.Attention)
+	if got := c.ButtonLabel(BtnRecord); got != "Continue" {
+		t.Fatalf("R-C1 snapshot: label %q", got)
+	}
+	observed := stopped
+	observed.Observed = true
+	ns = apply(t, d, env(t, TypeChat, "c1", ChatData{ID: "c1", Customer: "Bob", State: Connected, Recording: &observed}), t0)
+	if len(ns) != 1 || ns[0].Reason != AttnObserved {
+		t.Fatalf("R-C8 observed again in a snapshot: %+v", ns)
 	}
 	if _, ok := c.Running(); ok {
 		t.Fatal("nothing runs, Running says otherwise")
