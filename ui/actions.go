@@ -27,6 +27,8 @@ const (
 	actSnip
 	actPause
 	actDone
+	actFlag   // flag the chat abusive (R-H7); not on the toolbar
+	actDelete // confirm the customer's deletion request (R-H6); not on the toolbar
 )
 
 // button is one toolbar button.
@@ -45,19 +47,21 @@ func buttons() [8]button {
 	}
 }
 
-// notYet is why Record, Snip and Pause are disabled in this version.
-const notYet = "recording control is not enabled on this desktop yet"
-
 // errNoHub is the send error when the desktop was built without a hub.
 var errNoHub = errors.New("no hub connection")
 
 // available tells whether act is possible on c, and if not, why in words.
+// The recording buttons are as the hub says (see recording.go).
 func available(c *session.Chat, act action) (bool, string) {
-	if act == actRecord || act == actSnip || act == actPause {
-		return false, notYet
-	}
 	if c == nil {
 		return false, "no chat selected"
+	}
+	if b, ok := recButton(act); ok {
+		bs := c.ButtonState(b)
+		return bs.Enabled, bs.Reason
+	}
+	if ok, why, mine := flagOrDelete(c, act); mine {
+		return ok, why
 	}
 	var want session.State
 	var why string
@@ -76,6 +80,12 @@ func available(c *session.Chat, act action) (bool, string) {
 }
 
 func actionName(act action) string {
+	switch act {
+	case actFlag:
+		return "Flag abusive"
+	case actDelete:
+		return "Delete"
+	}
 	for _, b := range buttons() {
 		if b.act == act {
 			return b.label
@@ -103,6 +113,8 @@ func (m *Model) do(act action) tea.Cmd {
 		m.setFocus(focusPrompt)
 		m.setStatus("Push URL: type the address, enter to send, esc to cancel")
 		return nil
+	case actRecord, actSnip, actPause, actFlag, actDelete:
+		return m.doRecording(act, c)
 	case actDone:
 		var cmds []tea.Cmd
 		if note := strings.TrimSpace(m.note.Value()); note != "" && note != c.Note {
@@ -152,6 +164,9 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(k, m.keys.QuitC) {
 		return tea.Sequence(m.stopTyping(), tea.Quit)
 	}
+	if m.confirm != nil {
+		return m.confirmKey(k)
+	}
 	if m.help {
 		if key.Matches(k, m.keys.Esc, m.keys.Help, m.keys.HelpC, m.keys.Quit) {
 			m.help = false
@@ -199,6 +214,7 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		{m.keys.AcceptC, actAccept}, {m.keys.RejectC, actReject}, {m.keys.EndC, actEnd},
 		{m.keys.PushURLC, actPushURL}, {m.keys.RecordC, actRecord}, {m.keys.SnipC, actSnip},
 		{m.keys.PauseC, actPause}, {m.keys.DoneC, actDone},
+		{m.keys.FlagC, actFlag}, {m.keys.DeleteC, actDelete},
 	}
 	for _, a := range acts {
 		if key.Matches(k, a.b) {
@@ -239,6 +255,7 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 		{m.keys.Accept, actAccept}, {m.keys.Reject, actReject}, {m.keys.End, actEnd},
 		{m.keys.PushURL, actPushURL}, {m.keys.Record, actRecord}, {m.keys.Snip, actSnip},
 		{m.keys.Pause, actPause}, {m.keys.Done, actDone},
+		{m.keys.Flag, actFlag}, {m.keys.Delete, actDelete},
 	}
 	for _, a := range acts {
 		if key.Matches(k, a.b) {
@@ -358,6 +375,11 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 	}
 	if m.help {
 		m.help = false
+		return nil
+	}
+	if m.confirm != nil {
+		m.setStatus(actionName(m.confirm.act) + ": cancelled")
+		m.confirm = nil
 		return nil
 	}
 	_, hits, _ := m.layout()

@@ -12,6 +12,8 @@ type keyMap struct {
 	// Chat actions: a single key (list focus) and a chord (anywhere).
 	Accept, Reject, End, PushURL, Record, Snip, Pause, Done         key.Binding
 	AcceptC, RejectC, EndC, PushURLC, RecordC, SnipC, PauseC, DoneC key.Binding
+	Flag, Delete, FlagC, DeleteC                                    key.Binding // abusive (R-H7), deletion (R-H6)
+	Yes, No                                                         key.Binding // answer a y/n question
 
 	Ready, ReadyC  key.Binding
 	Up, Down       key.Binding
@@ -36,10 +38,12 @@ func newKeyMap() keyMap {
 		Reject:  b("x", "reject the offer", "x"),
 		End:     b("e", "end the chat", "e"),
 		PushURL: b("u", "push a URL", "u"),
-		Record:  b("r", "record (not yet)", "r"),
-		Snip:    b("s", "snip (not yet)", "s"),
-		Pause:   b("p", "pause (not yet)", "p"),
+		Record:  b("r", "Record / Stop / Continue", "r"),
+		Snip:    b("s", "Snip / Stop / Continue", "s"),
+		Pause:   b("p", "Pause / Resume", "p"),
 		Done:    b("d", "Mark Done (wrap-up)", "d"),
+		Flag:    b("!", "flag the chat abusive", "!"),
+		Delete:  b("D", "Delete (customer asked)", "D"),
 
 		AcceptC:  b("ctrl+a", "accept", "ctrl+a"),
 		RejectC:  b("ctrl+x", "reject", "ctrl+x"),
@@ -49,6 +53,10 @@ func newKeyMap() keyMap {
 		SnipC:    b("ctrl+s", "snip", "ctrl+s"),
 		PauseC:   b("ctrl+t", "pause", "ctrl+t"),
 		DoneC:    b("ctrl+d", "Mark Done", "ctrl+d"),
+		FlagC:    b("ctrl+g", "flag abusive", "ctrl+g"),
+		DeleteC:  b("ctrl+l", "delete recording", "ctrl+l"),
+		Yes:      b("y", "yes", "y", "Y"),
+		No:       b("n", "no", "n", "N", "esc"),
 
 		Ready:      b("y", "Ready / Not ready", "y"),
 		ReadyC:     b("ctrl+o", "Ready / Not ready", "ctrl+o"),
@@ -85,8 +93,8 @@ func shortWords() [9]string {
 // The first two groups run in parallel: a single key and its chord.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Accept, k.Reject, k.End, k.PushURL, k.Record, k.Snip, k.Pause, k.Done, k.Ready},
-		{k.AcceptC, k.RejectC, k.EndC, k.PushURLC, k.RecordC, k.SnipC, k.PauseC, k.DoneC, k.ReadyC},
+		{k.Accept, k.Reject, k.End, k.PushURL, k.Record, k.Snip, k.Pause, k.Flag, k.Delete, k.Done, k.Ready},
+		{k.AcceptC, k.RejectC, k.EndC, k.PushURLC, k.RecordC, k.SnipC, k.PauseC, k.FlagC, k.DeleteC, k.DoneC, k.ReadyC},
 		{k.Up, k.Down, k.NextC, k.PrevC, k.Focus, k.BackTab, k.Open, k.Send, k.Esc},
 		{k.ScrollUp, k.ScrollDown, k.Pick, k.Help, k.HelpC, k.Quit, k.QuitC},
 	}

@@ -12,7 +12,8 @@ import (
 )
 
 // chatList is the left pane, My Interactions: one row per chat with the
-// pending-response dot (R-I4), contact, state, time and unread count.
+// pending-response dot (R-I4), the supervisor's eye (R-C8), contact, state
+// or recording marker ("REC 01:23", see recMark), time and unread count.
 type chatList struct{ w, h int }
 
 func (l *chatList) SetSize(w, h int) { l.w, l.h = w, h }
@@ -65,11 +66,19 @@ func (l *chatList) row(f *frame, c *session.Chat, t1, t2 time.Duration) string {
 	if n := unreadCount(f.m, c); n > 0 && c.ID != f.m.selected {
 		unread = st.Unread.Render(fmt.Sprintf("%2d", min(n, 99))) + " "
 	}
-	const stateW = 9
+	const stateW = 10
 	nameW := max(l.w-2-1-stateW-1-5-1-3, 4)
 	name := fitWidth(oneLine(c.Customer), nameW)
-	state := fitWidth(st.State.Render(c.State.Label()), stateW)
-	rest := fitWidth(" "+name+" "+state+" "+st.Time.Render(wait)+" "+unread, l.w-1)
+	state := st.State.Render(c.State.Label())
+	if mark, style := recMark(f, c); mark != "" {
+		state = style.Render(mark)
+	}
+	state = fitWidth(state, stateW)
+	sup := " "
+	if c.Recording != nil && c.Recording.Observed {
+		sup = st.RecSup.Render(eye)
+	}
+	rest := fitWidth(" "+name+sup+state+" "+st.Time.Render(wait)+" "+unread, l.w-1)
 	if c.ID == f.m.selected {
 		style := st.RowSelOff
 		if f.focus == focusList {

@@ -98,6 +98,8 @@ type Model struct {
 	typingSent time.Time // when typing{true} was last sent
 	lastKey    time.Time // last keystroke in the composer
 
+	confirm *confirmation // a y/n question waiting for its answer
+
 	linkAt    time.Time // when the last link status came
 	status    string
 	statusErr bool

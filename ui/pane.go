@@ -37,10 +37,12 @@ func (p *chatPane) Render(f *frame) rendered {
 		d, _ := c.Waiting(f.now)
 		head += st.Hint.Render(" · ") + style.Render("awaiting reply "+mmss(d))
 	}
-	top := rendered{lines: []string{head, st.Sep.Render(strings.Repeat("─", p.w))}}
+	top := rendered{lines: []string{head}}
+	top.lines = append(top.lines, recLines(f, c, p.w)...)
+	top.lines = append(top.lines, st.Sep.Render(strings.Repeat("─", p.w)))
 	w := p.w - 1 // one column of margin on the left
 	if c.State == session.ACW {
-		body := p.renderACW(f, c, w, p.h-2)
+		body := p.renderACW(f, c, w, p.h-len(top.lines))
 		return stack(top, indent(body, 1))
 	}
 	foot := p.footer(f, c, w)

@@ -91,7 +91,7 @@ func TestScreenInteractions(t *testing.T) {
 	for _, want := range []string{
 		"Ada Lovelace", "Ready", "Connected", "My Interactions (5)", "Alerting", "Wrap-up",
 		"Bob Marsh is typing: what I have", "https://pay.example.com/refund?id=42",
-		"── Tue 17 Nov", "── Fri 20 Nov", "09:59 Bob Marsh: Thanks.", "Record · Snip · Pause: recording control is not enabled",
+		"── Tue 17 Nov", "── Fri 20 Nov", "09:59 Bob Marsh: Thanks.", "Record · Snip · Pause: the chat is not in a state that allows recording",
 		"[a Accept]", "[d Mark Done]", "customer page: http://127.0.0.1:8080/",
 	} {
 		if !strings.Contains(s, want) {

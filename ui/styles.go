@@ -30,6 +30,9 @@ type styles struct {
 	HelpKey, HelpDesc       lipgloss.Style
 	Box                     lipgloss.Style
 	Sep                     lipgloss.Style
+	Rec, RecPaused          lipgloss.Style // recording: own or automatic; paused
+	RecSup, RecInfo         lipgloss.Style // someone else records (R-C8); consent, abusive, deletion
+	Confirm                 lipgloss.Style // a y/n question on the status line
 }
 
 func newStyles() styles {
@@ -74,5 +77,10 @@ func newStyles() styles {
 		HelpDesc:    s().Foreground(c(250)),
 		Box:         s().Border(lipgloss.RoundedBorder()).BorderForeground(c(81)).Padding(0, 1),
 		Sep:         s().Foreground(c(238)),
+		Rec:         s().Bold(true).Foreground(c(196)),
+		RecPaused:   s().Bold(true).Foreground(c(220)),
+		RecSup:      s().Bold(true).Foreground(c(177)),
+		RecInfo:     s().Foreground(c(250)),
+		Confirm:     s().Bold(true).Foreground(c(16)).Background(c(214)),
 	}
 }

@@ -255,43 +255,6 @@ func linkText(f *frame) string {
 	return "Connecting…"
 }
 
-// toolbar shows the selected chat's buttons and why some are disabled.
-type toolbar struct{ w int }
-
-func (t *toolbar) SetSize(w, _ int) { t.w = w }
-
-func (t *toolbar) Render(f *frame) rendered {
-	var r rendered
-	var b strings.Builder
-	gap := " "
-	if t.w < 90 {
-		gap = ""
-	}
-	x := 0
-	for i, bt := range buttons() {
-		if i > 0 {
-			b.WriteString(gap)
-			x += len(gap)
-		}
-		label := "[" + bt.key + " " + bt.label + "]"
-		ok, _ := available(f.sel, bt.act)
-		style := f.st.Button
-		if !ok {
-			style = f.st.ButtonOff
-		}
-		b.WriteString(style.Render(label))
-		r.hit(0, x, len(label), hitTarget{kind: hitButton, act: bt.act})
-		x += len(label)
-	}
-	r.lines = append(r.lines, b.String())
-	hint := "No chat selected: offers appear in My Interactions when you are Ready"
-	if f.sel != nil {
-		hint = "Record · Snip · Pause: " + notYet
-	}
-	r.lines = append(r.lines, f.st.Hint.Render(hint))
-	return r
-}
-
 // statusBar shows the last status or error and a key reminder.
 type statusBar struct{ w int }
 
@@ -306,6 +269,9 @@ func (s *statusBar) Render(f *frame) rendered {
 	}
 	if msg == "" {
 		msg = "Welcome. Press ? for the keys."
+	}
+	if q := f.m.confirm; q != nil {
+		msg, style = q.question, st.Confirm
 	}
 	var keys []string
 	for i, b := range f.m.keys.ShortHelp() {

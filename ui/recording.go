@@ -1,0 +1,293 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// Recording control on the desktop (issue 4). The hub decides every rule:
+// the desktop shows the state and the button states the hub sends, and
+// sends the agent's presses. This file holds how recording looks (the
+// marker in the list row, the lines under the chat header, the toolbar's
+// reasons) and the y/n questions of the abusive flag and the deletion.
+
+// recButton maps a toolbar action to the session's recording button.
+func recButton(act action) (session.Button, bool) {
+	switch act {
+	case actRecord:
+		return session.BtnRecord, true
+	case actSnip:
+		return session.BtnSnip, true
+	case actPause:
+		return session.BtnPause, true
+	}
+	return 0, false
+}
+
+// flagOrDelete tells whether the abusive flag (R-H7) or the deletion
+// (R-H6) is possible on c; mine is false for any other action.
+func flagOrDelete(c *session.Chat, act action) (ok bool, why string, mine bool) {
+	switch act {
+	case actFlag:
+		if c.Recording != nil && c.Recording.Abusive {
+			return false, "this chat is already flagged abusive", true
+		}
+		if c.State != session.Connected && c.State != session.ACW {
+			return false, "only a connected chat or one in wrap-up", true
+		}
+		return true, "", true
+	case actDelete:
+		switch {
+		case c.Recording != nil && c.Recording.Deleted:
+			return false, "the recording is already deleted", true
+		case c.Recording == nil || !c.Recording.DeleteAsk:
+			return false, "the customer has not asked to delete the recording", true
+		}
+		return true, "", true
+	}
+	return false, "", false
+}
+
+// recMark is the chat's recording state at a glance: "REC 01:23" (the
+// agent's Record, with the running part's elapsed time), "SNIP 00:12",
+// "AUTO 03:10" (automatic or full-time), "SUP 00:40" (a supervisor or flow
+// records it, R-C8) or "PAUSED". It is empty when nothing records.
+func recMark(f *frame, c *session.Chat) (string, lipgloss.Style) {
+	st := f.st
+	if c.Recording == nil {
+		return "", st.RecInfo
+	}
+	if r, ok := c.Running(); ok {
+		elapsed := ""
+		if !r.Since.IsZero() {
+			elapsed = " " + mmss(max(f.now.Sub(r.Since), 0))
+		}
+		switch {
+		case r.Kind == session.KindRecord.String():
+			return "REC" + elapsed, st.Rec
+		case r.Kind == session.KindSnip.String():
+			return "SNIP" + elapsed, st.Rec
+		case r.Kind == session.KindAuto.String() || r.Kind == session.KindFullTime.String():
+			return "AUTO" + elapsed, st.Rec
+		case r.By == "supervisor" || r.By == "flow":
+			return "SUP" + elapsed, st.RecSup
+		}
+		return "REC" + elapsed, st.Rec
+	}
+	if c.PausedOnly() {
+		return "PAUSED", st.RecPaused
+	}
+	if c.Recording.Observed {
+		return "SUP", st.RecSup
+	}
+	return "", st.RecInfo
+}
+
+// eye is the list row's R-C8 marker: someone other than the agent
+// records the chat.
+const eye = "◉"
+
+// recLines are the lines under the chat header: what records and since
+// when, who else records (R-C8), consent, the abusive flag (R-H7) and the
+// customer's deletion request with what to press (R-H6). None when the hub
+// sent no recording state or there is nothing to say.
+func recLines(f *frame, c *session.Chat, w int) []string {
+	st, rd := f.st, c.Recording
+	if rd == nil {
+		return nil
+	}
+	sep := st.Hint.Render(" · ")
+	var parts []string
+	mark, style := recMark(f, c)
+	sup := strings.HasPrefix(mark, "SUP")
+	switch {
+	case mark != "" && !sup:
+		parts = append(parts, style.Render("● "+mark)+st.RecInfo.Render(recWhat(c, mark)))
+	case ownStopped(c) != "":
+		parts = append(parts, st.RecInfo.Render(ownStopped(c)))
+	}
+	switch {
+	case sup:
+		parts = append(parts, st.RecSup.Render(eye+" "+mark+" being recorded by a supervisor"))
+	case rd.Observed:
+		parts = append(parts, st.RecSup.Render(eye+" being recorded by a supervisor"))
+	}
+	if rd.Consent != "" {
+		parts = append(parts, st.RecInfo.Render("consent: "+consentWords(rd.Consent)))
+	}
+	if rd.Abusive {
+		parts = append(parts, st.Attention.Render("flagged abusive"))
+	}
+	if rd.Deleted {
+		parts = append(parts, st.RecInfo.Render("recording deleted at the customer's request"))
+	}
+	var out []string
+	if len(parts) > 0 {
+		out = append(out, " "+ansi.Truncate(strings.Join(parts, sep), w-1, "…"))
+	}
+	if rd.DeleteAsk && !rd.Deleted {
+		out = append(out, " "+st.Attention.Render(ansi.Truncate("customer asked to delete the recording — press D to confirm", w-1, "…")))
+	}
+	return out
+}
+
+// recWhat says in words what the marker stands for.
+func recWhat(c *session.Chat, mark string) string {
+	switch {
+	case strings.HasPrefix(mark, "PAUSED"):
+		return ": p resumes"
+	case strings.HasPrefix(mark, "AUTO"):
+		return " recorded automatically"
+	case strings.HasPrefix(mark, "SNIP"):
+		return " snippet" + partOf(c.RecordingOf(session.KindSnip))
+	case strings.HasPrefix(mark, "REC"):
+		if r := c.RecordingOf(session.KindRecord); r != nil && r.State == "recording" {
+			return " Record" + partOf(r)
+		}
+		return " recording"
+	}
+	return ""
+}
+
+// ownStopped describes the agent's stopped Record or Snip, which the next
+// press continues (R-C1).
+func ownStopped(c *session.Chat) string {
+	for _, k := range []session.Kind{session.KindRecord, session.KindSnip} {
+		r := c.RecordingOf(k)
+		if r == nil || (r.State != "stopped" && r.State != "final") {
+			continue
+		}
+		name := "Record"
+		if k == session.KindSnip {
+			name = "Snip"
+		}
+		s := fmt.Sprintf("○ %s stopped", name)
+		if r.Parts > 1 {
+			s += fmt.Sprintf(" (%d parts)", r.Parts)
+		}
+		return s
+	}
+	return ""
+}
+
+func partOf(r *session.RecordingInfo) string {
+	if r == nil || r.Parts < 2 {
+		return ""
+	}
+	return fmt.Sprintf(", part %d", r.Parts)
+}
+
+// consentWords names the customer's answer to the consent question.
+func consentWords(s string) string {
+	switch s {
+	case "no":
+		return "declined"
+	case "asked", "yes":
+		return s
+	}
+	return oneLine(s)
+}
+
+// recHint is the toolbar's second line for the selected chat, at most w
+// cells: each disabled recording button with the hub's reason, buttons
+// that share a reason named together ("Record · Snip · Pause: …"). When
+// that is too long, a reason that names its button already is not
+// prefixed with the name again.
+func recHint(c *session.Chat, w int) string {
+	var order []string
+	names := map[string][]string{}
+	for _, act := range []action{actRecord, actSnip, actPause} {
+		b, _ := recButton(act)
+		bs := c.ButtonState(b)
+		if bs.Enabled {
+			continue
+		}
+		why := oneLine(bs.Reason)
+		if _, seen := names[why]; !seen {
+			order = append(order, why)
+		}
+		names[why] = append(names[why], b.String())
+	}
+	if len(order) == 0 {
+		return "Record · Snip · Pause available · ! flags the chat abusive"
+	}
+	join := func(compact bool) string {
+		var out []string
+		for _, why := range order {
+			who := names[why]
+			if compact && len(who) == 1 && strings.HasPrefix(why, who[0]+" ") {
+				out = append(out, why)
+				continue
+			}
+			out = append(out, strings.Join(who, " · ")+": "+why)
+		}
+		return strings.Join(out, " │ ")
+	}
+	if hint := join(false); ansi.StringWidth(hint) <= w {
+		return hint
+	}
+	return ansi.Truncate(join(true), w, "…")
+}
+
+// confirmation is a pending y/n question about one chat.
+type confirmation struct {
+	act      action // actFlag or actDelete
+	chat     string
+	question string
+}
+
+// doRecording sends a recording button's press, or asks before the
+// abusive flag and the deletion are sent (confirmKey sends them).
+func (m *Model) doRecording(act action, c *session.Chat) tea.Cmd {
+	switch act {
+	case actFlag:
+		m.ask(act, c, "Flag this chat abusive? y/n ("+oneLine(c.Customer)+"; an abusive chat is always recorded)")
+		return nil
+	case actDelete:
+		m.ask(act, c, "Delete the recording? y/n ("+oneLine(c.Customer)+" asked for deletion)")
+		return nil
+	}
+	b, _ := recButton(act)
+	return m.send("press "+b.String(), session.TypeRecord, c.ID, session.RecordData{Button: b.Key()})
+}
+
+// ask puts a y/n question about c before act is sent.
+func (m *Model) ask(act action, c *session.Chat, question string) {
+	m.confirm = &confirmation{act: act, chat: c.ID, question: question}
+}
+
+// confirmKey answers the pending question: y sends, n or esc cancels;
+// any other key is ignored while the question stands (except ctrl+c).
+func (m *Model) confirmKey(k tea.KeyPressMsg) tea.Cmd {
+	q := m.confirm
+	switch {
+	case key.Matches(k, m.keys.Yes):
+		m.confirm = nil
+		c := m.desk.Chat(q.chat)
+		if c == nil {
+			m.setError(actionName(q.act) + ": the chat is gone")
+			return nil
+		}
+		if ok, why := available(c, q.act); !ok {
+			m.setError(actionName(q.act) + ": " + why)
+			return nil
+		}
+		if q.act == actFlag {
+			m.setStatus("flagged " + oneLine(c.Customer) + "'s chat abusive")
+			return m.send("flag the chat abusive", session.TypeAbusive, c.ID, nil)
+		}
+		m.setStatus("deletion of the recording confirmed")
+		return m.send("delete the recording", session.TypeDeleteRec, c.ID, nil)
+	case key.Matches(k, m.keys.No):
+		m.confirm = nil
+		m.setStatus(actionName(q.act) + ": cancelled")
+	}
+	return nil
+}
