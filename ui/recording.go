@@ -138,15 +138,16 @@ func recLines(f *frame, c *session.Chat, w int) []string {
 	return out
 }
 
-// recWhat says in words what the marker stands for.
+// recWhat says in words what the marker stands for: a pause records
+// nothing (R-C5), a snippet goes to the recording store (R-C7).
 func recWhat(c *session.Chat, mark string) string {
 	switch {
 	case strings.HasPrefix(mark, "PAUSED"):
-		return ": p resumes"
+		return ": nothing is recorded now · p resumes"
 	case strings.HasPrefix(mark, "AUTO"):
 		return " recorded automatically"
 	case strings.HasPrefix(mark, "SNIP"):
-		return " snippet" + partOf(c.RecordingOf(session.KindSnip))
+		return " snippet for the recording store" + partOf(c.RecordingOf(session.KindSnip))
 	case strings.HasPrefix(mark, "REC"):
 		if r := c.RecordingOf(session.KindRecord); r != nil && r.State == "recording" {
 			return " Record" + partOf(r)
@@ -157,16 +158,20 @@ func recWhat(c *session.Chat, mark string) string {
 }
 
 // ownStopped describes the agent's stopped Record or Snip, which the next
-// press continues (R-C1).
+// press continues (R-C1), or, once the chat is over, the one recording its
+// parts were joined into (R-C6) and where it goes (R-C7).
 func ownStopped(c *session.Chat) string {
 	for _, k := range []session.Kind{session.KindRecord, session.KindSnip} {
 		r := c.RecordingOf(k)
 		if r == nil || (r.State != "stopped" && r.State != "final") {
 			continue
 		}
-		name := "Record"
+		name, dest := "Record", "a file for you"
 		if k == session.KindSnip {
-			name = "Snip"
+			name, dest = "Snip", "to the recording store"
+		}
+		if r.State == "final" {
+			return fmt.Sprintf("○ %s: %s, one recording, %s", name, plural(r.Parts, "part"), dest)
 		}
 		s := fmt.Sprintf("○ %s stopped", name)
 		if r.Parts > 1 {
@@ -175,6 +180,13 @@ func ownStopped(c *session.Chat) string {
 		return s
 	}
 	return ""
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func partOf(r *session.RecordingInfo) string {

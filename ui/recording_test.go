@@ -90,9 +90,9 @@ func TestScreenRecording(t *testing.T) {
 		{"rec_record_80x24", 80, 24, recRecord, nil, nil, []string{
 			"[r Stop]", "REC 01:23", "Snip: Snip is unavailable: this chat was recorded with Record"}},
 		{"rec_paused", 100, 30, recPaused, nil, nil, []string{
-			"[r Stop]", "[p Resume]", "● Bob Marsh       PAUSED", "● PAUSED: p resumes"}},
+			"[r Stop]", "[p Resume]", "● Bob Marsh       PAUSED", "● PAUSED: nothing is recorded now · p resumes"}},
 		{"rec_snip", 100, 30, recSnip, nil, nil, []string{
-			"[r Record]", "[s Stop]", "[p Pause]", "SNIP 00:12", "● SNIP 00:12 snippet",
+			"[r Record]", "[s Stop]", "[p Pause]", "SNIP 00:12", "● SNIP 00:12 snippet for the recording store",
 			"Record: Record is unavailable: this chat was recorded with Snip │ Pause: a snippet cannot be paused"}},
 		{"rec_snip_refused", 100, 30, recStopped, nil, []string{"s"}, []string{
 			"[r Continue]", "○ Record stopped (2 parts)",
@@ -432,5 +432,42 @@ func TestProgramRecordingKeys(t *testing.T) {
 	}
 	if m.composer.Value() != "" { // the program has ended: no race
 		t.Errorf("the answers went into the composer: %q", m.composer.Value())
+	}
+}
+
+// The header says in words what recording means for the agent now.
+func TestRecordingWords(t *testing.T) {
+	final := func(kind string, parts int) session.RecordingData {
+		return session.RecordingData{Recordings: []session.RecordingInfo{running(kind, "final", "agent", 0, parts)}}
+	}
+	cases := []struct {
+		name string
+		rd   session.RecordingData
+		want string
+	}{
+		{"R-C5 paused: nothing is recorded", recPaused, "● PAUSED: nothing is recorded now · p resumes"},
+		{"R-C7 a snippet is for the recording store", recSnip, "● SNIP 00:12 snippet for the recording store"},
+		{"R-C1 a stopped Record continues with a new part", recStopped, "○ Record stopped (2 parts)"},
+		{"R-C6 R-C7 the parts of a Record are one recording, a file for the agent", final("record", 3),
+			"○ Record: 3 parts, one recording, a file for you"},
+		{"R-C6 R-C7 a snippet's parts are one recording in the store", final("snip", 1),
+			"○ Snip: 1 part, one recording, to the recording store"},
+		{"R-H6 declined consent", session.RecordingData{Consent: "no"}, "consent: declined"},
+		{"R-H6 deleted", session.RecordingData{DeleteAsk: true, Deleted: true}, "recording deleted at the customer's request"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _, _ := newModel(t)
+			welcomeDesk(t, m)
+			feed(t, m, recFrame(t, "bob", tc.rd))
+			selectChat(t, m, "Bob Marsh")
+			s := plain(t, m)
+			if !strings.Contains(s, tc.want) {
+				t.Fatalf("screen lacks %q:\n%s", tc.want, s)
+			}
+			if strings.Contains(s, "press D to confirm") {
+				t.Fatal("a deletion prompt without a pending request")
+			}
+		})
 	}
 }
