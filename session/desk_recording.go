@@ -22,18 +22,22 @@ const ObservedText = "this chat is being recorded by a supervisor"
 const DeleteAskText = "the customer asked to delete the recording: press D to confirm"
 
 // NoRecordingState is why the recording buttons are disabled while the hub
-// has sent no recording state for a chat (an offer, or an older hub).
-var NoRecordingState = ErrChatNotConnected.Error()
+// has sent no recording state for a chat (an offer, or an older hub): the
+// text of ErrChatNotConnected.
+const NoRecordingState = "the chat is not in a state that allows recording"
 
-// buttonKey is each button's name in RecordData and RecordingData.Buttons.
-var buttonKey = [...]string{BtnRecord: "record", BtnSnip: "snip", BtnPause: "pause"}
-
-// Key returns the button's wire name: "record", "snip" or "pause".
+// Key returns the button's name in RecordData and RecordingData.Buttons:
+// "record", "snip" or "pause"; "" for no button.
 func (b Button) Key() string {
-	if b < 0 || int(b) >= len(buttonKey) {
-		return ""
+	switch b {
+	case BtnRecord:
+		return "record"
+	case BtnSnip:
+		return "snip"
+	case BtnPause:
+		return "pause"
 	}
-	return buttonKey[b]
+	return ""
 }
 
 // ButtonState returns what the hub says about button b on this chat:

@@ -234,6 +234,13 @@ func TestRecordingErrors(t *testing.T) {
 	}
 }
 
+// R-C3: without the hub's state the buttons give the rule's own reason.
+func TestNoRecordingState(t *testing.T) {
+	if NoRecordingState != ErrChatNotConnected.Error() {
+		t.Fatalf("NoRecordingState %q differs from ErrChatNotConnected %q", NoRecordingState, ErrChatNotConnected)
+	}
+}
+
 func TestButtonKey(t *testing.T) {
 	for b, want := range map[Button]string{BtnRecord: "record", BtnSnip: "snip", BtnPause: "pause", Button(7): "", Button(-1): ""} {
 		if got := b.Key(); got != want {
