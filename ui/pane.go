@@ -15,6 +15,19 @@ import (
 // messages that can be seen (plus scroll-back) are wrapped.
 const maxRenderMessages = 400
 
+// pendingWord says the pending-response level in words after the timer, so
+// that a screen without colour (a script, a screen reader, tmux
+// capture-pane) tells yellow and red apart (R-I4).
+func pendingWord(p session.Pending) string {
+	switch p {
+	case session.PendingYellow:
+		return " (late)"
+	case session.PendingRed:
+		return " (overdue)"
+	}
+	return ""
+}
+
 // chatPane is the right pane: the selected chat's header, transcript
 // (older sessions above, divided by day; R-I2), typing notice (R-I3),
 // attention lines (R-I11) and the composer, or the wrap-up form in ACW.
@@ -28,14 +41,15 @@ func (p *chatPane) Render(f *frame) rendered {
 		return rendered{lines: []string{"", " " + st.Hint.Render("Select a chat on the left, or wait for an offer.")}}
 	}
 	head := " " + st.Customer.Render(oneLine(c.Customer)) + st.Hint.Render(" · ") + st.State.Render(c.State.Label())
-	if c.Queue != "" {
-		head += st.Hint.Render(" · queue " + oneLine(c.Queue))
-	}
 	t1, t2 := f.desk.Thresholds()
 	if lvl := c.Pending(f.now, t1, t2); lvl != session.PendingNone {
+		// before the queue: when the pane is narrow, the queue is cut first
 		style := map[session.Pending]lipgloss.Style{session.PendingGreen: st.Green, session.PendingYellow: st.Yellow, session.PendingRed: st.Red}[lvl]
 		d, _ := c.Waiting(f.now)
-		head += st.Hint.Render(" · ") + style.Render("awaiting reply "+mmss(d))
+		head += st.Hint.Render(" · ") + style.Render("awaiting reply "+mmss(d)+pendingWord(lvl))
+	}
+	if c.Queue != "" {
+		head += st.Hint.Render(" · queue " + oneLine(c.Queue))
 	}
 	top := rendered{lines: []string{head}}
 	top.lines = append(top.lines, recLines(f, c, p.w)...)

@@ -127,10 +127,11 @@ func TestScreenPending(t *testing.T) {
 		name   string
 		waited time.Duration
 		colour string // SGR of the dot
+		words  string // the level in words in the chat header
 	}{
-		{"pending_green", 5 * time.Second, "38;5;40m●"},
-		{"pending_yellow", 25 * time.Second, "38;5;220m●"},
-		{"pending_red", 50 * time.Second, "38;5;196m●"},
+		{"pending_green", 5 * time.Second, "38;5;40m●", "awaiting reply 00:05 "},
+		{"pending_yellow", 25 * time.Second, "38;5;220m●", "awaiting reply 00:25 (late)"},
+		{"pending_red", 50 * time.Second, "38;5;196m●", "awaiting reply 00:50 (overdue)"},
 	}
 	for _, tc := range cases {
 		t.Run("R-I4 "+tc.name, func(t *testing.T) {
@@ -143,6 +144,9 @@ func TestScreenPending(t *testing.T) {
 			golden(t, m, tc.name)
 			if s := screen(t, m); !strings.Contains(s, tc.colour) {
 				t.Fatalf("dot is not %q", tc.colour)
+			}
+			if s := plain(t, m); !strings.Contains(s, tc.words) {
+				t.Errorf("header lacks %q: without colour the level must read in words", tc.words)
 			}
 			m.Update(tickMsg{})
 			flashed := strings.Contains(screen(t, m), tc.colour)
