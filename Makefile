@@ -4,7 +4,7 @@ BIN     := bin
 PKGS    := ./...
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build run test deps fmt-check vet unit bench clean
+.PHONY: all build run test deps fmt-check vet unit fuzz bench clean
 
 all: build
 
@@ -32,6 +32,14 @@ vet:
 ## test: everything CI runs (installs what it needs first)
 test: deps fmt-check vet
 	$(GO) test -count=1 -race -timeout 12m $(PKGS)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+
+## fuzz: a short run of each fuzz target (FUZZTIME=1m for a longer one)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRecorder$$' -fuzztime $(FUZZTIME) ./session/
+	$(GO) test -run '^$$' -fuzz '^FuzzFileName$$' -fuzztime $(FUZZTIME) ./session/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ui/script/
 
 ## unit: the tests without the Debian packages check
 unit:
@@ -39,7 +47,7 @@ unit:
 
 ## bench: the benchmarks, figures printed
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./hub/...
+	$(GO) test -run '^$$' -bench . -benchmem ./hub/... ./ui/...
 
 clean:
 	rm -rf $(BIN)

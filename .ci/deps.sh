@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, only when missing. Idempotent.
+# Installs the Debian packages the build and the tests need, only when
+# missing. Idempotent; quiet when everything is there.
 set -euo pipefail
+pkgs=(
+  chromium                 # the customer page in a real headless browser
+  tmux                     # the desktop driven by send-keys / capture-pane
+  pkg-config gcc           # cgo
+  libvpx-dev libopus-dev   # VP8 screen video, Opus voice
+  portaudio19-dev          # the microphone
+  xvfb                     # a real X screen on a headless machine
+  pulseaudio pulseaudio-utils libasound2-plugins  # a real audio input (sine source) for PortAudio
+  ffmpeg                   # ffprobe/ffmpeg decode our files in tests; the benchmark's peer
+  x11-xserver-utils xterm  # scripted activity on the Xvfb screen for tests and benchmarks
+)
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v tmux >/dev/null 2>&1 || need+=(tmux)
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
+done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "deps: installing ${need[*]}"
 SUDO=""
