@@ -24,6 +24,7 @@ const (
 	EventResize    = "resize"     // the model got a new size: cols, rows
 	EventSnapshot  = "snapshot"   // a snapshot was written: name, path
 	EventCustomer  = "customer"   // a simulated customer acted: name, action, text, queue, ok
+	EventHub       = "hub"        // a hub step cut or restored the network: action, line, ok, err
 	EventEnd       = "end"        // the run ended: ok, line, expected
 	EventProto     = "proto"      // a protocol frame: dir ("in"|"out"), type, chat, data
 	EventChatState = "chat_state" // a chat changed state: chat, state, reason

@@ -37,10 +37,11 @@ const (
 	OpSnapshot            // save the screen as snapshot Name
 	OpCompare             // compare the screen with snapshot Name
 	OpCustomer            // simulated customer Name does Action
+	OpHub                 // demo mode: cut (HubDown) or restore (HubUp) the network to the hub
 )
 
 var opNames = [...]string{"key", "type", "wait", "wait-gone", "expect", "expect-not",
-	"sleep", "resize", "snapshot", "compare", "customer"}
+	"sleep", "resize", "snapshot", "compare", "customer", "hub"}
 
 // String returns the command word of the op.
 func (o Op) String() string {
@@ -56,6 +57,12 @@ const (
 	CustomerSays  = "says"
 	CustomerTypes = "types"
 	CustomerLeave = "leaves"
+)
+
+// Hub actions of an OpHub step.
+const (
+	HubDown = "down" // cut the network between the desktop and the hub
+	HubUp   = "up"   // restore it
 )
 
 // Pos is where a step or an error is in a script.
@@ -88,7 +95,7 @@ type Step struct {
 	Cols     int           // OpResize
 	Rows     int           // OpResize
 	Name     string        // snapshot name, or customer name
-	Action   string        // OpCustomer: CustomerOpen, CustomerSays, CustomerTypes, CustomerLeave
+	Action   string        // OpCustomer: CustomerOpen, CustomerSays, CustomerTypes, CustomerLeave; OpHub: HubDown, HubUp
 	Queue    string        // OpCustomer open: optional queue
 }
 
@@ -214,6 +221,9 @@ func (p *parser) parseLine(line string) (Step, bool, error) {
 	case "customer":
 		st.Op = OpCustomer
 		err = p.parseCustomer(&st, cmd, args)
+	case "hub":
+		st.Op = OpHub
+		err = p.parseHub(&st, cmd, args)
 	default:
 		err = p.unknownCommand(cmd)
 	}
@@ -224,7 +234,7 @@ func (p *parser) parseLine(line string) (Step, bool, error) {
 }
 
 // commands lists the command words, for hints.
-const commands = "key, type, wait, wait-gone, expect, expect-not, sleep, resize, snapshot, compare, customer, set"
+const commands = "key, type, wait, wait-gone, expect, expect-not, sleep, resize, snapshot, compare, customer, hub, set"
 
 func (p *parser) unknownCommand(cmd token) error {
 	if cmd.quoted {

@@ -220,6 +220,19 @@ func (p *parser) parseCustomer(st *Step, cmd token, args []token) error {
 	return nil
 }
 
+func (p *parser) parseHub(st *Step, cmd token, args []token) error {
+	switch {
+	case len(args) == 0:
+		return p.errAt(end(cmd, args), "hub needs an action: hub down (cut the network to the hub) or hub up (restore it)")
+	case args[0].text != HubDown && args[0].text != HubUp:
+		return p.errAt(args[0].col, "unknown hub action %q: use hub down or hub up", args[0].text)
+	case len(args) > 1:
+		return p.errAt(args[1].col, "hub %s takes nothing more", args[0].text)
+	}
+	st.Action = args[0].text
+	return nil
+}
+
 // editDistance is the Levenshtein distance of a and b, for "did you mean".
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)

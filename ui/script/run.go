@@ -25,6 +25,18 @@ type Customers interface {
 	Leave(ctx context.Context, name string) error
 }
 
+// HubControl cuts and restores the network between the desktop and the
+// hub, for the `hub down` and `hub up` steps of demo mode. Down returns
+// once every connection of the desktop to the hub is closed and new ones
+// are refused; Up once new ones are let through again (the desktop then
+// reconnects on its own schedule: wait for what it shows). Both are
+// idempotent and safe for use from the runner's goroutine while the model
+// runs.
+type HubControl interface {
+	Down(ctx context.Context) error
+	Up(ctx context.Context) error
+}
+
 // Default terminal size and poll interval of a run.
 const (
 	DefaultCols  = 100
@@ -37,6 +49,7 @@ const (
 type Env struct {
 	Model       tea.Model     // the model under test (the real *ui.Model); required
 	Customers   Customers     // nil outside demo mode: customer steps are then an error
+	Hub         HubControl    // nil outside demo mode: hub steps are then an error
 	Events      *EventLog     // nil: no events log
 	Cols, Rows  int           // starting terminal size; 0 means DefaultCols x DefaultRows
 	SnapshotDir string        // "" means <script dir>/snapshots
@@ -130,6 +143,11 @@ func check(s *Script, env Env) error {
 			if env.Customers == nil {
 				return &SyntaxError{File: st.Pos.File, Line: st.Pos.Line, Col: st.Pos.Col,
 					Msg: "customer steps need the simulated customers of demo mode: run `agentdesk demo --script FILE`"}
+			}
+		case OpHub:
+			if env.Hub == nil {
+				return &SyntaxError{File: st.Pos.File, Line: st.Pos.Line, Col: st.Pos.Col,
+					Msg: "hub steps need the in-process hub of demo mode: run `agentdesk demo --script FILE`"}
 			}
 		case OpSnapshot:
 			saved[st.Name] = true
@@ -277,6 +295,9 @@ func (r *runner) step(ctx context.Context, st *Step) (f *Failure, checked bool, 
 		return f, f == nil && err == nil, err
 	case OpCustomer:
 		f, err := r.customer(ctx, st)
+		return f, false, err
+	case OpHub:
+		f, err := r.hub(ctx, st)
 		return f, false, err
 	}
 	return nil, false, fmt.Errorf("script: unknown step op %v", st.Op)

@@ -176,3 +176,25 @@ func (r *runner) customer(ctx context.Context, st *Step) (*Failure, error) {
 	}
 	return nil, nil
 }
+
+// hub cuts or restores the network to the hub.
+func (r *runner) hub(ctx context.Context, st *Step) (*Failure, error) {
+	var err error
+	if st.Action == HubDown {
+		err = r.env.Hub.Down(ctx)
+	} else {
+		err = r.env.Hub.Up(ctx)
+	}
+	f := map[string]any{"action": st.Action, "line": st.Pos.Line, "ok": err == nil}
+	if err != nil {
+		f["err"] = err.Error()
+	}
+	_ = r.env.Events.Write(EventHub, f)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("script: %w", ctx.Err())
+		}
+		return &Failure{Expected: "the hub to go " + st.Action, Detail: err.Error()}, nil
+	}
+	return nil, nil
+}
