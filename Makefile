@@ -4,12 +4,12 @@ BIN     := bin
 PKGS    := ./...
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build run test deps fmt-check vet unit fuzz bench clean
+.PHONY: all build run test deps deps-build fmt-check vet unit fuzz bench clean
 
 all: build
 
-## build: compile the three programs into bin/
-build:
+## build: compile the three programs into bin/ (installs the C libraries cgo needs, when missing)
+build: deps-build
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 ## run: the all-in-one demo (hub on loopback, simulated customers, the desktop)
@@ -19,6 +19,9 @@ run: build
 ## deps: install the Debian packages the tests need, when missing
 deps:
 	@./.ci/deps.sh
+
+deps-build:
+	@./.ci/deps.sh build
 
 ## fmt-check: fail when gofmt would change a file
 fmt-check:

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need, only when
-# missing. Idempotent; quiet when everything is there.
+# Installs the Debian packages the build (`deps.sh build`) or the build and
+# the tests (`deps.sh`) need, only when missing. Idempotent; quiet when
+# everything is there.
 set -euo pipefail
 pkgs=(
-  chromium                 # the customer page in a real headless browser
-  tmux                     # the desktop driven by send-keys / capture-pane
   pkg-config gcc           # cgo
   libvpx-dev libopus-dev   # VP8 screen video, Opus voice
   portaudio19-dev          # the microphone
+)
+[ "${1:-}" = build ] || pkgs+=(
+  chromium                 # the customer page in a real headless browser
+  tmux                     # the desktop driven by send-keys / capture-pane
   xvfb                     # a real X screen on a headless machine
   pulseaudio pulseaudio-utils libasound2-plugins  # a real audio input (sine source) for PortAudio
   ffmpeg                   # ffprobe/ffmpeg decode our files in tests; the benchmark's peer
@@ -20,7 +23,10 @@ done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "deps: installing ${need[*]}"
 SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: ${need[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
