@@ -1,0 +1,283 @@
+// Package xvfb starts a private Xvfb X server for tests and benchmarks and
+// paints on it: solid fills, rectangles, and an xterm scrolling text for
+// scripted activity. Each Display is its own server (Xvfb -displayfd picks
+// a free number), killed by Close (or by the test's Cleanup).
+package xvfb
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+)
+
+// ErrNoXvfb is returned by Launch when the Xvfb binary is not installed.
+var ErrNoXvfb = errors.New("xvfb: Xvfb not installed (Debian: apt-get install xvfb)")
+
+// ErrClosed is returned by a Display's painters after Close.
+var ErrClosed = errors.New("xvfb: display closed")
+
+// Config says what server to start.
+type Config struct {
+	// Screens are the sizes of the X screens, at least one. With more than
+	// one and Xinerama set they form one desktop side by side, left to
+	// right, as monitors do.
+	Screens [][2]int
+	// Xinerama joins the screens into one (Xvfb +xinerama).
+	Xinerama bool
+}
+
+// Display is a running Xvfb server with a connection to paint through.
+type Display struct {
+	name string
+	w, h int
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the server process has exited
+
+	mu     sync.Mutex
+	conn   *xgb.Conn
+	root   xproto.Window
+	gc     xproto.Gcontext
+	extra  []*exec.Cmd
+	closed bool
+}
+
+// Start launches a w x h x 24 Xvfb for the test and stops it in Cleanup.
+// When Xvfb is missing the test is skipped with a clear message, or fails
+// when the CI environment variable is set.
+func Start(t testing.TB, w, h int) *Display {
+	t.Helper()
+	return StartConfig(t, Config{Screens: [][2]int{{w, h}}})
+}
+
+// StartConfig is Start with a full Config (several screens, Xinerama).
+func StartConfig(t testing.TB, cfg Config) *Display {
+	t.Helper()
+	d, err := Launch(context.Background(), cfg)
+	if errors.Is(err, ErrNoXvfb) && os.Getenv("CI") == "" {
+		t.Skipf("%v (set CI to make this a failure)", err)
+	}
+	if err != nil {
+		t.Fatalf("xvfb: %v", err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// Launch starts an Xvfb server outside of tests (the benchmark command)
+// and returns once it accepts connections. The caller must Close it.
+func Launch(ctx context.Context, cfg Config) (*Display, error) {
+	if len(cfg.Screens) == 0 {
+		return nil, errors.New("xvfb: no screen size given")
+	}
+	for _, s := range cfg.Screens {
+		if s[0] <= 0 || s[1] <= 0 || s[0] > 16384 || s[1] > 16384 {
+			return nil, fmt.Errorf("xvfb: bad screen size %dx%d", s[0], s[1])
+		}
+	}
+	bin, err := exec.LookPath("Xvfb")
+	if err != nil {
+		return nil, ErrNoXvfb
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("xvfb: pipe: %w", err)
+	}
+	defer pr.Close()
+	args := []string{"-displayfd", "3", "-nolisten", "tcp", "-noreset"}
+	if cfg.Xinerama {
+		args = append(args, "+xinerama")
+	}
+	for i, s := range cfg.Screens {
+		args = append(args, "-screen", strconv.Itoa(i), fmt.Sprintf("%dx%dx24", s[0], s[1]))
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.ExtraFiles = []*os.File{pw}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	stderr := &limitWriter{n: 4096}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		return nil, fmt.Errorf("xvfb: start: %w", err)
+	}
+	pw.Close()
+	d := &Display{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(d.done) }()
+
+	num := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(pr).ReadString('\n')
+		num <- strings.TrimSpace(line)
+	}()
+	var n string
+	select {
+	case n = <-num:
+	case <-ctx.Done():
+		d.kill()
+		return nil, fmt.Errorf("xvfb: waiting for the display number: %w", ctx.Err())
+	case <-time.After(20 * time.Second):
+		d.kill()
+		return nil, errors.New("xvfb: no display number after 20s: " + stderr.String())
+	}
+	if _, err := strconv.Atoi(n); err != nil {
+		d.kill()
+		<-d.done
+		return nil, fmt.Errorf("xvfb: server did not start: %s", strings.TrimSpace(stderr.String()))
+	}
+	d.name = ":" + n
+	if err := d.connect(cfg); err != nil {
+		d.kill()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Display) connect(cfg Config) error {
+	conn, err := xgb.NewConnDisplay(d.name)
+	if err != nil {
+		return fmt.Errorf("xvfb: connect %s: %w", d.name, err)
+	}
+	scr := xproto.Setup(conn).DefaultScreen(conn)
+	gc, err := xproto.NewGcontextId(conn)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("xvfb: gc id: %w", err)
+	}
+	if err := xproto.CreateGCChecked(conn, gc, xproto.Drawable(scr.Root), 0, nil).Check(); err != nil {
+		conn.Close()
+		return fmt.Errorf("xvfb: create gc: %w", err)
+	}
+	d.conn, d.root, d.gc = conn, scr.Root, gc
+	d.w, d.h = int(scr.WidthInPixels), int(scr.HeightInPixels)
+	return nil
+}
+
+// Name is the display's name, ":N", for DISPLAY or an Open call.
+func (d *Display) Name() string { return d.name }
+
+// Size is the size of the default screen (the whole desktop with Xinerama).
+func (d *Display) Size() (w, h int) { return d.w, d.h }
+
+// Fill paints the whole screen in c.
+func (d *Display) Fill(c color.Color) error { return d.FillRect(0, 0, d.w, d.h, c) }
+
+// FillRect paints a rectangle in c on the root window and returns once the
+// server has done it: a later grab from any client sees it.
+func (d *Display) FillRect(x, y, w, h int, c color.Color) error {
+	if w <= 0 || h <= 0 || w > 65535 || h > 65535 {
+		return fmt.Errorf("xvfb: bad rectangle %dx%d", w, h)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return ErrClosed
+	}
+	r, g, b, _ := c.RGBA()
+	pixel := (r>>8)<<16 | (g>>8)<<8 | b>>8
+	xproto.ChangeGC(d.conn, d.gc, xproto.GcForeground, []uint32{pixel})
+	rect := xproto.Rectangle{X: int16(x), Y: int16(y), Width: uint16(w), Height: uint16(h)}
+	xproto.PolyFillRectangle(d.conn, xproto.Drawable(d.root), d.gc, []xproto.Rectangle{rect})
+	// A reply is the barrier: requests are done in order.
+	if _, err := xproto.GetInputFocus(d.conn).Reply(); err != nil {
+		return fmt.Errorf("xvfb: fill: %w", err)
+	}
+	return nil
+}
+
+// StartXterm runs shell command cmd in an xterm covering the screen (a
+// terminal scrolling text is the benchmark's steady activity). The xterm
+// is killed by Close.
+func (d *Display) StartXterm(cmd string) error {
+	bin, err := exec.LookPath("xterm")
+	if err != nil {
+		return errors.New("xvfb: xterm not installed (Debian: apt-get install xterm)")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return ErrClosed
+	}
+	// 6x13 is xterm's default font cell.
+	geom := fmt.Sprintf("%dx%d+0+0", d.w/6, d.h/13)
+	x := exec.Command(bin, "-display", d.name, "-geometry", geom, "-e", "sh", "-c", cmd)
+	x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := x.Start(); err != nil {
+		return fmt.Errorf("xvfb: xterm: %w", err)
+	}
+	d.extra = append(d.extra, x)
+	return nil
+}
+
+// Close kills the xterms and the server and waits for the server to exit.
+// It is idempotent.
+func (d *Display) Close() error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil
+	}
+	d.closed = true
+	extra := d.extra
+	d.extra = nil
+	conn := d.conn
+	d.mu.Unlock()
+	for _, x := range extra {
+		_ = syscall.Kill(-x.Process.Pid, syscall.SIGKILL)
+		_ = x.Wait()
+	}
+	if conn != nil {
+		conn.Close()
+	}
+	d.kill()
+	return nil
+}
+
+// kill ends the server: TERM, then KILL if it lingers.
+func (d *Display) kill() {
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.done
+	}
+}
+
+// limitWriter keeps the first n bytes (the server's complaint) and drops
+// the rest.
+type limitWriter struct {
+	mu sync.Mutex
+	w  strings.Builder
+	n  int
+}
+
+func (l *limitWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if rest := l.n - l.w.Len(); rest > 0 {
+		if len(p) > rest {
+			l.w.Write(p[:rest])
+		} else {
+			l.w.Write(p)
+		}
+	}
+	return len(p), nil
+}
