@@ -183,6 +183,7 @@ func (s *Server) graceOver(a *agent) {
 			continue
 		}
 		c.inact.stop()
+		s.recState(c)
 		s.system(c, "%s was disconnected; you are back in the queue for the next agent", a.cfg.Name)
 		delete(a.chats, c.id)
 		c.agent = nil
@@ -243,7 +244,8 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 		a.conn.send(session.TypeAgent, "", session.AgentData{Ready: a.ready})
 		s.routeAll(a)
 		return nil
-	case session.TypeAccept, session.TypeReject, session.TypeEnd, session.TypeWrapUp, session.TypeDone:
+	case session.TypeAccept, session.TypeReject, session.TypeEnd, session.TypeWrapUp, session.TypeDone,
+		session.TypeRecord, session.TypeAbusive, session.TypeDeleteRec:
 	default:
 		return ferr(session.ErrCodeUnknownType, "unknown message type %q", env.Type)
 	}
@@ -265,6 +267,8 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 		}
 	case session.TypeWrapUp:
 		return s.wrapUp(a, c, env)
+	case session.TypeRecord, session.TypeAbusive, session.TypeDeleteRec:
+		return s.agentRecording(a, c, env)
 	case session.TypeDone:
 		if err := s.finish(c); err != nil {
 			return transitionError(err)
@@ -285,6 +289,7 @@ func (s *Server) acceptChat(a *agent, c *chat) *frameError {
 	if c.cust != nil {
 		c.cust.send(session.TypeAgentIn, c.id, session.AgentInData{Name: a.cfg.Name})
 	}
+	s.recConnect(a, c)
 	s.system(c, "%s joined the chat", a.cfg.Name)
 	s.armInactivity(c, s.cfg.Timers.InactivityWarn)
 	if !c.custGrace.running() {

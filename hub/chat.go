@@ -38,6 +38,14 @@ type chat struct {
 	tried       []*agent // agents this chat was offered to in this round
 	position    int      // last queue position told to the customer
 
+	// Recording (issue 4): every change goes through Server.recDo.
+	rec       *session.Recorder
+	private   []int64           // ids of agent-only lines (recording markers)
+	consent   string            // "", "asked", "yes", "no"
+	deleteAsk bool              // the customer asked for deletion (R-H6)
+	deleted   bool              // the agent confirmed it
+	names     map[string]string // recording id → file name, once done (R-H4)
+
 	offer, inact, custGrace, acw timer
 }
 
@@ -70,6 +78,13 @@ func transitionError(err error) *frameError {
 // addLine appends a transcript line and sends it to both sides. The caller
 // holds the hub's lock, shared or exclusive.
 func (s *Server) addLine(c *chat, from, name, text, url string) session.MessageData {
+	return s.appendLine(c, from, name, text, url, true)
+}
+
+// appendLine is addLine; toCustomer false keeps the line from the customer
+// (the recording markers are the agent's alone). Every line is offered to
+// the chat's recordings (R-C5).
+func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer bool) session.MessageData {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if from == session.FromCustomer {
@@ -81,8 +96,14 @@ func (s *Server) addLine(c *chat, from, name, text, url string) session.MessageD
 	}
 	m := session.MessageData{ID: id, From: from, Name: name, Text: text, URL: url, At: time.Now().UTC()}
 	c.lines = append(c.lines, m)
+	if c.rec != nil {
+		c.rec.Capture(m)
+	}
+	if !toCustomer {
+		c.private = append(c.private, id)
+	}
 	b := encodeMessage(c.id, m) // the same frame to both sides
-	if c.cust != nil {
+	if c.cust != nil && toCustomer {
 		c.cust.push(b)
 	}
 	if a := c.agent; a != nil && a.conn != nil && c.state != session.Queued {
@@ -106,6 +127,9 @@ func (c *chat) snapshot() session.ChatData {
 	}
 	if d.Transcript == nil {
 		d.Transcript = []session.MessageData{}
+	}
+	if c.rec != nil && c.agent != nil {
+		d.Recording = c.recordingData("")
 	}
 	if c.state != session.Offered {
 		d.OfferExpiry = time.Time{}
@@ -134,6 +158,7 @@ func (s *Server) end(c *chat, reason string) error {
 	default:
 		s.system(c, "The chat ended (%s)", reason)
 	}
+	s.recState(c)
 	c.acwDeadline = time.Now().Add(s.cfg.Timers.ACW).UTC()
 	if a := c.agent; a.conn != nil {
 		a.conn.send(session.TypeState, c.id, session.StateData{State: session.ACW, Reason: reason, ACWDeadline: c.acwDeadline})
@@ -154,6 +179,7 @@ func (s *Server) finish(c *chat) error {
 	}
 	c.acw.stop()
 	c.acwDeadline = time.Time{}
+	s.recFinish(c)
 	if a := c.agent; a != nil {
 		delete(a.chats, c.id)
 		if a.conn != nil {

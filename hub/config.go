@@ -24,12 +24,13 @@ const DefaultMaxFrameBytes = 65536
 // Config is the hub's configuration. It mirrors configs/chathub.yaml key for
 // key; docs/configuration.md documents every key.
 type Config struct {
-	Listen        string        `yaml:"listen"`
-	MaxFrameBytes int64         `yaml:"max_frame_bytes"`
-	Timers        Timers        `yaml:"timers"`
-	Dispositions  []string      `yaml:"dispositions"`
-	Queues        []QueueConfig `yaml:"queues"`
-	Agents        []AgentConfig `yaml:"agents"`
+	Listen        string          `yaml:"listen"`
+	MaxFrameBytes int64           `yaml:"max_frame_bytes"`
+	Timers        Timers          `yaml:"timers"`
+	Dispositions  []string        `yaml:"dispositions"`
+	Queues        []QueueConfig   `yaml:"queues"`
+	Agents        []AgentConfig   `yaml:"agents"`
+	Recording     RecordingConfig `yaml:"recording"`
 }
 
 // Timers are the admin's timers (R-I1, R-I4, R-I11). Every one must be set
@@ -49,6 +50,11 @@ type Timers struct {
 type QueueConfig struct {
 	Name  string `yaml:"name" json:"name"`
 	Title string `yaml:"title" json:"title"`
+	// Recording policies of the queue (issue 4); never shown to customers.
+	AskConsent    bool   `yaml:"ask_consent" json:"-"`    // ask the customer for consent (R-H6)
+	ConsentText   string `yaml:"consent_text" json:"-"`   // the question; DefaultConsentText if empty
+	Record        string `yaml:"record" json:"-"`         // "destination" or "disable_destination" (R-G2)
+	RecordingDest string `yaml:"recording_dest" json:"-"` // where selective recordings are stored (R-G2)
 }
 
 // AgentConfig is one agent who may log in with Token.
@@ -58,6 +64,8 @@ type AgentConfig struct {
 	Token    string   `yaml:"token"`
 	Capacity int      `yaml:"capacity"`
 	Queues   []string `yaml:"queues"`
+	// Recording rights and policies; nil means DefaultRights.
+	Recording *AgentRecording `yaml:"recording"`
 }
 
 // timerFields lists the timer keys in file order with where they go.
@@ -147,7 +155,8 @@ func explainYAML(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	return unknownField.ReplaceAllStringFunc(msg, func(m string) string {
 		p := unknownField.FindStringSubmatch(m)
-		prefix := map[string]string{"Config": "", "QueueConfig": "queues[].", "AgentConfig": "agents[]."}[p[3]]
+		prefix := map[string]string{"Config": "", "QueueConfig": "queues[].", "AgentConfig": "agents[].",
+			"RecordingConfig": "recording.", "APIToken": "recording.api_tokens[]."}[p[3]]
 		return fmt.Sprintf("line %s: unknown key %s%s (check the spelling against docs/configuration.md)", p[1], prefix, p[2])
 	})
 }
@@ -177,6 +186,7 @@ func (c *Config) Validate() error {
 	checkUnique("dispositions", c.Dispositions, bad)
 	queues := c.validateQueues(bad)
 	c.validateAgents(queues, bad)
+	c.validateRecording(bad)
 	if c.Listen != "" {
 		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {
 			bad("listen: %q is not host:port, e.g. 127.0.0.1:8080", c.Listen)

@@ -69,6 +69,8 @@ func (s *Server) customerFrame(p *peer, me *chat, env session.Envelope) (*chat, 
 			return me, fe
 		}
 		return c, nil
+	case session.TypeConsent, session.TypeDeleteAsk:
+		return me, s.customerRecording(me, env)
 	case session.TypeLeave:
 	default:
 		return me, ferr(session.ErrCodeUnknownType, "unknown message type %q", env.Type)
@@ -149,6 +151,7 @@ func (s *Server) newChat(p *peer, d session.JoinData) (*chat, *frameError) {
 		name: truncate(name, maxNameLen), contact: truncate(d.Contact, maxNameLen), queue: queue, seq: s.seq,
 		state: session.Queued, cust: p, created: time.Now().UTC(),
 	}
+	c.rec = session.NewRecorder(c.id)
 	if c.contact != "" {
 		c.history = s.history[c.contact]
 	}
@@ -170,7 +173,7 @@ func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError
 		c.cust.closeAfter(websocket.StatusPolicyViolation, "resumed on another connection")
 	}
 	c.cust = p
-	p.send(session.TypeJoined, c.id, session.JoinedData{Chat: c.id, Resume: c.resume, Queue: c.queue, Lines: c.lines})
+	p.send(session.TypeJoined, c.id, session.JoinedData{Chat: c.id, Resume: c.resume, Queue: c.queue, Lines: c.customerLines()})
 	if c.custGrace.running() {
 		c.custGrace.stop()
 		if a := c.agent; c.state == session.Connected && a.conn != nil {
@@ -184,6 +187,9 @@ func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError
 		}
 	case session.Connected:
 		p.send(session.TypeAgentIn, c.id, session.AgentInData{Name: c.agent.cfg.Name})
+		if c.consent == "asked" {
+			p.send(session.TypeConsentAsk, c.id, session.ConsentAskData{Text: s.cfg.consentText(c.queue)})
+		}
 		if c.agent.conn == nil {
 			p.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: true})
 		}

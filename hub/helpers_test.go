@@ -35,6 +35,11 @@ agents:
   - {id: ada, name: Ada Lovelace, token: t-ada, capacity: 2, queues: [general, billing]}
   - {id: grace, name: Grace Hopper, token: t-grace, capacity: 1, queues: [general]}
   - {id: alan, name: Alan Turing, token: t-alan, capacity: 1, queues: [billing]}
+recording:
+  filename_template: "{queue}_{agent}_{kind}_{interaction}"
+  api_tokens:
+    - {name: sue, token: t-sue, role: supervisor}
+    - {name: ivr, token: t-ivr, role: flow}
 `
 
 // wait bounds every await in the tests; events normally come in microseconds.

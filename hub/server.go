@@ -43,6 +43,7 @@ type Server struct {
 	peers    map[*peer]struct{}
 	seq      int64 // for chat ids and idle ordering
 	customer int   // customer sockets open
+	store    recStore
 }
 
 // New builds a hub on a validated configuration. log may be nil (discard).
@@ -58,6 +59,7 @@ func New(cfg *Config, log *slog.Logger) *Server {
 		queues:  map[string][]*chat{},
 		history: map[string][]session.Session{},
 		peers:   map[*peer]struct{}{},
+		store:   recStore{names: map[string]bool{}},
 	}
 	for _, a := range cfg.Agents {
 		s.agents[a.Token] = &agent{cfg: a, chats: map[string]*chat{}}
@@ -66,12 +68,15 @@ func New(cfg *Config, log *slog.Logger) *Server {
 }
 
 // Handler serves "/" (the customer page and its queues.json), "/v1/customer",
-// "/v1/agent" and "/healthz".
+// "/v1/agent", "/healthz" and the recording API: "/v1/recording" and
+// "/v1/recordings" (docs/recording-api.md).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
 	mux.HandleFunc("GET /v1/customer", s.serveCustomer)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
+	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	mux.HandleFunc("GET /queues.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s.cfg.Queues)
