@@ -1,0 +1,116 @@
+package x11
+
+import (
+	"encoding/binary"
+
+	"github.com/agentdesk/agentdesk/capture"
+)
+
+// BT.601 limited range in 8-bit fixed point:
+//
+//	Y = ( 66R + 129G +  25B + 128) >> 8 + 16
+//	U = (-38R -  74G + 112B + 128) >> 8 + 128
+//	V = (112R -  94G -  18B + 128) >> 8 + 128
+//
+// Chroma is taken from the sum of a 2x2 block (>> 10 instead of >> 8).
+
+func lumaOf(r, g, b int32) byte { return byte((66*r+129*g+25*b+128)>>8 + 16) }
+
+// chromaOf takes the sums of r, g and b over four pixels.
+func chromaOf(r4, g4, b4 int32) (u, v byte) {
+	return byte((-38*r4-74*g4+112*b4+512)>>10 + 128), byte((112*r4-94*g4-18*b4+512)>>10 + 128)
+}
+
+// ConvertBGRA converts a BGRX picture (4 bytes a pixel, stride bytes a
+// row, as X gives it) of dst.Width*scale x dst.Height*scale pixels into
+// dst's I420 planes, each output pixel the average of a scale x scale box.
+// dst's Width and Height must be even. It allocates nothing.
+func ConvertBGRA(dst *capture.Frame, src []byte, stride, scale int) {
+	if scale <= 1 {
+		convert1(dst, src, stride)
+		return
+	}
+	convertBox(dst, src, stride, scale)
+}
+
+// convert1 is the full-size path: every 2x2 block of source pixels gives
+// four Y samples and one U and V. Two pixels are loaded as one uint64.
+func convert1(dst *capture.Frame, src []byte, stride int) {
+	w, h := dst.Width, dst.Height
+	cw := w / 2
+	le := binary.LittleEndian
+	for y := 0; y+1 < h; y += 2 {
+		r0 := src[y*stride : y*stride+cw*8]
+		r1 := src[(y+1)*stride : (y+1)*stride+cw*8]
+		y0 := dst.Y[y*w : y*w+cw*2]
+		y1 := dst.Y[(y+1)*w : (y+1)*w+cw*2]
+		u := dst.U[y/2*cw : y/2*cw+cw]
+		v := dst.V[y/2*cw : y/2*cw+cw]
+		for x := range u {
+			a := le.Uint64(r0[x*8:])
+			c := le.Uint64(r1[x*8:])
+			b0, g0, rr0 := int32(a&0xff), int32(a>>8&0xff), int32(a>>16&0xff)
+			b1, g1, rr1 := int32(a>>32&0xff), int32(a>>40&0xff), int32(a>>48&0xff)
+			b2, g2, rr2 := int32(c&0xff), int32(c>>8&0xff), int32(c>>16&0xff)
+			b3, g3, rr3 := int32(c>>32&0xff), int32(c>>40&0xff), int32(c>>48&0xff)
+			yy0 := y0[2*x : 2*x+2 : 2*x+2]
+			yy1 := y1[2*x : 2*x+2 : 2*x+2]
+			yy0[0] = lumaOf(rr0, g0, b0)
+			yy0[1] = lumaOf(rr1, g1, b1)
+			yy1[0] = lumaOf(rr2, g2, b2)
+			yy1[1] = lumaOf(rr3, g3, b3)
+			u[x], v[x] = chromaOf(rr0+rr1+rr2+rr3, g0+g1+g2+g3, b0+b1+b2+b3)
+		}
+	}
+}
+
+// convertBox is the scaled path: each output pixel averages s x s source
+// pixels (a box filter), then as convert1.
+func convertBox(dst *capture.Frame, src []byte, stride, s int) {
+	w, h := dst.Width, dst.Height
+	cw := w / 2
+	n := int32(s * s)
+	var r, g, b [4]int32
+	for y := 0; y+1 < h; y += 2 {
+		for x := 0; x+1 < w; x += 2 {
+			for k := 0; k < 4; k++ {
+				ox, oy := x+k&1, y+k>>1
+				var sr, sg, sb int32
+				for yy := oy * s; yy < oy*s+s; yy++ {
+					row := src[yy*stride+ox*s*4 : yy*stride+(ox+1)*s*4]
+					for i := 0; i+3 < len(row); i += 4 {
+						sb += int32(row[i])
+						sg += int32(row[i+1])
+						sr += int32(row[i+2])
+					}
+				}
+				r[k], g[k], b[k] = (sr+n/2)/n, (sg+n/2)/n, (sb+n/2)/n
+			}
+			dst.Y[y*w+x] = lumaOf(r[0], g[0], b[0])
+			dst.Y[y*w+x+1] = lumaOf(r[1], g[1], b[1])
+			dst.Y[(y+1)*w+x] = lumaOf(r[2], g[2], b[2])
+			dst.Y[(y+1)*w+x+1] = lumaOf(r[3], g[3], b[3])
+			c := y/2*cw + x/2
+			dst.U[c], dst.V[c] = chromaOf(r[0]+r[1]+r[2]+r[3], g[0]+g[1]+g[2]+g[3], b[0]+b[1]+b[2]+b[3])
+		}
+	}
+}
+
+// RGB converts one I420 sample back to 8-bit RGB (BT.601 limited range),
+// for tests and checks.
+func RGB(y, u, v byte) (r, g, b byte) {
+	c := int32(y) - 16
+	d := int32(u) - 128
+	e := int32(v) - 128
+	clamp := func(x int32) byte {
+		x = (x + 128) >> 8
+		if x < 0 {
+			return 0
+		}
+		if x > 255 {
+			return 255
+		}
+		return byte(x)
+	}
+	return clamp(298*c + 409*e), clamp(298*c - 100*d - 208*e), clamp(298*c + 516*d)
+}

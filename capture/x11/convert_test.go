@@ -1,0 +1,108 @@
+package x11
+
+import (
+	"image/color"
+	"testing"
+
+	"github.com/agentdesk/agentdesk/capture"
+)
+
+// bgra makes a w x h BGRX picture from a colour function.
+func bgra(w, h int, c func(x, y int) color.RGBA) []byte {
+	b := make([]byte, w*h*4)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			p := c(x, y)
+			i := (y*w + x) * 4
+			b[i], b[i+1], b[i+2] = p.B, p.G, p.R
+		}
+	}
+	return b
+}
+
+func TestConvertKnownValues(t *testing.T) {
+	// BT.601 limited range reference values (exact maths, rounded); the
+	// 8-bit fixed point may be one off.
+	cases := []struct {
+		name    string
+		c       color.RGBA
+		y, u, v byte
+	}{
+		{"black", color.RGBA{0, 0, 0, 255}, 16, 128, 128},
+		{"white", color.RGBA{255, 255, 255, 255}, 235, 128, 128},
+		{"red", color.RGBA{255, 0, 0, 255}, 82, 90, 240},
+		{"green", color.RGBA{0, 255, 0, 255}, 145, 54, 34},
+		{"blue", color.RGBA{0, 0, 255, 255}, 41, 240, 110},
+	}
+	for _, tc := range cases {
+		for _, scale := range []int{1, 2, 3} {
+			f := capture.NewFrame(4, 2)
+			src := bgra(4*scale, 2*scale, func(int, int) color.RGBA { return tc.c })
+			ConvertBGRA(f, src, 4*scale*4, scale)
+			off1 := func(a, b byte) bool { return a-b > 1 && b-a > 1 }
+			if off1(f.Y[5], tc.y) || off1(f.U[1], tc.u) || off1(f.V[1], tc.v) {
+				t.Errorf("%s at 1/%d: YUV %d,%d,%d, want %d,%d,%d", tc.name, scale, f.Y[5], f.U[1], f.V[1], tc.y, tc.u, tc.v)
+			}
+			r, g, b := RGB(f.Y[5], f.U[1], f.V[1])
+			if got := (color.RGBA{r, g, b, 255}); !near(got, tc.c) {
+				t.Errorf("%s at 1/%d: back to RGB %v", tc.name, scale, got)
+			}
+		}
+	}
+}
+
+func TestConvertBoxAverages(t *testing.T) {
+	// A 4x4 checkerboard of black and white at 1/2 is mid grey everywhere.
+	src := bgra(4, 4, func(x, y int) color.RGBA {
+		if (x+y)%2 == 0 {
+			return color.RGBA{255, 255, 255, 255}
+		}
+		return color.RGBA{0, 0, 0, 255}
+	})
+	f := capture.NewFrame(2, 2)
+	ConvertBGRA(f, src, 16, 2)
+	for i, y := range f.Y {
+		if y < 124 || y > 128 {
+			t.Errorf("Y[%d] = %d, want mid grey (~126)", i, y)
+		}
+	}
+}
+
+func TestConvertAllocatesNothing(t *testing.T) {
+	src := make([]byte, 640*360*4)
+	for _, scale := range []int{1, 2} {
+		f := capture.NewFrame(640/scale, 360/scale)
+		if a := testing.AllocsPerRun(5, func() { ConvertBGRA(f, src, 640*4, scale) }); a != 0 {
+			t.Errorf("scale %d: %.0f allocations", scale, a)
+		}
+	}
+}
+
+func TestDisplayAddr(t *testing.T) {
+	cases := []struct {
+		name, in, network, addr string
+		screen                  int
+		bad                     bool
+	}{
+		{"local", ":0", "unix", "/tmp/.X11-unix/X0", 0, false},
+		{"local screen", ":12.1", "unix", "/tmp/.X11-unix/X12", 1, false},
+		{"unix host", "unix:3", "unix", "/tmp/.X11-unix/X3", 0, false},
+		{"tcp", "example.org:2", "tcp", "example.org:6002", 0, false},
+		{"socket path", "/tmp/launch-x/org.xquartz:0", "unix", "/tmp/launch-x/org.xquartz:0", 0, false},
+		{"no colon", "zero", "", "", 0, true},
+		{"no number", ":", "", "", 0, true},
+		{"bad screen", ":0.x", "", "", 0, true},
+	}
+	for _, tc := range cases {
+		network, addr, _, _, screen, err := displayAddr(tc.in)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("%s: no error", tc.name)
+			}
+			continue
+		}
+		if err != nil || network != tc.network || addr != tc.addr || screen != tc.screen {
+			t.Errorf("%s: %s %s %d %v, want %s %s %d", tc.name, network, addr, screen, err, tc.network, tc.addr, tc.screen)
+		}
+	}
+}
