@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"os"
 	"os/exec"
@@ -31,12 +32,12 @@ var ErrClosed = errors.New("xvfb: display closed")
 
 // Config says what server to start.
 type Config struct {
-	// Screens are the sizes of the X screens, at least one. With more than
-	// one and Xinerama set they form one desktop side by side, left to
-	// right, as monitors do.
-	Screens [][2]int
-	// Xinerama joins the screens into one (Xvfb +xinerama).
-	Xinerama bool
+	// Width and Height are the size of the screen (the whole desktop).
+	Width, Height int
+	// Monitors, when set, divide the desktop into monitors (RandR 1.5
+	// monitors, which Xinerama clients such as kbinani/screenshot see as
+	// screens), in this order. Needs xrandr (x11-xserver-utils).
+	Monitors []image.Rectangle
 }
 
 // Display is a running Xvfb server with a connection to paint through.
@@ -59,7 +60,7 @@ type Display struct {
 // when the CI environment variable is set.
 func Start(t testing.TB, w, h int) *Display {
 	t.Helper()
-	return StartConfig(t, Config{Screens: [][2]int{{w, h}}})
+	return StartConfig(t, Config{Width: w, Height: h})
 }
 
 // StartConfig is Start with a full Config (several screens, Xinerama).
@@ -79,12 +80,13 @@ func StartConfig(t testing.TB, cfg Config) *Display {
 // Launch starts an Xvfb server outside of tests (the benchmark command)
 // and returns once it accepts connections. The caller must Close it.
 func Launch(ctx context.Context, cfg Config) (*Display, error) {
-	if len(cfg.Screens) == 0 {
-		return nil, errors.New("xvfb: no screen size given")
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > 16384 || cfg.Height > 16384 {
+		return nil, fmt.Errorf("xvfb: bad screen size %dx%d", cfg.Width, cfg.Height)
 	}
-	for _, s := range cfg.Screens {
-		if s[0] <= 0 || s[1] <= 0 || s[0] > 16384 || s[1] > 16384 {
-			return nil, fmt.Errorf("xvfb: bad screen size %dx%d", s[0], s[1])
+	desk := image.Rect(0, 0, cfg.Width, cfg.Height)
+	for _, m := range cfg.Monitors {
+		if m.Empty() || !m.In(desk) {
+			return nil, fmt.Errorf("xvfb: monitor %v outside the %dx%d screen", m, cfg.Width, cfg.Height)
 		}
 	}
 	bin, err := exec.LookPath("Xvfb")
@@ -96,13 +98,8 @@ func Launch(ctx context.Context, cfg Config) (*Display, error) {
 		return nil, fmt.Errorf("xvfb: pipe: %w", err)
 	}
 	defer pr.Close()
-	args := []string{"-displayfd", "3", "-nolisten", "tcp", "-noreset"}
-	if cfg.Xinerama {
-		args = append(args, "+xinerama")
-	}
-	for i, s := range cfg.Screens {
-		args = append(args, "-screen", strconv.Itoa(i), fmt.Sprintf("%dx%dx24", s[0], s[1]))
-	}
+	args := []string{"-displayfd", "3", "-nolisten", "tcp", "-noreset",
+		"-screen", "0", fmt.Sprintf("%dx%dx24", cfg.Width, cfg.Height)}
 	cmd := exec.Command(bin, args...)
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -137,14 +134,35 @@ func Launch(ctx context.Context, cfg Config) (*Display, error) {
 		return nil, fmt.Errorf("xvfb: server did not start: %s", strings.TrimSpace(stderr.String()))
 	}
 	d.name = ":" + n
-	if err := d.connect(cfg); err != nil {
+	if err := d.connect(); err != nil {
 		d.kill()
+		return nil, err
+	}
+	if err := d.setMonitors(ctx, cfg.Monitors); err != nil {
+		_ = d.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *Display) connect(cfg Config) error {
+// setMonitors defines the RandR monitors: the first takes Xvfb's one
+// output ("screen"), so the default whole-screen monitor goes away.
+func (d *Display) setMonitors(ctx context.Context, mons []image.Rectangle) error {
+	for i, m := range mons {
+		output := "none"
+		if i == 0 {
+			output = "screen"
+		}
+		geom := fmt.Sprintf("%d/0x%d/0+%d+%d", m.Dx(), m.Dy(), m.Min.X, m.Min.Y)
+		cmd := exec.CommandContext(ctx, "xrandr", "-display", d.name, "--setmonitor", fmt.Sprintf("m%d", i), geom, output)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("xvfb: xrandr --setmonitor: %v: %s", err, strings.TrimSpace(string(out)))
+		}
+	}
+	return nil
+}
+
+func (d *Display) connect() error {
 	conn, err := xgb.NewConnDisplay(d.name)
 	if err != nil {
 		return fmt.Errorf("xvfb: connect %s: %w", d.name, err)

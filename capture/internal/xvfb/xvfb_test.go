@@ -3,6 +3,7 @@ package xvfb
 import (
 	"context"
 	"errors"
+	"image"
 	"image/color"
 	"testing"
 
@@ -75,8 +76,9 @@ func TestBadConfig(t *testing.T) {
 		cfg  Config
 	}{
 		{"no screen", Config{}},
-		{"zero size", Config{Screens: [][2]int{{0, 10}}}},
-		{"huge", Config{Screens: [][2]int{{100000, 10}}}},
+		{"zero size", Config{Width: 0, Height: 10}},
+		{"huge", Config{Width: 100000, Height: 10}},
+		{"monitor outside", Config{Width: 100, Height: 100, Monitors: []image.Rectangle{image.Rect(50, 0, 150, 100)}}},
 	}
 	for _, tc := range cases {
 		if d, err := Launch(context.Background(), tc.cfg); err == nil {
