@@ -69,6 +69,23 @@
     $("joinform").hidden = on;
     $("sendform").hidden = !on;
     $("again").hidden = true;
+    if (!on) privacy(false);
+  }
+
+  // Recording consent and deletion (R-H6): the hub asks, the customer answers.
+  function askConsent(text) {
+    $("consent-text").textContent = text;
+    $("consent").hidden = false;
+  }
+  function answerConsent(yes) {
+    if (send("consent", { yes: yes })) {
+      $("consent").hidden = true;
+      $("privacy-note").textContent = yes ? "Thank you: this chat may be recorded." : "Understood: this chat will not be recorded.";
+    }
+  }
+  function privacy(on) {
+    $("privacy").hidden = !on;
+    if (!on) $("consent").hidden = true;
   }
 
   function finish(reason) {
@@ -79,6 +96,7 @@
     $("typing").textContent = "";
     $("sendform").hidden = true;
     $("again").hidden = false;
+    privacy(false);
     var words = { contact_left: "You ended the chat.", agent_ended: "The agent ended the chat.",
       inactivity: "The chat ended because it was quiet for a while.",
       contact_disconnected: "The chat ended because the connection was lost.",
@@ -90,6 +108,10 @@
     var d = e.data || {};
     switch (e.type) {
       case "joined":
+        if (d.chat !== chat) {
+          $("delete-ask").disabled = false;
+          $("privacy-note").textContent = "";
+        }
         chat = d.chat;
         ended = false;
         retry = 0;
@@ -105,6 +127,10 @@
       case "agent_in":
         queuePlace(0);
         status("You are chatting with " + d.name + ".");
+        privacy(true);
+        break;
+      case "consent_ask":
+        askConsent(d.text);
         break;
       case "message":
         addLine(d);
@@ -184,6 +210,14 @@
   });
 
   $("leave").addEventListener("click", function () { send("leave"); });
+  $("consent-yes").addEventListener("click", function () { answerConsent(true); });
+  $("consent-no").addEventListener("click", function () { answerConsent(false); });
+  $("delete-ask").addEventListener("click", function () {
+    if (send("delete_ask")) {
+      $("delete-ask").disabled = true;
+      $("privacy-note").textContent = "You asked us to delete the recording of this chat; the agent will confirm it.";
+    }
+  });
   $("restart").addEventListener("click", function () {
     chat = "";
     showChat(false);
