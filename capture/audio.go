@@ -1,0 +1,214 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// audioLoop reads the mic in encoder-sized blocks and stamps them by
+// sample count: the block starting at media sample k has PTS k/rate. The
+// media sample of a mic sample is its read index plus shift (0, or found
+// by calibration).
+type audioLoop struct {
+	r    *Recording
+	mic  Mic
+	enc  AudioEncoder
+	rate int
+	n    int // samples per block
+	done chan struct{}
+
+	buf     []int16
+	pend    []int16 // samples read, not yet encoded; pend[0] is media sample emitted
+	emitted int64
+	read    int64 // samples read from the mic
+
+	// calibration (CalibrateMic): until calibrated, blocks are held.
+	calibrated bool
+	minEst     time.Duration
+	drop       int64 // samples still to drop from the mic (negative shift)
+
+	mu        sync.Mutex
+	shift     int64
+	ending    bool
+	end       time.Duration
+	reading   bool
+	readFrom  int64 // media sample at which the read in flight starts
+	micClosed bool
+	finished  bool
+}
+
+func newAudioLoop(r *Recording) *audioLoop {
+	n := r.enc.Audio.FrameSamples()
+	return &audioLoop{r: r, mic: r.src.Mic, enc: r.enc.Audio, rate: r.src.Mic.SampleRate(), n: n,
+		done: make(chan struct{}), buf: make([]int16, n), pend: make([]int16, 0, 4*n),
+		calibrated: !r.cfg.CalibrateMic, minEst: time.Duration(1<<63 - 1)}
+}
+
+// stop ends the voice at media time end. It reports false when the voice
+// had already ended.
+func (a *audioLoop) stop(end time.Duration) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ending || a.finished {
+		return false
+	}
+	a.ending, a.end = true, end
+	if a.reading && a.readFrom >= durSamples(end, a.rate) {
+		a.closeMicLocked() // the read in flight is past the end
+	}
+	return true
+}
+
+// wait waits for the loop to end, closing a mic that delivers nothing for
+// timeout.
+func (a *audioLoop) wait(timeout time.Duration) {
+	select {
+	case <-a.done:
+		return
+	case <-time.After(timeout):
+	}
+	a.mu.Lock()
+	a.closeMicLocked()
+	a.mu.Unlock()
+	<-a.done
+}
+
+func (a *audioLoop) closeMicLocked() {
+	if !a.micClosed {
+		a.micClosed = true
+		_ = a.mic.Close()
+	}
+}
+
+func (a *audioLoop) run() {
+	defer func() {
+		a.mu.Lock()
+		a.finished = true
+		a.closeMicLocked()
+		a.mu.Unlock()
+		a.r.mu.Lock()
+		a.r.st.Voice = false
+		a.r.mu.Unlock()
+		close(a.done)
+	}()
+	for {
+		a.mu.Lock()
+		next := a.read + a.shift
+		want := int64(a.n)
+		if a.ending {
+			want = min(want, durSamples(a.end, a.rate)-next)
+		}
+		if want <= 0 {
+			a.mu.Unlock()
+			break
+		}
+		a.reading, a.readFrom = true, next
+		a.mu.Unlock()
+
+		err := a.mic.Read(a.buf[:want])
+		now := a.r.clock.Now()
+		a.mu.Lock()
+		a.reading = false
+		ending := a.ending
+		a.mu.Unlock()
+		if err != nil {
+			if !(ending && errors.Is(err, ErrClosed)) {
+				a.r.streamErr(fmt.Errorf("microphone stopped: %w", err))
+				_ = a.r.out.WriteMark(Mark{Kind: MarkError, PTS: now, Text: "microphone: " + err.Error()})
+			}
+			break
+		}
+		a.read += want
+		a.push(a.buf[:want], now)
+		if !a.flush(false) {
+			return
+		}
+	}
+	a.calibrate()
+	a.flush(true)
+}
+
+// push queues samples read at now.
+func (a *audioLoop) push(s []int16, now time.Duration) {
+	if !a.calibrated {
+		if est := now - samplesDur(a.read, a.rate); est < a.minEst {
+			a.minEst = est
+		}
+		a.pend = append(a.pend, s...)
+		if a.read >= int64(a.rate) {
+			a.calibrate()
+		}
+		return
+	}
+	if a.drop > 0 {
+		k := min(a.drop, int64(len(s)))
+		a.drop -= k
+		s = s[k:]
+	}
+	a.pend = append(a.pend, s...)
+}
+
+// calibrate maps the mic's first sample onto the clock by the smallest
+// read latency seen: samples captured before the start are dropped, a
+// late start is padded with silence.
+func (a *audioLoop) calibrate() {
+	if a.calibrated {
+		return
+	}
+	a.calibrated = true
+	shift := durSamples(a.minEst, a.rate)
+	a.mu.Lock()
+	a.shift = shift
+	a.mu.Unlock()
+	switch {
+	case shift < 0:
+		k := min(-shift, int64(len(a.pend)))
+		a.pend = a.pend[:copy(a.pend, a.pend[k:])]
+		a.drop = -shift - k
+	case shift > 0:
+		held := append([]int16(nil), a.pend...)
+		a.pend = append(make([]int16, shift, int(shift)+len(held)), held...)
+	}
+}
+
+// flush encodes the whole blocks pending (and, when last, the remainder
+// padded with silence). Samples in a pause are silenced (R-G4), samples
+// after the voice's end dropped. It reports false on a fatal sink error.
+func (a *audioLoop) flush(last bool) bool {
+	if !a.calibrated {
+		return true
+	}
+	if last && len(a.pend)%a.n != 0 {
+		a.pend = append(a.pend, make([]int16, a.n-len(a.pend)%a.n)...)
+	}
+	a.mu.Lock()
+	ending, end := a.ending, durSamples(a.end, a.rate)
+	a.mu.Unlock()
+	for len(a.pend) >= a.n {
+		block := a.pend[:a.n]
+		if ending && a.emitted >= end {
+			a.pend = a.pend[:0]
+			break
+		}
+		if ending && a.emitted+int64(a.n) > end {
+			clear(block[end-a.emitted:])
+		}
+		t := samplesDur(a.emitted, a.rate)
+		a.r.silence(block, t, a.rate)
+		p, err := a.enc.Encode(block, t)
+		if err != nil {
+			a.r.streamErr(fmt.Errorf("voice encoder: %w", err))
+			return false
+		}
+		p.Track = TrackAudio
+		if err := a.r.out.WritePacket(p); err != nil {
+			a.r.fail(err)
+			return false
+		}
+		a.emitted += int64(a.n)
+		a.pend = a.pend[:copy(a.pend, a.pend[a.n:])]
+	}
+	return true
+}
