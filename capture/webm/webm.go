@@ -1,0 +1,343 @@
+// Package webm turns a recovered spool into one WebM file: the VP8 screen
+// track, the Opus voice track, chapters for the timeline marks (pauses,
+// voice stop) and tags. It streams: packets are read from the spool as
+// they are written, one cluster (a few seconds) at a time.
+package webm
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/at-wat/ebml-go"
+	mkv "github.com/at-wat/ebml-go/webm"
+
+	"github.com/agentdesk/agentdesk/capture"
+	"github.com/agentdesk/agentdesk/capture/spool"
+)
+
+// ErrEmpty is returned for a spool without a packet to write.
+var ErrEmpty = errors.New("webm: nothing recorded")
+
+// Meta is what the file says about itself besides the media.
+type Meta struct {
+	// Title is the segment title (empty: none).
+	Title string
+	// Tags are written as global tags, after the spool's own (R-V7);
+	// these win on a clash.
+	Tags map[string]string
+	// App names the writing application (empty: "agentdesk").
+	App string
+}
+
+// Cluster limits: a new cluster starts at a video keyframe once the
+// current one is MinCluster long, and in any case at MaxCluster.
+const (
+	MinCluster = time.Second
+	MaxCluster = 5 * time.Second
+)
+
+// Write writes rec as WebM to w. Only the spool's good part is read.
+func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
+	if rec.Video+rec.Audio == 0 {
+		return ErrEmpty
+	}
+	if err := writeHead(w, rec, meta); err != nil {
+		return err
+	}
+	m := &merger{}
+	if rec.Video > 0 {
+		m.v = rec.Cursor(capture.TrackVideo)
+	}
+	if rec.Audio > 0 {
+		m.a = rec.Cursor(capture.TrackAudio)
+	}
+	cw := &clusterWriter{w: w, videoTrack: rec.Video > 0}
+	for {
+		p, err := m.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("webm: read spool: %w", err)
+		}
+		if err := cw.add(p); err != nil {
+			return err
+		}
+	}
+	return cw.flush()
+}
+
+// writeHead writes the EBML header, the open Segment and its Info,
+// Tracks, Chapters and Tags.
+func writeHead(w io.Writer, rec *spool.Recording, meta Meta) error {
+	if err := ebml.Marshal(&struct {
+		Header *mkv.EBMLHeader `ebml:"EBML"`
+	}{mkv.DefaultEBMLHeader}, w); err != nil {
+		return fmt.Errorf("webm: header: %w", err)
+	}
+	// The Segment's size is unknown: the file is written in one pass.
+	if _, err := w.Write([]byte{0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}); err != nil {
+		return fmt.Errorf("webm: %w", err)
+	}
+	app := meta.App
+	if app == "" {
+		app = "agentdesk"
+	}
+	end := rec.Duration
+	for _, mk := range rec.Marks {
+		end = max(end, mk.PTS)
+	}
+	level1 := struct {
+		Info     info     `ebml:"Info"`
+		Tracks   tracks   `ebml:"Tracks"`
+		Chapters chapters `ebml:"Chapters,omitempty"`
+		Tags     tags     `ebml:"Tags,omitempty"`
+	}{
+		Info: info{TimecodeScale: 1000000, MuxingApp: app, WritingApp: app, Title: meta.Title,
+			Duration: float64(end) / float64(time.Millisecond), DateUTC: rec.Header.Started},
+		Tracks:   trackEntries(rec),
+		Chapters: chaptersOf(rec.Marks),
+		Tags:     tagsOf(rec.Header.Tags, meta.Tags),
+	}
+	if err := ebml.Marshal(&level1, w); err != nil {
+		return fmt.Errorf("webm: %w", err)
+	}
+	return nil
+}
+
+func trackEntries(rec *spool.Recording) tracks {
+	h := rec.Header
+	var t tracks
+	if rec.Video > 0 {
+		codec := h.VideoCodec
+		if codec == "" {
+			codec = "V_VP8"
+		}
+		t.TrackEntry = append(t.TrackEntry, trackEntry{Name: "screen", TrackNumber: uint64(capture.TrackVideo),
+			TrackUID: 1, CodecID: codec, TrackType: 1, Language: "und",
+			Video: &video{PixelWidth: uint64(h.Width), PixelHeight: uint64(h.Height)}})
+	}
+	if rec.Audio > 0 {
+		rate, ch := h.SampleRate, h.Channels
+		if rate <= 0 {
+			rate = 48000
+		}
+		if ch <= 0 {
+			ch = 1
+		}
+		codec := h.AudioCodec
+		if codec == "" {
+			codec = "A_OPUS"
+		}
+		e := trackEntry{Name: "voice", TrackNumber: uint64(capture.TrackAudio), TrackUID: 2, CodecID: codec,
+			TrackType: 2, Language: "und", Audio: &audio{SamplingFrequency: float64(rate), Channels: uint64(ch)}}
+		if codec == "A_OPUS" {
+			e.CodecPrivate = OpusHead(ch, h.PreSkip, rate)
+			e.CodecDelay = uint64(h.PreSkip) * uint64(time.Second) / 48000
+			e.SeekPreRoll = uint64(80 * time.Millisecond)
+		}
+		t.TrackEntry = append(t.TrackEntry, e)
+	}
+	return t
+}
+
+// OpusHead is the Opus identification header (RFC 7845 5.1), the
+// CodecPrivate of an Opus track.
+func OpusHead(channels, preSkip, rate int) []byte {
+	b := []byte("OpusHead")
+	b = append(b, 1, byte(channels))
+	b = binary.LittleEndian.AppendUint16(b, uint16(preSkip))
+	b = binary.LittleEndian.AppendUint32(b, uint32(rate))
+	b = binary.LittleEndian.AppendUint16(b, 0) // output gain
+	return append(b, 0)                        // mapping family 0: mono or stereo
+}
+
+// chaptersOf makes one chapter per mark; a pause runs to its resume.
+func chaptersOf(marks []capture.Mark) chapters {
+	var ed edition
+	for i, m := range marks {
+		a := chapterAtom{ChapterUID: uint64(i + 1), ChapterTimeStart: uint64(max(m.PTS, 0)),
+			ChapterDisplay: []chapterDisplay{{ChapString: chapterName(m), ChapLanguage: "eng"}}}
+		if m.Kind == capture.MarkPause {
+			for _, r := range marks[i+1:] {
+				if r.Kind == capture.MarkResume || r.Kind == capture.MarkStop {
+					a.ChapterTimeEnd = uint64(r.PTS)
+					break
+				}
+			}
+		}
+		ed.ChapterAtom = append(ed.ChapterAtom, a)
+	}
+	if len(ed.ChapterAtom) == 0 {
+		return chapters{}
+	}
+	return chapters{EditionEntry: []edition{ed}}
+}
+
+func chapterName(m capture.Mark) string {
+	names := map[capture.MarkKind]string{
+		capture.MarkStart: "recording started", capture.MarkPause: "recording paused",
+		capture.MarkResume: "recording resumed", capture.MarkVoiceStop: "voice stopped",
+		capture.MarkStop: "recording stopped", capture.MarkError: "capture error",
+	}
+	name, ok := names[m.Kind]
+	if !ok {
+		name = fmt.Sprintf("mark %d", m.Kind)
+	}
+	if m.Text != "" && m.Text != name {
+		name += ": " + m.Text
+	}
+	return name
+}
+
+func tagsOf(base, extra map[string]string) tags {
+	all := map[string]string{}
+	for k, v := range base {
+		all[k] = v
+	}
+	for k, v := range extra {
+		all[k] = v
+	}
+	if len(all) == 0 {
+		return tags{}
+	}
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	tg := tag{Targets: targets{TargetTypeValue: 50}}
+	for _, k := range keys {
+		tg.SimpleTag = append(tg.SimpleTag, simpleTag{TagName: k, TagString: all[k]})
+	}
+	return tags{Tag: []tag{tg}}
+}
+
+// merger reads the two tracks' cursors in time order (video first on a tie).
+type merger struct {
+	v, a         *spool.Cursor
+	pv, pa       capture.Packet
+	hasV, hasA   bool
+	doneV, doneA bool
+}
+
+func (m *merger) fill(c *spool.Cursor, p *capture.Packet, has, done *bool) error {
+	if c == nil || *has || *done {
+		if c == nil {
+			*done = true
+		}
+		return nil
+	}
+	q, err := c.Next()
+	if err == io.EOF {
+		*done = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// q.Data is the cursor's buffer: valid until this cursor's next
+	// read, which comes after the packet was copied into a cluster.
+	*p, *has = q, true
+	return nil
+}
+
+func (m *merger) next() (capture.Packet, error) {
+	if err := m.fill(m.v, &m.pv, &m.hasV, &m.doneV); err != nil {
+		return capture.Packet{}, err
+	}
+	if err := m.fill(m.a, &m.pa, &m.hasA, &m.doneA); err != nil {
+		return capture.Packet{}, err
+	}
+	switch {
+	case m.hasV && (!m.hasA || m.pv.PTS <= m.pa.PTS):
+		m.hasV = false
+		return m.pv, nil
+	case m.hasA:
+		m.hasA = false
+		return m.pa, nil
+	}
+	return capture.Packet{}, io.EOF
+}
+
+// clusterWriter gathers SimpleBlocks into clusters of known size.
+type clusterWriter struct {
+	w          io.Writer
+	videoTrack bool
+	buf        bytes.Buffer
+	start      time.Duration
+	open       bool
+	last       time.Duration
+}
+
+func (c *clusterWriter) add(p capture.Packet) error {
+	pts := max(p.PTS, c.last) // blocks stay in order even if a track stamped backwards
+	c.last = pts
+	ms := pts / time.Millisecond
+	age := pts - c.start
+	startNew := !c.open || age >= MaxCluster ||
+		(p.Track == capture.TrackVideo && p.Key && age >= MinCluster) ||
+		(!c.videoTrack && age >= MinCluster)
+	if startNew {
+		if err := c.flush(); err != nil {
+			return err
+		}
+		c.start, c.open = ms*time.Millisecond, true
+		writeElement(&c.buf, []byte{0xE7}, uintBytes(uint64(ms)))
+	}
+	rel := int16((pts - c.start) / time.Millisecond)
+	var flags byte
+	if p.Key || p.Track == capture.TrackAudio {
+		flags = 0x80
+	}
+	block := make([]byte, 0, 4+len(p.Data))
+	block = append(block, 0x80|byte(p.Track), byte(uint16(rel)>>8), byte(rel), flags)
+	block = append(block, p.Data...)
+	writeElement(&c.buf, []byte{0xA3}, block)
+	return nil
+}
+
+func (c *clusterWriter) flush() error {
+	if !c.open {
+		return nil
+	}
+	var head bytes.Buffer
+	head.Write([]byte{0x1F, 0x43, 0xB6, 0x75})
+	head.Write(sizeVint(uint64(c.buf.Len())))
+	if _, err := c.w.Write(head.Bytes()); err != nil {
+		return fmt.Errorf("webm: %w", err)
+	}
+	if _, err := c.w.Write(c.buf.Bytes()); err != nil {
+		return fmt.Errorf("webm: %w", err)
+	}
+	c.buf.Reset()
+	c.open = false
+	return nil
+}
+
+func writeElement(b *bytes.Buffer, id, data []byte) {
+	b.Write(id)
+	b.Write(sizeVint(uint64(len(data))))
+	b.Write(data)
+}
+
+// sizeVint encodes n as an 8-byte EBML size.
+func sizeVint(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	b[0] = 0x01
+	return b
+}
+
+func uintBytes(n uint64) []byte {
+	b := binary.BigEndian.AppendUint64(nil, n)
+	for len(b) > 1 && b[0] == 0 {
+		b = b[1:]
+	}
+	return b
+}
