@@ -55,7 +55,9 @@ func fakeSpool(t *testing.T, secs int) *spool.Recording {
 }
 
 type parsed struct {
-	Header  struct{ DocType string `ebml:"EBMLDocType"` } `ebml:"EBML"`
+	Header struct {
+		DocType string `ebml:"EBMLDocType"`
+	} `ebml:"EBML"`
 	Segment struct {
 		Info struct {
 			Duration float64 `ebml:"Duration"`
