@@ -114,6 +114,9 @@ func (g *recGroup) line() string {
 // phrase says the change in words, with who: "Ada Lovelace started Record".
 func (s *Server) phrase(g *recGroup) string {
 	p := fmt.Sprintf("%s %s %s", s.who(g.by), g.verb, g.labels())
+	if !g.recs[0].Kind.AgentKind() {
+		p += " recording" // "the recording policy started automatic recording"
+	}
 	if r := g.by.Reason; r != "" && g.by.Role != "policy" && !strings.HasSuffix(r, " pressed") {
 		p += " (" + r + ")"
 	}
