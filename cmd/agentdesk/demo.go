@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,18 +20,37 @@ import (
 	"github.com/agentdesk/agentdesk/hub/sim"
 	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/ui"
+	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
 )
 
-const demoSynopsis = `Usage: agentdesk demo [--listen ADDR] [--agent ID] [--customers N] [--quiet]
+const demoSynopsis = `Usage: agentdesk demo [--listen ADDR] [--agent ID] [--customers N] [--config FILE] [--not-ready] [--quiet]
+       agentdesk demo --script FILE [--config FILE] [--customers N] [--events FILE] [--snapshots DIR] [--update] [--size COLSxROWS]
 
 Runs everything in one process: a hub on loopback (the shipped
-configs/chathub.yaml), simulated customers who open chats and talk, and the
-desktop logged in as a demo agent. The other agents of the config stay
-offline, so the demo agent gets the chats. Open the printed customer web chat
-address in a browser to chat as a customer too. q or ctrl+c leaves.`
+configs/chathub.yaml, or --config FILE), simulated customers who open chats and
+talk, and the desktop logged in as a demo agent, Ready at once (--not-ready:
+press y when you are). The other agents of the config stay offline, so the
+demo agent gets the chats. Open the printed customer web chat address in a
+browser to chat as a customer too. q or ctrl+c leaves.
 
-// errUnknownAgent is returned when --agent names no agent of the config.
-var errUnknownAgent = errors.New("no such demo agent")
+With --script the desktop runs without a terminal and the script drives it and
+its own simulated customers (customer lines), and can cut the network to the
+hub (hub down / hub up); no other customers come unless --customers says. The
+exit code is 0 when every check passed, 1 when one failed, 2 when the script is
+wrong (docs/scripting.md).`
+
+// Errors of the demo's setup that are the user's input (exit 2).
+var (
+	errUnknownAgent = errors.New("no such demo agent")
+	errDemoConfig   = errors.New("demo config")
+)
+
+// Reconnect waits of the demo agent's client: the hub is on loopback, so a
+// dropped link (hub down) comes back quickly.
+const (
+	demoBackoffFirst = 250 * time.Millisecond
+	demoBackoffMax   = 2 * time.Second
+)
 
 // demoOptions configure startDemo.
 type demoOptions struct {
@@ -43,13 +63,15 @@ type demoOptions struct {
 	Cast      []sim.Persona
 }
 
-// demo is a running demo: hub, crowd and the agent's hub client.
+// demo is a running demo: hub, crowd and the agent's hub client, which
+// reaches the hub through Net, so that the network can be cut.
 type demo struct {
 	URL    string // hub base, http://127.0.0.1:PORT
 	Page   string // the customer web chat page
 	Hub    *hub.Server
 	Agent  hub.AgentConfig
 	Client *hubclient.Client
+	Net    *netProxy // between Client and the hub
 
 	srv       *http.Server
 	stopCrowd context.CancelFunc
@@ -70,7 +92,7 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 	}
 	cfg, err := hub.ParseConfig(raw)
 	if err != nil {
-		return nil, fmt.Errorf("demo config: %w", err)
+		return nil, fmt.Errorf("%w: %w", errDemoConfig, err)
 	}
 	agent, err := pickAgent(cfg, o.Agent)
 	if err != nil {
@@ -94,7 +116,12 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 			log.Error("hub server stopped", "err", err)
 		}
 	}()
-	log.Info("demo hub listening", "url", d.URL, "agent", agent.ID)
+	if d.Net, err = newNetProxy(ln.Addr().String()); err != nil {
+		d.Hub.Close()
+		d.srv.Close()
+		return nil, err
+	}
+	log.Info("demo hub listening", "url", d.URL, "agent", agent.ID, "agent_via", d.Net.URL())
 
 	cast := o.Cast
 	if cast == nil {
@@ -110,7 +137,7 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 		(&sim.Crowd{BaseURL: d.URL, Cast: cast, Log: log.With("part", "crowd"), Speed: o.Speed}).Run(crowdCtx)
 	}()
 
-	d.Client = hubclient.Dial(ctx, d.URL, agent.Token,
+	d.Client = hubclient.Dial(ctx, d.Net.URL(), agent.Token, hubclient.WithBackoff(demoBackoffFirst, demoBackoffMax),
 		hubclient.WithLogger(log.With("part", "client")), hubclient.WithVersion(Version))
 	return d, nil
 }
@@ -120,6 +147,7 @@ func (d *demo) Close() error {
 	d.closeOnce.Do(func() {
 		d.Client.Close()
 		d.stopCrowd()
+		d.Net.Close()
 		d.Hub.Close()
 		d.srv.Close()
 		<-d.crowdDone
@@ -163,10 +191,13 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	fs := flagSet("agentdesk demo", demoSynopsis)
 	listen := fs.String("listen", "127.0.0.1:0", "hub address; port 0 picks a free one")
 	agent := fs.String("agent", "ada", "the demo agent you are logged in as (an agent id of the config)")
-	customers := fs.Int("customers", len(sim.DemoCast()), "how many simulated customers come (0 for none: chat from the browser)")
+	customers := fs.Int("customers", len(sim.DemoCast()), "how many simulated customers come (0 for none: chat from the browser);\nwith --script the default is 0")
+	cfgPath := fs.String("config", "", "run the demo hub on this chathub YAML `FILE` (default: the shipped configs/chathub.yaml)")
+	notReady := fs.Bool("not-ready", false, "start Not ready (press y to take chats); without it the demo agent is Ready at once")
 	quiet := fs.Bool("quiet", false, "print nothing but errors (no addresses before and after)")
 	logPath := fs.String("log", filepath.Join(os.TempDir(), "agentdesk-demo.log"), "the demo's log file (the terminal belongs to the desktop)")
 	speed := fs.Float64("speed", 1, "customers' pace: 2 is twice as fast")
+	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -174,17 +205,34 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		fmt.Fprintln(stderr, "agentdesk demo: --customers must be 0 or more and --speed above 0")
 		return errUsage
 	}
-	if err := m.needTTY(stdin); err != nil {
+	run, err := sf.prepare(stdin, stdout, stderr)
+	if err != nil {
 		return err
+	}
+	o := demoOptions{Listen: *listen, Agent: *agent, Customers: *customers, Speed: *speed}
+	if run != nil {
+		defer run.Close()
+		if !given(fs, "customers") {
+			o.Customers = 0 // the script drives its own customers
+		}
+	} else if err := m.needTTY(stdin); err != nil {
+		return err
+	}
+	if *cfgPath != "" {
+		if o.Config, err = os.ReadFile(*cfgPath); err != nil {
+			fmt.Fprintf(stderr, "agentdesk demo: --config: %v\n", err)
+			return errUsage
+		}
 	}
 	log, closeLog, err := openLog(*logPath, true)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
+	o.Log = log
 
-	d, err := startDemo(ctx, demoOptions{Listen: *listen, Agent: *agent, Customers: *customers, Speed: *speed, Log: log})
-	if errors.Is(err, errUnknownAgent) {
+	d, err := startDemo(ctx, o)
+	if errors.Is(err, errUnknownAgent) || errors.Is(err, errDemoConfig) {
 		fmt.Fprintf(stderr, "agentdesk demo: %v\n", err)
 		return errUsage
 	}
@@ -193,6 +241,11 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	defer d.Close()
 
+	if run != nil {
+		c := simcustomers.New(d.URL)
+		defer c.Close()
+		return run.run(ctx, d.Client, c, d.Net, stdout, stderr)
+	}
 	banner := "Customer web chat: " + d.Page
 	say := func() {
 		if !*quiet {
@@ -200,8 +253,19 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		}
 	}
 	say()
-	err = m.tui(ctx, ui.Options{Hub: d.Client, Banner: banner}, stdin, stdout)
+	var h ui.Hub = d.Client
+	if !*notReady {
+		h = readyOnWelcome(ctx, d.Client)
+	}
+	err = m.tui(ctx, ui.Options{Hub: h, Banner: banner}, stdin, stdout)
 	d.Close()
 	say()
 	return err
+}
+
+// given reports whether the flag name was given on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -69,11 +69,18 @@ func first(v ...string) string {
 }
 
 const deskSynopsis = `Usage: agentdesk [--hub URL] [--token TOKEN] [--config FILE] [--log FILE]
+       agentdesk --script FILE [--hub URL] [--token TOKEN] [--events FILE] [--snapshots DIR] [--update] [--size COLSxROWS]
 
 Connects to the hub as the agent whose token is given and shows My Interactions.
 URL and TOKEN may also come from AGENTDESK_HUB / AGENTDESK_TOKEN or from the
 config file (YAML, keys: hub, token). Flags win over the environment, which wins
-over the file. See also: agentdesk demo --help.`
+over the file.
+
+With --script the desktop runs without a terminal and the script's keys and
+checks drive it (docs/scripting.md); the exit code is 0 when every check
+passed, 1 when one failed (its line, what was expected and the screen are
+printed) and 2 when the script is wrong (file:line:col). See also:
+agentdesk demo --help.`
 
 // desk runs the desktop against a hub.
 func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -82,8 +89,16 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	token := fs.String("token", "", "the agent's token (env AGENTDESK_TOKEN)")
 	cfgPath := fs.String("config", "", "YAML file with hub and token")
 	logPath := fs.String("log", "", "append the connection log to this file (default: no log)")
+	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
 		return err
+	}
+	run, err := sf.prepare(stdin, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if run != nil {
+		defer run.Close()
 	}
 	url, tok, err := m.resolve(*hubURL, *token, *cfgPath)
 	if errors.Is(err, errNoHub) {
@@ -95,8 +110,10 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 		fmt.Fprintf(stderr, "agentdesk: %v\n", err)
 		return errUsage
 	}
-	if err := m.needTTY(stdin); err != nil {
-		return err
+	if run == nil { // a script needs no terminal
+		if err := m.needTTY(stdin); err != nil {
+			return err
+		}
 	}
 	log, closeLog, err := openLog(*logPath, false)
 	if err != nil {
@@ -106,6 +123,10 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 
 	client := hubclient.Dial(ctx, url, tok, hubclient.WithLogger(log), hubclient.WithVersion(Version))
 	defer client.Close()
+	if run != nil {
+		// literal nils: no simulated customers, no network control
+		return run.run(ctx, client, nil, nil, stdout, stderr)
+	}
 	return m.tui(ctx, ui.Options{Hub: client}, stdin, stdout)
 }
 

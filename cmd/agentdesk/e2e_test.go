@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,73 +14,15 @@ import (
 	"github.com/agentdesk/agentdesk/session/hubclient"
 )
 
-// proxy is a TCP relay between the agent and the hub whose "network" can
-// be cut: cut closes every relayed connection and refuses new ones until
-// restore.
-type proxy struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	down  bool
-	conns []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
+// newProxy starts a netProxy to target for the test.
+func newProxy(t *testing.T, target string) *netProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := newNetProxy(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.cut() })
+	t.Cleanup(func() { p.Close() })
 	return p
-}
-
-func (p *proxy) url() string { return "http://" + p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.down {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		h, err := net.Dial("tcp", p.target)
-		if err != nil {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.conns = append(p.conns, c, h)
-		p.mu.Unlock()
-		go func() { io.Copy(h, c); h.Close() }()
-		go func() { io.Copy(c, h); c.Close() }()
-	}
-}
-
-// cut drops the network: every relayed connection closes, new ones are
-// refused.
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) restore() {
-	p.mu.Lock()
-	p.down = false
-	p.mu.Unlock()
 }
 
 // await reads the client's events until pred matches one.
@@ -169,7 +108,7 @@ func TestEndToEndChatSurvivesNetworkDrop(t *testing.T) {
 	}
 	custWait(t, bob, "the echo of Bob's line", func(e session.Envelope) bool { return e.Type == session.TypeMessage })
 
-	agent := hubclient.Dial(ctx, px.url(), "demo-token-ada",
+	agent := hubclient.Dial(ctx, px.URL(), "demo-token-ada",
 		hubclient.WithBackoff(20*time.Millisecond, 200*time.Millisecond), hubclient.WithKeepAlive(time.Second, time.Second))
 	defer agent.Close()
 	await(t, agent, "link up", link(session.LinkUp))
@@ -196,7 +135,7 @@ func TestEndToEndChatSurvivesNetworkDrop(t *testing.T) {
 
 	// The agent's network drops while the chat is live.
 	cutAt := time.Now()
-	px.cut()
+	px.Down(ctx)
 	down := await(t, agent, "link down", link(session.LinkDown))
 	downAfter := time.Since(cutAt)
 	if down.Status.Err == "" || down.Status.RetryIn <= 0 {
@@ -215,7 +154,7 @@ func TestEndToEndChatSurvivesNetworkDrop(t *testing.T) {
 	}
 
 	restoreAt := time.Now()
-	px.restore()
+	px.Up(ctx)
 	await(t, agent, "link up again", link(session.LinkUp))
 	upAfter := time.Since(restoreAt)
 	w := await(t, agent, "welcome after reconnect", frame(session.TypeWelcome))

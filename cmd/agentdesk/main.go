@@ -2,6 +2,7 @@
 //
 //	agentdesk --hub URL --token TOKEN   work chats on a hub
 //	agentdesk demo                      hub, simulated customers and the desktop in one process
+//	agentdesk [demo] --script FILE      run a keystroke script headless (docs/scripting.md)
 //	agentdesk version                   print the version
 //
 // Every subcommand takes --help.
@@ -66,10 +67,14 @@ Usage:
       Work chats on a hub. URL and TOKEN also come from AGENTDESK_HUB and
       AGENTDESK_TOKEN, or from a YAML config file (keys: hub, token).
       Flags win over the environment, which wins over the file.
-  agentdesk demo [--listen ADDR] [--agent ID] [--customers N] [--quiet]
+  agentdesk demo [--listen ADDR] [--agent ID] [--customers N] [--config FILE] [--not-ready]
       Everything in one process: a hub on loopback, simulated customers and
-      the desktop logged in as a demo agent. Prints the customer web chat
-      address so you can chat as a customer from a browser too.
+      the desktop logged in as a demo agent, Ready at once. Prints the
+      customer web chat address so you can chat as a customer from a browser.
+  agentdesk [demo] --script FILE [--events FILE] [--snapshots DIR] [--update] [--size COLSxROWS]
+      Run a keystroke script against the real desktop without a terminal:
+      exit 0 when every check passed, 1 when one failed, 2 when the script is
+      wrong. FILE - reads standard input. See docs/scripting.md.
   agentdesk version
       Print the version.
 
@@ -94,6 +99,9 @@ func (m *Main) Run(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		return exitUsage
 	default:
 		err = m.desk(ctx, args, stdin, stdout, stderr)
+	}
+	if code, ok := asExitCode(err); ok { // already reported
+		return code
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
