@@ -107,6 +107,12 @@ func (s *Server) recFinish(c *chat) {
 		}
 		return "", nil
 	})
+	// The store has copies now, and the agent its last frame: the chat,
+	// which the hub keeps for late frames, forgets the transcript its
+	// Recorder held.
+	done := session.NewRecorder(c.id)
+	done.SetState(session.Done, time.Now())
+	c.rec = done
 }
 
 func (s *Server) fileName(c *chat, r *session.Recording, now time.Time) string {

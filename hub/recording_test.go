@@ -154,6 +154,9 @@ func TestOnlyLinesWhileOnAreStored_R_C5_R_C6(t *testing.T) {
 	if !strings.Contains(final.Change, rec.Name) {
 		t.Fatalf("final change %q", final.Change)
 	}
+	if code, body := r.api(t, "t-sue", `{"operation":3013,"interaction":"`+r.chat+`"}`); code != 409 {
+		t.Fatalf("API on a done chat: %d %s", code, body)
+	}
 	// Every change is kept with who caused it (issue 4 point 5).
 	var who []string
 	for _, c := range rec.Log {
