@@ -232,8 +232,12 @@ func (s *Server) agentRecording(a *agent, c *chat, env session.Envelope) *frameE
 		}
 		return nil
 	}
-	if c.state != session.Connected && c.state != session.ACW {
-		return transitionError(session.ErrChatEnded)
+	switch c.state {
+	case session.Connected, session.ACW:
+	case session.Done:
+		return ferr(session.ErrCodeChatEnded, "chat %s is done; cannot %s", c.id, env.Type)
+	default:
+		return ferr(session.ErrCodeBadState, "chat %s is %s; accept it before you %s", c.id, c.state, env.Type)
 	}
 	if env.Type == session.TypeAbusive {
 		_, _ = s.recDo(c, func(time.Time) (string, error) {

@@ -222,3 +222,54 @@ func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, s.Recordings(r.URL.Query().Get("interaction")))
 }
+
+// AbusiveRequest is the body of POST /v1/abusive.
+type AbusiveRequest struct {
+	Interaction string `json:"interaction"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// serveAbusive is POST /v1/abusive: a supervisor (or the flow) flags a
+// chat abusive, so it is recorded whatever R-H6 says (R-H7).
+func (s *Server) serveAbusive(w http.ResponseWriter, r *http.Request) {
+	tok, ok := s.apiAuth(w, r, http.MethodPost)
+	if !ok {
+		return
+	}
+	var body AbusiveRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			apiError(w, http.StatusRequestEntityTooLarge, APIErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
+			return
+		}
+		apiError(w, http.StatusBadRequest, APIErrBadJSON, "the body is not {\"interaction\": \"chat-1\"}: %v", err)
+		return
+	}
+	if strings.TrimSpace(body.Interaction) == "" {
+		apiError(w, http.StatusBadRequest, APIErrBadRequest, "interaction is required: the chat id, e.g. chat-1")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[body.Interaction]
+	switch {
+	case c == nil:
+		apiError(w, http.StatusNotFound, APIErrNoSuchInteraction, "no interaction %q", body.Interaction)
+		return
+	case c.state != session.Connected && c.state != session.ACW:
+		apiError(w, http.StatusConflict, APIErrWrongState, "chat %s is %s: only a taken chat can be flagged", c.id, c.state)
+		return
+	}
+	reason := body.Reason
+	if reason == "" {
+		reason = "flagged abusive"
+	}
+	change, _ := s.recDo(c, func(time.Time) (string, error) {
+		c.rec.FlagAbusive(session.Actor{Role: tok.Role, ID: tok.Name, Reason: reason})
+		return fmt.Sprintf("%s %s flagged the chat abusive: it will be recorded", tok.Role, tok.Name), nil
+	})
+	writeJSON(w, http.StatusOK, RecordingAnswer{Interaction: c.id, Recordings: []session.RecordingInfo{}, State: c.recordingData(change)})
+}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -190,6 +191,23 @@ func TestConsentAskedOnAccept_R_H6(t *testing.T) {
 	}
 }
 
+func TestAbusiveAndDeleteNeedATakenChat(t *testing.T) {
+	r := recHub(t, nil)
+	_, joined := customerJoin(t, r.base, session.JoinData{Name: "Dan"})
+	expectData[session.ChatData](r.g, session.TypeOffer)
+	r.finish(t)
+	for _, tc := range []struct{ chat, typ, code string }{
+		{joined.Chat, session.TypeAbusive, session.ErrCodeBadState},
+		{joined.Chat, session.TypeDeleteRec, session.ErrCodeBadState},
+		{r.chat, session.TypeAbusive, session.ErrCodeChatEnded},
+	} {
+		r.g.send(tc.typ, tc.chat, nil)
+		if e, _ := expectData[session.ErrorData](r.g, session.TypeError); e.Code != tc.code {
+			t.Fatalf("%s on %s: %+v, want %s", tc.typ, tc.chat, e, tc.code)
+		}
+	}
+}
+
 // TestAbusiveAlwaysStored_R_H7: the abusive flag overrides R-H6.
 func TestAbusiveAlwaysStored_R_H7(t *testing.T) {
 	r := recHub(t, withRights(func(x *session.Rights) { x.Permits = false }))
@@ -203,16 +221,36 @@ func TestAbusiveAlwaysStored_R_H7(t *testing.T) {
 	if len(l.Recordings) != 1 || l.Recordings[0].Kind != "abuse" || !strings.Contains(texts(l.Recordings[0].Lines), "you are useless") {
 		t.Fatalf("stored %+v", l)
 	}
-	// Declined consent too.
+	// A supervisor flags through the API; declined consent too.
 	r = recHub(t, func(c *Config) { c.Queues[0].AskConsent = true })
 	r.press(t, "record")
 	r.cust.send(session.TypeConsent, r.chat, session.ConsentData{Yes: false})
 	recFrame(r.g)
-	r.g.send(session.TypeAbusive, r.chat, nil)
-	recFrame(r.g)
+	code, body := apiDo(t, "POST", r.http+"/v1/abusive", "t-sue", `{"interaction":"`+r.chat+`","reason":"threats"}`)
+	var ans RecordingAnswer
+	if err := json.Unmarshal(body, &ans); code != 200 || err != nil || !ans.State.Abusive {
+		t.Fatalf("api: %d %s", code, body)
+	}
+	if d := recFrame(r.g); !d.Abusive || !strings.Contains(d.Change, "supervisor sue flagged the chat abusive") {
+		t.Fatalf("desktop %+v", d)
+	}
 	r.finish(t)
 	if l := r.stored(t); len(l.Recordings) != 1 || l.Recordings[0].Kind != "record" {
 		t.Fatalf("consent no + abusive: %+v", l)
+	}
+	for _, tc := range []struct {
+		token, body string
+		status      int
+	}{
+		{"", `{"interaction":"x"}`, 401},
+		{"t-sue", `{"interaction":"chat-999"}`, 404},
+		{"t-sue", `{"interaction":"` + r.chat + `"}`, 409}, // done
+		{"t-sue", `{}`, 400},
+		{"t-sue", `{"chat":"x"}`, 400},
+	} {
+		if code, body := apiDo(t, "POST", r.http+"/v1/abusive", tc.token, tc.body); code != tc.status {
+			t.Fatalf("%s: %d %s, want %d", tc.body, code, body, tc.status)
+		}
 	}
 }
 

@@ -68,8 +68,8 @@ func New(cfg *Config, log *slog.Logger) *Server {
 }
 
 // Handler serves "/" (the customer page and its queues.json), "/v1/customer",
-// "/v1/agent", "/healthz" and the recording API: "/v1/recording" and
-// "/v1/recordings" (docs/recording-api.md).
+// "/v1/agent", "/healthz" and the recording API: "/v1/recording",
+// "/v1/recordings" and "/v1/abusive" (docs/recording-api.md).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
@@ -77,6 +77,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
+	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)
 	mux.HandleFunc("GET /queues.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s.cfg.Queues)
