@@ -38,6 +38,9 @@ type video struct {
 	paused       bool
 	slated       bool // the slate was encoded since the pause began
 	stopped      bool // the screen stream ended (error or no screen)
+	encoded      bool // a frame was encoded at lastTick
+	lastTick     time.Duration
+	held         *Frame // the frame the last encode was of
 }
 
 // videoLoop runs the clock ticks and the commands until Stop, ctx, or a
@@ -96,6 +99,7 @@ func (r *Recording) catchUp(v *video, now time.Duration) bool {
 func (r *Recording) tick(v *video) bool {
 	t := v.next
 	v.next += v.interval
+	v.lastTick, v.encoded = t, false
 	if now := r.clock.Now(); now-v.next > time.Second {
 		// Far behind (a stalled machine): skip to the present rather
 		// than encode a backlog; the held frame covers the gap.
@@ -131,6 +135,7 @@ func (r *Recording) tick(v *video) bool {
 }
 
 func (r *Recording) encode(v *video, f *Frame, t time.Duration, key bool) bool {
+	v.encoded, v.held = true, f
 	pkts, err := r.enc.Video.Encode(f, t, key)
 	if err != nil {
 		v.stopped = true
@@ -196,6 +201,11 @@ func (r *Recording) finish(v *video, now time.Duration) {
 	}
 	if r.audio != nil {
 		r.audio.wait(r.cfg.StopTimeout)
+	}
+	if !v.stopped && !v.encoded && v.held != nil && r.Err() == nil {
+		// The held picture again at the last tick, so the video lasts
+		// to the end in every player.
+		r.encode(v, v.held, v.lastTick, false)
 	}
 	if r.src.Screen != nil {
 		_ = r.src.Screen.Close()
