@@ -20,6 +20,7 @@ import (
 	"github.com/agentdesk/agentdesk/hub/sim"
 	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/ui"
+	"github.com/agentdesk/agentdesk/ui/script/netcut"
 	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
 )
 
@@ -71,7 +72,7 @@ type demo struct {
 	Hub    *hub.Server
 	Agent  hub.AgentConfig
 	Client *hubclient.Client
-	Net    *netProxy // between Client and the hub
+	Net    *netcut.Proxy // between Client and the hub
 
 	srv       *http.Server
 	stopCrowd context.CancelFunc
@@ -116,7 +117,7 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 			log.Error("hub server stopped", "err", err)
 		}
 	}()
-	if d.Net, err = newNetProxy(ln.Addr().String()); err != nil {
+	if d.Net, err = netcut.New(ln.Addr().String()); err != nil {
 		d.Hub.Close()
 		d.srv.Close()
 		return nil, err

@@ -12,12 +12,13 @@ import (
 	"github.com/agentdesk/agentdesk/hub/sim"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/session/hubclient"
+	"github.com/agentdesk/agentdesk/ui/script/netcut"
 )
 
-// newProxy starts a netProxy to target for the test.
-func newProxy(t *testing.T, target string) *netProxy {
+// newProxy starts a netcut.Proxy to target for the test.
+func newProxy(t *testing.T, target string) *netcut.Proxy {
 	t.Helper()
-	p, err := newNetProxy(target)
+	p, err := netcut.New(target)
 	if err != nil {
 		t.Fatal(err)
 	}

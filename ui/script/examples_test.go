@@ -18,6 +18,7 @@ import (
 	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/ui"
 	"github.com/agentdesk/agentdesk/ui/script"
+	"github.com/agentdesk/agentdesk/ui/script/netcut"
 	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
 )
 
@@ -53,7 +54,13 @@ func runDesktop(t *testing.T, s *script.Script, events io.Writer, update bool) (
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	url := startHub(t)
-	client := hubclient.Dial(ctx, url, "demo-token-ada")
+	// The desktop reaches the hub through a relay that `hub down` cuts.
+	relay, err := netcut.New(strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	client := hubclient.Dial(ctx, relay.URL(), "demo-token-ada", hubclient.WithBackoff(100*time.Millisecond, time.Second))
 	defer client.Close()
 	log := script.NewEventLog(events, nil)
 	defer log.Close() // no event lands in events after this returns
@@ -63,6 +70,7 @@ func runDesktop(t *testing.T, s *script.Script, events io.Writer, update bool) (
 	return script.Run(ctx, s, script.Env{
 		Model:     model,
 		Customers: customers,
+		Hub:       relay,
 		Events:    log,
 		Update:    update,
 	})

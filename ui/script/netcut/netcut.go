@@ -1,4 +1,8 @@
-package main
+// Package netcut is a TCP relay whose "network" can be cut: the `hub down` /
+// `hub up` of a keystroke script (script.HubControl) in demo mode, and the
+// network drop of end-to-end tests. It is an adapter: only cmd/agentdesk and
+// tests import it.
+package netcut
 
 import (
 	"context"
@@ -7,16 +11,17 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"github.com/agentdesk/agentdesk/ui/script"
 )
 
-// errProxyClosed is returned by Down and Up after Close.
-var errProxyClosed = errors.New("the network proxy is closed")
+// ErrClosed is returned by Down and Up after Close.
+var ErrClosed = errors.New("netcut: the relay is closed")
 
-// netProxy is a TCP relay between the demo agent's desktop and the hub
-// whose "network" can be cut: Down closes every relayed connection and
-// refuses new ones until Up. It is the `hub down` / `hub up` of a script
-// (script.HubControl) and the network drop of the end-to-end tests.
-type netProxy struct {
+// Proxy relays TCP connections from a loopback port to a target, for
+// example from the agent's desktop to the hub. Down closes every relayed
+// connection and refuses new ones until Up. Safe for concurrent use.
+type Proxy struct {
 	ln     net.Listener
 	target string
 	wg     sync.WaitGroup
@@ -27,23 +32,25 @@ type netProxy struct {
 	conns  map[net.Conn]struct{}
 }
 
-// newNetProxy listens on a free loopback port and relays to target
-// (host:port).
-func newNetProxy(target string) (*netProxy, error) {
+var _ script.HubControl = (*Proxy)(nil)
+
+// New listens on a free loopback port and relays to target (host:port).
+// Close it to stop.
+func New(target string) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("network proxy: %w", err)
+		return nil, fmt.Errorf("netcut: %w", err)
 	}
-	p := &netProxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
 	p.wg.Add(1)
 	go p.serve()
 	return p, nil
 }
 
-// URL is the proxy's http address.
-func (p *netProxy) URL() string { return "http://" + p.ln.Addr().String() }
+// URL is the relay's address as http://127.0.0.1:PORT.
+func (p *Proxy) URL() string { return "http://" + p.ln.Addr().String() }
 
-func (p *netProxy) serve() {
+func (p *Proxy) serve() {
 	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
@@ -78,7 +85,7 @@ func (p *netProxy) serve() {
 }
 
 // pipe copies src to dst until either ends, then closes both.
-func (p *netProxy) pipe(dst, src net.Conn) {
+func (p *Proxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
 	_, _ = io.Copy(dst, src)
 	dst.Close()
@@ -91,11 +98,11 @@ func (p *netProxy) pipe(dst, src net.Conn) {
 
 // Down cuts the network: every relayed connection closes, new ones are
 // refused. It is idempotent.
-func (p *netProxy) Down(context.Context) error {
+func (p *Proxy) Down(context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return errProxyClosed
+		return ErrClosed
 	}
 	p.down = true
 	p.dropLocked()
@@ -103,17 +110,17 @@ func (p *netProxy) Down(context.Context) error {
 }
 
 // Up lets new connections through again. It is idempotent.
-func (p *netProxy) Up(context.Context) error {
+func (p *Proxy) Up(context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return errProxyClosed
+		return ErrClosed
 	}
 	p.down = false
 	return nil
 }
 
-func (p *netProxy) dropLocked() {
+func (p *Proxy) dropLocked() {
 	for c := range p.conns {
 		c.Close()
 	}
@@ -122,7 +129,7 @@ func (p *netProxy) dropLocked() {
 
 // Close stops listening, drops every connection and waits for the relay
 // goroutines. It is idempotent.
-func (p *netProxy) Close() error {
+func (p *Proxy) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.dropLocked()
