@@ -1,6 +1,9 @@
 // Package hub is the contact centre's server: the customer web chat page,
-// the agent and customer websockets, routing of chats to agents, and the
-// timers of an interaction's life (R-I1, R-I4, R-I11).
+// the agent and customer websockets, routing of chats to agents, the
+// timers of an interaction's life (R-I1, R-I4, R-I11), and recording: one
+// session.Recorder per chat fed by the agent's buttons, the config's
+// policies, the customer's consent and the dynamic recording API, with the
+// finished recordings kept in memory (issue 4).
 //
 // All state lives behind one read-write mutex: state changes hold it
 // exclusively, the hot path of relaying messages holds it shared plus the
