@@ -75,6 +75,9 @@ Usage:
       Run a keystroke script against the real desktop without a terminal:
       exit 0 when every check passed, 1 when one failed, 2 when the script is
       wrong. FILE - reads standard input. See docs/scripting.md.
+  agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--hub URL]
+      Check displays, microphones, disk and hub for recording; say how to
+      fix what is wrong. Exit 0 all good, 1 problems found.
   agentdesk version
       Print the version.
 
@@ -91,6 +94,8 @@ func (m *Main) Run(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		err = m.demo(ctx, args[1:], stdin, stdout, stderr)
 	case len(args) > 0 && args[0] == "version":
 		err = m.version(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "doctor":
+		err = m.doctor(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && (args[0] == "help"):
 		fmt.Fprint(stdout, usage)
 		return exitOK

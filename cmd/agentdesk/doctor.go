@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/capture"
+	"github.com/agentdesk/agentdesk/capture/spool"
+	"github.com/agentdesk/agentdesk/capture/x11"
+)
+
+const doctorSynopsis = `Usage: agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--min-free MB] [--hub URL]
+
+Checks what recording needs on this desktop: the displays and their sizes,
+the microphones, a one-second test capture of each, the free disk in the
+spool directory, and the hub. Ends with a verdict and the fix for each
+problem. Exit 0 when all is good, 1 when a problem was found.`
+
+// doctorFlags are the doctor's settings.
+type doctorFlags struct {
+	display  string
+	mic      string
+	spoolDir string
+	minFree  int64
+	hub      string
+	seconds  time.Duration
+}
+
+// finding is one problem and its fix.
+type finding struct{ problem, fix string }
+
+// doctor writes its report as it goes; problems are collected for the
+// verdict.
+type doctor struct {
+	out      io.Writer
+	f        doctorFlags
+	problems []finding
+}
+
+func (d *doctor) say(format string, a ...any) { fmt.Fprintf(d.out, format+"\n", a...) }
+
+func (d *doctor) problem(problem, fix string) {
+	d.problems = append(d.problems, finding{problem, fix})
+	d.say("  PROBLEM: %s", problem)
+}
+
+func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := doctorFlags{seconds: time.Second}
+	fs := flagSet("agentdesk doctor", doctorSynopsis)
+	fs.StringVar(&f.display, "display", "", "X display to check (default $DISPLAY)")
+	fs.StringVar(&f.mic, "mic", "", "microphone `name` to test (default: the default input)")
+	fs.StringVar(&f.spoolDir, "spool-dir", os.TempDir(), "`directory` where recordings are spooled")
+	fs.Int64Var(&f.minFree, "min-free", 100, "free disk needed in the spool directory, in `MB`")
+	fs.StringVar(&f.hub, "hub", "", "hub `URL` to check (default $AGENTDESK_HUB; none: not checked)")
+	if err := parse(fs, args, stdout, stderr); err != nil {
+		return err
+	}
+	if f.display == "" {
+		f.display = m.getenv("DISPLAY")
+	}
+	if f.hub == "" {
+		f.hub = m.getenv("AGENTDESK_HUB")
+	}
+	d := &doctor{out: stdout, f: f}
+	d.checkDisplays(ctx)
+	d.checkMics(ctx)
+	d.checkDisk()
+	d.checkHub(ctx)
+	d.say("")
+	if len(d.problems) == 0 {
+		d.say("Verdict: all good: screen, microphone, disk and hub are ready to record.")
+		return nil
+	}
+	d.say("Verdict: %d problem(s) to fix before recording:", len(d.problems))
+	for i, p := range d.problems {
+		d.say("  %d. %s\n     fix: %s", i+1, p.problem, p.fix)
+	}
+	return exitCode(exitFailure)
+}
+
+func (d *doctor) checkDisplays(ctx context.Context) {
+	d.say("Displays")
+	if d.f.display == "" {
+		d.problem("no DISPLAY: there is no screen to record", "start an X session or set DISPLAY (for example DISPLAY=:0), or pass --display")
+		return
+	}
+	mons, err := x11.Displays(d.f.display)
+	if err != nil {
+		d.problem(fmt.Sprintf("display %s cannot be opened: %v", d.f.display, err),
+			"start an X session or set DISPLAY to a running one; allow this user on it (xhost +SI:localuser:$USER)")
+		return
+	}
+	for _, mon := range mons {
+		b := mon.Bounds
+		d.say("  %s monitor %d: %dx%d at +%d+%d", d.f.display, mon.Index, b.Dx(), b.Dy(), b.Min.X, b.Min.Y)
+	}
+	frames, per, err := testScreen(ctx, d.f.display, d.f.seconds)
+	if err != nil {
+		d.problem(fmt.Sprintf("test capture of %s failed: %v", d.f.display, err), "check the X server allows screen capture (MIT-SHM or GetImage) for this user")
+		return
+	}
+	d.say("  test capture: %d frames in %v (%.2f ms a grab)", frames, d.f.seconds, float64(per)/float64(time.Millisecond))
+	if frames == 0 {
+		d.problem("the test capture grabbed no frame", "check the X server is responsive")
+	}
+}
+
+// testScreen grabs the whole display at 5 fps for dur.
+func testScreen(ctx context.Context, display string, dur time.Duration) (int, time.Duration, error) {
+	src, err := x11.Open(display, x11.Options{FPS: 5, Log: discardLog()})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer src.Close()
+	f := capture.NewFrame(src.Size())
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	end := time.After(dur)
+	var n int
+	var spent time.Duration
+	for {
+		t0 := time.Now()
+		if _, err := src.Grab(f); err != nil {
+			return n, 0, err
+		}
+		spent += time.Since(t0)
+		n++
+		select {
+		case <-tick.C:
+		case <-end:
+			return n, spent / time.Duration(n), nil
+		case <-ctx.Done():
+			return n, 0, ctx.Err()
+		}
+	}
+}
+
+func (d *doctor) checkDisk() {
+	d.say("Disk")
+	free, err := spool.FreeSpace(d.f.spoolDir)
+	if err != nil {
+		d.problem(fmt.Sprintf("spool directory %s: %v", d.f.spoolDir, err), "create the directory or pass --spool-dir with one that exists")
+		return
+	}
+	d.say("  %s: %d MB free (the floor is %d MB)", d.f.spoolDir, free>>20, d.f.minFree)
+	if free < d.f.minFree<<20 {
+		d.problem(fmt.Sprintf("only %d MB free in %s, under the %d MB floor: recording would refuse to start", free>>20, d.f.spoolDir, d.f.minFree),
+			"free disk space there, or spool elsewhere with --spool-dir")
+	}
+}
+
+func (d *doctor) checkHub(ctx context.Context) {
+	d.say("Hub")
+	if d.f.hub == "" {
+		d.say("  not checked: give --hub URL (or AGENTDESK_HUB)")
+		return
+	}
+	u := strings.TrimSuffix(d.f.hub, "/")
+	u = strings.Replace(strings.Replace(u, "wss://", "https://", 1), "ws://", "http://", 1)
+	if i := strings.Index(u, "/v1/"); i > 0 {
+		u = u[:i]
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u+"/healthz", nil)
+	if err != nil {
+		d.problem(fmt.Sprintf("hub address %q: %v", d.f.hub, err), "give the hub's address, for example --hub http://hub.example:8080")
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.problem(fmt.Sprintf("hub %s unreachable: %v", u, errors.Unwrap(err)), "check the address and that chathub runs there and the network lets you reach it")
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		d.problem(fmt.Sprintf("hub %s/healthz answered %s", u, resp.Status), "check the address points at chathub and that it is healthy (see its log)")
+		return
+	}
+	d.say("  %s: healthy", u)
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"errors"
+	"log"
+
+	"github.com/agentdesk/agentdesk/capture"
+	"github.com/agentdesk/agentdesk/capture/vpx"
+	"github.com/agentdesk/agentdesk/capture/x11"
+)
+
+// realDevices are X11, PortAudio, libvpx and libopus.
+type realDevices struct{}
+
+func (realDevices) Screen(display string, fps int) (capture.Screen, error) {
+	return x11.Open(display, x11.Options{FPS: fps, Log: log.New(log.Writer(), "capture-agent: ", 0)})
+}
+
+func (realDevices) Mic(name string) (capture.Mic, error) {
+	return nil, errors.New("no microphone support in this build yet")
+}
+
+func (realDevices) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, error) {
+	e, err := vpx.NewEncoder(vpx.Options{Width: w, Height: h, FPS: fps})
+	if err != nil {
+		return nil, "", err
+	}
+	return e, "V_VP8", nil
+}
+
+func (realDevices) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) {
+	return nil, "", 0, errors.New("no Opus encoder in this build yet")
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/capture"
+	"github.com/agentdesk/agentdesk/capture/spool"
+)
+
+// fakeDevices have no screen and no mic (the fallback path) and encoders
+// that keep the raw pixels' first bytes and the raw samples.
+type fakeDevices struct{ screenErr, micErr error }
+
+func (d fakeDevices) Screen(string, int) (capture.Screen, error) {
+	return nil, errors.Join(d.screenErr, errors.New("no display"))
+}
+func (d fakeDevices) Mic(string) (capture.Mic, error) {
+	return nil, errors.Join(d.micErr, errors.New("no microphone"))
+}
+func (fakeDevices) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, error) {
+	return rawVideo{}, "V_VP8", nil
+}
+func (fakeDevices) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) {
+	return rawAudio{}, "A_OPUS", 312, nil
+}
+
+type rawVideo struct{}
+
+func (rawVideo) Encode(f *capture.Frame, pts time.Duration, key bool) ([]capture.Packet, error) {
+	return []capture.Packet{{PTS: pts, Key: key, Data: f.Y[:16]}}, nil
+}
+func (rawVideo) Close() error { return nil }
+
+type rawAudio struct{}
+
+func (rawAudio) FrameSamples() int { return 960 }
+func (rawAudio) Encode(pcm []int16, pts time.Duration) (capture.Packet, error) {
+	b := make([]byte, 0, 2*len(pcm))
+	for _, s := range pcm {
+		b = binary.LittleEndian.AppendUint16(b, uint16(s))
+	}
+	return capture.Packet{PTS: pts, Data: b}, nil
+}
+func (rawAudio) Close() error { return nil }
+
+func run(t *testing.T, m *Main, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = m.Run(t.Context(), args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestUsage(t *testing.T) {
+	m := &Main{Devices: fakeDevices{}}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // in stdout or stderr
+	}{
+		{nil, exitUsage, "Usage:"},
+		{[]string{"--help"}, exitOK, "capture-agent record"},
+		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{[]string{"record", "--help"}, exitOK, "--seconds"},
+		{[]string{"record"}, exitUsage, "--out is required"},
+		{[]string{"record", "--out", "x", "--fps", "0"}, exitUsage, "want 1..30"},
+		{[]string{"record", "--out", "x", "--no-screen", "--no-mic"}, exitUsage, "nothing to record"},
+		{[]string{"record", "--out", "x", "--bogus"}, exitUsage, "flag provided but not defined"},
+		{[]string{"record", "--out", "x", "--tag", "novalue"}, exitUsage, "key=value"},
+		{[]string{"record", "--out", "x", "stray"}, exitUsage, `unexpected argument "stray"`},
+		{[]string{"recover", "--help"}, exitOK, "--webm"},
+		{[]string{"recover", "--webm", "o.webm"}, exitUsage, "which spool?"},
+		{[]string{"recover", "f.spool"}, exitUsage, "--webm is required"},
+		{[]string{"recover", "a.spool", "b.spool", "--webm", "o"}, exitUsage, `unexpected argument "b.spool"`},
+		{[]string{"recover", filepath.Join(t.TempDir(), "missing.spool"), "--webm", "o.webm"}, exitFailure, "no such file"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, errOut := run(t, m, tc.args...)
+			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant %q", code, tc.code, out, errOut, tc.want)
+			}
+		})
+	}
+}
+
+// Without devices the agent records synthetic sources, loudly; the spool
+// recovers and becomes a WebM.
+func TestRecordFallbackAndRecover(t *testing.T) {
+	dir := t.TempDir()
+	sp, wm := filepath.Join(dir, "r.spool"), filepath.Join(dir, "r.webm")
+	m := &Main{Devices: fakeDevices{}}
+	code, out, errOut := run(t, m, "record", "--out", sp, "--seconds", "1", "--fps", "10", "--tag", "agent=alice", "--min-free", "1")
+	if code != exitOK || !strings.Contains(out, "recorded "+sp) {
+		t.Fatalf("record: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, w := range []string{"WARNING: screen", "SYNTHETIC SCREEN", "WARNING: microphone", "SYNTHETIC MICROPHONE"} {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+	r, err := spool.Recover(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Video < 5 || r.Audio < 25 || r.Header.Tags["agent"] != "alice" || r.Header.Width != 640 {
+		t.Fatalf("spool: %d video %d audio, header %+v", r.Video, r.Audio, r.Header)
+	}
+	r.Close()
+	code, out, errOut = run(t, m, "recover", sp, "--webm", wm)
+	if code != exitOK || !strings.Contains(out, "wrote "+wm) {
+		t.Fatalf("recover: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st, err := os.Stat(wm); err != nil || st.Size() == 0 {
+		t.Fatalf("webm: %v", err)
+	}
+	// A second record onto the same spool is refused.
+	if code, _, errOut := run(t, m, "record", "--out", sp, "--seconds", "1"); code != exitFailure || !strings.Contains(errOut, "exists") {
+		t.Fatalf("record over a spool: exit %d %s", code, errOut)
+	}
+}
+
+// Issue 5 point 4: under the free-space floor the agent refuses to start.
+func TestRecordRefusesLowDisk(t *testing.T) {
+	sp := filepath.Join(t.TempDir(), "r.spool")
+	code, _, errOut := run(t, &Main{Devices: fakeDevices{}}, "record", "--synthetic", "--out", sp, "--min-free", "100000000")
+	if code != exitFailure || !strings.Contains(errOut, "not enough free disk space") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+// SIGTERM (the context) ends a recording cleanly.
+func TestRecordUntilSignal(t *testing.T) {
+	sp := filepath.Join(t.TempDir(), "r.spool")
+	ctx, cancel := context.WithCancel(t.Context())
+	m := &Main{Devices: fakeDevices{}, Started: cancel}
+	var o, e bytes.Buffer
+	if code := m.Run(ctx, []string{"record", "--synthetic", "--out", sp, "--min-free", "1"}, &o, &e); code != exitOK {
+		t.Fatalf("exit %d: %s %s", code, o.String(), e.String())
+	}
+	r, err := spool.Recover(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if len(r.Marks) < 2 || r.Marks[len(r.Marks)-1].Kind != capture.MarkStop {
+		t.Fatalf("marks %+v", r.Marks)
+	}
+}
