@@ -266,7 +266,7 @@ func (w *Writer) failLocked(written int, err error) error {
 	}
 	_ = w.f.Sync()
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		w.err = fmt.Errorf("%w: recording stopped, %.0f s kept", ErrDiskFull, w.lastPTS.Seconds())
+		w.err = fmt.Errorf("%w: recording stopped, %.1f s kept", ErrDiskFull, w.lastPTS.Seconds())
 	} else {
 		w.err = fmt.Errorf("spool: write %s: %w", w.path, err)
 	}

@@ -17,7 +17,10 @@ import (
 
 // fakeDevices have no screen and no mic (the fallback path) and encoders
 // that keep the raw pixels' first bytes and the raw samples.
-type fakeDevices struct{ screenErr, micErr error }
+type fakeDevices struct {
+	screenErr, micErr error
+	frameBytes        int // size of each video packet (0: 16)
+}
 
 func (d fakeDevices) Screen(string, int) (capture.Screen, error) {
 	return nil, errors.Join(d.screenErr, errors.New("no display"))
@@ -25,17 +28,17 @@ func (d fakeDevices) Screen(string, int) (capture.Screen, error) {
 func (d fakeDevices) Mic(string) (capture.Mic, error) {
 	return nil, errors.Join(d.micErr, errors.New("no microphone"))
 }
-func (fakeDevices) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, error) {
-	return rawVideo{}, "V_VP8", nil
+func (d fakeDevices) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, error) {
+	return rawVideo{n: max(d.frameBytes, 16)}, "V_VP8", nil
 }
 func (fakeDevices) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) {
 	return rawAudio{}, "A_OPUS", 312, nil
 }
 
-type rawVideo struct{}
+type rawVideo struct{ n int }
 
-func (rawVideo) Encode(f *capture.Frame, pts time.Duration, key bool) ([]capture.Packet, error) {
-	return []capture.Packet{{PTS: pts, Key: key, Data: f.Y[:16]}}, nil
+func (v rawVideo) Encode(f *capture.Frame, pts time.Duration, key bool) ([]capture.Packet, error) {
+	return []capture.Packet{{PTS: pts, Key: key, Data: f.Y[:min(v.n, len(f.Y))]}}, nil
 }
 func (rawVideo) Close() error { return nil }
 
