@@ -185,6 +185,9 @@ func (d *Display) connect() error {
 // Name is the display's name, ":N", for DISPLAY or an Open call.
 func (d *Display) Name() string { return d.name }
 
+// Pid is the server's process id (for CPU accounting).
+func (d *Display) Pid() int { return d.cmd.Process.Pid }
+
 // Size is the size of the default screen (the whole desktop with Xinerama).
 func (d *Display) Size() (w, h int) { return d.w, d.h }
 
