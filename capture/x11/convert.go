@@ -26,20 +26,25 @@ func chromaOf(r4, g4, b4 int32) (u, v byte) {
 // dst's I420 planes, each output pixel the average of a scale x scale box.
 // dst's Width and Height must be even. It allocates nothing.
 func ConvertBGRA(dst *capture.Frame, src []byte, stride, scale int) {
+	convertRows(dst, src, stride, scale, 0, dst.Height)
+}
+
+// convertRows converts output rows [y0, y1), y0 even.
+func convertRows(dst *capture.Frame, src []byte, stride, scale, y0, y1 int) {
 	if scale <= 1 {
-		convert1(dst, src, stride)
+		convert1(dst, src, stride, y0, y1)
 		return
 	}
-	convertBox(dst, src, stride, scale)
+	convertBox(dst, src, stride, scale, y0, y1)
 }
 
 // convert1 is the full-size path: every 2x2 block of source pixels gives
 // four Y samples and one U and V. Two pixels are loaded as one uint64.
-func convert1(dst *capture.Frame, src []byte, stride int) {
-	w, h := dst.Width, dst.Height
+func convert1(dst *capture.Frame, src []byte, stride, from, to int) {
+	w := dst.Width
 	cw := w / 2
 	le := binary.LittleEndian
-	for y := 0; y+1 < h; y += 2 {
+	for y := from; y+1 < to; y += 2 {
 		r0 := src[y*stride : y*stride+cw*8]
 		r1 := src[(y+1)*stride : (y+1)*stride+cw*8]
 		y0 := dst.Y[y*w : y*w+cw*2]
@@ -66,12 +71,12 @@ func convert1(dst *capture.Frame, src []byte, stride int) {
 
 // convertBox is the scaled path: each output pixel averages s x s source
 // pixels (a box filter), then as convert1.
-func convertBox(dst *capture.Frame, src []byte, stride, s int) {
-	w, h := dst.Width, dst.Height
+func convertBox(dst *capture.Frame, src []byte, stride, s, from, to int) {
+	w := dst.Width
 	cw := w / 2
 	n := int32(s * s)
 	var r, g, b [4]int32
-	for y := 0; y+1 < h; y += 2 {
+	for y := from; y+1 < to; y += 2 {
 		for x := 0; x+1 < w; x += 2 {
 			for k := 0; k < 4; k++ {
 				ox, oy := x+k&1, y+k>>1

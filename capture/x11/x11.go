@@ -78,7 +78,8 @@ type Source struct {
 	seg    uint32  // the segment's X id
 	plain  []byte  // GetImage buffer when not shm
 	seed   maphash.Seed
-	last   uint64 // hash of the last grab's pixels
+	bands  []uint64 // hash of each band of bandRows output rows, last grab
+	dirty  []bool   // bands that changed in this grab
 	primed bool
 	// The frame the last conversion went to and the hash of its planes
 	// after it: an unchanged screen into an untouched frame is not
@@ -169,6 +170,8 @@ func Open(display string, opts Options) (*Source, error) {
 	}
 	// Only the pixels the output uses are fetched.
 	s.rect = image.Rect(s.rect.Min.X, s.rect.Min.Y, s.rect.Min.X+s.outW*s.scale, s.rect.Min.Y+s.outH*s.scale)
+	nb := (s.outH + bandRows - 1) / bandRows
+	s.bands, s.dirty = make([]uint64, nb), make([]bool, nb)
 	if err := s.initShm(opts.NoShm); err != nil {
 		logger := opts.Log
 		if logger == nil {
@@ -267,15 +270,42 @@ func (s *Source) Grab(dst *capture.Frame) (changed bool, err error) {
 		}
 		return false, fmt.Errorf("x11: grab: %w", err)
 	}
-	sum := maphash.Bytes(s.seed, px)
-	changed = !s.primed || sum != s.last
-	s.last, s.primed = sum, true
-	if !changed && dst == s.lastDst && s.planesSum(dst) == s.dstSum {
-		return false, nil // dst already holds this picture
+	stride := s.rect.Dx() * 4
+	changed = s.compare(px, stride)
+	// Into the frame of the last grab, untouched since: only the bands
+	// that changed are converted. Otherwise all of it.
+	partial := dst == s.lastDst && s.planesSum(dst) == s.dstSum
+	if partial && !changed {
+		return false, nil
 	}
-	ConvertBGRA(dst, px, s.rect.Dx()*4, s.scale)
+	for b := range s.bands {
+		if !partial || s.dirty[b] {
+			y0 := b * bandRows
+			convertRows(dst, px, stride, s.scale, y0, min(y0+bandRows, s.outH))
+		}
+	}
 	s.lastDst, s.dstSum = dst, s.planesSum(dst)
 	return changed, nil
+}
+
+// bandRows is the height, in output rows, of the bands compared and
+// converted apart: a chat line typed changes one or two of them.
+const bandRows = 16
+
+// compare hashes each band of the grabbed pixels, marks the ones that
+// differ from the last grab and reports whether any did.
+func (s *Source) compare(px []byte, stride int) bool {
+	rows := bandRows * s.scale * stride
+	any := !s.primed
+	for b := range s.bands {
+		end := min((b+1)*rows, len(px))
+		sum := maphash.Bytes(s.seed, px[b*rows:end])
+		s.dirty[b] = !s.primed || sum != s.bands[b]
+		any = any || s.dirty[b]
+		s.bands[b] = sum
+	}
+	s.primed = true
+	return any
 }
 
 // planesSum hashes a frame's three planes.

@@ -306,3 +306,50 @@ func TestStaticScreenStillFillsTheFrame(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyChangedBandsConvertedYetFrameWhole(t *testing.T) {
+	// The frame must always hold the whole screen, whichever bands were
+	// converted: probe a spot in every band that matters after each step.
+	d := xvfb.Start(t, 128, 96)
+	paint(t, d, red)
+	for _, scale := range []int{1, 2} {
+		s := open(t, d, Options{Scale: scale})
+		f := capture.NewFrame(s.Size())
+		other := capture.NewFrame(s.Size())
+		paint(t, d, red)
+		steps := []struct {
+			name    string
+			before  func()
+			dst     *capture.Frame
+			changed bool
+			probes  map[[2]int]color.RGBA
+		}{
+			{"first", nil, f, true, map[[2]int]color.RGBA{{8, 8}: red, {100, 80}: red}},
+			{"bottom band changes", func() { paint(t, d, blue, 96, 72, 16, 16) }, f, true,
+				map[[2]int]color.RGBA{{8, 8}: red, {100, 80}: blue, {90, 80}: red}},
+			{"top band changes, frame scribbled", func() { clear(f.Y); paint(t, d, green, 0, 0, 16, 16) }, f, true,
+				map[[2]int]color.RGBA{{8, 8}: green, {100, 80}: blue, {60, 40}: red}},
+			{"another frame, no change", nil, other, false,
+				map[[2]int]color.RGBA{{8, 8}: green, {100, 80}: blue, {60, 40}: red}},
+			{"back to the first frame after a change", func() { paint(t, d, white, 48, 32, 16, 16) }, f, true,
+				map[[2]int]color.RGBA{{8, 8}: green, {100, 80}: blue, {56, 40}: white, {20, 60}: red}},
+		}
+		for _, st := range steps {
+			if st.before != nil {
+				st.before()
+			}
+			changed, err := s.Grab(st.dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed != st.changed {
+				t.Errorf("1/%d %s: changed=%v, want %v", scale, st.name, changed, st.changed)
+			}
+			for p, want := range st.probes {
+				if got := at(st.dst, p[0]/scale, p[1]/scale); !near(got, want) {
+					t.Errorf("1/%d %s: %v at %v, want %v", scale, st.name, got, p, want)
+				}
+			}
+		}
+	}
+}
