@@ -16,7 +16,8 @@ var (
 )
 
 // DrawSlate paints the "recording paused" slate: dark grey with an orange
-// band across the middle third, and two pause bars in the band.
+// band across the middle third, two pause bars in the band, and the words
+// RECORDING PAUSED below it.
 func DrawSlate(f *Frame) {
 	w, h := f.Width, f.Height
 	f.FillRect(0, 0, w, h, SlateColour[0], SlateColour[1], SlateColour[2])
@@ -26,6 +27,7 @@ func DrawSlate(f *Frame) {
 	y := h/2 - bh/2&^1
 	f.FillRect(w/2-2*bw, y, bw, bh, SlateColour[0], SlateColour[1], SlateColour[2])
 	f.FillRect(w/2+bw, y, bw, bh, SlateColour[0], SlateColour[1], SlateColour[2])
+	slateWords(f)
 }
 
 // video is the state of the video loop.
