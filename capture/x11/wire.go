@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"net"
 	"os"
@@ -296,6 +297,48 @@ func (w *wire) queryExtension(name string) (major byte, present bool, err error)
 		return 0, false, err
 	}
 	return w.rep[9], w.rep[8] == 1, nil
+}
+
+// monitors lists Xinerama's screens (RandR monitors on a modern server),
+// or the whole root when Xinerama is absent or off.
+func (w *wire) monitors() ([]DisplayInfo, error) {
+	whole := []DisplayInfo{{Index: 0, Bounds: image.Rect(0, 0, w.width, w.height)}}
+	op, ok, err := w.queryExtension("XINERAMA")
+	if err != nil || !ok {
+		return whole, err
+	}
+	short := func(minor byte) error {
+		w.req[0], w.req[1], w.req[2], w.req[3] = op, minor, 1, 0
+		return w.send(4)
+	}
+	if err := short(4); err != nil { // IsActive
+		return nil, err
+	}
+	if _, err := w.reply(nil); err != nil {
+		return nil, err
+	}
+	if binary.LittleEndian.Uint32(w.rep[8:]) == 0 {
+		return whole, nil
+	}
+	if err := short(5); err != nil { // QueryScreens
+		return nil, err
+	}
+	buf := make([]byte, 8*1024)
+	n, err := w.reply(buf)
+	if err != nil {
+		return nil, err
+	}
+	count := min(int(binary.LittleEndian.Uint32(w.rep[8:])), n/8)
+	if count == 0 {
+		return whole, nil
+	}
+	out := make([]DisplayInfo, count)
+	for i := range out {
+		b := buf[i*8:]
+		x, y := int(int16(binary.LittleEndian.Uint16(b))), int(int16(binary.LittleEndian.Uint16(b[2:])))
+		out[i] = DisplayInfo{Index: i, Bounds: image.Rect(x, y, x+int(binary.LittleEndian.Uint16(b[4:])), y+int(binary.LittleEndian.Uint16(b[6:])))}
+	}
+	return out, nil
 }
 
 // shmAttach asks the server to attach SysV segment shmid as seg.

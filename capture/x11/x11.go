@@ -2,7 +2,9 @@
 // and one MIT-SHM segment kept open for the life of a Source, each frame
 // copied by the server into shared memory and converted straight into
 // I420 without allocating. Monitors and their bounds come from Xinerama,
-// as kbinani/screenshot reads them.
+// as kbinani/screenshot reads them. The X protocol is spoken by a small
+// client of its own (wire.go): a general one allocates per request and
+// logs to stderr, which a terminal desktop cannot have.
 package x11
 
 import (
@@ -16,9 +18,6 @@ import (
 	"sync/atomic"
 
 	"github.com/agentdesk/agentdesk/capture"
-	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/xinerama"
-	"github.com/jezek/xgb/xproto"
 )
 
 // The errors in words.
@@ -102,38 +101,25 @@ func resolveDisplay(display string) (string, error) {
 }
 
 // Displays lists the monitors of display ("" means $DISPLAY): Xinerama's
-// screens, or the one root screen when Xinerama is off.
+// screens (which a RandR server reports as its monitors), or the one root
+// screen when Xinerama is off. They are the displays kbinani/screenshot
+// enumerates, here with errors in words and any display, not only
+// $DISPLAY.
 func Displays(display string) ([]DisplayInfo, error) {
 	display, err := resolveDisplay(display)
 	if err != nil {
 		return nil, err
 	}
-	c, err := xgb.NewConnDisplay(display)
+	w, err := dialWire(display)
 	if err != nil {
 		return nil, fmt.Errorf("x11: cannot open display %s: %w", display, err)
 	}
-	defer c.Close()
-	return monitors(c), nil
-}
-
-func monitors(c *xgb.Conn) []DisplayInfo {
-	scr := xproto.Setup(c).DefaultScreen(c)
-	whole := []DisplayInfo{{Index: 0, Bounds: image.Rect(0, 0, int(scr.WidthInPixels), int(scr.HeightInPixels))}}
-	if xinerama.Init(c) != nil {
-		return whole
+	defer w.conn.Close()
+	mons, err := w.monitors()
+	if err != nil {
+		return nil, fmt.Errorf("x11: %s: monitors: %w", display, err)
 	}
-	if act, err := xinerama.IsActive(c).Reply(); err != nil || act.State == 0 {
-		return whole
-	}
-	rep, err := xinerama.QueryScreens(c).Reply()
-	if err != nil || rep.Number == 0 {
-		return whole
-	}
-	out := make([]DisplayInfo, 0, len(rep.ScreenInfo))
-	for i, s := range rep.ScreenInfo {
-		out = append(out, DisplayInfo{Index: i, Bounds: image.Rect(int(s.XOrg), int(s.YOrg), int(s.XOrg)+int(s.Width), int(s.YOrg)+int(s.Height))})
-	}
-	return out
+	return mons, nil
 }
 
 // Open starts capturing display ("" means $DISPLAY).
@@ -145,14 +131,6 @@ func Open(display string, opts Options) (*Source, error) {
 	if opts.Scale < 0 || opts.FPS < 0 {
 		return nil, fmt.Errorf("x11: bad options: scale %d, fps %d", opts.Scale, opts.FPS)
 	}
-	mons, err := Displays(display)
-	if err != nil {
-		return nil, err
-	}
-	rect, err := area(mons, opts.Monitors)
-	if err != nil {
-		return nil, err
-	}
 	s := &Source{fps: opts.FPS, scale: max(opts.Scale, 1), seed: maphash.MakeSeed()}
 	if s.fps == 0 {
 		s.fps = DefaultFPS
@@ -160,6 +138,16 @@ func Open(display string, opts Options) (*Source, error) {
 	w, err := dialWire(display)
 	if err != nil {
 		return nil, fmt.Errorf("x11: cannot open display %s: %w", display, err)
+	}
+	mons, err := w.monitors()
+	if err != nil {
+		w.conn.Close()
+		return nil, fmt.Errorf("x11: %s: monitors: %w", display, err)
+	}
+	rect, err := area(mons, opts.Monitors)
+	if err != nil {
+		w.conn.Close()
+		return nil, err
 	}
 	s.w = w
 	s.rect = rect.Intersect(image.Rect(0, 0, w.width, w.height))
