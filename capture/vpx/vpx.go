@@ -183,8 +183,6 @@ type Encoder struct {
 	started bool
 	lastPTS time.Duration
 	lastKey time.Duration
-	buf     []byte
-	pkts    []capture.Packet
 }
 
 var _ capture.VideoEncoder = (*Encoder)(nil)
@@ -233,7 +231,8 @@ func NewEncoder(opts Options) (*Encoder, error) {
 // Encode encodes f at pts (media time). Frames may be skipped (an
 // unchanged screen): timing comes from pts alone. A keyframe comes when
 // forceKey is set, first, and at least every KeyInterval of media time.
-// The packets and their Data are valid until the next Encode.
+// The packets and their Data belong to the caller (the encoder keeps no
+// reference): one allocation for the slice and one per packet.
 func (enc *Encoder) Encode(f *capture.Frame, pts time.Duration, forceKey bool) ([]capture.Packet, error) {
 	enc.mu.Lock()
 	defer enc.mu.Unlock()
@@ -263,21 +262,24 @@ func (enc *Encoder) Encode(f *capture.Frame, pts time.Duration, forceKey bool) (
 		return nil, fmt.Errorf("vpx: encode: %s", C.GoString(C.enc_error(enc.e)))
 	}
 	enc.started, enc.lastPTS = true, pts
-	enc.pkts, enc.buf = enc.pkts[:0], enc.buf[:0]
+	var pkts []capture.Packet
 	for {
 		p := C.enc_next(enc.e)
 		if p.ok == 0 {
 			break
 		}
-		start := len(enc.buf)
-		enc.buf = append(enc.buf, unsafe.Slice((*byte)(p.data), int(p.size))...)
 		pp := time.Duration(p.pts) * time.Millisecond
 		if p.key != 0 {
 			enc.lastKey = pp
 		}
-		enc.pkts = append(enc.pkts, capture.Packet{Track: capture.TrackVideo, PTS: pp, Key: p.key != 0, Data: enc.buf[start:len(enc.buf):len(enc.buf)]})
+		data := make([]byte, int(p.size))
+		copy(data, unsafe.Slice((*byte)(p.data), int(p.size)))
+		if pkts == nil {
+			pkts = make([]capture.Packet, 0, 1)
+		}
+		pkts = append(pkts, capture.Packet{Track: capture.TrackVideo, PTS: pp, Key: p.key != 0, Data: data})
 	}
-	return enc.pkts, nil
+	return pkts, nil
 }
 
 // Close frees the encoder. It is idempotent.
