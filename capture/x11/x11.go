@@ -256,6 +256,10 @@ func (s *Source) Grab(dst *capture.Frame) (changed bool, err error) {
 		if s.closed.Load() {
 			return false, capture.ErrClosed
 		}
+		var xe *XError
+		if errors.As(err, &xe) && xe.Code == 8 { // BadMatch: the area left the screen
+			return false, fmt.Errorf("x11: grab: the area %v is no longer on the screen (resolution changed?): %w", s.rect, err)
+		}
 		return false, fmt.Errorf("x11: grab: %w", err)
 	}
 	stride := s.rect.Dx() * 4
