@@ -41,12 +41,25 @@ const (
 	MaxCluster = 5 * time.Second
 )
 
-// Write writes rec as WebM to w. Only the spool's good part is read.
+// Write writes rec as WebM to w in one pass. Only the spool's good part
+// is read. When w can also seek (a file), the Segment gets its size, a
+// SeekHead and Cues, so players can seek; otherwise it is a streamable
+// file without them.
 func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
 	if rec.Video+rec.Audio == 0 {
 		return ErrEmpty
 	}
-	if err := writeHead(w, rec, meta); err != nil {
+	cw := &countWriter{w: w}
+	ws, _ := w.(io.WriteSeeker)
+	var off0 int64
+	if ws != nil {
+		var err error
+		if off0, err = ws.Seek(0, io.SeekCurrent); err != nil {
+			ws = nil // a pipe: stream it
+		}
+	}
+	lay, err := writeHead(cw, rec, meta, ws != nil)
+	if err != nil {
 		return err
 	}
 	m := &merger{}
@@ -56,7 +69,7 @@ func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
 	if rec.Audio > 0 {
 		m.a = rec.Cursor(capture.TrackAudio)
 	}
-	cw := &clusterWriter{w: w, videoTrack: rec.Video > 0}
+	cl := &clusterWriter{w: cw, videoTrack: rec.Video > 0, segStart: lay.segStart}
 	for {
 		p, err := m.next()
 		if err == io.EOF {
@@ -65,24 +78,59 @@ func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
 		if err != nil {
 			return fmt.Errorf("webm: read spool: %w", err)
 		}
-		if err := cw.add(p); err != nil {
+		if err := cl.add(p); err != nil {
 			return err
 		}
 	}
-	return cw.flush()
+	if err := cl.flush(); err != nil {
+		return err
+	}
+	if ws == nil {
+		return nil
+	}
+	lay.base = off0
+	return finishSeekable(cw, ws, lay, cl.cues)
 }
 
-// writeHead writes the EBML header, the open Segment and its Info,
-// Tracks, Chapters and Tags.
-func writeHead(w io.Writer, rec *spool.Recording, meta Meta) error {
+// layout is where writeHead put things, for the SeekHead.
+type layout struct {
+	base     int64 // w's offset where the file began
+	sizeAt   int64 // the Segment's size field
+	segStart int64 // the Segment's data
+	seekAt   int64 // the space kept for the SeekHead
+	elems    []seekEntry
+}
+
+type seekEntry struct {
+	id  []byte
+	pos int64 // absolute
+}
+
+// seekRoom is the space kept for the SeekHead.
+const seekRoom = 160
+
+// writeHead writes the EBML header, the Segment's head (size unknown for
+// now), room for a SeekHead when seekable, and Info, Tracks, Chapters
+// and Tags.
+func writeHead(w *countWriter, rec *spool.Recording, meta Meta, seekable bool) (layout, error) {
+	lay := layout{}
 	if err := ebml.Marshal(&struct {
 		Header *mkv.EBMLHeader `ebml:"EBML"`
 	}{mkv.DefaultEBMLHeader}, w); err != nil {
-		return fmt.Errorf("webm: header: %w", err)
+		return lay, fmt.Errorf("webm: header: %w", err)
 	}
-	// The Segment's size is unknown: the file is written in one pass.
+	lay.sizeAt = w.n + 4
+	// The Segment's size is unknown until the end (and stays so when w
+	// cannot seek).
 	if _, err := w.Write([]byte{0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}); err != nil {
-		return fmt.Errorf("webm: %w", err)
+		return lay, fmt.Errorf("webm: %w", err)
+	}
+	lay.segStart = w.n
+	if seekable {
+		lay.seekAt = w.n
+		if _, err := w.Write(voidElement(seekRoom)); err != nil {
+			return lay, fmt.Errorf("webm: %w", err)
+		}
 	}
 	app := meta.App
 	if app == "" {
@@ -92,22 +140,34 @@ func writeHead(w io.Writer, rec *spool.Recording, meta Meta) error {
 	for _, mk := range rec.Marks {
 		end = max(end, mk.PTS)
 	}
-	level1 := struct {
-		Info     info     `ebml:"Info"`
-		Tracks   tracks   `ebml:"Tracks"`
-		Chapters chapters `ebml:"Chapters,omitempty"`
-		Tags     tags     `ebml:"Tags,omitempty"`
+	parts := []struct {
+		id []byte
+		v  any
 	}{
-		Info: info{TimecodeScale: 1000000, MuxingApp: app, WritingApp: app, Title: meta.Title,
-			Duration: float64(end) / float64(time.Millisecond), DateUTC: rec.Header.Started},
-		Tracks:   trackEntries(rec),
-		Chapters: chaptersOf(rec.Marks),
-		Tags:     tagsOf(rec.Header.Tags, meta.Tags),
+		{idInfo, &struct {
+			Info info `ebml:"Info"`
+		}{info{TimecodeScale: 1000000, MuxingApp: app, WritingApp: app, Title: meta.Title,
+			Duration: float64(end) / float64(time.Millisecond), DateUTC: rec.Header.Started}}},
+		{idTracks, &struct {
+			Tracks tracks `ebml:"Tracks"`
+		}{trackEntries(rec)}},
+		{idChapters, &struct {
+			Chapters chapters `ebml:"Chapters,omitempty"`
+		}{chaptersOf(rec.Marks)}},
+		{idTags, &struct {
+			Tags tags `ebml:"Tags,omitempty"`
+		}{tagsOf(rec.Header.Tags, meta.Tags)}},
 	}
-	if err := ebml.Marshal(&level1, w); err != nil {
-		return fmt.Errorf("webm: %w", err)
+	for _, p := range parts {
+		at := w.n
+		if err := ebml.Marshal(p.v, w); err != nil {
+			return lay, fmt.Errorf("webm: %w", err)
+		}
+		if w.n > at {
+			lay.elems = append(lay.elems, seekEntry{p.id, at})
+		}
 	}
-	return nil
+	return lay, nil
 }
 
 func trackEntries(rec *spool.Recording) tracks {
@@ -267,8 +327,11 @@ func (m *merger) next() (capture.Packet, error) {
 
 // clusterWriter gathers SimpleBlocks into clusters of known size.
 type clusterWriter struct {
-	w          io.Writer
+	w          *countWriter
 	videoTrack bool
+	segStart   int64
+	cues       []mkv.CuePoint
+	cueKey     bool // the open cluster begins with a point to seek to
 	buf        bytes.Buffer
 	start      time.Duration
 	open       bool
@@ -288,6 +351,7 @@ func (c *clusterWriter) add(p capture.Packet) error {
 			return err
 		}
 		c.start, c.open = ms*time.Millisecond, true
+		c.cueKey = p.Track == capture.TrackVideo && p.Key || !c.videoTrack
 		writeElement(&c.buf, []byte{0xE7}, uintBytes(uint64(ms)))
 	}
 	rel := int16((pts - c.start) / time.Millisecond)
@@ -305,6 +369,14 @@ func (c *clusterWriter) add(p capture.Packet) error {
 func (c *clusterWriter) flush() error {
 	if !c.open {
 		return nil
+	}
+	if c.cueKey {
+		track := capture.TrackVideo
+		if !c.videoTrack {
+			track = capture.TrackAudio
+		}
+		c.cues = append(c.cues, mkv.CuePoint{CueTime: uint64(c.start / time.Millisecond),
+			CueTrackPositions: []mkv.CueTrackPosition{{CueTrack: uint64(track), CueClusterPosition: uint64(c.w.n - c.segStart)}}})
 	}
 	var head bytes.Buffer
 	head.Write([]byte{0x1F, 0x43, 0xB6, 0x75})

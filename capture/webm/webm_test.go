@@ -2,8 +2,10 @@ package webm_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -231,5 +233,84 @@ func TestFFprobeReadsContainer(t *testing.T) {
 	}
 	if p.Format.Tags["INTERACTION"] != "i-42" && p.Format.Tags["interaction"] != "i-42" {
 		t.Fatalf("tags %v", p.Format.Tags)
+	}
+}
+
+// Written to a file, the WebM has its Segment size, a SeekHead whose
+// entries point at their elements, and Cues: players can seek (R-V5).
+func TestSeekableFile(t *testing.T) {
+	rec := fakeSpool(t, 12)
+	path := filepath.Join(t.TempDir(), "s.webm")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("prefix")) // the file need not start at offset 0
+	if err := webm.Write(f, rec, webm.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	all, _ := os.ReadFile(path)
+	data := all[len("prefix"):]
+	seg := bytes.Index(data, []byte{0x18, 0x53, 0x80, 0x67})
+	if seg < 0 {
+		t.Fatal("no Segment")
+	}
+	segStart := seg + 12
+	if size := binary.BigEndian.Uint64(data[seg+4:seg+12]) &^ (0xFF << 56); int(size) != len(data)-segStart || data[seg+4] != 0x01 {
+		t.Fatalf("segment size %d, want %d", size, len(data)-segStart)
+	}
+	var sh struct {
+		SeekHead struct {
+			Seek []struct {
+				SeekID       []byte `ebml:"SeekID"`
+				SeekPosition uint64 `ebml:"SeekPosition"`
+			} `ebml:"Seek"`
+		} `ebml:"SeekHead"`
+	}
+	if err := ebml.Unmarshal(bytes.NewReader(data[segStart:segStart+160]), &sh); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, s := range sh.SeekHead.Seek {
+		at := segStart + int(s.SeekPosition)
+		if at+4 > len(data) || !bytes.Equal(data[at:at+len(s.SeekID)], s.SeekID) {
+			t.Fatalf("seek entry %x points at %d, which is not it", s.SeekID, s.SeekPosition)
+		}
+		ids[fmt.Sprintf("%x", s.SeekID)] = true
+	}
+	for _, want := range []string{"1549a966", "1654ae6b", "1043a770", "1254c367", "1c53bb6b"} {
+		if !ids[want] {
+			t.Errorf("no seek entry for %s (have %v)", want, ids)
+		}
+	}
+	// ffprobe still reads it (the prefix cut off), and sees the length.
+	clean := filepath.Join(t.TempDir(), "c.webm")
+	os.WriteFile(clean, data, 0o600)
+	if p := ffprobe(t, clean); p.Format.Duration != "12.000000" || len(p.Streams) != 2 {
+		t.Fatalf("ffprobe: %+v", p)
+	}
+}
+
+// To a pipe (no seeking) the file streams without SeekHead or Cues.
+func TestStreamToPipe(t *testing.T) {
+	rec := fakeSpool(t, 3)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []byte)
+	go func() { b, _ := io.ReadAll(r); done <- b }()
+	if err := webm.Write(w, rec, webm.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	data := <-done
+	var p parsed
+	if err := ebml.Unmarshal(bytes.NewReader(data), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Segment.Cluster) == 0 || bytes.Contains(data, []byte{0x1C, 0x53, 0xBB, 0x6B}) {
+		t.Fatalf("%d clusters; cues present in a streamed file", len(p.Segment.Cluster))
 	}
 }
