@@ -1,7 +1,10 @@
 package x11
 
 import (
+	"encoding/binary"
 	"image/color"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/agentdesk/agentdesk/capture"
@@ -104,5 +107,49 @@ func TestDisplayAddr(t *testing.T) {
 		if err != nil || network != tc.network || addr != tc.addr || screen != tc.screen {
 			t.Errorf("%s: %s %s %d %v, want %s %s %d", tc.name, network, addr, screen, err, tc.network, tc.addr, tc.screen)
 		}
+	}
+}
+
+func TestReadAuthority(t *testing.T) {
+	// An Xauthority file: a cookie for another display, then a local one
+	// for display 7 of this host, then a wildcard.
+	host, _ := os.Hostname()
+	entry := func(family uint16, addr, disp, name string, data []byte) []byte {
+		var b []byte
+		b = binary.BigEndian.AppendUint16(b, family)
+		for _, f := range [][]byte{[]byte(addr), []byte(disp), []byte(name), data} {
+			b = binary.BigEndian.AppendUint16(b, uint16(len(f)))
+			b = append(b, f...)
+		}
+		return b
+	}
+	cookie7 := []byte("0123456789abcdef")
+	wild := []byte("fedcba9876543210")
+	var file []byte
+	file = append(file, entry(256, host, "3", "MIT-MAGIC-COOKIE-1", []byte("3333333333333333"))...)
+	file = append(file, entry(256, host, "7", "MIT-MAGIC-COOKIE-1", cookie7)...)
+	file = append(file, entry(65535, "", "", "MIT-MAGIC-COOKIE-1", wild)...)
+	path := filepath.Join(t.TempDir(), "Xauthority")
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XAUTHORITY", path)
+	cases := []struct {
+		name, host, disp string
+		want             []byte
+	}{
+		{"local display 7", "", "7", cookie7},
+		{"localhost display 7", "localhost", "7", cookie7},
+		{"no entry of its own: the wildcard", "", "9", wild},
+	}
+	for _, tc := range cases {
+		name, data := readAuthority(tc.host, tc.disp)
+		if name != "MIT-MAGIC-COOKIE-1" || string(data) != string(tc.want) {
+			t.Errorf("%s: %q %q, want %q", tc.name, name, data, tc.want)
+		}
+	}
+	t.Setenv("XAUTHORITY", filepath.Join(t.TempDir(), "missing"))
+	if name, data := readAuthority("", "0"); name != "" || data != nil {
+		t.Errorf("missing file: %q %q, want none", name, data)
 	}
 }
