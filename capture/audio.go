@@ -7,6 +7,13 @@ import (
 	"time"
 )
 
+// SilenceEncoder is an AudioEncoder that codes a block of silence
+// cheaply (Opus with DTX): the recorder uses it for blocks wholly inside
+// a pause (R-G4).
+type SilenceEncoder interface {
+	EncodeSilence(pts time.Duration) (Packet, error)
+}
+
 // audioLoop reads the mic in encoder-sized blocks and stamps them by
 // sample count: the block starting at media sample k has PTS k/rate. The
 // media sample of a mic sample is its read index plus shift (0, or found
@@ -196,8 +203,14 @@ func (a *audioLoop) flush(last bool) bool {
 			clear(block[end-a.emitted:])
 		}
 		t := samplesDur(a.emitted, a.rate)
-		a.r.silence(block, t, a.rate)
-		p, err := a.enc.Encode(block, t)
+		var p Packet
+		var err error
+		if se, ok := a.enc.(SilenceEncoder); ok && a.r.pausedThrough(t, samplesDur(a.emitted+int64(a.n), a.rate)) {
+			p, err = se.EncodeSilence(t)
+		} else {
+			a.r.silence(block, t, a.rate)
+			p, err = a.enc.Encode(block, t)
+		}
 		if err != nil {
 			a.r.streamErr(fmt.Errorf("voice encoder: %w", err))
 			return false

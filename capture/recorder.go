@@ -256,6 +256,18 @@ func (r *Recording) pausedAt(t time.Duration) bool {
 	return false
 }
 
+// pausedThrough reports whether all of [from, to) is inside one pause.
+func (r *Recording) pausedThrough(from, to time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.pauses {
+		if from >= p.from && (p.to < 0 || to <= p.to) {
+			return true
+		}
+	}
+	return false
+}
+
 // silence zeroes the samples of block (starting at media time t) that
 // fall in a pause.
 func (r *Recording) silence(block []int16, t time.Duration, rate int) {

@@ -326,3 +326,30 @@ func waitFor(cond func() bool) <-chan struct{} {
 	}()
 	return ch
 }
+
+// dtxEncoder codes silence as one byte, like Opus with DTX.
+type dtxEncoder struct{ pcmEncoder }
+
+func (dtxEncoder) EncodeSilence(pts time.Duration) (capture.Packet, error) {
+	return capture.Packet{PTS: pts, Data: []byte{0xD7}}, nil
+}
+
+// R-G4: blocks wholly inside a pause go to the encoder's cheap silence
+// when it has one; the timeline stays whole.
+func TestPauseUsesSilenceEncoder(t *testing.T) {
+	g := newRig(t, rigOptions{aenc: dtxEncoder{}, mic: &synth.MicOptions{Freq: 440}, screen: &synth.ScreenOptions{Width: 64, Height: 48}})
+	g.advanceTo(time.Second)
+	g.rec.Pause()
+	g.advanceTo(2 * time.Second)
+	g.rec.Resume()
+	g.advanceTo(3 * time.Second)
+	g.stop()
+	a := g.sink.track(capture.TrackAudio)
+	checkAudioContiguous(t, a, 3*time.Second)
+	for _, p := range a {
+		dtx := len(p.Data) == 1
+		if paused := p.PTS >= time.Second && p.PTS < 2*time.Second; dtx != paused {
+			t.Fatalf("audio at %v: silence packet %v, paused %v", p.PTS, dtx, paused)
+		}
+	}
+}

@@ -130,6 +130,8 @@ type rigOptions struct {
 	sink   *memSink
 	// micDev replaces the synthetic mic (it gets the rig's clock first).
 	micDev func(*capture.ManualClock) capture.Mic
+	// aenc replaces the PCM audio encoder.
+	aenc capture.AudioEncoder
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -160,6 +162,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		mo.Pace = g.clock
 		g.mic = synth.NewMic(mo)
 		src.Mic, enc.Audio = g.mic, pcmEncoder{}
+	}
+	if o.aenc != nil && enc.Audio != nil {
+		enc.Audio = o.aenc
 	}
 	rec, err := capture.Start(t.Context(), cfg, src, enc, g.sink)
 	if err != nil {

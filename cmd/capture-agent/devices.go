@@ -2,9 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log"
 
 	"github.com/agentdesk/agentdesk/capture"
+	"github.com/agentdesk/agentdesk/capture/opus"
 	"github.com/agentdesk/agentdesk/capture/vpx"
 	"github.com/agentdesk/agentdesk/capture/x11"
 )
@@ -29,5 +31,12 @@ func (realDevices) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, er
 }
 
 func (realDevices) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) {
-	return nil, "", 0, errors.New("no Opus encoder in this build yet")
+	if rate != opus.SampleRate {
+		return nil, "", 0, fmt.Errorf("opus: the microphone gives %d Hz, the encoder takes %d", rate, opus.SampleRate)
+	}
+	e, err := opus.NewEncoder(opus.Options{})
+	if err != nil {
+		return nil, "", 0, err
+	}
+	return e, "A_OPUS", e.Lookahead(), nil
 }
