@@ -4,11 +4,19 @@ import (
 	"testing"
 
 	"github.com/agentdesk/agentdesk/capture"
+	"github.com/agentdesk/agentdesk/capture/opus"
+	"github.com/agentdesk/agentdesk/capture/synth"
 )
 
-// openVoice opens the real voice path (PulseAudio sine source through
-// PortAudio, Opus). Nil until capture/pa and capture/opus land.
+// openVoice opens the voice path: a 440 Hz tone paced by the wall clock
+// through Opus. (The PortAudio path replaces the tone when capture/pa
+// lands.)
 func openVoice(t *testing.T) (capture.Mic, capture.AudioEncoder, int) {
 	t.Helper()
-	return nil, nil, 0
+	enc, err := opus.NewEncoder(opus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { enc.Close() })
+	return synth.NewMic(synth.MicOptions{Freq: 440, Pace: capture.NewWallClock()}), enc, enc.Lookahead()
 }
