@@ -247,18 +247,31 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		defer c.Close()
 		return run.run(ctx, d.Client, c, d.Net, stdout, stderr)
 	}
+	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath}, stdin, stdout)
+}
+
+// demoDeskOptions are the interactive demo's settings.
+type demoDeskOptions struct {
+	NotReady bool   // --not-ready: no ready at the first welcome
+	Quiet    bool   // --quiet: no addresses before and after
+	LogPath  string // shown with the addresses
+}
+
+// demoDesk runs the interactive desktop on a running demo: the addresses
+// before and after, the agent Ready at once unless NotReady.
+func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin io.Reader, stdout io.Writer) error {
 	banner := "Customer web chat: " + d.Page
 	say := func() {
-		if !*quiet {
-			fmt.Fprintf(stdout, "agentdesk demo: hub on %s, you are %s (%s), log in %s\n%s\n", d.URL, d.Agent.Name, d.Agent.ID, *logPath, banner)
+		if !o.Quiet {
+			fmt.Fprintf(stdout, "agentdesk demo: hub on %s, you are %s (%s), log in %s\n%s\n", d.URL, d.Agent.Name, d.Agent.ID, o.LogPath, banner)
 		}
 	}
 	say()
 	var h ui.Hub = d.Client
-	if !*notReady {
+	if !o.NotReady {
 		h = readyOnWelcome(ctx, d.Client)
 	}
-	err = m.tui(ctx, ui.Options{Hub: h, Banner: banner}, stdin, stdout)
+	err := m.tui(ctx, ui.Options{Hub: h, Banner: banner}, stdin, stdout)
 	d.Close()
 	say()
 	return err

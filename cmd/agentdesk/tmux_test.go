@@ -104,7 +104,6 @@ func TestTmux(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "agentdesk")
 	build := exec.Command(goTool(t), "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
