@@ -34,7 +34,15 @@ type audioLoop struct {
 	// calibration (CalibrateMic): until calibrated, blocks are held.
 	calibrated bool
 	minEst     time.Duration
-	drop       int64 // samples still to drop from the mic (negative shift)
+	// resync (CalibrateMic): the smallest read latency over a window of
+	// blocks; when it leaves ±resyncTol the mic lost (or gained) samples
+	// against the clock (an overrun), and silence is inserted (or samples
+	// dropped) to put the voice back in step.
+	resync   bool
+	winMin   time.Duration
+	winCount int
+	resyncs  int
+	drop     int64 // samples still to drop from the mic (negative shift)
 
 	mu        sync.Mutex
 	shift     int64
@@ -50,7 +58,7 @@ func newAudioLoop(r *Recording) *audioLoop {
 	n := r.enc.Audio.FrameSamples()
 	return &audioLoop{r: r, mic: r.src.Mic, enc: r.enc.Audio, rate: r.src.Mic.SampleRate(), n: n,
 		done: make(chan struct{}), buf: make([]int16, n), pend: make([]int16, 0, 4*n),
-		calibrated: !r.cfg.CalibrateMic, minEst: time.Duration(1<<63 - 1)}
+		calibrated: !r.cfg.CalibrateMic, minEst: maxDur, resync: r.cfg.CalibrateMic, winMin: maxDur}
 }
 
 // stop ends the voice at media time end. It reports false when the voice
@@ -137,8 +145,18 @@ func (a *audioLoop) run() {
 	a.flush(true)
 }
 
+// The resync window and tolerance.
+const (
+	resyncWindow = 100 // blocks: 2 s of 20 ms
+	resyncTol    = 20 * time.Millisecond
+	maxDur       = time.Duration(1<<63 - 1)
+)
+
 // push queues samples read at now.
 func (a *audioLoop) push(s []int16, now time.Duration) {
+	if a.calibrated && a.resync {
+		a.track(now)
+	}
 	if !a.calibrated {
 		if est := now - samplesDur(a.read, a.rate); est < a.minEst {
 			a.minEst = est
@@ -155,6 +173,34 @@ func (a *audioLoop) push(s []int16, now time.Duration) {
 		s = s[k:]
 	}
 	a.pend = append(a.pend, s...)
+}
+
+// track follows the read latency of the block just read (whose end is
+// media sample read+shift) and puts the voice back in step when it
+// drifts out of tolerance.
+func (a *audioLoop) track(now time.Duration) {
+	a.mu.Lock()
+	shift := a.shift
+	a.mu.Unlock()
+	a.winMin = min(a.winMin, now-samplesDur(a.read+shift, a.rate))
+	if a.winCount++; a.winCount < resyncWindow {
+		return
+	}
+	off := a.winMin
+	a.winMin, a.winCount = maxDur, 0
+	if off.Abs() <= resyncTol {
+		return
+	}
+	n := durSamples(off, a.rate)
+	a.mu.Lock()
+	a.shift += n
+	a.mu.Unlock()
+	a.resyncs++
+	if n > 0 { // samples were lost: silence in their place
+		a.pend = append(a.pend, make([]int16, n)...)
+	} else { // the mic ran ahead: drop what is too much
+		a.drop += -n
+	}
 }
 
 // calibrate maps the mic's first sample onto the clock by the smallest

@@ -2,6 +2,7 @@ package capture_test
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -352,4 +353,89 @@ func TestPauseUsesSilenceEncoder(t *testing.T) {
 			t.Fatalf("audio at %v: silence packet %v, paused %v", p.PTS, dtx, paused)
 		}
 	}
+}
+
+// lossyMic is a device on the manual clock that loses 100 ms of samples
+// (an overrun) at 3 s of true time; it plays a 1 kHz tone from 6 s to 7 s
+// of true time. It delivers a block once the clock has passed its end.
+type lossyMic struct {
+	clock   *capture.ManualClock
+	mu      sync.Mutex
+	n, lost int64
+	waitEnd time.Duration // the end of the block a Read waits for (0: none)
+	done    chan struct{}
+	once    sync.Once
+}
+
+func (m *lossyMic) SampleRate() int { return 48000 }
+
+func (m *lossyMic) Read(p []int16) error {
+	m.mu.Lock()
+	if m.lost == 0 && m.n >= 3*48000 {
+		m.lost = 4800
+	}
+	start := m.n + m.lost
+	end := time.Duration((start + int64(len(p))) * int64(time.Second) / 48000)
+	m.waitEnd = end
+	m.mu.Unlock()
+	select {
+	case <-m.clock.After(end):
+	case <-m.done:
+		return capture.ErrClosed
+	}
+	for i := range p {
+		k := start + int64(i)
+		if k >= 6*48000 && k < 7*48000 {
+			p[i] = int16(16000 * math.Sin(2*math.Pi*1000*float64(k)/48000))
+		} else {
+			p[i] = 0
+		}
+	}
+	m.mu.Lock()
+	m.n += int64(len(p))
+	m.waitEnd = 0
+	m.mu.Unlock()
+	return nil
+}
+
+// waiting reports whether a Read waits for samples past now.
+func (m *lossyMic) waiting(now time.Duration) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.waitEnd > now
+}
+
+func (m *lossyMic) Close() error { m.once.Do(func() { close(m.done) }); return nil }
+
+// R-V2: a microphone that loses samples (an overrun) would put the voice
+// early for the rest of the recording; the recorder sees the read latency
+// step and inserts the missing time as silence.
+func TestMicResyncAfterOverrun(t *testing.T) {
+	var mic *lossyMic
+	g := newRig(t, rigOptions{
+		cfg:    capture.Config{CalibrateMic: true},
+		screen: &synth.ScreenOptions{Width: 64, Height: 48},
+		micDev: func(c *capture.ManualClock) capture.Mic {
+			mic = &lossyMic{clock: c, done: make(chan struct{})}
+			return mic
+		},
+	})
+	for g.clock.Now() < 8*time.Second {
+		g.clock.Advance(20 * ms)
+		if now := g.clock.Now(); now%g.iv == 0 {
+			g.waitTick(now)
+		}
+		now := g.clock.Now()
+		<-waitFor(func() bool { return mic.waiting(now) })
+	}
+	g.stop()
+	var all []int16
+	for _, p := range g.sink.track(capture.TrackAudio) {
+		all = append(all, pcm(p)...)
+	}
+	on := tone.Onsets(all, 48000, 1000, 0.1)
+	if len(on) != 1 || (on[0]-6*time.Second).Abs() > 5*ms {
+		t.Fatalf("tone made at 6 s found at %v", on)
+	}
+	checkAudioContiguous(t, g.sink.track(capture.TrackAudio), 8*time.Second)
 }
