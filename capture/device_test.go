@@ -41,6 +41,12 @@ type devRig struct {
 
 func startDevRig(t *testing.T, scr capture.Screen, mic capture.Mic, aenc capture.AudioEncoder, preSkip int, fps int) *devRig {
 	t.Helper()
+	return startDevRigClock(t, scr, mic, aenc, preSkip, fps, nil)
+}
+
+// startDevRigClock is startDevRig on a given media clock (nil: its own).
+func startDevRigClock(t *testing.T, scr capture.Screen, mic capture.Mic, aenc capture.AudioEncoder, preSkip int, fps int, clock capture.Clock) *devRig {
+	t.Helper()
 	g := &devRig{t: t, path: filepath.Join(t.TempDir(), "rec.spool"), ticks: make(chan time.Duration, 100000)}
 	g.w, g.h = scr.Size()
 	venc, err := vpx.NewEncoder(vpx.Options{Width: g.w, Height: g.h, FPS: fps})
@@ -58,7 +64,7 @@ func startDevRig(t *testing.T, scr capture.Screen, mic capture.Mic, aenc capture
 	if g.sp, err = spool.Create(g.path, h, spool.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := capture.Config{FPS: fps, CalibrateMic: true, OnFrame: func(pts time.Duration) { g.ticks <- pts }}
+	cfg := capture.Config{FPS: fps, Clock: clock, CalibrateMic: true, OnFrame: func(pts time.Duration) { g.ticks <- pts }}
 	if g.rec, err = capture.Start(t.Context(), cfg, src, enc, g.sp); err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +136,12 @@ func decodeVideo(t *testing.T, path string, w, h, fps int) [][]byte {
 	return frames
 }
 
-// decodeAudio decodes the WebM's audio to 48 kHz mono samples.
+// decodeAudio decodes the WebM's audio to 48 kHz mono samples on the
+// same timeline as decodeVideo: sample i is at i/48000 s.
 func decodeAudio(t *testing.T, path string) []int16 {
 	t.Helper()
 	needTool(t, "ffmpeg")
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-map", "0:a", "-f", "s16le", "-ac", "1", "-ar", "48000", "-").Output()
+	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-map", "0:a", "-af", "aresample=first_pts=0", "-f", "s16le", "-ac", "1", "-ar", "48000", "-").Output()
 	if err != nil {
 		t.Fatalf("ffmpeg audio decode: %v", err)
 	}

@@ -111,7 +111,7 @@ func (d *doctor) checkDisplays(ctx context.Context) {
 	}
 }
 
-// testScreen grabs the whole display at 5 fps for dur.
+// testScreen grabs the whole display at 5 fps for dur: 5 frames a second.
 func testScreen(ctx context.Context, display string, dur time.Duration) (int, time.Duration, error) {
 	src, err := x11.Open(display, x11.Options{FPS: 5, Log: discardLog()})
 	if err != nil {
@@ -121,24 +121,24 @@ func testScreen(ctx context.Context, display string, dur time.Duration) (int, ti
 	f := capture.NewFrame(src.Size())
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	end := time.After(dur)
-	var n int
+	n := max(int(dur/(200*time.Millisecond)), 1)
 	var spent time.Duration
-	for {
+	for i := range n {
 		t0 := time.Now()
 		if _, err := src.Grab(f); err != nil {
-			return n, 0, err
+			return i, 0, err
 		}
 		spent += time.Since(t0)
-		n++
+		if i == n-1 {
+			break
+		}
 		select {
 		case <-tick.C:
-		case <-end:
-			return n, spent / time.Duration(n), nil
 		case <-ctx.Done():
-			return n, 0, ctx.Err()
+			return i + 1, 0, ctx.Err()
 		}
 	}
+	return n, spent / time.Duration(n), nil
 }
 
 func (d *doctor) checkDisk() {
