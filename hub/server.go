@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -47,6 +48,7 @@ type Server struct {
 	seq      int64 // for chat ids and idle ordering
 	customer int   // customer sockets open
 	store    recStore
+	ingest   atomic.Pointer[ingest] // the recording store; nil until OpenStore
 }
 
 // New builds a hub on a validated configuration. log may be nil (discard).
@@ -72,7 +74,9 @@ func New(cfg *Config, log *slog.Logger) *Server {
 
 // Handler serves "/" (the customer page and its queues.json), "/v1/customer",
 // "/v1/agent", "/healthz" and the recording API: "/v1/recording",
-// "/v1/recordings" and "/v1/abusive" (docs/recording-api.md).
+// "/v1/recordings" and "/v1/abusive" (docs/recording-api.md), and the
+// recording store once OpenStore ran: tus uploads on "/v1/uploads/",
+// "/v1/uploads/verify/{sha256}" and "/v1/files/{id}" (docs/uploads.md).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
@@ -81,6 +85,10 @@ func (s *Server) Handler() http.Handler {
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)
+	for _, m := range []string{"POST", "HEAD", "PATCH", "DELETE", "OPTIONS", "GET"} {
+		mux.HandleFunc(m+" /v1/uploads/", s.serveUploads)
+	}
+	mux.HandleFunc("GET /v1/files/{id}", s.serveFile)
 	mux.HandleFunc("GET /queues.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s.cfg.Queues)

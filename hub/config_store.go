@@ -1,0 +1,43 @@
+package hub
+
+import "os"
+
+// DefaultMaxUploadBytes bounds one uploaded recording file when
+// store.max_upload_bytes is left out: 8 GiB.
+const DefaultMaxUploadBytes = 8 << 30
+
+// StoreConfig is the top-level "store:" section: where uploaded recordings
+// are kept and indexed (issue 6). An empty Dir means the hub has no store:
+// /v1/uploads/ and /v1/files/ then answer 503.
+type StoreConfig struct {
+	// Dir holds the index (index.db), the stored files (files/, one
+	// sub-folder per R-G2 dest) and unfinished uploads (uploads/). A
+	// relative path is relative to the hub's working directory.
+	Dir string `yaml:"dir"`
+	// MaxUploadBytes is the largest file one upload may carry; 0 means
+	// DefaultMaxUploadBytes.
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
+	// IdentityFile is an age identity file (AGE-SECRET-KEY-1…) with which
+	// the hub decrypts stored recordings for playback (?decrypt=1).
+	// Optional: without it encrypted files are served only as they are.
+	IdentityFile string `yaml:"identity_file"`
+}
+
+// validateStore checks the store section and fills in its defaults.
+func (c *Config) validateStore(bad func(string, ...any)) {
+	s := &c.Store
+	if s.MaxUploadBytes < 0 {
+		bad("store.max_upload_bytes: %d is negative; leave it out for %d (8 GiB) or give a size in bytes", s.MaxUploadBytes, int64(DefaultMaxUploadBytes))
+	}
+	if s.MaxUploadBytes == 0 {
+		s.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if s.IdentityFile != "" && s.Dir == "" {
+		bad("store.identity_file: set only with store.dir (a hub without a store has nothing to decrypt)")
+	}
+	if s.Dir != "" {
+		if fi, err := os.Stat(s.Dir); err == nil && !fi.IsDir() {
+			bad("store.dir: %q is a file, not a folder", s.Dir)
+		}
+	}
+}

@@ -1,0 +1,228 @@
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+
+	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// errChecksum is the body of the 460 that refuses a final PATCH.
+var errChecksum = tusd.Error{ErrorCode: "ERR_CHECKSUM_MISMATCH", Message: "checksum mismatch",
+	HTTPResponse: tusd.HTTPResponse{StatusCode: StatusChecksumMismatch, Body: "checksum mismatch",
+		Header: tusd.HTTPHeader{"Content-Type": "text/plain; charset=utf-8"}}}
+
+// errFull answers a write the store's disk has no room for.
+func errFull(err error) tusd.Error {
+	return tusd.NewError("ERR_INSUFFICIENT_STORAGE",
+		"the hub's recording store is full ("+err.Error()+"); nothing was stored, keep the file and retry later", http.StatusInsufficientStorage)
+}
+
+// isFull tells a full disk (or quota) from other failures.
+func isFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		strings.Contains(err.Error(), "database or disk is full")
+}
+
+// preFinish runs when the last byte of an upload is written, before the
+// final PATCH is answered: it hashes the file, refuses a mismatch (460,
+// upload terminated) and otherwise stores and indexes the file and answers
+// with its id in Agentdesk-Stored. Any failure terminates the upload, so
+// nothing is left half-stored and the client starts again at byte 0.
+func (in *ingest) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
+	ctx := context.WithoutCancel(ev.Context)
+	info := ev.Upload
+	f, err := in.finish(ctx, info)
+	if tErr := in.terminate(ctx, info.ID); tErr != nil && err == nil {
+		err = tErr
+	}
+	if err != nil {
+		var te tusd.Error
+		if !errors.As(err, &te) && isFull(err) {
+			err = errFull(err)
+		}
+		return tusd.HTTPResponse{}, err
+	}
+	return tusd.HTTPResponse{Header: tusd.HTTPHeader{HeaderStored: f.ID}}, nil
+}
+
+// finish checks the finished upload's checksum and stores it.
+func (in *ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, error) {
+	m, err := parseMeta(info.MetaData, info.Size)
+	if err != nil {
+		return store.File{}, tusd.NewError("ERR_BAD_METADATA", err.Error(), http.StatusBadRequest)
+	}
+	bin := info.Storage[filestoreKeyPath]
+	sum, err := hashFile(bin)
+	if err != nil {
+		return store.File{}, fmt.Errorf("hub: hash upload %s: %w", info.ID, err)
+	}
+	if sum != m.sha {
+		return store.File{}, errChecksum
+	}
+	if old, err := in.index.BySHA(ctx, sum); err == nil {
+		return old, nil // the same bytes again (a lost acknowledgement): already stored
+	}
+	return in.place(ctx, bin, m, info.MetaData)
+}
+
+// filestoreKeyPath is where tusd's filestore keeps the upload's bytes.
+const filestoreKeyPath = "Path"
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// place links the upload's bytes into files/[dest/]name under a safe,
+// unused name and indexes them; on a failure nothing is left behind.
+func (in *ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.MetaData) (store.File, error) {
+	rel := ""
+	if m.dest != "" {
+		rel = safeName(m.dest)
+		if err := os.MkdirAll(filepath.Join(in.files, rel), 0o750); err != nil {
+			return store.File{}, err
+		}
+	}
+	name, err := linkUnused(bin, filepath.Join(in.files, rel), safeName(m.filename))
+	if err != nil {
+		return store.File{}, err
+	}
+	f := store.File{Name: name, Path: filepath.ToSlash(filepath.Join(rel, name)), SHA256: m.sha, Size: m.size,
+		Interaction: md[MetaInteraction], Recording: md[MetaRecording], Agent: md[MetaAgent],
+		Encrypted: strings.HasSuffix(name, ".age")}
+	if mf := m.manifest; mf != nil {
+		f.Customer, f.Queue, f.Kind, f.Disposition = mf.Customer, mf.Queue, mf.Kind, mf.Disposition
+		f.Partitions, f.Metadata = mf.Partitions, mf.Metadata
+		f.Manifest = []byte(md[MetaManifest])
+		if mf.Encrypted != nil {
+			f.Encrypted = *mf.Encrypted
+		}
+		if f.Interaction == "" {
+			f.Interaction = mf.Interaction
+		}
+		if f.Recording == "" {
+			f.Recording = mf.Recording
+		}
+	}
+	if err := in.index.Put(ctx, &f); err != nil {
+		os.Remove(filepath.Join(in.files, rel, name))
+		return store.File{}, err
+	}
+	return f, nil
+}
+
+// safeName applies session.FileName's rules to a name from a client: one
+// path component, nothing a file system rejects, never "." or "..".
+func safeName(s string) string {
+	n, _ := session.FileName("{id}", session.FileNameFields{ID: s}, nil)
+	return n
+}
+
+// linkUnused hard-links src into dir as name, or name-2, name-3, … (before
+// the extension) when taken: never overwrites, atomic, no copy.
+func linkUnused(src, dir, name string) (string, error) {
+	base, ext := name, ""
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		base, ext = name[:i], name[i:]
+	}
+	for n := 1; n < 10000; n++ {
+		cand := name
+		if n > 1 {
+			cand = fmt.Sprintf("%s-%d%s", base, n, ext)
+		}
+		err := os.Link(src, filepath.Join(dir, cand))
+		if err == nil {
+			return cand, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("hub: no free name for %s in %s", name, dir)
+}
+
+// terminate removes an upload's bytes and info.
+func (in *ingest) terminate(ctx context.Context, id string) error {
+	up, err := in.fstore.GetUpload(ctx, id)
+	if err != nil {
+		return err
+	}
+	return in.fstore.AsTerminatableUpload(up).Terminate(ctx)
+}
+
+// fullStore is tusd's filestore with a full disk answered 507 in words
+// instead of a bare 500.
+type fullStore struct {
+	fs interface {
+		tusd.DataStore
+		tusd.TerminaterDataStore
+	}
+}
+
+var (
+	_ tusd.DataStore           = fullStore{}
+	_ tusd.TerminaterDataStore = fullStore{}
+)
+
+// fullUpload maps a full disk in WriteChunk to 507.
+type fullUpload struct{ tusd.Upload }
+
+// NewUpload creates an upload; a full disk is 507.
+func (s fullStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Upload, error) {
+	u, err := s.fs.NewUpload(ctx, info)
+	if err != nil {
+		if isFull(err) {
+			return nil, errFull(err)
+		}
+		return nil, err
+	}
+	return fullUpload{u}, nil
+}
+
+// GetUpload finds an upload.
+func (s fullStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
+	u, err := s.fs.GetUpload(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return fullUpload{u}, nil
+}
+
+// AsTerminatableUpload unwraps to the filestore's upload.
+func (s fullStore) AsTerminatableUpload(u tusd.Upload) tusd.TerminatableUpload {
+	if fu, ok := u.(fullUpload); ok {
+		u = fu.Upload
+	}
+	return s.fs.AsTerminatableUpload(u)
+}
+
+// WriteChunk appends; a full disk is 507 (the bytes written so far stay,
+// so the upload resumes from there once there is room).
+func (u fullUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	n, err := u.Upload.WriteChunk(ctx, offset, src)
+	if err != nil && isFull(err) {
+		return n, errFull(err)
+	}
+	return n, err
+}
