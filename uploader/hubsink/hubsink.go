@@ -1,0 +1,208 @@
+// Package hubsink delivers recordings to the agentdesk hub over the tus
+// 1.0.0 resumable upload protocol (core, creation, termination) at
+// /v1/uploads/. It is a small tus client of our own: create, HEAD for the
+// offset, PATCH in chunks, the hub's checksum answer (460) and its
+// confirmation (the Agentdesk-Stored header, or GET /v1/uploads/verify/).
+package hubsink
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/agentdesk/agentdesk/uploader"
+)
+
+// The protocol's names.
+const (
+	TusVersion             = "1.0.0"
+	StatusChecksumMismatch = 460 // the hub refused the bytes: checksum mismatch
+	HeaderStored           = "Agentdesk-Stored"
+	UploadsPath            = "/v1/uploads/"
+	VerifyPath             = "/v1/uploads/verify/"
+	DefaultChunkSize       = 8 << 20
+)
+
+// Sink uploads to a hub. Its zero value is not usable: build it with New.
+type Sink struct {
+	base      *url.URL
+	token     string
+	client    *http.Client
+	chunkSize int64
+}
+
+var (
+	_ uploader.Sink     = (*Sink)(nil)
+	_ uploader.Resumer  = (*Sink)(nil)
+	_ uploader.Verifier = (*Sink)(nil)
+)
+
+// Options tunes a Sink.
+type Options struct {
+	Client    *http.Client // default: a client without overall timeout
+	ChunkSize int64        // bytes per PATCH; default DefaultChunkSize
+}
+
+// New returns a Sink for the hub at hubURL (e.g. "http://127.0.0.1:8080")
+// authenticating with the agent token.
+func New(hubURL, token string, opts Options) (*Sink, error) {
+	u, err := url.Parse(strings.TrimRight(hubURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("hubsink: hub URL %q: want http(s)://host[:port]", hubURL)
+	}
+	if token == "" {
+		return nil, errors.New("hubsink: the agent token is empty")
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{}
+	}
+	if opts.ChunkSize <= 0 {
+		opts.ChunkSize = DefaultChunkSize
+	}
+	return &Sink{base: u, token: token, client: opts.Client, chunkSize: opts.ChunkSize}, nil
+}
+
+// errStale: the upload URL is gone (404/410); a new upload is needed.
+var errStale = errors.New("the upload is gone from the hub")
+
+// Put uploads item: it continues the upload named by item.Resume when the
+// hub still has it, or creates one (saving its URL through SaveResume
+// before sending a byte), then PATCHes the rest in chunks. It returns nil
+// once the hub confirmed the checksum.
+func (s *Sink) Put(ctx context.Context, item uploader.Item, r io.ReaderAt, progress func(int64)) error {
+	if progress == nil {
+		progress = func(int64) {}
+	}
+	for range 2 { // a stale URL gets one new upload in the same call
+		loc, off, err := s.locate(ctx, item)
+		if err != nil {
+			return err
+		}
+		progress(off)
+		err = s.send(ctx, item, loc, off, r, progress)
+		if errors.Is(err, errStale) {
+			if err := save(item, ""); err != nil {
+				return err
+			}
+			item.Resume = ""
+			continue
+		}
+		return err
+	}
+	return fmt.Errorf("hubsink: %s: the hub lost the upload twice in a row", item.Name)
+}
+
+// locate returns the upload URL and the acknowledged offset: the saved
+// upload's when the hub still has it, else a new upload's.
+func (s *Sink) locate(ctx context.Context, item uploader.Item) (string, int64, error) {
+	if item.Resume != "" {
+		off, err := s.head(ctx, item.Resume)
+		if err == nil {
+			return item.Resume, off, nil
+		}
+		if !errors.Is(err, errStale) {
+			return "", 0, err
+		}
+	}
+	loc, _, err := s.create(ctx, item)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := save(item, loc); err != nil {
+		return "", 0, err
+	}
+	return loc, 0, nil
+}
+
+func save(item uploader.Item, token string) error {
+	if item.SaveResume == nil {
+		return nil
+	}
+	if err := item.SaveResume(token); err != nil {
+		return fmt.Errorf("hubsink: remember the upload URL: %w", err)
+	}
+	return nil
+}
+
+// Offset returns the byte count the hub acknowledged for item's saved
+// upload, 0 when there is none.
+func (s *Sink) Offset(ctx context.Context, item uploader.Item) (int64, error) {
+	if item.Resume == "" {
+		return 0, nil
+	}
+	off, err := s.head(ctx, item.Resume)
+	if errors.Is(err, errStale) {
+		return 0, nil
+	}
+	return off, err
+}
+
+// Verify asks the hub whether it stores a file with item's checksum.
+func (s *Sink) Verify(ctx context.Context, item uploader.Item) (string, error) {
+	req, err := s.request(ctx, http.MethodGet, s.base.JoinPath(VerifyPath, item.SHA256).String(), nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("hubsink: verify: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return "", fmt.Errorf("hubsink: %s: %w", item.Name, uploader.ErrNotStored)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", s.statusErr("verify", resp)
+	}
+	var st struct {
+		ID     string `json:"id"`
+		SHA256 string `json:"sha256"`
+		Size   int64  `json:"size"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&st); err != nil {
+		return "", fmt.Errorf("hubsink: verify: bad answer: %w", err)
+	}
+	if !strings.EqualFold(st.SHA256, item.SHA256) || st.Size != item.Size {
+		return "", fmt.Errorf("hubsink: verify: the hub answered for sha256 %s, %d bytes: %w", st.SHA256, st.Size, uploader.ErrNotStored)
+	}
+	return st.ID, nil
+}
+
+// Metadata returns the tus Upload-Metadata header value for item (the
+// contract's keys, base64 values, sorted).
+func Metadata(item uploader.Item) (string, error) {
+	man, err := uploader.MarshalManifest(item.Manifest)
+	if err != nil {
+		return "", err
+	}
+	kv := map[string]string{
+		"filename":    item.Name,
+		"sha256":      item.SHA256,
+		"size":        strconv.FormatInt(item.Size, 10),
+		"recording":   item.Manifest.Recording,
+		"interaction": item.Manifest.Interaction,
+		"agent":       item.Manifest.Agent,
+		"manifest":    string(man),
+	}
+	if item.Manifest.Dest != "" {
+		kv["dest"] = item.Manifest.Dest
+	}
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+" "+base64.StdEncoding.EncodeToString([]byte(kv[k])))
+	}
+	return strings.Join(parts, ","), nil
+}
