@@ -15,6 +15,7 @@ pkgs=(
   pulseaudio pulseaudio-utils libasound2-plugins  # a real audio input (sine source) for PortAudio
   ffmpeg                   # ffprobe/ffmpeg decode our files in tests; the benchmark's peer
   x11-xserver-utils xterm  # scripted activity on the Xvfb screen for tests and benchmarks
+  openssh-server openssh-client  # the SFTP sink against a real sshd on loopback (R-H1)
 )
 need=()
 for p in "${pkgs[@]}"; do
