@@ -108,7 +108,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 			if errors.Is(err, errNoIdentity) {
 				apiError(w, http.StatusConflict, APIErrNoIdentity, "the hub holds no age identity (store.identity_file) to decrypt file %s", f.ID)
 			} else {
-				apiError(w, http.StatusConflict, APIErrCannotDecode, "cannot decrypt file %s: %v", f.ID, err)
+				apiError(w, http.StatusConflict, APIErrCannotDecrypt, "cannot decrypt file %s: %v", f.ID, err)
 			}
 			return
 		}

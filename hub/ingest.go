@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"filippo.io/age"
-	tusd "github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/filestore"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/memorylocker"
 	expslog "golang.org/x/exp/slog"
 
@@ -43,12 +43,12 @@ const StatusChecksumMismatch = 460
 
 // Error codes of the upload and file API, beside the recording API's.
 const (
-	APIErrNoStore      = "no_store"      // 503: the hub runs without store.dir
-	APIErrForbidden    = "forbidden"     // 403: the caller may not see that file
-	APIErrNoSuchFile   = "no_such_file"  // 404
-	APIErrNoIdentity   = "no_identity"   // 409: ?decrypt=1 but the hub holds no age identity
-	APIErrCannotDecode = "cannot_decrypt" // 409: the hub's identity does not open the file
-	APIErrStoreFull    = "store_full"    // 507
+	APIErrNoStore       = "no_store"       // 503: the hub runs without store.dir
+	APIErrForbidden     = "forbidden"      // 403: the caller may not see that file
+	APIErrNoSuchFile    = "no_such_file"   // 404
+	APIErrNoIdentity    = "no_identity"    // 409: ?decrypt=1 but the hub holds no age identity
+	APIErrCannotDecrypt = "cannot_decrypt" // 409: the hub's identity does not open the file
+	APIErrStoreFull     = "store_full"     // 507
 )
 
 // ErrStore is wrapped by the errors of opening the recording store.

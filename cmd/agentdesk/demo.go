@@ -74,6 +74,7 @@ type demo struct {
 	Client *hubclient.Client
 	Net    *netcut.Proxy // between Client and the hub
 
+	tmpStore  string // the recording store's temporary folder, removed by Close; "" when store.dir is absolute
 	srv       *http.Server
 	stopCrowd context.CancelFunc
 	crowdDone chan struct{}
@@ -107,8 +108,18 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w", listen, err)
 	}
+	tmpStore, err := demoStore(cfg)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	h := hub.New(cfg, log.With("part", "hub"))
-	d := &demo{Hub: h, Agent: agent, URL: baseURL(ln.Addr()), crowdDone: make(chan struct{})}
+	if err := h.OpenStore(); err != nil {
+		ln.Close()
+		os.RemoveAll(tmpStore)
+		return nil, err
+	}
+	d := &demo{tmpStore: tmpStore, Hub: h, Agent: agent, URL: baseURL(ln.Addr()), crowdDone: make(chan struct{})}
 	d.Page = d.URL + "/"
 	d.srv = &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -152,8 +163,27 @@ func (d *demo) Close() error {
 		d.Hub.Close()
 		d.srv.Close()
 		<-d.crowdDone
+		d.Hub.CloseStore()
+		if d.tmpStore != "" {
+			os.RemoveAll(d.tmpStore)
+		}
 	})
 	return nil
+}
+
+// demoStore points a relative or empty store.dir at a new temporary folder
+// (returned, for Close to remove), so the demo leaves nothing behind; an
+// absolute store.dir is used as it is ("" returned).
+func demoStore(cfg *hub.Config) (string, error) {
+	if cfg.Store.Dir != "" && filepath.IsAbs(cfg.Store.Dir) {
+		return "", nil
+	}
+	dir, err := os.MkdirTemp("", "agentdesk-demo-store-")
+	if err != nil {
+		return "", fmt.Errorf("demo recording store: %w", err)
+	}
+	cfg.Store.Dir = dir
+	return dir, nil
 }
 
 // pickAgent finds the demo agent by id; "" picks the first.

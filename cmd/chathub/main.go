@@ -1,7 +1,7 @@
 // Command chathub is the contact centre's server: the customer web chat
-// page, the agent websocket and routing (package hub).
+// page, the agent websocket, routing and the recording store (package hub).
 //
-//	chathub [--listen ADDR] [--config FILE]
+//	chathub [--listen ADDR] [--config FILE] [--store DIR]
 //
 // Exit codes: 0 ok, 1 runtime failure, 2 bad flags or bad config.
 package main
@@ -27,16 +27,18 @@ import (
 const usage = `chathub — the agentdesk contact centre server
 
 Usage:
-  chathub [--listen ADDR] [--config FILE]
+  chathub [--listen ADDR] [--config FILE] [--store DIR]
 
 Serves the customer web chat page on "/", customers on /v1/customer,
-agent desktops on /v1/agent and a health check on /healthz.
+agent desktops on /v1/agent, a health check on /healthz, the recording
+API, and the recording store: uploads on /v1/uploads/, files on /v1/files/.
 
 Flags:
   --listen ADDR   address to listen on, e.g. 127.0.0.1:8080 (overrides
                   "listen" in the config)
   --config FILE   hub configuration (YAML, see docs/configuration.md);
                   without it the built-in example configs/chathub.yaml is used
+  --store DIR     the recording store's folder (overrides "store.dir")
   -h, --help      show this help
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad flags or bad config.
@@ -54,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	listen := fs.String("listen", "", "address to listen on")
 	cfgPath := fs.String("config", "", "configuration file")
+	storeDir := fs.String("store", "", "recording store folder")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage)
@@ -88,17 +91,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:8080"
 	}
+	if *storeDir != "" {
+		cfg.Store.Dir = *storeDir
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "chathub: listen: %v\n", err)
 		return 1
 	}
-	return serve(ctx, ln, cfg, log)
+	h := hub.New(cfg, log)
+	if err := h.OpenStore(); err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "chathub: %v\n", err)
+		return 1
+	}
+	defer h.CloseStore()
+	return serve(ctx, ln, h, cfg, log)
 }
 
 // serve runs the hub on ln until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, ln net.Listener, cfg *hub.Config, log *slog.Logger) int {
-	h := hub.New(cfg, log)
+func serve(ctx context.Context, ln net.Listener, h *hub.Server, cfg *hub.Config, log *slog.Logger) int {
 	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

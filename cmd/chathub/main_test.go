@@ -31,6 +31,7 @@ func TestFlagsAndConfigErrors(t *testing.T) {
 		{"missing config", []string{"--config", bad + ".nope"}, 2, "no such file"},
 		{"bad config names file and key", []string{"--config", bad}, 2, "timers.acw"},
 		{"bad listen", []string{"--listen", "256.1.1.1:99999"}, 1, "listen"},
+		{"bad store", []string{"--listen", "127.0.0.1:0", "--store", bad}, 1, "recording store"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +58,11 @@ func TestServesAndShutsDownOnSignal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	pr, pw := io.Pipe()
-	go func() { done <- run(ctx, []string{"--listen", addr}, io.Discard, pw); pw.Close() }()
+	storeDir := t.TempDir()
+	go func() {
+		done <- run(ctx, []string{"--listen", addr, "--store", storeDir}, io.Discard, pw)
+		pw.Close()
+	}()
 	// Wait for the "listening" log line instead of polling.
 	buf := make([]byte, 4096)
 	var logs strings.Builder
