@@ -31,11 +31,14 @@ func ConvertBGRA(dst *capture.Frame, src []byte, stride, scale int) {
 
 // convertRows converts output rows [y0, y1), y0 even.
 func convertRows(dst *capture.Frame, src []byte, stride, scale, y0, y1 int) {
-	if scale <= 1 {
+	switch {
+	case scale <= 1:
 		convert1(dst, src, stride, y0, y1)
-		return
+	case scale == 2:
+		convert2(dst, src, stride, y0, y1)
+	default:
+		convertBox(dst, src, stride, scale, y0, y1)
 	}
-	convertBox(dst, src, stride, scale, y0, y1)
 }
 
 // convert1 is the full-size path: every 2x2 block of source pixels gives
@@ -70,6 +73,39 @@ func convert1(dst *capture.Frame, src []byte, stride, from, to int) {
 			yy1[0], yy1[1] = byte(lc)+16, byte(lc>>32)+16
 			rs, gs, bs := ra+rc, ga+gc, ba+bc
 			u[x], v[x] = chromaOf(int32(rs+rs>>32)&0x3ff, int32(gs+gs>>32)&0x3ff, int32(bs+bs>>32)&0x3ff)
+		}
+	}
+}
+
+// convert2 is the half-size path: an output pixel's 2x2 source box is one
+// uint64 from each of two rows, summed lane-wise.
+func convert2(dst *capture.Frame, src []byte, stride, from, to int) {
+	const lanes = 0x000000ff000000ff
+	w := dst.Width
+	cw := w / 2
+	le := binary.LittleEndian
+	avg := func(p, q uint64) (r, g, b int32) {
+		bs, gs, rs := p&lanes+q&lanes, p>>8&lanes+q>>8&lanes, p>>16&lanes+q>>16&lanes
+		return int32((rs+rs>>32)&0x3ff+2) >> 2, int32((gs+gs>>32)&0x3ff+2) >> 2, int32((bs+bs>>32)&0x3ff+2) >> 2
+	}
+	for y := from; y+1 < to; y += 2 {
+		var s [4][]byte
+		for k := range s {
+			s[k] = src[(2*y+k)*stride : (2*y+k)*stride+w*8]
+		}
+		y0 := dst.Y[y*w : y*w+w]
+		y1 := dst.Y[(y+1)*w : (y+1)*w+w]
+		u := dst.U[y/2*cw : y/2*cw+cw]
+		v := dst.V[y/2*cw : y/2*cw+cw]
+		for x := range u {
+			o := x * 16
+			ra, ga, ba := avg(le.Uint64(s[0][o:]), le.Uint64(s[1][o:]))
+			rb, gb, bb := avg(le.Uint64(s[0][o+8:]), le.Uint64(s[1][o+8:]))
+			rc, gc, bc := avg(le.Uint64(s[2][o:]), le.Uint64(s[3][o:]))
+			rd, gd, bd := avg(le.Uint64(s[2][o+8:]), le.Uint64(s[3][o+8:]))
+			y0[2*x], y0[2*x+1] = lumaOf(ra, ga, ba), lumaOf(rb, gb, bb)
+			y1[2*x], y1[2*x+1] = lumaOf(rc, gc, bc), lumaOf(rd, gd, bd)
+			u[x], v[x] = chromaOf(ra+rb+rc+rd, ga+gb+gc+gd, ba+bb+bc+bd)
 		}
 	}
 }

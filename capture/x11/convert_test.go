@@ -153,3 +153,20 @@ func TestReadAuthority(t *testing.T) {
 		t.Errorf("missing file: %q %q, want none", name, data)
 	}
 }
+
+func TestConvertHalfMatchesTheBoxFilter(t *testing.T) {
+	// The fast 1/2 path gives what the general box filter gives.
+	src := bgra(64, 32, func(x, y int) color.RGBA {
+		return color.RGBA{byte(x*37 + y*11), byte(x*5 + y*53), byte(x*x + y), 255}
+	})
+	fast, box := capture.NewFrame(32, 16), capture.NewFrame(32, 16)
+	ConvertBGRA(fast, src, 64*4, 2)
+	convertBox(box, src, 64*4, 2, 0, 16)
+	for name, p := range map[string][2][]byte{"Y": {fast.Y, box.Y}, "U": {fast.U, box.U}, "V": {fast.V, box.V}} {
+		for i := range p[0] {
+			if p[0][i] != p[1][i] {
+				t.Fatalf("%s[%d]: fast %d, box %d", name, i, p[0][i], p[1][i])
+			}
+		}
+	}
+}
