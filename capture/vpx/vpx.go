@@ -126,6 +126,7 @@ const (
 	VP9
 )
 
+// String is the codec's name.
 func (c Codec) String() string {
 	if c == VP9 {
 		return "VP9"

@@ -200,6 +200,7 @@ type XError struct {
 	Value        uint32
 }
 
+// Error says which request failed and how.
 func (e *XError) Error() string {
 	return fmt.Sprintf("X error %d (request %d.%d, value %#x)", e.Code, e.Major, e.Minor, e.Value)
 }
