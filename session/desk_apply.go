@@ -203,7 +203,7 @@ func (d *Desk) applyMessage(e Envelope, now time.Time) ([]Notice, error) {
 		c.pendingAt, c.warned = time.Time{}, false
 		c.Attention = dropReason(c.Attention, AttnPendingWarn)
 	case FromSystem:
-		if r := partyReason(m.Text); r != "" && !d.aboutMe(m.Text) {
+		if r := partyReason(m.Text); r != "" && !d.aboutMe(m.Text) && !contactLeaving(c, r, m.Text) {
 			n := Notice{Chat: c.ID, Reason: r, Text: m.Text, At: m.At}
 			c.Attention = append(c.Attention, n)
 			return []Notice{n}, nil
@@ -216,6 +216,13 @@ func (d *Desk) applyMessage(e Envelope, now time.Time) ([]Notice, error) {
 // join is no news to them).
 func (d *Desk) aboutMe(text string) bool {
 	return d.Agent.Name != "" && strings.HasPrefix(text, d.Agent.Name+" ")
+}
+
+// contactLeaving tells whether a party-left system line is about the chat's
+// contact: that is the contact_left attention, which the hub's attention
+// frame or the change to ACW gives once (contactLeft), not a party's.
+func contactLeaving(c *Chat, reason, text string) bool {
+	return reason == AttnPartyLeft && c.Customer != "" && strings.HasPrefix(text, c.Customer+" ")
 }
 
 // partyReason tells a system line about a party joining or leaving (R-I11).

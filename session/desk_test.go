@@ -118,6 +118,12 @@ func TestAttentionNotices(t *testing.T) {
 				env(t, TypeChat, "c1", ChatData{ID: "c1", Customer: "Bob", State: ACW, Reason: EndContactLeft}),
 			}
 		}, 0, []string{AttnContactLeft}},
+		{"R-I11 contact left once in the hub's order: attention, system line, state", func(t *testing.T) []Envelope {
+			return contactLeaves(t, true)
+		}, 0, []string{AttnContactLeft}},
+		{"R-I11 contact left once from the system line and the state alone", func(t *testing.T) []Envelope {
+			return contactLeaves(t, false)
+		}, 0, []string{AttnContactLeft}},
 		{"R-I11 party joined and left from system lines", func(t *testing.T) []Envelope {
 			return []Envelope{
 				env(t, TypeMessage, "c1", msg(1, FromSystem, "Grace joined the chat", t0)),
@@ -165,6 +171,34 @@ func TestAttentionNotices(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// contactLeaves are the frames the hub sends when the contact (Bob) leaves:
+// the contact_left attention (when withAttention), the system line, and
+// the state change to ACW.
+func contactLeaves(t *testing.T, withAttention bool) []Envelope {
+	var out []Envelope
+	if withAttention {
+		out = append(out, env(t, TypeAttention, "c1", AttentionData{Reason: AttnContactLeft, Text: "Bob left the chat"}))
+	}
+	return append(out,
+		env(t, TypeMessage, "c1", msg(1, FromSystem, "Bob left the chat", t0)),
+		env(t, TypeState, "c1", StateData{State: ACW, Reason: EndContactLeft}))
+}
+
+// R-I11: the wrap-up pane shows the chat's attention; the contact leaving
+// is in it once, however many frames say so.
+func TestContactLeftShownOnce(t *testing.T) {
+	for _, withAttention := range []bool{true, false} {
+		d := connectedDesk(t)
+		for _, e := range contactLeaves(t, withAttention) {
+			apply(t, d, e, t0)
+		}
+		att := d.Chat("c1").Attention
+		if len(att) != 1 || att[0].Reason != AttnContactLeft || att[0].Text != "Bob left the chat" {
+			t.Errorf("attention %v (hub attention %v); want one contact_left, \"Bob left the chat\"", att, withAttention)
+		}
 	}
 }
 
