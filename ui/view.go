@@ -211,7 +211,7 @@ func (t *titleBar) Render(f *frame) rendered {
 		ready = st.Ready.Render(" Ready ")
 	}
 	link := st.LinkUp.Render(" ● " + linkText(f))
-	if d.Link.State != session.LinkUp {
+	if d.Link.State != session.LinkUp || !d.Welcomed {
 		link = st.LinkDown.Render(" " + linkText(f) + " ")
 	}
 	left := st.Title.Render(" agentdesk ") + st.TitleDim.Render("│ "+name+" ") + ready + link
@@ -226,11 +226,16 @@ func (t *titleBar) Render(f *frame) rendered {
 	return rendered{lines: []string{left + st.TitleDim.Render(strings.Repeat(" ", gap)) + right}}
 }
 
-// linkText says how the hub connection is, in words.
+// linkText says how the hub connection is, in words. A link that is up
+// but not yet welcomed is still connecting: the desktop is not signed in
+// and has no chats until the welcome is applied.
 func linkText(f *frame) string {
 	l := f.desk.Link
 	switch l.State {
 	case session.LinkUp:
+		if !f.desk.Welcomed {
+			return "Connecting…"
+		}
 		return "Connected"
 	case session.LinkDown:
 		left := l.RetryIn - f.now.Sub(f.m.linkAt)
