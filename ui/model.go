@@ -153,6 +153,11 @@ func newInput(prompt, placeholder string, limit int) textinput.Model {
 // Desk returns the state the desktop draws, for tests and scripts.
 func (m *Model) Desk() *session.Desk { return m.desk }
 
+// SelectedChat returns the id of the selected chat, "" when there is none
+// (script.Selector: a script's api step acts on it). Call it only where
+// the model is not being updated, as View is.
+func (m *Model) SelectedChat() string { return m.selected }
+
 // Init starts the event pump and the timer tick.
 func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.waitEvent(), tick())

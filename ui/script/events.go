@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,10 +26,12 @@ const (
 	EventSnapshot  = "snapshot"   // a snapshot was written: name, path
 	EventCustomer  = "customer"   // a simulated customer acted: name, action, text, queue, ok
 	EventHub       = "hub"        // a hub step cut or restored the network: action, line, ok, err
+	EventAPI       = "api"        // an api step called the recording API: line, op, interaction, id, ok, status, code, message, answer
 	EventEnd       = "end"        // the run ended: ok, line, expected
 	EventProto     = "proto"      // a protocol frame: dir ("in"|"out"), type, chat, data
 	EventChatState = "chat_state" // a chat changed state: chat, state, reason
 	EventLink      = "link"       // the hub connection changed: state, err
+	EventRecording = "recording"  // a chat's recording state came from the hub: chat, recording, paused, observed, kinds, recordings, change
 )
 
 // EventLog writes the --events log: one JSON object per line, each with
@@ -134,6 +137,27 @@ func (l *EventLog) ChatState(chat string, s session.State, reason string) error 
 		f["reason"] = reason
 	}
 	return l.Write(EventChatState, f)
+}
+
+// Recording logs a chat's recording state as a recording frame brought it:
+// whether it records and is paused, whether a supervisor or the flow
+// records it (R-C8), the kinds of the recordings running or paused, each
+// recording's id, kind and state, and the change in words.
+func (l *EventLog) Recording(chat string, d session.RecordingData) error {
+	kinds := []string{}
+	recs := make([]map[string]any, 0, len(d.Recordings))
+	for _, r := range d.Recordings {
+		recs = append(recs, map[string]any{"id": r.ID, "kind": r.Kind, "state": r.State, "parts": r.Parts, "by": r.By})
+		if (r.State == session.RecOn.String() || r.State == session.RecPaused.String()) && !slices.Contains(kinds, r.Kind) {
+			kinds = append(kinds, r.Kind)
+		}
+	}
+	f := map[string]any{"chat": chat, "recording": d.Recording, "paused": d.Paused, "observed": d.Observed,
+		"kinds": kinds, "recordings": recs}
+	if d.Change != "" {
+		f["change"] = d.Change
+	}
+	return l.Write(EventRecording, f)
 }
 
 // Link logs a LinkEvent: its frame as an "in" proto event, or its status as

@@ -19,6 +19,7 @@ import (
 	"github.com/agentdesk/agentdesk/ui"
 	"github.com/agentdesk/agentdesk/ui/script"
 	"github.com/agentdesk/agentdesk/ui/script/netcut"
+	"github.com/agentdesk/agentdesk/ui/script/recapi"
 	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
 )
 
@@ -66,11 +67,16 @@ func runDesktop(t *testing.T, s *script.Script, events io.Writer, update bool) (
 	defer log.Close() // no event lands in events after this returns
 	customers := simcustomers.New(url)
 	defer customers.Close()
+	api, err := recapi.New(url, "demo-token-sue", nil) // the shipped config's supervisor
+	if err != nil {
+		t.Fatal(err)
+	}
 	model := ui.New(ui.Options{Hub: script.TapHub(ctx, client, log)})
 	return script.Run(ctx, s, script.Env{
 		Model:     model,
 		Customers: customers,
 		Hub:       relay,
+		API:       api,
 		Events:    log,
 		Update:    update,
 	})

@@ -94,12 +94,13 @@ func (f *Failure) Format() string {
 
 // Options are the command-line settings of a script run.
 type Options struct {
-	Stdin       io.Reader  // read when the script path is "-"
-	Events      *EventLog  // nil: no events log; the caller closes it
-	Cols, Rows  int        // 0: DefaultCols x DefaultRows
-	SnapshotDir string     // --snapshots; "" means <script dir>/snapshots
-	Update      bool       // --update: rewrite snapshots that differ
-	Hub         HubControl // demo mode: what `hub down` / `hub up` act on; nil otherwise
+	Stdin       io.Reader    // read when the script path is "-"
+	Events      *EventLog    // nil: no events log; the caller closes it
+	Cols, Rows  int          // 0: DefaultCols x DefaultRows
+	SnapshotDir string       // --snapshots; "" means <script dir>/snapshots
+	Update      bool         // --update: rewrite snapshots that differ
+	Hub         HubControl   // demo mode: what `hub down` / `hub up` act on; nil otherwise
+	API         RecordingAPI // demo mode: what `api` steps call; nil otherwise
 }
 
 // Main runs the script at scriptPath against model and reports: the whole
@@ -122,6 +123,7 @@ func RunScript(ctx context.Context, s *Script, model tea.Model, customers Custom
 		Model:       model,
 		Customers:   customers,
 		Hub:         opts.Hub,
+		API:         opts.API,
 		Events:      opts.Events,
 		Cols:        opts.Cols,
 		Rows:        opts.Rows,

@@ -20,15 +20,16 @@ type observer struct {
 	pendingKeys int
 	pendingSize *tea.WindowSizeMsg
 
-	mu      sync.Mutex
-	screen  string // last View, ANSI-stripped, cut to cols x rows
-	raw     string // last View content before cutting
-	keys    int    // key presses delivered to the model
-	views   int    // View calls
-	sized   bool   // a WindowSizeMsg was delivered
-	cols    int
-	rows    int
-	changed chan struct{} // closed and replaced on every change
+	mu       sync.Mutex
+	screen   string // last View, ANSI-stripped, cut to cols x rows
+	raw      string // last View content before cutting
+	keys     int    // key presses delivered to the model
+	views    int    // View calls
+	sized    bool   // a WindowSizeMsg was delivered
+	cols     int
+	rows     int
+	selected string        // the model's selected chat, as of the last View (Selector)
+	changed  chan struct{} // closed and replaced on every change
 }
 
 func newObserver(inner tea.Model, cols, rows int, events *EventLog) *observer {
@@ -73,6 +74,9 @@ func (o *observer) View() tea.View {
 		o.pendingSize = nil
 	}
 	o.raw = v.Content
+	if s, ok := o.inner.(Selector); ok {
+		o.selected = s.SelectedChat()
+	}
 	if changed {
 		o.screen = cut(v.Content, o.cols, o.rows)
 		o.notifyLocked()
@@ -98,6 +102,14 @@ func (o *observer) ready() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.sized && o.views > 0
+}
+
+// Selected returns the chat the model had selected at its last View, ""
+// when none or when the model is no Selector.
+func (o *observer) Selected() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.selected
 }
 
 // Screen returns the current screen text.

@@ -38,10 +38,11 @@ const (
 	OpCompare             // compare the screen with snapshot Name
 	OpCustomer            // simulated customer Name does Action
 	OpHub                 // demo mode: cut (HubDown) or restore (HubUp) the network to the hub
+	OpAPI                 // demo mode: call the hub's recording API (R-G3)
 )
 
 var opNames = [...]string{"key", "type", "wait", "wait-gone", "expect", "expect-not",
-	"sleep", "resize", "snapshot", "compare", "customer", "hub"}
+	"sleep", "resize", "snapshot", "compare", "customer", "hub", "api"}
 
 // String returns the command word of the op.
 func (o Op) String() string {
@@ -94,9 +95,16 @@ type Step struct {
 	Duration time.Duration // OpSleep
 	Cols     int           // OpResize
 	Rows     int           // OpResize
-	Name     string        // snapshot name, or customer name
-	Action   string        // OpCustomer: CustomerOpen, CustomerSays, CustomerTypes, CustomerLeave; OpHub: HubDown, HubUp
+	Name     string        // snapshot name, or customer name (OpCustomer; OpAPI: the customer whose chat it acts on)
+	Action   string        // OpCustomer: CustomerOpen, CustomerSays, CustomerTypes, CustomerLeave; OpHub: HubDown, HubUp; OpAPI: the operation as written
 	Queue    string        // OpCustomer open: optional queue
+
+	// OpAPI only: what the recording API is asked (all optional).
+	Chat       string // the interaction id; "" means the customer's (Name) or the selected chat
+	RecID      string // the recording id
+	Record     string // "source" or "destination"
+	Partitions string // comma list
+	ExpectCode string // the error code the call must fail with; "" means it must succeed
 }
 
 // Script is a parsed script.
@@ -224,6 +232,9 @@ func (p *parser) parseLine(line string) (Step, bool, error) {
 	case "hub":
 		st.Op = OpHub
 		err = p.parseHub(&st, cmd, args)
+	case "api":
+		st.Op = OpAPI
+		err = p.parseAPI(&st, cmd, args)
 	default:
 		err = p.unknownCommand(cmd)
 	}
@@ -234,7 +245,7 @@ func (p *parser) parseLine(line string) (Step, bool, error) {
 }
 
 // commands lists the command words, for hints.
-const commands = "key, type, wait, wait-gone, expect, expect-not, sleep, resize, snapshot, compare, customer, hub, set"
+const commands = "key, type, wait, wait-gone, expect, expect-not, sleep, resize, snapshot, compare, customer, hub, api, set"
 
 func (p *parser) unknownCommand(cmd token) error {
 	if cmd.quoted {

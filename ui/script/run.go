@@ -50,6 +50,7 @@ type Env struct {
 	Model       tea.Model     // the model under test (the real *ui.Model); required
 	Customers   Customers     // nil outside demo mode: customer steps are then an error
 	Hub         HubControl    // nil outside demo mode: hub steps are then an error
+	API         RecordingAPI  // nil outside demo mode: api steps are then an error
 	Events      *EventLog     // nil: no events log
 	Cols, Rows  int           // starting terminal size; 0 means DefaultCols x DefaultRows
 	SnapshotDir string        // "" means <script dir>/snapshots
@@ -148,6 +149,10 @@ func check(s *Script, env Env) error {
 			if env.Hub == nil {
 				return &SyntaxError{File: st.Pos.File, Line: st.Pos.Line, Col: st.Pos.Col,
 					Msg: "hub steps need the in-process hub of demo mode: run `agentdesk demo --script FILE`"}
+			}
+		case OpAPI:
+			if err := checkAPI(st, env); err != nil {
+				return err
 			}
 		case OpSnapshot:
 			saved[st.Name] = true
@@ -299,6 +304,8 @@ func (r *runner) step(ctx context.Context, st *Step) (f *Failure, checked bool, 
 	case OpHub:
 		f, err := r.hub(ctx, st)
 		return f, false, err
+	case OpAPI:
+		return r.api(ctx, st)
 	}
 	return nil, false, fmt.Errorf("script: unknown step op %v", st.Op)
 }

@@ -17,7 +17,8 @@ type Hub interface {
 // TapHub returns a Hub that forwards to h and writes to log every frame out
 // ("proto", dir "out"), every frame in ("proto", dir "in"), every change of
 // the link ("link") and every chat state the hub announces ("chat_state",
-// from offer, chat and state frames). Give the tapped hub to ui.New. The
+// from offer, chat and state frames) and every recording state ("recording",
+// from recording frames). Give the tapped hub to ui.New. The
 // returned hub's Events channel closes when h's does, or when ctx ends.
 func TapHub(ctx context.Context, h Hub, log *EventLog) Hub {
 	t := &tap{h: h, log: log, events: make(chan session.LinkEvent)}
@@ -58,6 +59,7 @@ func (t *tap) relay(ctx context.Context) {
 		_ = t.log.Link(ev)
 		if ev.Envelope != nil {
 			t.chatState(*ev.Envelope)
+			t.recording(*ev.Envelope)
 		}
 		select {
 		case t.events <- ev:
@@ -65,6 +67,18 @@ func (t *tap) relay(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// recording logs the recording state a recording frame brings.
+func (t *tap) recording(e session.Envelope) {
+	if e.Type != session.TypeRecording {
+		return
+	}
+	var d session.RecordingData
+	if e.Decode(&d) != nil {
+		return
+	}
+	_ = t.log.Recording(e.Chat, d)
 }
 
 // chatState logs the state a frame gives a chat, when it changed.

@@ -17,6 +17,7 @@ import (
 var (
 	ErrNotOpen     = errors.New("simcustomers: this customer has no open chat: add `customer NAME open` before")
 	ErrAlreadyOpen = errors.New("simcustomers: this customer already has an open chat: use another name")
+	ErrNeverOpened = errors.New("simcustomers: this customer never opened a chat: add `customer NAME open` before")
 )
 
 // Customers are the script's customers, by script name, on one hub. Safe
@@ -26,13 +27,17 @@ type Customers struct {
 
 	mu    sync.Mutex
 	byKey map[string]*sim.Customer
+	chats map[string]string // name → the interaction id of its last chat, kept after it left
 }
 
-var _ script.Customers = (*Customers)(nil)
+var (
+	_ script.Customers     = (*Customers)(nil)
+	_ script.CustomerChats = (*Customers)(nil)
+)
 
 // New returns customers that join the hub at baseURL (http://host:port).
 func New(baseURL string) *Customers {
-	return &Customers{baseURL: baseURL, byKey: map[string]*sim.Customer{}}
+	return &Customers{baseURL: baseURL, byKey: map[string]*sim.Customer{}, chats: map[string]string{}}
 }
 
 // Open joins the hub as a customer called name, in queue (empty: the hub's
@@ -54,8 +59,22 @@ func (c *Customers) Open(ctx context.Context, name, queue string) error {
 	}
 	c.mu.Lock()
 	c.byKey[name] = cu
+	c.chats[name] = cu.Chat()
 	c.mu.Unlock()
 	return nil
+}
+
+// ChatOf returns the interaction id of the chat customer name opened last;
+// it stays known after the customer left, so that a script can ask the
+// recording API about an ended chat.
+func (c *Customers) ChatOf(name string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.chats[name]
+	if !ok {
+		return "", fmt.Errorf("%w (%s)", ErrNeverOpened, name)
+	}
+	return id, nil
 }
 
 func (c *Customers) get(name string) (*sim.Customer, error) {
