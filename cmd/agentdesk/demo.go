@@ -20,7 +20,9 @@ import (
 	"github.com/agentdesk/agentdesk/hub/sim"
 	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/ui"
+	"github.com/agentdesk/agentdesk/ui/script"
 	"github.com/agentdesk/agentdesk/ui/script/netcut"
+	"github.com/agentdesk/agentdesk/ui/script/recapi"
 	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
 )
 
@@ -35,8 +37,9 @@ demo agent gets the chats. Open the printed customer web chat address in a
 browser to chat as a customer too. q or ctrl+c leaves.
 
 With --script the desktop runs without a terminal and the script drives it and
-its own simulated customers (customer lines), and can cut the network to the
-hub (hub down / hub up); no other customers come unless --customers says. The
+its own simulated customers (customer lines), can cut the network to the
+hub (hub down / hub up) and call the hub's recording API as the config's
+supervisor (api lines); no other customers come unless --customers says. The
 exit code is 0 when every check passed, 1 when one failed, 2 when the script is
 wrong (docs/scripting.md).`
 
@@ -73,6 +76,10 @@ type demo struct {
 	Agent  hub.AgentConfig
 	Client *hubclient.Client
 	Net    *netcut.Proxy // between Client and the hub
+	// APIToken is the config's first supervisor token of the recording
+	// API (recording.api_tokens), which a script's api steps use; "" when
+	// it has none.
+	APIToken string
 
 	tmpStore  string // the recording store's temporary folder, removed by Close; "" when store.dir is absolute
 	srv       *http.Server
@@ -119,7 +126,7 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 		os.RemoveAll(tmpStore)
 		return nil, err
 	}
-	d := &demo{tmpStore: tmpStore, Hub: h, Agent: agent, URL: baseURL(ln.Addr()), crowdDone: make(chan struct{})}
+	d := &demo{tmpStore: tmpStore, Hub: h, Agent: agent, URL: baseURL(ln.Addr()), APIToken: supervisorToken(cfg), crowdDone: make(chan struct{})}
 	d.Page = d.URL + "/"
 	d.srv = &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -186,6 +193,27 @@ func demoStore(cfg *hub.Config) (string, error) {
 	return dir, nil
 }
 
+// supervisorToken is the first supervisor token of the recording API in
+// cfg, or "".
+func supervisorToken(cfg *hub.Config) string {
+	for _, t := range cfg.Recording.APITokens {
+		if t.Role == hub.RoleSupervisor {
+			return t.Token
+		}
+	}
+	return ""
+}
+
+// recordingAPI is the demo hub's recording API as a script calls it, or
+// nil when the config has no supervisor token (api steps then exit 2).
+func (d *demo) recordingAPI() script.RecordingAPI {
+	c, err := recapi.New(d.URL, d.APIToken, nil)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
 // pickAgent finds the demo agent by id; "" picks the first.
 func pickAgent(cfg *hub.Config, id string) (hub.AgentConfig, error) {
 	if len(cfg.Agents) == 0 {
@@ -226,7 +254,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	cfgPath := fs.String("config", "", "run the demo hub on this chathub YAML `FILE` (default: the shipped configs/chathub.yaml)")
 	notReady := fs.Bool("not-ready", false, "start Not ready (press y to take chats); without it the demo agent is Ready at once")
 	quiet := fs.Bool("quiet", false, "print nothing but errors (no addresses before and after)")
-	logPath := fs.String("log", filepath.Join(os.TempDir(), "agentdesk-demo.log"), "the demo's log file (the terminal belongs to the desktop)")
+	logPath := fs.String("log", filepath.Join(os.TempDir(), "agentdesk-demo.log"), "the demo's log file (the terminal belongs to the desktop); with --script the default\nis a new temporary file per run, removed when the run passes, named on stderr when not")
 	speed := fs.Float64("speed", 1, "customers' pace: 2 is twice as fast")
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -255,6 +283,13 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 			return errUsage
 		}
 	}
+	tmpLog := "" // a script run's own log, kept only if it fails
+	if run != nil && !given(fs, "log") {
+		if tmpLog, err = tempLog(); err != nil {
+			return err
+		}
+		*logPath = tmpLog
+	}
 	log, closeLog, err := openLog(*logPath, true)
 	if err != nil {
 		return err
@@ -275,7 +310,11 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if run != nil {
 		c := simcustomers.New(d.URL)
 		defer c.Close()
-		return run.run(ctx, d.Client, c, d.Net, stdout, stderr)
+		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI()}, stdout, stderr)
+		if tmpLog != "" {
+			keepLog(tmpLog, err, stderr)
+		}
+		return err
 	}
 	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath}, stdin, stdout)
 }

@@ -124,8 +124,8 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	client := hubclient.Dial(ctx, url, tok, hubclient.WithLogger(log), hubclient.WithVersion(Version))
 	defer client.Close()
 	if run != nil {
-		// literal nils: no simulated customers, no network control
-		return run.run(ctx, client, nil, nil, stdout, stderr)
+		// no simulated customers, no network control, no recording API
+		return run.run(ctx, client, scriptPeers{}, stdout, stderr)
 	}
 	return m.tui(ctx, ui.Options{Hub: client}, stdin, stdout)
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -120,20 +121,30 @@ func parseSize(s string) (cols, rows int, err error) {
 	return cols, rows, nil
 }
 
+// scriptPeers are what demo mode gives a script beyond the desktop: its
+// simulated customers, the network cut to the hub and the recording API.
+// Outside demo mode all are nil, and the steps that need them exit 2.
+type scriptPeers struct {
+	customers script.Customers
+	hub       script.HubControl
+	api       script.RecordingAPI
+}
+
 // run runs the script against the real desktop model on hub, with the demo's
-// customers and network control (both nil outside demo mode), and reports.
-// The hub is tapped so that --events logs its frames and chat states.
-func (s *scriptSetup) run(ctx context.Context, hub ui.Hub, customers script.Customers, control script.HubControl, stdout, stderr io.Writer) error {
+// peers, and reports. The hub is tapped so that --events logs its frames,
+// chat states and recording states.
+func (s *scriptSetup) run(ctx context.Context, hub ui.Hub, peers scriptPeers, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	model := ui.New(ui.Options{Hub: script.TapHub(ctx, hub, s.events)})
-	code := script.RunScript(ctx, s.script, model, customers, stdout, stderr, script.Options{
+	code := script.RunScript(ctx, s.script, model, peers.customers, stdout, stderr, script.Options{
 		Events:      s.events,
 		Cols:        s.cols,
 		Rows:        s.rows,
 		SnapshotDir: s.flags.snapshots,
 		Update:      s.flags.update,
-		Hub:         control,
+		Hub:         peers.hub,
+		API:         peers.api,
 	})
 	return codeErr(code)
 }
@@ -145,4 +156,28 @@ func asExitCode(err error) (int, bool) {
 		return int(c), true
 	}
 	return 0, false
+}
+
+// tempLog creates a new, empty log file for one script run of the demo, so
+// that runs side by side never write into one file.
+func tempLog() (string, error) {
+	f, err := os.CreateTemp("", "agentdesk-demo-*.log")
+	if err != nil {
+		return "", fmt.Errorf("cannot create the demo's log file: %w", err)
+	}
+	path := f.Name()
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("cannot create the demo's log file: %w", err)
+	}
+	return path, nil
+}
+
+// keepLog removes a script run's own log when the run passed, and names it
+// on stderr when it did not: the log then helps find out why.
+func keepLog(path string, runErr error, stderr io.Writer) {
+	if runErr == nil {
+		_ = os.Remove(path)
+		return
+	}
+	fmt.Fprintf(stderr, "agentdesk demo: the demo's log is in %s\n", path)
 }

@@ -74,7 +74,7 @@ func hasEvent(evs []map[string]any, want map[string]any) bool {
 // the real desktop model, real simulated customers. A failing script fails
 // the test with its report (the line, what was expected, the screen). The
 // --events log of each run must hold the protocol frames both ways and the
-// chat states (issue 3 point 3).
+// chat states and recording states (issue 3 point 3).
 func TestScripts(t *testing.T) {
 	suites := []struct{ dir, config string }{
 		{suiteDir, suiteConfig},
@@ -120,6 +120,10 @@ func TestScripts(t *testing.T) {
 				if hasEvent(evs, map[string]any{"kind": "customer", "action": "open"}) &&
 					!hasEvent(evs, map[string]any{"kind": "chat_state", "state": "offered"}) {
 					t.Error("events log lacks the chat_state of the offer")
+				}
+				if hasEvent(evs, map[string]any{"kind": "proto", "dir": "in", "type": "recording"}) &&
+					!hasEvent(evs, map[string]any{"kind": "recording"}) {
+					t.Error("events log lacks the recording events of the recording frames")
 				}
 			})
 		}
@@ -205,7 +209,7 @@ func TestScriptExitCodes(t *testing.T) {
 
 // TestScriptAgainstHub: `agentdesk --script FILE --hub URL --token TOKEN`
 // drives the desktop against a hub it did not start; customer and hub steps
-// are demo-only and exit 2 there; --size sets the screen.
+// and api steps are demo-only and exit 2 there; --size sets the screen.
 func TestScriptAgainstHub(t *testing.T) {
 	cfg, err := hub.ParseConfig(configs.ChatHub)
 	if err != nil {
@@ -229,7 +233,7 @@ func TestScriptAgainstHub(t *testing.T) {
 		t.Error("events log lacks the hub's answer to ready")
 	}
 
-	for _, step := range []string{"customer zoe open", "hub down"} {
+	for _, step := range []string{"customer zoe open", "hub down", "api start"} {
 		bad := writeScript(t, "demo-only.script", "wait \"● Connected\"\n"+step+"\n")
 		code, _, errOut = runWith(t, "", "--script", bad, "--hub", srv.URL, "--token", "demo-token-ada")
 		if code != 2 || !strings.Contains(errOut, bad+":2:1: ") || !strings.Contains(errOut, "agentdesk demo --script") {
@@ -241,5 +245,41 @@ func TestScriptAgainstHub(t *testing.T) {
 	code, _, errOut = runWith(t, "", "--script", wrong, "--hub", srv.URL, "--token", "no-such-token")
 	if code != 1 || !strings.Contains(errOut, "Refused") {
 		t.Errorf("a refused token: exit %d, stderr %q; want 1 and the screen saying Refused", code, errOut)
+	}
+}
+
+// TestScriptDemoLog: without --log, each script run of the demo logs to a
+// file of its own (runs side by side never share one), removed when the
+// run passes and named on stderr when it fails.
+func TestScriptDemoLog(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	pass := writeScript(t, "pass.script", "wait \"● Connected\"\n")
+	fail := writeScript(t, "fail.script", "wait \"● Connected\"\nexpect \"Grace Hopper\"\n")
+
+	code, out, errOut := runWith(t, "", "demo", "--script", pass)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "agentdesk-demo*")); len(left) != 0 {
+		t.Errorf("a passed run left its log: %v", left)
+	}
+
+	var logs []string
+	for range 2 {
+		code, _, errOut = runWith(t, "", "demo", "--script", fail)
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		_, path, ok := strings.Cut(lines[len(lines)-1], "the demo's log is in ")
+		if code != 1 || !ok {
+			t.Fatalf("a failed run: exit %d, stderr %q; want 1 and the log's path last", code, errOut)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || !strings.Contains(string(b), "demo hub listening") {
+			t.Errorf("the named log %s: %v, %q; want the hub's log", path, err, b)
+		}
+		logs = append(logs, path)
+	}
+	if logs[0] == logs[1] || filepath.Dir(logs[0]) != tmp {
+		t.Errorf("logs %v: want two files of their own in %s", logs, tmp)
 	}
 }
