@@ -33,12 +33,13 @@ func (q *Queue) Run(ctx context.Context) error {
 		}
 		now := q.opts.Clock.Now()
 		if open, at := NextOpen(q.opts.Windows, now); !open {
+			wait := q.opts.Clock.After(at.Sub(now)) // armed before the panel says so
 			q.setWaiting(at)
 			q.logf("outside the upload windows: waiting until %s", at.Format("15:04"))
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
-			case <-q.opts.Clock.After(at.Sub(now)):
+			case <-wait:
 			}
 			continue
 		}
@@ -83,6 +84,7 @@ func (q *Queue) retryWait(ctx context.Context, e *entry, cause error) error {
 	attempt := e.st.Attempts
 	q.mu.Unlock()
 	d := q.backoff(attempt)
+	wait := q.opts.Clock.After(d) // armed before the panel says so
 	q.mu.Lock()
 	e.live, e.until = StateRetrying, q.opts.Clock.Now().Add(d)
 	e.st.LastError = cause.Error()
@@ -93,7 +95,7 @@ func (q *Queue) retryWait(ctx context.Context, e *entry, cause error) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-q.opts.Clock.After(d):
+	case <-wait:
 	}
 	return nil
 }
