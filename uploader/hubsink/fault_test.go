@@ -324,4 +324,3 @@ func TestFaultQueueKilled(t *testing.T) {
 	}
 	report(t, srv, dir, made)
 }
-
