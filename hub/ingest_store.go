@@ -24,10 +24,15 @@ var errChecksum = tusd.Error{ErrorCode: "ERR_CHECKSUM_MISMATCH", Message: "check
 	HTTPResponse: tusd.HTTPResponse{StatusCode: StatusChecksumMismatch, Body: "checksum mismatch",
 		Header: tusd.HTTPHeader{"Content-Type": "text/plain; charset=utf-8"}}}
 
-// errFull answers a write the store's disk has no room for.
+// errFull answers a write the store's disk has no room for, in words and
+// without the server's paths.
 func errFull(err error) tusd.Error {
+	why := "no space left on device"
+	if errors.Is(err, syscall.EDQUOT) {
+		why = syscall.EDQUOT.Error()
+	}
 	return tusd.NewError("ERR_INSUFFICIENT_STORAGE",
-		"the hub's recording store is full ("+err.Error()+"); nothing was stored, keep the file and retry later", http.StatusInsufficientStorage)
+		"the hub's recording store is full ("+why+"); nothing was stored, keep the file and retry later", http.StatusInsufficientStorage)
 }
 
 // isFull tells a full disk (or quota) from other failures.

@@ -115,6 +115,8 @@ type testFile struct {
 	size int64
 	sha  string
 
+	events chan string // failures as they happen, when set (buffered; never blocks)
+
 	mu       sync.Mutex
 	loc      string
 	resumes  []int64  // offsets a PATCH started from after the first
@@ -137,9 +139,16 @@ func newTestFile(path string, data []byte, meta map[string]string) (*testFile, e
 }
 
 func (f *testFile) fail(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
 	f.mu.Lock()
-	f.failures = append(f.failures, fmt.Sprintf(format, a...))
+	f.failures = append(f.failures, msg)
 	f.mu.Unlock()
+	if f.events != nil {
+		select {
+		case f.events <- msg:
+		default:
+		}
+	}
 }
 
 // errRefused is a refusal the client must not retry (4xx other than 460).
