@@ -3,6 +3,8 @@ package uploader
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
@@ -44,4 +46,45 @@ func short(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// EncryptFile encrypts the file src with age to recipient into dst,
+// atomically: a temp file beside dst, fsync, rename. src is left alone;
+// the caller removes it once EncryptFile returned nil.
+func EncryptFile(src, dst, recipient string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("uploader: encrypt: %w", err)
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(filepath.Dir(dst), ".tmp-"+filepath.Base(dst)+"-*")
+	if err != nil {
+		return fmt.Errorf("uploader: encrypt: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			out.Close()
+			os.Remove(out.Name())
+		}
+	}()
+	w, err := Encrypt(out, recipient)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, in); err != nil {
+		return fmt.Errorf("uploader: encrypt %s: %w", src, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("uploader: encrypt %s: %w", src, err)
+	}
+	if err := out.Sync(); err != nil {
+		return fmt.Errorf("uploader: encrypt: fsync: %w", err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("uploader: encrypt: %w", err)
+	}
+	if err := os.Rename(out.Name(), dst); err != nil {
+		return fmt.Errorf("uploader: encrypt: %w", err)
+	}
+	return syncDir(filepath.Dir(dst))
 }

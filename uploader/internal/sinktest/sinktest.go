@@ -162,13 +162,14 @@ func testResume(t *testing.T, h Harness) {
 	if _, err := put(t, h, it, brokenReader{bytes.NewReader(data), cut}); err == nil {
 		t.Fatal("Put with a broken reader succeeded")
 	}
+	off := int64(-1)
 	if r, ok := h.Sink.(uploader.Resumer); ok {
-		off, err := r.Offset(context.Background(), *it)
-		if err != nil {
+		var err error
+		if off, err = r.Offset(context.Background(), *it); err != nil {
 			t.Fatalf("Offset: %v", err)
 		}
-		if off < 0 || off > cut {
-			t.Fatalf("Offset %d after a read broken at %d", off, cut)
+		if off <= 0 || off > cut {
+			t.Fatalf("Offset %d after a read broken at %d: want the bytes before the break kept", off, cut)
 		}
 		t.Logf("resumable at %d of %d", off, len(data))
 	}
@@ -178,6 +179,9 @@ func testResume(t *testing.T, h Harness) {
 	}
 	if len(seen) == 0 {
 		t.Fatal("no progress reported")
+	}
+	if off > 0 && seen[0] != off {
+		t.Fatalf("the resumed Put started at byte %d, want %d", seen[0], off)
 	}
 	mustStored(t, h, "", it, data)
 }
