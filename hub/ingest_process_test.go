@@ -21,7 +21,7 @@ import (
 
 // hubProc is cmd/chathub running as a real process on a store dir.
 type hubProc struct {
-	t     *testing.T
+	t     testing.TB
 	bin   string
 	cfg   string
 	store string
@@ -33,7 +33,7 @@ type hubProc struct {
 var listeningRE = regexp.MustCompile(`"chathub listening" url=http://([0-9.:]+)/`)
 
 // buildChathub builds cmd/chathub into a temp dir.
-func buildChathub(t *testing.T) string {
+func buildChathub(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "chathub")
 	out, err := exec.Command("go", "build", "-o", bin, "../cmd/chathub").CombinedOutput()
@@ -44,7 +44,7 @@ func buildChathub(t *testing.T) string {
 }
 
 // newHubProc prepares a hub process on store with the test config.
-func newHubProc(t *testing.T, bin, store string) *hubProc {
+func newHubProc(t testing.TB, bin, store string) *hubProc {
 	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "hub.yaml")
 	if err := os.WriteFile(cfg, []byte(testYAML), 0o600); err != nil {

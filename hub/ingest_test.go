@@ -38,7 +38,7 @@ func startStoreHub(t *testing.T, mutate func(*Config)) (*Server, string, string)
 	return s, ts.URL, s.cfg.Store.Dir
 }
 
-func randomBytes(t *testing.T, n int) []byte {
+func randomBytes(t testing.TB, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -48,7 +48,7 @@ func randomBytes(t *testing.T, n int) []byte {
 }
 
 // testCtx bounds one test's uploads.
-func testCtx(t *testing.T, d time.Duration) context.Context {
+func testCtx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
