@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/agentdesk/agentdesk/uploader"
 )
@@ -37,6 +38,7 @@ type Sink struct {
 	token     string
 	client    *http.Client
 	chunkSize int64
+	stall     time.Duration
 }
 
 var (
@@ -49,7 +51,13 @@ var (
 type Options struct {
 	Client    *http.Client // default: a client without overall timeout
 	ChunkSize int64        // bytes per PATCH; default DefaultChunkSize
+	// StallTimeout ends a PATCH whose body has not moved for this long (a
+	// hung connection); default DefaultStallTimeout.
+	StallTimeout time.Duration
 }
+
+// DefaultStallTimeout is how long a PATCH body may stand still.
+const DefaultStallTimeout = time.Minute
 
 // New returns a Sink for the hub at hubURL (e.g. "http://127.0.0.1:8080")
 // authenticating with the agent token.
@@ -67,7 +75,10 @@ func New(hubURL, token string, opts Options) (*Sink, error) {
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = DefaultChunkSize
 	}
-	return &Sink{base: u, token: token, client: opts.Client, chunkSize: opts.ChunkSize}, nil
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = DefaultStallTimeout
+	}
+	return &Sink{base: u, token: token, client: opts.Client, chunkSize: opts.ChunkSize, stall: opts.StallTimeout}, nil
 }
 
 // errStale: the upload URL is gone (404/410); a new upload is needed.

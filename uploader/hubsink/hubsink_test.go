@@ -6,7 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentdesk/agentdesk/uploader"
 	"github.com/agentdesk/agentdesk/uploader/hubsink"
@@ -114,5 +116,31 @@ func TestMetadataCarriesContractKeys(t *testing.T) {
 		if !bytes.Contains([]byte(md), []byte(k)) {
 			t.Errorf("Upload-Metadata %q lacks key %q", md, k)
 		}
+	}
+}
+
+// TestStalledConnectionEnds: a hub that stops reading mid-PATCH does not
+// hold the upload forever; the error says the connection stalled, and the
+// next attempt resumes.
+func TestStalledConnectionEnds(t *testing.T) {
+	srv := tusdtest.Start(t, token)
+	hit := srv.HoldAt(1 << 20)
+	s, err := hubsink.New(srv.URL, token, hubsink.Options{ChunkSize: 32 << 20, StallTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := sinktest.Random(t, 32<<20)
+	it := sinktest.Item("stall.webm", data)
+	err = s.Put(context.Background(), *it, bytes.NewReader(data), nil)
+	<-hit
+	if err == nil || !strings.Contains(err.Error(), "stalled") || errors.Is(err, uploader.ErrPermanent) {
+		t.Fatalf("Put to a stalled hub: %v; want a retryable 'stalled' error", err)
+	}
+	srv.Release()
+	if err := s.Put(context.Background(), *it, bytes.NewReader(data), nil); err != nil {
+		t.Fatalf("Put after the stall: %v", err)
+	}
+	if srv.Created() != 1 {
+		t.Fatalf("%d uploads created, want the stalled one resumed", srv.Created())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/agentdesk/agentdesk/uploader"
 )
@@ -87,15 +88,7 @@ func (s *Sink) send(ctx context.Context, item uploader.Item, loc string, off int
 	}
 	for {
 		n := min(s.chunkSize, item.Size-off)
-		body := &hookReader{r: io.NewSectionReader(r, off, n), base: off, progress: progress}
-		req, err := s.request(ctx, http.MethodPatch, loc, body)
-		if err != nil {
-			return err
-		}
-		req.ContentLength = n
-		req.Header.Set("Content-Type", "application/offset+octet-stream")
-		req.Header.Set("Upload-Offset", strconv.FormatInt(off, 10))
-		resp, err := s.client.Do(req)
+		resp, err := s.patch(ctx, loc, off, io.NewSectionReader(r, off, n), n, progress)
 		if err != nil {
 			return fmt.Errorf("hubsink: send %s at byte %d: %w", item.Name, off, err)
 		}
@@ -117,6 +110,55 @@ func (s *Sink) send(ctx context.Context, item uploader.Item, loc string, off int
 			return s.confirm(ctx, item, stored)
 		}
 	}
+}
+
+// errStalled ends a PATCH whose body stood still for the stall timeout.
+var errStalled = errors.New("the connection stalled")
+
+// patch sends one chunk of n bytes at off. The request is cancelled when
+// its body stands still for the stall timeout while being sent.
+func (s *Sink) patch(ctx context.Context, loc string, off int64, chunk io.Reader, n int64, progress func(int64)) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer func() {
+		if cancel != nil {
+			cancel(nil)
+		}
+	}()
+	watchdog := time.AfterFunc(s.stall, func() { cancel(fmt.Errorf("%w: no byte moved for %s", errStalled, s.stall)) })
+	body := &hookReader{r: chunk, base: off, size: n, progress: progress, watchdog: watchdog, stall: s.stall}
+	req, err := s.request(ctx, http.MethodPatch, loc, body)
+	if err != nil {
+		watchdog.Stop()
+		return nil, err
+	}
+	req.ContentLength = n
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	req.Header.Set("Upload-Offset", strconv.FormatInt(off, 10))
+	resp, err := s.client.Do(req)
+	watchdog.Stop()
+	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, errStalled) {
+			return nil, cause
+		}
+		return nil, err
+	}
+	// The body is read to its end by the caller; the context must live
+	// until then.
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	cancel = nil
+	return resp, nil
+}
+
+// cancelBody cancels the request's context when the body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelCauseFunc
+}
+
+func (c *cancelBody) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel(nil)
+	return err
 }
 
 // confirm takes the hub's word that the whole file is stored: the
@@ -179,22 +221,27 @@ func drain(resp *http.Response) {
 	resp.Body.Close()
 }
 
-// hookReader reports the absolute offset as bytes are read from it.
+// hookReader reports the absolute offset as bytes are read from it and
+// rearms the stall watchdog; at the end of the body the watchdog stops
+// (the hub then hashes the file, which may take a while).
 type hookReader struct {
 	r        io.Reader
 	base     int64
-	n        int64
+	n, size  int64
 	progress func(int64)
+	watchdog *time.Timer
+	stall    time.Duration
 }
 
 func (h *hookReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	h.n += int64(n)
 	if n > 0 {
+		h.watchdog.Reset(h.stall)
 		h.progress(h.base + h.n)
 	}
-	if errors.Is(err, io.EOF) {
-		return n, io.EOF
+	if err != nil || h.n >= h.size {
+		h.watchdog.Stop()
 	}
 	return n, err
 }
