@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -101,8 +102,10 @@ func (s *Server) OpenStore() error {
 		in.index.Close()
 		return fmt.Errorf("%w: %v", ErrStore, err)
 	}
+	stored, dropped := in.recoverUploads(context.Background())
 	s.ingest.Store(in)
-	s.log.Info("recording store open", "dir", dir, "decrypt", len(in.ids) > 0)
+	s.log.Info("recording store open", "dir", dir, "decrypt", len(in.ids) > 0,
+		"recovered_stored", stored, "recovered_dropped", dropped)
 	return nil
 }
 
@@ -204,9 +207,13 @@ func (s *Server) serveUploads(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, APIErrNoStore, "this hub has no recording store; set store.dir in its config")
 		return
 	}
-	if c, ok := in.caller(r, false); !ok || c.agent == "" {
+	c, ok := in.caller(r, false)
+	if !ok || c.agent == "" {
 		w.Header().Set("Tus-Resumable", "1.0.0")
 		apiError(w, http.StatusUnauthorized, APIErrUnauthorized, "uploads need Authorization: Bearer <agent token>")
+		return
+	}
+	if !in.ownUpload(w, r, c.agent) {
 		return
 	}
 	in.tus.ServeHTTP(w, r)
