@@ -207,6 +207,7 @@ func TestUploadFaultsRealHub_R_V10(t *testing.T) {
 	bin := buildChathub(t)
 	var l ledger
 	t.Run("kill -9 mid-upload", func(t *testing.T) { faultKill(t, bin, &l) })
+	t.Run("kill -9 mid-upload, uploader/hubsink", func(t *testing.T) { faultKillHubsink(t, bin, &l) })
 	t.Run("disk full", func(t *testing.T) { faultDiskFull(t, bin, &l) })
 	t.Run("port closed", func(t *testing.T) { faultPortClosed(t, bin, &l) })
 	t.Logf("recordings made %d, stored %d", l.made, l.stored)
