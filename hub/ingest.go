@@ -49,7 +49,6 @@ const (
 	APIErrNoSuchFile    = "no_such_file"   // 404
 	APIErrNoIdentity    = "no_identity"    // 409: ?decrypt=1 but the hub holds no age identity
 	APIErrCannotDecrypt = "cannot_decrypt" // 409: the hub's identity does not open the file
-	APIErrStoreFull     = "store_full"     // 507
 )
 
 // ErrStore is wrapped by the errors of opening the recording store.
