@@ -33,8 +33,15 @@
 // before the first PortAudio initialisation of the process, and the
 // default input device is PulseAudio's default source. Device "pulse" by
 // name works in every order and is the robust choice; no asoundrc and no
-// ALSA_CONFIG_PATH are needed. The first one to two seconds of a capture
-// arrive in a burst: never use read timing as a clock.
+// ALSA_CONFIG_PATH are needed.
+//
+// Timing, measured here: the sine source delivers in 2 s chunks (two
+// seconds at once, then nothing for two seconds), so a capture of it gets
+// its samples in bursts: never use read timing as a clock. The pipe source
+// delivers as it is fed, every few milliseconds: use it when arrival time
+// matters. Once the daemon is killed, the ALSA pulse plugin may block a
+// reader forever, even in Pa_GetStreamReadAvailable (capture/pa watches
+// for that).
 package pulse
 
 import (
