@@ -32,7 +32,27 @@ type Meta struct {
 	Tags map[string]string
 	// App names the writing application (empty: "agentdesk").
 	App string
+	// NoVideo leaves the spool's screen track out (a recording without
+	// screen, R-V1, cut from a capture that had one).
+	NoVideo bool
+	// Subtitles become an S_TEXT/UTF8 track (the recorded chat transcript),
+	// one block per line at its media time; they need not be sorted.
+	Subtitles []Subtitle
 }
+
+// Subtitle is one line of the subtitle track: Text shown from At for
+// Duration (0: until the next line, at most SubtitleMax).
+type Subtitle struct {
+	At       time.Duration
+	Duration time.Duration
+	Text     string
+}
+
+// SubtitleMax is the longest a subtitle line stays without a Duration.
+const SubtitleMax = 5 * time.Second
+
+// TrackSubtitle is the WebM track number of the subtitle track.
+const TrackSubtitle capture.Track = 3
 
 // Cluster limits: a new cluster starts at a video keyframe once the
 // current one is MinCluster long, and in any case at MaxCluster.
@@ -46,7 +66,9 @@ const (
 // SeekHead and Cues, so players can seek; otherwise it is a streamable
 // file without them.
 func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
-	if rec.Video+rec.Audio == 0 {
+	subs := timedSubtitles(meta.Subtitles)
+	hasVideo := rec.Video > 0 && !meta.NoVideo
+	if !hasVideo && rec.Audio == 0 && len(subs) == 0 {
 		return ErrEmpty
 	}
 	cw := &countWriter{w: w}
@@ -58,27 +80,41 @@ func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
 			ws = nil // a pipe: stream it
 		}
 	}
-	lay, err := writeHead(cw, rec, meta, ws != nil)
+	lay, err := writeHead(cw, rec, meta, subs, ws != nil)
 	if err != nil {
 		return err
 	}
 	m := &merger{}
-	if rec.Video > 0 {
+	if hasVideo {
 		m.v = rec.Cursor(capture.TrackVideo)
 	}
 	if rec.Audio > 0 {
 		m.a = rec.Cursor(capture.TrackAudio)
 	}
-	cl := &clusterWriter{w: cw, videoTrack: rec.Video > 0, segStart: lay.segStart}
+	cueTrack := capture.TrackVideo
+	switch {
+	case !hasVideo && rec.Audio > 0:
+		cueTrack = capture.TrackAudio
+	case !hasVideo:
+		cueTrack = TrackSubtitle
+	}
+	cl := &clusterWriter{w: cw, videoTrack: hasVideo, cueTrack: cueTrack, segStart: lay.segStart}
 	for {
 		p, err := m.next()
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("webm: read spool: %w", err)
+		}
+		// Subtitle lines due before the next packet (or all, at the end).
+		for len(subs) > 0 && (err == io.EOF || subs[0].At < p.PTS) {
+			if serr := cl.add(capture.Packet{Track: TrackSubtitle, PTS: subs[0].At, Key: true, Data: []byte(subs[0].Text)}, subs[0].Duration); serr != nil {
+				return serr
+			}
+			subs = subs[1:]
+		}
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
-			return fmt.Errorf("webm: read spool: %w", err)
-		}
-		if err := cl.add(p); err != nil {
+		if err := cl.add(p, 0); err != nil {
 			return err
 		}
 	}
@@ -112,7 +148,7 @@ const seekRoom = 160
 // writeHead writes the EBML header, the Segment's head (size unknown for
 // now), room for a SeekHead when seekable, and Info, Tracks, Chapters
 // and Tags.
-func writeHead(w *countWriter, rec *spool.Recording, meta Meta, seekable bool) (layout, error) {
+func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle, seekable bool) (layout, error) {
 	lay := layout{}
 	if err := ebml.Marshal(&struct {
 		Header *mkv.EBMLHeader `ebml:"EBML"`
@@ -140,6 +176,9 @@ func writeHead(w *countWriter, rec *spool.Recording, meta Meta, seekable bool) (
 	for _, mk := range rec.Marks {
 		end = max(end, mk.PTS)
 	}
+	if n := len(subs); n > 0 {
+		end = max(end, subs[n-1].At+subs[n-1].Duration)
+	}
 	parts := []struct {
 		id []byte
 		v  any
@@ -150,7 +189,7 @@ func writeHead(w *countWriter, rec *spool.Recording, meta Meta, seekable bool) (
 			Duration: float64(end) / float64(time.Millisecond), DateUTC: rec.Header.Started}}},
 		{idTracks, &struct {
 			Tracks tracks `ebml:"Tracks"`
-		}{trackEntries(rec)}},
+		}{trackEntries(rec, !meta.NoVideo, len(subs) > 0)}},
 		{idChapters, &struct {
 			Chapters chapters `ebml:"Chapters,omitempty"`
 		}{chaptersOf(rec.Marks)}},
@@ -170,10 +209,10 @@ func writeHead(w *countWriter, rec *spool.Recording, meta Meta, seekable bool) (
 	return lay, nil
 }
 
-func trackEntries(rec *spool.Recording) tracks {
+func trackEntries(rec *spool.Recording, withVideo, withSubs bool) tracks {
 	h := rec.Header
 	var t tracks
-	if rec.Video > 0 {
+	if rec.Video > 0 && withVideo {
 		codec := h.VideoCodec
 		if codec == "" {
 			codec = "V_VP8"
@@ -203,7 +242,40 @@ func trackEntries(rec *spool.Recording) tracks {
 		}
 		t.TrackEntry = append(t.TrackEntry, e)
 	}
+	if withSubs {
+		t.TrackEntry = append(t.TrackEntry, trackEntry{Name: "chat transcript", TrackNumber: uint64(TrackSubtitle),
+			TrackUID: 3, CodecID: "S_TEXT/UTF8", TrackType: 0x11, Language: "und"})
+	}
 	return t
+}
+
+// timedSubtitles sorts the lines by time and gives each without a
+// Duration one until the next line, at most SubtitleMax.
+func timedSubtitles(in []Subtitle) []Subtitle {
+	subs := slices.Clone(in)
+	slices.SortStableFunc(subs, func(a, b Subtitle) int { return cmpDur(a.At, b.At) })
+	for i := range subs {
+		subs[i].At = max(subs[i].At, 0)
+		if subs[i].Duration > 0 {
+			continue
+		}
+		d := SubtitleMax
+		if i+1 < len(subs) {
+			d = min(d, max(subs[i+1].At-subs[i].At, time.Millisecond))
+		}
+		subs[i].Duration = d
+	}
+	return subs
+}
+
+func cmpDur(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // OpusHead is the Opus identification header (RFC 7845 5.1), the
@@ -329,6 +401,7 @@ func (m *merger) next() (capture.Packet, error) {
 type clusterWriter struct {
 	w          *countWriter
 	videoTrack bool
+	cueTrack   capture.Track // the track the Cues point at
 	segStart   int64
 	cues       []mkv.CuePoint
 	cueKey     bool // the open cluster begins with a point to seek to
@@ -338,7 +411,9 @@ type clusterWriter struct {
 	last       time.Duration
 }
 
-func (c *clusterWriter) add(p capture.Packet) error {
+// add writes p as a SimpleBlock, or as a BlockGroup with a BlockDuration
+// when dur > 0 (subtitles).
+func (c *clusterWriter) add(p capture.Packet, dur time.Duration) error {
 	pts := max(p.PTS, c.last) // blocks stay in order even if a track stamped backwards
 	c.last = pts
 	ms := pts / time.Millisecond
@@ -351,7 +426,7 @@ func (c *clusterWriter) add(p capture.Packet) error {
 			return err
 		}
 		c.start, c.open = ms*time.Millisecond, true
-		c.cueKey = p.Track == capture.TrackVideo && p.Key || !c.videoTrack
+		c.cueKey = p.Track == capture.TrackVideo && p.Key || !c.videoTrack && p.Track == c.cueTrack
 		writeElement(&c.buf, []byte{0xE7}, uintBytes(uint64(ms)))
 	}
 	rel := int16((pts - c.start) / time.Millisecond)
@@ -362,7 +437,15 @@ func (c *clusterWriter) add(p capture.Packet) error {
 	block := make([]byte, 0, 4+len(p.Data))
 	block = append(block, 0x80|byte(p.Track), byte(uint16(rel)>>8), byte(rel), flags)
 	block = append(block, p.Data...)
-	writeElement(&c.buf, []byte{0xA3}, block)
+	if dur <= 0 {
+		writeElement(&c.buf, []byte{0xA3}, block)
+		return nil
+	}
+	block[3] = 0 // a Block's flags have no keyframe bit
+	var g bytes.Buffer
+	writeElement(&g, []byte{0xA1}, block)
+	writeElement(&g, []byte{0x9B}, uintBytes(uint64(dur/time.Millisecond)))
+	writeElement(&c.buf, []byte{0xA0}, g.Bytes())
 	return nil
 }
 
@@ -371,10 +454,7 @@ func (c *clusterWriter) flush() error {
 		return nil
 	}
 	if c.cueKey {
-		track := capture.TrackVideo
-		if !c.videoTrack {
-			track = capture.TrackAudio
-		}
+		track := c.cueTrack
 		c.cues = append(c.cues, mkv.CuePoint{CueTime: uint64(c.start / time.Millisecond),
 			CueTrackPositions: []mkv.CueTrackPosition{{CueTrack: uint64(track), CueClusterPosition: uint64(c.w.n - c.segStart)}}})
 	}
