@@ -106,7 +106,7 @@ func TestSubtitleTrack(t *testing.T) {
 			}
 			// ffmpeg shifts the file's start by the Opus codec delay
 			// (312 samples, 6.5 ms): allow 10 ms.
-			near := func(a, b time.Duration) bool { return (a-b).Abs() <= 10*time.Millisecond }
+			near := func(a, b time.Duration) bool { return (a - b).Abs() <= 10*time.Millisecond }
 			for i, w := range want {
 				if g := got2[i]; g.text != w.text || !near(g.from, w.from) || !near(g.to, w.to) {
 					t.Errorf("cue %d: %+v, want %+v", i, g, w)
