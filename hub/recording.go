@@ -177,6 +177,9 @@ func recInfo(r *session.Recording, name string) session.RecordingInfo {
 		ID: r.ID, Kind: r.Kind.String(), State: r.State.String(), Parts: len(r.Parts),
 		Screen: r.Screen, Name: name, Partitions: r.Partitions,
 	}
+	for _, l := range r.Lines {
+		ri.Lines = append(ri.Lines, l.ID)
+	}
 	if (r.State == session.RecOn || r.State == session.RecPaused) && len(r.Parts) > 0 {
 		ri.Since = r.Parts[len(r.Parts)-1].Start
 	}

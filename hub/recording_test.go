@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -153,6 +154,15 @@ func TestOnlyLinesWhileOnAreStored_R_C5_R_C6(t *testing.T) {
 	}
 	if !strings.Contains(final.Change, rec.Name) {
 		t.Fatalf("final change %q", final.Change)
+	}
+	// The final frame names the recorded lines by id, so the desktop's
+	// combiner can put exactly these in the file (R-C5, issue 6 point 1).
+	var ids []int64
+	for _, l := range rec.Lines {
+		ids = append(ids, l.ID)
+	}
+	if fmt.Sprint(final.Recordings[0].Lines) != fmt.Sprint(ids) || len(ids) == 0 {
+		t.Fatalf("final frame lines %v, stored %v", final.Recordings[0].Lines, ids)
 	}
 	if code, body := r.api(t, "t-sue", `{"operation":3013,"interaction":"`+r.chat+`"}`); code != 409 {
 		t.Fatalf("API on a done chat: %d %s", code, body)

@@ -46,6 +46,11 @@ type RecordingInfo struct {
 	By         string    `json:"by"`             // role that began it: agent, supervisor, flow, policy, system
 	Name       string    `json:"name,omitempty"` // file name, once the chat is done (R-H4)
 	Partitions []string  `json:"partitions,omitempty"`
+	// Lines are the ids (MessageData.ID) of the transcript lines this
+	// recording holds, as the hub recorded them (R-C5: entered while on and
+	// not paused): the desktop's combiner puts exactly these in the file's
+	// subtitle track.
+	Lines []int64 `json:"lines,omitempty"`
 }
 
 // RecordingData is a chat's recording state, sent after every change.
