@@ -63,6 +63,9 @@ func amplitude(samples []int16, rate int, freq float64) float64 {
 // samples, and that power (as Power gives it). It finds the strongest bin
 // of a Hann-windowed FFT, then refines around it with Goertzel to about
 // 0.1 Hz. Empty input, a non-positive rate or an empty band gives 0, 0.
+// The FFT takes memory in proportion to the input (16 bytes a sample,
+// rounded up to a power of two): give it a second or a few, not a whole
+// recording.
 func Peak(samples []int16, rate int, lo, hi float64) (freq, power float64) {
 	nyq := float64(rate) / 2
 	lo, hi = math.Max(lo, 0), math.Min(hi, nyq)
