@@ -1,0 +1,173 @@
+package control_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agentdesk/agentdesk/capture"
+	"github.com/agentdesk/agentdesk/capture/control"
+	"github.com/agentdesk/agentdesk/capture/control/devices"
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// brokenScreen is the synthetic devices with a screen that cannot open.
+type brokenScreen struct{ devices.Synthetic }
+
+func (brokenScreen) Screen(int) (capture.Screen, error) {
+	return nil, errors.New("cannot open display :0")
+}
+
+// brokenAll fails both devices.
+type brokenAll struct{ brokenScreen }
+
+func (brokenAll) Mic(capture.Clock) (capture.Mic, error) {
+	return nil, errors.New("no input device")
+}
+
+// finish ends chat and returns its one queued file's streams and subtitles.
+func (r *rig) finish(chat string, screen bool) (string, string, string) {
+	r.t.Helper()
+	r.state(chat, session.ACW)
+	r.rec(chat, "final", screen, "general_ada_record_"+chat)
+	r.state(chat, session.Done)
+	if err := r.c.Wait(); err != nil {
+		r.t.Fatal(err)
+	}
+	for _, m := range r.q.all() {
+		if m.Interaction == chat {
+			p, srt := ffprobe(r.t, filepath.Join(r.q.dir, m.File))
+			return codecs(p), srt, m.File
+		}
+	}
+	r.t.Fatalf("nothing queued for %s: %+v", chat, r.q.all())
+	return "", "", ""
+}
+
+// The screen only when the recording says so (R-V1), the voice always;
+// a device that fails is said in words and the rest is recorded.
+func TestDevicesAndScreenFlag_R_V1(t *testing.T) {
+	cases := []struct {
+		name    string
+		dev     control.Devices
+		screen  bool
+		note    string
+		streams string
+	}{
+		{"screen and voice", devices.Synthetic{Width: 64, Height: 48}, true, "", "vp8,opus,subrip"},
+		{"voice only when the recording has no screen", devices.Synthetic{Width: 64, Height: 48}, false, "", "opus,subrip"},
+		{"screen fails: voice and transcript", brokenScreen{}, true,
+			"screen capture failed: cannot open display :0 — recording voice and transcript", "opus,subrip"},
+		{"both fail: transcript only", brokenAll{}, true,
+			"screen capture failed: cannot open display :0 — recording the transcript only; microphone capture failed: no input device — recording the transcript only", "subrip"},
+		{"capture off: transcript only", nil, true, "capture is off: recording the transcript only", "subrip"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, tc.dev, "")
+			r.open("c1")
+			r.rec("c1", "recording", tc.screen, "")
+			st := r.waitStatus("c1", "started", func(s control.Status) bool { return s.Active })
+			if st.Note != tc.note {
+				t.Fatalf("note %q, want %q", st.Note, tc.note)
+			}
+			if st.Voice {
+				r.media("c1", 300e6)
+			}
+			r.say("c1", "hello there", true)
+			streams, srt, _ := r.finish("c1", tc.screen)
+			if streams != tc.streams || !strings.Contains(srt, "Ada: hello there") {
+				t.Fatalf("streams %s, srt %q", streams, srt)
+			}
+		})
+	}
+}
+
+// Two chats recorded at once: the first holds screen and mic, the second
+// records its transcript and says why.
+func TestSecondChatWhileDevicesBusy(t *testing.T) {
+	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
+	r.open("c1")
+	r.rec("c1", "recording", true, "")
+	r.waitStatus("c1", "c1 captures", func(s control.Status) bool { return s.Screen && s.Voice })
+	r.open("c2")
+	r.rec("c2", "recording", true, "")
+	st := r.c.Status("c2")
+	if !st.Active || st.Screen || st.Voice || st.Note != "screen and microphone are busy with chat c1: recording the transcript only" {
+		t.Fatalf("c2 %+v", st)
+	}
+	r.say("c2", "second chat line", true)
+	if streams, srt, _ := r.finish("c2", true); streams != "subrip" || !strings.Contains(srt, "second chat line") {
+		t.Fatalf("c2: %s %q", streams, srt)
+	}
+	r.media("c1", 300e6)
+	if streams, _, _ := r.finish("c1", true); streams != "vp8,opus" {
+		t.Fatalf("c1 without lines: %s", streams)
+	}
+}
+
+// A desktop that stopped mid-recording (Close, as at a crash) leaves its
+// spool; the next controller on the folder combines and queues it (R-V10).
+func TestRecoverLeftoverSpool_R_V10(t *testing.T) {
+	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
+	r.open("c9")
+	r.rec("c9", "recording", true, "")
+	r.waitStatus("c9", "capturing", func(s control.Status) bool { return s.Screen })
+	r.media("c9", 400e6)
+	if err := r.c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.q.all()) != 0 {
+		t.Fatal("queued before recovery")
+	}
+	c2, err := control.New(control.Config{SpoolDir: r.spool, Queue: r.q, Agent: "ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := c2.Recover(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("recovered %d, %v", n, err)
+	}
+	items := r.q.all()
+	if len(items) != 1 || items[0].File != "c9_r1_recovered.webm" {
+		t.Fatalf("queued %+v", items)
+	}
+	p, _ := ffprobe(t, filepath.Join(r.q.dir, items[0].File))
+	if codecs(p) != "vp8,opus" {
+		t.Fatalf("streams %s", codecs(p))
+	}
+	if n, err := c2.Recover(context.Background()); n != 0 || err != nil {
+		t.Fatalf("second recovery: %d %v", n, err)
+	}
+}
+
+// A chat whose recordings the hub did not produce (R-H6) leaves no file
+// and no spool.
+func TestNotProducedLeavesNothing_R_H6(t *testing.T) {
+	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
+	r.open("c1")
+	r.rec("c1", "recording", true, "")
+	r.waitStatus("c1", "capturing", func(s control.Status) bool { return s.Voice })
+	r.rec("c1", "final", true, "") // no name: dropped
+	r.state("c1", session.Done)
+	if err := r.c.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.q.all()) != 0 {
+		t.Fatalf("queued %+v", r.q.all())
+	}
+	if left, _ := filepath.Glob(filepath.Join(r.spool, "*.spool")); len(left) != 0 {
+		t.Fatalf("spool left: %v", left)
+	}
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	if _, err := control.New(control.Config{}); !errors.Is(err, control.ErrNoSpoolDir) {
+		t.Fatalf("no folder: %v", err)
+	}
+	if _, err := control.New(control.Config{SpoolDir: t.TempDir(), Recipient: "age1nope"}); err == nil || !strings.Contains(err.Error(), "bad age recipient") {
+		t.Fatalf("bad recipient: %v", err)
+	}
+}

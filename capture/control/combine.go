@@ -1,0 +1,348 @@
+package control
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/capture/spool"
+	"github.com/agentdesk/agentdesk/capture/webm"
+	"github.com/agentdesk/agentdesk/session"
+	"github.com/agentdesk/agentdesk/uploader"
+)
+
+// outDir is where combined files wait (beside their manifests) until
+// the queue takes them.
+const outDir = "out"
+
+// manifestExt ends the manifest kept beside a combined file in outDir.
+const manifestExt = ".manifest.json"
+
+// combineChat makes one file per produced recording of sc from the spool
+// base+".spool" (issue 6 point 1), queues each, and removes the spool and
+// its sidecar once all are safely queued. final says the hub's last frame
+// was seen (its names are the produced recordings); otherwise (a crash)
+// every recording not refused gets a file under a fallback name.
+func (c *Controller) combineChat(ctx context.Context, base string, sc sidecar, final bool) error {
+	rec, err := openSpool(base + ".spool")
+	if err != nil {
+		return fmt.Errorf("combine %s: %w", sc.Chat.ID, err)
+	}
+	defer rec.Close()
+	var errs []error
+	for _, ri := range produced(sc.Chat, final) {
+		if err := c.combineOne(ctx, rec, sc, ri); err != nil {
+			errs = append(errs, fmt.Errorf("combine %s: %w", ri.Name, err))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	rec.Close()
+	for _, p := range []string{base + ".spool", base + ".json"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("combine %s: %w", sc.Chat.ID, err)
+		}
+	}
+	return nil
+}
+
+// openSpool recovers a spool; a missing one (it could not be made) is an
+// empty recording, for a transcript-only file.
+func openSpool(path string) (*spool.Recording, error) {
+	rec, err := spool.Recover(path)
+	if errors.Is(err, os.ErrNotExist) {
+		w, werr := spool.Create(path, spool.Header{Started: time.Now().UTC()}, spool.Options{})
+		if werr != nil {
+			return nil, werr
+		}
+		if werr := w.Close(); werr != nil {
+			return nil, werr
+		}
+		return spool.Recover(path)
+	}
+	return rec, err
+}
+
+// produced lists the recordings that get a file: named by the hub when
+// final; after a crash also the unfinished ones, under a fallback name.
+func produced(ch session.ChatData, final bool) []session.RecordingInfo {
+	if ch.Recording == nil {
+		return nil
+	}
+	var out []session.RecordingInfo
+	for _, ri := range ch.Recording.Recordings {
+		switch {
+		case ri.Name != "":
+		case final || ri.State == session.RecFinal.String() || ch.Recording.Deleted:
+			continue // the hub did not produce it (R-H6)
+		default:
+			ri.Name = fmt.Sprintf("%s_%s_recovered", ch.ID, ri.ID)
+		}
+		out = append(out, ri)
+	}
+	return out
+}
+
+// subtitles are the recording's lines (RecordingInfo.Lines, R-C5) at
+// their media time: the hub's time of the line less the capture's start.
+func subtitles(ch session.ChatData, ri session.RecordingInfo, started time.Time) []webm.Subtitle {
+	byID := make(map[int64]session.MessageData, len(ch.Transcript))
+	for _, m := range ch.Transcript {
+		byID[m.ID] = m
+	}
+	var out []webm.Subtitle
+	for _, id := range ri.Lines {
+		m, ok := byID[id]
+		if !ok {
+			continue
+		}
+		who := m.Name
+		if who == "" {
+			who = m.From
+		}
+		out = append(out, webm.Subtitle{At: m.At.Sub(started), Text: who + ": " + m.Text})
+	}
+	return out
+}
+
+// tagsOf are the file's tags (R-V7): interaction, agent, customer,
+// queue, kind, disposition, partitions, and the case data.
+func tagsOf(sc sidecar, ri session.RecordingInfo) map[string]string {
+	ch := sc.Chat
+	t := map[string]string{"interaction": ch.ID, "agent": sc.Agent, "customer": ch.Customer, "queue": ch.Queue,
+		"kind": ri.Kind, "recording": ri.ID}
+	if ch.Disposition != "" {
+		t["disposition"] = ch.Disposition
+	}
+	if len(ri.Partitions) > 0 {
+		t["partitions"] = strings.Join(ri.Partitions, ",")
+	}
+	for k, v := range ch.CaseData {
+		t["case."+k] = v
+	}
+	return t
+}
+
+// combineOne writes one recording's file into outDir (temp, fsync,
+// rename; through age when a recipient is set, the SHA-256 taken on the
+// way), its manifest beside it, and queues both.
+func (c *Controller) combineOne(ctx context.Context, rec *spool.Recording, sc sidecar, ri session.RecordingInfo) error {
+	dir := filepath.Join(c.cfg.SpoolDir, outDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	name := ri.Name + ".webm"
+	if c.cfg.Recipient != "" {
+		name += ".age"
+	}
+	if !uploader.ValidName(name) {
+		return fmt.Errorf("the hub's name %q is not a file name", ri.Name)
+	}
+	subs := subtitles(sc.Chat, ri, sc.Started)
+	meta := webm.Meta{Title: ri.Name, Tags: tagsOf(sc, ri), NoVideo: !ri.Screen, Subtitles: subs}
+	final := filepath.Join(dir, name)
+	sum, size, err := c.writeFile(final, rec, meta)
+	if err != nil {
+		return err
+	}
+	m := uploader.Manifest{
+		Recording: ri.ID, Interaction: sc.Chat.ID, Agent: sc.Agent, Customer: sc.Chat.Customer, Queue: sc.Chat.Queue,
+		Kind: ri.Kind, Disposition: sc.Chat.Disposition, Partitions: ri.Partitions, Metadata: sc.Chat.CaseData,
+		File: name, SHA256: sum, Size: size, Encrypted: c.cfg.Recipient != "", DurationMS: duration(rec, subs).Milliseconds(),
+		Tracks: tracksOf(rec, ri, subs), Created: time.Now().UTC(),
+	}
+	b, err := uploader.MarshalManifest(m)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(final+manifestExt, b); err != nil {
+		return err
+	}
+	return c.queue(ctx, final, m)
+}
+
+// queue hands a combined file to the queue and removes its manifest.
+func (c *Controller) queue(ctx context.Context, path string, m uploader.Manifest) error {
+	if c.cfg.Queue != nil {
+		if _, err := c.cfg.Queue.Enqueue(ctx, path, m); err != nil {
+			return err
+		}
+		if err := os.Remove(path + manifestExt); err != nil {
+			return err
+		}
+	}
+	c.logf("recording %s: %s, %d bytes, sha256 %s, queued %v", m.Recording, m.File, m.Size, m.SHA256, c.cfg.Queue != nil)
+	if c.cfg.OnFile != nil {
+		c.cfg.OnFile(m)
+	}
+	return nil
+}
+
+// writeFile writes the WebM to path atomically. Plain, it goes straight
+// to the file (seekable: cues and sizes); with a recipient it streams
+// webm → age → file, nothing readable touching the disk.
+func (c *Controller) writeFile(path string, rec *spool.Recording, meta webm.Meta) (sum string, size int64, err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return "", 0, err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	h := sha256.New()
+	if c.cfg.Recipient == "" {
+		if err = webm.Write(f, rec, meta); err != nil {
+			return "", 0, err
+		}
+		if _, err = f.Seek(0, io.SeekStart); err != nil {
+			return "", 0, err
+		}
+		if size, err = io.Copy(h, f); err != nil {
+			return "", 0, err
+		}
+	} else {
+		cw := &counter{w: io.MultiWriter(f, h)}
+		var aw io.WriteCloser
+		if aw, err = uploader.Encrypt(cw, c.cfg.Recipient); err != nil {
+			return "", 0, err
+		}
+		if err = webm.Write(aw, rec, meta); err != nil {
+			return "", 0, err
+		}
+		if err = aw.Close(); err != nil {
+			return "", 0, err
+		}
+		size = cw.n
+	}
+	if err = f.Sync(); err != nil {
+		return "", 0, err
+	}
+	if err = f.Close(); err != nil {
+		return "", 0, err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return "", 0, err
+	}
+	if err = syncDir(filepath.Dir(path)); err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func duration(rec *spool.Recording, subs []webm.Subtitle) time.Duration {
+	end := rec.Duration
+	for _, m := range rec.Marks {
+		end = max(end, m.PTS)
+	}
+	for _, s := range subs {
+		end = max(end, s.At+webm.SubtitleMax)
+	}
+	return end
+}
+
+func tracksOf(rec *spool.Recording, ri session.RecordingInfo, subs []webm.Subtitle) []uploader.Track {
+	var t []uploader.Track
+	if rec.Video > 0 && ri.Screen {
+		t = append(t, uploader.Track{Type: "video", Codec: "vp8"})
+	}
+	if rec.Audio > 0 {
+		t = append(t, uploader.Track{Type: "audio", Codec: "opus"})
+	}
+	if len(subs) > 0 {
+		t = append(t, uploader.Track{Type: "subtitle", Codec: "S_TEXT/UTF8"})
+	}
+	return t
+}
+
+// Recover combines and queues what a crash left in the spool folder
+// (R-V10): files combined but not yet queued, and spools of chats that
+// are not being captured now, each with the chat state its sidecar kept.
+// It returns how many files it queued.
+func (c *Controller) Recover(ctx context.Context) (int, error) {
+	n := 0
+	var errs []error
+	dir := filepath.Join(c.cfg.SpoolDir, outDir)
+	mans, _ := filepath.Glob(filepath.Join(dir, "*"+manifestExt))
+	for _, mp := range mans {
+		path := strings.TrimSuffix(mp, manifestExt)
+		var m uploader.Manifest
+		b, err := os.ReadFile(mp)
+		if err == nil {
+			err = json.Unmarshal(b, &m)
+		}
+		if _, serr := os.Stat(path); err == nil && serr != nil {
+			err = os.Remove(mp) // the queue took the file; the manifest stayed
+			continue
+		}
+		if err == nil {
+			err = c.queue(ctx, path, m)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recover %s: %w", path, err))
+			continue
+		}
+		n++
+	}
+	spools, _ := filepath.Glob(filepath.Join(c.cfg.SpoolDir, "*.spool"))
+	for _, sp := range spools {
+		base := strings.TrimSuffix(sp, ".spool")
+		c.mu.Lock()
+		busy := false
+		for _, cc := range c.chats {
+			busy = busy || cc.base == base
+		}
+		c.mu.Unlock()
+		if busy {
+			continue
+		}
+		sc := sidecar{Agent: c.cfg.Agent}
+		if b, err := os.ReadFile(base + ".json"); err == nil {
+			_ = json.Unmarshal(b, &sc)
+		}
+		if sc.Chat.ID == "" { // no state kept: one recording of what was captured
+			sc.Chat.ID = filepath.Base(base)
+			sc.Chat.Recording = &session.RecordingData{Recordings: []session.RecordingInfo{{ID: "r1", Kind: "record", Screen: true}}}
+		}
+		before := len(produced(sc.Chat, false))
+		if err := c.combineChat(ctx, base, sc, false); err != nil {
+			errs = append(errs, fmt.Errorf("recover %s: %w", sp, err))
+			continue
+		}
+		n += before
+		c.logf("recovered %s: %d recording(s) combined and queued", sp, before)
+	}
+	return n, errors.Join(errs...)
+}
