@@ -117,13 +117,16 @@ func Open(opts Options) (*Mic, error) {
 	return m, nil
 }
 
-// pollEvery is how often the reader looks for a whole block when none is
-// waiting.
-const pollEvery = 5 * time.Millisecond
+// pollSlack is added to the time the missing part of a block needs
+// before the reader looks again: it wakes about every other block and
+// takes what is there (half the wake-ups of once per block, about a third
+// less CPU measured here; blocks reach Read up to 20 ms later, which the
+// sample-counted timeline does not see).
+const pollSlack = 20 * time.Millisecond
 
 // run reads the stream block by block until Close, then releases the
 // device and PortAudio. It reads only when a whole block is waiting, so
-// it does not sleep in C and Close stops it within a poll. (Once the
+// it does not sleep in C and Close stops it within a block's time. (Once the
 // sound server is gone, even asking the ALSA pulse plugin how much is
 // waiting can block forever, seen here: watch covers that.)
 func (m *Mic) run(channels int) {
@@ -135,8 +138,8 @@ func (m *Mic) run(channels int) {
 		_ = m.stream.close()
 		paTerminate()
 	}()
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
+	wake := time.NewTimer(0)
+	defer wake.Stop()
 	frames := len(m.buf) / channels
 	for {
 		select {
@@ -146,10 +149,11 @@ func (m *Mic) run(channels int) {
 		}
 		n, err := m.stream.available()
 		if err == nil && n < frames {
+			wake.Reset(time.Duration(frames-n)*time.Second/time.Duration(m.rate) + pollSlack)
 			select {
 			case <-m.stop:
 				return
-			case <-tick.C:
+			case <-wake.C:
 			}
 			continue
 		}
@@ -257,7 +261,7 @@ func (m *Mic) Read(p []int16) error {
 }
 
 // closeWait bounds how long Close waits for the reader to let the device
-// go; it polls every 5 ms and never blocks in a read, so it is quick.
+// go; the reader never blocks in a read, so it is quick.
 const closeWait = 2 * time.Second
 
 // Close stops the stream and releases the device; a blocked Read returns

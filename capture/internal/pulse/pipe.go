@@ -23,7 +23,7 @@ const PipeSourceName = "pipe_input"
 // late tick never starves the source; pipeTick is how often it tops up.
 const (
 	pipeLead = 30 * time.Millisecond
-	pipeTick = 5 * time.Millisecond
+	pipeTick = 10 * time.Millisecond
 )
 
 // PipeSource is a PulseAudio source fed by this process through a FIFO in

@@ -38,7 +38,7 @@
 // Timing, measured here: the sine source delivers in 2 s chunks (two
 // seconds at once, then nothing for two seconds), so a capture of it gets
 // its samples in bursts: never use read timing as a clock. The pipe source
-// delivers as it is fed, every few milliseconds: use it when arrival time
+// delivers as it is fed, every 10 ms: use it when arrival time
 // matters. Once the daemon is killed, the ALSA pulse plugin may block a
 // reader forever, even in Pa_GetStreamReadAvailable (capture/pa watches
 // for that).
