@@ -147,7 +147,7 @@ func (a *audioLoop) run() {
 
 // The resync window and tolerance.
 const (
-	resyncWindow = 100 // blocks: 2 s of 20 ms
+	resyncWindow = 50 // blocks: 1 s of 20 ms
 	resyncTol    = 20 * time.Millisecond
 	maxDur       = time.Duration(1<<63 - 1)
 )
@@ -177,16 +177,25 @@ func (a *audioLoop) push(s []int16, now time.Duration) {
 
 // track follows the read latency of the block just read (whose end is
 // media sample read+shift) and puts the voice back in step when it
-// drifts out of tolerance.
+// drifts out of tolerance. A latency that stays high over a window means
+// samples were lost; a negative one (a sample read before the time it is
+// stamped with) is impossible and is corrected at once.
 func (a *audioLoop) track(now time.Duration) {
 	a.mu.Lock()
 	shift := a.shift
 	a.mu.Unlock()
-	a.winMin = min(a.winMin, now-samplesDur(a.read+shift, a.rate))
-	if a.winCount++; a.winCount < resyncWindow {
+	est := now - samplesDur(a.read+shift, a.rate)
+	a.winMin = min(a.winMin, est)
+	a.winCount++
+	var off time.Duration
+	switch {
+	case est < -resyncTol:
+		off = est
+	case a.winCount >= resyncWindow:
+		off = a.winMin
+	default:
 		return
 	}
-	off := a.winMin
 	a.winMin, a.winCount = maxDur, 0
 	if off.Abs() <= resyncTol {
 		return
