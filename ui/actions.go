@@ -173,6 +173,12 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.showUploads {
+		if key.Matches(k, m.keys.Esc, m.keys.Uploads, m.keys.UploadsC, m.keys.Quit) {
+			m.showUploads = false
+		}
+		return nil
+	}
 	if m.focus == focusPrompt {
 		return m.promptKey(k)
 	}
@@ -230,6 +236,8 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.selectIndex(-1)
 	case key.Matches(k, m.keys.HelpC):
 		m.help = true
+	case key.Matches(k, m.keys.UploadsC):
+		m.showUploads = true
 	case key.Matches(k, m.keys.Focus):
 		m.cycleFocus(1)
 	case key.Matches(k, m.keys.BackTab):
@@ -279,6 +287,8 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.keys.Help):
 		m.help = true
+	case key.Matches(k, m.keys.Uploads):
+		m.showUploads = true
 	case key.Matches(k, m.keys.Quit):
 		return tea.Sequence(m.stopTyping(), tea.Quit)
 	}

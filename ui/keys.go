@@ -25,6 +25,8 @@ type keyMap struct {
 	ScrollDown     key.Binding
 	Pick           key.Binding // 1-9 in ACW: pick a disposition
 	Help, HelpC    key.Binding
+	Uploads        key.Binding // the Uploads panel
+	UploadsC       key.Binding
 	Quit, QuitC    key.Binding
 	Send           key.Binding // enter in a text field
 }
@@ -72,6 +74,8 @@ func newKeyMap() keyMap {
 		ScrollDown: b("pgdown", "scroll transcript down", "pgdown"),
 		Pick:       b("1-9", "pick a disposition", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Help:       b("?", "this help", "?"),
+		Uploads:    b("U", "the Uploads panel", "U"),
+		UploadsC:   b("f2", "the Uploads panel", "f2"),
 		HelpC:      b("f1", "this help", "f1"),
 		Quit:       b("q", "quit", "q"),
 		QuitC:      b("ctrl+c", "quit", "ctrl+c"),
@@ -96,6 +100,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.Accept, k.Reject, k.End, k.PushURL, k.Record, k.Snip, k.Pause, k.Flag, k.Delete, k.Done, k.Ready},
 		{k.AcceptC, k.RejectC, k.EndC, k.PushURLC, k.RecordC, k.SnipC, k.PauseC, k.FlagC, k.DeleteC, k.DoneC, k.ReadyC},
 		{k.Up, k.Down, k.NextC, k.PrevC, k.Focus, k.BackTab, k.Open, k.Send, k.Esc},
-		{k.ScrollUp, k.ScrollDown, k.Pick, k.Help, k.HelpC, k.Quit, k.QuitC},
+		{k.ScrollUp, k.ScrollDown, k.Pick, k.Help, k.HelpC, k.Uploads, k.UploadsC, k.Quit, k.QuitC},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/agentdesk/agentdesk/session"
+	"github.com/agentdesk/agentdesk/uploader"
 )
 
 // Hub is how the desktop talks to the hub; session/hubclient implements it.
@@ -28,6 +29,14 @@ type Options struct {
 	Hub    Hub
 	Now    func() time.Time // nil: time.Now; tests pin it
 	Banner string           // e.g. the demo's "customer page: http://127.0.0.1:PORT/"
+	// Capture, when set, tells per chat what screen and voice capture do
+	// (the markers under the chat header).
+	Capture Capture
+	// Uploads, when set, feeds the Uploads panel (U / f2).
+	Uploads Uploads
+	// Warning is shown loudly in the status bar at start and atop the
+	// Uploads panel, e.g. that capture fell back to synthetic devices.
+	Warning string
 }
 
 // Timing of the desktop.
@@ -100,6 +109,12 @@ type Model struct {
 
 	confirm *confirmation // a y/n question waiting for its answer
 
+	capture     Capture
+	uploads     Uploads
+	warning     string
+	showUploads bool                  // the Uploads panel covers the body
+	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
+
 	linkAt    time.Time // when the last link status came
 	status    string
 	statusErr bool
@@ -125,6 +140,13 @@ func New(o Options) *Model {
 		height: 30,
 		drafts: map[string]*acwDraft{},
 		seen:   map[string]int{},
+
+		capture: o.Capture,
+		uploads: o.Uploads,
+		warning: oneLine(o.Warning),
+	}
+	if m.warning != "" {
+		m.setError(m.warning)
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -160,7 +182,7 @@ func (m *Model) SelectedChat() string { return m.selected }
 
 // Init starts the event pump and the timer tick.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.waitEvent(), tick())
+	return tea.Batch(m.waitEvent(), tick(), m.waitUploads())
 }
 
 func tick() tea.Cmd {
@@ -198,6 +220,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.desk.SetLink(session.LinkStatus{State: session.LinkDown, Err: "connection closed"})
 		m.setError("the hub connection is closed; restart the desktop")
 		return m, nil
+	case uploadsMsg:
+		m.uploadRows = msg
+		return m, m.waitUploads()
 	case tickMsg:
 		return m, tea.Batch(m.onTick(), tick())
 	case sentMsg:

@@ -119,6 +119,9 @@ func recLines(f *frame, c *session.Chat, w int) []string {
 	case rd.Observed:
 		parts = append(parts, st.RecSup.Render(eye+" being recorded by a supervisor"))
 	}
+	if cw := captureWords(f, c); cw != "" {
+		parts = append(parts, cw)
+	}
 	if rd.Consent != "" {
 		parts = append(parts, st.RecInfo.Render("consent: "+consentWords(rd.Consent)))
 	}

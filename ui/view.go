@@ -172,6 +172,8 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 
 	if m.help {
 		out = append(out, renderHelp(f, w, bodyH).lines...)
+	} else if m.showUploads {
+		out = append(out, renderUploads(f, w, bodyH).lines...)
 	} else {
 		for _, ti := range []*textinput.Model{&m.composer, &m.urlInput, &m.note, &m.caseIn} {
 			ti.SetWidth(max(paneW-12, 10))
@@ -218,6 +220,10 @@ func (t *titleBar) Render(f *frame) rendered {
 	right := ""
 	if f.m.banner != "" {
 		right = st.TitleDim.Render(" " + oneLine(f.m.banner) + " ")
+	}
+	if f.m.warning != "" { // loud, and it stays: the capture is not what it seems
+		room := max(t.w-lipgloss.Width(left)-1, 0)
+		right = st.StatusErr.Render(ansi.Truncate(" ⚠ "+f.m.warning+" ", room, "…"))
 	}
 	gap := t.w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
