@@ -151,9 +151,11 @@ func (p *PipeSource) fifoSamples() int64 {
 }
 
 // Play queues samples (mono, 48 kHz) after what is already queued and
-// returns the instant its first sample goes into the pipe, by the wall
-// clock (about 30 ms after the previous queued sample would have gone in;
-// at once if the queue was empty). Samples are copied.
+// returns the wall-clock instant its first sample goes into the FIFO,
+// which the daemon drains at once while something records: within one
+// top-up (10 ms) of now when nothing was queued before it, else right
+// after what was. Samples are copied. Measured here, a burst reaches a
+// capture/pa Mic's Read 24 to 46 ms after that instant.
 func (p *PipeSource) Play(samples []int16) (time.Time, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
