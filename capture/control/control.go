@@ -68,7 +68,7 @@ type Config struct {
 	Devices   Devices  // nil: no devices (transcript-only files)
 	Queue     Enqueuer // where finished files go (nil: they stay in SpoolDir/out)
 	Recipient string   // age recipient (age1…); "" writes plain WebM
-	Agent     string   // the agent's id, for the manifest and tags
+	Agent     string   // the agent's id, for the manifest and tags ("": the one the hub welcomed)
 	FPS       int      // screen frames a second (0: 5)
 	MinFree   int64    // refuse a spool below this much free disk (0: no floor)
 	// CalibrateMic is set for real microphones (capture.Config).
@@ -294,13 +294,21 @@ type sidecar struct {
 }
 
 func (c *Controller) saveSnap(cc *chatCapture) {
-	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.cfg.Agent, Chat: cc.snap})
+	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap})
 	if err == nil {
 		err = writeAtomic(cc.base+".json", b)
 	}
 	if err != nil {
 		c.logf("capture %s: cannot save its state: %v", cc.id, err)
 	}
+}
+
+// agentLocked is the configured agent, else the one the hub welcomed.
+func (c *Controller) agentLocked() string {
+	if c.cfg.Agent != "" {
+		return c.cfg.Agent
+	}
+	return c.desk.Agent.ID
 }
 
 // writeAtomic writes data to path through a synced temporary file.

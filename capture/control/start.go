@@ -25,7 +25,7 @@ func (c *Controller) startLocked(ctx context.Context, ch *session.Chat, wantScre
 	c.chats[ch.ID] = cc
 	var src capture.Sources
 	var enc capture.Encoders
-	h := spool.Header{Started: cc.started, Tags: map[string]string{"interaction": ch.ID, "agent": c.cfg.Agent}}
+	h := spool.Header{Started: cc.started, Tags: map[string]string{"interaction": ch.ID, "agent": c.agentLocked()}}
 	var notes []string
 	clock := c.cfg.Clock()
 	switch {
@@ -174,7 +174,7 @@ func (c *Controller) finishLocked(ctx context.Context, cc *chatCapture) {
 		if c.owner == cc.id {
 			c.owner = ""
 		}
-		sc := sidecar{Started: cc.started, Agent: c.cfg.Agent, Chat: cc.snap}
+		sc := sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap}
 		c.mu.Unlock()
 		err := c.combineChat(context.WithoutCancel(ctx), cc.base, sc, true)
 		c.mu.Lock()

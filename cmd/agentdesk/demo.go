@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/agentdesk/agentdesk/configs"
 	"github.com/agentdesk/agentdesk/hub"
 	"github.com/agentdesk/agentdesk/hub/sim"
@@ -26,7 +28,7 @@ import (
 	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
 )
 
-const demoSynopsis = `Usage: agentdesk demo [--listen ADDR] [--agent ID] [--customers N] [--config FILE] [--not-ready] [--quiet]
+const demoSynopsis = `Usage: agentdesk demo [--listen ADDR] [--agent ID] [--customers N] [--config FILE] [--not-ready] [--quiet] [recording flags]
        agentdesk demo --script FILE [--config FILE] [--customers N] [--events FILE] [--snapshots DIR] [--update] [--size COLSxROWS]
 
 Runs everything in one process: a hub on loopback (the shipped
@@ -41,7 +43,13 @@ its own simulated customers (customer lines), can cut the network to the
 hub (hub down / hub up) and call the hub's recording API as the config's
 supervisor (api lines); no other customers come unless --customers says. The
 exit code is 0 when every check passed, 1 when one failed, 2 when the script is
-wrong (docs/scripting.md).`
+wrong (docs/scripting.md).
+
+Recording: the demo makes an age key pair at start; the hub keeps the
+identity (its store is a temporary folder), the desktop encrypts every
+recording to the recipient and uploads it to the demo hub when the chat is
+done. U or f2 shows the Uploads panel. The recording flags are the desktop's
+(agentdesk --help).`
 
 // Errors of the demo's setup that are the user's input (exit 2).
 var (
@@ -80,6 +88,10 @@ type demo struct {
 	// API (recording.api_tokens), which a script's api steps use; "" when
 	// it has none.
 	APIToken string
+	// Recipient and Identity are the age key pair generated at start: the
+	// hub decrypts with Identity (store.identity_file), the desktop
+	// encrypts to Recipient. Empty when the config names its own identity.
+	Recipient, Identity string
 
 	tmpStore  string // the recording store's temporary folder, removed by Close; "" when store.dir is absolute
 	srv       *http.Server
@@ -120,13 +132,19 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 		ln.Close()
 		return nil, err
 	}
+	recipient, identity, err := demoIdentity(cfg, tmpStore)
+	if err != nil {
+		ln.Close()
+		os.RemoveAll(tmpStore)
+		return nil, err
+	}
 	h := hub.New(cfg, log.With("part", "hub"))
 	if err := h.OpenStore(); err != nil {
 		ln.Close()
 		os.RemoveAll(tmpStore)
 		return nil, err
 	}
-	d := &demo{tmpStore: tmpStore, Hub: h, Agent: agent, URL: baseURL(ln.Addr()), APIToken: supervisorToken(cfg), crowdDone: make(chan struct{})}
+	d := &demo{Recipient: recipient, Identity: identity, tmpStore: tmpStore, Hub: h, Agent: agent, URL: baseURL(ln.Addr()), APIToken: supervisorToken(cfg), crowdDone: make(chan struct{})}
 	d.Page = d.URL + "/"
 	d.srv = &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -193,6 +211,25 @@ func demoStore(cfg *hub.Config) (string, error) {
 	return dir, nil
 }
 
+// demoIdentity generates the demo's age key pair when the config names no
+// identity: the identity goes into a file in the demo's temporary store
+// (store.identity_file), the recipient to the desktop.
+func demoIdentity(cfg *hub.Config, tmpStore string) (recipient, identity string, err error) {
+	if cfg.Store.IdentityFile != "" || cfg.Store.Dir == "" || tmpStore == "" {
+		return "", "", nil
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", "", fmt.Errorf("demo age identity: %w", err)
+	}
+	path := filepath.Join(tmpStore, "demo-identity.age")
+	if err := os.WriteFile(path, []byte(id.String()+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("demo age identity: %w", err)
+	}
+	cfg.Store.IdentityFile = path
+	return id.Recipient().String(), id.String(), nil
+}
+
 // supervisorToken is the first supervisor token of the recording API in
 // cfg, or "".
 func supervisorToken(cfg *hub.Config) string {
@@ -256,6 +293,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	quiet := fs.Bool("quiet", false, "print nothing but errors (no addresses before and after)")
 	logPath := fs.String("log", filepath.Join(os.TempDir(), "agentdesk-demo.log"), "the demo's log file (the terminal belongs to the desktop); with --script the default\nis a new temporary file per run, removed when the run passes, named on stderr when not")
 	speed := fs.Float64("speed", 1, "customers' pace: 2 is twice as fast")
+	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
 		return err
@@ -306,24 +344,37 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	defer d.Close()
+	if cf.recipient == "" {
+		cf.recipient = d.Recipient
+	}
+	rec, closeRec, err := cf.openRecorder(ctx, run != nil, d.URL, d.Agent.Token, log)
+	if errors.Is(err, errCaptureFlags) {
+		fmt.Fprintf(stderr, "agentdesk demo: %v\n", err)
+		return errUsage
+	}
+	if err != nil {
+		return err
+	}
+	defer closeRec()
 
 	if run != nil {
 		c := simcustomers.New(d.URL)
 		defer c.Close()
-		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI()}, stdout, stderr)
+		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec}, stdout, stderr)
 		if tmpLog != "" {
 			keepLog(tmpLog, err, stderr)
 		}
 		return err
 	}
-	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath}, stdin, stdout)
+	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath, Rec: rec}, stdin, stdout)
 }
 
 // demoDeskOptions are the interactive demo's settings.
 type demoDeskOptions struct {
-	NotReady bool   // --not-ready: no ready at the first welcome
-	Quiet    bool   // --quiet: no addresses before and after
-	LogPath  string // shown with the addresses
+	NotReady bool      // --not-ready: no ready at the first welcome
+	Quiet    bool      // --quiet: no addresses before and after
+	LogPath  string    // shown with the addresses
+	Rec      *recorder // capture and uploads (nil: none)
 }
 
 // demoDesk runs the interactive desktop on a running demo: the addresses
@@ -337,10 +388,17 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 	}
 	say()
 	var h ui.Hub = d.Client
-	if !o.NotReady {
-		h = readyOnWelcome(ctx, d.Client)
+	if o.Rec != nil {
+		h = o.Rec.hub(ctx, h) // the capture sees every frame
 	}
-	err := m.tui(ctx, ui.Options{Hub: h, Banner: banner}, stdin, stdout)
+	if !o.NotReady {
+		h = readyOnWelcome(ctx, h)
+	}
+	uo := ui.Options{Hub: h, Banner: banner}
+	if o.Rec != nil {
+		uo = o.Rec.options(uo)
+	}
+	err := m.tui(ctx, uo, stdin, stdout)
 	d.Close()
 	say()
 	return err

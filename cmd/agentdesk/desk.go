@@ -68,7 +68,7 @@ func first(v ...string) string {
 	return ""
 }
 
-const deskSynopsis = `Usage: agentdesk [--hub URL] [--token TOKEN] [--config FILE] [--log FILE]
+const deskSynopsis = `Usage: agentdesk [--hub URL] [--token TOKEN] [--config FILE] [--log FILE] [recording flags]
        agentdesk --script FILE [--hub URL] [--token TOKEN] [--events FILE] [--snapshots DIR] [--update] [--size COLSxROWS]
 
 Connects to the hub as the agent whose token is given and shows My Interactions.
@@ -80,7 +80,13 @@ With --script the desktop runs without a terminal and the script's keys and
 checks drive it (docs/scripting.md); the exit code is 0 when every check
 passed, 1 when one failed (its line, what was expected and the screen are
 printed) and 2 when the script is wrong (file:line:col). See also:
-agentdesk demo --help.`
+agentdesk demo --help.
+
+Recording: while a chat has a recording on, the screen (when the recording
+asks for it) and the microphone are captured into a crash-safe spool; when
+the chat is done each recording becomes one WebM (encrypted with --recipient)
+and is uploaded to the hub (or --upload-dir) at once or inside the
+--upload-window(s). U or f2 shows the Uploads panel.`
 
 // desk runs the desktop against a hub.
 func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -89,6 +95,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	token := fs.String("token", "", "the agent's token (env AGENTDESK_TOKEN)")
 	cfgPath := fs.String("config", "", "YAML file with hub and token")
 	logPath := fs.String("log", "", "append the connection log to this file (default: no log)")
+	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
 		return err
@@ -121,13 +128,22 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	defer closeLog()
 
+	rec, closeRec, err := cf.openRecorder(ctx, run != nil, url, tok, log)
+	if errors.Is(err, errCaptureFlags) {
+		fmt.Fprintf(stderr, "agentdesk: %v\n", err)
+		return errUsage
+	}
+	if err != nil {
+		return err
+	}
+	defer closeRec()
 	client := hubclient.Dial(ctx, url, tok, hubclient.WithLogger(log), hubclient.WithVersion(Version))
 	defer client.Close()
 	if run != nil {
 		// no simulated customers, no network control, no recording API
-		return run.run(ctx, client, scriptPeers{}, stdout, stderr)
+		return run.run(ctx, client, scriptPeers{rec: rec}, stdout, stderr)
 	}
-	return m.tui(ctx, ui.Options{Hub: client}, stdin, stdout)
+	return m.tui(ctx, rec.options(ui.Options{Hub: rec.hub(ctx, client)}), stdin, stdout)
 }
 
 // openLog opens a text logger on path (appending, or truncating when

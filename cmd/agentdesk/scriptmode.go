@@ -128,6 +128,7 @@ type scriptPeers struct {
 	customers script.Customers
 	hub       script.HubControl
 	api       script.RecordingAPI
+	rec       *recorder // the desktop's capture and uploads (nil: none)
 }
 
 // run runs the script against the real desktop model on hub, with the demo's
@@ -136,7 +137,14 @@ type scriptPeers struct {
 func (s *scriptSetup) run(ctx context.Context, hub ui.Hub, peers scriptPeers, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	model := ui.New(ui.Options{Hub: script.TapHub(ctx, hub, s.events)})
+	if peers.rec != nil {
+		hub = peers.rec.hub(ctx, hub)
+	}
+	o := ui.Options{Hub: script.TapHub(ctx, hub, s.events)}
+	if peers.rec != nil {
+		o = peers.rec.options(o)
+	}
+	model := ui.New(o)
 	code := script.RunScript(ctx, s.script, model, peers.customers, stdout, stderr, script.Options{
 		Events:      s.events,
 		Cols:        s.cols,

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/agentdesk/agentdesk/capture/control"
+	"github.com/agentdesk/agentdesk/capture/control/devices"
+	"github.com/agentdesk/agentdesk/session"
+	"github.com/agentdesk/agentdesk/ui"
+	"github.com/agentdesk/agentdesk/uploader"
+	"github.com/agentdesk/agentdesk/uploader/dirsink"
+	"github.com/agentdesk/agentdesk/uploader/hubsink"
+)
+
+// Capture modes of --capture.
+const (
+	captureAuto      = "auto"      // real devices when they work, else synthetic with a loud warning
+	captureReal      = "real"      // real devices; a failing one is said per chat in words
+	captureSynthetic = "synthetic" // a test picture and a tone
+	captureOff       = "off"       // no devices: recordings hold the transcript alone
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// captureFlags are the desktop's recording and upload flags.
+type captureFlags struct {
+	spoolDir  string
+	mode      string
+	display   string
+	mic       string
+	fps       int
+	recipient string
+	windows   listFlag
+	rate      int64
+	uploadDir string
+	minFreeMB int64
+}
+
+// defaultSpoolDir is under the user's cache folder.
+func defaultSpoolDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "agentdesk", "spool")
+}
+
+// addCaptureFlags adds the recording and upload flags. An empty
+// --spool-dir or --capture takes the mode's default (resolve).
+func addCaptureFlags(fs *flag.FlagSet) *captureFlags {
+	cf := &captureFlags{}
+	fs.StringVar(&cf.spoolDir, "spool-dir", "", "where recordings are spooled, combined and queued for upload (crash-safe; leftovers\nare combined and uploaded at the next start); default "+defaultSpoolDir()+",\nwith --script a temporary folder")
+	fs.StringVar(&cf.mode, "capture", "", "screen and voice capture: auto (real devices, else synthetic with a loud warning),\nreal, synthetic or off (recordings hold the transcript alone); default auto, with\n--script synthetic")
+	fs.StringVar(&cf.display, "display", "", "X display to record (default $DISPLAY)")
+	fs.StringVar(&cf.mic, "mic", "", "microphone `name` or part of one (default: the default input)")
+	fs.IntVar(&cf.fps, "fps", 5, "screen frames a second (1..30)")
+	fs.StringVar(&cf.recipient, "recipient", "", "encrypt recordings with age to this public `key` (age1…); the demo uses its store's")
+	fs.Var(&cf.windows, "upload-window", "upload only inside this daily window, e.g. 01:00-05:00 (repeatable; default: at once)")
+	fs.Int64Var(&cf.rate, "upload-rate", 0, "cap uploads at this many bytes a second (0: no cap)")
+	fs.StringVar(&cf.uploadDir, "upload-dir", "", "deliver recordings into this folder instead of the hub")
+	fs.Int64Var(&cf.minFreeMB, "min-free", 100, "record no media with less free disk than this many `MB` in the spool folder")
+	return cf
+}
+
+// resolve fills the defaults: with a script, synthetic capture into a
+// temporary spool folder (returned, for the caller to remove; "" when
+// none was made).
+func (cf *captureFlags) resolve(script bool) (tmp string, err error) {
+	if cf.mode == "" {
+		cf.mode = captureAuto
+		if script {
+			cf.mode = captureSynthetic
+		}
+	}
+	if cf.spoolDir == "" {
+		cf.spoolDir = defaultSpoolDir()
+		if script {
+			if tmp, err = os.MkdirTemp("", "agentdesk-spool-"); err != nil {
+				return "", err
+			}
+			cf.spoolDir = tmp
+		}
+	}
+	return tmp, nil
+}
+
+// check validates the flags; the error is the user's.
+func (cf *captureFlags) check() error {
+	switch cf.mode {
+	case captureAuto, captureReal, captureSynthetic, captureOff:
+	default:
+		return fmt.Errorf("--capture %q: want auto, real, synthetic or off", cf.mode)
+	}
+	if cf.fps < 1 || cf.fps > 30 {
+		return fmt.Errorf("--fps %d: want 1..30", cf.fps)
+	}
+	if cf.rate < 0 {
+		return fmt.Errorf("--upload-rate %d: want 0 or more", cf.rate)
+	}
+	if _, err := uploader.ParseWindows(cf.windows); err != nil {
+		return fmt.Errorf("--upload-window: %w", err)
+	}
+	if cf.recipient != "" {
+		if _, err := uploader.Encrypt(discardWriter{}, cf.recipient); err != nil {
+			return fmt.Errorf("--recipient: %w", err)
+		}
+	}
+	return nil
+}
+
+type discardWriter struct{}
+
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// recorder is the desktop's capture and upload queue, running.
+type recorder struct {
+	ctl     *control.Controller
+	queue   *uploader.Queue
+	warning string
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// startRecorder opens the queue (its sink: the hub with the agent's token,
+// or --upload-dir), the capture controller on the chosen devices, combines
+// and queues what a crash left (R-V10), and runs the queue until Close.
+func (cf *captureFlags) startRecorder(ctx context.Context, hubURL, token string, lg *slog.Logger) (*recorder, error) {
+	windows, err := uploader.ParseWindows(cf.windows)
+	if err != nil {
+		return nil, err
+	}
+	var sink uploader.Sink
+	if cf.uploadDir != "" {
+		sink, err = dirsink.New(cf.uploadDir)
+	} else {
+		sink, err = hubsink.New(hubURL, token, hubsink.Options{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	logf := func(format string, args ...any) { lg.Info(fmt.Sprintf(format, args...), "part", "recorder") }
+	q, err := uploader.Open(filepath.Join(cf.spoolDir, "queue"), uploader.Options{Sink: sink, Windows: windows, RateLimit: cf.rate, Logf: logf})
+	if err != nil {
+		return nil, err
+	}
+	dev, warning := cf.devices(lg)
+	ctl, err := control.New(control.Config{SpoolDir: filepath.Join(cf.spoolDir, "capture"), Devices: dev, Queue: q,
+		Recipient: cf.recipient, FPS: cf.fps, MinFree: cf.minFreeMB << 20, CalibrateMic: cf.mode != captureSynthetic && warning == "",
+		Logf: logf})
+	if err != nil {
+		return nil, err
+	}
+	if n, err := ctl.Recover(ctx); err != nil {
+		lg.Error("recovering leftover recordings", "err", err, "recovered", n)
+	} else if n > 0 {
+		lg.Info("recovered leftover recordings", "n", n)
+	}
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	r := &recorder{ctl: ctl, queue: q, warning: warning, stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if err := q.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			lg.Error("upload queue stopped", "err", err)
+		}
+	}()
+	return r, nil
+}
+
+// devices picks the capture devices for the mode; auto falls back to
+// synthetic ones with a loud warning (returned, and logged).
+func (cf *captureFlags) devices(lg *slog.Logger) (control.Devices, string) {
+	// the terminal belongs to the desktop: device notes go to the log
+	real := devices.Real{Display: cf.display, Input: cf.mic, Log: slog.NewLogLogger(lg.Handler(), slog.LevelWarn)}
+	switch cf.mode {
+	case captureOff:
+		return nil, ""
+	case captureReal:
+		return real, ""
+	case captureSynthetic:
+		lg.Warn("capture is synthetic (--capture synthetic): recordings show a test picture and a tone")
+		return devices.Synthetic{}, ""
+	}
+	if err := devices.Probe(real); err != nil {
+		w := fmt.Sprintf("SYNTHETIC CAPTURE: %v — recordings show a test picture and a tone, not this screen and voice (agentdesk doctor says how to fix it)", err)
+		lg.Error(w)
+		return devices.Synthetic{}, w
+	}
+	return real, ""
+}
+
+// hub returns h with every frame shown to the capture controller first.
+func (r *recorder) hub(ctx context.Context, h ui.Hub) ui.Hub {
+	t := &captureTap{Hub: h, ctl: r.ctl, events: make(chan session.LinkEvent)}
+	go t.relay(ctx)
+	return t
+}
+
+// options adds the recorder to the desktop's options.
+func (r *recorder) options(o ui.Options) ui.Options {
+	o.Capture, o.Uploads, o.Warning = r.ctl, r.queue, r.warning
+	return o
+}
+
+// Close stops the captures (their spools stay for the next start), waits
+// for files being combined, and stops the queue (its files stay queued).
+func (r *recorder) Close() error {
+	err := r.ctl.Close()
+	r.stop()
+	<-r.done
+	return err
+}
+
+// captureTap relays a hub's events, each envelope first to the
+// controller.
+type captureTap struct {
+	ui.Hub
+	ctl    *control.Controller
+	events chan session.LinkEvent
+}
+
+// Events delivers h's events.
+func (t *captureTap) Events() <-chan session.LinkEvent { return t.events }
+
+func (t *captureTap) relay(ctx context.Context) {
+	defer close(t.events)
+	in := t.Hub.Events()
+	for {
+		select {
+		case ev, ok := <-in:
+			if !ok {
+				return
+			}
+			if ev.Envelope != nil {
+				t.ctl.Observe(ctx, *ev.Envelope)
+			}
+			select {
+			case t.events <- ev:
+			case <-ctx.Done():
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// errCaptureFlags marks a bad recording flag (exit 2).
+var errCaptureFlags = errors.New("recording flags")
+
+// openRecorder resolves and checks the flags and starts the recorder for
+// the agent of token on hubURL; close stops it and removes a temporary
+// spool folder.
+func (cf *captureFlags) openRecorder(ctx context.Context, script bool, hubURL, token string, lg *slog.Logger) (*recorder, func(), error) {
+	tmp, err := cf.resolve(script)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cf.check(); err != nil {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+		return nil, nil, fmt.Errorf("%w: %w", errCaptureFlags, err)
+	}
+	r, err := cf.startRecorder(ctx, hubURL, token, lg)
+	if err != nil {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+		return nil, nil, fmt.Errorf("recording: %w", err)
+	}
+	return r, func() {
+		if err := r.Close(); err != nil {
+			lg.Error("recorder", "err", err)
+		}
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+	}, nil
+}
