@@ -34,13 +34,14 @@ type audioLoop struct {
 	// calibration (CalibrateMic): until calibrated, blocks are held.
 	calibrated bool
 	minEst     time.Duration
-	// resync (CalibrateMic): the smallest read latency over a window of
-	// blocks; when it leaves ±resyncTol the mic lost (or gained) samples
-	// against the clock (an overrun), and silence is inserted (or samples
-	// dropped) to put the voice back in step.
+	// resync (CalibrateMic): see track.
 	resync   bool
 	winMin   time.Duration
 	winCount int
+	windows  int
+	baseline time.Duration
+	offRun   int           // windows in a row off the baseline, one way
+	runOff   time.Duration // the smallest offset of the run
 	resyncs  int
 	drop     int64 // samples still to drop from the mic (negative shift)
 
@@ -149,7 +150,11 @@ func (a *audioLoop) run() {
 const (
 	resyncWindow = 50 // blocks: 1 s of 20 ms
 	resyncTol    = 20 * time.Millisecond
-	maxDur       = time.Duration(1<<63 - 1)
+	resyncRun    = 3 // windows
+	// maxBacklog bounds what calibration drops (samples buffered before
+	// the start) or pads (a late start).
+	maxBacklog = time.Second
+	maxDur     = time.Duration(1<<63 - 1)
 )
 
 // push queues samples read at now.
@@ -176,30 +181,50 @@ func (a *audioLoop) push(s []int16, now time.Duration) {
 }
 
 // track follows the read latency of the block just read (whose end is
-// media sample read+shift) and puts the voice back in step when it
-// drifts out of tolerance. A latency that stays high over a window means
-// samples were lost; a negative one (a sample read before the time it is
-// stamped with) is impossible and is corrected at once.
+// media sample read+shift), as the smallest latency over windows of 1 s.
+// The baseline is the smallest of windows 2 to 4 (a start-up burst
+// settles in the first). When resyncRun windows in a row sit more than
+// resyncTol above the baseline, samples were lost (an overrun); below it,
+// the mic runs fast: the voice is put back in step by the smallest of
+// those offsets. Sources that deliver in large chunks (PulseAudio's sine
+// source, a second at a time) swing from window to window and are left
+// alone.
 func (a *audioLoop) track(now time.Duration) {
 	a.mu.Lock()
 	shift := a.shift
 	a.mu.Unlock()
-	est := now - samplesDur(a.read+shift, a.rate)
-	a.winMin = min(a.winMin, est)
-	a.winCount++
-	var off time.Duration
-	switch {
-	case est < -resyncTol:
-		off = est
-	case a.winCount >= resyncWindow:
-		off = a.winMin
-	default:
+	a.winMin = min(a.winMin, now-samplesDur(a.read+shift, a.rate))
+	if a.winCount++; a.winCount < resyncWindow {
 		return
 	}
+	low := a.winMin
 	a.winMin, a.winCount = maxDur, 0
-	if off.Abs() <= resyncTol {
+	a.windows++
+	switch {
+	case a.windows == 1:
+		return
+	case a.windows == 2:
+		a.baseline = low
+		return
+	case a.windows <= 4:
+		a.baseline = min(a.baseline, low)
 		return
 	}
+	off := low - a.baseline
+	if off.Abs() <= resyncTol || (a.offRun > 0 && (off > 0) != (a.runOff > 0)) {
+		a.offRun, a.runOff = 0, 0
+		if off.Abs() <= resyncTol {
+			return
+		}
+	}
+	if a.offRun == 0 || off.Abs() < a.runOff.Abs() {
+		a.runOff = off
+	}
+	if a.offRun++; a.offRun < resyncRun {
+		return
+	}
+	off = a.runOff
+	a.offRun, a.runOff = 0, 0
 	n := durSamples(off, a.rate)
 	a.mu.Lock()
 	a.shift += n
@@ -220,7 +245,7 @@ func (a *audioLoop) calibrate() {
 		return
 	}
 	a.calibrated = true
-	shift := durSamples(a.minEst, a.rate)
+	shift := durSamples(min(max(a.minEst, -maxBacklog), maxBacklog), a.rate)
 	a.mu.Lock()
 	a.shift = shift
 	a.mu.Unlock()

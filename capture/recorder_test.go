@@ -356,8 +356,8 @@ func TestPauseUsesSilenceEncoder(t *testing.T) {
 }
 
 // lossyMic is a device on the manual clock that loses 100 ms of samples
-// (an overrun) at 3 s of true time; it plays a 1 kHz tone from 6 s to 7 s
-// of true time. It delivers a block once the clock has passed its end.
+// (an overrun) at 3 s of true time; it plays a 1 kHz tone from 10 s to
+// 11 s of true time. It delivers a block once the clock has passed its end.
 type lossyMic struct {
 	clock   *capture.ManualClock
 	mu      sync.Mutex
@@ -385,7 +385,7 @@ func (m *lossyMic) Read(p []int16) error {
 	}
 	for i := range p {
 		k := start + int64(i)
-		if k >= 6*48000 && k < 7*48000 {
+		if k >= 10*48000 && k < 11*48000 {
 			p[i] = int16(16000 * math.Sin(2*math.Pi*1000*float64(k)/48000))
 		} else {
 			p[i] = 0
@@ -420,7 +420,7 @@ func TestMicResyncAfterOverrun(t *testing.T) {
 			return mic
 		},
 	})
-	for g.clock.Now() < 8*time.Second {
+	for g.clock.Now() < 12*time.Second {
 		g.clock.Advance(20 * ms)
 		if now := g.clock.Now(); now%g.iv == 0 {
 			g.waitTick(now)
@@ -434,8 +434,8 @@ func TestMicResyncAfterOverrun(t *testing.T) {
 		all = append(all, pcm(p)...)
 	}
 	on := tone.Onsets(all, 48000, 1000, 0.1)
-	if len(on) != 1 || (on[0]-6*time.Second).Abs() > 5*ms {
-		t.Fatalf("tone made at 6 s found at %v", on)
+	if len(on) != 1 || (on[0]-10*time.Second).Abs() > 5*ms {
+		t.Fatalf("tone made at 10 s found at %v", on)
 	}
-	checkAudioContiguous(t, g.sink.track(capture.TrackAudio), 8*time.Second)
+	checkAudioContiguous(t, g.sink.track(capture.TrackAudio), 12*time.Second)
 }

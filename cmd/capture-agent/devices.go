@@ -1,12 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log"
 
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/opus"
+	"github.com/agentdesk/agentdesk/capture/pa"
 	"github.com/agentdesk/agentdesk/capture/vpx"
 	"github.com/agentdesk/agentdesk/capture/x11"
 )
@@ -19,7 +19,11 @@ func (realDevices) Screen(display string, fps int) (capture.Screen, error) {
 }
 
 func (realDevices) Mic(name string) (capture.Mic, error) {
-	return nil, errors.New("no microphone support in this build yet")
+	m, err := pa.Open(pa.Options{Device: name})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func (realDevices) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, error) {
