@@ -134,7 +134,11 @@ func renderUploads(f *frame, w, h int) rendered {
 		case uploader.StateDone:
 			state = st.Value
 		}
-		lines = append(lines, fitWidth("  "+state.Render(oneLine(r.Describe(f.now))), inner))
+		words := r.Describe(f.now)
+		if r.State == uploader.StateDone && r.Stored != "" {
+			words += " — stored as " + r.Stored
+		}
+		lines = append(lines, fitWidth("  "+state.Render(oneLine(words)), inner))
 	}
 	box := st.Box.Render(strings.Join(lines, "\n"))
 	return rendered{lines: strings.Split(box, "\n")}.fit(h)

@@ -57,7 +57,7 @@ func TestScreenUploads(t *testing.T) {
 	golden(t, m, "uploads")
 	s := plain(t, m)
 	for _, want := range []string{
-		"Uploads", "SYNTHETIC CAPTURE", "general_ada_record_c-1.webm.age", "100%", "done",
+		"Uploads", "SYNTHETIC CAPTURE", "general_ada_record_c-1.webm.age", "100%", "done — stored as f-1",
 		"40%", "2.5 MB/s", "uploading 40% at 2.5 MB/s",
 		"retrying in 12 s (attempt 2, connection refused)", "waiting for window (until 01:00)",
 		"failed: the hub refused the token", "queued",

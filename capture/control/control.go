@@ -109,18 +109,19 @@ type Controller struct {
 
 // chatCapture is one chat's capture.
 type chatCapture struct {
-	id      string
-	base    string // spool path without extension
-	sp      *spool.Writer
-	rec     *capture.Recording
-	enc     capture.Encoders
-	started time.Time // wall time of media time 0
-	paused  bool
-	voiceUp bool
-	screen  bool
-	note    string
-	snap    session.ChatData
-	done    bool
+	id       string
+	base     string // spool path without extension
+	sp       *spool.Writer
+	rec      *capture.Recording
+	enc      capture.Encoders
+	started  time.Time // wall time of media time 0
+	paused   bool
+	voiceUp  bool // the capture began with voice
+	voiceOff bool // StopVoice was asked (the chat entered ACW)
+	screen   bool
+	note     string
+	snap     session.ChatData
+	done     bool
 }
 
 // New makes a controller. It creates SpoolDir.
@@ -279,7 +280,8 @@ func (c *Controller) followLocked(ctx context.Context, ch *session.Chat) {
 			cc.paused = false
 		}
 	}
-	if ch.State == session.ACW && cc.voiceUp {
+	if ch.State == session.ACW && cc.voiceUp && !cc.voiceOff {
+		cc.voiceOff = true
 		if err := cc.rec.StopVoice(); err == nil || errors.Is(err, capture.ErrStopped) {
 			c.logf("capture %s: voice stopped (the chat ended), the screen goes on until wrap-up ends", ch.ID)
 		}

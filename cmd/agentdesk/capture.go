@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/agentdesk/agentdesk/capture/control"
 	"github.com/agentdesk/agentdesk/capture/control/devices"
@@ -125,6 +126,8 @@ func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 // recorder is the desktop's capture and upload queue, running.
 type recorder struct {
+	mu      sync.Mutex
+	made    []uploader.Manifest // every file queued, for the log and tests
 	ctl     *control.Controller
 	queue   *uploader.Queue
 	warning string
@@ -155,19 +158,21 @@ func (cf *captureFlags) startRecorder(ctx context.Context, hubURL, token string,
 		return nil, err
 	}
 	dev, warning := cf.devices(lg)
-	ctl, err := control.New(control.Config{SpoolDir: filepath.Join(cf.spoolDir, "capture"), Devices: dev, Queue: q,
+	r := &recorder{queue: q, warning: warning, done: make(chan struct{})}
+	ctl, err := control.New(control.Config{OnFile: r.onFile, SpoolDir: filepath.Join(cf.spoolDir, "capture"), Devices: dev, Queue: q,
 		Recipient: cf.recipient, FPS: cf.fps, MinFree: cf.minFreeMB << 20, CalibrateMic: cf.mode != captureSynthetic && warning == "",
 		Logf: logf})
 	if err != nil {
 		return nil, err
 	}
+	r.ctl = ctl
 	if n, err := ctl.Recover(ctx); err != nil {
 		lg.Error("recovering leftover recordings", "err", err, "recovered", n)
 	} else if n > 0 {
 		lg.Info("recovered leftover recordings", "n", n)
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	r := &recorder{ctl: ctl, queue: q, warning: warning, stop: stop, done: make(chan struct{})}
+	r.ctl, r.stop = ctl, stop
 	go func() {
 		defer close(r.done)
 		if err := q.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
@@ -197,6 +202,19 @@ func (cf *captureFlags) devices(lg *slog.Logger) (control.Devices, string) {
 		return devices.Synthetic{}, w
 	}
 	return real, ""
+}
+
+func (r *recorder) onFile(m uploader.Manifest) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.made = append(r.made, m)
+}
+
+// Made returns the manifests of the files queued so far.
+func (r *recorder) Made() []uploader.Manifest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]uploader.Manifest(nil), r.made...)
 }
 
 // hub returns h with every frame shown to the capture controller first.
