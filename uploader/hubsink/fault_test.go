@@ -148,6 +148,7 @@ func TestFaultNetworkCut(t *testing.T) {
 	ctx := context.Background()
 	proxy.Down(ctx)
 	srv.Release()
+	srv.WaitIdle(t) // the hub saved what it got before the client comes back
 	proxy.Up(ctx)
 	await(t, q, "all stored", allDone)
 	if got, want := srv.Received(), int64(len(made)*size); got != want || srv.Created() != len(made) {
@@ -316,6 +317,7 @@ func TestFaultQueueKilled(t *testing.T) {
 		t.Fatalf("helper ended with %v, want killed", err)
 	}
 	srv.Release()
+	srv.WaitIdle(t)
 	q2 := openQueue(t, dir, srv.URL, uploader.Options{})
 	run(t, q2)
 	await(t, q2, "all stored", allDone)

@@ -38,7 +38,7 @@ func fetch(srv *tusdtest.Server) func(dest, name string) ([]byte, error) {
 func TestContract(t *testing.T) {
 	sinktest.Run(t, func(t *testing.T) sinktest.Harness {
 		srv := tusdtest.Start(t, token)
-		return sinktest.Harness{Sink: newSink(t, srv.URL, 1<<20), Fetch: fetch(srv)}
+		return sinktest.Harness{Sink: newSink(t, srv.URL, 1<<20), Fetch: fetch(srv), Settle: func() { srv.WaitIdle(t) }}
 	})
 }
 
@@ -137,6 +137,7 @@ func TestStalledConnectionEnds(t *testing.T) {
 		t.Fatalf("Put to a stalled hub: %v; want a retryable 'stalled' error", err)
 	}
 	srv.Release()
+	srv.WaitIdle(t)
 	if err := s.Put(context.Background(), *it, bytes.NewReader(data), nil); err != nil {
 		t.Fatalf("Put after the stall: %v", err)
 	}

@@ -13,11 +13,18 @@ import (
 	"github.com/agentdesk/agentdesk/uploader"
 	"github.com/agentdesk/agentdesk/uploader/hubsink"
 	"github.com/agentdesk/agentdesk/uploader/internal/sinktest"
+	"github.com/agentdesk/agentdesk/uploader/internal/tusdtest"
 )
 
 // startRealHub runs the agentdesk hub (the example config, a store in a
 // temp dir) on loopback and returns its URL and the folder of stored files.
 func startRealHub(t testing.TB) (string, string) {
+	url, files, _ := startTrackedHub(t)
+	return url, files
+}
+
+// startTrackedHub is startRealHub with a tracker of the requests in flight.
+func startTrackedHub(t testing.TB) (string, string, *tusdtest.Tracker) {
 	t.Helper()
 	cfg, err := hub.ParseConfig(configs.ChatHub)
 	if err != nil {
@@ -29,23 +36,24 @@ func startRealHub(t testing.TB) (string, string) {
 	if err := s.OpenStore(); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	tr, h := tusdtest.Track(tusdtest.Serialize(s.Handler()))
+	ts := httptest.NewServer(h)
 	t.Cleanup(func() { ts.Close(); s.Close(); s.CloseStore() })
-	return ts.URL, filepath.Join(dir, "files")
+	return ts.URL, filepath.Join(dir, "files"), tr
 }
 
 // TestContractRealHub runs the sink contract against the hub's own ingest
 // (R-V3 delivery, R-G2 dest, R-V10 verified before the local copy goes).
 func TestContractRealHub(t *testing.T) {
 	sinktest.Run(t, func(t *testing.T) sinktest.Harness {
-		url, files := startRealHub(t)
+		url, files, tr := startTrackedHub(t)
 		s, err := hubsink.New(url, "demo-token-ada", hubsink.Options{ChunkSize: 1 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return sinktest.Harness{Sink: s, Fetch: func(dest, name string) ([]byte, error) {
 			return os.ReadFile(filepath.Join(files, dest, name))
-		}}
+		}, Settle: func() { tr.WaitIdle(t) }}
 	})
 }
 

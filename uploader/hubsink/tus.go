@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/uploader"
@@ -86,6 +87,7 @@ func (s *Sink) send(ctx context.Context, item uploader.Item, loc string, off int
 	if off == item.Size {
 		return s.confirm(ctx, item, "")
 	}
+	conflicts := 0
 	for {
 		n := min(s.chunkSize, item.Size-off)
 		resp, err := s.patch(ctx, loc, off, io.NewSectionReader(r, off, n), n, progress)
@@ -95,6 +97,19 @@ func (s *Sink) send(ctx context.Context, item uploader.Item, loc string, off int
 		stored := resp.Header.Get(HeaderStored)
 		next, perr := strconv.ParseInt(resp.Header.Get("Upload-Offset"), 10, 64)
 		code := resp.StatusCode
+		if code == http.StatusConflict && conflicts < 3 {
+			// The hub was still saving an earlier, broken request: ask again.
+			conflicts++
+			drain(resp)
+			if off, err = s.head(ctx, loc); err != nil {
+				return err
+			}
+			progress(off)
+			if off == item.Size {
+				return s.confirm(ctx, item, "")
+			}
+			continue
+		}
 		if code != http.StatusNoContent {
 			err := s.patchErr(item, resp)
 			drain(resp)
@@ -118,13 +133,14 @@ var errStalled = errors.New("the connection stalled")
 // patch sends one chunk of n bytes at off. The request is cancelled when
 // its body stands still for the stall timeout while being sent.
 func (s *Sink) patch(ctx context.Context, loc string, off int64, chunk io.Reader, n int64, progress func(int64)) (*http.Response, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
+	ctx, cancelCtx := context.WithCancelCause(ctx)
+	cancel := cancelCtx // handed to the response body on success
 	defer func() {
 		if cancel != nil {
 			cancel(nil)
 		}
 	}()
-	watchdog := time.AfterFunc(s.stall, func() { cancel(fmt.Errorf("%w: no byte moved for %s", errStalled, s.stall)) })
+	watchdog := time.AfterFunc(s.stall, func() { cancelCtx(fmt.Errorf("%w: no byte moved for %s", errStalled, s.stall)) })
 	body := &hookReader{r: chunk, base: off, size: n, progress: progress, watchdog: watchdog, stall: s.stall}
 	req, err := s.request(ctx, http.MethodPatch, loc, body)
 	if err != nil {
@@ -135,6 +151,11 @@ func (s *Sink) patch(ctx context.Context, loc string, off int64, chunk io.Reader
 	req.Header.Set("Content-Type", "application/offset+octet-stream")
 	req.Header.Set("Upload-Offset", strconv.FormatInt(off, 10))
 	resp, err := s.client.Do(req)
+	// The transport may go on reading the body after Do returned (on an
+	// early answer or an error): cut it off so neither the caller's
+	// reader nor progress is touched once Put returned, and no read
+	// rearms the watchdog.
+	body.close()
 	watchdog.Stop()
 	if err != nil {
 		if cause := context.Cause(ctx); errors.Is(cause, errStalled) {
@@ -231,9 +252,25 @@ type hookReader struct {
 	progress func(int64)
 	watchdog *time.Timer
 	stall    time.Duration
+	mu       sync.Mutex
+	closed   bool
+}
+
+var errBodyClosed = errors.New("hubsink: the request is over")
+
+// close waits for a Read in progress and makes later ones fail.
+func (h *hookReader) close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
 }
 
 func (h *hookReader) Read(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return 0, errBodyClosed
+	}
 	n, err := h.r.Read(p)
 	h.n += int64(n)
 	if n > 0 {

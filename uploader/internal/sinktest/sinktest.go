@@ -21,6 +21,9 @@ type Harness struct {
 	// Fetch returns the bytes the store holds under name in the sub-folder
 	// dest ("" for the default place), or an error when it holds none.
 	Fetch func(dest, name string) ([]byte, error)
+	// Settle, when set, waits until the store has finished with requests
+	// the client abandoned (after a broken Put).
+	Settle func()
 }
 
 // Item builds an item for data, its resume token kept in memory.
@@ -162,6 +165,9 @@ func testResume(t *testing.T, h Harness) {
 	if _, err := put(t, h, it, brokenReader{bytes.NewReader(data), cut}); err == nil {
 		t.Fatal("Put with a broken reader succeeded")
 	}
+	if h.Settle != nil {
+		h.Settle()
+	}
 	off := int64(-1)
 	if r, ok := h.Sink.(uploader.Resumer); ok {
 		var err error
@@ -180,8 +186,10 @@ func testResume(t *testing.T, h Harness) {
 	if len(seen) == 0 {
 		t.Fatal("no progress reported")
 	}
-	if off > 0 && seen[0] != off {
-		t.Fatalf("the resumed Put started at byte %d, want %d", seen[0], off)
+	// A server may still be saving the broken request's last bytes when
+	// Offset asks, so the resumed Put may start a little further on.
+	if off > 0 && (seen[0] < off || seen[0] > cut) {
+		t.Fatalf("the resumed Put started at byte %d, want %d..%d", seen[0], off, cut)
 	}
 	mustStored(t, h, "", it, data)
 }

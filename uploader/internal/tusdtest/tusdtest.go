@@ -49,6 +49,7 @@ type Server struct {
 	StoreDir string // stored files: StoreDir/[dest/]name
 
 	received atomic.Int64 // PATCH body bytes read by tusd
+	tracker  *Tracker
 	srv      *http.Server
 	ln       net.Listener
 	store    filestore.FileStore
@@ -107,10 +108,16 @@ func New(dir, addr, token string) (*Server, error) {
 		return nil, err
 	}
 	s.ln, s.URL = ln, "http://"+ln.Addr().String()
-	s.srv = &http.Server{Handler: mux}
+	var tracked http.Handler
+	s.tracker, tracked = Track(Serialize(mux))
+	s.srv = &http.Server{Handler: tracked}
 	go s.srv.Serve(ln)
 	return s, nil
 }
+
+// WaitIdle waits until the server has finished every request, including
+// ones whose client went away.
+func (s *Server) WaitIdle(t testing.TB) { s.tracker.WaitIdle(t) }
 
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
