@@ -348,4 +348,3 @@ func tagsOf(base, extra map[string]string) tags {
 	}
 	return tags{Tag: []tag{tg}}
 }
-
