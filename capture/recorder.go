@@ -28,8 +28,10 @@ type Config struct {
 	// Clock is the media clock (nil: a WallClock started by Start).
 	Clock Clock
 	// CalibrateMic maps the mic's samples onto the clock by the smallest
-	// read latency seen in its first second (set it for real devices,
-	// whose first reads arrive in a burst); off, sample 0 is time 0.
+	// read latency seen in its first second (samples buffered before the
+	// start are dropped, at most 1 s), then keeps the voice in step when
+	// the device loses samples (an overrun: silence fills the gap). Set it
+	// for real devices; off, sample 0 is time 0 and samples are trusted.
 	CalibrateMic bool
 	// OnFrame, when set, is called after each video tick is handled
 	// (tests wait on it; a progress display may use it). It must not block
