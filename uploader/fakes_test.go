@@ -186,16 +186,22 @@ func writeTemp(t *testing.T, dir, name string, data []byte) string {
 	return p
 }
 
-// runQueue runs q until the test ends.
-func runQueue(t *testing.T, q *Queue) {
+// runQueue runs q until the test ends or stop is called; Run must end
+// with context.Canceled.
+func runQueue(t *testing.T, q *Queue) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- q.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != context.Canceled {
-			t.Errorf("Run returned %v, want context.Canceled", err)
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != context.Canceled {
+				t.Errorf("Run returned %v, want context.Canceled", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -36,9 +37,11 @@ type Options struct {
 type Queue struct {
 	dir  string
 	opts Options
+	lock *os.File // flock on dir/.lock while open
 
 	mu      sync.Mutex
 	items   map[string]*entry
+	closed  bool
 	wake    chan struct{}
 	changes chan struct{}
 }
@@ -78,12 +81,54 @@ func Open(dir string, opts Options) (*Queue, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("uploader: open queue: %w", err)
 	}
-	q := &Queue{dir: dir, opts: opts, items: map[string]*entry{},
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	q := &Queue{dir: dir, opts: opts, lock: lock, items: map[string]*entry{},
 		wake: make(chan struct{}, 1), changes: make(chan struct{}, 1)}
 	if err := q.load(); err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("uploader: open queue %s: %w", dir, err)
 	}
 	return q, nil
+}
+
+// lockDir takes an exclusive flock on dir/.lock: one Queue per directory.
+// The kernel drops it when the process dies.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("uploader: open queue: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s (%v)", ErrInUse, dir, err)
+	}
+	return f, nil
+}
+
+// Close releases the directory for another Queue. Run (which should be
+// stopped first through its context) and Enqueue then return ErrClosed.
+// Idempotent.
+func (q *Queue) Close() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return nil
+	}
+	q.closed = true
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	return q.lock.Close()
+}
+
+func (q *Queue) isClosed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
 }
 
 func (q *Queue) load() error {
@@ -158,6 +203,9 @@ func liveOf(status string) State {
 func (q *Queue) Enqueue(ctx context.Context, path string, m Manifest) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
+	}
+	if q.isClosed() {
+		return "", ErrClosed
 	}
 	if m.File == "" {
 		m.File = filepath.Base(path)

@@ -42,7 +42,7 @@ func TestQueueDeliversAndDeletes(t *testing.T) {
 			t.Errorf("during Put: %v", err)
 		}
 	}
-	runQueue(t, q)
+	stop := runQueue(t, q)
 	snap := waitFor(t, q, "all done", allIn(StateDone))
 	for _, s := range snap {
 		got, _ := sink.get(s.Name)
@@ -54,6 +54,10 @@ func TestQueueDeliversAndDeletes(t *testing.T) {
 		}
 	}
 	t.Logf("recordings made %d, stored %d", len(want), len(sink.files))
+	stop()
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
 	q2, err := Open(dir, Options{Sink: sink})
 	if err != nil {
 		t.Fatal(err)
@@ -190,4 +194,34 @@ func TestQueueRateLimit(t *testing.T) {
 	if got, _ := sink.get("r.webm"); !bytes.Equal(got, data) {
 		t.Fatal("rate-limited bytes differ")
 	}
+}
+
+// TestOneQueuePerDirectory: a second Queue on an open directory is refused
+// (two workers would send every file twice); Close hands it over.
+func TestOneQueuePerDirectory(t *testing.T) {
+	dir := t.TempDir()
+	q, err := Open(dir, Options{Sink: &memSink{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Options{Sink: &memSink{}}); !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Open: %v, want ErrInUse", err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := q.Enqueue(context.Background(), writeTemp(t, t.TempDir(), "x", []byte("x")), Manifest{}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Enqueue after Close: %v, want ErrClosed", err)
+	}
+	if err := q.Run(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run after Close: %v, want ErrClosed", err)
+	}
+	q2, err := Open(dir, Options{Sink: &memSink{}})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	q2.Close()
 }

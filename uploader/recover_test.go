@@ -62,6 +62,7 @@ func TestCrashAfterUploadVerifies(t *testing.T) {
 	if err := q.save(e); err != nil {
 		t.Fatal(err)
 	}
+	q.Close()
 	q2, err := Open(dir, Options{Sink: verifyingSink{mem}})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 )
 
 // Run delivers queued items one at a time, oldest first, until ctx is
-// done (it then returns ctx.Err()). Outside the upload windows it waits
+// done (it then returns ctx.Err()) or the queue is closed (ErrClosed). Outside the upload windows it waits
 // for the next one; an upload begun inside a window runs to its end.
 // Retryable failures wait a backoff with full jitter (on the clock, ending
 // with ctx) and try the same item again, resuming where the sink can; an
@@ -21,6 +21,9 @@ func (q *Queue) Run(ctx context.Context) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if q.isClosed() {
+			return ErrClosed
 		}
 		e := q.next()
 		if e == nil {

@@ -22,10 +22,13 @@ var (
 	ErrBadRecipient = errors.New("bad age recipient")
 	// ErrBadWindow: an upload window is not of the form "HH:MM-HH:MM".
 	ErrBadWindow = errors.New("bad upload window")
-	// ErrClosed is returned by Enqueue after the queue is closed.
+	// ErrClosed is returned by Enqueue and Run after Close.
 	ErrClosed = errors.New("uploader: queue closed")
 	// ErrNotFound: no queue item with that id.
 	ErrNotFound = errors.New("uploader: no such item")
+	// ErrInUse: another Queue (in this or another process) has the
+	// directory open.
+	ErrInUse = errors.New("uploader: the queue directory is in use by another process")
 )
 
 // Item is one file to deliver, as a Sink sees it.

@@ -303,6 +303,9 @@ func TestFaultQueueKilled(t *testing.T) {
 	q := openQueue(t, dir, srv.URL, uploader.Options{})
 	const size = 6 * mib
 	made := recordings(t, q, 2, size)
+	if err := q.Close(); err != nil { // the helper process takes the folder over
+		t.Fatal(err)
+	}
 	hit := srv.HoldAt(3 * mib)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperQueue$")
 	cmd.Env = append(os.Environ(), "UPLOADER_HELPER_DIR="+dir, "UPLOADER_HELPER_URL="+srv.URL)
