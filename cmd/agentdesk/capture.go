@@ -61,7 +61,7 @@ func defaultSpoolDir() string {
 // --spool-dir or --capture takes the mode's default (resolve).
 func addCaptureFlags(fs *flag.FlagSet) *captureFlags {
 	cf := &captureFlags{}
-	fs.StringVar(&cf.spoolDir, "spool-dir", "", "where recordings are spooled, combined and queued for upload (crash-safe; leftovers\nare combined and uploaded at the next start); default "+defaultSpoolDir()+",\nwith --script a temporary folder")
+	fs.StringVar(&cf.spoolDir, "spool-dir", "", "where recordings are spooled, combined and queued for upload (crash-safe; leftovers\nare combined and uploaded at the next start); default "+defaultSpoolDir()+";\nthe demo and --script use a temporary folder")
 	fs.StringVar(&cf.mode, "capture", "", "screen and voice capture: auto (real devices, else synthetic with a loud warning),\nreal, synthetic or off (recordings hold the transcript alone); default auto, with\n--script synthetic")
 	fs.StringVar(&cf.display, "display", "", "X display to record (default $DISPLAY)")
 	fs.StringVar(&cf.mic, "mic", "", "microphone `name` or part of one (default: the default input)")
@@ -74,10 +74,11 @@ func addCaptureFlags(fs *flag.FlagSet) *captureFlags {
 	return cf
 }
 
-// resolve fills the defaults: with a script, synthetic capture into a
-// temporary spool folder (returned, for the caller to remove; "" when
-// none was made).
-func (cf *captureFlags) resolve(script bool) (tmp string, err error) {
+// resolve fills the defaults: with a script, synthetic capture; with a
+// script or in the demo (whose hub, store and age key last one run), a
+// temporary spool folder (returned, for the caller to remove; "" when none
+// was made).
+func (cf *captureFlags) resolve(script, tempSpool bool) (tmp string, err error) {
 	if cf.mode == "" {
 		cf.mode = captureAuto
 		if script {
@@ -86,7 +87,7 @@ func (cf *captureFlags) resolve(script bool) (tmp string, err error) {
 	}
 	if cf.spoolDir == "" {
 		cf.spoolDir = defaultSpoolDir()
-		if script {
+		if script || tempSpool {
 			if tmp, err = os.MkdirTemp("", "agentdesk-spool-"); err != nil {
 				return "", err
 			}
@@ -279,8 +280,8 @@ var errCaptureFlags = errors.New("recording flags")
 // openRecorder resolves and checks the flags and starts the recorder for
 // the agent of token on hubURL; close stops it and removes a temporary
 // spool folder.
-func (cf *captureFlags) openRecorder(ctx context.Context, script bool, hubURL, token string, lg *slog.Logger) (*recorder, func(), error) {
-	tmp, err := cf.resolve(script)
+func (cf *captureFlags) openRecorder(ctx context.Context, script, tempSpool bool, hubURL, token string, lg *slog.Logger) (*recorder, func(), error) {
+	tmp, err := cf.resolve(script, tempSpool)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -347,7 +347,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if cf.recipient == "" {
 		cf.recipient = d.Recipient
 	}
-	rec, closeRec, err := cf.openRecorder(ctx, run != nil, d.URL, d.Agent.Token, log)
+	rec, closeRec, err := cf.openRecorder(ctx, run != nil, true, d.URL, d.Agent.Token, log)
 	if errors.Is(err, errCaptureFlags) {
 		fmt.Fprintf(stderr, "agentdesk demo: %v\n", err)
 		return errUsage

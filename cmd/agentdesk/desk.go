@@ -128,7 +128,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	defer closeLog()
 
-	rec, closeRec, err := cf.openRecorder(ctx, run != nil, url, tok, log)
+	rec, closeRec, err := cf.openRecorder(ctx, run != nil, false, url, tok, log)
 	if errors.Is(err, errCaptureFlags) {
 		fmt.Fprintf(stderr, "agentdesk: %v\n", err)
 		return errUsage

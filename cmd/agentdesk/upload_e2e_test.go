@@ -47,7 +47,7 @@ func runRecorded(t *testing.T, name, mode string) (*demo, *recorder) {
 		t.Fatal("the demo made no age key pair")
 	}
 	cf := &captureFlags{mode: mode, spoolDir: t.TempDir(), fps: 5, recipient: d.Recipient}
-	rec, closeRec, err := cf.openRecorder(t.Context(), true, d.URL, d.Agent.Token, slog.New(slog.NewTextHandler(tWriter{t}, nil)))
+	rec, closeRec, err := cf.openRecorder(t.Context(), true, true, d.URL, d.Agent.Token, slog.New(slog.NewTextHandler(tWriter{t}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
