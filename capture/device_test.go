@@ -235,7 +235,7 @@ func TestRealScreenRecording(t *testing.T) {
 		}
 	}
 	// The slate: first and last frame showing it.
-	band := capture.SlateBand
+	band := capture.SlateBand()
 	first, last := -1, -1
 	for i, f := range frames {
 		if near(rgbAt(f, 320, 160, 120), band[0], band[1], band[2], 40) {

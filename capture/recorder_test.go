@@ -93,7 +93,7 @@ func TestPauseBothStreams(t *testing.T) {
 	g.advanceTo(4 * time.Second)
 	g.stop()
 
-	slate, bar := yuvOf(capture.SlateBand), yuvOf([3]uint8{191, 0, 191})
+	slate, bar := yuvOf(capture.SlateBand()), yuvOf([3]uint8{191, 0, 191})
 	for _, p := range g.sink.track(capture.TrackVideo) {
 		switch {
 		case p.PTS <= 2*time.Second || p.PTS > 3*time.Second:

@@ -15,8 +15,8 @@ func TestSlate(t *testing.T) {
 		capture.DrawSlate(f)
 		w, h := size[0], size[1]
 		y := func(x, yy int) byte { return f.Y[yy*w+x] }
-		grey, _, _ := capture.YUV(capture.SlateColour[0], capture.SlateColour[1], capture.SlateColour[2])
-		band, _, _ := capture.YUV(capture.SlateBand[0], capture.SlateBand[1], capture.SlateBand[2])
+		grey, _, _ := capture.YUV(capture.SlateColour()[0], capture.SlateColour()[1], capture.SlateColour()[2])
+		band, _, _ := capture.YUV(capture.SlateBand()[0], capture.SlateBand()[1], capture.SlateBand()[2])
 		if w < 16 {
 			continue // too small for anything but not to panic
 		}

@@ -7,26 +7,26 @@ import (
 	"time"
 )
 
-// SlateColour is the dark grey of the "recording paused" slate;
-// SlateBand the colour of the band across its middle, which a test (or a
-// reviewer scrubbing the video) recognises.
-var (
-	SlateColour = [3]uint8{48, 48, 48}
-	SlateBand   = [3]uint8{255, 128, 0}
-)
+// SlateColour is the dark grey of the "recording paused" slate.
+func SlateColour() [3]uint8 { return [3]uint8{48, 48, 48} }
+
+// SlateBand is the colour of the band across the slate's middle, which a
+// test (or a reviewer scrubbing the video) recognises.
+func SlateBand() [3]uint8 { return [3]uint8{255, 128, 0} }
 
 // DrawSlate paints the "recording paused" slate: dark grey with an orange
 // band across the middle third, two pause bars in the band, and the words
 // RECORDING PAUSED below it.
 func DrawSlate(f *Frame) {
 	w, h := f.Width, f.Height
-	f.FillRect(0, 0, w, h, SlateColour[0], SlateColour[1], SlateColour[2])
+	grey, band := SlateColour(), SlateBand()
+	f.FillRect(0, 0, w, h, grey[0], grey[1], grey[2])
 	top := h / 3 &^ 1
-	f.FillRect(0, top, w, h/3, SlateBand[0], SlateBand[1], SlateBand[2])
+	f.FillRect(0, top, w, h/3, band[0], band[1], band[2])
 	bw, bh := max(w/40&^1, 2), h/5&^1
 	y := h/2 - bh/2&^1
-	f.FillRect(w/2-2*bw, y, bw, bh, SlateColour[0], SlateColour[1], SlateColour[2])
-	f.FillRect(w/2+bw, y, bw, bh, SlateColour[0], SlateColour[1], SlateColour[2])
+	f.FillRect(w/2-2*bw, y, bw, bh, grey[0], grey[1], grey[2])
+	f.FillRect(w/2+bw, y, bw, bh, grey[0], grey[1], grey[2])
 	slateWords(f)
 }
 

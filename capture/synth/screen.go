@@ -11,17 +11,30 @@ import (
 	"github.com/agentdesk/agentdesk/capture"
 )
 
-// Bars are the colour bars, left to right (75% bars).
-var bars = [8][3]uint8{
-	{191, 191, 191}, {191, 191, 0}, {0, 191, 191}, {0, 191, 0},
-	{191, 0, 191}, {191, 0, 0}, {0, 0, 191}, {16, 16, 16},
+// Bar returns the RGB colour of bar i (0..7, left to right: 75% bars) of
+// the synthetic screen.
+func Bar(i int) (r, g, b uint8) {
+	switch i & 7 {
+	case 0:
+		return 191, 191, 191
+	case 1:
+		return 191, 191, 0
+	case 2:
+		return 0, 191, 191
+	case 3:
+		return 0, 191, 0
+	case 4:
+		return 191, 0, 191
+	case 5:
+		return 191, 0, 0
+	case 6:
+		return 0, 0, 191
+	}
+	return 16, 16, 16
 }
 
-// Bar returns the RGB colour of bar i (0..7) of the synthetic screen.
-func Bar(i int) (r, g, b uint8) { c := bars[i&7]; return c[0], c[1], c[2] }
-
 // FlipColour is the colour the whole screen shows while flipped.
-var FlipColour = [3]uint8{255, 255, 255}
+func FlipColour() [3]uint8 { return [3]uint8{255, 255, 255} }
 
 // ScreenOptions configure a synthetic Screen.
 type ScreenOptions struct {
@@ -79,15 +92,16 @@ func (s *Screen) Grab(dst *capture.Frame) (bool, error) {
 	s.drawn = true
 	w, h := s.o.Width, s.o.Height
 	if s.flipped {
-		c := FlipColour
+		c := FlipColour()
 		dst.FillRect(0, 0, w, h, c[0], c[1], c[2])
 		s.frame++
 		return changed, nil
 	}
 	top := h * 2 / 3 &^ 1
 	bw := (w/8 + 1) &^ 1
-	for i, c := range bars {
-		dst.FillRect(i*bw, 0, bw, top, c[0], c[1], c[2])
+	for i := range 8 {
+		r, g, b := Bar(i)
+		dst.FillRect(i*bw, 0, bw, top, r, g, b)
 	}
 	dst.FillRect(0, top, w, h-top, 32, 32, 32)
 	size := (h - top) / 2 &^ 1

@@ -39,7 +39,7 @@ func TestScreenBarsFlipAndChange(t *testing.T) {
 		t.Fatal("not flipped")
 	}
 	s.Grab(f)
-	c := synth.FlipColour
+	c := synth.FlipColour()
 	if got := at(f, 160, 120); got != yuv(c[0], c[1], c[2]) {
 		t.Fatalf("flipped centre %v", got)
 	}

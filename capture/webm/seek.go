@@ -11,12 +11,12 @@ import (
 )
 
 // Level-1 element ids, as the SeekHead names them.
-var (
-	idInfo     = []byte{0x15, 0x49, 0xA9, 0x66}
-	idTracks   = []byte{0x16, 0x54, 0xAE, 0x6B}
-	idChapters = []byte{0x10, 0x43, 0xA7, 0x70}
-	idTags     = []byte{0x12, 0x54, 0xC3, 0x67}
-	idCues     = []byte{0x1C, 0x53, 0xBB, 0x6B}
+const (
+	idInfo     = "\x15\x49\xA9\x66"
+	idTracks   = "\x16\x54\xAE\x6B"
+	idChapters = "\x10\x43\xA7\x70"
+	idTags     = "\x12\x54\xC3\x67"
+	idCues     = "\x1C\x53\xBB\x6B"
 )
 
 // countWriter counts what goes through it.
@@ -55,7 +55,7 @@ func finishSeekable(w *countWriter, ws io.WriteSeeker, lay layout, cues []mkv.Cu
 		} `ebml:"SeekHead"`
 	}
 	for _, e := range lay.elems {
-		sh.SeekHead.Seek = append(sh.SeekHead.Seek, seek{e.id, uint64(e.pos - lay.segStart)})
+		sh.SeekHead.Seek = append(sh.SeekHead.Seek, seek{[]byte(e.id), uint64(e.pos - lay.segStart)})
 	}
 	var buf bytes.Buffer
 	if err := ebml.Marshal(&sh, &buf); err != nil {

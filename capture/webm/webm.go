@@ -137,7 +137,7 @@ type layout struct {
 }
 
 type seekEntry struct {
-	id  []byte
+	id  string
 	pos int64 // absolute
 }
 
@@ -179,7 +179,7 @@ func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle,
 		end = max(end, subs[n-1].At+subs[n-1].Duration)
 	}
 	parts := []struct {
-		id []byte
+		id string
 		v  any
 	}{
 		{idInfo, &struct {
