@@ -69,10 +69,7 @@ func (s *Sink) write(ctx context.Context, c *sftp.Client, item uploader.Item, tm
 	if err != nil {
 		return fmt.Errorf("sftpsink: stat %s: %w", tmp, err)
 	}
-	off := st.Size()
-	if off > item.Size {
-		off = 0
-	}
+	off := resumePoint(st.Size(), item.Size)
 	if err := f.Truncate(off); err != nil {
 		return fmt.Errorf("sftpsink: truncate: %w", err)
 	}
@@ -80,7 +77,7 @@ func (s *Sink) write(ctx context.Context, c *sftp.Client, item uploader.Item, tm
 		return fmt.Errorf("sftpsink: seek: %w", err)
 	}
 	progress(off)
-	src := &hookReader{ctx: ctx, r: io.NewSectionReader(r, off, item.Size-off), off: off, progress: progress}
+	src := &hookReader{ctx: ctx, r: io.NewSectionReader(r, off, item.Size-off), base: off, off: off, progress: progress}
 	if _, err := f.ReadFrom(src); err != nil {
 		return fmt.Errorf("sftpsink: send %s at byte %d: %w", item.Name, src.off, err)
 	}
@@ -88,6 +85,20 @@ func (s *Sink) write(ctx context.Context, c *sftp.Client, item uploader.Item, tm
 		return fmt.Errorf("sftpsink: fsync %s: %w", tmp, err)
 	}
 	return f.Close()
+}
+
+// resumeSlack is how far behind a partial temp file's end a resumed
+// upload starts: writes go out concurrently (up to 64 packets of 32 KiB),
+// so after a cut the bytes just below the end may be a hole.
+const resumeSlack = 64 * 32 << 10
+
+// resumePoint is where to continue a temp file of have bytes, of a file
+// of size bytes.
+func resumePoint(have, size int64) int64 {
+	if have > size {
+		return 0
+	}
+	return max(0, have-resumeSlack)
 }
 
 // putSmall writes a small file through a temp name and a rename.
@@ -113,10 +124,14 @@ func putSmall(c *sftp.Client, p string, data []byte) error {
 // hookReader stops at ctx and reports the absolute offset.
 type hookReader struct {
 	ctx      context.Context
-	r        io.Reader
+	r        *io.SectionReader
+	base     int64 // where r starts in the file
 	off      int64
 	progress func(int64)
 }
+
+// Len tells pkg/sftp how much is left, so it writes concurrently.
+func (h *hookReader) Len() int { return int(h.r.Size() - (h.off - h.base)) }
 
 func (h *hookReader) Read(p []byte) (int, error) {
 	if err := h.ctx.Err(); err != nil {

@@ -174,10 +174,10 @@ func (s *Sink) Offset(ctx context.Context, item uploader.Item) (int64, error) {
 	}
 	defer ss.close()
 	st, err := ss.sftp.Stat(tmp)
-	if err != nil || st.Size() > item.Size {
+	if err != nil {
 		return 0, nil
 	}
-	return st.Size(), nil
+	return resumePoint(st.Size(), item.Size), nil
 }
 
 // Verify reads the stored file back over SFTP and compares its SHA-256.

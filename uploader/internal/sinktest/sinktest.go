@@ -159,7 +159,7 @@ func (b brokenReader) ReadAt(p []byte, off int64) (int, error) {
 // testResume breaks the read mid-file; a Resumer then reports an offset no
 // further than what was read, and the next Put completes the file.
 func testResume(t *testing.T, h Harness) {
-	data := Random(t, 5<<20)
+	data := Random(t, 12<<20)
 	it := Item("resume.webm", data)
 	cut := int64(len(data) / 2)
 	if _, err := put(t, h, it, brokenReader{bytes.NewReader(data), cut}); err == nil {
