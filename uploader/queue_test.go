@@ -154,8 +154,14 @@ func TestQueueWaitsForWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Enqueue(context.Background(), writeTemp(t, t.TempDir(), "w.webm", []byte("w")), Manifest{}); err != nil {
-		t.Fatal(err)
+	// The first Put blocks until the test has seen the second item go back
+	// from "waiting for window" to "queued".
+	release := make(chan struct{})
+	sink.onPut = func(Item) { <-release }
+	for _, name := range []string{"w1.webm", "w2.webm"} {
+		if _, err := q.Enqueue(context.Background(), writeTemp(t, t.TempDir(), name, []byte(name)), Manifest{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	runQueue(t, q)
 	snap := waitFor(t, q, "waiting", allIn(StateWaiting))
@@ -167,6 +173,10 @@ func TestQueueWaitsForWindow(t *testing.T) {
 	}
 	clock.Advance(12*time.Hour + 59*time.Minute) // 00:59: still closed
 	clock.Advance(time.Minute)                   // 01:00
+	waitFor(t, q, "first uploading, second queued", func(s []ItemStatus) bool {
+		return len(s) == 2 && s[0].State == StateUploading && s[1].State == StateQueued
+	})
+	close(release)
 	waitFor(t, q, "done in the window", allIn(StateDone))
 }
 

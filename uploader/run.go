@@ -46,6 +46,7 @@ func (q *Queue) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		q.clearWaiting()
 		err := q.attempt(ctx, e)
 		if err == nil || ctx.Err() != nil {
 			continue
@@ -70,6 +71,21 @@ func (q *Queue) setWaiting(at time.Time) {
 	}
 	q.mu.Unlock()
 	q.changed()
+}
+
+// clearWaiting puts items that waited for a window back to queued.
+func (q *Queue) clearWaiting() {
+	q.mu.Lock()
+	changed := false
+	for _, e := range q.items {
+		if e.live == StateWaiting {
+			e.live, e.until, changed = StateQueued, time.Time{}, true
+		}
+	}
+	q.mu.Unlock()
+	if changed {
+		q.changed()
+	}
 }
 
 // backoff returns the wait before retry number attempt (1-based): full
