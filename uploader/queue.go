@@ -162,13 +162,19 @@ func (q *Queue) load() error {
 	return nil
 }
 
+// loadItem loads one item. A damaged item never blocks the others: a lost
+// state is rebuilt from the manifest; an item without a readable manifest
+// is set aside as .broken-<id> for a person to look at, and logged.
 func (q *Queue) loadItem(id string) error {
 	e := &entry{id: id, dir: filepath.Join(q.dir, id)}
-	if err := readJSON(filepath.Join(e.dir, stateFile), &e.st); err != nil {
-		return err
+	if err := readJSON(filepath.Join(e.dir, manifestFile), &e.man); err != nil || !ValidName(e.man.File) {
+		q.logf("queue item %s has no readable manifest (%v): set aside as .broken-%s", id, err, id)
+		return os.Rename(e.dir, filepath.Join(q.dir, ".broken-"+id))
 	}
-	if err := readJSON(filepath.Join(e.dir, manifestFile), &e.man); err != nil {
-		return err
+	if err := readJSON(filepath.Join(e.dir, stateFile), &e.st); err != nil || !ValidName(e.st.Name) {
+		q.logf("queue item %s: state unreadable (%v); rebuilt from its manifest", id, err)
+		e.st = itemState{Name: e.man.File, Size: e.man.Size, SHA256: e.man.SHA256, Status: statusQueued,
+			Attempts: 1, Enqueued: e.man.Created} // Attempts 1: ask a Verifier first
 	}
 	switch e.st.Status {
 	case statusDone:

@@ -140,3 +140,46 @@ func TestRateMeter(t *testing.T) {
 		t.Fatalf("rate a minute after the last byte %.0f, want 0", r)
 	}
 }
+
+// TestOpenSurvivesDamagedItems (R-V10): a lost state file is rebuilt from
+// the manifest and the item still goes out; an item without a manifest is
+// set aside, and neither stops the queue from opening.
+func TestOpenSurvivesDamagedItems(t *testing.T) {
+	dir := t.TempDir()
+	sink := &memSink{}
+	q, err := Open(dir, Options{Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := q.Enqueue(context.Background(), writeTemp(t, t.TempDir(), "good.webm", []byte("good")), Manifest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := q.Enqueue(context.Background(), writeTemp(t, t.TempDir(), "bad.webm", []byte("bad")), Manifest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	if err := os.WriteFile(filepath.Join(dir, good, stateFile), []byte("{garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, bad, manifestFile)); err != nil {
+		t.Fatal(err)
+	}
+	q2, err := Open(dir, Options{Sink: sink})
+	if err != nil {
+		t.Fatalf("Open with damaged items: %v", err)
+	}
+	snap := q2.Snapshot()
+	if len(snap) != 1 || snap[0].ID != good || snap[0].Name != "good.webm" {
+		t.Fatalf("snapshot %+v, want the good item alone", snap)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".broken-"+bad, "bad.webm")); err != nil {
+		t.Fatalf("the item without a manifest was not set aside with its file: %v", err)
+	}
+	runQueue(t, q2)
+	waitFor(t, q2, "done", allIn(StateDone))
+	if got, _ := sink.get("good.webm"); string(got) != "good" {
+		t.Fatalf("stored %q", got)
+	}
+}
