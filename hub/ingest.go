@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"github.com/agentdesk/agentdesk/hub/tusserial"
 	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/memorylocker"
@@ -161,7 +162,7 @@ func (in *ingest) mountTus(maxSize int64) error {
 	if err != nil {
 		return err
 	}
-	in.tus = http.StripPrefix("/v1/uploads/", h)
+	in.tus = http.StripPrefix("/v1/uploads/", tusserial.Handler(h))
 	return nil
 }
 
