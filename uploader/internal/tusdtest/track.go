@@ -1,11 +1,12 @@
 package tusdtest
 
 import (
-	"github.com/agentdesk/agentdesk/hub/tusserial"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/agentdesk/agentdesk/hub/tusserial"
 )
 
 // Tracker counts the requests a handler is serving, so a test can wait
