@@ -2,7 +2,9 @@ package control_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,6 +142,49 @@ func TestRecoverLeftoverSpool_R_V10(t *testing.T) {
 	}
 	if n, err := c2.Recover(context.Background()); n != 0 || err != nil {
 		t.Fatalf("second recovery: %d %v", n, err)
+	}
+}
+
+// A crash in the middle of a chat's combine: the recordings already
+// queued (the sidecar says which) are not made again; the others are.
+func TestRecoverSkipsQueued_R_V10(t *testing.T) {
+	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
+	r.open("c7")
+	r.rec("c7", "recording", false, "")
+	r.waitStatus("c7", "capturing", func(s control.Status) bool { return s.Voice })
+	r.media("c7", 200e6)
+	if err := r.c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	side := filepath.Join(r.spool, "c7.json")
+	b, err := os.ReadFile(side)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc map[string]any
+	if err := json.Unmarshal(b, &sc); err != nil {
+		t.Fatal(err)
+	}
+	rd := sc["chat"].(map[string]any)["recording"].(map[string]any)
+	r1 := rd["recordings"].([]any)[0].(map[string]any)
+	r1["name"], r1["state"] = "first", "final"
+	rd["recordings"] = []any{r1, map[string]any{"id": "r2", "kind": "auto", "state": "final", "name": "second"}}
+	sc["queued"] = []string{"r1"}
+	if b, err = json.Marshal(sc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(side, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := control.New(control.Config{SpoolDir: r.spool, Queue: r.q, Agent: "ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c2.Recover(context.Background()); n != 1 || err != nil {
+		t.Fatalf("recovered %d, %v", n, err)
+	}
+	if items := r.q.all(); len(items) != 1 || items[0].File != "second.webm" || items[0].Kind != "auto" {
+		t.Fatalf("queued %+v", items)
 	}
 }
 

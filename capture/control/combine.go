@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,8 +40,16 @@ func (c *Controller) combineChat(ctx context.Context, base string, sc sidecar, f
 	defer rec.Close()
 	var errs []error
 	for _, ri := range produced(sc.Chat, final) {
+		if slices.Contains(sc.Queued, ri.ID) {
+			continue
+		}
 		if err := c.combineOne(ctx, rec, sc, ri); err != nil {
 			errs = append(errs, fmt.Errorf("combine %s: %w", ri.Name, err))
+			continue
+		}
+		sc.Queued = append(sc.Queued, ri.ID)
+		if b, err := json.Marshal(sc); err == nil {
+			_ = writeAtomic(base+".json", b) // best effort: at worst a file is made twice
 		}
 	}
 	if len(errs) > 0 {
@@ -336,7 +345,12 @@ func (c *Controller) Recover(ctx context.Context) (int, error) {
 			sc.Chat.ID = filepath.Base(base)
 			sc.Chat.Recording = &session.RecordingData{Recordings: []session.RecordingInfo{{ID: "r1", Kind: "record", Screen: true}}}
 		}
-		before := len(produced(sc.Chat, false))
+		before := 0
+		for _, ri := range produced(sc.Chat, false) {
+			if !slices.Contains(sc.Queued, ri.ID) {
+				before++
+			}
+		}
 		if err := c.combineChat(ctx, base, sc, false); err != nil {
 			errs = append(errs, fmt.Errorf("recover %s: %w", sp, err))
 			continue

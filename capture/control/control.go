@@ -293,6 +293,9 @@ type sidecar struct {
 	Started time.Time        `json:"started"`
 	Agent   string           `json:"agent"`
 	Chat    session.ChatData `json:"chat"`
+	// Queued are the recordings whose files are in the queue already: a
+	// combine cut short by a crash is not repeated for them.
+	Queued []string `json:"queued,omitempty"`
 }
 
 func (c *Controller) saveSnap(cc *chatCapture) {
