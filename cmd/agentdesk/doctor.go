@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs := flagSet("agentdesk doctor", doctorSynopsis)
 	fs.StringVar(&f.display, "display", "", "X display to check (default $DISPLAY)")
 	fs.StringVar(&f.mic, "mic", "", "microphone `name` to test (default: the default input)")
-	fs.StringVar(&f.spoolDir, "spool-dir", os.TempDir(), "`directory` where recordings are spooled")
+	fs.StringVar(&f.spoolDir, "spool-dir", defaultSpoolDir(), "`directory` where recordings are spooled (the desktop's default; created on first use)")
 	fs.Int64Var(&f.minFree, "min-free", 100, "free disk needed in the spool directory, in `MB`")
 	fs.StringVar(&f.hub, "hub", "", "hub `URL` to check (default $AGENTDESK_HUB; none: not checked)")
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -143,7 +144,12 @@ func testScreen(ctx context.Context, display string, dur time.Duration) (int, ti
 
 func (d *doctor) checkDisk() {
 	d.say("Disk")
-	free, err := spool.FreeSpace(d.f.spoolDir)
+	base := existingParent(d.f.spoolDir)
+	if st, err := os.Stat(base); err == nil && !st.IsDir() {
+		d.problem(fmt.Sprintf("spool directory %s cannot be created: %s is not a directory", d.f.spoolDir, base), "create the directory or pass --spool-dir with one that can be created")
+		return
+	}
+	free, err := spool.FreeSpace(base)
 	if err != nil {
 		d.problem(fmt.Sprintf("spool directory %s: %v", d.f.spoolDir, err), "create the directory or pass --spool-dir with one that exists")
 		return
@@ -152,6 +158,16 @@ func (d *doctor) checkDisk() {
 	if free < d.f.minFree<<20 {
 		d.problem(fmt.Sprintf("only %d MB free in %s, under the %d MB floor: recording would refuse to start", free>>20, d.f.spoolDir, d.f.minFree),
 			"free disk space there, or spool elsewhere with --spool-dir")
+	}
+}
+
+// existingParent is dir, or its nearest ancestor that exists: the desktop
+// creates its spool folder on first use, and the free space is the same.
+func existingParent(dir string) string {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
+			return d
+		}
 	}
 }
 
