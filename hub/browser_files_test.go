@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/agentdesk/agentdesk/hub/browsertest"
 )
 
 // testWebM makes a 4 s VP8 WebM with ffmpeg (testsrc pattern). capture/webm
@@ -49,41 +49,18 @@ func TestBrowserPlaysStoredRecording_R_V5(t *testing.T) {
 	fid := upload(t, ctx, base, "t-ada", "2026-11-21_090507_general_ada_c-1_record_r1.webm.age", ageFile(t, id, webm))
 
 	bctx := browser(t, path)
-	// The player sits on a page of the hub's own origin: from about:blank
-	// Chromium's private network access rules refuse loopback requests.
-	play := func(src string) string {
-		return `(() => { const v = document.createElement('video'); v.muted = true; v.src = ` + "`" + src + "`" + `;
-			document.body.appendChild(v); v.play().catch(e => { window.playErr = String(e); }); return true; })()`
-	}
+	page := base + "/healthz"
 	src := base + "/v1/files/" + fid + "?decrypt=1&access_token=t-sue"
-	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/healthz"), chromedp.Evaluate[chromedp.Void](play(src)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('video').currentTime > 1.0 || document.querySelector('video').error !== null`,
-			chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("playback: %v", err)
+	p, err := browsertest.PlayVideo(bctx, page, src, 1.0, 30*time.Second)
+	if err != nil || p.CurrentTime <= 1.0 || p.VideoWidth != 320 || p.ErrorCode != 0 {
+		t.Fatalf("playback %+v, %v: the decrypted recording did not play", p, err)
 	}
-	at, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`document.querySelector('video').currentTime`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	width, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelector('video').videoWidth`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	playErr, _ := chromedp.Run(bctx, chromedp.Evaluate[string](
-		`String(window.playErr || (document.querySelector('video').error && document.querySelector('video').error.message) || '')`))
-	if at <= 1.0 || width != 320 {
-		t.Fatalf("currentTime %.2f, videoWidth %d, error %q: the decrypted recording did not play", at, width, playErr)
-	}
-	t.Logf("decrypted WebM (%d bytes) played to %.2f s", len(webm), at)
+	t.Logf("decrypted WebM (%d bytes) played to %.2f s", len(webm), p.CurrentTime)
 
 	// The sealed bytes are no WebM: the element reports an error.
 	sealed := base + "/v1/files/" + fid + "?access_token=t-sue"
-	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/healthz"), chromedp.Evaluate[chromedp.Void](play(sealed)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('video').error !== null`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("sealed: %v", err)
-	}
-	code, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelector('video').error.code`))
-	if err != nil || code != 4 { // MEDIA_ERR_SRC_NOT_SUPPORTED
-		t.Fatalf("sealed file: media error %d %v, want 4", code, err)
+	p, err = browsertest.PlayVideo(bctx, page, sealed, 1.0, 30*time.Second)
+	if err != nil || p.ErrorCode != 4 { // MEDIA_ERR_SRC_NOT_SUPPORTED
+		t.Fatalf("sealed file: %+v %v, want media error 4", p, err)
 	}
 }

@@ -3,32 +3,18 @@ package hub
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/agentdesk/agentdesk/hub/browsertest"
 	"github.com/agentdesk/agentdesk/session"
 )
 
 // chromium finds the browser; without it the test fails under CI and skips
 // (with the reason) elsewhere.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is missing: run .ci/deps.sh (apt-get install chromium)")
-	}
-	t.Skip("chromium is missing; install it (apt-get install chromium) to run the browser test")
-	return ""
-}
+func chromium(t *testing.T) string { return browsertest.Path(t) }
 
 // TestBrowserCustomerChats_R_I5 drives the real page in headless Chromium:
 // join, send, see the agent's answer and a pushed URL as a real link.
@@ -135,25 +121,4 @@ func TestBrowserCustomerChats_R_I5(t *testing.T) {
 }
 
 // browser starts headless Chromium for one test; it ends with the test.
-func browser(t *testing.T, path string) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func browser(t *testing.T, path string) context.Context { return browsertest.New(t, path) }

@@ -1,0 +1,104 @@
+// Package browsertest runs headless Chromium (through chromedp) for tests:
+// the hub's pages and its recordings played in a <video> element. It is
+// shared by the hub's tests and the desktop's end-to-end tests.
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ErrNoPlayback is returned by PlayVideo when the video did not reach the
+// time asked for before the timeout.
+var ErrNoPlayback = errors.New("browsertest: the video did not play")
+
+// Path finds the Chromium binary. Without one the test fails when the
+// environment variable CI is set (make test installs it) and skips, with
+// the reason, elsewhere.
+func Path(t testing.TB) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is missing: run .ci/deps.sh (apt-get install chromium)")
+	}
+	t.Skip("chromium is missing; install it (apt-get install chromium) to run the browser test")
+	return ""
+}
+
+// New starts headless Chromium at path for one test and returns its
+// context (bounded to a minute); the browser ends with the test.
+func New(t testing.TB, path string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Playback is what a <video> element reported.
+type Playback struct {
+	CurrentTime float64 // seconds played
+	Duration    float64 // the length the element knows, -1 while unknown
+	VideoWidth  int     // 0 for audio alone
+	VideoHeight int
+	ErrorCode   int    // MediaError.code, 0 for none (4: source not supported)
+	Error       string // the element's or play()'s error in words, "" for none
+}
+
+// PlayVideo opens page (a page of the media's origin: from about:blank
+// Chromium's private network access rules refuse loopback requests),
+// plays src muted in a new <video> element and waits until currentTime
+// passes past seconds or the element reports an error. It returns what the
+// element reported; ErrNoPlayback when neither happened within timeout.
+func PlayVideo(ctx context.Context, page, src string, past float64, timeout time.Duration) (Playback, error) {
+	start := `(() => { const v = document.createElement('video'); v.muted = true; v.src = ` + strconv.Quote(src) + `;
+		document.body.appendChild(v); v.play().catch(e => { window.playErr = String(e); }); return true; })()`
+	cond := `document.querySelector('video').currentTime > ` + strconv.FormatFloat(past, 'f', -1, 64) +
+		` || document.querySelector('video').error !== null`
+	err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.Evaluate[chromedp.Void](start),
+		chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(timeout)))
+	if err != nil && !errors.Is(err, chromedp.ErrPollingTimeout) {
+		return Playback{}, fmt.Errorf("browsertest: play %s: %w", src, err)
+	}
+	read := `(() => { const v = document.querySelector('video');
+		return {CurrentTime: v.currentTime, Duration: isFinite(v.duration) ? v.duration : -1,
+			VideoWidth: v.videoWidth, VideoHeight: v.videoHeight,
+			ErrorCode: v.error ? v.error.code : 0,
+			Error: String(window.playErr || (v.error && v.error.message) || '')}; })()`
+	p, rerr := chromedp.Run(ctx, chromedp.Evaluate[Playback](read))
+	if rerr != nil {
+		return Playback{}, fmt.Errorf("browsertest: read the video element: %w", rerr)
+	}
+	if err != nil {
+		return p, fmt.Errorf("%w: currentTime %.2f after %s (%s)", ErrNoPlayback, p.CurrentTime, timeout, p.Error)
+	}
+	return p, nil
+}
