@@ -56,6 +56,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/agentdesk/agentdesk/capture/internal/headbuf"
 )
 
 // SineSource is the name of the sine source the daemon starts with.
@@ -85,7 +87,7 @@ type Server struct {
 	socket  string
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when the daemon has exited
-	stderr  *limitWriter
+	stderr  *headbuf.Buffer
 	closeMu sync.Mutex
 	closed  bool
 	pipes   []*PipeSource
@@ -127,7 +129,7 @@ func Launch(ctx context.Context, cfg Config) (*Server, error) {
 	if _, err := exec.LookPath("pactl"); err != nil {
 		return nil, ErrNoPulse
 	}
-	s := &Server{dir: cfg.Dir, done: make(chan struct{}), stderr: &limitWriter{n: 8192}}
+	s := &Server{dir: cfg.Dir, done: make(chan struct{}), stderr: headbuf.New(8192)}
 	if s.dir == "" {
 		if s.dir, err = os.MkdirTemp("", "pulse"); err != nil {
 			return nil, fmt.Errorf("pulse: temp dir: %w", err)
@@ -256,27 +258,4 @@ func (s *Server) cleanDir() {
 	if s.ownDir {
 		_ = os.RemoveAll(s.dir)
 	}
-}
-
-// limitWriter keeps the first n bytes (the daemon's complaint) and drops
-// the rest.
-type limitWriter struct {
-	mu sync.Mutex
-	w  strings.Builder
-	n  int
-}
-
-func (l *limitWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.String()
-}
-
-func (l *limitWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if rest := l.n - l.w.Len(); rest > 0 {
-		l.w.Write(p[:min(len(p), rest)])
-	}
-	return len(p), nil
 }

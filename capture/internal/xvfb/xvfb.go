@@ -22,6 +22,8 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/agentdesk/agentdesk/capture/internal/headbuf"
 )
 
 // ErrNoXvfb is returned by Launch when the Xvfb binary is not installed.
@@ -103,7 +105,7 @@ func Launch(ctx context.Context, cfg Config) (*Display, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stderr := &limitWriter{n: 4096}
+	stderr := headbuf.New(4096)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		pw.Close()
@@ -274,31 +276,4 @@ func (d *Display) kill() {
 		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
 		<-d.done
 	}
-}
-
-// limitWriter keeps the first n bytes (the server's complaint) and drops
-// the rest.
-type limitWriter struct {
-	mu sync.Mutex
-	w  strings.Builder
-	n  int
-}
-
-func (l *limitWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.String()
-}
-
-func (l *limitWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if rest := l.n - l.w.Len(); rest > 0 {
-		if len(p) > rest {
-			l.w.Write(p[:rest])
-		} else {
-			l.w.Write(p)
-		}
-	}
-	return len(p), nil
 }
