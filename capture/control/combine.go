@@ -1,6 +1,7 @@
 package control
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -156,7 +157,7 @@ func (c *Controller) combineOne(ctx context.Context, rec *spool.Recording, sc si
 	if !uploader.ValidName(name) {
 		return fmt.Errorf("the hub's name %q is not a file name", ri.Name)
 	}
-	subs := subtitles(sc.Chat, ri, sc.Started)
+	subs := fitSubtitles(subtitles(sc.Chat, ri, sc.Started), mediaEnd(rec))
 	meta := webm.Meta{Title: ri.Name, Tags: tagsOf(sc, ri), NoVideo: !ri.Screen, Subtitles: subs}
 	final := filepath.Join(dir, name)
 	sum, size, err := c.writeFile(final, rec, meta)
@@ -272,14 +273,48 @@ func syncDir(dir string) error {
 }
 
 func duration(rec *spool.Recording, subs []webm.Subtitle) time.Duration {
+	end := mediaEnd(rec)
+	for _, s := range subs {
+		d := s.Duration
+		if d <= 0 {
+			d = webm.SubtitleMax
+		}
+		end = max(end, s.At+d)
+	}
+	return end
+}
+
+// mediaEnd is the media time of the recording's last packet or mark; 0
+// without media.
+func mediaEnd(rec *spool.Recording) time.Duration {
 	end := rec.Duration
 	for _, m := range rec.Marks {
 		end = max(end, m.PTS)
 	}
-	for _, s := range subs {
-		end = max(end, s.At+webm.SubtitleMax)
-	}
 	return end
+}
+
+// fitSubtitles gives each line its time on screen, until the next line
+// and at most webm.SubtitleMax, and with media (end > 0) ends the last
+// lines where the media ends: the file is as long as what was captured,
+// not a subtitle's few seconds longer.
+func fitSubtitles(subs []webm.Subtitle, end time.Duration) []webm.Subtitle {
+	subs = slices.Clone(subs)
+	slices.SortStableFunc(subs, func(a, b webm.Subtitle) int { return cmp.Compare(a.At, b.At) })
+	for i := range subs {
+		if subs[i].Duration > 0 {
+			continue
+		}
+		d := webm.SubtitleMax
+		if i+1 < len(subs) {
+			d = min(d, max(subs[i+1].At-subs[i].At, time.Millisecond))
+		}
+		if end > 0 && subs[i].At+d > end {
+			d = max(end-subs[i].At, time.Millisecond)
+		}
+		subs[i].Duration = d
+	}
+	return subs
 }
 
 func tracksOf(rec *spool.Recording, ri session.RecordingInfo, subs []webm.Subtitle) []uploader.Track {
