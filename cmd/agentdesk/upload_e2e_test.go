@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/ui/script"
@@ -20,21 +22,26 @@ import (
 	"github.com/agentdesk/agentdesk/uploader"
 )
 
-// runRecorded runs a suite script on a demo of the suite's hub config
-// (Ada records the screen too), with the desktop's recorder as `agentdesk
-// demo --script` wires it (capture mode given), and returns the demo and
-// the recorder after the script passed and the recorder was closed.
-func runRecorded(t *testing.T, name, mode string) (*demo, *recorder) {
+// runRecorded runs a script (its path) on a demo of the suite's hub config
+// (screen: Ada's recordings capture the screen too, R-V1), with the
+// desktop's recorder as `agentdesk demo --script` wires it (capture mode
+// given), and returns the demo and the recorder after the script passed and
+// the recorder was closed, and the wall time the script ran.
+func runRecorded(t *testing.T, path, mode string, screen bool) (*demo, *recorder, time.Duration) {
 	t.Helper()
 	raw, err := os.ReadFile(suiteConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := strings.Replace(string(raw), "      permits: true\n  - id: grace", "      permits: true\n      screen_percent: 100\n  - id: grace", 1)
-	if cfg == string(raw) {
-		t.Fatal("the suite config changed: cannot give ada the screen")
+	percent := 0
+	if screen {
+		percent = 100
 	}
-	s, err := script.Load(filepath.Join(suiteDir, name), nil)
+	cfg := strings.Replace(string(raw), "      permits: true\n  - id: grace", fmt.Sprintf("      permits: true\n      screen_percent: %d\n  - id: grace", percent), 1)
+	if cfg == string(raw) {
+		t.Fatal("the suite config changed: cannot set ada's screen_percent")
+	}
+	s, err := script.Load(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +67,14 @@ func runRecorded(t *testing.T, name, mode string) (*demo, *recorder) {
 	defer c.Close()
 	setup := &scriptSetup{script: s, events: events, cols: script.DefaultCols, rows: script.DefaultRows, flags: &scriptFlags{}}
 	var out, errb bytes.Buffer
+	began := time.Now()
 	err = setup.run(t.Context(), d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec}, &out, &errb)
+	wall := time.Since(began)
 	closeRec()
 	if err != nil {
-		t.Fatalf("%s: %v\n%s%s", name, err, out.String(), errb.String())
+		t.Fatalf("%s: %v\n%s%s", path, err, out.String(), errb.String())
 	}
-	return d, rec
+	return d, rec, wall
 }
 
 // tWriter logs through t.
@@ -143,7 +152,7 @@ func probeWebM(t *testing.T, path string) probeFile {
 // reads VP8 video, Opus voice and the transcript as subtitles holding the
 // recorded lines and not the others (R-V2, R-V4, R-C5, R-C6, issue 6).
 func TestRecordingIsUploadedAndStored(t *testing.T) {
-	d, rec := runRecorded(t, "uploads.script", captureSynthetic)
+	d, rec, _ := runRecorded(t, filepath.Join(suiteDir, "uploads.script"), captureSynthetic, true)
 	made := rec.Made()
 	stored := 0
 	for _, m := range made {
