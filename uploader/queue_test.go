@@ -54,6 +54,9 @@ func TestQueueDeliversAndDeletes(t *testing.T) {
 		}
 	}
 	t.Logf("recordings made %d, stored %d", len(want), len(sink.files))
+	if len(snap) != len(want) || len(sink.files) != len(want) {
+		t.Fatalf("recordings made %d, stored %d (%d done)", len(want), len(sink.files), len(snap))
+	}
 	stop()
 	if err := q.Close(); err != nil {
 		t.Fatal(err)
