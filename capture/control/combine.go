@@ -297,10 +297,17 @@ func mediaEnd(rec *spool.Recording) time.Duration {
 // fitSubtitles gives each line its time on screen, until the next line
 // and at most webm.SubtitleMax, and with media (end > 0) ends the last
 // lines where the media ends: the file is as long as what was captured,
-// not a subtitle's few seconds longer.
+// not a subtitle's few seconds longer. A line stamped after the media's
+// end (the hub's closing lines, a clock a little ahead) shows at its last
+// moment.
 func fitSubtitles(subs []webm.Subtitle, end time.Duration) []webm.Subtitle {
 	subs = slices.Clone(subs)
 	slices.SortStableFunc(subs, func(a, b webm.Subtitle) int { return cmp.Compare(a.At, b.At) })
+	for i := range subs {
+		if end > 0 && subs[i].At > end {
+			subs[i].At = end
+		}
+	}
 	for i := range subs {
 		if subs[i].Duration > 0 {
 			continue

@@ -22,7 +22,7 @@ func TestFitSubtitles_R_V4(t *testing.T) {
 		{"media: the last line ends with it", []time.Duration{0, 2 * s}, 4 * s, []time.Duration{2 * s, 2 * s}},
 		{"long gap: at most SubtitleMax", []time.Duration{0, 9 * s}, 10 * s, []time.Duration{webm.SubtitleMax, s}},
 		{"unsorted lines", []time.Duration{3 * s, s}, 4 * s, []time.Duration{2 * s, s}},
-		{"a line after the media's end: 1 ms", []time.Duration{0, 5 * s}, 4 * s, []time.Duration{4 * s, time.Millisecond}},
+		{"a line after the media's end: at its end, 1 ms", []time.Duration{0, 5 * s}, 4 * s, []time.Duration{4 * s, time.Millisecond}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,11 +36,13 @@ func TestFitSubtitles_R_V4(t *testing.T) {
 					t.Fatalf("line %d at %s: %s, want %s", i, sub.At, sub.Duration, tc.want[i])
 				}
 			}
-			if tc.end > 0 && tc.at[len(tc.at)-1] < tc.end {
-				last := got[len(got)-1]
-				if last.At+last.Duration != tc.end {
-					t.Fatalf("the last line ends at %s, the media at %s", last.At+last.Duration, tc.end)
-				}
+			last := got[len(got)-1]
+			switch {
+			case tc.end == 0:
+			case tc.at[len(tc.at)-1] < tc.end && last.At+last.Duration != tc.end:
+				t.Fatalf("the last line ends at %s, the media at %s", last.At+last.Duration, tc.end)
+			case last.At > tc.end:
+				t.Fatalf("the last line starts at %s, after the media's end %s", last.At, tc.end)
 			}
 		})
 	}
