@@ -119,6 +119,24 @@ func (p mediaProbe) codecs() string {
 	return strings.Join(c, ",")
 }
 
+// types lists the file's streams' types (video, audio, subtitle).
+func (p mediaProbe) types() string {
+	var c []string
+	for _, s := range p.Streams {
+		c = append(c, s.CodecType)
+	}
+	return strings.Join(c, ",")
+}
+
+// manifestTypes lists the types of the manifest's tracks.
+func manifestTypes(m uploader.Manifest) string {
+	var c []string
+	for _, tr := range m.Tracks {
+		c = append(c, tr.Type)
+	}
+	return strings.Join(c, ",")
+}
+
 // ends is where each type of stream ends: its last packet's pts +
 // duration.
 func (p mediaProbe) ends(t *testing.T) map[string]time.Duration {
@@ -173,7 +191,7 @@ func storedPlain(t *testing.T, d *demo, rec *recorder) (string, uploader.Manifes
 	return f.ID, m, path
 }
 
-// TestRecordedMediaProbedAndPlayed: a chat recorded by the desktop for
+// TestRecordedMediaProbedAndPlayed_R_V4: a chat recorded by the desktop for
 // a few seconds of real time (capture/control on synthetic devices, as
 // `agentdesk demo --script` runs it), combined, age-encrypted, uploaded by
 // the queue to the demo hub and stored byte-identical. ffprobe reads the
@@ -181,7 +199,7 @@ func storedPlain(t *testing.T, d *demo, rec *recorder) (string, uploader.Manifes
 // frame, and each track as long as it was captured) and its subtitles;
 // headless Chromium plays it from the hub (?decrypt=1) in a <video>
 // element past 1 s with no media error (issue 6, R-V1, R-V4, R-C5, R-C6).
-func TestRecordedMediaProbedAndPlayed(t *testing.T) {
+func TestRecordedMediaProbedAndPlayed_R_V4(t *testing.T) {
 	cases := []struct {
 		name    string
 		mode    string
@@ -201,6 +219,12 @@ func TestRecordedMediaProbedAndPlayed(t *testing.T) {
 			p := probeMedia(t, path)
 			if got := p.codecs(); got != tc.streams {
 				t.Fatalf("streams %s, want %s", got, tc.streams)
+			}
+			if tc.width > 0 && p.Streams[0].Width != tc.width {
+				t.Errorf("the video is %d wide, want %d", p.Streams[0].Width, tc.width)
+			}
+			if got, want := p.types(), manifestTypes(m); got != want {
+				t.Errorf("ffprobe reads %s tracks, the manifest says %s", got, want)
 			}
 			checkDuration(t, p, m, media, wall)
 			srt := probeWebM(t, path).srt
