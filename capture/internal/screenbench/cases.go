@@ -28,6 +28,7 @@ func deskScript(name string) (string, bool) {
 const (
 	caseAgentdesk = "agentdesk"        // capture-agent record (screen + mic into the spool), then recover (WebM)
 	caseScreen    = "agentdesk-screen" // our screen path alone, in this process's child: x11 + VP8 into IVF
+	caseVoice     = "agentdesk-voice"  // capture-agent record --no-screen: the voice path alone
 )
 
 // peerArgs are the ffmpeg encoder arguments of a peer, video then audio,

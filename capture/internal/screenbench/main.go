@@ -20,6 +20,8 @@
 //   - agentdesk-screen (not in the default list): our screen path alone
 //     (x11 + VP8 into IVF) in a child of this command, with -psnr the
 //     luma PSNR of each decoded frame against what was grabbed.
+//   - agentdesk-voice (not in the default list): capture-agent record
+//     --no-screen, the voice path alone (PortAudio + Opus + spool).
 //
 // For each it prints CPU seconds per recorded minute (the recorder plus
 // the X server's CPU over the same time; the X server's share and
@@ -63,7 +65,7 @@ func main() {
 	w := flag.Int("w", 1280, "screen width")
 	h := flag.Int("h", 720, "screen height")
 	deskList := flag.String("desks", deskBusy+","+deskQuiet, "activities: busy, quiet")
-	caseList := flag.String("cases", defaultCases, "recorders (also: "+caseScreen+")")
+	caseList := flag.String("cases", defaultCases, "recorders (also: "+caseScreen+", "+caseVoice+")")
 	agent := flag.String("agent", "", "the capture-agent binary (default: go build ./cmd/capture-agent)")
 	psnr := flag.Bool("psnr", false, "agentdesk-screen: decode each frame and report its luma PSNR")
 	child := flag.Bool("child", false, "internal: record the display's screen with our encoder")
@@ -100,7 +102,7 @@ func (b *bench) run(ctx context.Context, desks, cases []string) (err error) {
 		}
 	}
 	for _, c := range cases {
-		if _, _, ok := peerArgs(c); !ok && c != caseAgentdesk && c != caseScreen {
+		if _, _, ok := peerArgs(c); !ok && c != caseAgentdesk && c != caseScreen && c != caseVoice {
 			return fmt.Errorf("no recorder %q", c)
 		}
 	}
@@ -187,6 +189,16 @@ func (b *bench) one(ctx context.Context, d *xvfb.Display, desk, c string) error 
 		}
 		row(c+" combine", r)
 		fmt.Printf("%-6s %-22s took %.2f s for the %v recording\n", desk, c+" combine", r.wall.Seconds(), b.dur)
+		return nil
+	case caseVoice:
+		rec, _, spool, _ := agentArgs(dir, d.Name(), b.fps, secs)
+		cmd := exec.CommandContext(ctx, b.agent, append(rec, "--no-screen")...)
+		cmd.Env = env
+		r, err := measure(cmd, d.Pid(), b.pulsePid, spool)
+		if err != nil {
+			return err
+		}
+		row(c, r)
 		return nil
 	case caseScreen:
 		file := filepath.Join(dir, "screen.ivf")
