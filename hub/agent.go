@@ -40,8 +40,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*peer, bool) {
 
 // readLoop reads frames and hands each good envelope to handle; refused
 // frames are answered with an error and the socket stays up.
-func (s *Server) readLoop(p *peer, handle func(session.Envelope) *frameError) {
+func (s *Server) readLoop(p *peer, handle func(*inbound) *frameError) {
 	var fr frameReader
+	in := new(inbound) // reused: one per socket, not per frame
 	for {
 		frame, err := fr.read(context.Background(), p.conn, s.cfg.MaxFrameBytes) // no per-call context: see drain
 		if errors.Is(err, errTooLarge) {
@@ -51,16 +52,16 @@ func (s *Server) readLoop(p *peer, handle func(session.Envelope) *frameError) {
 		if err != nil {
 			return
 		}
-		env, fe := parseEnvelope(frame)
+		fe := in.parse(frame)
 		if fe == nil {
-			if env.Type == session.TypePing {
+			if in.env.Type == session.TypePing {
 				p.send(session.TypePong, "", nil)
 				continue
 			}
-			fe = handle(env)
+			fe = handle(in)
 		}
 		if fe != nil {
-			p.sendError(env.Ref, fe.code, fe.msg, fe.code == session.ErrCodeUnauthorized)
+			p.sendError(in.env.Ref, fe.code, fe.msg, fe.code == session.ErrCodeUnauthorized)
 			if fe.code == session.ErrCodeUnauthorized {
 				p.closeAfter(StatusUnauthorized, "unauthorized: wrong token")
 				select { // let the writer send the error and the close first
@@ -80,9 +81,10 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.dropPeer(p)
 	var me *agent
-	s.readLoop(p, func(env session.Envelope) *frameError {
+	s.readLoop(p, func(in *inbound) *frameError {
+		env := in.env
 		if me != nil && (env.Type == session.TypeSend || env.Type == session.TypeTyping || env.Type == session.TypePushURL) {
-			return s.agentRelay(p, me, env)
+			return s.agentRelay(p, me, in)
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -302,13 +304,14 @@ func (s *Server) acceptChat(a *agent, c *chat) *frameError {
 
 // agentRelay is the hot path of send, typing and push_url (R-I5): the
 // payload is decoded before any lock, and the hub's lock is only shared.
-func (s *Server) agentRelay(p *peer, a *agent, env session.Envelope) *frameError {
+func (s *Server) agentRelay(p *peer, a *agent, in *inbound) *frameError {
+	env := in.env
 	var text, link string
 	var typing session.TypingData
 	switch env.Type {
 	case session.TypeSend:
-		var d session.SendData
-		if fe := decode(env, &d); fe != nil {
+		d, fe := in.sendData()
+		if fe != nil {
 			return fe
 		}
 		if strings.TrimSpace(d.Text) == "" {
@@ -327,7 +330,8 @@ func (s *Server) agentRelay(p *peer, a *agent, env session.Envelope) *frameError
 		link = u.String()
 		text = "Please navigate to the link: " + link
 	default:
-		if fe := decode(env, &typing); fe != nil {
+		var fe *frameError
+		if typing, fe = in.typingData(); fe != nil {
 			return fe
 		}
 	}

@@ -27,9 +27,10 @@ const maxQueue = 1024
 // never blocking) and written in order by a writer goroutine that runs only
 // while there is something to write, so an idle socket costs no goroutine.
 type peer struct {
-	conn *websocket.Conn
-	gone chan struct{} // closed when the peer is finished
-	once sync.Once
+	conn    *websocket.Conn
+	gone    chan struct{} // closed when the peer is finished
+	once    sync.Once
+	drainFn func() // p.drain, made once: go p.drain() would allocate a closure per start
 
 	mu      sync.Mutex
 	queue   [][]byte // queue[head:] waits to be written
@@ -42,7 +43,9 @@ type peer struct {
 }
 
 func newPeer(c *websocket.Conn) *peer {
-	return &peer{conn: c, gone: make(chan struct{})}
+	p := &peer{conn: c, gone: make(chan struct{})}
+	p.drainFn = p.drain
+	return p
 }
 
 // send queues an envelope.
@@ -101,6 +104,26 @@ func encodeMessage(chat string, m session.MessageData) []byte {
 	return append(b, `"}}`...)
 }
 
+// encodeTyping is encode for a typing notice, by hand like encodeMessage:
+// customers send one per keystroke or so.
+func encodeTyping(chat string, d session.TypingData) []byte {
+	b := make([]byte, 0, 80+len(chat)+len(d.Preview))
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, session.ProtocolVersion, 10)
+	b = append(b, `,"type":"typing"`...)
+	if chat != "" {
+		b = append(b, `,"chat":`...)
+		b = appendJSONString(b, chat)
+	}
+	b = append(b, `,"data":{"typing":`...)
+	b = strconv.AppendBool(b, d.Typing)
+	if d.Preview != "" {
+		b = append(b, `,"preview":`...)
+		b = appendJSONString(b, d.Preview)
+	}
+	return append(b, `}}`...)
+}
+
 // appendJSONString appends s as a JSON string; anything but plain ASCII
 // goes through encoding/json.
 func appendJSONString(b []byte, s string) []byte {
@@ -136,7 +159,7 @@ func (p *peer) push(b []byte) {
 func (p *peer) startLocked() {
 	if !p.writing {
 		p.writing = true
-		go p.drain()
+		go p.drainFn()
 	}
 }
 

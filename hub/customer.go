@@ -28,9 +28,10 @@ func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request) {
 	s.customer++
 	s.mu.Unlock()
 	var me *chat
-	s.readLoop(p, func(env session.Envelope) *frameError {
+	s.readLoop(p, func(in *inbound) *frameError {
+		env := in.env
 		if env.Type == session.TypeSend || env.Type == session.TypeTyping {
-			return s.customerRelay(p, me, env)
+			return s.customerRelay(p, me, in)
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -94,17 +95,19 @@ func (s *Server) customerFrame(p *peer, me *chat, env session.Envelope) (*chat, 
 
 // customerRelay is the hot path of send and typing: the payload is decoded
 // before any lock, and the hub's lock is only shared.
-func (s *Server) customerRelay(p *peer, me *chat, env session.Envelope) *frameError {
+func (s *Server) customerRelay(p *peer, me *chat, in *inbound) *frameError {
+	env := in.env
 	var send session.SendData
 	var typing session.TypingData
+	var fe *frameError
 	if env.Type == session.TypeSend {
-		if fe := decode(env, &send); fe != nil {
+		if send, fe = in.sendData(); fe != nil {
 			return fe
 		}
 		if strings.TrimSpace(send.Text) == "" {
 			return ferr(session.ErrCodeBadRequest, "send: text is empty")
 		}
-	} else if fe := decode(env, &typing); fe != nil {
+	} else if typing, fe = in.typingData(); fe != nil {
 		return fe
 	}
 	s.mu.RLock()
@@ -123,7 +126,7 @@ func (s *Server) customerRelay(p *peer, me *chat, env session.Envelope) *frameEr
 	}
 	if me.state == session.Connected && me.agent.conn != nil {
 		typing.Preview = truncate(typing.Preview, maxPreviewLen)
-		me.agent.conn.send(session.TypeTyping, me.id, typing) // the preview goes to the agent only (R-I3)
+		me.agent.conn.push(encodeTyping(me.id, typing)) // the preview goes to the agent only (R-I3)
 	}
 	return nil
 }
