@@ -115,3 +115,51 @@ func BenchmarkConvert1280x720Half(b *testing.B) {
 		ConvertBGRA(f, src, 1280*4, 2)
 	}
 }
+
+// terminalPictures are two 1280x720 BGRX pictures that differ where a
+// scrolling terminal's text is (600 px wide at the left, every row), as
+// the busy desk of capture/internal/screenbench.
+func terminalPictures() [2][]byte {
+	var p [2][]byte
+	for k := range p {
+		p[k] = make([]byte, 1280*720*4)
+		for y := 0; y < 720; y++ {
+			for x := 0; x < 1280; x++ {
+				i := (y*1280 + x) * 4
+				if x < 600 && (x*7+y*13+k*5)%11 < 3 {
+					p[k][i], p[k][i+1], p[k][i+2] = 255, 255, 255
+				}
+			}
+		}
+	}
+	return p
+}
+
+// BenchmarkUpdate1280x720Terminal is what a grab does after the server
+// has filled the segment, on the busy desk: into the same frame, the text
+// area changed in every band.
+func BenchmarkUpdate1280x720Terminal(b *testing.B) {
+	p := terminalPictures()
+	s := changeSource(1280, 720, 1)
+	f := capture.NewFrame(1280, 720)
+	b.SetBytes(1280 * 720 * 4)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		s.update(f, p[i&1], 1280*4)
+	}
+}
+
+// BenchmarkUpdate1280x720Static is the same on a screen that did not
+// change: the comparisons alone.
+func BenchmarkUpdate1280x720Static(b *testing.B) {
+	p := terminalPictures()
+	s := changeSource(1280, 720, 1)
+	f := capture.NewFrame(1280, 720)
+	b.SetBytes(1280 * 720 * 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.update(f, p[0], 1280*4)
+	}
+}

@@ -26,60 +26,67 @@ func chromaOf(r4, g4, b4 int32) (u, v byte) {
 // dst's I420 planes, each output pixel the average of a scale x scale box.
 // dst's Width and Height must be even. It allocates nothing.
 func ConvertBGRA(dst *capture.Frame, src []byte, stride, scale int) {
-	convertRows(dst, src, stride, scale, 0, dst.Height)
+	convertRect(dst, src, stride, scale, 0, dst.Height, 0, dst.Width)
 }
 
-// convertRows converts output rows [y0, y1), y0 even.
-func convertRows(dst *capture.Frame, src []byte, stride, scale, y0, y1 int) {
+// convertRect converts output rows [y0, y1) and columns [x0, x1), y0 and
+// x0 even, x1 even or dst.Width. What it writes is what a whole conversion
+// writes there: every 2x2 output block depends on its own source pixels
+// only.
+func convertRect(dst *capture.Frame, src []byte, stride, scale, y0, y1, x0, x1 int) {
 	switch {
 	case scale <= 1:
-		convert1(dst, src, stride, y0, y1)
+		convert1(dst, src, stride, y0, y1, x0, x1)
 	case scale == 2:
-		convert2(dst, src, stride, y0, y1)
+		convert2(dst, src, stride, y0, y1, x0, x1)
 	default:
-		convertBox(dst, src, stride, scale, y0, y1)
+		convertBox(dst, src, stride, scale, y0, y1, x0, x1)
 	}
 }
 
 // convert1 is the full-size path: every 2x2 block of source pixels gives
-// four Y samples and one U and V. Two pixels are loaded as one uint64 and
-// their lumas computed side by side in its two 32-bit lanes (SWAR): three
-// multiplications for two pixels.
-func convert1(dst *capture.Frame, src []byte, stride, from, to int) {
+// four Y samples and one U and V. The block is loaded as two uint64 and
+// its channels spread into the four 16-bit lanes of one uint64 each
+// (SWAR): the four lumas take three multiplications (220*255+128 fits a
+// lane), each channel's sum over the block one.
+func convert1(dst *capture.Frame, src []byte, stride, from, to, x0, x1 int) {
 	const (
-		lanes = 0x000000ff000000ff
-		round = 128<<32 | 128
+		m8    = 0x000000ff000000ff
+		m16   = 0x00ff00ff00ff00ff
+		ones  = 0x0001000100010001
+		round = 128 * ones
 	)
 	w := dst.Width
 	cw := w / 2
 	le := binary.LittleEndian
+	c0, c1 := x0/2, x1/2
 	for y := from; y+1 < to; y += 2 {
-		r0 := src[y*stride : y*stride+cw*8]
-		r1 := src[(y+1)*stride : (y+1)*stride+cw*8]
-		y0 := dst.Y[y*w : y*w+cw*2]
-		y1 := dst.Y[(y+1)*w : (y+1)*w+cw*2]
-		u := dst.U[y/2*cw : y/2*cw+cw]
-		v := dst.V[y/2*cw : y/2*cw+cw]
+		r0 := src[y*stride+c0*8 : y*stride+c1*8]
+		r1 := src[(y+1)*stride+c0*8 : (y+1)*stride+c1*8]
+		y0 := dst.Y[y*w+c0*2 : y*w+c1*2]
+		y1 := dst.Y[(y+1)*w+c0*2 : (y+1)*w+c1*2]
+		u := dst.U[y/2*cw+c0 : y/2*cw+c1]
+		v := dst.V[y/2*cw+c0 : y/2*cw+c1]
 		for x := range u {
 			a := le.Uint64(r0[x*8:])
 			c := le.Uint64(r1[x*8:])
-			ba, ga, ra := a&lanes, a>>8&lanes, a>>16&lanes
-			bc, gc, rc := c&lanes, c>>8&lanes, c>>16&lanes
-			la := (66*ra + 129*ga + 25*ba + round) >> 8 & lanes
-			lc := (66*rc + 129*gc + 25*bc + round) >> 8 & lanes
+			// Lanes: 0 and 2 the upper row's pixels, 1 and 3 the lower's.
+			b := a&m8 | (c&m8)<<16
+			g := a>>8&m8 | (c>>8&m8)<<16
+			r := a>>16&m8 | (c>>16&m8)<<16
+			l := (66*r + 129*g + 25*b + round) >> 8 & m16
 			yy0 := y0[2*x : 2*x+2 : 2*x+2]
 			yy1 := y1[2*x : 2*x+2 : 2*x+2]
-			yy0[0], yy0[1] = byte(la)+16, byte(la>>32)+16
-			yy1[0], yy1[1] = byte(lc)+16, byte(lc>>32)+16
-			rs, gs, bs := ra+rc, ga+gc, ba+bc
-			u[x], v[x] = chromaOf(int32(rs+rs>>32)&0x3ff, int32(gs+gs>>32)&0x3ff, int32(bs+bs>>32)&0x3ff)
+			yy0[0], yy0[1] = byte(l)+16, byte(l>>32)+16
+			yy1[0], yy1[1] = byte(l>>16)+16, byte(l>>48)+16
+			u[x], v[x] = chromaOf(int32(r*ones>>48), int32(g*ones>>48), int32(b*ones>>48))
 		}
 	}
 }
 
 // convert2 is the half-size path: an output pixel's 2x2 source box is one
 // uint64 from each of two rows, summed lane-wise.
-func convert2(dst *capture.Frame, src []byte, stride, from, to int) {
+func convert2(dst *capture.Frame, src []byte, stride, from, to, x0, x1 int) {
 	const lanes = 0x000000ff000000ff
 	w := dst.Width
 	cw := w / 2
@@ -88,15 +95,16 @@ func convert2(dst *capture.Frame, src []byte, stride, from, to int) {
 		bs, gs, rs := p&lanes+q&lanes, p>>8&lanes+q>>8&lanes, p>>16&lanes+q>>16&lanes
 		return int32((rs+rs>>32)&0x3ff+2) >> 2, int32((gs+gs>>32)&0x3ff+2) >> 2, int32((bs+bs>>32)&0x3ff+2) >> 2
 	}
+	c0, c1 := x0/2, x1/2
 	for y := from; y+1 < to; y += 2 {
 		var s [4][]byte
 		for k := range s {
-			s[k] = src[(2*y+k)*stride : (2*y+k)*stride+w*8]
+			s[k] = src[(2*y+k)*stride+c0*16 : (2*y+k)*stride+c1*16]
 		}
-		y0 := dst.Y[y*w : y*w+w]
-		y1 := dst.Y[(y+1)*w : (y+1)*w+w]
-		u := dst.U[y/2*cw : y/2*cw+cw]
-		v := dst.V[y/2*cw : y/2*cw+cw]
+		y0 := dst.Y[y*w+c0*2 : y*w+c1*2]
+		y1 := dst.Y[(y+1)*w+c0*2 : (y+1)*w+c1*2]
+		u := dst.U[y/2*cw+c0 : y/2*cw+c1]
+		v := dst.V[y/2*cw+c0 : y/2*cw+c1]
 		for x := range u {
 			o := x * 16
 			ra, ga, ba := avg(le.Uint64(s[0][o:]), le.Uint64(s[1][o:]))
@@ -112,13 +120,13 @@ func convert2(dst *capture.Frame, src []byte, stride, from, to int) {
 
 // convertBox is the scaled path: each output pixel averages s x s source
 // pixels (a box filter), then as convert1.
-func convertBox(dst *capture.Frame, src []byte, stride, s, from, to int) {
+func convertBox(dst *capture.Frame, src []byte, stride, s, from, to, x0, x1 int) {
 	w := dst.Width
 	cw := w / 2
 	n := int32(s * s)
 	var r, g, b [4]int32
 	for y := from; y+1 < to; y += 2 {
-		for x := 0; x+1 < w; x += 2 {
+		for x := x0; x+1 < x1; x += 2 {
 			for k := 0; k < 4; k++ {
 				ox, oy := x+k&1, y+k>>1
 				var sr, sg, sb int32

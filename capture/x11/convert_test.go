@@ -2,7 +2,9 @@ package x11
 
 import (
 	"encoding/binary"
+	"fmt"
 	"image/color"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -161,12 +163,37 @@ func TestConvertHalfMatchesTheBoxFilter(t *testing.T) {
 	})
 	fast, box := capture.NewFrame(32, 16), capture.NewFrame(32, 16)
 	ConvertBGRA(fast, src, 64*4, 2)
-	convertBox(box, src, 64*4, 2, 0, 16)
+	convertBox(box, src, 64*4, 2, 0, 16, 0, 32)
 	for name, p := range map[string][2][]byte{"Y": {fast.Y, box.Y}, "U": {fast.U, box.U}, "V": {fast.V, box.V}} {
 		for i := range p[0] {
 			if p[0][i] != p[1][i] {
 				t.Fatalf("%s[%d]: fast %d, box %d", name, i, p[0][i], p[1][i])
 			}
 		}
+	}
+}
+
+func TestConvertFullMatchesTheBoxFilter(t *testing.T) {
+	// The fast full-size path gives what the general box filter gives at
+	// 1/1 (the formulas pixel by pixel), on random pixels and a span.
+	r := rand.New(rand.NewPCG(5, 6))
+	src := make([]byte, 96*34*4)
+	for i := range src {
+		src[i] = byte(r.Uint32())
+	}
+	for _, x := range [][2]int{{0, 96}, {16, 48}, {80, 96}} {
+		fast, box := capture.NewFrame(96, 34), capture.NewFrame(96, 34)
+		convert1(fast, src, 96*4, 0, 34, x[0], x[1])
+		convertBox(box, src, 96*4, 1, 0, 34, x[0], x[1])
+		samePlanes(t, fmt.Sprintf("columns %v", x), fast, box)
+	}
+	for _, c := range [][3]byte{{255, 255, 255}, {0, 0, 0}, {255, 0, 0}, {0, 255, 255}} {
+		for i := 0; i < len(src); i += 4 {
+			src[i], src[i+1], src[i+2] = c[0], c[1], c[2]
+		}
+		fast, box := capture.NewFrame(96, 34), capture.NewFrame(96, 34)
+		convert1(fast, src, 96*4, 0, 34, 0, 96)
+		convertBox(box, src, 96*4, 1, 0, 34, 0, 96)
+		samePlanes(t, fmt.Sprintf("BGR %v", c), fast, box)
 	}
 }

@@ -10,7 +10,6 @@ package x11
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"image"
 	"log"
 	"os"
@@ -70,21 +69,22 @@ type Source struct {
 	outH   int
 	closed atomic.Bool
 
-	mu     sync.Mutex // held by Grab and the end of Close
-	w      *wire
-	shm    *shmSeg // nil on the GetImage path
-	shmOp  byte    // MIT-SHM major opcode
-	seg    uint32  // the segment's X id
-	plain  []byte  // GetImage buffer when not shm
-	seed   maphash.Seed
-	bands  []uint64 // hash of each band of bandRows output rows, last grab
-	dirty  []bool   // bands that changed in this grab
+	mu    sync.Mutex // held by Grab and the end of Close
+	w     *wire
+	shm   *shmSeg // nil on the GetImage path
+	shmOp byte    // MIT-SHM major opcode
+	seg   uint32  // the segment's X id
+	plain []byte  // GetImage buffer when not shm
+	// prev holds the pixels of the last grab, compared with the new ones
+	// band by band; dirty is what changed in each band this grab.
+	prev   []byte
+	dirty  []span
 	primed bool
-	// The frame the last conversion went to and the hash of its planes
+	// The frame the last conversion went to and a copy of its planes
 	// after it: an unchanged screen into an untouched frame is not
-	// converted again.
+	// converted again, a changed one only where it changed.
 	lastDst *capture.Frame
-	dstSum  uint64
+	shadow  *capture.Frame
 }
 
 var _ capture.Screen = (*Source)(nil)
@@ -131,7 +131,7 @@ func Open(display string, opts Options) (*Source, error) {
 	if opts.Scale < 0 || opts.FPS < 0 {
 		return nil, fmt.Errorf("x11: bad options: scale %d, fps %d", opts.Scale, opts.FPS)
 	}
-	s := &Source{fps: opts.FPS, scale: max(opts.Scale, 1), seed: maphash.MakeSeed()}
+	s := &Source{fps: opts.FPS, scale: max(opts.Scale, 1)}
 	if s.fps == 0 {
 		s.fps = DefaultFPS
 	}
@@ -158,8 +158,7 @@ func Open(display string, opts Options) (*Source, error) {
 	}
 	// Only the pixels the output uses are fetched.
 	s.rect = image.Rect(s.rect.Min.X, s.rect.Min.Y, s.rect.Min.X+s.outW*s.scale, s.rect.Min.Y+s.outH*s.scale)
-	nb := (s.outH + bandRows - 1) / bandRows
-	s.bands, s.dirty = make([]uint64, nb), make([]bool, nb)
+	s.initChange()
 	if err := s.initShm(opts.NoShm); err != nil {
 		logger := opts.Log
 		if logger == nil {
@@ -262,47 +261,7 @@ func (s *Source) Grab(dst *capture.Frame) (changed bool, err error) {
 		}
 		return false, fmt.Errorf("x11: grab: %w", err)
 	}
-	stride := s.rect.Dx() * 4
-	changed = s.compare(px, stride)
-	// Into the frame of the last grab, untouched since: only the bands
-	// that changed are converted. Otherwise all of it.
-	partial := dst == s.lastDst && s.planesSum(dst) == s.dstSum
-	if partial && !changed {
-		return false, nil
-	}
-	for b := range s.bands {
-		if !partial || s.dirty[b] {
-			y0 := b * bandRows
-			convertRows(dst, px, stride, s.scale, y0, min(y0+bandRows, s.outH))
-		}
-	}
-	s.lastDst, s.dstSum = dst, s.planesSum(dst)
-	return changed, nil
-}
-
-// bandRows is the height, in output rows, of the bands compared and
-// converted apart: a chat line typed changes one or two of them.
-const bandRows = 16
-
-// compare hashes each band of the grabbed pixels, marks the ones that
-// differ from the last grab and reports whether any did.
-func (s *Source) compare(px []byte, stride int) bool {
-	rows := bandRows * s.scale * stride
-	any := !s.primed
-	for b := range s.bands {
-		end := min((b+1)*rows, len(px))
-		sum := maphash.Bytes(s.seed, px[b*rows:end])
-		s.dirty[b] = !s.primed || sum != s.bands[b]
-		any = any || s.dirty[b]
-		s.bands[b] = sum
-	}
-	s.primed = true
-	return any
-}
-
-// planesSum hashes a frame's three planes.
-func (s *Source) planesSum(f *capture.Frame) uint64 {
-	return maphash.Bytes(s.seed, f.Y) ^ maphash.Bytes(s.seed, f.U)*31 ^ maphash.Bytes(s.seed, f.V)*961
+	return s.update(dst, px, s.rect.Dx()*4), nil
 }
 
 // Close ends the capture: the connection is closed first (a Grab blocked
