@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"filippo.io/age"
+
+	"github.com/agentdesk/agentdesk/uploader/durable"
 )
 
 // Encrypt returns a writer that encrypts what is written to it with age to
@@ -86,5 +88,5 @@ func EncryptFile(src, dst, recipient string) (err error) {
 	if err := os.Rename(out.Name(), dst); err != nil {
 		return fmt.Errorf("uploader: encrypt: %w", err)
 	}
-	return syncDir(filepath.Dir(dst))
+	return durable.SyncDir(filepath.Dir(dst))
 }

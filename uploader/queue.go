@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/agentdesk/agentdesk/uploader/durable"
 )
 
 // Options configures a Queue. Only Sink is required.
@@ -263,7 +265,7 @@ func (q *Queue) create(e *entry, path string) error {
 		err = moveFile(path, filepath.Join(tmp, e.st.Name))
 	}
 	if err == nil {
-		err = syncDir(tmp)
+		err = durable.SyncDir(tmp)
 	}
 	if err != nil {
 		os.RemoveAll(tmp)
@@ -272,7 +274,7 @@ func (q *Queue) create(e *entry, path string) error {
 	if err := os.Rename(tmp, e.dir); err != nil {
 		return err
 	}
-	return syncDir(q.dir)
+	return durable.SyncDir(q.dir)
 }
 
 // save persists e.st; the caller holds no lock on q.mu.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/agentdesk/agentdesk/uploader/durable"
 )
 
 // Run delivers queued items one at a time, oldest first, until ctx is
@@ -198,7 +200,7 @@ func (q *Queue) finish(e *entry, stored string) error {
 	if err := os.Remove(filepath.Join(e.dir, e.st.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("uploader: remove delivered file: %w", err)
 	}
-	if err := syncDir(e.dir); err != nil {
+	if err := durable.SyncDir(e.dir); err != nil {
 		return err
 	}
 	q.mu.Lock()

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/agentdesk/agentdesk/uploader/durable"
 )
 
 // The queue directory holds one sub-directory per item, named by its id:
@@ -80,7 +82,7 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 func writeJSONAtomic(path string, v any) error {
@@ -100,19 +102,6 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
-}
-
-// syncDir makes a rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // moveFile renames src to dst, or, across file systems, copies it (with
@@ -164,5 +153,5 @@ func recoverNew(dir, name string) error {
 	if err := os.Rename(tmp, filepath.Join(dir, id)); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/agentdesk/agentdesk/capture/webm"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/uploader"
+	"github.com/agentdesk/agentdesk/uploader/durable"
 )
 
 // outDir is where combined files wait (beside their manifests) until
@@ -50,7 +51,7 @@ func (c *Controller) combineChat(ctx context.Context, base string, sc sidecar, f
 		}
 		sc.Queued = append(sc.Queued, ri.ID)
 		if b, err := json.Marshal(sc); err == nil {
-			_ = writeAtomic(base+".json", b) // best effort: at worst a file is made twice
+			_ = durable.WriteFile(base+".json", b, 0o600) // best effort: at worst a file is made twice
 		}
 	}
 	if len(errs) > 0 {
@@ -174,7 +175,7 @@ func (c *Controller) combineOne(ctx context.Context, rec *spool.Recording, sc si
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(final+manifestExt, b); err != nil {
+	if err := durable.WriteFile(final+manifestExt, b, 0o600); err != nil {
 		return err
 	}
 	return c.queue(ctx, final, m)
@@ -246,7 +247,7 @@ func (c *Controller) writeFile(path string, rec *spool.Recording, meta webm.Meta
 	if err = os.Rename(tmp, path); err != nil {
 		return "", 0, err
 	}
-	if err = syncDir(filepath.Dir(path)); err != nil {
+	if err = durable.SyncDir(filepath.Dir(path)); err != nil {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), size, nil
@@ -261,15 +262,6 @@ func (c *counter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func duration(rec *spool.Recording, subs []webm.Subtitle) time.Duration {

@@ -36,6 +36,7 @@ import (
 	"github.com/agentdesk/agentdesk/capture/spool"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/uploader"
+	"github.com/agentdesk/agentdesk/uploader/durable"
 )
 
 // ErrNoSpoolDir is returned by New without a spool folder.
@@ -301,7 +302,7 @@ type sidecar struct {
 func (c *Controller) saveSnap(cc *chatCapture) {
 	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap})
 	if err == nil {
-		err = writeAtomic(cc.base+".json", b)
+		err = durable.WriteFile(cc.base+".json", b, 0o600)
 	}
 	if err != nil {
 		c.logf("capture %s: cannot save its state: %v", cc.id, err)
@@ -314,27 +315,6 @@ func (c *Controller) agentLocked() string {
 		return c.cfg.Agent
 	}
 	return c.desk.Agent.ID
-}
-
-// writeAtomic writes data to path through a synced temporary file.
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // spoolBase is the path (without extension) of chat's spool.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/agentdesk/agentdesk/uploader"
+	"github.com/agentdesk/agentdesk/uploader/durable"
 )
 
 // Sink stores files under a folder; Manifest.Dest picks a sub-folder.
@@ -78,13 +79,13 @@ func (s *Sink) Put(ctx context.Context, item uploader.Item, r io.ReaderAt, progr
 	}
 	man, err := uploader.MarshalManifest(item.Manifest)
 	if err == nil {
-		err = writeAtomic(final+".json", man)
+		err = durable.WriteFile(final+".json", man, 0o640)
 	}
 	if err == nil {
 		err = os.Rename(tmp, final)
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = durable.SyncDir(dir)
 	}
 	if err != nil {
 		return fmt.Errorf("dirsink: %s: %w", item.Name, err)
@@ -169,32 +170,4 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		c.progress(c.off)
 	}
 	return n, err
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
