@@ -123,18 +123,19 @@ func sanitize(s string) string {
 		}
 	}
 	name := strings.Trim(b.String(), ". _")
+	if base, _, _ := strings.Cut(name, "."); reservedNames[strings.ToUpper(base)] {
+		name = "_" + name
+	}
 	if len(name) > maxFileName {
 		cut := maxFileName
 		for cut > 0 && !utf8.RuneStart(name[cut]) {
 			cut--
 		}
-		name = name[:cut]
+		// A cut may leave a trailing dot or space, which Windows rejects.
+		name = strings.TrimRight(name[:cut], ". _")
 	}
 	if name == "" {
 		name = "recording"
-	}
-	if base, _, _ := strings.Cut(name, "."); reservedNames[strings.ToUpper(base)] {
-		name = "_" + name
 	}
 	return name
 }

@@ -23,6 +23,8 @@ func TestFileName(t *testing.T) { // R-H4
 		{"empty", "{customer}", FileNameFields{}, "recording"},
 		{"reserved device name", "{customer}", FileNameFields{Customer: "CON"}, "_CON"},
 		{"unicode kept", "{customer}", FileNameFields{Customer: "Zoë Ångström"}, "Zoë_Ångström"},
+		{"reserved name at the length limit (found by FuzzFileName)", "{customer}", FileNameFields{Customer: "CON." + strings.Repeat("0", 300)}, "_CON." + strings.Repeat("0", 195)},
+		{"a cut never ends in a dot", "{customer}", FileNameFields{Customer: strings.Repeat("a", 199) + ".b"}, strings.Repeat("a", 199)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
