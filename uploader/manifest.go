@@ -99,3 +99,17 @@ func ValidName(s string) bool {
 	}
 	return true
 }
+
+// Target is where a sink stores item, relative to its root: the optional
+// Dest folder (R-G2) and the file name, both checked with ValidName, and
+// the temporary name a partial upload is written under. Sinks join these
+// with their own path rules (filepath for local folders, path for SFTP).
+func (it Item) Target() (dest, name, partial string, err error) {
+	if !ValidName(it.Name) {
+		return "", "", "", fmt.Errorf("%w: bad file name %q", ErrPermanent, it.Name)
+	}
+	if d := it.Manifest.Dest; d != "" && !ValidName(d) {
+		return "", "", "", fmt.Errorf("%w: bad dest folder %q", ErrPermanent, d)
+	}
+	return it.Manifest.Dest, it.Name, "." + it.Name + ".part", nil
+}

@@ -39,17 +39,12 @@ func New(dir string) (*Sink, error) {
 
 // paths returns the folder, the final path and the temp path for item.
 func (s *Sink) paths(item uploader.Item) (dir, final, tmp string, err error) {
-	if !uploader.ValidName(item.Name) {
-		return "", "", "", fmt.Errorf("dirsink: %w: bad file name %q", uploader.ErrPermanent, item.Name)
+	dest, name, partial, err := item.Target()
+	if err != nil {
+		return "", "", "", fmt.Errorf("dirsink: %w", err)
 	}
-	dir = s.dir
-	if d := item.Manifest.Dest; d != "" {
-		if !uploader.ValidName(d) {
-			return "", "", "", fmt.Errorf("dirsink: %w: bad dest folder %q", uploader.ErrPermanent, d)
-		}
-		dir = filepath.Join(dir, d)
-	}
-	return dir, filepath.Join(dir, item.Name), filepath.Join(dir, "."+item.Name+".part"), nil
+	dir = filepath.Join(s.dir, dest)
+	return dir, filepath.Join(dir, name), filepath.Join(dir, partial), nil
 }
 
 // Put writes item to a temp file (continuing a partial one), fsyncs it,

@@ -134,17 +134,12 @@ func (ss *session) close() {
 
 // paths returns the remote folder, final and temp paths for item.
 func (s *Sink) paths(item uploader.Item) (dir, final, tmp string, err error) {
-	if !uploader.ValidName(item.Name) {
-		return "", "", "", fmt.Errorf("sftpsink: %w: bad file name %q", uploader.ErrPermanent, item.Name)
+	dest, name, partial, err := item.Target()
+	if err != nil {
+		return "", "", "", fmt.Errorf("sftpsink: %w", err)
 	}
-	dir = s.root
-	if d := item.Manifest.Dest; d != "" {
-		if !uploader.ValidName(d) {
-			return "", "", "", fmt.Errorf("sftpsink: %w: bad dest folder %q", uploader.ErrPermanent, d)
-		}
-		dir = path.Join(dir, d)
-	}
-	return dir, path.Join(dir, item.Name), path.Join(dir, "."+item.Name+".part"), nil
+	dir = path.Join(s.root, dest)
+	return dir, path.Join(dir, name), path.Join(dir, partial), nil
 }
 
 // remoteSum reads a remote file back and returns its SHA-256 and size.
