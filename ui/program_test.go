@@ -46,34 +46,54 @@ func awaitSend(t *testing.T, h *fakeHub, n int) {
 	}
 }
 
-// The whole loop in a real tea.Program: hub events through the pump, raw
-// key bytes as a terminal (or a keystroke script) sends them, frames out.
-func TestProgramRawKeys(t *testing.T) {
-	h := newFakeHub()
+// liveProgram is the desktop running in a real tea.Program fed raw key
+// bytes, as a terminal (or a keystroke script) sends them.
+type liveProgram struct {
+	model      *Model // read it only after done has answered
+	keys       *io.PipeWriter
+	out        *syncBuffer
+	done       chan error // the result of Run
+	waitScreen func(want string)
+	push       func(typ string, data any) // a hub frame about chat "dan"
+}
+
+// startProgram runs the desktop on h at 100x30; utc pins the clock's zone.
+// The hub's event channel is closed when the test ends.
+func startProgram(t *testing.T, h *fakeHub, utc bool) *liveProgram {
+	t.Helper()
 	m := New(Options{Hub: h, Now: func() time.Time { return now }})
-	m.loc = time.UTC
+	if utc {
+		m.loc = time.UTC
+	}
 	in, keys := io.Pipe()
-	out := &syncBuffer{}
-	p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithWindowSize(100, 30), tea.WithoutSignals())
-	done := make(chan error, 1)
+	lp := &liveProgram{model: m, keys: keys, out: &syncBuffer{}, done: make(chan error, 1)}
+	p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(lp.out), tea.WithWindowSize(100, 30), tea.WithoutSignals())
 	go func() {
 		_, err := p.Run()
-		done <- err
+		lp.done <- err
 	}()
-	defer close(h.ev)
-
+	t.Cleanup(func() { close(h.ev) })
 	var screen bytes.Buffer
-	waitScreen := func(want string) {
+	lp.waitScreen = func(want string) {
 		t.Helper()
-		teatest.WaitFor(t, out, func(b []byte) bool {
+		teatest.WaitFor(t, lp.out, func(b []byte) bool {
 			screen.Write(b)
 			return strings.Contains(ansi.Strip(screen.String()), want)
 		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 	}
-	push := func(typ string, data any) {
+	lp.push = func(typ string, data any) {
 		e := frame_(t, typ, "dan", data)
 		h.ev <- session.LinkEvent{Envelope: &e}
 	}
+	return lp
+}
+
+// The whole loop in a real tea.Program: hub events through the pump, raw
+// key bytes as a terminal (or a keystroke script) sends them, frames out.
+func TestProgramRawKeys(t *testing.T) {
+	h := newFakeHub()
+	lp := startProgram(t, h, true)
+	keys, done, waitScreen, push := lp.keys, lp.done, lp.waitScreen, lp.push
 	h.ev <- session.LinkEvent{Status: &session.LinkStatus{State: session.LinkUp}}
 	push(session.TypeWelcome, session.WelcomeData{Agent: session.AgentInfo{ID: "ada", Name: "Ada Lovelace"}, Settings: settings(), Ready: true})
 	push(session.TypeOffer, session.ChatData{ID: "dan", Customer: "Dan Oduya", OfferedAt: now})

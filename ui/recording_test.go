@@ -1,16 +1,12 @@
 package ui
 
 import (
-	"bytes"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/agentdesk/agentdesk/session"
 )
@@ -373,28 +369,12 @@ func TestToolbarFits(t *testing.T) {
 // from the composer (R-C1, R-C4, R-H6, R-H7).
 func TestProgramRecordingKeys(t *testing.T) {
 	h := newFakeHub()
-	m := New(Options{Hub: h, Now: func() time.Time { return now }})
-	in, keys := io.Pipe()
-	out := &syncBuffer{}
-	p := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out), tea.WithWindowSize(100, 30), tea.WithoutSignals())
-	done := make(chan error, 1)
-	go func() {
-		_, err := p.Run()
-		done <- err
-	}()
-	defer close(h.ev)
-	push := func(typ string, data any) {
-		e := frame_(t, typ, "dan", data)
-		h.ev <- session.LinkEvent{Envelope: &e}
-	}
+	lp := startProgram(t, h, false)
+	keys, done, push := lp.keys, lp.done, lp.push
 	asked := session.RecordingData{Buttons: recButtons(enabled(), enabled(), enabled()), DeleteAsk: true}
 	push(session.TypeWelcome, session.WelcomeData{Agent: session.AgentInfo{ID: "ada", Name: "Ada Lovelace"}, Settings: settings(), Ready: true,
 		Chats: []session.ChatData{{ID: "dan", Customer: "Dan Oduya", State: session.Connected, Recording: &asked}}})
-	var screen bytes.Buffer
-	teatest.WaitFor(t, out, func(b []byte) bool {
-		screen.Write(b)
-		return strings.Contains(ansi.Strip(screen.String()), "press D to confirm")
-	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	lp.waitScreen("press D to confirm")
 
 	steps := []struct{ bytes, want string }{
 		{"r", "record:dan"}, {"\x12", "record:dan"}, {"\x14", "record:dan"},
@@ -430,8 +410,8 @@ func TestProgramRecordingKeys(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("ctrl+c did not quit")
 	}
-	if m.composer.Value() != "" { // the program has ended: no race
-		t.Errorf("the answers went into the composer: %q", m.composer.Value())
+	if v := lp.model.composer.Value(); v != "" { // the program has ended: no race
+		t.Errorf("the answers went into the composer: %q", v)
 	}
 }
 
