@@ -287,11 +287,14 @@ func (s *Server) acceptChat(a *agent, c *chat) *frameError {
 	c.offer.stop()
 	c.lastCust = time.Now()
 	c.warned = false
-	a.conn.send(session.TypeChat, c.id, c.snapshot())
 	if c.cust != nil {
 		c.cust.send(session.TypeAgentIn, c.id, session.AgentInData{Name: a.cfg.Name})
 	}
 	s.recConnect(a, c)
+	// The snapshot goes after the recorder knows the chat is connected, so
+	// the desk never shows a connected chat without its recording buttons:
+	// a Record pressed the instant "Connected" shows must not be refused.
+	a.conn.send(session.TypeChat, c.id, c.snapshot())
 	s.system(c, "%s joined the chat", a.cfg.Name)
 	s.armInactivity(c, s.cfg.Timers.InactivityWarn)
 	if !c.custGrace.running() {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -61,9 +62,20 @@ func recHub(t *testing.T, mutate func(*Config)) *recSetup {
 func (r *recSetup) next(t *testing.T, name string) {
 	t.Helper()
 	cust, joined := customerJoin(t, r.base, session.JoinData{Name: name})
-	connect(t, r.g, cust, joined.Chat)
+	if _, env := expectData[session.ChatData](r.g, session.TypeOffer); env.Chat != joined.Chat {
+		t.Fatalf("offer for %s, want %s", env.Chat, joined.Chat)
+	}
+	r.g.send(session.TypeAccept, joined.Chat, nil)
 	r.cust, r.chat = cust, joined.Chat
 	r.joined = recFrame(r.g)
+	// The snapshot that says Connected comes after the recording frame and
+	// carries the same buttons, so a desk never shows a connected chat whose
+	// Record is still refused (the CI flake of docs/examples/recording.script).
+	snap, _ := expectData[session.ChatData](r.g, session.TypeChat)
+	if snap.State != session.Connected || snap.Recording == nil || !reflect.DeepEqual(snap.Recording.Buttons, r.joined.Buttons) {
+		t.Fatalf("snapshot after accept: %s, recording %+v; the recording frame said %+v", snap.State, snap.Recording, r.joined.Buttons)
+	}
+	cust.expect(session.TypeAgentIn)
 	lineWith(r.g, "joined the chat")
 }
 
