@@ -149,11 +149,15 @@ func LoadConfig(path string) (*Config, error) {
 var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type hub\.(\w+)`)
 
 // explainYAML turns yaml.v3's type names into the config's key paths.
+// badDuration matches yaml.v3's words for a duration it cannot read.
+var badDuration = regexp.MustCompile("(line [0-9]+): cannot unmarshal !![a-z]+ (`[^`]*`) into time.Duration")
+
 func explainYAML(err error) string {
 	if errors.Is(err, io.EOF) {
 		return "the file is empty; start from configs/chathub.yaml"
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = badDuration.ReplaceAllString(msg, "$1: $2 is not a duration; write a Go duration such as 30s, 5m or 72h")
 	return unknownField.ReplaceAllStringFunc(msg, func(m string) string {
 		p := unknownField.FindStringSubmatch(m)
 		prefix := map[string]string{"Config": "", "QueueConfig": "queues[].", "AgentConfig": "agents[].",

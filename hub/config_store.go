@@ -1,10 +1,17 @@
 package hub
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // DefaultMaxUploadBytes bounds one uploaded recording file when
 // store.max_upload_bytes is left out: 8 GiB.
 const DefaultMaxUploadBytes = 8 << 30
+
+// DefaultPartialExpiry is how long an unfinished upload may sit untouched
+// before the hub deletes it, when store.partial_expiry is left out: a week.
+const DefaultPartialExpiry = 7 * 24 * time.Hour
 
 // StoreConfig is the top-level "store:" section: where uploaded recordings
 // are kept and indexed (issue 6). An empty Dir means the hub has no store:
@@ -21,6 +28,11 @@ type StoreConfig struct {
 	// the hub decrypts stored recordings for playback (?decrypt=1).
 	// Optional: without it encrypted files are served only as they are.
 	IdentityFile string `yaml:"identity_file"`
+	// PartialExpiry is how long an unfinished upload may go without a
+	// byte before the hub deletes its part (the desktop still holds the
+	// whole file and starts that upload again from byte 0). 0 means
+	// DefaultPartialExpiry.
+	PartialExpiry time.Duration `yaml:"partial_expiry"`
 }
 
 // validateStore checks the store section and fills in its defaults.
@@ -31,6 +43,14 @@ func (c *Config) validateStore(bad func(string, ...any)) {
 	}
 	if s.MaxUploadBytes == 0 {
 		s.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	switch {
+	case s.PartialExpiry < 0:
+		bad("store.partial_expiry: %s is negative; leave it out for %s or give a duration such as 72h", s.PartialExpiry, DefaultPartialExpiry)
+	case s.PartialExpiry == 0:
+		s.PartialExpiry = DefaultPartialExpiry
+	case s.PartialExpiry < time.Minute:
+		bad("store.partial_expiry: %s would delete uploads that are only paused; give at least 1m (a week, 168h, is the default)", s.PartialExpiry)
 	}
 	if s.IdentityFile != "" && s.Dir == "" {
 		bad("store.identity_file: set only with store.dir (a hub without a store has nothing to decrypt)")

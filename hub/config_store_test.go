@@ -26,15 +26,19 @@ func TestStoreConfig(t *testing.T) {
 		want       []string // words of the error; nil: parses
 	}{
 		{"default max", strings.Replace(good, "  max_upload_bytes: 8589934592", "", 1), nil},
+		{"default partial expiry", strings.Replace(good, "  partial_expiry: 168h", "", 1), nil},
 		{"unknown key", strings.Replace(good, "  dir: agentdesk-store", "  dir: agentdesk-store\n  folder: x", 1), []string{"unknown key store.folder"}},
 		{"negative max", strings.Replace(good, "max_upload_bytes: 8589934592", "max_upload_bytes: -1", 1), []string{"store.max_upload_bytes", "negative"}},
 		{"identity without dir", strings.Replace(good, "  dir: agentdesk-store", "  identity_file: k", 1), []string{"store.identity_file", "store.dir"}},
+		{"negative partial expiry", strings.Replace(good, "partial_expiry: 168h", "partial_expiry: -1h", 1), []string{"store.partial_expiry", "negative"}},
+		{"tiny partial expiry", strings.Replace(good, "partial_expiry: 168h", "partial_expiry: 30s", 1), []string{"store.partial_expiry", "at least 1m"}},
+		{"partial expiry not a duration", strings.Replace(good, "partial_expiry: 168h", "partial_expiry: soon", 1), []string{"`soon` is not a duration", "72h"}},
 		{"dir is a file", strings.Replace(good, "dir: agentdesk-store", "dir: "+file, 1), []string{"store.dir", "is a file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := ParseConfig([]byte(tc.yaml))
 			if tc.want == nil {
-				if err != nil || c.Store.MaxUploadBytes != DefaultMaxUploadBytes {
+				if err != nil || c.Store.MaxUploadBytes != DefaultMaxUploadBytes || c.Store.PartialExpiry != DefaultPartialExpiry {
 					t.Fatalf("%v %+v", err, c)
 				}
 				return

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"github.com/agentdesk/agentdesk/hub/tusserial"
@@ -68,6 +69,8 @@ type ingest struct {
 	ids     []age.Identity // nil: no playback decryption
 	agents  []AgentConfig
 	api     []APIToken
+	locker  *memorylocker.MemoryLocker // tusd's, so the janitor never deletes an upload a request holds
+	stop    chan struct{}              // closed by CloseStore: ends the janitor
 }
 
 // OpenStore opens the recording store of the config's store section
@@ -103,9 +106,14 @@ func (s *Server) OpenStore() error {
 		return fmt.Errorf("%w: %v", ErrStore, err)
 	}
 	stored, dropped := in.recoverUploads(context.Background())
+	expired := in.expireUploads(context.Background(), time.Now(), sc.PartialExpiry)
+	in.stop = make(chan struct{})
+	go in.janitor(sc.PartialExpiry, in.stop, func(n int) {
+		s.log.Info("unfinished uploads expired", "count", n, "idle_for", sc.PartialExpiry)
+	})
 	s.ingest.Store(in)
 	s.log.Info("recording store open", "dir", dir, "decrypt", len(in.ids) > 0,
-		"recovered_stored", stored, "recovered_dropped", dropped)
+		"recovered_stored", stored, "recovered_dropped", dropped, "expired", expired)
 	return nil
 }
 
@@ -113,6 +121,7 @@ func (s *Server) OpenStore() error {
 // stopped; it is idempotent.
 func (s *Server) CloseStore() error {
 	if in := s.ingest.Swap(nil); in != nil {
+		close(in.stop)
 		return in.index.Close()
 	}
 	return nil
@@ -148,7 +157,8 @@ func (in *ingest) mountTus(maxSize int64) error {
 	ds := fullStore{in.fstore}
 	comp.UseCore(ds)
 	comp.UseTerminater(ds)
-	memorylocker.New().UseIn(comp)
+	in.locker = memorylocker.New()
+	in.locker.UseIn(comp)
 	h, err := tusd.NewHandler(tusd.Config{
 		StoreComposer:             comp,
 		BasePath:                  "/v1/uploads/",

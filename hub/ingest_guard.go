@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ownUpload answers 403 when the upload the request names belongs to
@@ -63,4 +64,71 @@ func (in *ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
 		}
 	}
 	return stored, dropped
+}
+
+// expireUploads deletes the unfinished uploads that have gone without a
+// byte for longer than maxAge before now: parts left by desktops that were
+// reinstalled, or gave the recording to another sink. Nothing recorded is
+// lost: a desktop that comes back finds its upload gone (404) and sends the
+// file again from byte 0, and only then deletes its copy. An upload a
+// request holds is left alone. It returns how many were deleted.
+func (in *ingest) expireUploads(ctx context.Context, now time.Time, maxAge time.Duration) int {
+	ents, err := os.ReadDir(in.uploads)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range ents {
+		id, ok := strings.CutSuffix(e.Name(), ".info")
+		if !ok || !in.idle(id, now, maxAge) {
+			continue
+		}
+		lock, err := in.locker.NewLock(id)
+		if err != nil {
+			continue
+		}
+		lctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		err = lock.Lock(lctx, func() {})
+		cancel()
+		if err != nil {
+			continue // a request holds it: not idle after all
+		}
+		if in.idle(id, now, maxAge) && in.terminate(ctx, id) == nil {
+			n++
+		}
+		_ = lock.Unlock()
+	}
+	return n
+}
+
+// idle reports whether upload id is unfinished and its data was last
+// written more than maxAge before now.
+func (in *ingest) idle(id string, now time.Time, maxAge time.Duration) bool {
+	up, err := in.fstore.GetUpload(context.Background(), id)
+	if err != nil {
+		return false
+	}
+	info, err := up.GetInfo(context.Background())
+	if err != nil || (!info.SizeIsDeferred && info.Offset == info.Size) {
+		return false // complete ones are recoverUploads' business
+	}
+	fi, err := os.Stat(filepath.Join(in.uploads, id))
+	return err == nil && now.Sub(fi.ModTime()) > maxAge
+}
+
+// janitor runs expireUploads every period until stop is closed.
+func (in *ingest) janitor(maxAge time.Duration, stop <-chan struct{}, log func(n int)) {
+	period := min(maxAge/4, time.Hour)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			if n := in.expireUploads(context.Background(), now, maxAge); n > 0 {
+				log(n)
+			}
+		}
+	}
 }

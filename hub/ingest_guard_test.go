@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,10 @@ import (
 	"path"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/uploader"
+	"github.com/agentdesk/agentdesk/uploader/hubsink"
 )
 
 // TestUploadOwnership: an agent cannot look at, append to or delete
@@ -107,5 +112,103 @@ func TestRecoverCompleteUploads_R_V10(t *testing.T) {
 	}
 	if got := storedFiles(t, dir); len(got) != 1 || got[0] != "good.webm" {
 		t.Fatalf("stored %v", got)
+	}
+}
+
+// TestExpireIdleUploads: an unfinished upload untouched for longer than
+// store.partial_expiry is deleted; a fresh one, a complete one and one a
+// request holds are kept. The desktop that comes back with the expired
+// upload's URL sends the whole file again and it is stored: nothing
+// recorded is lost (R-V10).
+func TestExpireIdleUploads(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, func(c *Config) { c.Store.Dir = dir })
+	if cfg.Store.PartialExpiry != DefaultPartialExpiry {
+		t.Fatalf("partial_expiry default %s, want %s", cfg.Store.PartialExpiry, DefaultPartialExpiry)
+	}
+	s := New(cfg, nil)
+	if err := s.OpenStore(); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(func() { ts.Close(); s.Close(); s.CloseStore() })
+	ctx := testCtx(t, wait)
+	c := newTusClient(ts.URL, "t-ada")
+	week := 7 * 24 * time.Hour
+	old := time.Now().Add(-week - time.Hour)
+	type upl struct {
+		f    *testFile
+		loc  string
+		data []byte
+		have int64
+	}
+	// mk creates an upload holding its first `have` bytes, last written at `at`.
+	mk := func(name string, have int, at time.Time) upl {
+		data := randomBytes(t, 64<<10)
+		f, err := newTestFile(filepath.Join(t.TempDir(), name), data, map[string]string{MetaFilename: name + ".webm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc, resp, _, err := c.create(ctx, f.size, f.meta)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create %s: %v %v", name, err, resp)
+		}
+		if have > 0 {
+			if resp, _, err := c.patch(ctx, loc, 0, int64(have), bytes.NewReader(data[:have])); err != nil || resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("patch %s: %v %v", name, err, resp)
+			}
+		}
+		bin := filepath.Join(dir, "uploads", path.Base(loc))
+		if err := os.Chtimes(bin, at, at); err != nil {
+			t.Fatal(err)
+		}
+		return upl{f, loc, data, int64(have)}
+	}
+	stale := mk("stale", 1000, old)
+	empty := mk("empty", 0, old)
+	fresh := mk("fresh", 2000, time.Now().Add(-time.Hour))
+	held := mk("held", 3000, old)
+
+	in := s.ingest.Load()
+	lock, err := in.locker.NewLock(path.Base(held.loc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{}, 1)
+	if err := lock.Lock(ctx, func() { released <- struct{}{} }); err != nil {
+		t.Fatal(err)
+	}
+	if n := in.expireUploads(ctx, time.Now(), week); n != 2 {
+		t.Fatalf("expired %d uploads, want 2 (stale and empty)", n)
+	}
+	_ = lock.Unlock()
+	for _, u := range []upl{stale, empty} {
+		if _, st, _ := c.head(ctx, u.loc); st != http.StatusNotFound {
+			t.Fatalf("%s: HEAD %d after expiry, want 404", u.f.meta[MetaFilename], st)
+		}
+	}
+	for _, u := range []upl{fresh, held} {
+		if off, st, _ := c.head(ctx, u.loc); st != http.StatusOK || off != u.have {
+			t.Fatalf("%s: HEAD %d offset %d, want 200 at %d", u.f.meta[MetaFilename], st, off, u.have)
+		}
+	}
+	if n := in.expireUploads(ctx, time.Now(), week); n != 1 {
+		t.Fatalf("second pass expired %d, want 1 (held, now released)", n)
+	}
+
+	// The desktop comes back with the stale upload's URL: a new upload, from byte 0.
+	sink, err := hubsink.New(ts.URL, "t-ada", hubsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored string
+	item := uploader.Item{ID: "q1", Name: "stale.webm", Size: stale.f.size, SHA256: stale.f.sha, Resume: stale.loc,
+		Manifest:   uploader.Manifest{Version: 1, Recording: "r1", Interaction: "c-stale", Agent: "ada"},
+		SaveResume: func(string) error { return nil }, Stored: func(id string) { stored = id }}
+	if err := sink.Put(ctx, item, bytes.NewReader(stale.data), nil); err != nil || stored == "" {
+		t.Fatalf("Put after expiry: %v (stored %q)", err, stored)
+	}
+	if v, st, _ := c.verify(ctx, stale.f.sha); st != http.StatusOK || v.Name != "stale.webm" {
+		t.Fatalf("verify after the new upload: %d %+v", st, v)
 	}
 }
