@@ -283,29 +283,27 @@ func BenchmarkHubRelay(b *testing.B) {
 	b.ReportMetric(kb, "KB/conn") // after the timer reset, which drops metrics
 }
 
-// BenchmarkBareRelay is the floor: a minimal coder/websocket server that
-// forwards customer i's frames to agent socket i, same load and metrics.
+// BenchmarkBareRelay is the floor: a minimal coder/websocket server with
+// the hub's topology (benchAgents agent sockets, each carrying benchCap
+// chats) that forwards customer i's frames to agent socket i%benchAgents;
+// same load and metrics.
 func BenchmarkBareRelay(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	before := heapInUse()
 	var mu sync.Mutex
-	agents := map[string]chan *websocket.Conn{}
-	slot := func(id string) chan *websocket.Conn {
-		mu.Lock()
-		defer mu.Unlock()
-		if agents[id] == nil {
-			agents[id] = make(chan *websocket.Conn, 1)
-		}
-		return agents[id]
-	}
+	agents := map[string]*websocket.Conn{}
+	arrived := sync.NewCond(&mu)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/agent/{id}", func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
 		}
-		slot(r.PathValue("id")) <- c
+		mu.Lock()
+		agents[r.PathValue("id")] = c
+		arrived.Broadcast()
+		mu.Unlock()
 		<-c.CloseRead(ctx).Done()
 	})
 	mux.HandleFunc("/customer/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -313,13 +311,18 @@ func BenchmarkBareRelay(b *testing.B) {
 		if err != nil {
 			return
 		}
-		agent := <-slot(r.PathValue("id"))
+		mu.Lock()
+		for agents[r.PathValue("id")] == nil {
+			arrived.Wait()
+		}
+		agent := agents[r.PathValue("id")]
+		mu.Unlock()
 		for {
 			typ, bs, err := c.Read(context.Background())
 			if err != nil {
 				return
 			}
-			if agent.Write(context.Background(), typ, bs) != nil {
+			if agent.Write(context.Background(), typ, bs) != nil { // shared by benchCap customers, as in the hub
 				return
 			}
 		}
@@ -329,8 +332,7 @@ func BenchmarkBareRelay(b *testing.B) {
 	base := "ws" + strings.TrimPrefix(ts.URL, "http")
 
 	lat := newLatencies(benchChats * benchMsgs * b.N)
-	custs := make([]*websocket.Conn, benchChats)
-	for i := range benchChats {
+	for i := range benchAgents {
 		a := benchDial(ctx, b, fmt.Sprintf("%s/agent/%d", base, i))
 		go func() {
 			var buf bytes.Buffer
@@ -342,9 +344,12 @@ func BenchmarkBareRelay(b *testing.B) {
 				lat.stamp(string(bs))
 			}
 		}()
-		custs[i] = benchDial(ctx, b, fmt.Sprintf("%s/customer/%d", base, i))
 	}
-	kb := memPerConn(before, 2*benchChats)
+	custs := make([]*websocket.Conn, benchChats)
+	for i := range benchChats {
+		custs[i] = benchDial(ctx, b, fmt.Sprintf("%s/customer/%d", base, i%benchAgents))
+	}
+	kb := memPerConn(before, benchChats+benchAgents)
 
 	b.ResetTimer()
 	start := time.Now()
