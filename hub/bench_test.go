@@ -1,12 +1,16 @@
 package hub
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -95,15 +99,6 @@ func heapInUse() uint64 {
 	return m.HeapAlloc + m.StackInuse
 }
 
-// memPerConn is the heap and stack growth since before, per connection, in KB.
-func memPerConn(before uint64, conns int) float64 {
-	after := heapInUse()
-	if after <= before {
-		return 0
-	}
-	return float64(after-before) / float64(conns) / 1024
-}
-
 // readReuse reads one message into buf (reused: the harness should not
 // add garbage of its own to the figures).
 func readReuse(c *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
@@ -159,32 +154,15 @@ func pace(ctx context.Context, i int, send func(text string) error) error {
 	return nil
 }
 
-// BenchmarkHubRelay: 1,000 chats through the hub (50 agents × 20).
-// Metrics: msgs/s relayed, p50/p99 customer→agent latency, memory per
-// websocket (client and server ends are in this process: it is the heap
-// and stack delta over the connections opened, both ends included).
+// BenchmarkHubRelay: 1,000 chats through the hub (50 agents × 20), the
+// hub in a process of its own. Metrics: msgs/s relayed, p50/p99
+// customer→agent latency, and the hub process's heap and stack growth per
+// websocket it serves (KB/conn).
 func BenchmarkHubRelay(b *testing.B) {
-	var cfgYAML strings.Builder
-	cfgYAML.WriteString(strings.Split(testYAML, "agents:")[0])
-	cfgYAML.WriteString("agents:\n")
-	for i := range benchAgents {
-		fmt.Fprintf(&cfgYAML, "  - {id: a%d, name: Agent %d, token: t%d, capacity: %d, queues: [general]}\n", i, i, i, benchCap)
-	}
-	cfg, err := ParseConfig([]byte(cfgYAML.String()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.Timers.InactivityWarn, cfg.Timers.InactivityTimeout = time.Hour, 2*time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-
-	before := heapInUse()
-	s := New(cfg, nil)
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
-	defer s.Close()
-	base := "ws" + strings.TrimPrefix(ts.URL, "http")
-
+	srv := startRelayServer(b, "hub")
+	base := srv.base
 	lat := newLatencies(benchChats * benchMsgs * b.N)
 	var agentsUp sync.WaitGroup
 	for i := range benchAgents {
@@ -259,7 +237,7 @@ func BenchmarkHubRelay(b *testing.B) {
 		}()
 	}
 	inChat.Wait()
-	kb := memPerConn(before, benchChats+benchAgents)
+	kb := srv.memPerConn(b, benchChats+benchAgents)
 
 	b.ResetTimer()
 	start := time.Now()
@@ -285,12 +263,56 @@ func BenchmarkHubRelay(b *testing.B) {
 
 // BenchmarkBareRelay is the floor: a minimal coder/websocket server with
 // the hub's topology (benchAgents agent sockets, each carrying benchCap
-// chats) that forwards customer i's frames to agent socket i%benchAgents;
-// same load and metrics.
+// chats) in a process of its own; same load and metrics.
 func BenchmarkBareRelay(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	before := heapInUse()
+	srv := startRelayServer(b, "bare")
+	base := srv.base
+	lat := newLatencies(benchChats * benchMsgs * b.N)
+	for i := range benchAgents {
+		a := benchDial(ctx, b, fmt.Sprintf("%s/agent/%d", base, i))
+		go func() {
+			var buf bytes.Buffer
+			for {
+				bs, err := readReuse(a, &buf)
+				if err != nil {
+					return
+				}
+				lat.stamp(string(bs))
+			}
+		}()
+	}
+	custs := make([]*websocket.Conn, benchChats)
+	for i := range benchChats {
+		custs[i] = benchDial(ctx, b, fmt.Sprintf("%s/customer/%d", base, i%benchAgents))
+	}
+	kb := srv.memPerConn(b, benchChats+benchAgents)
+
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		var wg sync.WaitGroup
+		for i, c := range custs {
+			wg.Go(func() {
+				_ = pace(ctx, i, func(text string) error { return c.Write(context.Background(), websocket.MessageText, []byte(text)) })
+			})
+		}
+		wg.Wait()
+	}
+	select {
+	case <-lat.all:
+	case <-time.After(30 * time.Second):
+		b.Fatalf("only %d of %d messages arrived", lat.got.Load(), lat.n)
+	}
+	lat.report(b, time.Since(start))
+	b.ReportMetric(kb, "KB/conn") // after the timer reset, which drops metrics
+}
+
+// bareRelay is the bare relay's server: customer socket /customer/{id}
+// forwards its frames to agent socket /agent/{id}, which benchCap
+// customers share, as in the hub.
+func bareRelay(ctx context.Context) http.Handler {
 	var mu sync.Mutex
 	agents := map[string]*websocket.Conn{}
 	arrived := sync.NewCond(&mu)
@@ -322,51 +344,131 @@ func BenchmarkBareRelay(b *testing.B) {
 			if err != nil {
 				return
 			}
-			if agent.Write(context.Background(), typ, bs) != nil { // shared by benchCap customers, as in the hub
+			if agent.Write(context.Background(), typ, bs) != nil {
 				return
 			}
 		}
 	})
-	ts := httptest.NewServer(mux)
-	defer ts.Close()
-	base := "ws" + strings.TrimPrefix(ts.URL, "http")
+	return mux
+}
 
-	lat := newLatencies(benchChats * benchMsgs * b.N)
+// benchHubConfig is the test config with benchAgents agents of capacity
+// benchCap and timers that never fire during a run.
+func benchHubConfig() (*Config, error) {
+	var y strings.Builder
+	y.WriteString(strings.Split(testYAML, "agents:")[0])
+	y.WriteString("agents:\n")
 	for i := range benchAgents {
-		a := benchDial(ctx, b, fmt.Sprintf("%s/agent/%d", base, i))
-		go func() {
-			var buf bytes.Buffer
-			for {
-				bs, err := readReuse(a, &buf)
-				if err != nil {
-					return
-				}
-				lat.stamp(string(bs))
-			}
-		}()
+		fmt.Fprintf(&y, "  - {id: a%d, name: Agent %d, token: t%d, capacity: %d, queues: [general]}\n", i, i, i, benchCap)
 	}
-	custs := make([]*websocket.Conn, benchChats)
-	for i := range benchChats {
-		custs[i] = benchDial(ctx, b, fmt.Sprintf("%s/customer/%d", base, i%benchAgents))
+	cfg, err := ParseConfig([]byte(y.String()))
+	if err != nil {
+		return nil, err
 	}
-	kb := memPerConn(before, benchChats+benchAgents)
+	cfg.Timers.InactivityWarn, cfg.Timers.InactivityTimeout = time.Hour, 2*time.Hour
+	return cfg, nil
+}
 
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		var wg sync.WaitGroup
-		for i, c := range custs {
-			wg.Go(func() {
-				_ = pace(ctx, i, func(text string) error { return c.Write(context.Background(), websocket.MessageText, []byte(text)) })
-			})
+// relayServer is a relay benchmark's server, running in a child process so
+// that its memory is its own: the clients' ends of the sockets live in the
+// benchmark's process.
+type relayServer struct {
+	base   string // ws://127.0.0.1:port
+	in     io.WriteCloser
+	out    *bufio.Scanner
+	before uint64
+}
+
+// startRelayServer runs TestHelperRelayServer as kind ("hub" or "bare")
+// and reads its address and its memory before any connection.
+func startRelayServer(b *testing.B, kind string) *relayServer {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRelayServer$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), "HUB_BENCH_SERVER="+kind)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { in.Close(); _ = cmd.Wait() })
+	r := &relayServer{in: in, out: bufio.NewScanner(out)}
+	r.base = "ws" + strings.TrimPrefix(r.line(b, "addr "), "http")
+	r.before = r.mem(b)
+	return r
+}
+
+// line reads the child's next line, which must start with prefix.
+func (r *relayServer) line(b *testing.B, prefix string) string {
+	for r.out.Scan() {
+		if v, ok := strings.CutPrefix(r.out.Text(), prefix); ok {
+			return v
 		}
-		wg.Wait()
 	}
-	select {
-	case <-lat.all:
-	case <-time.After(30 * time.Second):
-		b.Fatalf("only %d of %d messages arrived", lat.got.Load(), lat.n)
+	b.Fatalf("relay server: no %q line (%v)", prefix, r.out.Err())
+	return ""
+}
+
+// mem asks the child for its heap and stacks in use after a GC.
+func (r *relayServer) mem(b *testing.B) uint64 {
+	if _, err := io.WriteString(r.in, "mem\n"); err != nil {
+		b.Fatal(err)
 	}
-	lat.report(b, time.Since(start))
-	b.ReportMetric(kb, "KB/conn") // after the timer reset, which drops metrics
+	n, err := strconv.ParseUint(r.line(b, "mem "), 10, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// memPerConn is the child's heap and stack growth since it started
+// serving, per connection, in KB.
+func (r *relayServer) memPerConn(b *testing.B, conns int) float64 {
+	after := r.mem(b)
+	if after <= r.before {
+		return 0
+	}
+	return float64(after-r.before) / float64(conns) / 1024
+}
+
+// TestHelperRelayServer is not a test: the relay benchmarks run their
+// server in this binary as a child process (HUB_BENCH_SERVER set). It
+// prints "addr URL", then answers each "mem" line on stdin with
+// "mem BYTES", and ends when stdin closes.
+func TestHelperRelayServer(t *testing.T) {
+	kind := os.Getenv("HUB_BENCH_SERVER")
+	if kind == "" {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var h http.Handler
+	switch kind {
+	case "hub":
+		cfg, err := benchHubConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := New(cfg, nil)
+		defer s.Close()
+		h = s.Handler()
+	case "bare":
+		h = bareRelay(ctx)
+	default:
+		t.Fatalf("HUB_BENCH_SERVER=%q: want hub or bare", kind)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	fmt.Println("addr " + ts.URL)
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		if sc.Text() == "mem" {
+			fmt.Printf("mem %d\n", heapInUse())
+		}
+	}
 }
