@@ -148,10 +148,11 @@ func LoadConfig(path string) (*Config, error) {
 
 var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type hub\.(\w+)`)
 
-// explainYAML turns yaml.v3's type names into the config's key paths.
 // badDuration matches yaml.v3's words for a duration it cannot read.
 var badDuration = regexp.MustCompile("(line [0-9]+): cannot unmarshal !![a-z]+ (`[^`]*`) into time.Duration")
 
+// explainYAML turns yaml.v3's type names into the config's key paths and
+// its words for a bad duration into how to write one.
 func explainYAML(err error) string {
 	if errors.Is(err, io.EOF) {
 		return "the file is empty; start from configs/chathub.yaml"
