@@ -154,6 +154,32 @@ func pace(ctx context.Context, i int, send func(text string) error) error {
 	return nil
 }
 
+// drive runs the load b.N times, customer i sending frame(i, text) for
+// each stamped text, waits for every message to arrive and reports the
+// figures, kb among them.
+func drive(ctx context.Context, b *testing.B, custs []*websocket.Conn, lat *latencies, kb float64, frame func(i int, text string) []byte) {
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		var wg sync.WaitGroup
+		for i, c := range custs {
+			wg.Go(func() {
+				_ = pace(ctx, i, func(text string) error {
+					return c.Write(context.Background(), websocket.MessageText, frame(i, text))
+				})
+			})
+		}
+		wg.Wait()
+	}
+	select {
+	case <-lat.all:
+	case <-time.After(30 * time.Second):
+		b.Fatalf("only %d of %d messages arrived", lat.got.Load(), lat.n)
+	}
+	lat.report(b, time.Since(start))
+	b.ReportMetric(kb, "KB/conn") // after the timer reset, which drops metrics
+}
+
 // BenchmarkHubRelay: 1,000 chats through the hub (50 agents × 20), the
 // hub in a process of its own. Metrics: msgs/s relayed, p50/p99
 // customer→agent latency, and the hub process's heap and stack growth per
@@ -239,26 +265,7 @@ func BenchmarkHubRelay(b *testing.B) {
 	inChat.Wait()
 	kb := srv.memPerConn(b, benchChats+benchAgents)
 
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		var wg sync.WaitGroup
-		for i, c := range custs {
-			wg.Go(func() {
-				_ = pace(ctx, i, func(text string) error {
-					return c.Write(context.Background(), websocket.MessageText, sendFrame(chats[i], text))
-				})
-			})
-		}
-		wg.Wait()
-	}
-	select {
-	case <-lat.all:
-	case <-time.After(30 * time.Second):
-		b.Fatalf("only %d of %d messages arrived", lat.got.Load(), lat.n)
-	}
-	lat.report(b, time.Since(start))
-	b.ReportMetric(kb, "KB/conn") // after the timer reset, which drops metrics
+	drive(ctx, b, custs, lat, kb, func(i int, text string) []byte { return sendFrame(chats[i], text) })
 }
 
 // BenchmarkBareRelay is the floor: a minimal coder/websocket server with
@@ -289,24 +296,7 @@ func BenchmarkBareRelay(b *testing.B) {
 	}
 	kb := srv.memPerConn(b, benchChats+benchAgents)
 
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		var wg sync.WaitGroup
-		for i, c := range custs {
-			wg.Go(func() {
-				_ = pace(ctx, i, func(text string) error { return c.Write(context.Background(), websocket.MessageText, []byte(text)) })
-			})
-		}
-		wg.Wait()
-	}
-	select {
-	case <-lat.all:
-	case <-time.After(30 * time.Second):
-		b.Fatalf("only %d of %d messages arrived", lat.got.Load(), lat.n)
-	}
-	lat.report(b, time.Since(start))
-	b.ReportMetric(kb, "KB/conn") // after the timer reset, which drops metrics
+	drive(ctx, b, custs, lat, kb, func(_ int, text string) []byte { return []byte(text) })
 }
 
 // bareRelay is the bare relay's server: customer socket /customer/{id}
