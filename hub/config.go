@@ -32,6 +32,7 @@ type Config struct {
 	Agents        []AgentConfig   `yaml:"agents"`
 	Recording     RecordingConfig `yaml:"recording"`
 	Store         StoreConfig     `yaml:"store"`
+	Limits        Limits          `yaml:"limits"`
 }
 
 // Timers are the admin's timers (R-I1, R-I4, R-I11). Every one must be set
@@ -162,7 +163,7 @@ func explainYAML(err error) string {
 	return unknownField.ReplaceAllStringFunc(msg, func(m string) string {
 		p := unknownField.FindStringSubmatch(m)
 		prefix := map[string]string{"Config": "", "QueueConfig": "queues[].", "AgentConfig": "agents[].",
-			"RecordingConfig": "recording.", "APIToken": "recording.api_tokens[].", "StoreConfig": "store."}[p[3]]
+			"RecordingConfig": "recording.", "APIToken": "recording.api_tokens[].", "StoreConfig": "store.", "Limits": "limits."}[p[3]]
 		return fmt.Sprintf("line %s: unknown key %s%s (check the spelling against docs/configuration.md)", p[1], prefix, p[2])
 	})
 }
@@ -194,6 +195,7 @@ func (c *Config) Validate() error {
 	c.validateAgents(queues, bad)
 	c.validateRecording(bad)
 	c.validateStore(bad)
+	c.validateLimits(bad)
 	if c.Listen != "" {
 		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {
 			bad("listen: %q is not host:port, e.g. 127.0.0.1:8080", c.Listen)

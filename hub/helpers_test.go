@@ -57,10 +57,24 @@ func testConfig(t *testing.T, mutate func(*Config)) *Config {
 	return cfg
 }
 
+// newHub opens a hub on cfg (its store in cfg.Store.Dir, or in memory)
+// in verify mode: every unlock checks that each change of a chat was
+// marked for the store. The hub is closed at the end of the test.
+func newHub(t testing.TB, cfg *Config) *Server {
+	t.Helper()
+	s, err := Open(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.verify, s.saved = true, map[*chat]string{}
+	t.Cleanup(func() { s.Close(); s.CloseStore() })
+	return s
+}
+
 // startHub runs a hub on loopback and returns its ws:// base URL.
 func startHub(t *testing.T, mutate func(*Config)) (*Server, string) {
 	t.Helper()
-	s := New(testConfig(t, mutate), nil)
+	s := newHub(t, testConfig(t, mutate))
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { s.Close(); ts.Close() })
 	return s, "ws" + strings.TrimPrefix(ts.URL, "http")

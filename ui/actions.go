@@ -245,7 +245,7 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(k, m.keys.Esc):
 		m.setFocus(focusList)
 	case key.Matches(k, m.keys.ScrollUp):
-		m.scroll = min(m.scroll+5, m.maxScroll)
+		return m.scrollUp(5), true
 	case key.Matches(k, m.keys.ScrollDown):
 		m.scroll = max(m.scroll-5, 0)
 	default:

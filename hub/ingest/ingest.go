@@ -1,12 +1,18 @@
-package hub
+// Package ingest is the hub's recording store on disk (issue 6): tus
+// uploads on /v1/uploads/ checked against their SHA-256 before they are
+// acknowledged, the stored files under the store folder, the checksum
+// confirmation at /v1/uploads/verify/{sha256} and the files at
+// /v1/files/{id}. The contract with the desktops is package
+// session/upload; the index of stored files is a store.Files.
+package ingest
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,124 +21,112 @@ import (
 	"time"
 
 	"filippo.io/age"
-	"github.com/agentdesk/agentdesk/hub/tusserial"
 	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/memorylocker"
 	expslog "golang.org/x/exp/slog"
 
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/ingest/tusserial"
 	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/session/upload"
 )
 
-// Upload-Metadata keys of the upload contract (issue 6, docs/protocol.md).
-const (
-	MetaFilename    = "filename"
-	MetaSHA256      = "sha256"
-	MetaSize        = "size"
-	MetaRecording   = "recording"
-	MetaInteraction = "interaction"
-	MetaAgent       = "agent"
-	MetaDest        = "dest"
-	MetaManifest    = "manifest"
-)
+// ErrOpen is wrapped by the errors of Open.
+var ErrOpen = errors.New("ingest: open the recording store")
 
-// HeaderStored carries the stored file's id on the 204 that acknowledges an
-// upload's final PATCH.
-const HeaderStored = "Agentdesk-Stored"
+// Config is where and how recordings are stored (the hub's "store:"
+// section, docs/configuration.md).
+type Config struct {
+	Dir            string        // holds files/ (one sub-folder per R-G2 dest) and uploads/
+	MaxUploadBytes int64         // the largest file one upload may carry
+	IdentityFile   string        // an age identity for playback (?decrypt=1); "" for none
+	PartialExpiry  time.Duration // unfinished uploads idle this long are deleted
+}
 
-// StatusChecksumMismatch answers a final PATCH whose bytes do not hash to
-// the upload's sha256; the upload is gone and must start again at byte 0.
-const StatusChecksumMismatch = 460
-
-// Error codes of the upload and file API, beside the recording API's.
-const (
-	APIErrNoStore       = "no_store"       // 503: the hub runs without store.dir
-	APIErrForbidden     = "forbidden"      // 403: the caller may not see that file
-	APIErrNoSuchFile    = "no_such_file"   // 404
-	APIErrNoIdentity    = "no_identity"    // 409: ?decrypt=1 but the hub holds no age identity
-	APIErrCannotDecrypt = "cannot_decrypt" // 409: the hub's identity does not open the file
-)
-
-// ErrStore is wrapped by the errors of opening the recording store.
-var ErrStore = errors.New("hub: recording store")
-
-// ingest is the upload ingest and the recording store of a hub: tusd on
-// uploads/, the files under files/, the index in index.db (issue 6).
-type ingest struct {
+// Ingest serves uploads and stored files. Build it with Open, mount it with
+// Register, end it with Close.
+type Ingest struct {
 	dir     string // absolute
 	files   string // dir/files
 	uploads string // dir/uploads
 	tmp     string // dir/tmp: decrypted copies being served
-	index   *store.Index
+	index   store.Files
+	tokens  *api.Tokens
+	log     *slog.Logger
 	fstore  filestore.FileStore
 	tus     http.Handler
-	ids     []age.Identity // nil: no playback decryption
-	agents  []AgentConfig
-	api     []APIToken
-	locker  *memorylocker.MemoryLocker // tusd's, so the janitor never deletes an upload a request holds
-	stop    chan struct{}              // closed by CloseStore: ends the janitor
+	ids     []age.Identity    // nil: no playback decryption
+	serial  *tusserial.Serial // one request per upload at a time; the janitor takes a turn too
+	stop    chan struct{}     // closed by Close: ends the janitor
+	once    bool
 }
 
-// OpenStore opens the recording store of the config's store section
-// (creating its folders and index) and mounts the upload ingest. Without
-// store.dir it does nothing and the upload and file routes answer 503.
-// Call it once, before serving Handler; CloseStore closes it.
-func (s *Server) OpenStore() error {
-	sc := s.cfg.Store
-	if sc.Dir == "" {
-		return nil
+// Open creates the store's folders, finishes what a killed hub left
+// half-stored, deletes expired unfinished uploads and starts the janitor
+// that keeps deleting them.
+func Open(cfg Config, index store.Files, tokens *api.Tokens, log *slog.Logger) (*Ingest, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	dir, err := filepath.Abs(sc.Dir)
+	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrStore, err)
+		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 	}
-	in := &ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
-		tmp: filepath.Join(dir, "tmp"), agents: s.cfg.Agents, api: s.cfg.Recording.APITokens}
+	in := &Ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
+		tmp: filepath.Join(dir, "tmp"), index: index, tokens: tokens, log: log}
 	for _, d := range []string{in.files, in.uploads, in.tmp} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
-			return fmt.Errorf("%w: %v", ErrStore, err)
+			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 		}
 	}
-	if sc.IdentityFile != "" {
-		if in.ids, err = readIdentities(sc.IdentityFile); err != nil {
-			return fmt.Errorf("%w: store.identity_file: %v", ErrStore, err)
+	if cfg.IdentityFile != "" {
+		if in.ids, err = readIdentities(cfg.IdentityFile); err != nil {
+			return nil, fmt.Errorf("%w: store.identity_file: %v", ErrOpen, err)
 		}
 	}
-	if in.index, err = store.Open(filepath.Join(dir, "index.db")); err != nil {
-		return fmt.Errorf("%w: %v", ErrStore, err)
-	}
-	if err := in.mountTus(sc.MaxUploadBytes); err != nil {
-		in.index.Close()
-		return fmt.Errorf("%w: %v", ErrStore, err)
+	if err := in.mountTus(cfg.MaxUploadBytes); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 	}
 	stored, dropped := in.recoverUploads(context.Background())
-	expired := in.expireUploads(context.Background(), time.Now(), sc.PartialExpiry)
+	expired := in.ExpireUploads(context.Background(), time.Now(), cfg.PartialExpiry)
 	in.stop = make(chan struct{})
-	go in.janitor(sc.PartialExpiry, in.stop, func(n int) {
-		s.log.Info("unfinished uploads expired", "count", n, "idle_for", sc.PartialExpiry)
+	go in.janitor(cfg.PartialExpiry, in.stop, func(n int) {
+		log.Info("unfinished uploads expired", "count", n, "idle_for", cfg.PartialExpiry)
 	})
-	s.ingest.Store(in)
-	s.log.Info("recording store open", "dir", dir, "decrypt", len(in.ids) > 0,
+	log.Info("recording store open", "dir", dir, "decrypt", len(in.ids) > 0,
 		"recovered_stored", stored, "recovered_dropped", dropped, "expired", expired)
-	return nil
+	return in, nil
 }
 
-// CloseStore closes the store's index. Call it after the HTTP server has
-// stopped; it is idempotent.
-func (s *Server) CloseStore() error {
-	if in := s.ingest.Swap(nil); in != nil {
+// Close stops the janitor. It is idempotent; call it after the HTTP server
+// has stopped.
+func (in *Ingest) Close() error {
+	if !in.once {
+		in.once = true
 		close(in.stop)
-		return in.index.Close()
 	}
 	return nil
 }
 
-// Index is the recording store's index, nil when the hub has no store.
-func (s *Server) Index() *store.Index {
-	if in := s.ingest.Load(); in != nil {
-		return in.index
+// Register mounts the upload and file routes on mux.
+func (in *Ingest) Register(mux *http.ServeMux) {
+	for _, m := range []string{"POST", "HEAD", "PATCH", "DELETE", "OPTIONS", "GET"} {
+		mux.HandleFunc(m+" "+upload.UploadsPath, in.serveUploads)
 	}
-	return nil
+	mux.HandleFunc("GET /v1/files/{id}", in.serveFile)
+}
+
+// RegisterNone mounts the same routes answering 503 no_store: a hub
+// without a store folder.
+func RegisterNone(mux *http.ServeMux) {
+	none := func(w http.ResponseWriter, _ *http.Request) {
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrNoStore, "this hub has no recording store; set store.dir in its config")
+	}
+	for _, m := range []string{"POST", "HEAD", "PATCH", "DELETE", "OPTIONS", "GET"} {
+		mux.HandleFunc(m+" "+upload.UploadsPath, none)
+	}
+	mux.HandleFunc("GET /v1/files/{id}", none)
 }
 
 func readIdentities(path string) ([]age.Identity, error) {
@@ -151,17 +145,16 @@ func readIdentities(path string) ([]age.Identity, error) {
 // mountTus builds the tus handler: filestore in uploads/ behind the
 // disk-full mapping, an in-memory locker (one hub process owns the
 // folder), creation and termination, no download, no concatenation.
-func (in *ingest) mountTus(maxSize int64) error {
+func (in *Ingest) mountTus(maxSize int64) error {
 	in.fstore = filestore.New(in.uploads)
 	comp := tusd.NewStoreComposer()
 	ds := fullStore{in.fstore}
 	comp.UseCore(ds)
 	comp.UseTerminater(ds)
-	in.locker = memorylocker.New()
-	in.locker.UseIn(comp)
+	memorylocker.New().UseIn(comp)
 	h, err := tusd.NewHandler(tusd.Config{
 		StoreComposer:             comp,
-		BasePath:                  "/v1/uploads/",
+		BasePath:                  upload.UploadsPath,
 		MaxSize:                   maxSize,
 		DisableDownload:           true,
 		DisableConcatenation:      true,
@@ -172,58 +165,25 @@ func (in *ingest) mountTus(maxSize int64) error {
 	if err != nil {
 		return err
 	}
-	in.tus = http.StripPrefix("/v1/uploads/", tusserial.Handler(h))
+	in.serial = tusserial.New(h)
+	in.tus = http.StripPrefix(upload.UploadsPath, in.serial)
 	return nil
-}
-
-// who is an authenticated caller of the upload and file routes.
-type who struct {
-	agent      string // agent id, or ""
-	supervisor bool   // a recording API token of role supervisor
-}
-
-// caller looks the bearer token (or access_token query parameter when
-// query is true) up among agents and API tokens.
-func (in *ingest) caller(r *http.Request, query bool) (who, bool) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok && query {
-		tok = r.URL.Query().Get("access_token")
-	}
-	if tok == "" {
-		return who{}, false
-	}
-	for _, a := range in.agents {
-		if subtle.ConstantTimeCompare([]byte(a.Token), []byte(tok)) == 1 {
-			return who{agent: a.ID}, true
-		}
-	}
-	for _, t := range in.api {
-		if subtle.ConstantTimeCompare([]byte(t.Token), []byte(tok)) == 1 {
-			return who{supervisor: t.Role == RoleSupervisor}, true
-		}
-	}
-	return who{}, false
 }
 
 // serveUploads is /v1/uploads/: tus for agents only, and the checksum
 // confirmation at /v1/uploads/verify/{sha256}.
-func (s *Server) serveUploads(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, verifyPrefix) {
-		s.serveVerify(w, r)
+func (in *Ingest) serveUploads(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, upload.VerifyPath) {
+		in.serveVerify(w, r)
 		return
 	}
-	in := s.ingest.Load()
-	if in == nil {
-		apiError(w, http.StatusServiceUnavailable, APIErrNoStore, "this hub has no recording store; set store.dir in its config")
+	c, ok := in.tokens.FromRequest(r, false)
+	if !ok || !c.Agent() {
+		w.Header().Set("Tus-Resumable", upload.TusVersion)
+		api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "uploads need Authorization: Bearer <agent token>")
 		return
 	}
-	c, ok := in.caller(r, false)
-	if !ok || c.agent == "" {
-		w.Header().Set("Tus-Resumable", "1.0.0")
-		apiError(w, http.StatusUnauthorized, APIErrUnauthorized, "uploads need Authorization: Bearer <agent token>")
-		return
-	}
-	if !in.ownUpload(w, r, c.agent) {
+	if !in.ownUpload(w, r, c.ID) {
 		return
 	}
 	in.tus.ServeHTTP(w, r)
@@ -253,14 +213,14 @@ type manifest struct {
 
 // parseMeta checks an upload's metadata against the contract.
 func parseMeta(md tusd.MetaData, length int64) (uploadMeta, error) {
-	m := uploadMeta{filename: md[MetaFilename], sha: strings.ToLower(md[MetaSHA256]), dest: md[MetaDest]}
+	m := uploadMeta{filename: md[upload.MetaFilename], sha: strings.ToLower(md[upload.MetaSHA256]), dest: md[upload.MetaDest]}
 	if strings.TrimSpace(m.filename) == "" {
 		return m, errors.New("Upload-Metadata needs filename")
 	}
 	if !isSHA256(m.sha) {
-		return m, fmt.Errorf("Upload-Metadata sha256 must be 64 hex digits, got %q", md[MetaSHA256])
+		return m, fmt.Errorf("Upload-Metadata sha256 must be 64 hex digits, got %q", md[upload.MetaSHA256])
 	}
-	if v, ok := md[MetaSize]; ok {
+	if v, ok := md[upload.MetaSize]; ok {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			return m, fmt.Errorf("Upload-Metadata size %q is not a byte count", v)
@@ -270,7 +230,7 @@ func parseMeta(md tusd.MetaData, length int64) (uploadMeta, error) {
 		}
 	}
 	m.size = length
-	if raw := md[MetaManifest]; raw != "" {
+	if raw := md[upload.MetaManifest]; raw != "" {
 		m.manifest = &manifest{}
 		if err := json.Unmarshal([]byte(raw), m.manifest); err != nil {
 			return m, fmt.Errorf("Upload-Metadata manifest is not the JSON manifest: %v", err)
@@ -293,23 +253,23 @@ func isSHA256(s string) bool {
 
 // preCreate refuses uploads whose metadata breaks the contract, and pins
 // the agent to the token's agent: an agent uploads only its own files.
-func (in *ingest) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfoChanges, error) {
+func (in *Ingest) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfoChanges, error) {
 	r := &http.Request{Header: http.Header(ev.HTTPRequest.Header)}
-	c, _ := in.caller(r, false)
+	c, _ := in.tokens.FromRequest(r, false)
 	if ev.Upload.SizeIsDeferred {
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_BAD_METADATA", "Upload-Length is required (no deferred length)", http.StatusBadRequest)
 	}
 	if _, err := parseMeta(ev.Upload.MetaData, ev.Upload.Size); err != nil {
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_BAD_METADATA", err.Error(), http.StatusBadRequest)
 	}
-	if a := ev.Upload.MetaData[MetaAgent]; a != "" && a != c.agent {
+	if a := ev.Upload.MetaData[upload.MetaAgent]; a != "" && a != c.ID {
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_FORBIDDEN",
-			fmt.Sprintf("agent %q may not upload recordings of agent %q", c.agent, a), http.StatusForbidden)
+			fmt.Sprintf("agent %q may not upload recordings of agent %q", c.ID, a), http.StatusForbidden)
 	}
 	md := tusd.MetaData{}
 	for k, v := range ev.Upload.MetaData {
 		md[k] = v
 	}
-	md[MetaAgent] = c.agent
+	md[upload.MetaAgent] = c.ID
 	return tusd.HTTPResponse{}, tusd.FileInfoChanges{MetaData: md}, nil
 }

@@ -335,6 +335,8 @@ func words(err error) string {
 	switch websocket.CloseStatus(err) {
 	case websocket.StatusGoingAway:
 		return "the hub is shutting down"
+	case websocket.StatusServiceRestart:
+		return "the hub is restarting"
 	case websocket.StatusNormalClosure:
 		return "the hub closed the connection"
 	case -1:

@@ -16,34 +16,67 @@ import (
 
 // Handler wraps h so that requests for the same upload URL path, other than
 // creation (POST) and reads (GET), run in series, in arrival order.
-func Handler(h http.Handler) http.Handler {
-	var mu sync.Mutex
-	locks := map[string]*pathLock{}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost || r.Method == http.MethodGet {
-			h.ServeHTTP(w, r)
-			return
-		}
-		key := r.URL.Path
-		mu.Lock()
-		l := locks[key]
-		if l == nil {
-			l = &pathLock{}
-			locks[key] = l
-		}
-		l.refs++
-		mu.Unlock()
-		l.mu.Lock()
-		defer func() {
-			l.mu.Unlock()
-			mu.Lock()
-			if l.refs--; l.refs == 0 {
-				delete(locks, key)
-			}
-			mu.Unlock()
-		}()
-		h.ServeHTTP(w, r)
-	})
+func Handler(h http.Handler) http.Handler { return New(h) }
+
+// Serial is Handler with a way in for others: TryLock holds an upload's
+// turn so no request for it runs meanwhile.
+type Serial struct {
+	h     http.Handler
+	mu    sync.Mutex
+	locks map[string]*pathLock
+}
+
+// New wraps h (see Handler).
+func New(h http.Handler) *Serial { return &Serial{h: h, locks: map[string]*pathLock{}} }
+
+// ServeHTTP runs r in its upload's turn.
+func (s *Serial) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost || r.Method == http.MethodGet {
+		s.h.ServeHTTP(w, r)
+		return
+	}
+	l := s.ref(r.URL.Path)
+	l.mu.Lock()
+	defer s.unref(r.URL.Path, l)
+	s.h.ServeHTTP(w, r)
+}
+
+// TryLock takes the turn of the upload at path when no request holds it or
+// waits for it: requests that come meanwhile wait until unlock is called.
+// It reports false, and holds nothing, when the upload is busy.
+func (s *Serial) TryLock(path string) (unlock func(), ok bool) {
+	s.mu.Lock()
+	if s.locks[path] != nil {
+		s.mu.Unlock()
+		return nil, false
+	}
+	l := &pathLock{refs: 1}
+	l.mu.Lock()
+	s.locks[path] = l
+	s.mu.Unlock()
+	return func() { s.unref(path, l) }, true
+}
+
+func (s *Serial) ref(key string) *pathLock {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.locks[key]
+	if l == nil {
+		l = &pathLock{}
+		s.locks[key] = l
+	}
+	l.refs++
+	return l
+}
+
+// unref ends a turn: l.mu is held by the caller.
+func (s *Serial) unref(key string, l *pathLock) {
+	l.mu.Unlock()
+	s.mu.Lock()
+	if l.refs--; l.refs == 0 {
+		delete(s.locks, key)
+	}
+	s.mu.Unlock()
 }
 
 type pathLock struct {
