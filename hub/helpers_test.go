@@ -62,13 +62,23 @@ func testConfig(t *testing.T, mutate func(*Config)) *Config {
 // marked for the store. The hub is closed at the end of the test.
 func newHub(t testing.TB, cfg *Config) *Server {
 	t.Helper()
-	s, err := Open(cfg, Options{})
+	s, err := Open(cfg, Options{verify: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.verify, s.saved = true, map[*chat]string{}
-	t.Cleanup(func() { s.Close(); s.CloseStore() })
+	t.Cleanup(func() { s.Close(); s.CloseStore(); checkUnmarked(t, s) })
 	return s
+}
+
+// checkUnmarked fails the test for every change of a chat that was not
+// marked for the store (verify mode).
+func checkUnmarked(t testing.TB, s *Server) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.unmarked {
+		t.Error(u)
+	}
 }
 
 // startHub runs a hub on loopback and returns its ws:// base URL.

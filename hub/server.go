@@ -76,6 +76,7 @@ type Server struct {
 	names    map[string]bool     // file names given in the open section (R-H4)
 	verify   bool                // tests: every unlock checks that no change went unmarked
 	saved    map[*chat]string    // with verify: the row last written
+	unmarked []string            // with verify: the changes that went unmarked
 
 	ownsStore   bool // Open opened it, so CloseStore closes it
 	storeClosed bool
@@ -90,6 +91,8 @@ type Options struct {
 	// Store, when set, is used instead of the one cfg.Store names (the
 	// caller closes it after CloseStore).
 	Store store.Store
+
+	verify bool // tests: check at every unlock that each change was marked for the store
 }
 
 // Open builds a hub on a validated configuration: it opens the store
@@ -123,6 +126,9 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		dirty:   map[*chat]struct{}{},
 		dirtyAg: map[*agent]struct{}{},
 		names:   map[string]bool{},
+	}
+	if opt.verify {
+		s.verify, s.saved = true, map[*chat]string{}
 	}
 	s.tokens = cfg.tokens()
 	for _, a := range cfg.Agents {
