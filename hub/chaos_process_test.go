@@ -137,17 +137,17 @@ func newHubProcYAML(t testing.TB, bin, store, yaml string) *hubProc {
 // must match after every restart.
 type chaosChat struct {
 	id, resume, contact string
-	custSeen         map[int64]string // lines the customer was sent: id → text
-	agentSeen        map[int64]string // lines the agent was sent
-	state            session.State    // the last state the agent was told
-	next             []session.State  // states an action sent but not yet answered may have led to
-	agent            string
-	said             int  // lines the customer sent
-	left             bool // the customer sent leave
-	custDone         bool // the customer is finished (ended and told so, or left)
-	recorded         bool // the agent was told a recording runs
-	resumed          bool // it was live at a kill and checked after the restart
-	doneAt           int  // the run it was done in; -1 while not
+	custSeen            map[int64]string // lines the customer was sent: id → text
+	agentSeen           map[int64]string // lines the agent was sent
+	state               session.State    // the last state the agent was told
+	next                []session.State  // states an action sent but not yet answered may have led to
+	agent               string
+	said                int  // lines the customer sent
+	left                bool // the customer sent leave
+	custDone            bool // the customer is finished (ended and told so, or left)
+	recorded            bool // the agent was told a recording runs
+	resumed             bool // it was live at a kill and checked after the restart
+	doneAt              int  // the run it was done in; -1 while not
 }
 
 type chaosWorld struct {
