@@ -64,7 +64,6 @@ type desktop struct {
 // mid-recording and none came back within the heartbeat timeout.
 const MarkDesktopQuit = "desktop quit"
 
-
 // maxErrors is how many recent errors status keeps.
 const maxErrors = 20
 

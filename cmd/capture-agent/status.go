@@ -157,4 +157,3 @@ func (m *Main) metrics(ctx context.Context, args []string, stdout, stderr io.Wri
 	_, err = io.WriteString(stdout, text)
 	return err
 }
-
