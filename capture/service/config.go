@@ -94,6 +94,8 @@ type Loaded struct {
 	From map[string]string
 	// Notes say what was read or left out, e.g. a missing user file.
 	Notes []string
+	// last is the last file read: a combination error on defaults names it.
+	last string
 }
 
 // Load reads the system file then the user file (each may be missing;
@@ -123,6 +125,7 @@ func Load(systemFile, userFile string) (*Loaded, error) {
 		if err := apply(l, f, b, i == 1); err != nil {
 			return nil, err
 		}
+		l.last = f
 		l.Notes = append(l.Notes, f+": read")
 	}
 	if err := l.check(); err != nil {
@@ -137,7 +140,7 @@ func Check(file string) error {
 	if err != nil {
 		return &ConfigError{File: file, Key: "(file)", Msg: err.Error()}
 	}
-	l := &Loaded{Config: Defaults(), From: map[string]string{}}
+	l := &Loaded{Config: Defaults(), From: map[string]string{}, last: file}
 	if err := apply(l, file, b, false); err != nil {
 		return err
 	}
@@ -254,6 +257,12 @@ func editDistance(a, b string) int {
 func (l *Loaded) check() error {
 	at := func(key, msg string) error {
 		file, line := splitFrom(l.From[key])
+		if line == 0 { // the default: the file that left it so
+			file = l.last
+			if file == "" {
+				file = "(no config file)"
+			}
+		}
 		return &ConfigError{File: file, Line: line, Key: key, Msg: msg}
 	}
 	if l.Recipient == "" && !l.Plaintext {

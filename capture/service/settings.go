@@ -227,7 +227,7 @@ var settings = []setting{
 		func(c *Config) *bool { return &c.Plaintext }),
 	strSetting("service.socket", "", "the control socket; empty: $XDG_RUNTIME_DIR/agentdesk/capture.sock (/run/user/UID/…)",
 		func(c *Config) *string { return &c.Socket }, nil),
-	{key: "service.heartbeat_timeout", def: "30s", doc: "a desktop silent this long is lost: its recordings are finished, combined and uploaded marked \"desktop lost\" (5s..1h)",
+	{key: "service.heartbeat_timeout", def: "30s", doc: "a desktop silent this long is lost: its recordings are finished, combined and uploaded marked \"desktop lost\" (1s..1h)",
 		set: func(c *Config, v *yaml.Node) error {
 			s, err := scalar(v)
 			if err != nil {
