@@ -60,6 +60,8 @@ func main() {
 
 const usage = `capture-agent — records the agent's screen and microphone for the contact centre
 
+Usage: capture-agent <command> [flags]
+
 The service (IT installs it; the desktop, agentdesk, attaches to it):
   capture-agent run [--config FILE] [--user-config FILE]
       Run the service for this user (what the systemd unit starts).

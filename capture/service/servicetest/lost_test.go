@@ -105,7 +105,7 @@ service:
   heartbeat_timeout: 3s
   log: stderr
 `, scr.Name(), sock))
-	startAgent(t, cfg, sock, "HOME="+dir)
+	a := startAgent(t, cfg, sock, "HOME="+dir)
 
 	scriptPath := filepath.Join(dir, "stay.script")
 	if err := os.WriteFile(scriptPath, []byte(recordAndStay), 0o600); err != nil {
@@ -157,6 +157,9 @@ service:
 	want := chat + "_" + chat + "-record-1_recovered.webm" // the fallback name: the hub never named it
 	if rep.Last.Name != want || rep.Last.Stored == "" || rep.Counters["recordings_marked"] != 1 || rep.Counters["desktops_lost"] != 1 {
 		t.Fatalf("last upload %+v (want %s), counters %v", rep.Last, want, rep.Counters)
+	}
+	if strings.Contains(a.stderr.String(), "demo-token-ada") {
+		t.Fatal("the service logged the agent's token")
 	}
 	file := fetchStored(t, hubURL, rep.Last.Stored, filepath.Join(dir, want))
 	tags, codecs := probe(t, file)

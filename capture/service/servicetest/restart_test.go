@@ -3,6 +3,8 @@ package servicetest
 import (
 	"context"
 	"fmt"
+	"image"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -37,7 +39,9 @@ func recordChat(t *testing.T, s *service.Session, chat string) {
 		Recordings: []session.RecordingInfo{{ID: "r1", Kind: "record", State: "recording", Screen: true, By: "agent"}}})
 }
 
-// Issue 15 point 4, proof in CI: a second desktop of the same user
+// Issue 15 points 4, 5 and 6, proof in CI: the service records the
+// monitor the config chooses (the second of two), its metrics show the
+// capture's frame time and encoder time; a second desktop of the same user
 // attaches to the running service as a viewer (its frames drive nothing,
 // the devices stay with the first); the service killed with SIGKILL
 // mid-recording and started again recovers the spool, combines it and
@@ -46,13 +50,17 @@ func recordChat(t *testing.T, s *service.Session, chat string) {
 func TestServiceKilledAndRestarted_R_V10(t *testing.T) {
 	needTool(t, "ffprobe")
 	dir := shortDir(t)
-	scr := xvfb.Start(t, 320, 240)
+	needTool(t, "xrandr")
+	// two monitors side by side; the config records the second only
+	scr := xvfb.StartConfig(t, xvfb.Config{Width: 560, Height: 240,
+		Monitors: []image.Rectangle{image.Rect(0, 0, 400, 240), image.Rect(400, 0, 560, 240)}})
 	pulse.Start(t)
 	sock := filepath.Join(dir, "capture.sock")
 	up := filepath.Join(dir, "up")
 	cfg := writeConfig(t, dir, fmt.Sprintf(`capture:
   mode: real
   display: %q
+  monitors: "1"
 upload:
   dir: %s
   plaintext: true
@@ -94,6 +102,20 @@ service:
 	if r := report(t, sock); len(r.Desktops) != 2 || r.Counters["frames_observed"] != 2 {
 		t.Fatalf("desktops %+v, counters %v", r.Desktops, r.Counters)
 	}
+	metrics, err := c.Metrics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"capture_agent_recordings_in_progress 1\n", "capture_agent_desktops 2\n"} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("metrics lack %q", m)
+		}
+	}
+	for _, m := range []string{"capture_agent_capture_frame_seconds", "capture_agent_encoder_cpu_seconds", "capture_agent_capture_bytes"} {
+		if v := metricValue(metrics, m); !(v > 0) {
+			t.Errorf("%s = %v while recording, want > 0", m, v)
+		}
+	}
 
 	a.kill9(t)
 	spools, _ := filepath.Glob(filepath.Join(dir, ".local", "state", "agentdesk", "capture", "capture", "*.spool"))
@@ -111,6 +133,9 @@ service:
 	if _, codecs := probe(t, file); codecs != "vp8,opus" {
 		t.Fatalf("recovered file tracks %s", codecs)
 	}
+	if w := videoWidth(t, file); w != 160 {
+		t.Fatalf("recorded width %d, want monitor 1's 160", w)
+	}
 	if out, err := ffprobeDuration(file); err != nil || out < 2.5 {
 		t.Fatalf("recovered file lasts %.2f s (%v), want at least 2.5", out, err)
 	}
@@ -118,6 +143,29 @@ service:
 		t.Fatalf("spools left after recovery: %v", left)
 	}
 	waitReport(t, sock, "both desktops attached again", 30*time.Second, func(r service.Report) bool { return len(r.Desktops) == 2 })
+}
+
+// metricValue reads one sample of the Prometheus text (NaN when absent).
+func metricValue(text, name string) float64 {
+	for _, l := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				return f
+			}
+		}
+	}
+	return math.NaN()
+}
+
+func videoWidth(t *testing.T, path string) int {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width", "-of", "default=nw=1:nk=1", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return w
 }
 
 func ffprobeDuration(path string) (float64, error) {

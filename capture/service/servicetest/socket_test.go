@@ -2,6 +2,9 @@ package servicetest
 
 import (
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -126,13 +129,65 @@ func TestBadConfigAndExitCodes(t *testing.T) {
 		t.Fatalf("status without a service: exit %d %q", code, errs)
 	}
 	sock := filepath.Join(dir, "s.sock")
-	good := writeConfig(t, dir, fmt.Sprintf("capture: {mode: \"off\"}\nupload: {dir: %s/up, plaintext: true}\nservice: {socket: %s, log: stderr}\n", dir, sock))
-	startAgent(t, good, sock, "HOME="+dir)
+	port := freePort(t)
+	good := writeConfig(t, dir, fmt.Sprintf("capture: {mode: \"off\"}\nupload: {dir: %s/up, plaintext: true}\nservice: {socket: %s, metrics_listen: \"127.0.0.1:%d\"}\n", dir, sock, port))
+	a := startAgent(t, good, sock, "HOME="+dir)
+	// issue 15 point 5: not under systemd, the log is the rotating file
+	// (under systemd, JOURNAL_STREAM says the journal takes stderr)
+	logFile := filepath.Join(dir, ".local", "state", "agentdesk", "capture-agent.log")
+	if b, err := os.ReadFile(logFile); err != nil || !strings.Contains(string(b), "capture agent running") || a.stderr.String() != "" {
+		t.Fatalf("log file %s: %v %q; stderr %q", logFile, err, b, a.stderr.String())
+	}
+	// and the metrics on the loopback port as on the socket
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{"capture_agent_upload_queue_length 0\n", "capture_agent_upload_queue_age_seconds 0\n", "# TYPE capture_agent_recordings_total counter\n",
+		"capture_agent_capture_frame_seconds ", "capture_agent_capture_dropped_frames ", "capture_agent_encoder_cpu_seconds "} {
+		if !strings.Contains(string(body), m) {
+			t.Errorf("loopback metrics lack %q:\n%s", m, body)
+		}
+	}
 	code, _, errs = runBin(t, []string{"HOME=" + dir}, ca, "run", "--config", good, "--user-config", "")
 	if code != 4 || !strings.Contains(errs, "already running") {
 		t.Fatalf("a second service: exit %d %q", code, errs)
 	}
 	if code, out, _ := runBin(t, nil, ca, "--version"); code != 0 || !strings.HasPrefix(out, "capture-agent ") {
 		t.Fatalf("--version: %d %q", code, out)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Issue 15 point 6: on a Wayland session the service does not record the
+// screen and says why (status, doctor), in words; the journal log (under
+// systemd) has no time stamps of its own.
+func TestWaylandRefusedWithReason(t *testing.T) {
+	dir := shortDir(t)
+	sock := filepath.Join(dir, "w.sock")
+	cfg := writeConfig(t, dir, fmt.Sprintf("upload: {dir: %s/up, plaintext: true}\nservice: {socket: %s}\n", dir, sock))
+	env := []string{"HOME=" + dir, "WAYLAND_DISPLAY=wayland-0", "XDG_SESSION_TYPE=wayland", "JOURNAL_STREAM=8:1234", "DISPLAY="}
+	a := startAgent(t, cfg, sock, env...)
+	r := report(t, sock)
+	if !strings.Contains(r.Warning, "WAYLAND_DISPLAY=wayland-0") || !strings.Contains(r.Warning, "desktop portal") {
+		t.Fatalf("status warning: %q", r.Warning)
+	}
+	if log := a.stderr.String(); !strings.Contains(log, "level=WARN msg=\"wayland session") || strings.Contains(log, "time=") {
+		t.Fatalf("journal log: %q", log)
+	}
+	code, out, _ := runBin(t, env, bin(t, "capture-agent"), "doctor", "--config", cfg, "--user-config", "", "--socket", sock)
+	if code != 1 || !strings.Contains(out, "PROBLEM: wayland session (WAYLAND_DISPLAY=wayland-0)") || !strings.Contains(out, "log in to an X11 (Xorg) session") {
+		t.Fatalf("doctor on Wayland: exit %d\n%s", code, out)
 	}
 }
