@@ -3,9 +3,9 @@ package servicetest
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"os/user"
