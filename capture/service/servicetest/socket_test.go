@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/agentdesk/agentdesk/capture/service"
 )
 
 // otherUser makes a throwaway Unix user (the tests run as root) and
@@ -137,6 +139,16 @@ func TestBadConfigAndExitCodes(t *testing.T) {
 	logFile := filepath.Join(dir, ".local", "state", "agentdesk", "capture-agent.log")
 	if b, err := os.ReadFile(logFile); err != nil || !strings.Contains(string(b), "capture agent running") || a.stderr.String() != "" {
 		t.Fatalf("log file %s: %v %q; stderr %q", logFile, err, b, a.stderr.String())
+	}
+	// issue 15 point 3: agentdesk doctor says the desktop would capture
+	// through this service (and in-process when none answers)
+	code, out, _ := runBin(t, []string{service.SocketEnv + "=" + sock, "DISPLAY="}, bin(t, "agentdesk"), "doctor")
+	if code != 1 || !strings.Contains(out, "Capture\n  by the capture-agent service ") || !strings.Contains(out, "at "+sock) {
+		t.Fatalf("agentdesk doctor with the service: exit %d\n%s", code, out)
+	}
+	_, out, _ = runBin(t, []string{service.SocketEnv + "=" + filepath.Join(dir, "none.sock"), "DISPLAY="}, bin(t, "agentdesk"), "doctor")
+	if !strings.Contains(out, "Capture\n  in this desktop: no capture-agent service runs for this user") {
+		t.Fatalf("agentdesk doctor without the service:\n%s", out)
 	}
 	// and the metrics on the loopback port as on the socket
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
