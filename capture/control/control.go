@@ -123,6 +123,7 @@ type chatCapture struct {
 	note     string
 	snap     session.ChatData
 	done     bool
+	mark     string // set by Abandon: why the chat's end was not seen
 }
 
 // New makes a controller. It creates SpoolDir.
@@ -297,10 +298,13 @@ type sidecar struct {
 	// Queued are the recordings whose files are in the queue already: a
 	// combine cut short by a crash is not repeated for them.
 	Queued []string `json:"queued,omitempty"`
+	// Mark, when set, says why the capture was finished without the
+	// chat's end (Abandon): it goes into the files' tags and manifests.
+	Mark string `json:"mark,omitempty"`
 }
 
 func (c *Controller) saveSnap(cc *chatCapture) {
-	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap})
+	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Mark: cc.mark})
 	if err == nil {
 		err = durable.WriteFile(cc.base+".json", b, 0o600)
 	}

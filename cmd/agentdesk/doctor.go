@@ -73,6 +73,7 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 	d.checkMics(ctx)
 	d.checkDisk()
 	d.checkHub(ctx)
+	d.checkCaptureService(ctx)
 	d.say("")
 	if len(d.problems) == 0 {
 		d.say("Verdict: all good: screen, microphone, disk and hub are ready to record.")
