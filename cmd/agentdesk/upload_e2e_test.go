@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/ui/script"
 	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
@@ -212,5 +213,15 @@ func TestRecordingIsUploadedAndStored(t *testing.T) {
 	}
 	if k := made[0].Kind; k != session.KindRecord.String() {
 		t.Errorf("kind %q", k)
+	}
+	// The hub's list names the stored file of the recording (issue 9).
+	var listed []store.FileRef
+	for _, r := range recordings(t, d).Recordings {
+		if r.ID == made[0].Recording {
+			listed = r.Files
+		}
+	}
+	if len(listed) != 1 || listed[0].SHA256 != made[0].SHA256 || listed[0].Size != made[0].Size || listed[0].ID == "" || listed[0].Name == "" {
+		t.Errorf("GET /v1/recordings lists the recording's files as %+v, want the one stored (sha256 %s, %d bytes)", listed, made[0].SHA256, made[0].Size)
 	}
 }
