@@ -60,8 +60,9 @@ func uploadFile(t *testing.T, ctx context.Context, base, token, name string, dat
 }
 
 // TestFileAccess_R_V5_R_V8: stored files go to supervisors and to the
-// agent who uploaded them; other agents get 403, flows 403, strangers 401,
-// unknown ids 404, each a JSON error.
+// agent who uploaded them; other agents and flows get the 404 an unknown
+// id gets (existence does not leak, issue 10), strangers 401, each a JSON
+// error.
 func TestFileAccess_R_V5_R_V8(t *testing.T) {
 	_, base, _ := startStoreHub(t, nil)
 	ctx := testCtx(t, wait)
@@ -75,8 +76,8 @@ func TestFileAccess_R_V5_R_V8(t *testing.T) {
 		{"uploader", id, "", "t-ada", 200, ""},
 		{"supervisor", id, "", "t-sue", 200, ""},
 		{"access_token query", id, "?access_token=t-sue", "", 200, ""},
-		{"other agent", id, "", "t-grace", 403, api.ErrForbidden},
-		{"flow token", id, "", "t-ivr", 403, api.ErrForbidden},
+		{"other agent", id, "", "t-grace", 404, api.ErrNoSuchFile},
+		{"flow token", id, "", "t-ivr", 404, api.ErrNoSuchFile},
 		{"no token", id, "", "", 401, api.ErrUnauthorized},
 		{"bad token", id, "", "nope", 401, api.ErrUnauthorized},
 		{"unknown id", "0123456789abcdef", "", "t-sue", 404, api.ErrNoSuchFile},
@@ -101,9 +102,10 @@ func TestFileAccess_R_V5_R_V8(t *testing.T) {
 }
 
 // TestFileDecrypt: ?decrypt=1 opens an age-encrypted recording with the
-// hub's identity (video/webm, Range served); without an identity, or with
-// the wrong one, it is a 409 in words; without decrypt=1 the sealed bytes
-// are served.
+// hub's identity for a supervisor (video/webm, Range served); the agent
+// who uploaded it gets 403 (issue 10, point 4); without an identity, or
+// with the wrong one, it is a 409 in words; without decrypt=1 the sealed
+// bytes are served.
 func TestFileDecrypt(t *testing.T) {
 	id, keyPath := identityFile(t)
 	plain := bytes.Repeat([]byte("webm!"), 20000)
@@ -134,11 +136,15 @@ func TestFileDecrypt(t *testing.T) {
 
 	_, base2, dir2 := startStoreHub(t, nil)
 	fid3 := uploadFile(t, ctx, base2, "t-ada", "r.webm.age", sealed)
-	st, b, _ = getFile(t, base2, fid3, "?decrypt=1", "t-ada", nil)
+	st, b, _ = getFile(t, base2, fid3, "?decrypt=1", "t-sue", nil)
 	if json.Unmarshal(b, &e); st != http.StatusConflict || e.Error.Code != api.ErrNoIdentity {
 		t.Fatalf("no identity: %d %s", st, b)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(dir2, "tmp")); len(ents) != 0 {
-		t.Fatalf("tmp/ keeps %d decrypted copies", len(ents))
+	st, b, _ = getFile(t, base, fid, "?decrypt=1", "t-ada", nil)
+	if json.Unmarshal(b, &e); st != http.StatusForbidden || e.Error.Code != api.ErrForbidden {
+		t.Fatalf("the uploader asks the hub to decrypt: %d %s, want 403", st, b)
+	}
+	if _, err := os.Stat(filepath.Join(dir2, "tmp")); !os.IsNotExist(err) {
+		t.Fatalf("tmp/ exists (%v): nothing decrypted is written to disk", err)
 	}
 }

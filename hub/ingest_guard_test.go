@@ -5,6 +5,8 @@ import (
 	"github.com/agentdesk/agentdesk/session/upload"
 
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,7 +23,9 @@ import (
 )
 
 // TestUploadOwnership: an agent cannot look at, append to or delete
-// another agent's upload.
+// another agent's upload, and is told exactly what an unknown upload
+// gets: 404 no_such_upload (issue 10, point 7). The hostile-client suite
+// runs the same through X-HTTP-Method-Override against a real chathub.
 func TestUploadOwnership(t *testing.T) {
 	_, base, _ := startStoreHub(t, nil)
 	ctx := testCtx(t, wait)
@@ -34,14 +38,23 @@ func TestUploadOwnership(t *testing.T) {
 		t.Fatalf("create: %v %v", err, resp)
 	}
 	grace := newTusClient(base, "t-grace")
+	unknown := base + "/v1/uploads/0123456789abcdef0123456789abcdef"
 	for _, m := range []string{http.MethodHead, http.MethodPatch, http.MethodDelete} {
-		resp, b, err := grace.do(ctx, m, loc, nil, map[string]string{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+		hdr := map[string]string{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+		resp, b, err := grace.do(ctx, m, loc, nil, hdr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uresp, ub, err := grace.do(ctx, m, unknown, nil, hdr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var e api.Error
-		if resp.StatusCode != http.StatusForbidden || (m != http.MethodHead && (json.Unmarshal(b, &e) != nil || e.Error.Code != api.ErrForbidden)) {
-			t.Fatalf("%s by another agent: %d %s, want 403 forbidden", m, resp.StatusCode, b)
+		if resp.StatusCode != http.StatusNotFound || (m != http.MethodHead && (json.Unmarshal(b, &e) != nil || e.Error.Code != api.ErrNoSuchUpload)) {
+			t.Fatalf("%s by another agent: %d %s, want 404 no_such_upload", m, resp.StatusCode, b)
+		}
+		if uresp.StatusCode != resp.StatusCode || !bytes.Equal(ub, b) {
+			t.Fatalf("%s: another's upload answers %d %q, an unknown one %d %q: existence leaks", m, resp.StatusCode, b, uresp.StatusCode, ub)
 		}
 	}
 	if off, st, err := newTusClient(base, "t-ada").head(ctx, loc); err != nil || st != http.StatusOK || off != 0 {
@@ -231,5 +244,37 @@ func TestExpireIdleUploads(t *testing.T) {
 	}
 	if v, st, _ := c.verify(ctx, stale.f.sha); st != http.StatusOK || v.Name != "stale.webm" {
 		t.Fatalf("verify after the new upload: %d %+v", st, v)
+	}
+}
+
+// TestDedupePerOwner (issue 10, points 6 and 7): two agents upload the
+// same bytes; each gets a file of their own that they can fetch, and
+// verify answers each with their own file and nobody else with either.
+func TestDedupePerOwner(t *testing.T) {
+	_, base, _ := startStoreHub(t, nil)
+	ctx := testCtx(t, wait)
+	data := randomBytes(t, 4000)
+	ada := uploadFile(t, ctx, base, "t-ada", "same.webm", data)
+	grace := uploadFile(t, ctx, base, "t-grace", "same.webm", data)
+	if ada == grace {
+		t.Fatalf("grace was handed ada's file %s", ada)
+	}
+	again := uploadFile(t, ctx, base, "t-ada", "same.webm", data)
+	if again != ada {
+		t.Fatalf("ada's own re-upload got %s, want her file %s", again, ada)
+	}
+	for tok, id := range map[string]string{"t-ada": ada, "t-grace": grace} {
+		if st, b, _ := getFile(t, base, id, "", tok, nil); st != http.StatusOK || !bytes.Equal(b, data) {
+			t.Fatalf("%s fetches their own file %s: %d", tok, id, st)
+		}
+		sum := sha256.Sum256(data)
+		v, st, err := newTusClient(base, tok).verify(ctx, hex.EncodeToString(sum[:]))
+		if err != nil || st != http.StatusOK || v.ID != id {
+			t.Fatalf("%s verify: %d %+v %v, want their own %s", tok, st, v, err, id)
+		}
+	}
+	sum := sha256.Sum256(data)
+	if _, st, _ := newTusClient(base, "t-alan").verify(ctx, hex.EncodeToString(sum[:])); st != http.StatusNotFound {
+		t.Fatalf("alan verifies others' bytes: %d, want 404", st)
 	}
 }

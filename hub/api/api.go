@@ -22,7 +22,8 @@ const (
 	ErrForbidden         = "forbidden"           // 403: the caller may not see that
 	ErrNoSuchInteraction = "no_such_interaction" // 404: no chat with that id
 	ErrNoSuchRecording   = "no_such_recording"   // 404: the chat has no recording with that id
-	ErrNoSuchFile        = "no_such_file"        // 404
+	ErrNoSuchFile        = "no_such_file"        // 404: unknown, or not the caller's to see
+	ErrNoSuchUpload      = "no_such_upload"      // 404: unknown, or another agent's
 	ErrMethodNotAllowed  = "method_not_allowed"  // 405
 	ErrWrongState        = "wrong_state"         // 409: the rules refused; the message says why
 	ErrNoIdentity        = "no_identity"         // 409: ?decrypt=1 but the hub holds no age identity

@@ -1,13 +1,13 @@
 package ingest
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 
@@ -53,25 +53,34 @@ func (in *Ingest) path(f store.File) string {
 
 // serveFile serves a stored file's bytes (Range supported) to a supervisor
 // API token or the agent who uploaded it; the token may come as
-// Authorization: Bearer or ?access_token= (for <video src>). With
-// ?decrypt=1 an age-encrypted file is decrypted with the hub's identity.
+// Authorization: Bearer or ?access_token= (for <video src>, where a
+// browser cannot send the header). Anyone else gets the 404 an unknown id
+// gets: a file's existence does not leak (issue 10). With ?decrypt=1 an
+// age-encrypted file is decrypted with the hub's identity, for supervisors
+// only: the agent who uploaded a recording gets its sealed bytes, never
+// the plaintext. Decryption streams: only the 64 KiB chunks a range needs
+// are read and opened, nothing is written to disk, and a client that
+// takes nothing for the stall timeout is cut off.
 func (in *Ingest) serveFile(w http.ResponseWriter, r *http.Request) {
 	c, ok := in.tokens.FromRequest(r, true)
 	if !ok {
-		api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "files need a supervisor API token or the uploading agent's token (Authorization: Bearer or ?access_token=)")
+		api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "files need a supervisor API token or the uploading agent's token (Authorization: Bearer, or ?access_token= where a browser cannot send it)")
 		return
 	}
-	f, err := in.index.File(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no stored file has id %q", r.PathValue("id"))
+	id := r.PathValue("id")
+	f, err := in.index.File(r.Context(), id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		api.WriteError(w, http.StatusInternalServerError, api.ErrInternal, "the store's index cannot be read just now")
+		in.log.Error("file index", "err", err)
 		return
 	}
-	if err != nil {
-		api.WriteError(w, http.StatusInternalServerError, api.ErrInternal, "index: %v", err)
+	if err != nil || !(c.Supervisor() || c.Agent() && c.ID == f.Agent) {
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no stored file has id %q", id)
 		return
 	}
-	if !c.Supervisor() && (!c.Agent() || c.ID != f.Agent) {
-		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "only supervisors and the agent who uploaded it may fetch file %s", f.ID)
+	decrypt := r.URL.Query().Get("decrypt") == "1" && f.Encrypted
+	if decrypt && !c.Supervisor() {
+		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "only supervisors may have the hub decrypt file %s; the sealed file is served without decrypt=1", f.ID)
 		return
 	}
 	src, err := os.Open(in.path(f))
@@ -80,67 +89,54 @@ func (in *Ingest) serveFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer src.Close()
+	fi, err := src.Stat()
+	if err != nil {
+		api.WriteError(w, http.StatusInternalServerError, api.ErrInternal, "cannot read file %s", f.ID)
+		return
+	}
+	var content io.ReadSeeker = src
 	name := f.Name
-	if r.URL.Query().Get("decrypt") == "1" && f.Encrypted {
-		plain, err := in.decrypt(r.Context(), src)
-		if err != nil {
-			if errors.Is(err, errNoIdentity) {
-				api.WriteError(w, http.StatusConflict, api.ErrNoIdentity, "the hub holds no age identity (store.identity_file) to decrypt file %s", f.ID)
-			} else {
-				api.WriteError(w, http.StatusConflict, api.ErrCannotDecrypt, "cannot decrypt file %s: %v", f.ID, err)
-			}
+	if decrypt {
+		if len(in.ids) == 0 {
+			api.WriteError(w, http.StatusConflict, api.ErrNoIdentity, "the hub holds no age identity (store.identity_file) to decrypt file %s", f.ID)
 			return
 		}
-		defer func() { plain.Close(); os.Remove(plain.Name()) }()
-		src, name = plain, strings.TrimSuffix(name, ".age")
+		plain, size, err := age.DecryptReaderAt(src, fi.Size(), in.ids...)
+		if err != nil {
+			api.WriteError(w, http.StatusConflict, api.ErrCannotDecrypt, "cannot decrypt file %s: %v", f.ID, err)
+			return
+		}
+		content, name = io.NewSectionReader(plain, 0, size), strings.TrimSuffix(name, ".age")
 	}
 	w.Header().Set("Content-Type", contentType(name))
 	w.Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "private, no-store")
-	fi, _ := src.Stat()
-	http.ServeContent(w, r, "", fi.ModTime(), src)
+	http.ServeContent(stallWriter(w, in.stall), r, "", fi.ModTime(), content)
 }
 
-var errNoIdentity = errors.New("hub: no age identity")
-
-// decrypt writes src decrypted into a temp file under tmp/ and returns it
-// rewound; the caller closes and removes it.
-func (in *Ingest) decrypt(ctx context.Context, src io.Reader) (*os.File, error) {
-	if len(in.ids) == 0 {
-		return nil, errNoIdentity
+// stallWriter gives each write to w a deadline of d from when it starts:
+// a client that takes nothing for d is cut off (a fixed write timeout
+// would cut off a long download that is moving).
+func stallWriter(w http.ResponseWriter, d time.Duration) http.ResponseWriter {
+	if d <= 0 {
+		return w
 	}
-	dec, err := age.Decrypt(src, in.ids...)
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(in.tmp, "play-*")
-	if err != nil {
-		return nil, err
-	}
-	_, err = io.Copy(tmp, ctxReader{ctx, dec})
-	if err == nil {
-		_, err = tmp.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return nil, err
-	}
-	return tmp, nil
+	return &stalled{ResponseWriter: w, rc: http.NewResponseController(w), d: d}
 }
 
-// ctxReader stops a long copy when the request is gone.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
+type stalled struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+	d  time.Duration
 }
 
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
+func (s *stalled) Write(p []byte) (int, error) {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(s.d))
+	return s.ResponseWriter.Write(p)
 }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *stalled) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func contentType(name string) string {
 	switch {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -13,23 +12,89 @@ import (
 	"github.com/agentdesk/agentdesk/session/upload"
 )
 
-// ownUpload answers 403 when the upload the request names belongs to
-// another agent; an upload the hub does not know is left to tusd (404).
-func (in *Ingest) ownUpload(w http.ResponseWriter, r *http.Request, agent string) bool {
-	if r.Method == http.MethodPost || r.Method == http.MethodOptions {
+// HeaderMethodOverride is the header with which a tus client that cannot
+// send PATCH or DELETE asks for them in a POST.
+const HeaderMethodOverride = "X-HTTP-Method-Override"
+
+// overrideMethod applies X-HTTP-Method-Override to a POST the way tusd
+// would, before any check of ours reads the method, and removes the header
+// so tusd applies nothing afterwards: the ownership check and the
+// per-upload serialisation see the method tusd runs. An override that is
+// not a tus method, or given twice, is refused with 400. On other methods
+// tusd ignores the header; it is removed all the same.
+func overrideMethod(w http.ResponseWriter, r *http.Request) bool {
+	vals := r.Header.Values(HeaderMethodOverride)
+	if len(vals) == 0 {
 		return true
 	}
-	id := path.Base(r.URL.Path)
-	up, err := in.fstore.GetUpload(r.Context(), id)
-	if err != nil {
+	r.Header.Del(HeaderMethodOverride)
+	if r.Method != http.MethodPost {
 		return true
 	}
-	info, err := up.GetInfo(r.Context())
-	if err != nil || info.MetaData[upload.MetaAgent] == agent {
-		return true
+	if len(vals) == 1 {
+		switch m := vals[0]; m {
+		case http.MethodPost, http.MethodPatch, http.MethodHead, http.MethodDelete:
+			r.Method = m
+			return true
+		}
 	}
-	api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "upload %s belongs to another agent", id)
+	w.Header().Set("Tus-Resumable", upload.TusVersion)
+	api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%s must be one of PATCH, HEAD or DELETE, given once", HeaderMethodOverride)
 	return false
+}
+
+// uploadID is the upload a path under /v1/uploads/ names, read as tusd
+// reads it ("" for the collection itself).
+func uploadID(p string) string {
+	return strings.Trim(strings.TrimPrefix(p, upload.UploadsPath), "/")
+}
+
+// plainID reports whether id could be an upload id of ours (tusd's
+// filestore makes 32 hex digits): one path component of letters and
+// digits, nothing a file path could be made of.
+func plainID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// ownUpload answers 404 when the request names an upload that is not the
+// agent's: one of another agent and one that does not exist get the same
+// answer, so nobody learns which uploads exist (issue 10). Creation (POST
+// on the collection) and OPTIONS name no upload.
+func (in *Ingest) ownUpload(w http.ResponseWriter, r *http.Request, agent string) bool {
+	id := uploadID(r.URL.Path)
+	if id == "" || r.Method == http.MethodOptions {
+		return true
+	}
+	if plainID(id) && agent != "" {
+		up, err := in.fstore.GetUpload(r.Context(), id)
+		if err == nil {
+			info, err := up.GetInfo(r.Context())
+			if err == nil && info.MetaData[upload.MetaAgent] == agent {
+				return true
+			}
+		}
+	}
+	noSuchUpload(w, r)
+	return false
+}
+
+// noSuchUpload is the one answer for an upload that is unknown or not the
+// caller's.
+func noSuchUpload(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Tus-Resumable", upload.TusVersion)
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	api.WriteError(w, http.StatusNotFound, api.ErrNoSuchUpload, "no such upload")
 }
 
 // recoverUploads finishes the uploads a killed hub left complete but not

@@ -42,6 +42,13 @@ type Config struct {
 	MaxUploadBytes int64         // the largest file one upload may carry
 	IdentityFile   string        // an age identity for playback (?decrypt=1); "" for none
 	PartialExpiry  time.Duration // unfinished uploads idle this long are deleted
+	// StallTimeout cuts off an upload whose body, or a download whose
+	// client, has not moved for this long; 0 means a minute.
+	StallTimeout time.Duration
+	// ForwardedHeaders makes upload URLs from X-Forwarded-Proto/-Host or
+	// Forwarded: set it only when the hub strips them from requests that
+	// do not come through a trusted proxy (the hub's trusted_proxies).
+	ForwardedHeaders bool
 }
 
 // Ingest serves uploads and stored files. Build it with Open, mount it with
@@ -50,13 +57,13 @@ type Ingest struct {
 	dir     string // absolute
 	files   string // dir/files
 	uploads string // dir/uploads
-	tmp     string // dir/tmp: decrypted copies being served
 	index   store.Files
 	tokens  *api.Tokens
 	log     *slog.Logger
 	fstore  filestore.FileStore
 	tus     http.Handler
 	ids     []age.Identity    // nil: no playback decryption
+	stall   time.Duration     // a download that takes nothing this long is cut off
 	serial  *tusserial.Serial // one request per upload at a time; the janitor takes a turn too
 	stop    chan struct{}     // closed by Close: ends the janitor
 	once    bool
@@ -73,19 +80,27 @@ func Open(cfg Config, index store.Files, tokens *api.Tokens, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = time.Minute
+	}
 	in := &Ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
-		tmp: filepath.Join(dir, "tmp"), index: index, tokens: tokens, log: log}
-	for _, d := range []string{in.files, in.uploads, in.tmp} {
+		index: index, tokens: tokens, log: log, stall: cfg.StallTimeout}
+	for _, d := range []string{in.files, in.uploads} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 		}
+	}
+	// Hubs before issue 10 decrypted recordings for playback into tmp/;
+	// one killed mid-request left plaintext there. Decryption streams now.
+	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
+		log.Warn("cannot remove the old playback copies in tmp/", "err", err)
 	}
 	if cfg.IdentityFile != "" {
 		if in.ids, err = readIdentities(cfg.IdentityFile); err != nil {
 			return nil, fmt.Errorf("%w: store.identity_file: %v", ErrOpen, err)
 		}
 	}
-	if err := in.mountTus(cfg.MaxUploadBytes); err != nil {
+	if err := in.mountTus(cfg); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 	}
 	stored, dropped := in.recoverUploads(context.Background())
@@ -145,7 +160,7 @@ func readIdentities(path string) ([]age.Identity, error) {
 // mountTus builds the tus handler: filestore in uploads/ behind the
 // disk-full mapping, an in-memory locker (one hub process owns the
 // folder), creation and termination, no download, no concatenation.
-func (in *Ingest) mountTus(maxSize int64) error {
+func (in *Ingest) mountTus(cfg Config) error {
 	in.fstore = filestore.New(in.uploads)
 	comp := tusd.NewStoreComposer()
 	ds := fullStore{in.fstore}
@@ -155,7 +170,9 @@ func (in *Ingest) mountTus(maxSize int64) error {
 	h, err := tusd.NewHandler(tusd.Config{
 		StoreComposer:             comp,
 		BasePath:                  upload.UploadsPath,
-		MaxSize:                   maxSize,
+		MaxSize:                   cfg.MaxUploadBytes,
+		NetworkTimeout:            cfg.StallTimeout,
+		RespectForwardedHeaders:   cfg.ForwardedHeaders,
 		DisableDownload:           true,
 		DisableConcatenation:      true,
 		Logger:                    expslog.New(expslog.NewTextHandler(io.Discard, nil)),
@@ -173,6 +190,9 @@ func (in *Ingest) mountTus(maxSize int64) error {
 // serveUploads is /v1/uploads/: tus for agents only, and the checksum
 // confirmation at /v1/uploads/verify/{sha256}.
 func (in *Ingest) serveUploads(w http.ResponseWriter, r *http.Request) {
+	if !overrideMethod(w, r) {
+		return
+	}
 	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, upload.VerifyPath) {
 		in.serveVerify(w, r)
 		return

@@ -78,8 +78,15 @@ func (in *Ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, e
 	if sum != m.sha {
 		return store.File{}, errChecksum
 	}
-	if old, err := in.index.FileBySHA(ctx, sum, info.MetaData[upload.MetaAgent]); err == nil {
-		return old, nil // the same bytes again (a lost acknowledgement): already stored
+	agent := info.MetaData[upload.MetaAgent] // preCreate sets it to the token's agent
+	if agent == "" {
+		return store.File{}, tusd.NewError("ERR_BAD_METADATA", "the upload names no agent", http.StatusBadRequest)
+	}
+	// The same bytes again from the same agent (a lost acknowledgement):
+	// already stored. Another agent's identical file is not handed out:
+	// de-duplication is per owner (issue 10).
+	if old, err := in.index.FileBySHA(ctx, sum, agent); err == nil {
+		return old, nil
 	}
 	return in.place(ctx, bin, m, info.MetaData)
 }
