@@ -1,8 +1,6 @@
 package hub
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,95 +11,52 @@ import (
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// accept upgrades a request to a websocket peer with the frame limits set.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*peer, bool) {
-	s.mu.RLock()
-	closed := s.closed
-	s.mu.RUnlock()
-	if closed {
-		http.Error(w, "the hub is shutting down", http.StatusServiceUnavailable)
-		return nil, false
-	}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		return nil, false // Accept already answered the request
-	}
-	// Frames up to max are read; larger ones up to 4x are drained and
-	// refused with too_large; beyond that the library closes the socket
-	// with 1009 and a reason that says so.
-	c.SetReadLimit(4*s.cfg.MaxFrameBytes + 1024)
-	p := newPeer(c, s.j)
-	if !s.addPeer(p) {
-		_ = c.Close(websocket.StatusGoingAway, "hub shutting down")
-		return nil, false
-	}
-	return p, true
-}
-
-// readLoop reads frames and hands each good envelope to handle; refused
-// frames are answered with an error and the socket stays up.
-func (s *Server) readLoop(p *peer, handle func(*inbound) *frameError) {
-	var fr frameReader
-	in := new(inbound) // reused: one per socket, not per frame
-	for {
-		frame, err := fr.read(context.Background(), p.conn, s.cfg.MaxFrameBytes) // no per-call context: see drain
-		if errors.Is(err, errTooLarge) {
-			p.sendError("", session.ErrCodeTooLarge, "the frame is larger than max_frame_bytes; send less", false)
-			continue
-		}
-		if err != nil {
-			return
-		}
-		fe := in.parse(frame)
-		if fe == nil {
-			if in.env.Type == session.TypePing {
-				p.send(session.TypePong, "", nil)
-				continue
-			}
-			fe = handle(in)
-		}
-		if fe != nil {
-			p.sendError(in.env.Ref, fe.code, fe.msg, fe.code == session.ErrCodeUnauthorized)
-			if fe.code == session.ErrCodeUnauthorized {
-				p.closeAfter(StatusUnauthorized, "unauthorized: wrong token")
-				select { // let the writer send the error and the close first
-				case <-p.gone:
-				case <-time.After(5 * time.Second):
-				}
-				return
-			}
-		}
-	}
-}
-
 func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.accept(w, r)
+	p, c, ok := s.accept(w, r, "send hello with your token within "+s.cfg.Limits.HelloTimeout.String())
 	if !ok {
 		return
 	}
 	defer s.dropPeer(p)
-	var me *agent
-	s.readLoop(p, func(in *inbound) *frameError {
-		env := in.env
-		if me != nil && (env.Type == session.TypeSend || env.Type == session.TypeTyping || env.Type == session.TypePushURL) {
-			return s.agentRelay(p, me, in)
-		}
-		s.lock()
-		defer s.unlock()
-		if me == nil {
-			var fe *frameError
-			me, fe = s.hello(p, env)
-			return fe
-		}
-		if me.conn != p {
-			return ferr(session.ErrCodeUnauthorized, "this agent logged in on another connection")
-		}
-		return s.agentFrame(me, env)
-	})
+	as := &agentSocket{s: s, p: p}
+	s.readLoop(p, c, as.frame)
+	as.gone()
+}
+
+// agentSocket is one agent websocket: its peer and, once it said hello,
+// its agent.
+type agentSocket struct {
+	s  *Server
+	p  *peer
+	me *agent
+}
+
+// frame handles one envelope of the agent's.
+func (as *agentSocket) frame(in *inbound) *frameError {
+	s, p, env := as.s, as.p, in.env
+	if as.me != nil && (env.Type == session.TypeSend || env.Type == session.TypeTyping || env.Type == session.TypePushURL) {
+		return s.agentRelay(p, as.me, in)
+	}
 	s.lock()
 	defer s.unlock()
-	if me != nil && me.conn == p {
-		s.agentGone(me)
+	if as.me == nil {
+		var fe *frameError
+		if as.me, fe = s.hello(p, env); as.me != nil {
+			p.helloDone()
+		}
+		return fe
+	}
+	if as.me.conn != p {
+		return ferr(session.ErrCodeUnauthorized, "this agent logged in on another connection")
+	}
+	return s.agentFrame(as.me, env)
+}
+
+// gone is the end of the socket: the agent's grace begins.
+func (as *agentSocket) gone() {
+	as.s.lock()
+	defer as.s.unlock()
+	if as.me != nil && as.me.conn == as.p {
+		as.s.agentGone(as.me)
 	}
 }
 

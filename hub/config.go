@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -33,6 +34,14 @@ type Config struct {
 	Recording     RecordingConfig `yaml:"recording"`
 	Store         StoreConfig     `yaml:"store"`
 	Limits        Limits          `yaml:"limits"`
+	TLS           TLSConfig       `yaml:"tls"`
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies in front of the hub: only from them are X-Forwarded-For,
+	// X-Forwarded-Proto and X-Forwarded-Host believed (docs/reverse-proxy.md).
+	TrustedProxies []string `yaml:"trusted_proxies"`
+
+	proxies []netip.Prefix // TrustedProxies, parsed by Validate
+	cert    *certFiles     // the TLS key pair, loaded by Validate
 }
 
 // Timers are the admin's timers (R-I1, R-I4, R-I11). Every one must be set
@@ -163,7 +172,7 @@ func explainYAML(err error) string {
 	return unknownField.ReplaceAllStringFunc(msg, func(m string) string {
 		p := unknownField.FindStringSubmatch(m)
 		prefix := map[string]string{"Config": "", "QueueConfig": "queues[].", "AgentConfig": "agents[].",
-			"RecordingConfig": "recording.", "APIToken": "recording.api_tokens[].", "StoreConfig": "store.", "Limits": "limits."}[p[3]]
+			"RecordingConfig": "recording.", "APIToken": "recording.api_tokens[].", "StoreConfig": "store.", "Limits": "limits.", "TLSConfig": "tls."}[p[3]]
 		return fmt.Sprintf("line %s: unknown key %s%s (check the spelling against docs/configuration.md)", p[1], prefix, p[2])
 	})
 }
@@ -196,6 +205,7 @@ func (c *Config) Validate() error {
 	c.validateRecording(bad)
 	c.validateStore(bad)
 	c.validateLimits(bad)
+	c.validateNet(bad)
 	if c.Listen != "" {
 		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {
 			bad("listen: %q is not host:port, e.g. 127.0.0.1:8080", c.Listen)

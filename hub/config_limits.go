@@ -1,6 +1,9 @@
 package hub
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Limits bound what one client can make the hub hold or do (issue 9, X-4):
 // every refusal is an error code the client is told, nothing already
@@ -17,6 +20,19 @@ type Limits struct {
 	TypingRate         float64 `yaml:"customer_typing_per_second"` // typing notices: dropped beyond
 	TypingBurst        int     `yaml:"customer_typing_burst"`
 	CustomersPerIP     int     `yaml:"customers_per_ip"` // open customer sockets from one address
+
+	// Connections and time (issue 10): what a client that connects and
+	// then does nothing, or too much, may hold.
+	MaxConnections   int           `yaml:"max_connections"`    // open TCP connections, every kind
+	ConnectionsPerIP int           `yaml:"connections_per_ip"` // ... from one address (not a trusted proxy's)
+	MaxCustomers     int           `yaml:"max_customers"`      // customer sockets in all; 0: 9/10 of max_connections
+	MaxTransfers     int           `yaml:"max_transfers"`      // upload and download requests at once
+	HelloTimeout     time.Duration `yaml:"hello_timeout"`      // a socket must say hello (agent) or join (customer) by then
+	PingInterval     time.Duration `yaml:"ping_interval"`      // a socket quiet this long is pinged ...
+	PingTimeout      time.Duration `yaml:"ping_timeout"`       // ... and closed when no pong comes by then
+	IdleTimeout      time.Duration `yaml:"idle_timeout"`       // a keep-alive HTTP connection idle this long is closed
+	RequestTimeout   time.Duration `yaml:"request_timeout"`    // reading and answering a plain request
+	StallTimeout     time.Duration `yaml:"stall_timeout"`      // an upload or download that moves no byte this long is cut off
 }
 
 // DefaultLimits are the limits of a config that leaves them out.
@@ -26,6 +42,9 @@ func DefaultLimits() Limits {
 		HistorySessions: 5, HistoryBytes: 256 << 10,
 		MessageRate: 2, MessageBurst: 10, TypingRate: 20, TypingBurst: 40,
 		CustomersPerIP: 20,
+		MaxConnections: 10000, ConnectionsPerIP: 256, MaxTransfers: 64,
+		HelloTimeout: 10 * time.Second, PingInterval: 30 * time.Second, PingTimeout: 20 * time.Second,
+		IdleTimeout: 60 * time.Second, RequestTimeout: 30 * time.Second, StallTimeout: time.Minute,
 	}
 }
 
@@ -47,6 +66,8 @@ func (c *Config) validateLimits(bad func(string, ...any)) {
 		{"max_transcript_bytes", &l.MaxTranscriptBytes, d.MaxTranscriptBytes}, {"history_sessions", &l.HistorySessions, d.HistorySessions},
 		{"history_bytes", &l.HistoryBytes, d.HistoryBytes}, {"customer_message_burst", &l.MessageBurst, d.MessageBurst},
 		{"customer_typing_burst", &l.TypingBurst, d.TypingBurst}, {"customers_per_ip", &l.CustomersPerIP, d.CustomersPerIP},
+		{"max_connections", &l.MaxConnections, d.MaxConnections}, {"connections_per_ip", &l.ConnectionsPerIP, d.ConnectionsPerIP},
+		{"max_customers", &l.MaxCustomers, 0}, {"max_transfers", &l.MaxTransfers, d.MaxTransfers},
 	}
 	for _, f := range ints {
 		switch {
@@ -67,6 +88,27 @@ func (c *Config) validateLimits(bad func(string, ...any)) {
 		case *f.v == 0:
 			*f.v = f.def
 		}
+	}
+	for _, f := range []struct {
+		key string
+		v   *time.Duration
+		def time.Duration
+	}{
+		{"hello_timeout", &l.HelloTimeout, d.HelloTimeout}, {"ping_interval", &l.PingInterval, d.PingInterval},
+		{"ping_timeout", &l.PingTimeout, d.PingTimeout}, {"idle_timeout", &l.IdleTimeout, d.IdleTimeout},
+		{"request_timeout", &l.RequestTimeout, d.RequestTimeout}, {"stall_timeout", &l.StallTimeout, d.StallTimeout},
+	} {
+		switch {
+		case *f.v < 0:
+			bad("limits.%s: %s is negative; leave it out for %s", f.key, *f.v, f.def)
+		case *f.v == 0:
+			*f.v = f.def
+		case *f.v < 100*time.Millisecond:
+			bad("limits.%s: %s is too short to be met over a network; give at least 100ms (%s is the default)", f.key, *f.v, f.def)
+		}
+	}
+	if l.MaxCustomers > l.MaxConnections {
+		bad("limits.max_customers (%d) is more than limits.max_connections (%d): agents would find no room", l.MaxCustomers, l.MaxConnections)
 	}
 	if int64(l.MaxLineBytes) > c.MaxFrameBytes {
 		bad("limits.max_line_bytes (%d) must not be larger than max_frame_bytes (%d): a longer line could not be sent", l.MaxLineBytes, c.MaxFrameBytes)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -23,6 +24,15 @@ const StatusUnauthorized websocket.StatusCode = 4001
 // maxQueue is how many frames may wait for a slow peer before it is cut off.
 const maxQueue = 1024
 
+// wsConn is what a peer needs of its websocket: a *websocket.Conn, or in
+// the fuzz targets a stand-in that keeps what is written.
+type wsConn interface {
+	Write(ctx context.Context, typ websocket.MessageType, p []byte) error
+	Close(code websocket.StatusCode, reason string) error
+	CloseNow() error
+	Ping(ctx context.Context) error
+}
+
 // peer is one websocket. Frames are queued by the hub (under its locks,
 // never blocking) and written in order by a writer goroutine that runs only
 // while there is something to write, so an idle socket costs no goroutine.
@@ -30,7 +40,7 @@ const maxQueue = 1024
 // made before it was queued (write-through: nothing is acknowledged before
 // it is stored).
 type peer struct {
-	conn    *websocket.Conn
+	conn    wsConn
 	gate    *journal
 	gone    chan struct{} // closed when the peer is finished
 	once    sync.Once
@@ -45,9 +55,16 @@ type peer struct {
 	dead    bool
 	code    websocket.StatusCode
 	reason  string
+
+	frames  atomic.Uint64 // frames read: the pinger tells a quiet socket by it
+	pinging atomic.Bool   // a ping is in flight
+	hello   *time.Timer   // closes the socket unless it says hello or join in time; nil after
+	// The pinger's own notes, touched by its goroutine alone.
+	seen  uint64    // frames when last looked at
+	quiet time.Time // since when it has read nothing
 }
 
-func newPeer(c *websocket.Conn, gate *journal) *peer {
+func newPeer(c wsConn, gate *journal) *peer {
 	p := &peer{conn: c, gate: gate, gone: make(chan struct{})}
 	p.drainFn = p.drain
 	return p

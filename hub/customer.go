@@ -2,7 +2,6 @@ package hub
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,67 +21,98 @@ const (
 )
 
 func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
-	if !s.admitCustomer(ip) {
+	ip := s.clientIP(r)
+	switch s.admitCustomer(ip) {
+	case overIP:
 		w.Header().Set("Retry-After", "30")
-		api.WriteError(w, http.StatusTooManyRequests, "too_many_connections",
+		api.WriteError(w, http.StatusTooManyRequests, api.ErrTooManyConnections,
 			"this address has %d chat connections open, the most it may (limits.customers_per_ip)", s.cfg.Limits.CustomersPerIP)
+		return
+	case overTotal:
+		w.Header().Set("Retry-After", "30")
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrTooManyConnections,
+			"the hub is serving %d customers, the most it may (limits.max_customers); try again in a moment", s.conns.customers)
 		return
 	}
 	defer s.leaveCustomer(ip)
-	p, ok := s.accept(w, r)
+	p, c, ok := s.accept(w, r, "join a chat within "+s.cfg.Limits.HelloTimeout.String())
 	if !ok {
 		return
 	}
 	defer s.dropPeer(p)
-	var me *chat
-	l := s.cfg.Limits
-	now := s.now()
-	msgs, typing := newBucket(l.MessageRate, l.MessageBurst, now), newBucket(l.TypingRate, l.TypingBurst, now)
-	var told time.Time // the last rate_limited error sent: at most one a second
-	s.readLoop(p, func(in *inbound) *frameError {
-		env := in.env
-		now := s.now()
-		if env.Type == session.TypeTyping && !typing.take(now) {
-			return nil // a typing notice over its rate is dropped: the next one says the same
+	cs := s.newCustomerSocket(p)
+	s.readLoop(p, c, cs.frame)
+	cs.gone()
+}
+
+// customerSocket is one customer websocket: its peer, its rate buckets
+// and, once it joined, its chat.
+type customerSocket struct {
+	s            *Server
+	p            *peer
+	me           *chat
+	msgs, typing bucket
+	told         time.Time // the last rate_limited error sent: at most one a second
+}
+
+func (s *Server) newCustomerSocket(p *peer) *customerSocket {
+	l, now := s.cfg.Limits, s.now()
+	return &customerSocket{s: s, p: p, msgs: newBucket(l.MessageRate, l.MessageBurst, now), typing: newBucket(l.TypingRate, l.TypingBurst, now)}
+}
+
+// frame handles one envelope of the customer's.
+func (cs *customerSocket) frame(in *inbound) *frameError {
+	s, p, env := cs.s, cs.p, in.env
+	l, now := s.cfg.Limits, s.now()
+	if env.Type == session.TypeTyping && !cs.typing.take(now) {
+		return nil // a typing notice over its rate is dropped: the next one says the same
+	}
+	if env.Type != session.TypeTyping && !cs.msgs.take(now) {
+		if now.Sub(cs.told) < time.Second {
+			return nil // one error a second says it
 		}
-		if env.Type != session.TypeTyping && !msgs.take(now) {
-			if now.Sub(told) < time.Second {
-				return nil // one error a second says it
-			}
-			told = now
-			return ferr(session.ErrCodeRateLimited, "too many messages: at most %v a second (a burst of %d); this one was not sent", l.MessageRate, l.MessageBurst)
-		}
-		if env.Type == session.TypeSend || env.Type == session.TypeTyping {
-			return s.customerRelay(p, me, in)
-		}
-		s.lock()
-		defer s.unlock()
-		if me != nil && me.cust != p && env.Type != session.TypeJoin {
-			return ferr(session.ErrCodeNotYours, "this chat was resumed on another connection")
-		}
-		var fe *frameError
-		me, fe = s.customerFrame(p, me, env)
-		return fe
-	})
+		cs.told = now
+		return ferr(session.ErrCodeRateLimited, "too many messages: at most %v a second (a burst of %d); this one was not sent", l.MessageRate, l.MessageBurst)
+	}
+	if env.Type == session.TypeSend || env.Type == session.TypeTyping {
+		return s.customerRelay(p, cs.me, in)
+	}
 	s.lock()
 	defer s.unlock()
-	if me != nil && me.cust == p {
-		s.customerGone(me)
+	if cs.me != nil && cs.me.cust != p && env.Type != session.TypeJoin {
+		return ferr(session.ErrCodeNotYours, "this chat was resumed on another connection")
+	}
+	var fe *frameError
+	if cs.me, fe = s.customerFrame(p, cs.me, env); cs.me != nil {
+		p.helloDone()
+	}
+	return fe
+}
+
+// gone is the end of the socket: the chat's contact_grace begins.
+func (cs *customerSocket) gone() {
+	cs.s.lock()
+	defer cs.s.unlock()
+	if cs.me != nil && cs.me.cust == cs.p {
+		cs.s.customerGone(cs.me)
 	}
 }
 
-// admitCustomer counts a customer socket from ip, or refuses it when ip
-// has limits.customers_per_ip open.
-func (s *Server) admitCustomer(ip string) bool {
+// admitCustomer counts a customer socket from ip (admitted), or refuses
+// it when ip has limits.customers_per_ip open (overIP) or the hub serves
+// as many customers as it may (overTotal).
+func (s *Server) admitCustomer(ip string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.perIP[ip] >= s.cfg.Limits.CustomersPerIP {
-		return false
+	switch {
+	case s.perIP[ip] >= s.cfg.Limits.CustomersPerIP:
+		return overIP
+	case s.customer >= s.conns.customers:
+		return overTotal
 	}
 	s.perIP[ip]++
 	s.customer++
-	return true
+	return admitted
 }
 
 func (s *Server) leaveCustomer(ip string) {
@@ -92,15 +122,6 @@ func (s *Server) leaveCustomer(ip string) {
 	if s.perIP[ip]--; s.perIP[ip] <= 0 {
 		delete(s.perIP, ip)
 	}
-}
-
-// clientIP is the address a request came from (its host, without port).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // customerFrame handles one frame of a customer; it returns the customer's

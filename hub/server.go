@@ -56,6 +56,8 @@ type Server struct {
 	j      *journal
 	in     *ingest.Ingest // nil without store.dir
 	tokens *api.Tokens
+	conns  connLimits    // the connection caps in force (limits, under the open-file limit)
+	stop   chan struct{} // closed by Close: ends the pinger
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
@@ -131,6 +133,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		s.verify, s.saved = true, map[*chat]string{}
 	}
 	s.tokens = cfg.tokens()
+	s.conns = effectiveConnLimits(cfg.Limits, log)
 	for _, a := range cfg.Agents {
 		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}}
 	}
@@ -144,7 +147,9 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if cfg.Store.Dir != "" {
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
-			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry}, st, s.tokens, log)
+			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry,
+			StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,
+			ForwardedHeaders: len(cfg.proxies) > 0}, st, s.tokens, log)
 		if err != nil {
 			s.j.close()
 			if opt.Store == nil {
@@ -157,6 +162,8 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	if opt.Store == nil {
 		s.ownsStore = true
 	}
+	s.stop = make(chan struct{})
+	go s.pinger(s.stop)
 	return s, nil
 }
 
@@ -200,7 +207,8 @@ func (s *Server) Store() store.Store { return s.st }
 // "/v1/recordings" and "/v1/abusive" (docs/recording-api.md), and the
 // recording store: tus uploads on "/v1/uploads/",
 // "/v1/uploads/verify/{sha256}" and "/v1/files/{id}" (docs/uploads.md),
-// which answer 503 without store.dir.
+// which answer 503 without store.dir. Every request passes guard first
+// (security headers, HSTS, the connection caps, trusted proxies).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
@@ -219,7 +227,7 @@ func (s *Server) Handler() http.Handler {
 		_ = json.NewEncoder(w).Encode(s.cfg.Queues)
 	})
 	mux.Handle("GET /", webHandler())
-	return mux
+	return s.guard(mux)
 }
 
 // Health is the body of /healthz.
@@ -281,6 +289,7 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	close(s.stop)
 	for _, c := range s.chats {
 		c.stopTimers()
 	}

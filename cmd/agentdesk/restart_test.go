@@ -29,7 +29,7 @@ var hubListening = regexp.MustCompile(`"chathub listening"`)
 // waits until it listens.
 func startChathub(t *testing.T, bin, listen, config, store string) *chathubProc {
 	t.Helper()
-	cmd := exec.Command(bin, "--config", config, "--listen", listen, "--store", store)
+	cmd := exec.Command(bin, "--demo", "--config", config, "--listen", listen, "--store", store) // the suite config holds the demo tokens
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

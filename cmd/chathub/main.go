@@ -1,7 +1,8 @@
 // Command chathub is the contact centre's server: the customer web chat
 // page, the agent websocket, routing and the recording store (package hub).
 //
-//	chathub [--listen ADDR] [--config FILE] [--store DIR]
+//	chathub --config FILE [--listen ADDR] [--store DIR]
+//	chathub --demo [--config FILE] [--listen ADDR] [--store DIR]
 //	chathub version
 //
 // Exit codes: 0 ok, 1 runtime failure, 2 bad flags or bad config.
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,12 +31,15 @@ import (
 const usage = `chathub — the agentdesk contact centre server
 
 Usage:
-  chathub [--listen ADDR] [--config FILE] [--store DIR]
+  chathub --config FILE [--listen ADDR] [--store DIR]
+  chathub --demo [--config FILE] [--listen ADDR] [--store DIR]
   chathub version        print the version (also --version)
 
 Serves the customer web chat page on "/", customers on /v1/customer,
 agent desktops on /v1/agent, a health check on /healthz, the recording
 API, and the recording store: uploads on /v1/uploads/, files on /v1/files/.
+With tls.cert_file and tls.key_file in the config it serves HTTPS and WSS
+only (docs/configuration.md; behind a reverse proxy: docs/reverse-proxy.md).
 
 The store folder holds the hub's memory (index.db: every chat, line,
 contact, agent state and finished recording, written before anyone is
@@ -43,10 +48,14 @@ hub resumes every live chat where it was; SIGTERM tells customers and
 agents it is restarting, and they reconnect.
 
 Flags:
+  --config FILE   hub configuration (YAML, see docs/configuration.md; start
+                  from configs/chathub.yaml with tokens of your own)
+  --demo          try it out: without --config, run on the built-in
+                  configs/chathub.yaml, and accept its published demo
+                  tokens (anyone who read them can read every chat: keep
+                  a demo hub on loopback)
   --listen ADDR   address to listen on, e.g. 127.0.0.1:8080 (overrides
                   "listen" in the config)
-  --config FILE   hub configuration (YAML, see docs/configuration.md);
-                  without it the built-in example configs/chathub.yaml is used
   --store DIR     the store folder (overrides "store.dir"); without any,
                   chats are kept in memory only and lost at exit
   --version       print the version and exit
@@ -72,6 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "configuration file")
 	storeDir := fs.String("store", "", "recording store folder")
 	version := fs.Bool("version", false, "print the version")
+	demo := fs.Bool("demo", false, "run on the demo config and accept its published tokens")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage)
@@ -90,19 +100,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	var cfg *hub.Config
-	var err error
-	if *cfgPath != "" {
-		cfg, err = hub.LoadConfig(*cfgPath)
-	} else {
-		cfg, err = hub.ParseConfig(configs.ChatHub)
-		if err != nil {
-			err = fmt.Errorf("built-in configs/chathub.yaml: %w", err)
-		}
+	cfg, code := loadConfig(*cfgPath, *demo, stderr)
+	if cfg == nil {
+		return code
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "chathub: %v\n", err)
-		return 2
+	if *demo {
+		log.Warn("demo mode: the published demo tokens are accepted; anyone who can reach this hub can read every chat and recording with them. Never expose a demo hub beyond this machine")
+	} else {
+		for _, key := range hub.ShortTokens(cfg, 16) {
+			log.Warn("a token is short: use at least 16 random characters (e.g. openssl rand -hex 24)", "key", key)
+		}
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
@@ -128,12 +135,57 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return serve(ctx, ln, h, cfg, log)
 }
 
+// loadConfig reads the config chathub runs on: --config, or with --demo
+// and no --config the built-in demo config. Outside demo mode a hub
+// without --config, or whose config holds a published demo token, is
+// refused (exit 2): those tokens are in the repository for anyone to read.
+func loadConfig(path string, demo bool, stderr io.Writer) (*hub.Config, int) {
+	if path == "" && !demo {
+		fmt.Fprint(stderr, "chathub: no --config given. Run it on a config of your own: --config FILE (start from\n"+
+			"configs/chathub.yaml and give every agent and API token a secret of your own), or try it\n"+
+			"out with --demo, which runs on the built-in demo config and its published tokens.\n")
+		return nil, 2
+	}
+	var cfg *hub.Config
+	var err error
+	if path != "" {
+		cfg, err = hub.LoadConfig(path)
+	} else {
+		cfg, err = hub.ParseConfig(configs.ChatHub)
+		if err != nil {
+			err = fmt.Errorf("built-in configs/chathub.yaml: %w", err)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "chathub: %v\n", err)
+		return nil, 2
+	}
+	if demo {
+		return cfg, 0
+	}
+	if keys := hub.PublishedTokens(cfg); len(keys) > 0 {
+		fmt.Fprintf(stderr, "chathub: %s: published demo tokens in %s: anyone who has read the\n"+
+			"agentdesk repository can use them to read every chat and recording. Give each token a\n"+
+			"secret of your own (e.g. openssl rand -hex 24), or run with --demo to try the hub out.\n",
+			path, strings.Join(keys, ", "))
+		return nil, 2
+	}
+	return cfg, 0
+}
+
 // serve runs the hub on ln until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, ln net.Listener, h *hub.Server, cfg *hub.Config, log *slog.Logger) int {
-	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := h.HTTPServer()
+	ln = h.Listener(ln)
+	scheme := "http"
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("chathub listening", "url", "http://"+ln.Addr().String()+"/", "agents", len(cfg.Agents), "queues", len(cfg.Queues))
+	if cfg.TLS.On() {
+		scheme = "https"
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	log.Info("chathub listening", "url", scheme+"://"+ln.Addr().String()+"/", "agents", len(cfg.Agents), "queues", len(cfg.Queues))
 	select {
 	case err := <-errc:
 		h.Close()
@@ -145,7 +197,7 @@ func serve(ctx context.Context, ln net.Listener, h *hub.Server, cfg *hub.Config,
 	h.Close() // websockets end; Shutdown does not wait for hijacked conns
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("shutdown", "err", err)
 		return 1
 	}

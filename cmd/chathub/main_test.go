@@ -18,6 +18,18 @@ func TestFlagsAndConfigErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("timers:\n  acw: forever\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// An operator's copy of the shipped file with the agents' tokens
+	// changed but the supervisor's left as it was.
+	raw, err := os.ReadFile("../../configs/chathub.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := strings.NewReplacer("demo-token-ada", "6d1f0c8e9a2b4c7d", "demo-token-grace", "a0b9c8d7e6f5a4b3",
+		"demo-token-alan", "11d2e3f4a5b6c7d8", "demo-token-flow", "f00dfeedc0ffee99").Replace(string(raw))
+	demoCopy := filepath.Join(t.TempDir(), "mine.yaml")
+	if err := os.WriteFile(demoCopy, []byte(mine), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -32,8 +44,12 @@ func TestFlagsAndConfigErrors(t *testing.T) {
 		{"stray argument", []string{"serve"}, 2, `unexpected argument "serve"`},
 		{"missing config", []string{"--config", bad + ".nope"}, 2, "no such file"},
 		{"bad config names file and key", []string{"--config", bad}, 2, "timers.acw"},
-		{"bad listen", []string{"--listen", "256.1.1.1:99999"}, 1, "listen"},
-		{"bad store", []string{"--listen", "127.0.0.1:0", "--store", bad}, 1, "store"},
+		{"bad listen", []string{"--demo", "--listen", "256.1.1.1:99999"}, 1, "listen"},
+		{"bad store", []string{"--demo", "--listen", "127.0.0.1:0", "--store", bad}, 1, "store"},
+		{"no config without --demo", []string{"--listen", "127.0.0.1:0"}, 2, "no --config given"},
+		{"published demo tokens without --demo", []string{"--config", "../../configs/chathub.yaml"}, 2,
+			"published demo tokens in agents[0].token (ada), agents[1].token (grace)"},
+		{"a copy with a demo token", []string{"--config", demoCopy}, 2, "published demo tokens in recording.api_tokens[0].token (sue):"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,7 +78,7 @@ func TestServesAndShutsDownOnSignal(t *testing.T) {
 	pr, pw := io.Pipe()
 	storeDir := t.TempDir()
 	go func() {
-		done <- run(ctx, []string{"--listen", addr, "--store", storeDir}, io.Discard, pw)
+		done <- run(ctx, []string{"--demo", "--listen", addr, "--store", storeDir}, io.Discard, pw)
 		pw.Close()
 	}()
 	// Wait for the "listening" log line instead of polling.

@@ -16,22 +16,24 @@ import (
 // Stable error codes of the HTTP API (docs/recording-api.md,
 // docs/uploads.md). Scripts and tests match them.
 const (
-	ErrBadJSON           = "bad_json"            // 400: the body is not JSON of the right shape
-	ErrBadRequest        = "bad_request"         // 400: unknown operation, bad record, missing interaction
-	ErrUnauthorized      = "unauthorized"        // 401: no or unknown bearer token
-	ErrForbidden         = "forbidden"           // 403: the caller may not see that
-	ErrNoSuchInteraction = "no_such_interaction" // 404: no chat with that id
-	ErrNoSuchRecording   = "no_such_recording"   // 404: the chat has no recording with that id
-	ErrNoSuchFile        = "no_such_file"        // 404: unknown, or not the caller's to see
-	ErrNoSuchUpload      = "no_such_upload"      // 404: unknown, or another agent's
-	ErrMethodNotAllowed  = "method_not_allowed"  // 405
-	ErrWrongState        = "wrong_state"         // 409: the rules refused; the message says why
-	ErrNoIdentity        = "no_identity"         // 409: ?decrypt=1 but the hub holds no age identity
-	ErrCannotDecrypt     = "cannot_decrypt"      // 409: the hub's identity does not open the file
-	ErrTooLarge          = "too_large"           // 413: the body is too large
-	ErrInternal          = "internal"            // 500
-	ErrNoStore           = "no_store"            // 503: the hub runs without store.dir
-	ErrUnavailable       = "unavailable"         // 503: the hub's store cannot write just now
+	ErrBadJSON            = "bad_json"             // 400: the body is not JSON of the right shape
+	ErrBadRequest         = "bad_request"          // 400: unknown operation, bad record, missing interaction
+	ErrUnauthorized       = "unauthorized"         // 401: no or unknown bearer token
+	ErrForbidden          = "forbidden"            // 403: the caller may not see that
+	ErrNoSuchInteraction  = "no_such_interaction"  // 404: no chat with that id
+	ErrNoSuchRecording    = "no_such_recording"    // 404: the chat has no recording with that id
+	ErrNoSuchFile         = "no_such_file"         // 404: unknown, or not the caller's to see
+	ErrNoSuchUpload       = "no_such_upload"       // 404: unknown, or another agent's
+	ErrMethodNotAllowed   = "method_not_allowed"   // 405
+	ErrWrongState         = "wrong_state"          // 409: the rules refused; the message says why
+	ErrNoIdentity         = "no_identity"          // 409: ?decrypt=1 but the hub holds no age identity
+	ErrCannotDecrypt      = "cannot_decrypt"       // 409: the hub's identity does not open the file
+	ErrTooLarge           = "too_large"            // 413: the body is too large
+	ErrTooManyConnections = "too_many_connections" // 429 from one address, 503 in all: the connection caps (limits)
+	ErrBusy               = "busy"                 // 503: as many uploads and downloads run as may (limits.max_transfers)
+	ErrInternal           = "internal"             // 500
+	ErrNoStore            = "no_store"             // 503: the hub runs without store.dir
+	ErrUnavailable        = "unavailable"          // 503: the hub's store cannot write just now
 )
 
 // Error is the body of every API error.

@@ -83,6 +83,10 @@ func (in *Ingest) serveFile(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "only supervisors may have the hub decrypt file %s; the sealed file is served without decrypt=1", f.ID)
 		return
 	}
+	if !in.takeSlot(w) {
+		return
+	}
+	defer in.giveSlot()
 	src, err := os.Open(in.path(f))
 	if err != nil {
 		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s is indexed but missing on disk", f.ID)

@@ -45,6 +45,10 @@ type Config struct {
 	// StallTimeout cuts off an upload whose body, or a download whose
 	// client, has not moved for this long; 0 means a minute.
 	StallTimeout time.Duration
+	// MaxTransfers bounds the uploads (PATCH, creation with data) and
+	// downloads served at once, each holding a file open; beyond it they
+	// are answered 503 busy. 0 means 64.
+	MaxTransfers int
 	// ForwardedHeaders makes upload URLs from X-Forwarded-Proto/-Host or
 	// Forwarded: set it only when the hub strips them from requests that
 	// do not come through a trusted proxy (the hub's trusted_proxies).
@@ -64,6 +68,7 @@ type Ingest struct {
 	tus     http.Handler
 	ids     []age.Identity    // nil: no playback decryption
 	stall   time.Duration     // a download that takes nothing this long is cut off
+	slots   chan struct{}     // one per upload or download in flight (MaxTransfers)
 	serial  *tusserial.Serial // one request per upload at a time; the janitor takes a turn too
 	stop    chan struct{}     // closed by Close: ends the janitor
 	once    bool
@@ -83,8 +88,11 @@ func Open(cfg Config, index store.Files, tokens *api.Tokens, log *slog.Logger) (
 	if cfg.StallTimeout <= 0 {
 		cfg.StallTimeout = time.Minute
 	}
+	if cfg.MaxTransfers <= 0 {
+		cfg.MaxTransfers = 64
+	}
 	in := &Ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
-		index: index, tokens: tokens, log: log, stall: cfg.StallTimeout}
+		index: index, tokens: tokens, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers)}
 	for _, d := range []string{in.files, in.uploads} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
@@ -175,6 +183,7 @@ func (in *Ingest) mountTus(cfg Config) error {
 		RespectForwardedHeaders:   cfg.ForwardedHeaders,
 		DisableDownload:           true,
 		DisableConcatenation:      true,
+		Cors:                      &tusd.CorsConfig{Disable: true}, // desktops are no browsers: no page elsewhere may upload
 		Logger:                    expslog.New(expslog.NewTextHandler(io.Discard, nil)),
 		PreUploadCreateCallback:   in.preCreate,
 		PreFinishResponseCallback: in.preFinish,
@@ -206,8 +215,31 @@ func (in *Ingest) serveUploads(w http.ResponseWriter, r *http.Request) {
 	if !in.ownUpload(w, r, c.ID) {
 		return
 	}
+	if r.Method == http.MethodPatch || r.Method == http.MethodPost {
+		if !in.takeSlot(w) {
+			return
+		}
+		defer in.giveSlot()
+	}
 	in.tus.ServeHTTP(w, r)
 }
+
+// takeSlot takes one of the MaxTransfers places of an upload or download,
+// or answers 503 busy when none is free.
+func (in *Ingest) takeSlot(w http.ResponseWriter) bool {
+	select {
+	case in.slots <- struct{}{}:
+		return true
+	default:
+	}
+	w.Header().Set("Retry-After", "5")
+	w.Header().Set("Tus-Resumable", upload.TusVersion)
+	api.WriteError(w, http.StatusServiceUnavailable, api.ErrBusy,
+		"the hub is moving %d files at once, the most it may (limits.max_transfers); try again shortly", cap(in.slots))
+	return false
+}
+
+func (in *Ingest) giveSlot() { <-in.slots }
 
 // uploadMeta is what preCreate checks in an upload's metadata.
 type uploadMeta struct {

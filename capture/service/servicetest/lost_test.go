@@ -39,7 +39,7 @@ func startHub(t *testing.T, dir string) string {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin(t, "chathub"), "--listen", "127.0.0.1:0", "--config", path, "--store", filepath.Join(dir, "store"))
+	cmd := exec.Command(bin(t, "chathub"), "--demo", "--listen", "127.0.0.1:0", "--config", path, "--store", filepath.Join(dir, "store"))
 	errp, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
