@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,7 +47,8 @@ type captureFlags struct {
 	rate      int64
 	uploadDir string
 	minFreeMB int64
-	service   string // --capture-service: auto, off or a socket path
+	service   string      // --capture-service: auto, off or a socket path
+	hubTLS    *tls.Config // --ca: how the hub's certificate is trusted (nil: the system's authorities)
 }
 
 // defaultSpoolDir is under the user's cache folder.
@@ -152,7 +154,7 @@ func (cf *captureFlags) startRecorder(ctx context.Context, hubURL, token string,
 	if cf.uploadDir != "" {
 		sink, err = dirsink.New(cf.uploadDir)
 	} else {
-		sink, err = hubsink.New(hubURL, token, hubsink.Options{})
+		sink, err = hubsink.New(hubURL, token, hubsink.Options{TLS: cf.hubTLS})
 	}
 	if err != nil {
 		return nil, err

@@ -68,7 +68,7 @@ func first(v ...string) string {
 	return ""
 }
 
-const deskSynopsis = `Usage: agentdesk [--hub URL] [--token TOKEN] [--config FILE] [--log FILE] [recording flags]
+const deskSynopsis = `Usage: agentdesk [--hub URL] [--token TOKEN] [--ca FILE] [--config FILE] [--log FILE] [recording flags]
        agentdesk --script FILE [--hub URL] [--token TOKEN] [--events FILE] [--snapshots DIR] [--update] [--size COLSxROWS]
 
 Connects to the hub as the agent whose token is given and shows My Interactions.
@@ -95,6 +95,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	token := fs.String("token", "", "the agent's token (env AGENTDESK_TOKEN)")
 	cfgPath := fs.String("config", "", "YAML file with hub and token")
 	logPath := fs.String("log", "", "append the connection log to this file (default: no log)")
+	caFile := fs.String("ca", "", "trust the hub's certificate by this CA certificate (PEM) besides the system's (env AGENTDESK_CA)")
 	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -117,6 +118,10 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 		fmt.Fprintf(stderr, "agentdesk: %v\n", err)
 		return errUsage
 	}
+	if cf.hubTLS, err = hubclient.TLSConfig(first(*caFile, m.getenv("AGENTDESK_CA"))); err != nil {
+		fmt.Fprintf(stderr, "agentdesk: --ca: %v\n", err)
+		return errUsage
+	}
 	if run == nil { // a script needs no terminal
 		if err := m.needTTY(stdin); err != nil {
 			return err
@@ -137,7 +142,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	defer closeRec()
-	client := hubclient.Dial(ctx, url, tok, hubclient.WithLogger(log), hubclient.WithVersion(Version))
+	client := hubclient.Dial(ctx, url, tok, hubclient.WithLogger(log), hubclient.WithVersion(Version), hubclient.WithTLS(cf.hubTLS))
 	defer client.Close()
 	if run != nil {
 		// no simulated customers, no network control, no recording API

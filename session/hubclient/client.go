@@ -368,7 +368,12 @@ func dialError(target string, timeout time.Duration, resp *http.Response, err er
 		host = u.Host
 	}
 	var dns *net.DNSError
+	if w := TLSWords(host, err); w != "" {
+		return errors.New(w)
+	}
 	switch {
+	case resp != nil && resp.StatusCode == http.StatusBadRequest && (strings.HasPrefix(target, "http:") || strings.HasPrefix(target, "ws:")):
+		return fmt.Errorf("the hub at %s answered %q to plain HTTP: if it serves TLS, use https://", host, resp.Status)
 	case resp != nil:
 		return fmt.Errorf("the hub at %s answered %q instead of a websocket: is this the hub's address?", host, resp.Status)
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -7,6 +7,8 @@ package hubsink
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -50,8 +52,12 @@ var (
 
 // Options tunes a Sink.
 type Options struct {
-	Client    *http.Client // default: a client without overall timeout
-	ChunkSize int64        // bytes per PATCH; default DefaultChunkSize
+	Client *http.Client // default: a client without overall timeout (and TLS)
+	// TLS is how the hub's certificate is trusted (a private CA's pool in
+	// RootCAs, from hubclient.TLSConfig); nil trusts the system's
+	// authorities. Used only when Client is nil.
+	TLS       *tls.Config
+	ChunkSize int64 // bytes per PATCH; default DefaultChunkSize
 	// StallTimeout ends a PATCH whose body has not moved for this long (a
 	// hung connection); default DefaultStallTimeout.
 	StallTimeout time.Duration
@@ -72,6 +78,11 @@ func New(hubURL, token string, opts Options) (*Sink, error) {
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{}
+		if opts.TLS != nil {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.TLSClientConfig = opts.TLS
+			opts.Client.Transport = tr
+		}
 	}
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = DefaultChunkSize
@@ -165,7 +176,7 @@ func (s *Sink) Verify(ctx context.Context, item uploader.Item) (string, error) {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("hubsink: verify: %w", err)
+		return "", netErr("verify", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
@@ -213,4 +224,21 @@ func Metadata(item uploader.Item) (string, error) {
 		parts = append(parts, k+" "+base64.StdEncoding.EncodeToString([]byte(kv[k])))
 	}
 	return strings.Join(parts, ","), nil
+}
+
+// netErr wraps a failed request's error in words; one the hub's
+// certificate caused says what to do about it.
+func netErr(what string, err error) error {
+	var unknown x509.UnknownAuthorityError
+	var name x509.HostnameError
+	var record tls.RecordHeaderError
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("hubsink: %s: the hub's certificate is not signed by an authority this desktop trusts; give the hub's CA certificate (agentdesk --ca FILE): %w", what, err)
+	case errors.As(err, &name):
+		return fmt.Errorf("hubsink: %s: the hub's certificate is for another name; use the address it names: %w", what, err)
+	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Errorf("hubsink: %s: the hub does not speak TLS here; use http://: %w", what, err)
+	}
+	return fmt.Errorf("hubsink: %s: %w", what, err)
 }

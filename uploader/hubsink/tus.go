@@ -40,7 +40,7 @@ func (s *Sink) create(ctx context.Context, item uploader.Item) (string, string, 
 	req.Header.Set("Upload-Metadata", meta)
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return "", "", fmt.Errorf("hubsink: create upload: %w", err)
+		return "", "", netErr("create upload", err)
 	}
 	defer drain(resp)
 	if resp.StatusCode != http.StatusCreated {
@@ -62,7 +62,7 @@ func (s *Sink) head(ctx context.Context, loc string) (int64, error) {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("hubsink: ask the offset: %w", err)
+		return 0, netErr("ask the offset", err)
 	}
 	defer drain(resp)
 	switch resp.StatusCode {
