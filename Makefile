@@ -48,6 +48,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ui/script/
 	$(GO) test -run '^$$' -fuzz '^FuzzRecover$$' -fuzztime $(FUZZTIME) ./capture/spool/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFast$$' -fuzztime $(FUZZTIME) ./hub/
+	$(GO) test -run '^$$' -fuzz '^FuzzCustomerFrames$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./hub/
+	$(GO) test -run '^$$' -fuzz '^FuzzAgentFrames$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./hub/
 
 ## unit: the tests without the Debian packages check
 unit:

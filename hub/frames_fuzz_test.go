@@ -1,0 +1,190 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// fakeConn stands in for a peer's websocket in the fuzz targets: it checks
+// that everything the hub writes is a JSON envelope of the protocol.
+type fakeConn struct {
+	mu     sync.Mutex
+	frames int
+	bad    []string
+}
+
+func (c *fakeConn) Write(_ context.Context, _ websocket.MessageType, b []byte) error {
+	var env session.Envelope
+	err := json.Unmarshal(b, &env)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frames++
+	if err != nil || env.V != session.ProtocolVersion || env.Type == "" {
+		c.bad = append(c.bad, string(b))
+	}
+	return nil
+}
+
+func (c *fakeConn) Close(websocket.StatusCode, string) error { return nil }
+func (c *fakeConn) CloseNow() error                          { return nil }
+func (c *fakeConn) Ping(context.Context) error               { return nil }
+
+// frameHarness is a hub with an agent (ada, ready) and a customer socket
+// driven frame by frame, as readLoop drives them, without a network.
+type frameHarness struct {
+	t      *testing.T
+	s      *Server
+	agent  *agentSocket
+	cust   *customerSocket
+	ac, cc *fakeConn
+	ain    inbound
+	cin    inbound
+	stop   bool // a frame was refused for good: the socket would close
+}
+
+func newFrameHarness(t *testing.T) *frameHarness {
+	cfg := testConfig(t, func(c *Config) {
+		c.Limits.MessageBurst, c.Limits.TypingBurst = 1000, 1000 // the fuzzer's frames come at once
+		c.Limits.MaxLinesPerChat = 50
+	})
+	s := newHub(t, cfg)
+	h := &frameHarness{t: t, s: s, ac: &fakeConn{}, cc: &fakeConn{}}
+	ap, cp := newPeer(h.ac, s.j), newPeer(h.cc, s.j)
+	s.addPeer(ap)
+	s.addPeer(cp)
+	h.agent, h.cust = &agentSocket{s: s, p: ap}, s.newCustomerSocket(cp)
+	h.toAgent(`{"v":1,"type":"hello","data":{"token":"t-ada","client":"fuzz"}}`)
+	h.toAgent(`{"v":1,"type":"ready","data":{"ready":true}}`)
+	if h.agent.me == nil {
+		t.Fatal("the harness's agent did not log in")
+	}
+	return h
+}
+
+func (h *frameHarness) toAgent(frame string) {
+	if !h.stop && !h.s.frame(h.agent.p, &h.ain, []byte(frame), h.agent.frame) {
+		h.stop = true
+	}
+}
+
+func (h *frameHarness) toCustomer(frame []byte) {
+	if !h.stop && !h.s.frame(h.cust.p, &h.cin, frame, h.cust.frame) {
+		h.stop = true
+	}
+}
+
+// finish ends both sockets as readLoop's callers do, waits until what the
+// hub queued is written, and checks what it wrote.
+func (h *frameHarness) finish() {
+	h.cust.gone()
+	h.agent.gone()
+	h.s.j.sync()
+	deadline := time.Now().Add(2 * time.Second)
+	for _, p := range []*peer{h.agent.p, h.cust.p} {
+		for {
+			p.mu.Lock()
+			idle := p.dead || (p.head == len(p.queue) && !p.writing)
+			p.mu.Unlock()
+			if idle || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for _, c := range []*fakeConn{h.ac, h.cc} {
+		c.mu.Lock()
+		for _, b := range c.bad {
+			h.t.Errorf("the hub wrote a frame that is not an envelope: %.200q", b)
+		}
+		c.mu.Unlock()
+	}
+	h.s.dropPeer(h.agent.p)
+	h.s.dropPeer(h.cust.p)
+}
+
+var customerSeeds = []string{
+	`{"v":1,"type":"join","data":{"name":"Ann","contact":"c-1","queue":"general"}}` + "\n" +
+		`{"v":1,"type":"send","data":{"text":"hello"}}` + "\n" + `{"v":1,"type":"typing","data":{"typing":true,"preview":"he"}}` + "\n" +
+		`{"v":1,"type":"consent","data":{"yes":false}}` + "\n" + `{"v":1,"type":"delete_ask"}` + "\n" + `{"v":1,"type":"leave"}`,
+	`{"v":1,"type":"join","data":{"resume":"0000"}}`,
+	`{"v":1,"type":"join","data":{"name":"  ","queue":"nope"}}` + "\n" + `{"v":1,"type":"send","data":{"text":"x"}}`,
+	`{"v":1,"type":"join","data":{"name":"B\u0000ob\ud800","queue":"billing"}}` + "\n" + `{"v":1,"type":"join","data":{"name":"again"}}`,
+	`{"v":2,"type":"join"}` + "\n" + `{"v":1}` + "\n" + `[]` + "\n" + `{"v":1,"type":"send","data":null}` + "\n" + `{"v":1,"type":"ping"}`,
+	`{"v":1,"type":"send","chat":"chat-1","ref":"r\"1","data":{"text":"\u2028\u001b[31m"}}`,
+}
+
+// FuzzCustomerFrames feeds the hub's customer socket any sequence of
+// frames (one a line) with an agent logged in: whatever comes, the hub
+// does not panic, writes only envelopes of the protocol, and marks every
+// change of a chat for its store (verify mode).
+func FuzzCustomerFrames(f *testing.F) {
+	for _, s := range customerSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		h := newFrameHarness(t)
+		for _, frame := range bytes.Split(in, []byte("\n")) {
+			h.toCustomer(frame)
+		}
+		h.finish()
+	})
+}
+
+var agentSeeds = []string{
+	`{"v":1,"type":"accept","chat":"chat-1"}` + "\n" + `{"v":1,"type":"send","chat":"chat-1","data":{"text":"hi"}}` + "\n" +
+		`{"v":1,"type":"record","chat":"chat-1","data":{"button":"record"}}` + "\n" + `{"v":1,"type":"record","chat":"chat-1","data":{"button":"pause"}}` + "\n" +
+		`{"v":1,"type":"push_url","chat":"chat-1","data":{"url":"https://example.org/a?b"}}` + "\n" + `{"v":1,"type":"end","chat":"chat-1"}` + "\n" +
+		`{"v":1,"type":"wrapup","chat":"chat-1","data":{"disposition":"Resolved","note":"n","case_data":{"k":"v"}}}` + "\n" + `{"v":1,"type":"done","chat":"chat-1"}`,
+	`{"v":1,"type":"reject","chat":"chat-1"}` + "\n" + `{"v":1,"type":"accept","chat":"chat-1"}`,
+	`{"v":1,"type":"accept","chat":"chat-1"}` + "\n" + `{"v":1,"type":"abusive","chat":"chat-1"}` + "\n" + `{"v":1,"type":"delete_rec","chat":"chat-1"}` + "\n" +
+		`{"v":1,"type":"history","chat":"chat-1","data":{"before":"x"}}` + "\n" + `{"v":1,"type":"typing","chat":"chat-1","data":{"typing":true}}`,
+	`{"v":1,"type":"hello","data":{"token":"t-grace"}}` + "\n" + `{"v":1,"type":"ready","data":{"ready":false}}` + "\n" + `{"v":1,"type":"bogus"}`,
+	`{"v":1,"type":"push_url","chat":"chat-1","data":{"url":"javascript:alert(1)"}}` + "\n" + `{"v":1,"type":"wrapup","chat":"chat-9"}`,
+}
+
+// FuzzAgentFrames feeds the hub's agent socket (logged in as ada, ready,
+// with chat-1 offered to her) any sequence of frames, one a line, with the
+// same checks as FuzzCustomerFrames.
+func FuzzAgentFrames(f *testing.F) {
+	for _, s := range agentSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		h := newFrameHarness(t)
+		h.toCustomer([]byte(`{"v":1,"type":"join","data":{"name":"Ann","contact":"c-1","queue":"general"}}`))
+		h.toCustomer([]byte(`{"v":1,"type":"send","data":{"text":"hello"}}`))
+		for _, frame := range bytes.Split(in, []byte("\n")) {
+			h.toAgent(string(frame))
+		}
+		h.finish()
+	})
+}
+
+// TestFrameHarness: the fuzz targets' harness drives the real handlers: a
+// customer joins, ada is offered the chat, accepts, answers, ends and
+// marks it done, and each side was written the frames that tell it.
+func TestFrameHarness(t *testing.T) {
+	h := newFrameHarness(t)
+	h.toCustomer([]byte(`{"v":1,"type":"join","data":{"name":"Ann","contact":"c-1","queue":"general"}}`))
+	for _, f := range bytes.Split([]byte(agentSeeds[0]), []byte("\n")) {
+		h.toAgent(string(f))
+	}
+	h.s.mu.RLock()
+	c := h.s.chats["chat-1"]
+	h.s.mu.RUnlock()
+	if c != nil {
+		t.Fatalf("chat-1 is still live (%v) after done", c.state)
+	}
+	h.finish()
+	if h.ac.frames < 8 || h.cc.frames < 4 {
+		t.Fatalf("frames written: agent %d, customer %d", h.ac.frames, h.cc.frames)
+	}
+}
