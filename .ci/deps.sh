@@ -18,6 +18,7 @@ pkgs=(
   openssh-server openssh-client  # the SFTP sink against a real sshd on loopback (R-H1)
   systemd                  # systemd-analyze verify checks the capture agent's units
   passwd                   # useradd: a second user the capture agent's socket refuses
+  libnss3-tools            # certutil: headless Chromium trusts a test CA (the hub over TLS)
 )
 need=()
 for p in "${pkgs[@]}"; do

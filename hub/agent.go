@@ -51,11 +51,14 @@ func (as *agentSocket) frame(in *inbound) *frameError {
 	return s.agentFrame(as.me, env)
 }
 
-// gone is the end of the socket: the agent's grace begins.
+// gone is the end of the socket: the agent's grace begins. Not on a
+// closed hub: it told the agent it restarts, and its chats stay as they
+// are in the store for the next hub (an offer revoked here, after Close,
+// could reach the store before CloseStore).
 func (as *agentSocket) gone() {
 	as.s.lock()
 	defer as.s.unlock()
-	if as.me != nil && as.me.conn == as.p {
+	if as.me != nil && as.me.conn == as.p && !as.s.closed {
 		as.s.agentGone(as.me)
 	}
 }

@@ -89,11 +89,12 @@ func (cs *customerSocket) frame(in *inbound) *frameError {
 	return fe
 }
 
-// gone is the end of the socket: the chat's contact_grace begins.
+// gone is the end of the socket: the chat's contact_grace begins (not on
+// a closed hub: see agentSocket.gone).
 func (cs *customerSocket) gone() {
 	cs.s.lock()
 	defer cs.s.unlock()
-	if cs.me != nil && cs.me.cust == cs.p {
+	if cs.me != nil && cs.me.cust == cs.p && !cs.s.closed {
 		cs.s.customerGone(cs.me)
 	}
 }

@@ -101,9 +101,16 @@ type client struct {
 
 func dial(t *testing.T, base, path string) *client {
 	t.Helper()
+	return dialWith(t, base, path, nil)
+}
+
+// dialWith is dial with websocket dial options (a TLS client, a source
+// address).
+func dialWith(t *testing.T, base, path string, opts *websocket.DialOptions) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, base+path, nil)
+	conn, _, err := websocket.Dial(ctx, base+path, opts)
 	if err != nil {
 		t.Fatalf("dial %s: %v", path, err)
 	}
@@ -200,7 +207,13 @@ func (c *client) expectNone(typ string) {
 // agentLogin dials /v1/agent, says hello and, if ready, goes ready.
 func agentLogin(t *testing.T, base, token string, ready bool) (*client, session.WelcomeData) {
 	t.Helper()
-	a := dial(t, base, "/v1/agent")
+	return agentLoginWith(t, base, token, ready, nil)
+}
+
+// agentLoginWith is agentLogin with websocket dial options.
+func agentLoginWith(t *testing.T, base, token string, ready bool, opts *websocket.DialOptions) (*client, session.WelcomeData) {
+	t.Helper()
+	a := dialWith(t, base, "/v1/agent", opts)
 	a.send(session.TypeHello, "", session.HelloData{Token: token, Client: "test"})
 	w, _ := expectData[session.WelcomeData](a, session.TypeWelcome)
 	if ready {
@@ -215,7 +228,13 @@ func agentLogin(t *testing.T, base, token string, ready bool) (*client, session.
 // customerJoin dials /v1/customer and joins.
 func customerJoin(t *testing.T, base string, j session.JoinData) (*client, session.JoinedData) {
 	t.Helper()
-	c := dial(t, base, "/v1/customer")
+	return customerJoinWith(t, base, j, nil)
+}
+
+// customerJoinWith is customerJoin with websocket dial options.
+func customerJoinWith(t *testing.T, base string, j session.JoinData, opts *websocket.DialOptions) (*client, session.JoinedData) {
+	t.Helper()
+	c := dialWith(t, base, "/v1/customer", opts)
 	c.send(session.TypeJoin, "", j)
 	d, _ := expectData[session.JoinedData](c, session.TypeJoined)
 	return c, d

@@ -56,7 +56,9 @@ func effectiveConnLimits(l Limits, log *slog.Logger) connLimits {
 // connection is closed as soon as it is accepted. Trusted proxies are
 // counted in all but not per address.
 func (s *Server) Listener(ln net.Listener) net.Listener {
-	return &limitListener{Listener: ln, s: s, byIP: map[netip.Addr]int{}}
+	l := &limitListener{Listener: ln, s: s, byIP: map[netip.Addr]int{}}
+	s.lns.Store(l)
+	return l
 }
 
 type limitListener struct {

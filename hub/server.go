@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -56,8 +57,9 @@ type Server struct {
 	j      *journal
 	in     *ingest.Ingest // nil without store.dir
 	tokens *api.Tokens
-	conns  connLimits    // the connection caps in force (limits, under the open-file limit)
-	stop   chan struct{} // closed by Close: ends the pinger
+	conns  connLimits                    // the connection caps in force (limits, under the open-file limit)
+	lns    atomic.Pointer[limitListener] // the counting listener, once Listener made it
+	stop   chan struct{}                 // closed by Close: ends the pinger
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
@@ -239,6 +241,8 @@ type Health struct {
 	ChatsLive    int    `json:"chats_live"`
 	ChatsQueued  int    `json:"chats_queued"`
 	Customers    int    `json:"customers"`
+	// Connections are the TCP connections open (on Listener; 0 without).
+	Connections int `json:"connections,omitempty"`
 }
 
 // Health counts agents and chats.
@@ -246,6 +250,11 @@ func (s *Server) Health() Health {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	h := Health{OK: !s.closed, Store: "ok", Customers: s.customer}
+	if l := s.lns.Load(); l != nil {
+		l.mu.Lock()
+		h.Connections = l.total
+		l.mu.Unlock()
+	}
 	if err := s.j.err(); err != nil {
 		h.OK, h.Store = false, "cannot write: "+err.Error()
 	}

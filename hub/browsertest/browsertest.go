@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -41,6 +42,40 @@ func Path(t testing.TB) string {
 // context (bounded to a minute); the browser ends with the test.
 func New(t testing.TB, path string) context.Context {
 	t.Helper()
+	return start(t, path)
+}
+
+// NewTrusting is New with a browser that trusts the certificate authority
+// in caFile (PEM) for TLS, as a company's own CA is trusted: it is added to
+// an NSS database (Debian libnss3-tools' certutil) in a home folder of the
+// browser's own. Without certutil the test fails when CI is set and skips
+// elsewhere.
+func NewTrusting(t testing.TB, path, caFile string) context.Context {
+	t.Helper()
+	certutil, err := exec.LookPath("certutil")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("certutil is missing: run .ci/deps.sh (apt-get install libnss3-tools)")
+		}
+		t.Skip("certutil is missing; install libnss3-tools to run the TLS browser test")
+	}
+	home := t.TempDir()
+	db := filepath.Join(home, ".pki", "nssdb")
+	if err := os.MkdirAll(db, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-d", "sql:" + db, "-N", "--empty-password"},
+		{"-d", "sql:" + db, "-A", "-t", "C,,", "-n", "agentdesk test CA", "-i", caFile},
+	} {
+		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v: %v\n%s", args, err, out)
+		}
+	}
+	return start(t, path, chromedp.Env("HOME="+home))
+}
+
+func start(t testing.TB, path string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(t.TempDir()),
@@ -54,6 +89,7 @@ func New(t testing.TB, path string) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 	}
+	opts = append(opts, extra...)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)

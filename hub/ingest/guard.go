@@ -17,30 +17,33 @@ import (
 const HeaderMethodOverride = "X-HTTP-Method-Override"
 
 // overrideMethod applies X-HTTP-Method-Override to a POST the way tusd
-// would, before any check of ours reads the method, and removes the header
-// so tusd applies nothing afterwards: the ownership check and the
-// per-upload serialisation see the method tusd runs. An override that is
-// not a tus method, or given twice, is refused with 400. On other methods
-// tusd ignores the header; it is removed all the same.
-func overrideMethod(w http.ResponseWriter, r *http.Request) bool {
+// would, before any check of ours reads the method: it returns the request
+// to handle, with the method asked for and without the header, so the
+// ownership check, the per-upload serialisation and tusd all see the
+// method tusd runs and tusd applies nothing afterwards. (The original
+// request keeps its method: net/http frames the answer by it.) An override
+// that is not a tus method, or given twice, is refused with 400. On other
+// methods tusd ignores the header; it is removed all the same.
+func overrideMethod(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	vals := r.Header.Values(HeaderMethodOverride)
 	if len(vals) == 0 {
-		return true
+		return r, true
 	}
+	r = r.Clone(r.Context())
 	r.Header.Del(HeaderMethodOverride)
 	if r.Method != http.MethodPost {
-		return true
+		return r, true
 	}
 	if len(vals) == 1 {
 		switch m := vals[0]; m {
 		case http.MethodPost, http.MethodPatch, http.MethodHead, http.MethodDelete:
 			r.Method = m
-			return true
+			return r, true
 		}
 	}
 	w.Header().Set("Tus-Resumable", upload.TusVersion)
 	api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%s must be one of PATCH, HEAD or DELETE, given once", HeaderMethodOverride)
-	return false
+	return nil, false
 }
 
 // uploadID is the upload a path under /v1/uploads/ names, read as tusd

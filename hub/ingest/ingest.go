@@ -199,7 +199,8 @@ func (in *Ingest) mountTus(cfg Config) error {
 // serveUploads is /v1/uploads/: tus for agents only, and the checksum
 // confirmation at /v1/uploads/verify/{sha256}.
 func (in *Ingest) serveUploads(w http.ResponseWriter, r *http.Request) {
-	if !overrideMethod(w, r) {
+	r, ok := overrideMethod(w, r)
+	if !ok {
 		return
 	}
 	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, upload.VerifyPath) {
