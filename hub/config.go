@@ -145,7 +145,7 @@ func ParseConfig(b []byte) (*Config, error) {
 // LoadConfig reads and validates the configuration file at path. Errors name
 // the file.
 func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- the config file the operator names
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}

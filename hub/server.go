@@ -143,7 +143,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	if err := s.restore(context.Background()); err != nil {
 		s.j.close()
 		if opt.Store == nil {
-			st.Close()
+			_ = st.Close()
 		}
 		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
 	}
@@ -155,7 +155,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		if err != nil {
 			s.j.close()
 			if opt.Store == nil {
-				st.Close()
+				_ = st.Close()
 			}
 			return nil, fmt.Errorf("%w: %v", ErrStore, err)
 		}
@@ -333,7 +333,7 @@ func (s *Server) CloseStore() error {
 	s.storeClosed = true
 	s.j.close()
 	if s.in != nil {
-		s.in.Close()
+		_ = s.in.Close()
 	}
 	if s.ownsStore {
 		return s.st.Close()

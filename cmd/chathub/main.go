@@ -127,7 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	h, err := hub.Open(cfg, hub.Options{Log: log})
 	if err != nil {
-		ln.Close()
+		_ = ln.Close()
 		fmt.Fprintf(stderr, "chathub: %v\n", err)
 		return 1
 	}

@@ -130,8 +130,11 @@ func (in *Ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
 			stored++
 		}
 		if err := in.terminate(ctx, id); err != nil {
-			os.Remove(filepath.Join(in.uploads, id))
-			os.Remove(filepath.Join(in.uploads, id+".info"))
+			for _, p := range []string{filepath.Join(in.uploads, id), filepath.Join(in.uploads, id+".info")} {
+				if rerr := os.Remove(p); rerr != nil && !os.IsNotExist(rerr) {
+					in.log.Error("a finished upload's part is left on disk", "file", p, "err", rerr)
+				}
+			}
 		}
 	}
 	return stored, dropped

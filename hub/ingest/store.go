@@ -95,7 +95,7 @@ func (in *Ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, e
 const filestoreKeyPath = "Path"
 
 func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) // #nosec G304 -- tusd's file for the upload, under uploads/
 	if err != nil {
 		return "", err
 	}
@@ -139,7 +139,9 @@ func (in *Ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.M
 		}
 	}
 	if err := in.index.PutFile(ctx, &f); err != nil {
-		os.Remove(filepath.Join(in.files, rel, name))
+		if rerr := os.Remove(filepath.Join(in.files, rel, name)); rerr != nil {
+			in.log.Error("a stored file the index refused is left on disk", "file", filepath.Join(rel, name), "err", rerr)
+		}
 		return store.File{}, err
 	}
 	return f, nil

@@ -33,7 +33,8 @@ func (g *ids) next(now time.Time) string {
 	defer g.mu.Unlock()
 	ms := uint64(now.UnixMilli())
 	if ms <= g.ms {
-		ms = g.ms // the clock stood still or stepped back: count up within the last millisecond
+		// The clock stood still or stepped back: count up within the last
+		// millisecond.
 		g.lo++
 		if g.lo == 0 {
 			g.hi++

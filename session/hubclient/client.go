@@ -206,7 +206,7 @@ func (c *Client) serve() (welcomed bool, err error) {
 	conn, resp, err := websocket.Dial(dctx, c.url, c.opt.dialOptions)
 	cancel()
 	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
@@ -232,14 +232,14 @@ func (c *Client) serve() (welcomed bool, err error) {
 	defer func() {
 		c.setConn(nil)
 		stopPing()
-		conn.CloseNow()
+		_ = conn.CloseNow()
 		wg.Wait()
 	}()
 
 	// A hub that takes the connection but never welcomes us is as good as
 	// down: give up on it after the dial timeout and try again.
 	var late atomic.Bool
-	welcomeTimer := time.AfterFunc(c.opt.dialTimeout, func() { late.Store(true); conn.CloseNow() })
+	welcomeTimer := time.AfterFunc(c.opt.dialTimeout, func() { late.Store(true); _ = conn.CloseNow() })
 	defer welcomeTimer.Stop()
 
 	for {
@@ -297,7 +297,7 @@ func (c *Client) keepAlive(ctx context.Context, conn *websocket.Conn) {
 		cancel()
 		if err != nil && ctx.Err() == nil {
 			c.opt.log.Info("hub ping failed", "err", err)
-			conn.CloseNow()
+			_ = conn.CloseNow()
 			return
 		}
 	}
@@ -391,6 +391,6 @@ func jitter(d time.Duration, frac float64) time.Duration {
 	if frac <= 0 {
 		return d
 	}
-	f := 1 + frac*(2*rand.Float64()-1)
+	f := 1 + frac*(2*rand.Float64()-1) // #nosec G404 -- spreads reconnects; nothing secret
 	return time.Duration(float64(d) * f)
 }

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -164,7 +163,6 @@ type flipProxy struct {
 	target  string
 	at      int64
 	flipped atomic.Bool
-	wg      sync.WaitGroup
 }
 
 func newFlipProxy(t *testing.T, target string, at int64) *flipProxy {

@@ -170,7 +170,7 @@ func (s *Sink) Offset(ctx context.Context, item uploader.Item) (int64, error) {
 
 // Verify asks the hub whether it stores a file with item's checksum.
 func (s *Sink) Verify(ctx context.Context, item uploader.Item) (string, error) {
-	req, err := s.request(ctx, http.MethodGet, s.base.JoinPath(VerifyPath, item.SHA256).String(), nil)
+	req, err := s.request(ctx, http.MethodGet, s.base.JoinPath(VerifyPath, url.PathEscape(item.SHA256)).String(), nil)
 	if err != nil {
 		return "", err
 	}

@@ -239,7 +239,7 @@ func (s *Sink) statusErr(what string, resp *http.Response) error {
 
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 }
 
 // hookReader reports the absolute offset as bytes are read from it and

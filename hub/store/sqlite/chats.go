@@ -32,7 +32,7 @@ func (s *DB) Apply(ctx context.Context, b *store.Batch) error {
 		return fmt.Errorf("sqlite: apply: %w", err)
 	}
 	if err := s.apply(ctx, tx, b); err != nil {
-		tx.Rollback()
+		_ = tx.Rollback()
 		return fmt.Errorf("sqlite: apply: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -323,16 +323,16 @@ func (s *DB) History(ctx context.Context, q store.HistoryQuery) ([]session.Sessi
 		var ss session.Session
 		var created string
 		if err := rows.Scan(&ss.Chat, &created); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, false, fmt.Errorf("sqlite: history: %w", err)
 		}
 		if ss.Start, err = parseTS(created); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, false, fmt.Errorf("sqlite: history: %w", err)
 		}
 		sessions = append(sessions, ss)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("sqlite: history: %w", err)
 	}

@@ -95,24 +95,24 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		var partitions, parts, log, finished string
 		if err := rows.Scan(&n, &r.ID, &r.Interaction, &r.Name, &r.Queue, &r.Customer, &r.Agent, &r.Kind, &r.State,
 			&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return page, fmt.Errorf("sqlite: recordings: scan: %w", err)
 		}
 		if err := unmarshalAll(r.Interaction, []byte(partitions), &r.Partitions, []byte(parts), &r.Parts, []byte(log), &r.Log); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return page, err
 		}
 		if len(r.Partitions) == 0 {
 			r.Partitions = nil
 		}
 		if r.FinishedAt, err = parseTS(finished); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return page, fmt.Errorf("sqlite: recording %s: %w", r.ID, err)
 		}
 		page.Recordings = append(page.Recordings, r)
 		ns = append(ns, n)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("sqlite: recordings: %w", err)
 	}

@@ -82,14 +82,14 @@ func open(dsn, name string) (*DB, error) {
 	s := &DB{db: db}
 	ctx := context.Background()
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		if strings.Contains(err.Error(), "database is locked") || strings.Contains(err.Error(), "SQLITE_BUSY") {
 			return nil, fmt.Errorf("sqlite: open %s: %w", name, ErrLocked)
 		}
 		return nil, fmt.Errorf("sqlite: open %s: %w", name, err)
 	}
 	if err := s.prepare(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", name, err)
 	}
 	return s, nil
@@ -103,7 +103,7 @@ func (s *DB) Close() error {
 	s.closed = true
 	for _, st := range []*sql.Stmt{s.insLine, s.insTook, s.upChat} {
 		if st != nil {
-			st.Close()
+			_ = st.Close()
 		}
 	}
 	s.closeErr = s.db.Close()
@@ -146,11 +146,11 @@ func (s *DB) migrate(ctx context.Context) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
-			tx.Rollback()
+			_ = tx.Rollback()
 			return fmt.Errorf("migration %d: %w", v, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied) VALUES (?, ?)`, v, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
-			tx.Rollback()
+			_ = tx.Rollback()
 			return fmt.Errorf("migration %d: %w", v, err)
 		}
 		if err := tx.Commit(); err != nil {
