@@ -371,7 +371,10 @@ func (c *Controller) Recover(ctx context.Context) (int, error) {
 			err = json.Unmarshal(b, &m)
 		}
 		if _, serr := os.Stat(path); err == nil && serr != nil {
-			err = os.Remove(mp) // the queue took the file; the manifest stayed
+			// The queue took the file; the manifest stayed.
+			if rerr := os.Remove(mp); rerr != nil && !os.IsNotExist(rerr) {
+				errs = append(errs, fmt.Errorf("recover %s: remove the stale manifest: %w", path, rerr))
+			}
 			continue
 		}
 		if err == nil {
