@@ -21,6 +21,9 @@ type Real struct {
 	Display string      // X display ("" means $DISPLAY)
 	Input   string      // input device name or part of one ("" means the default)
 	Log     *log.Logger // nil: the standard logger
+	// OpusComplexity is the voice encoder's effort, 1..10 (0: the
+	// measured default, opus.DefaultComplexity).
+	OpusComplexity int
 }
 
 // Synthetic is a moving colour-bar screen and a 440 Hz tone: for machines
@@ -56,7 +59,9 @@ func (r Real) Mic(capture.Clock) (capture.Mic, error) {
 func (Real) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, error) { return vp8(w, h, fps) }
 
 // AudioEncoder is libopus.
-func (Real) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) { return opusEnc(rate) }
+func (r Real) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) {
+	return opusEnc(rate, r.OpusComplexity)
+}
 
 // Screen is a synthetic screen.
 func (s Synthetic) Screen(int) (capture.Screen, error) {
@@ -79,7 +84,7 @@ func (Synthetic) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, erro
 
 // AudioEncoder is libopus.
 func (Synthetic) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) {
-	return opusEnc(rate)
+	return opusEnc(rate, 0)
 }
 
 func vp8(w, h, fps int) (capture.VideoEncoder, string, error) {
@@ -90,11 +95,11 @@ func vp8(w, h, fps int) (capture.VideoEncoder, string, error) {
 	return e, "V_VP8", nil
 }
 
-func opusEnc(rate int) (capture.AudioEncoder, string, int, error) {
+func opusEnc(rate, complexity int) (capture.AudioEncoder, string, int, error) {
 	if rate != opus.SampleRate {
 		return nil, "", 0, fmt.Errorf("opus: the microphone gives %d Hz, the encoder takes %d", rate, opus.SampleRate)
 	}
-	e, err := opus.NewEncoder(opus.Options{})
+	e, err := opus.NewEncoder(opus.Options{Complexity: complexity})
 	if err != nil {
 		return nil, "", 0, err
 	}
