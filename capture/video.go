@@ -175,6 +175,9 @@ func (r *Recording) apply(v *video, k cmdKind, now time.Duration) error {
 		r.st.Paused = true
 		r.mu.Unlock()
 		r.mark(MarkPause, now, "recording paused")
+		if r.term != nil {
+			r.term.pause(now)
+		}
 	case cmdResume:
 		if !v.paused {
 			return nil
@@ -185,6 +188,9 @@ func (r *Recording) apply(v *video, k cmdKind, now time.Duration) error {
 		r.st.Paused = false
 		r.mu.Unlock()
 		r.mark(MarkResume, now, "recording resumed")
+		if r.term != nil {
+			r.term.resume(now)
+		}
 	case cmdStopVoice:
 		if r.audio == nil || !r.audio.stop(now) {
 			return nil
@@ -211,6 +217,9 @@ func (r *Recording) finish(v *video, now time.Duration) {
 	}
 	if r.src.Screen != nil {
 		_ = r.src.Screen.Close()
+	}
+	if r.term != nil {
+		r.term.stop()
 	}
 	r.setScreen(false)
 	if r.Err() == nil {

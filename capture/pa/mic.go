@@ -97,6 +97,9 @@ func Open(opts Options) (*Mic, error) {
 	}
 	if err == nil {
 		m.device = dev.name
+		// Room for a few chunks in the device's buffer: the reader
+		// wakes once a chunk and may be late on a loaded machine.
+		dev.highLatency = max(dev.highLatency, 4*chunkBlocks*0.02)
 		if m.stream, err = openInput(dev, opts.Channels, opts.SampleRate, chunkBlocks*frames); err != nil {
 			err = openError(dev.name, err)
 		}

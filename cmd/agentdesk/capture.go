@@ -227,7 +227,7 @@ func (r *recorder) hub(ctx context.Context, h ui.Hub) ui.Hub {
 
 // options adds the recorder to the desktop's options.
 func (r *recorder) options(o ui.Options) ui.Options {
-	o.Capture, o.Uploads, o.Warning = r.ctl, r.queue, r.warning
+	o.Capture, o.Uploads, o.Warning, o.Frames = r.ctl, r.queue, r.warning, r.ctl
 	return o
 }
 
