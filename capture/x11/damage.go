@@ -8,13 +8,17 @@ import (
 
 // The X Damage extension tells a client which rectangles of a drawable
 // were drawn on. A Source that has it creates one damage object on the
-// root window at the raw-rectangles level: every drawing anywhere on the
-// screen (the root's inferiors included) sends a DamageNotify event with
-// the rectangle it touched. Before each grab one round trip (the cursor
-// request, or GetInputFocus without XFixes) brings every event of what
-// was drawn until then; the bands those rectangles touch are the only
-// ones read through MIT-SHM, compared and converted. When nothing was
-// drawn nothing is read.
+// root window at the delta-rectangles level: drawing anywhere on the
+// screen (the root's inferiors included) that adds to the damaged region
+// sends a DamageNotify event with the rectangle added. Before each grab
+// one round trip (the cursor request, or GetInputFocus without XFixes)
+// brings every event of what was drawn until then, and a DamageSubtract
+// empties the region, so what is drawn again over an area already
+// damaged costs no event until then (a scrolling terminal repaints the
+// same area twenty times a second: at the raw level each drawing was an
+// event, which cost the X server more than reading the whole screen). The
+// bands the rectangles touch are the only ones read through MIT-SHM,
+// compared and converted. When nothing was drawn nothing is read.
 //
 // Without the extension (or with Options.NoDamage) the Source polls: the
 // whole area is read every grab and compared band by band.
@@ -23,7 +27,8 @@ import (
 const (
 	damageQueryVersion = 0
 	damageCreate       = 1
-	damageRawRects     = 0 // DamageReportRawRectangles
+	damageSubtract     = 3
+	damageDeltaRects   = 1 // DamageReportDeltaRectangles
 )
 
 // Path says how a Source learns what changed on the screen.
@@ -72,14 +77,14 @@ func (s *Source) initDamage() error {
 	le.PutUint16(r[2:], 4)
 	le.PutUint32(r[4:], id)
 	le.PutUint32(r[8:], s.w.root)
-	r[12] = damageRawRects
+	r[12] = damageDeltaRects
 	if err := s.w.send(16); err != nil {
 		return err
 	}
 	s.dmgEvent = ev
 	s.w.event = s.onEvent
 	s.damaged = make([]bool, len(s.dirty))
-	s.dmgOp = op
+	s.dmgOp, s.dmgID = op, id
 	// A round trip: an error creating the damage shows here, not at the
 	// first grab.
 	return s.roundTrip()
@@ -146,6 +151,11 @@ func (s *Source) read() ([]byte, error) {
 			return nil, err
 		}
 	}
+	if s.dmgOp != 0 {
+		if err := s.subtract(); err != nil {
+			return nil, err
+		}
+	}
 	stride := s.rect.Dx() * 4
 	whole := !s.primed || s.dmgOp == 0
 	if whole {
@@ -186,6 +196,19 @@ func (s *Source) read() ([]byte, error) {
 	}
 	s.drawCursor(px, stride)
 	return px, nil
+}
+
+// subtract empties the damage region: what is drawn from now on sends
+// events again. (Drawing between the sync's reply and this request has
+// sent its events already; they come with the next sync.)
+func (s *Source) subtract() error {
+	le := binary.LittleEndian
+	r := s.w.req[:16]
+	clear(r)
+	r[0], r[1] = s.dmgOp, damageSubtract
+	le.PutUint16(r[2:], 4)
+	le.PutUint32(r[4:], s.dmgID)
+	return s.w.send(16)
 }
 
 // sync makes the round trip that collects the damage events: the cursor

@@ -94,6 +94,7 @@ type Source struct {
 	// Damage (damage.go) and the cursor (cursor.go).
 	fixOp    byte   // XFixes major opcode (0: not introduced)
 	dmgOp    byte   // Damage major opcode (0: polling)
+	dmgID    uint32 // the damage object
 	dmgEvent byte   // DamageNotify's event code
 	damaged  []bool // bands drawn on since the last grab
 	need     []bool // bands read by this grab
