@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
 )
 
 // The X Damage extension tells a client which rectangles of a drawable
@@ -237,4 +238,18 @@ func (s *Source) Describe() string {
 		return how + ", cursor drawn in"
 	}
 	return how + ", no cursor (no XFixes)"
+}
+
+// Changed appends to dst the rectangles (in frame pixels) that the last
+// Grab found changed, band by band, and returns it: what an encoder's
+// active map may be made of.
+func (s *Source) Changed(dst []image.Rectangle) []image.Rectangle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for b, sp := range s.dirty {
+		if sp.x0 < sp.x1 {
+			dst = append(dst, image.Rect(sp.x0, b*bandRows, sp.x1, min((b+1)*bandRows, s.outH)))
+		}
+	}
+	return dst
 }

@@ -68,6 +68,7 @@ func main() {
 	caseList := flag.String("cases", defaultCases, "recorders (also: "+caseScreen+", "+caseVoice+", "+casePolling+")")
 	agent := flag.String("agent", "", "the capture-agent binary (default: go build ./cmd/capture-agent)")
 	psnr := flag.Bool("psnr", false, "agentdesk-screen: decode each frame and report its luma PSNR")
+	enc := flag.Bool("enc", false, "the encoder study: every VP8/VP9 setting on the same grabbed frames of each desk")
 	child := flag.Bool("child", false, "internal: record the display's screen with our encoder")
 	display := flag.String("display", "", "internal: the display to record")
 	out := flag.String("o", "", "internal: output file")
@@ -79,6 +80,12 @@ func main() {
 		return
 	}
 	b := &bench{w: *w, h: *h, fps: *fps, dur: *dur, agent: *agent, psnr: *psnr}
+	if *enc {
+		if err := b.studyEncoders(context.Background(), split(*deskList)); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if err := b.run(context.Background(), split(*deskList), split(*caseList)); err != nil {
 		log.Fatal(err)
 	}
