@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // TrackTerminal is the spool track of the text desktop: what the agent's
@@ -196,7 +197,7 @@ func (s *termScreen) frame(content string, cols, rows int) [][]byte {
 			was = s.lines[i]
 		}
 		if now != was || i >= len(s.lines) {
-			out = appendLine(out, i, now)
+			out = appendChange(out, i, was, now)
 		}
 	}
 	s.lines = lines
@@ -230,6 +231,105 @@ func (s *termScreen) slate() [][]byte {
 	out = append(out, "H\x1b[7m"+words+"\x1b[0m"...)
 	s.whole = true
 	return [][]byte{out}
+}
+
+// appendChange draws what changed from line was to line now (row i):
+// the cells from the first that differs to the last that does, with the
+// styles in force there (a clock ticking in a styled line is a few bytes,
+// not the line). Lines with runes that may take two cells are drawn whole.
+func appendChange(out []byte, i int, was, now string) []byte {
+	a, okA := lineCells(was)
+	b, okB := lineCells(now)
+	if !okA || !okB || len(was) == 0 {
+		return appendLine(out, i, now)
+	}
+	p := 0
+	for p < len(a) && p < len(b) && a[p].eq(was, b[p], now) {
+		p++
+	}
+	endB := len(b) // the cells of now to draw: [p, endB)
+	if len(a) == len(b) {
+		for endB > p && a[endB-1].eq(was, b[endB-1], now) {
+			endB--
+		}
+	}
+	if p == len(b) && len(a) <= len(b) {
+		return out // only styles after the last cell differ: nothing shows
+	}
+	out = append(out, "\x1b["...)
+	out = strconv.AppendInt(out, int64(i+1), 10)
+	out = append(out, ';')
+	out = strconv.AppendInt(out, int64(p+1), 10)
+	out = append(out, "H\x1b[0m"...)
+	if p < len(b) {
+		out = append(out, b[p].sgr...)
+		out = append(out, now[b[p].from:b[endB-1].to]...)
+	}
+	if endB == len(b) && len(b) < len(a) {
+		out = append(out, "\x1b[0m\x1b[K"...) // the line got shorter
+	}
+	return append(out, "\x1b[0m"...)
+}
+
+// cell is one visible rune of a line: bytes [from, to) of it (the escape
+// sequences just before the rune, then the rune), and the SGR sequences
+// in force before those (since the last reset).
+type cell struct {
+	from, to int
+	sgr      string
+}
+
+// eq reports whether two cells draw the same.
+func (c cell) eq(line string, d cell, dline string) bool {
+	return c.sgr == d.sgr && line[c.from:c.to] == dline[d.from:d.to]
+}
+
+// lineCells splits a line into its cells; ok is false when a rune may
+// take two cells (CJK, emoji) or an escape sequence is cut, and the line
+// must be drawn whole.
+func lineCells(line string) (cells []cell, ok bool) {
+	var sgr strings.Builder
+	from := 0
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c == 0x1b {
+			if i+1 >= len(line) || line[i+1] != '[' {
+				return nil, false
+			}
+			j := i + 2
+			for j < len(line) && (line[j] < 0x40 || line[j] > 0x7e) {
+				j++
+			}
+			if j >= len(line) {
+				return nil, false
+			}
+			i = j + 1 // the cell's escapes are read after its rune
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(line[i:])
+		if r >= 0x1100 && !(r >= 0x2000 && r <= 0x27bf) || r < 0x20 {
+			return nil, false
+		}
+		cells = append(cells, cell{from: from, to: i + n, sgr: sgr.String()})
+		// The SGRs of this cell's own escapes are in force for the next.
+		for k := from; k < i; {
+			j := k + 2
+			for j < i && (line[j] < 0x40 || line[j] > 0x7e) {
+				j++
+			}
+			if j < i && line[j] == 'm' {
+				if seq := line[k : j+1]; seq == "\x1b[m" || seq == "\x1b[0m" {
+					sgr.Reset()
+				} else {
+					sgr.WriteString(seq)
+				}
+			}
+			k = j + 1
+		}
+		i += n
+		from = i
+	}
+	return cells, true
 }
 
 // appendLine draws line i (0-based) whole: cursor to its start, the line
