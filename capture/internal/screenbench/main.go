@@ -22,6 +22,13 @@
 //     luma PSNR of each decoded frame against what was grabbed.
 //   - agentdesk-voice (not in the default list): capture-agent record
 //     --no-screen, the voice path alone (PortAudio + Opus + spool).
+//   - agentdesk-polling (not in the default list): the agentdesk case on a
+//     desktop of its own, the same activity, whose X server lacks the
+//     Damage extension: the polling fallback.
+//
+// Every recorder draws the cursor (ffmpeg -draw_mouse 1, ours XFixes).
+// With -enc it runs the encoder study instead: each desktop grabbed once,
+// every VP8/VP9 setting on the same frames (encstudy.go).
 //
 // For each it prints CPU seconds per recorded minute (the recorder plus
 // the X server's CPU over the same time; the X server's share and
