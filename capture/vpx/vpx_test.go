@@ -327,14 +327,8 @@ func TestSmallChangeShows(t *testing.T) {
 			if i >= 8 {
 				f = mark
 			}
-			pkts, err := e.Encode(f, time.Duration(i)*200*time.Millisecond, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range pkts {
-				if last, err = d.Decode(p.Data); err != nil {
-					t.Fatal(err)
-				}
+			if got := encodeDecode(t, e, d, f, time.Duration(i)*200*time.Millisecond); got != nil {
+				last = got
 			}
 		}
 		var sum int
@@ -413,14 +407,8 @@ func TestActiveMap(t *testing.T) {
 				}
 				f = withMark(9*16+3, 6*16+3)
 			}
-			pkts, err := e.Encode(f, time.Duration(i)*200*time.Millisecond, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range pkts {
-				if last, err = d.Decode(p.Data); err != nil {
-					t.Fatal(err)
-				}
+			if got := encodeDecode(t, e, d, f, time.Duration(i)*200*time.Millisecond); got != nil {
+				last = got
 			}
 		}
 		dark := last.Y[(6*16+8)*w+9*16+8] < 100
@@ -435,4 +423,21 @@ func TestActiveMap(t *testing.T) {
 	if err := e.SetActive(nil); err != nil {
 		t.Errorf("clearing the map: %v", err)
 	}
+}
+
+// encodeDecode encodes f at pts and decodes what came out: the last
+// picture decoded (nil when no packet came).
+func encodeDecode(t *testing.T, e *Encoder, d *Decoder, f *capture.Frame, pts time.Duration) *capture.Frame {
+	t.Helper()
+	pkts, err := e.Encode(f, pts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *capture.Frame
+	for _, p := range pkts {
+		if last, err = d.Decode(p.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return last
 }

@@ -4,7 +4,10 @@
 // I420 without allocating. Monitors and their bounds come from Xinerama,
 // as kbinani/screenshot reads them. The X protocol is spoken by a small
 // client of its own (wire.go): a general one allocates per request and
-// logs to stderr, which a terminal desktop cannot have.
+// logs to stderr, which a terminal desktop cannot have. With the X Damage
+// extension only what was drawn since the last frame is read (damage.go),
+// else the whole screen is read and compared (polling); the pointer's
+// cursor is drawn in through XFixes (cursor.go).
 package x11
 
 import (
