@@ -34,6 +34,9 @@ type Options struct {
 	Capture Capture
 	// Uploads, when set, feeds the Uploads panel (U / f2).
 	Uploads Uploads
+	// Frames, when set, gets every screen rendered (the text desktop's
+	// recording).
+	Frames Frames
 	// Warning is shown loudly in the status bar at start and atop the
 	// Uploads panel, e.g. that capture fell back to synthetic devices.
 	Warning string
@@ -113,6 +116,7 @@ type Model struct {
 
 	capture     Capture
 	uploads     Uploads
+	frames      Frames // nil: the screens are not recorded
 	warning     string
 	showUploads bool                  // the Uploads panel covers the body
 	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
@@ -145,6 +149,7 @@ func New(o Options) *Model {
 
 		capture: o.Capture,
 		uploads: o.Uploads,
+		frames:  o.Frames,
 		warning: oneLine(o.Warning),
 	}
 	if m.warning != "" {

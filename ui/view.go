@@ -128,6 +128,9 @@ func focusTitle(f *frame, fo focus, title string) string {
 // View draws the screen; see layout.
 func (m *Model) View() tea.View {
 	content, _, cur := m.layout()
+	if m.frames != nil {
+		m.frames.Frame(content, max(m.width, 40), max(m.height, topLines+bottomLines+4))
+	}
 	v := tea.NewView(content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
