@@ -62,6 +62,13 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	if d := recFrame(agent); d.Consent != "yes" || !d.Recording {
 		t.Fatalf("after yes: %+v", d)
 	}
+	// X-2: the page says the chat is recorded, and keeps saying it.
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(`//p[@id="recording" and contains(@class, "on") and contains(., "Recorded")]`),
+		chromedp.WaitVisible(`//li[contains(., "`+DefaultNoticeRecording+`")]`),
+	); err != nil {
+		t.Fatalf("X-2 the recording indicator: %v", err)
+	}
 
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#delete-ask")),
@@ -75,6 +82,12 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	agent.send(session.TypeDeleteRec, chat, nil)
 	if d := recFrame(agent); !d.Deleted || d.Recording {
 		t.Fatalf("after delete: %+v", d)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.WaitNotVisible(chromedp.CSS("#recording")),
+		chromedp.WaitVisible(`//li[contains(., "`+DefaultNoticeStopped+`")]`),
+	); err != nil {
+		t.Fatalf("X-2 after the deletion: %v", err)
 	}
 	agent.send(session.TypeEnd, chat, nil)
 	agent.send(session.TypeDone, chat, nil)

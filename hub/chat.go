@@ -52,6 +52,7 @@ type chat struct {
 	deleteAsk bool              // the customer asked for deletion (R-H6)
 	deleted   bool              // the agent confirmed it
 	names     map[string]string // recording id → file name, once done (R-H4)
+	told      string            // the recording notice the customer was last given
 
 	offer, inact, custGrace, acw timer
 }

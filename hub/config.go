@@ -57,6 +57,11 @@ type QueueConfig struct {
 	ConsentText   string `yaml:"consent_text" json:"-"`   // the question; DefaultConsentText if empty
 	Record        string `yaml:"record" json:"-"`         // "destination" or "disable_destination" (R-G2)
 	RecordingDest string `yaml:"recording_dest" json:"-"` // where selective recordings are stored (R-G2)
+	// What the customer is told when the chat starts being recorded, is
+	// paused, or stops being recorded (X-2); empty: the defaults.
+	NoticeRecording string `yaml:"notice_recording" json:"-"`
+	NoticePaused    string `yaml:"notice_paused" json:"-"`
+	NoticeStopped   string `yaml:"notice_stopped" json:"-"`
 }
 
 // AgentConfig is one agent who may log in with Token.

@@ -254,6 +254,9 @@ func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError
 		}
 	case session.Connected:
 		p.send(session.TypeAgentIn, c.id, session.AgentInData{Name: c.agent.cfg.Name})
+		if c.told != "" {
+			p.send(session.TypeRecordingNotice, c.id, session.RecordingNoticeData{State: c.told, Text: s.cfg.notice(c.queue, c.told)})
+		}
 		if c.consent == "asked" {
 			p.send(session.TypeConsentAsk, c.id, session.ConsentAskData{Text: s.cfg.consentText(c.queue)})
 		}

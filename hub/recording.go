@@ -48,6 +48,7 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 	if c.state != session.Connected && c.state != session.ACW {
 		return change, nil // no marker in a transcript no one works on
 	}
+	defer s.tellCustomer(c) // after the markers: the customer's words follow the change
 	for _, g := range groups {
 		m, _ := s.appendLine(c, session.FromSystem, "", g.line(), "", false, false)
 		if m.ID == 0 {
@@ -62,6 +63,35 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 		}
 	}
 	return change, nil
+}
+
+// tellCustomer tells the customer when the chat starts being recorded, is
+// paused or stops being recorded: a line of the transcript both sides
+// see, in the queue's words, and a recording_notice frame for the page's
+// indicator. The caller holds the hub's lock.
+func (s *Server) tellCustomer(c *chat) {
+	now := ""
+	for _, r := range c.rec.Recordings() {
+		switch {
+		case r.State == session.RecOn:
+			now = session.NoticeRecording
+		case r.State == session.RecPaused && now == "":
+			now = session.NoticePaused
+		}
+	}
+	if now == "" && (c.told == session.NoticeRecording || c.told == session.NoticePaused) {
+		now = session.NoticeStopped
+	}
+	if now == "" || now == c.told {
+		return
+	}
+	c.told = now
+	s.touch(c)
+	text := s.cfg.notice(c.queue, now)
+	if c.cust != nil {
+		c.cust.send(session.TypeRecordingNotice, c.id, session.RecordingNoticeData{State: now, Text: text})
+	}
+	s.addLine(c, session.FromSystem, "", text, "")
 }
 
 // recGroup is the changes one cause made alike to several recordings.

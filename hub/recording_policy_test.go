@@ -34,8 +34,9 @@ func TestAutomaticRecordingAgentCannotStart_R_H2_R_H3(t *testing.T) {
 	if len(l.Recordings) != 1 || l.Recordings[0].Kind != "auto" {
 		t.Fatalf("stored %+v", l)
 	}
-	// Capture starts when the agent answers (R-V2): the join is recorded.
-	if got := texts(l.Recordings[0].Lines); !strings.HasPrefix(got, "Recording started (automatic)\nGrace Hopper joined the chat\n") {
+	// Capture starts when the agent answers (R-V2): the join is recorded,
+	// after the customer is told it is.
+	if got := texts(l.Recordings[0].Lines); !strings.HasPrefix(got, "Recording started (automatic)\n"+DefaultNoticeRecording+"\nGrace Hopper joined the chat\n") {
 		t.Fatalf("lines:\n%s", got)
 	}
 }

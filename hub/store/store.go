@@ -116,6 +116,7 @@ type Chat struct {
 	Deleted     bool
 	Recorder    json.RawMessage   // session.RecorderState
 	Names       map[string]string // recording id → file name, once finished
+	Told        string            // the recording notice the customer was last given
 }
 
 // Line is one transcript line of a chat. Private lines (the recording

@@ -16,6 +16,13 @@
   }
 
   function status(text) { $("status").textContent = text; }
+  function recording(state, text) {
+    var r = $("recording");
+    r.className = "recording" + (state === "recording" ? " on" : state === "paused" ? " paused" : "");
+    r.textContent = state === "recording" ? "Recorded" : state === "paused" ? "Recording paused" : "";
+    r.title = text || "";
+    r.hidden = state !== "recording" && state !== "paused";
+  }
   function banner(text) { var b = $("banner"); b.textContent = text || ""; b.hidden = !text; }
   function queuePlace(n) {
     var q = $("queue");
@@ -93,6 +100,7 @@
     sessionStorage.removeItem("agentdesk.resume");
     queuePlace(0);
     banner("");
+    recording("stopped");
     $("typing").textContent = "";
     $("sendform").hidden = true;
     $("again").hidden = false;
@@ -128,6 +136,9 @@
         queuePlace(0);
         status("You are chatting with " + d.name + ".");
         privacy(true);
+        break;
+      case "recording_notice": // the customer sees whether the chat is recorded
+        recording(d.state, d.text);
         break;
       case "consent_ask":
         askConsent(d.text);

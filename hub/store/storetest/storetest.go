@@ -168,7 +168,7 @@ func sampleChat(id string, seq int64, state session.State) store.Chat {
 		AwayUntil: t0.Add(30 * time.Second), Disposition: "Resolved", Note: "called back",
 		CaseData: map[string]string{"case": "77"}, Tried: []string{"grace", "ada"}, Consent: "yes",
 		DeleteAsk: true, Recorder: json.RawMessage(`{"chat":"` + id + `","state":"connected"}`),
-		Names: map[string]string{id + "-record-1": "x.webm"},
+		Names: map[string]string{id + "-record-1": "x.webm"}, Told: session.NoticeRecording,
 	}
 }
 
