@@ -296,6 +296,9 @@ func (s *Server) agentRecording(a *agent, c *chat, env session.Envelope) *frameE
 		c.rec.ConfirmDeletion(a.cfg.ID, now)
 		return a.cfg.Name + " confirmed the customer's deletion request: nothing will be stored", nil
 	})
+	if why := mustNotExist(c); why != "" {
+		s.erase(c, "agent "+a.cfg.ID, why) // a part already uploaded goes too (R-H6)
+	}
 	return nil
 }
 
@@ -339,6 +342,9 @@ func (s *Server) customerRecording(me *chat, env session.Envelope) *frameError {
 		}
 		return "the customer declined to be recorded: nothing will be stored", nil
 	})
+	if why := mustNotExist(me); why != "" {
+		s.erase(me, "customer", why)
+	}
 	return nil
 }
 

@@ -144,7 +144,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if cfg.Store.Dir != "" {
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
-			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry}, st, s.tokens, log)
+			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused}, st, s.tokens, log)
 		if err != nil {
 			s.j.close()
 			if opt.Store == nil {

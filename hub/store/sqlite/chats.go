@@ -85,6 +85,12 @@ func (s *DB) apply(ctx context.Context, tx *sql.Tx, b *store.Batch) error {
 			return err
 		}
 	}
+	for _, d := range b.Tombstones {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (at, interaction, recording, file, sha256, size, by, why)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ts(d.At), d.Interaction, d.Recording, d.File, d.SHA256, d.Size, d.By, d.Why); err != nil {
+			return fmt.Errorf("tombstone %s: %w", d.Interaction, err)
+		}
+	}
 	if b.ChatSeq > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('chat_seq', ?)
 			ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`, b.ChatSeq); err != nil {
