@@ -140,8 +140,9 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 			ACW: session.Duration(t.ACW), OfferTimeout: session.Duration(t.OfferTimeout),
 			Dispositions: append([]string{}, s.cfg.Dispositions...),
 		},
-		Ready: a.ready,
-		Chats: []session.ChatData{},
+		Ready:     a.ready,
+		Chats:     []session.ChatData{},
+		Recipient: s.recipient,
 	}
 	// The welcome lists the chats without their transcripts; each follows
 	// in a frame of its own, so no frame grows with the agent's capacity.

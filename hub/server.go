@@ -25,6 +25,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"filippo.io/age"
 	"fmt"
 	"io"
 	"log/slog"
@@ -56,6 +57,9 @@ type Server struct {
 	j      *journal
 	in     *ingest.Ingest // nil without store.dir
 	tokens *api.Tokens
+	// recipient is the store's age public key, told to desktops in the
+	// welcome; "" when the hub has none.
+	recipient string
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
@@ -108,6 +112,10 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	if clock == nil {
 		clock = RealClock{}
 	}
+	recipient, err := storeRecipient(cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+	}
 	st := opt.Store
 	if st == nil {
 		var err error
@@ -116,7 +124,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 	}
 	s := &Server{
-		cfg: cfg, log: log, clock: clock, st: st,
+		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient,
 		agents:  map[string]*agent{},
 		chats:   map[string]*chat{},
 		resumes: map[string]*chat{},
@@ -158,6 +166,29 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		s.ownsStore = true
 	}
 	return s, nil
+}
+
+// storeRecipient is the age public key desktops encrypt to: the configured
+// one, or that of the store's identity.
+func storeRecipient(sc StoreConfig) (string, error) {
+	if sc.Recipient != "" || sc.IdentityFile == "" {
+		return sc.Recipient, nil
+	}
+	f, err := os.Open(sc.IdentityFile)
+	if err != nil {
+		return "", fmt.Errorf("store.identity_file: %v", err)
+	}
+	defer f.Close()
+	ids, err := age.ParseIdentities(f)
+	if err != nil {
+		return "", fmt.Errorf("store.identity_file: %s: %v (want an age identity file: AGE-SECRET-KEY-1… lines, e.g. from age-keygen)", sc.IdentityFile, err)
+	}
+	for _, id := range ids {
+		if x, ok := id.(*age.X25519Identity); ok {
+			return x.Recipient().String(), nil
+		}
+	}
+	return "", nil
 }
 
 // openStore opens dir's database, or one in memory when dir is "".

@@ -102,6 +102,9 @@ type WelcomeData struct {
 	Settings Settings   `json:"settings"`
 	Ready    bool       `json:"ready"`
 	Chats    []ChatData `json:"chats"`
+	// Recipient is the store's age public key: recordings are encrypted to
+	// it when the desktop is given no key of its own (X-6).
+	Recipient string `json:"recipient,omitempty"`
 }
 
 // AgentInfo names an agent.
