@@ -1,8 +1,9 @@
 // Command capture-agent records the agent's screen and microphone into a
 // crash-safe spool and turns spools into WebM files.
 //
-//	capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic]
-//	capture-agent recover FILE.spool --webm OUT.webm
+//	capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic] [--force]
+//	capture-agent recover FILE.spool --webm OUT.webm [--force]
+//	capture-agent version (or --version)
 //
 // Exit codes: 0 done, 1 failure (no device, disk full, bad spool), 2 bad
 // usage. The service with its control socket grows from the Main type.
@@ -19,6 +20,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/agentdesk/agentdesk/session"
 )
 
 // Exit codes.
@@ -52,11 +55,15 @@ func main() {
 const usage = `capture-agent — records the agent's screen and microphone, crash-safely
 
 Usage:
-  capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic]
+  capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic] [--force]
       Record until N seconds have passed, or SIGTERM / SIGINT. The spool
       survives kill -9: everything up to about two seconds before is kept.
-  capture-agent recover FILE.spool --webm OUT.webm
-      Read a spool (even a torn one) and write the WebM file.
+      An existing --out is refused unless --force.
+  capture-agent recover FILE.spool --webm OUT.webm [--force]
+      Read a spool (even a torn one) and write the WebM file. An existing
+      --webm is refused unless --force.
+  capture-agent version, capture-agent --version
+      Print the version.
 
 Run 'capture-agent <command> --help' for a command's flags.
 `
@@ -73,6 +80,9 @@ func (m *Main) Run(ctx context.Context, args []string, stdout, stderr io.Writer)
 		err = m.record(ctx, args[1:], stdout, stderr)
 	case args[0] == "recover":
 		err = m.recover(ctx, args[1:], stdout, stderr)
+	case args[0] == "version" || args[0] == "--version" || args[0] == "-version":
+		fmt.Fprintf(stdout, "capture-agent %s\n", session.Version)
+		return exitOK
 	case args[0] == "help" || args[0] == "--help" || args[0] == "-h" || args[0] == "-help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -138,6 +148,21 @@ func usageErr(fs *flag.FlagSet, stderr io.Writer, format string, a ...any) error
 	fs.SetOutput(stderr)
 	fs.Usage()
 	return errUsage
+}
+
+// errExists refuses to overwrite a file without --force.
+var errExists = errors.New("the file exists")
+
+// refuseExisting fails with errExists, naming the flag, when path exists
+// and force is not set; with force it removes the old file.
+func refuseExisting(path, flagName string, force bool) error {
+	if _, err := os.Lstat(path); err != nil {
+		return nil
+	}
+	if !force {
+		return fmt.Errorf("%s: %w; choose another %s or add --force to replace it", path, errExists, flagName)
+	}
+	return os.Remove(path)
 }
 
 // tagFlag collects repeated --tag key=value flags.

@@ -25,8 +25,9 @@ import (
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// Version is the client version sent in hello ("agentdesk/<Version>").
-const Version = "0.1.0"
+// Version is the client version sent in hello ("agentdesk/<Version>"):
+// the release, session.Version.
+const Version = session.Version
 
 // ErrOffline is returned by Send when the client is not connected and
 // welcomed by the hub.
