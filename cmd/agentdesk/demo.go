@@ -291,7 +291,8 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	cfgPath := fs.String("config", "", "run the demo hub on this chathub YAML `FILE` (default: the shipped configs/chathub.yaml)")
 	notReady := fs.Bool("not-ready", false, "start Not ready (press y to take chats); without it the demo agent is Ready at once")
 	quiet := fs.Bool("quiet", false, "print nothing but errors (no addresses before and after)")
-	logPath := fs.String("log", filepath.Join(os.TempDir(), "agentdesk-demo.log"), "the demo's log file (the terminal belongs to the desktop); with --script the default\nis a new temporary file per run, removed when the run passes, named on stderr when not")
+	logPath := fs.String("log", "", "the demo's log `FILE` (the terminal belongs to the desktop); default: a new file per run,\n"+
+		filepath.Join(os.TempDir(), "agentdesk-demo-*.log")+", named before and after the desktop (with --script removed\nwhen the run passes, named on stderr when not); --log '' keeps no log")
 	speed := fs.Float64("speed", 1, "customers' pace: 2 is twice as fast")
 	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
@@ -312,23 +313,30 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		if !given(fs, "customers") {
 			o.Customers = 0 // the script drives its own customers
 		}
-	} else if err := m.needTTY(stdin); err != nil {
-		return err
 	}
-	if *cfgPath != "" {
+	if *cfgPath != "" { // a bad file is said before anything else is asked for
 		if o.Config, err = os.ReadFile(*cfgPath); err != nil {
 			fmt.Fprintf(stderr, "agentdesk demo: --config: %v\n", err)
 			return errUsage
 		}
+		if _, err := hub.ParseConfig(o.Config); err != nil {
+			fmt.Fprintf(stderr, "agentdesk demo: --config %s: %s\n", *cfgPath, strings.TrimPrefix(err.Error(), hub.ErrConfig.Error()+": "))
+			return errUsage
+		}
 	}
-	tmpLog := "" // a script run's own log, kept only if it fails
-	if run != nil && !given(fs, "log") {
+	if run == nil {
+		if err := m.needTTY(stdin); err != nil {
+			return err
+		}
+	}
+	tmpLog := "" // this run's own log: a script run keeps it only if it fails
+	if !given(fs, "log") {
 		if tmpLog, err = tempLog(); err != nil {
 			return err
 		}
 		*logPath = tmpLog
 	}
-	log, closeLog, err := openLog(*logPath, true)
+	log, closeLog, err := openLog(*logPath)
 	if err != nil {
 		return err
 	}
@@ -383,7 +391,11 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 	banner := "Customer web chat: " + d.Page
 	say := func() {
 		if !o.Quiet {
-			fmt.Fprintf(stdout, "agentdesk demo: hub on %s, you are %s (%s), log in %s\n%s\n", d.URL, d.Agent.Name, d.Agent.ID, o.LogPath, banner)
+			logIn := "no log"
+			if o.LogPath != "" {
+				logIn = "log in " + o.LogPath
+			}
+			fmt.Fprintf(stdout, "agentdesk demo: hub on %s, you are %s (%s), %s\n%s\n", d.URL, d.Agent.Name, d.Agent.ID, logIn, banner)
 		}
 	}
 	say()
