@@ -381,3 +381,20 @@ func BenchmarkViewLongTranscript(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// Issue 11 point 8: a hub that refuses the desktop for good (a wrong
+// token) ends it, and Err says why; a dropped link does not.
+func TestRefusedEndsTheDesktop(t *testing.T) {
+	m, _, _ := newModel(t)
+	m.Update(linkMsg{Status: &session.LinkStatus{State: session.LinkDown, Err: "network"}})
+	if m.Err() != nil { // (its command waits for the next event: not run here)
+		t.Fatalf("a dropped link ends the desktop (err %v)", m.Err())
+	}
+	_, cmd := m.Update(linkMsg{Status: &session.LinkStatus{State: session.LinkRefused, Err: "the token is not known to this hub"}})
+	if !quits(cmd) {
+		t.Fatal("a refused desktop stays open")
+	}
+	if err := m.Err(); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the token is not known to this hub") {
+		t.Fatalf("Err() = %v", err)
+	}
+}

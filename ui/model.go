@@ -6,6 +6,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
@@ -115,6 +117,8 @@ type Model struct {
 	showUploads bool                  // the Uploads panel covers the body
 	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
 
+	refused error // the hub refused this desktop for good: the program ends
+
 	linkAt    time.Time // when the last link status came
 	status    string
 	statusErr bool
@@ -214,7 +218,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, nil
 	case linkMsg:
-		m.onLink(session.LinkEvent(msg))
+		if m.onLink(session.LinkEvent(msg)) {
+			return m, tea.Sequence(m.stopTyping(), tea.Quit)
+		}
 		return m, m.waitEvent()
 	case linkClosedMsg:
 		m.desk.SetLink(session.LinkStatus{State: session.LinkDown, Err: "connection closed"})
@@ -248,7 +254,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) onLink(ev session.LinkEvent) {
+// onLink applies a link event; it reports whether the desktop must end:
+// the hub refused it for good (a wrong token, another login), which Err
+// then says.
+func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 	now := m.now()
 	if ev.Status != nil {
 		m.desk.SetLink(*ev.Status)
@@ -260,6 +269,8 @@ func (m *Model) onLink(ev session.LinkEvent) {
 			m.setError("lost the hub connection" + errSuffix(ev.Status.Err) + "; chats stay while it reconnects")
 		case session.LinkRefused:
 			m.setError("the hub refused this desktop" + errSuffix(ev.Status.Err))
+			m.refused = fmt.Errorf("%w%s", ErrRefused, errSuffix(ev.Status.Err))
+			return true
 		}
 	}
 	if ev.Envelope != nil {
@@ -270,7 +281,16 @@ func (m *Model) onLink(ev session.LinkEvent) {
 		m.addNotices(ns)
 		m.fixSelection()
 	}
+	return false
 }
+
+// ErrRefused is what Err wraps when the hub refused the desktop for good.
+var ErrRefused = errors.New("the hub refused this desktop")
+
+// Err returns why the desktop ended by itself, wrapping ErrRefused when
+// the hub refused it (a wrong token, the agent logged in elsewhere); nil
+// when the agent quit.
+func (m *Model) Err() error { return m.refused }
 
 func (m *Model) onTick() tea.Cmd {
 	m.ticks++

@@ -214,15 +214,26 @@ func (m *Main) tui(ctx context.Context, o ui.Options, in io.Reader, out io.Write
 
 // runTUI runs the desktop in a bubbletea program. Leaving with q or ctrl+c,
 // an interrupt or the end of ctx is a clean exit; the program restores the
-// terminal in every case.
+// terminal in every case. A desktop the hub refused (a wrong token) ends
+// with errRefused, after the terminal is restored, so the words stay.
 func runTUI(ctx context.Context, o ui.Options, in io.Reader, out io.Writer) error {
 	p := tea.NewProgram(ui.New(o), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
-	_, err := p.Run()
+	final, err := p.Run()
 	if errors.Is(err, tea.ErrInterrupted) || (errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil && !errors.Is(err, tea.ErrProgramPanic)) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("desktop: %w", err)
+	}
+	return refusal(final)
+}
+
+// refusal is the error of a desktop that ended because the hub refused
+// it, with what to check; nil otherwise.
+func refusal(final tea.Model) error {
+	if d, ok := final.(interface{ Err() error }); ok && errors.Is(d.Err(), ui.ErrRefused) {
+		return fmt.Errorf("%w\nCheck the token (--token, AGENTDESK_TOKEN or the config file's token); "+
+			"agentdesk doctor --hub URL --token TOKEN checks it", d.Err())
 	}
 	return nil
 }
