@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -110,6 +111,9 @@ func (m *Model) do(act action) tea.Cmd {
 		return tea.Sequence(m.stopTyping(), m.send("end the chat", session.TypeEnd, c.ID, nil))
 	case actPushURL:
 		m.urlInput.Reset()
+		if m.focus != focusPrompt {
+			m.promptFrom = m.focus
+		}
 		m.setFocus(focusPrompt)
 		m.setStatus("Push URL: type the address, enter to send, esc to cancel")
 		return nil
@@ -244,6 +248,7 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.cycleFocus(-1)
 	case key.Matches(k, m.keys.Esc):
 		m.setFocus(focusList)
+		m.guard.settle()
 	case key.Matches(k, m.keys.ScrollUp):
 		m.scroll = min(m.scroll+5, m.maxScroll)
 	case key.Matches(k, m.keys.ScrollDown):
@@ -254,8 +259,12 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// listKey handles the single keys of the list focus.
+// listKey handles the single keys of the list focus; after typing, the
+// guard keeps text from acting (guard.go).
 func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
+	if m.stray(k) {
+		return nil
+	}
 	acts := []struct {
 		b   key.Binding
 		act action
@@ -274,10 +283,13 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Ready):
 		return m.toggleReady()
 	case key.Matches(k, m.keys.Up):
+		m.guard.settle()
 		m.selectIndex(-1)
 	case key.Matches(k, m.keys.Down):
+		m.guard.settle()
 		m.selectIndex(1)
 	case key.Matches(k, m.keys.Open):
+		m.guard.settle()
 		if order := m.focusOrder(); len(order) > 1 {
 			m.setFocus(order[1])
 		}
@@ -297,13 +309,17 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) promptKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case key.Matches(k, m.keys.Esc):
-		m.setFocus(focusList)
+	case key.Matches(k, m.keys.Esc): // back where the prompt came from
+		back := m.promptFrom
+		if back == focusPrompt || !m.focusAllowed(back) {
+			back = focusList
+		}
+		m.setFocus(back)
 		m.setStatus("Push URL cancelled")
 		return nil
 	case key.Matches(k, m.keys.Send):
-		raw := strings.TrimSpace(m.urlInput.Value())
-		if err := checkURL(raw); err != nil {
+		u, err := webAddress(m.urlInput.Value())
+		if err != nil {
 			m.setError("Push URL: " + err.Error())
 			return nil
 		}
@@ -314,19 +330,40 @@ func (m *Model) promptKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		m.setFocus(focusComposer)
-		m.setStatus("pushed " + raw)
-		return m.send("push the URL", session.TypePushURL, c.ID, session.PushURLData{URL: raw})
+		m.setStatus("pushed " + u)
+		return m.send("push the URL", session.TypePushURL, c.ID, session.PushURLData{URL: u})
 	}
 	return m.updateInput(k)
 }
 
-// checkURL accepts absolute http and https addresses only.
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) address", raw)
+// webAddress turns what the agent typed into the http(s) address the
+// customer gets: a bare "example.org/help" is taken as https (and shown
+// so). Other schemes, spaces, and hosts that are not a domain name, an IP
+// address or localhost are refused, in words.
+func webAddress(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	bad := fmt.Errorf("%q is not a web address: write one like example.org/help or https://example.org/help", s)
+	if s == "" || strings.ContainsAny(s, " \t") {
+		return "", bad
 	}
-	return nil
+	if !strings.Contains(s, "://") {
+		if i := strings.IndexByte(s, ':'); i >= 0 && !strings.Contains(s[:i], ".") && s[:i] != "localhost" {
+			return "", fmt.Errorf("%q: only http and https addresses can be pushed", s) // mailto:, javascript:…
+		}
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "", bad
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%q: only http and https addresses can be pushed", strings.TrimSpace(raw))
+	}
+	host := u.Hostname()
+	if !strings.Contains(host, ".") && host != "localhost" && net.ParseIP(host) == nil {
+		return "", bad
+	}
+	return u.String(), nil
 }
 
 // updateInput passes a key or paste to the focused text field and, for the
@@ -351,6 +388,7 @@ func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
 	if m.focus != focusComposer || ti.Value() == before {
 		return cmd
 	}
+	m.guard.typed()
 	now := m.now()
 	m.lastKey = now
 	c := m.selectedChat()
@@ -392,6 +430,7 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 		m.confirm = nil
 		return nil
 	}
+	m.guard.settle() // a click is deliberate
 	_, hits, _ := m.layout()
 	for _, h := range hits {
 		if ms.Y != h.y || ms.X < h.x || ms.X >= h.x+h.w {

@@ -48,7 +48,8 @@ func TestKeyActions(t *testing.T) {
 			[]string{"typing:cy", "send:cy", "typing:cy"}, ""},
 		{"y toggles ready", "Cy Young", []string{"y"}, []string{"ready"}, ""},
 		{"R-I5 u then a URL pushes it", "Cy Young", []string{"u", "t:https://example.com/x", "enter"}, []string{"push_url:cy"}, "pushed https://example.com/x"},
-		{"R-I5 a bad URL is refused in words", "Cy Young", []string{"u", "t:example", "enter"}, nil, `"example" is not an http(s) address`},
+		{"R-I5 a bad URL is refused in words", "Cy Young", []string{"u", "t:example", "enter"}, nil, `"example" is not a web address`},
+		{"issue 11 point 18: a bare address is pushed as https", "Cy Young", []string{"u", "t:example.org/help", "enter"}, []string{"push_url:cy"}, "pushed https://example.org/help"},
 		{"R-I5 esc cancels the prompt", "Cy Young", []string{"u", "t:https://x.org", "esc", "enter"}, nil, "cancelled"},
 		{"R-I10 a number picks a disposition", "Fay Wong", []string{"3"}, []string{"wrapup:fay"}, "disposition: Escalated"},
 		{"R-I10 enter on the list picks the highlighted one", "Fay Wong", []string{"tab", "down", "down", "enter"}, []string{"wrapup:fay"}, "disposition: Escalated"},
@@ -397,4 +398,98 @@ func TestRefusedEndsTheDesktop(t *testing.T) {
 	if err := m.Err(); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the token is not known to this hub") {
 		t.Fatalf("Err() = %v", err)
 	}
+}
+
+// Issue 11 point 18 (R-I5): what the agent types becomes the address the
+// customer gets; https is assumed for a bare one, other schemes refused.
+func TestWebAddress(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"example.org", "https://example.org", ""},
+		{"  example.org/help?x=1 ", "https://example.org/help?x=1", ""},
+		{"http://example.org/a", "http://example.org/a", ""},
+		{"https://pay.example.com/refund?id=42", "https://pay.example.com/refund?id=42", ""},
+		{"localhost:8080/x", "https://localhost:8080/x", ""},
+		{"10.0.0.1/status", "https://10.0.0.1/status", ""},
+		{"example", "", "is not a web address"},
+		{"not a url", "", "is not a web address"},
+		{"", "", "is not a web address"},
+		{"ftp://example.org/f", "", "only http and https"},
+		{"javascript:alert(1)", "", "only http and https"},
+		{"mailto:ada@example.org", "", "only http and https"},
+	}
+	for _, tt := range tests {
+		got, err := webAddress(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("webAddress(%q) = %q, %v; want an error with %q", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("webAddress(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// Issue 11 point 6: after typing, the list's single keys stay off until a
+// deliberate move; chords still act; esc from Push URL goes back to the
+// message box; ctrl+n keeps the message box, with each chat's own text.
+func TestTypingGuard(t *testing.T) {
+	typedThenDropped := func(t *testing.T) (*Model, *fakeHub) {
+		m, h, _ := newModel(t)
+		welcomeDesk(t, m)
+		selectChat(t, m, "Cy Young")
+		press(t, m, "tab", "t:ok")
+		m.setFocus(focusList) // as when the chat ends under the agent
+		h.reset()
+		return m, h
+	}
+	t.Run("letters do nothing, once said", func(t *testing.T) {
+		m, h := typedThenDropped(t)
+		press(t, m, "t:yes, really done")
+		if got := h.types(); len(got) != 0 {
+			t.Fatalf("stray keys sent %v", got)
+		}
+		if !strings.Contains(m.status, `"y" not taken as a command`) || m.help || m.confirm != nil {
+			t.Fatalf("status %q, help %v, confirm %v", m.status, m.help, m.confirm)
+		}
+	})
+	t.Run("a chord acts", func(t *testing.T) {
+		m, h := typedThenDropped(t)
+		press(t, m, "ctrl+e")
+		if got := h.types(); !reflect.DeepEqual(got, []string{"typing:cy", "end:cy"}) { // the typing notice ends first
+			t.Fatalf("sent %v", got)
+		}
+	})
+	for _, move := range []string{"esc", "up", "down"} {
+		t.Run(move+" turns the keys on", func(t *testing.T) {
+			m, h := typedThenDropped(t)
+			press(t, m, move, "y")
+			if got := h.types(); !reflect.DeepEqual(got, []string{"ready"}) {
+				t.Fatalf("sent %v", got)
+			}
+		})
+	}
+	t.Run("esc from Push URL goes back to the message box", func(t *testing.T) {
+		m, _, _ := newModel(t)
+		welcomeDesk(t, m)
+		selectChat(t, m, "Cy Young")
+		press(t, m, "tab", "t:I will", "ctrl+u", "esc", "t: see")
+		if m.focus != focusComposer || m.composer.Value() != "I will see" {
+			t.Fatalf("focus %v, message box %q", m.focus, m.composer.Value())
+		}
+	})
+	t.Run("ctrl+n keeps the message box and each chat's text", func(t *testing.T) {
+		m, _, _ := newModel(t)
+		welcomeDesk(t, m)
+		selectChat(t, m, "Cy Young")
+		press(t, m, "tab", "t:for cy", "ctrl+n")
+		if c := m.selectedChat(); c.Customer != "Eve Adams" || m.focus != focusComposer || m.composer.Value() != "" {
+			t.Fatalf("after ctrl+n: %s, focus %v, box %q", c.Customer, m.focus, m.composer.Value())
+		}
+		press(t, m, "ctrl+p")
+		if m.composer.Value() != "for cy" {
+			t.Fatalf("back on Cy: box %q", m.composer.Value())
+		}
+	})
 }

@@ -111,6 +111,10 @@ type Model struct {
 
 	confirm *confirmation // a y/n question waiting for its answer
 
+	guard      typingGuard       // single keys off after typing (guard.go)
+	promptFrom focus             // where the push-URL prompt came from; esc goes back
+	unsent     map[string]string // unsent message box text per chat
+
 	capture     Capture
 	uploads     Uploads
 	warning     string
@@ -143,6 +147,7 @@ func New(o Options) *Model {
 		width:  100,
 		height: 30,
 		drafts: map[string]*acwDraft{},
+		unsent: map[string]string{},
 		seen:   map[string]int{},
 
 		capture: o.Capture,
@@ -354,6 +359,11 @@ func (m *Model) fixSelection() {
 			delete(m.seen, id)
 		}
 	}
+	for id := range m.unsent {
+		if c := m.desk.Chat(id); c == nil || c.State != session.Connected {
+			delete(m.unsent, id)
+		}
+	}
 }
 
 func errSuffix(s string) string {
@@ -379,17 +389,25 @@ func (m *Model) selectIndex(delta int) {
 	m.selectChat(chats[i].ID)
 }
 
+// selectChat selects chat id. The message box keeps the focus when the
+// new chat takes messages (ctrl+n from the box), with that chat's unsent
+// text; other fields give it to the list.
 func (m *Model) selectChat(id string) {
 	if id == m.selected {
 		return
 	}
+	if m.selected != "" {
+		m.unsent[m.selected] = m.composer.Value()
+	}
 	m.selected, m.scroll = id, 0
-	m.composer.Reset()
+	m.composer.SetValue(m.unsent[id])
+	m.composer.CursorEnd()
+	delete(m.unsent, id)
 	if c := m.selectedChat(); c != nil {
 		m.note.SetValue(c.Note)
 	}
 	m.caseIn.Reset()
-	if m.focus != focusList {
+	if m.focus != focusList && !(m.focus == focusComposer && m.focusAllowed(focusComposer)) {
 		m.setFocus(focusList)
 	}
 	m.fixSelection()
@@ -428,6 +446,9 @@ func (m *Model) cycleFocus(delta int) {
 		}
 	}
 	m.setFocus(order[((i+delta)%len(order)+len(order))%len(order)])
+	if m.focus == focusList {
+		m.guard.settle() // tab to the list is a deliberate move
+	}
 }
 
 func (m *Model) setFocus(f focus) {
