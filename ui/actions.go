@@ -30,6 +30,7 @@ const (
 	actDone
 	actFlag   // flag the chat abusive (R-H7); not on the toolbar
 	actDelete // confirm the customer's deletion request (R-H6); not on the toolbar
+	actQuit   // leave the desktop (asks first with live work); not on the toolbar
 )
 
 // button is one toolbar button.
@@ -86,6 +87,8 @@ func actionName(act action) string {
 		return "Flag abusive"
 	case actDelete:
 		return "Delete"
+	case actQuit:
+		return "Quit"
 	}
 	for _, b := range buttons() {
 		if b.act == act {
@@ -95,11 +98,22 @@ func actionName(act action) string {
 	return "?"
 }
 
+// refusedWords says why act cannot be done, naming the action once: a
+// reason that names it already ("Snip is unavailable: …") is not prefixed
+// with it again.
+func refusedWords(act action, why string) string {
+	name := actionName(act)
+	if strings.HasPrefix(why, name+" ") {
+		return why
+	}
+	return name + ": " + why
+}
+
 // do runs act on the selected chat, or says why it cannot.
 func (m *Model) do(act action) tea.Cmd {
 	c := m.selectedChat()
 	if ok, why := available(c, act); !ok {
-		m.setError(actionName(act) + ": " + why)
+		m.setError(refusedWords(act, why))
 		return nil
 	}
 	switch act {
@@ -120,11 +134,13 @@ func (m *Model) do(act action) tea.Cmd {
 	case actRecord, actSnip, actPause, actFlag, actDelete:
 		return m.doRecording(act, c)
 	case actDone:
-		var cmds []tea.Cmd
-		if note := strings.TrimSpace(m.note.Value()); note != "" && note != c.Note {
-			cmds = append(cmds, m.send("save the note", session.TypeWrapUp, c.ID, session.WrapUpData{Note: note}))
+		if why := m.doneRefusal(c); why != "" {
+			m.setError(why)
+			m.setFocus(focusDispo)
+			return nil
 		}
-		cmds = append(cmds, m.send("mark done", session.TypeDone, c.ID, nil))
+		cmds := []tea.Cmd{m.sendNote(c.ID, strings.TrimSpace(m.note.Value())), m.send("mark done", session.TypeDone, c.ID, nil)}
+		m.doneSent[c.ID] = true
 		m.setFocus(focusList)
 		return tea.Sequence(cmds...)
 	}
@@ -165,11 +181,11 @@ func (m *Model) stopTyping() tea.Cmd {
 
 // onKey routes a key press by focus. See keyMap for the two kinds of keys.
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(k, m.keys.QuitC) {
-		return tea.Sequence(m.stopTyping(), tea.Quit)
-	}
 	if m.confirm != nil {
 		return m.confirmKey(k)
+	}
+	if key.Matches(k, m.keys.QuitC) {
+		return m.quit()
 	}
 	if m.help {
 		if key.Matches(k, m.keys.Esc, m.keys.Help, m.keys.HelpC, m.keys.Quit) {
@@ -302,7 +318,7 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Uploads):
 		m.showUploads = true
 	case key.Matches(k, m.keys.Quit):
-		return tea.Sequence(m.stopTyping(), tea.Quit)
+		return m.quit()
 	}
 	return nil
 }

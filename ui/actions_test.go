@@ -249,22 +249,47 @@ func TestNoHub(t *testing.T) {
 	}
 }
 
-// q in the list and ctrl+c anywhere quit.
+// q in the list and ctrl+c anywhere quit; with live chats they ask first
+// and say what happens to them (issue 11 point 7); y or a second ctrl+c
+// quits, n stays.
 func TestQuit(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
 		m, _, _ := newModel(t)
-		welcomeDesk(t, m)
+		feed(t, m, frame_(t, session.TypeWelcome, "", session.WelcomeData{Agent: session.AgentInfo{ID: "ada", Name: "Ada"}, Settings: settings()}))
 		_, cmd := m.Update(keyMsgs(t, k)[0])
 		if !quits(cmd) {
-			t.Fatalf("%s does not quit", k)
+			t.Fatalf("%s with nothing live does not quit at once", k)
+		}
+	}
+	for _, tc := range []struct{ k, answer string }{{"q", "y"}, {"ctrl+c", "ctrl+c"}, {"q", "ctrl+c"}} {
+		m, _, _ := newModel(t)
+		welcomeDesk(t, m)
+		_, cmd := m.Update(keyMsgs(t, tc.k)[0])
+		if quits(cmd) || m.confirm == nil || m.confirm.act != actQuit {
+			t.Fatalf("%s with live chats quits without asking", tc.k)
+		}
+		s := plain(t, m)
+		for _, w := range []string{"Quit with live work?", "3 chats connected (Bob Marsh, Cy Young, Eve Adams)",
+			"go back to the queue for another agent", "1 chat in wrap-up (Fay Wong)", "1 offer (Dan Oduya): withdrawn now"} {
+			if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(s, "│", "")), " "), w) {
+				t.Errorf("the question lacks %q:\n%s", w, s)
+			}
+		}
+		_, cmd = m.Update(keyMsgs(t, tc.answer)[0])
+		if !quits(cmd) {
+			t.Fatalf("%s then %s does not quit", tc.k, tc.answer)
 		}
 	}
 	m, _, _ := newModel(t)
 	welcomeDesk(t, m)
+	press(t, m, "q", "n")
+	if m.confirm != nil || !strings.Contains(m.status, "Quit: cancelled") {
+		t.Fatalf("n: confirm %v, status %q", m.confirm, m.status)
+	}
 	selectChat(t, m, "Cy Young")
 	press(t, m, "tab")
 	_, cmd := m.Update(keyMsgs(t, "q")[0])
-	if quits(cmd) {
+	if quits(cmd) || m.confirm != nil {
 		t.Fatal("q in the composer quits instead of typing")
 	}
 	if m.composer.Value() != "q" {
@@ -492,4 +517,58 @@ func TestTypingGuard(t *testing.T) {
 			t.Fatalf("back on Cy: box %q", m.composer.Value())
 		}
 	})
+}
+
+// Issue 11 point 10: a new offer says so in the status line and rings the
+// terminal bell when the desktop has it on; a snapshot of the same offer
+// does not ring again; the list keeps its order, so the cursor's row is
+// the chat the keys act on.
+func TestOfferBellAndNotice(t *testing.T) {
+	for _, bell := range []bool{true, false} {
+		m := New(Options{Hub: newFakeHub(), Now: func() time.Time { return now }, Bell: bell})
+		offer := frame_(t, session.TypeOffer, "dan", session.ChatData{ID: "dan", Customer: "Dan Oduya", Queue: "general", OfferedAt: now})
+		m.onLink(session.LinkEvent{Envelope: &offer})
+		if !strings.Contains(m.status, "! new offer from Dan Oduya (queue general): a accepts, x rejects") {
+			t.Errorf("status %q", m.status)
+		}
+		cmd := m.ringBell()
+		if (cmd != nil) != bell {
+			t.Fatalf("bell %v: ring command %v", bell, cmd != nil)
+		}
+		if cmd != nil {
+			if msg, ok := cmd().(tea.RawMsg); !ok || msg.Msg != "\a" {
+				t.Fatalf("the bell sends %#v, want BEL", cmd())
+			}
+		}
+		m.onLink(session.LinkEvent{Envelope: &offer})
+		if m.ringBell() != nil {
+			t.Error("the same offer rang twice")
+		}
+	}
+
+	m, h, _ := newModel(t)
+	welcomeDesk(t, m)
+	selectChat(t, m, "Cy Young")
+	feed(t, m, frame_(t, session.TypeOffer, "gus", session.ChatData{ID: "gus", Customer: "Gus Lee", OfferedAt: now}))
+	if c := m.selectedChat(); c.Customer != "Cy Young" {
+		t.Fatalf("a new offer moved the cursor to %s", c.Customer)
+	}
+	rows := func() []string {
+		var out []string
+		for _, c := range m.desk.Chats() {
+			out = append(out, c.Customer)
+		}
+		return out
+	}
+	before := rows()
+	selectChat(t, m, "Dan Oduya")
+	h.reset()
+	press(t, m, "a")
+	feed(t, m, frame_(t, session.TypeChat, "dan", session.ChatData{ID: "dan", Customer: "Dan Oduya", State: session.Connected}))
+	if got := h.types(); !reflect.DeepEqual(got, []string{"accept:dan"}) {
+		t.Fatalf("a sent %v", got)
+	}
+	if after := rows(); !reflect.DeepEqual(after, before) || m.selectedChat().Customer != "Dan Oduya" {
+		t.Fatalf("accepting reordered the list: %v → %v (cursor on %s)", before, after, m.selectedChat().Customer)
+	}
 }

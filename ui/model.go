@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
@@ -36,9 +38,12 @@ type Options struct {
 	Capture Capture
 	// Uploads, when set, feeds the Uploads panel (U / f2).
 	Uploads Uploads
-	// Warning is shown loudly in the status bar at start and atop the
-	// Uploads panel, e.g. that capture fell back to synthetic devices.
+	// Warning is shown loudly on a line of its own under the title and
+	// atop the Uploads panel, e.g. that capture fell back to synthetic
+	// devices.
 	Warning string
+	// Bell rings the terminal bell when a new offer alerts.
+	Bell bool
 }
 
 // Timing of the desktop.
@@ -92,6 +97,7 @@ type Model struct {
 	width     int
 	height    int
 	selected  string
+	selRow    int // the selected chat's row, kept when it goes
 	focus     focus
 	help      bool
 	ticks     int
@@ -111,6 +117,8 @@ type Model struct {
 
 	confirm *confirmation // a y/n question waiting for its answer
 
+	noteSent   map[string]string // the note last sent per chat (keepNote)
+	doneSent   map[string]bool   // chats the agent marked done (the rest closed by the hub)
 	guard      typingGuard       // single keys off after typing (guard.go)
 	promptFrom focus             // where the push-URL prompt came from; esc goes back
 	unsent     map[string]string // unsent message box text per chat
@@ -122,11 +130,15 @@ type Model struct {
 	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
 
 	refused error // the hub refused this desktop for good: the program ends
+	bell    bool  // ring the terminal bell on a new offer
+	ring    bool  // a notice asked for the bell; Update rings it
 
 	linkAt    time.Time // when the last link status came
 	status    string
 	statusErr bool
-	notices   []session.Notice
+	// statusNote is the notice on the status line, cleared once it is stale
+	statusNote *session.Notice
+	notices    []session.Notice
 
 	top, list, pane, toolbar, bottom component
 }
@@ -150,8 +162,12 @@ func New(o Options) *Model {
 		unsent: map[string]string{},
 		seen:   map[string]int{},
 
+		noteSent: map[string]string{},
+		doneSent: map[string]bool{},
+
 		capture: o.Capture,
 		uploads: o.Uploads,
+		bell:    o.Bell,
 		warning: oneLine(o.Warning),
 	}
 	if m.warning != "" {
@@ -226,7 +242,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.onLink(session.LinkEvent(msg)) {
 			return m, tea.Sequence(m.stopTyping(), tea.Quit)
 		}
-		return m, m.waitEvent()
+		return m, tea.Batch(m.waitEvent(), m.ringBell())
 	case linkClosedMsg:
 		m.desk.SetLink(session.LinkStatus{State: session.LinkDown, Err: "connection closed"})
 		m.setError("the hub connection is closed; restart the desktop")
@@ -242,9 +258,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
-		return m, m.onKey(msg)
+		keep := m.keepNote()
+		return m, tea.Batch(m.onKey(msg), keep())
 	case tea.MouseClickMsg:
-		return m, m.onClick(msg.Mouse())
+		keep := m.keepNote()
+		return m, tea.Batch(m.onClick(msg.Mouse()), keep())
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
@@ -279,14 +297,44 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 		}
 	}
 	if ev.Envelope != nil {
+		closed := m.closedByHub(*ev.Envelope)
 		ns, err := m.desk.Apply(*ev.Envelope, now)
 		if err != nil {
 			m.setError(err.Error())
 		}
 		m.addNotices(ns)
+		if closed != "" {
+			m.setStatus("! " + closed)
+		}
 		m.fixSelection()
+		m.dropStaleNotice()
+		if c := m.selectedChat(); c != nil && m.focus != focusNote && c.Note != "" {
+			m.note.SetValue(c.Note) // the field shows the hub's note while not edited
+		}
 	}
 	return false
+}
+
+// closedByHub says it when e closes a chat in wrap-up that the agent did
+// not mark done: its wrap-up time ran out (R-I1; issue 11 point 11).
+func (m *Model) closedByHub(e session.Envelope) string {
+	if e.Type != session.TypeState {
+		return ""
+	}
+	var sd session.StateData
+	c := m.desk.Chat(e.Chat)
+	if e.Decode(&sd) != nil || sd.State != session.Done || c == nil || c.State != session.ACW {
+		return ""
+	}
+	if m.doneSent[c.ID] {
+		delete(m.doneSent, c.ID)
+		return ""
+	}
+	what := "no disposition"
+	if c.Disposition != "" {
+		what = "disposition " + oneLine(c.Disposition)
+	}
+	return "wrap-up time ran out: the chat with " + oneLine(c.Customer) + " closed (" + what + ")"
 }
 
 // ErrRefused is what Err wraps when the hub refused the desktop for good.
@@ -301,32 +349,73 @@ func (m *Model) onTick() tea.Cmd {
 	m.ticks++
 	now := m.now()
 	m.addNotices(m.desk.Tick(now))
+	m.dropStaleNotice()
 	if m.typingChat != "" && now.Sub(m.lastKey) >= typingIdle {
 		return m.stopTyping()
 	}
 	return nil
 }
 
+// addNotices puts notices in the status line, each saying which chat it
+// is about unless its words name the customer already, so that the hub's
+// words never read as the customer's ("! Bob Smith: Ada started Record").
+// A new offer rings the terminal bell when the desktop has it on.
 func (m *Model) addNotices(ns []session.Notice) {
 	for _, n := range ns {
 		m.notices = append(m.notices, n)
-		who := ""
-		if c := m.desk.Chat(n.Chat); c != nil {
-			who = c.Customer + ": "
+		text := oneLine(n.Text)
+		if c := m.desk.Chat(n.Chat); c != nil && c.Customer != "" && !strings.Contains(n.Text, c.Customer) {
+			text = "chat with " + oneLine(c.Customer) + ": " + text
 		}
-		if n.Reason == session.AttnError {
-			m.setError(who + n.Text)
-		} else {
-			m.setStatus("! " + who + n.Text)
+		switch n.Reason {
+		case session.AttnError:
+			m.setError(text)
+		case session.AttnOffer:
+			m.setStatus("! " + text)
+			m.ring = m.ring || m.bell
+		default:
+			m.setStatus("! " + text)
 		}
+		m.statusNote = &n
 	}
 	if len(m.notices) > maxNoticeKeep {
 		m.notices = m.notices[len(m.notices)-maxNoticeKeep:]
 	}
 }
 
-func (m *Model) setStatus(s string) { m.status, m.statusErr = oneLine(s), false }
-func (m *Model) setError(s string)  { m.status, m.statusErr = oneLine(s), true }
+// ringBell returns the command that rings the terminal bell when a notice
+// asked for it since the last call.
+func (m *Model) ringBell() tea.Cmd {
+	if !m.ring {
+		return nil
+	}
+	m.ring = false
+	return tea.Raw("\a")
+}
+
+func (m *Model) setStatus(s string) { m.status, m.statusErr, m.statusNote = oneLine(s), false, nil }
+func (m *Model) setError(s string)  { m.status, m.statusErr, m.statusNote = oneLine(s), true, nil }
+
+// dropStaleNotice clears the status line when the notice on it no longer
+// holds: an offer that was taken, a wait the agent answered, an
+// inactivity warning someone wrote after (issue 11 point 13).
+func (m *Model) dropStaleNotice() {
+	n := m.statusNote
+	if n == nil {
+		return
+	}
+	c := m.desk.Chat(n.Chat)
+	stale := false
+	switch n.Reason {
+	case session.AttnOffer:
+		stale = c == nil || c.State != session.Offered
+	case session.AttnPendingWarn, session.AttnInactivitySoon, session.AttnContactGone:
+		stale = c == nil || !slices.ContainsFunc(c.Attention, func(a session.Notice) bool { return a.Reason == n.Reason && a.At.Equal(n.At) })
+	}
+	if stale {
+		m.status, m.statusErr, m.statusNote = "", false, nil
+	}
+}
 
 // selectedChat returns the selected chat, or nil.
 func (m *Model) selectedChat() *session.Chat {
@@ -337,11 +426,18 @@ func (m *Model) selectedChat() *session.Chat {
 func (m *Model) fixSelection() {
 	chats := m.desk.Chats()
 	if m.desk.Chat(m.selected) == nil {
+		// the selected chat went: the cursor stays on its row, which the
+		// next chat now holds (the last, when it was the last)
 		m.selected = ""
 		if len(chats) > 0 {
-			m.selected = chats[0].ID
+			m.selected = chats[min(m.selRow, len(chats)-1)].ID
 		}
 		m.scroll = 0
+	}
+	for i, c := range chats {
+		if c.ID == m.selected {
+			m.selRow = i
+		}
 	}
 	if !m.focusAllowed(m.focus) {
 		m.setFocus(focusList)

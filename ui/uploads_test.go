@@ -84,7 +84,7 @@ func TestScreenUploads(t *testing.T) {
 func TestHelpListsUploads(t *testing.T) {
 	m, _, _ := newModel(t)
 	press(t, m, "?")
-	if s := plain(t, m); !strings.Contains(s, "the Uploads panel") || !strings.Contains(s, "f2") {
+	if s := plain(t, m); !strings.Contains(s, "Uploads panel") || !strings.Contains(s, "f2") {
 		t.Fatalf("help:\n%s", s)
 	}
 }

@@ -198,7 +198,8 @@ func (cf *captureFlags) devices(lg *slog.Logger) (control.Devices, string) {
 		return devices.Synthetic{}, ""
 	}
 	if err := devices.Probe(real); err != nil {
-		w := fmt.Sprintf("SYNTHETIC CAPTURE: %v — recordings show a test picture and a tone, not this screen and voice (agentdesk doctor says how to fix it)", err)
+		// parts joined by " — ": the desktop shows as many as fit
+		w := fmt.Sprintf("SYNTHETIC CAPTURE: test picture and tone recorded — run agentdesk doctor — %v", err)
 		lg.Error(w)
 		return devices.Synthetic{}, w
 	}

@@ -294,6 +294,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	logPath := fs.String("log", "", "the demo's log `FILE` (the terminal belongs to the desktop); default: a new file per run,\n"+
 		filepath.Join(os.TempDir(), "agentdesk-demo-*.log")+", named before and after the desktop (with --script removed\nwhen the run passes, named on stderr when not); --log '' keeps no log")
 	speed := fs.Float64("speed", 1, "customers' pace: 2 is twice as fast")
+	bell := bellFlag(fs)
 	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -374,7 +375,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		}
 		return err
 	}
-	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath, Rec: rec}, stdin, stdout)
+	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath, Rec: rec, Bell: *bell}, stdin, stdout)
 }
 
 // demoDeskOptions are the interactive demo's settings.
@@ -383,6 +384,7 @@ type demoDeskOptions struct {
 	Quiet    bool      // --quiet: no addresses before and after
 	LogPath  string    // shown with the addresses
 	Rec      *recorder // capture and uploads (nil: none)
+	Bell     bool      // ring the terminal bell on a new offer
 }
 
 // demoDesk runs the interactive desktop on a running demo: the addresses
@@ -406,7 +408,7 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 	if !o.NotReady {
 		h = readyOnWelcome(ctx, h)
 	}
-	uo := ui.Options{Hub: h, Banner: banner}
+	uo := ui.Options{Hub: h, Banner: banner, Bell: o.Bell}
 	if o.Rec != nil {
 		uo = o.Rec.options(uo)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -47,22 +48,34 @@ func loadFileConfig(path string) (fileConfig, error) {
 }
 
 // resolve picks the hub address and token: flags win over the
-// environment, which wins over the config file. It returns errUsage when
+// environment, which wins over the config file. It returns errNoHub when
 // either is missing, and a wrapped error naming the file when the config
-// file cannot be used.
-func (m *Main) resolve(flagHub, flagToken, cfgPath string) (url, token string, err error) {
-	var fc fileConfig
+// file cannot be used. fc is the file's settings (zero without a file).
+func (m *Main) resolve(flagHub, flagToken, cfgPath string) (url, token string, fc fileConfig, err error) {
 	if cfgPath != "" {
 		if fc, err = loadFileConfig(cfgPath); err != nil {
-			return "", "", err
+			return "", "", fc, err
 		}
 	}
 	url = first(flagHub, m.getenv("AGENTDESK_HUB"), fc.Hub)
 	token = first(flagToken, m.getenv("AGENTDESK_TOKEN"), fc.Token)
 	if url == "" || token == "" {
-		return url, token, errNoHub
+		return url, token, fc, errNoHub
 	}
-	return url, token, nil
+	return url, token, fc, nil
+}
+
+// bellFlag is --bell: ring the terminal bell when an offer alerts.
+func bellFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("bell", true, "ring the terminal bell when a new offer alerts (--bell=false: quiet; config file key bell)")
+}
+
+// bellOn is --bell when given, else the config file's bell, else on.
+func bellOn(fs *flag.FlagSet, flagBell bool, fc fileConfig) bool {
+	if given(fs, "bell") || fc.Bell == nil {
+		return flagBell
+	}
+	return *fc.Bell
 }
 
 // first returns the first non-empty value.
@@ -92,7 +105,7 @@ Recording: while a chat has a recording on, the screen (when the recording
 asks for it) and the microphone are captured into a crash-safe spool; when
 the chat is done each recording becomes one WebM (encrypted with --recipient)
 and is uploaded to the hub (or --upload-dir) at once or inside the
---upload-window(s). U or f2 shows the Uploads panel.`
+--upload-window. U or f2 shows the Uploads panel.`
 
 // desk runs the desktop against a hub.
 func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -101,6 +114,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	token := fs.String("token", "", "the agent's token (env AGENTDESK_TOKEN)")
 	cfgPath := fs.String("config", "", "YAML file with hub and token")
 	logPath := fs.String("log", "", "append the connection log to this file (default: no log)")
+	bell := bellFlag(fs)
 	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -113,7 +127,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if run != nil {
 		defer run.Close()
 	}
-	url, tok, err := m.resolve(*hubURL, *token, *cfgPath)
+	url, tok, fc, err := m.resolve(*hubURL, *token, *cfgPath)
 	if errors.Is(err, errNoHub) {
 		fmt.Fprintln(stderr, "agentdesk: which hub, and who are you? Give --hub and --token (or AGENTDESK_HUB / AGENTDESK_TOKEN, or --config FILE).\n"+
 			"To try agentdesk without a hub: agentdesk demo")
@@ -149,7 +163,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 		// no simulated customers, no network control, no recording API
 		return run.run(ctx, client, scriptPeers{rec: rec}, stdout, stderr)
 	}
-	return m.tui(ctx, rec.options(ui.Options{Hub: rec.hub(ctx, client)}), stdin, stdout)
+	return m.tui(ctx, rec.options(ui.Options{Hub: rec.hub(ctx, client), Bell: bellOn(fs, *bell, fc)}), stdin, stdout)
 }
 
 // openLog opens a text logger appending to path (created when missing,

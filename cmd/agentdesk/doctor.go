@@ -85,7 +85,7 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 		d.say("Verdict: all good: screen, microphone, disk and hub are ready to record.")
 		return nil
 	}
-	d.say("Verdict: %d problem(s) to fix before recording:", len(d.problems))
+	d.say("Verdict: %s to fix before recording:", plural(len(d.problems), "problem"))
 	for i, p := range d.problems {
 		d.say("  %d. %s\n     fix: %s", i+1, p.problem, p.fix)
 	}
@@ -166,6 +166,14 @@ func (d *doctor) checkDisk() {
 		d.problem(fmt.Sprintf("only %d MB free in %s, under the %d MB floor: recording would refuse to start", free>>20, d.f.spoolDir, d.f.minFree),
 			"free disk space there, or spool elsewhere with --spool-dir")
 	}
+}
+
+// plural says n things: "1 problem", "2 problems".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // existingParent is dir, or its nearest ancestor that exists: the desktop

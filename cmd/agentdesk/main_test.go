@@ -122,7 +122,7 @@ func TestResolveHubAndToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &Main{Getenv: func(k string) string { return tt.env[k] }}
-			hub, tok, err := m.resolve(tt.flagHub, tt.flagTok, tt.cfg)
+			hub, tok, _, err := m.resolve(tt.flagHub, tt.flagTok, tt.cfg)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want it to mention %q", err, tt.err)

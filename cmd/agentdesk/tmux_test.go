@@ -177,7 +177,9 @@ func TestTmux(t *testing.T) {
 			t.Errorf("pane line %d is %d cells wide, want at most 100", i+1, w)
 		}
 	}
-	s.keys(false, "C-c") // ctrl+c leaves from anywhere; the session ends with the program
+	s.keys(false, "C-c") // ctrl+c from anywhere: with a live chat it asks first ...
+	s.await("the question before leaving a live chat", "Quit with live work?", "go back to the queue")
+	s.keys(false, "C-c") // ... and a second one leaves; the session ends with the program
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if _, err := s.cmd("has-session", "-t", s.name); err != nil {
