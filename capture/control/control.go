@@ -34,6 +34,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
+	"github.com/agentdesk/agentdesk/capture/webm"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/uploader"
 	"github.com/agentdesk/agentdesk/uploader/durable"
@@ -123,6 +124,41 @@ type chatCapture struct {
 	note     string
 	snap     session.ChatData
 	done     bool
+	// parts are each recording's parts in media time (issue 11 point 19):
+	// a part opens when the recording goes on (or continues) and closes
+	// when it is stopped; a pause stays inside it.
+	parts  map[string][]webm.Part
+	states map[string]string // each recording's last state, to see it change
+}
+
+// mediaNow is the capture's media time now; without media (transcript
+// only) the wall time since the start, which is what subtitles use.
+func (cc *chatCapture) mediaNow() time.Duration {
+	if cc.rec != nil {
+		return cc.rec.Status().Duration
+	}
+	return time.Since(cc.started)
+}
+
+// followParts opens and closes the recordings' parts as their states
+// change: on or paused is inside a part, stopped or final is not.
+func (cc *chatCapture) followParts(ch *session.Chat) {
+	if ch.Recording == nil {
+		return
+	}
+	live := func(state string) bool { return state == session.RecOn.String() || state == session.RecPaused.String() }
+	now := cc.mediaNow()
+	for _, r := range ch.Recording.Recordings {
+		prev := cc.states[r.ID]
+		cc.states[r.ID] = r.State
+		ps := cc.parts[r.ID]
+		switch {
+		case live(r.State) && !live(prev):
+			cc.parts[r.ID] = append(ps, webm.Part{From: now, To: -1})
+		case !live(r.State) && live(prev) && len(ps) > 0 && ps[len(ps)-1].To < 0:
+			ps[len(ps)-1].To = now
+		}
+	}
 }
 
 // New makes a controller. It creates SpoolDir.
@@ -265,14 +301,17 @@ func (c *Controller) followLocked(ctx context.Context, ch *session.Chat) {
 		return
 	}
 	cc.snap = ch.ChatData
-	c.saveSnap(cc)
+	defer c.saveSnap(cc)
 	if cc.rec == nil {
 		cc.paused = !on
+		cc.followParts(ch)
 		return
 	}
 	switch {
 	case !on && !cc.paused:
-		// paused, or stopped between parts (R-C1): the timeline goes on padded
+		// paused, or stopped between parts (R-C1): the capture idles on the
+		// slate; a pause keeps that padding in the file, a stop is cut
+		// (the parts, followParts)
 		if err := cc.rec.Pause(); err == nil {
 			cc.paused = true
 		}
@@ -281,6 +320,7 @@ func (c *Controller) followLocked(ctx context.Context, ch *session.Chat) {
 			cc.paused = false
 		}
 	}
+	cc.followParts(ch) // after the capture changed: its media time is the mark's
 	if ch.State == session.ACW && cc.voiceUp && !cc.voiceOff {
 		cc.voiceOff = true
 		if err := cc.rec.StopVoice(); err == nil || errors.Is(err, capture.ErrStopped) {
@@ -297,10 +337,12 @@ type sidecar struct {
 	// Queued are the recordings whose files are in the queue already: a
 	// combine cut short by a crash is not repeated for them.
 	Queued []string `json:"queued,omitempty"`
+	// Parts are each recording's parts in media time (see chatCapture).
+	Parts map[string][]webm.Part `json:"parts,omitempty"`
 }
 
 func (c *Controller) saveSnap(cc *chatCapture) {
-	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap})
+	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Parts: cc.parts})
 	if err == nil {
 		err = durable.WriteFile(cc.base+".json", b, 0o600)
 	}

@@ -10,13 +10,15 @@ import (
 
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
+	"github.com/agentdesk/agentdesk/capture/webm"
 	"github.com/agentdesk/agentdesk/session"
 )
 
 // startLocked begins a chat's capture: a spool always (the transcript
 // needs its file even without media), the devices when free.
 func (c *Controller) startLocked(ctx context.Context, ch *session.Chat, wantScreen bool) *chatCapture {
-	cc := &chatCapture{id: ch.ID, base: c.spoolBase(ch.ID), started: time.Now().UTC(), snap: ch.ChatData}
+	cc := &chatCapture{id: ch.ID, base: c.spoolBase(ch.ID), started: time.Now().UTC(), snap: ch.ChatData,
+		parts: map[string][]webm.Part{}, states: map[string]string{}}
 	if _, err := os.Stat(cc.base + ".spool"); err == nil {
 		// a chat of the same id was captured before (a spool not yet
 		// recovered): keep both
@@ -174,7 +176,7 @@ func (c *Controller) finishLocked(ctx context.Context, cc *chatCapture) {
 		if c.owner == cc.id {
 			c.owner = ""
 		}
-		sc := sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap}
+		sc := sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Parts: cc.parts}
 		c.mu.Unlock()
 		err := c.combineChat(context.WithoutCancel(ctx), cc.base, sc, true)
 		c.mu.Lock()
