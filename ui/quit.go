@@ -65,7 +65,7 @@ func (m *Model) liveWork() []string {
 		out = append(out, fmt.Sprintf("%s (%s): withdrawn now and offered to another agent.", plural(len(offers), "offer"), strings.Join(offers, ", ")))
 	}
 	if len(recorded) > 0 {
-		out = append(out, fmt.Sprintf("Recording of %s: capture stops now; what was recorded is kept under the recording's own name, continued if you come back in time, else uploaded at your next start.",
+		out = append(out, fmt.Sprintf("Recording of %s: capture stops now; back in time, the recording goes on in the same file (one file, the hub's name), else what was recorded is uploaded when you next start agentdesk.",
 			strings.Join(recorded, ", ")))
 	}
 	return out

@@ -303,8 +303,7 @@ func duration(end time.Duration, subs []webm.Subtitle) time.Duration {
 // snapParts puts the parts' edges, which the controller took from the
 // media clock when the hub's frame came, on the capture's own marks near
 // them: a part that ends where the capture paused ends at the pause mark,
-// one that begins where it resumed begins at the resume mark (a keyframe),
-// one begun with the capture at 0, where its first frame is.
+// one that begins where it resumed begins at the resume mark (a keyframe).
 // nil without parts (a spool from before parts were kept: the whole of it).
 func snapParts(parts []webm.Part, marks []capture.Mark) []webm.Part {
 	if len(parts) == 0 {
@@ -325,10 +324,8 @@ func snapParts(parts []webm.Part, marks []capture.Mark) []webm.Part {
 	}
 	out := make([]webm.Part, len(parts))
 	for i, p := range parts {
-		out[i] = webm.Part{From: snap(p.From, capture.MarkStart, capture.MarkResume), To: p.To}
-		if from := snap(p.From, capture.MarkStart); from != p.From || p.From < near {
-			out[i].From = 0 // begun with the capture: from its first frame, stamped 0
-		}
+		// a part begun with a capture begins at its 0 already (followParts)
+		out[i] = webm.Part{From: snap(p.From, capture.MarkResume), To: p.To}
 		if p.To >= 0 {
 			out[i].To = snap(p.To, capture.MarkPause, capture.MarkStop)
 		}
@@ -393,7 +390,8 @@ func tracksOf(rec *spool.Recording, ri session.RecordingInfo, subs []webm.Subtit
 // Recover combines and queues what a crash left in the spool folder
 // (R-V10): files combined but not yet queued, and spools of chats that
 // are not being captured now, each with the chat state its sidecar kept.
-// It returns how many files it queued.
+// A spool of a chat that was live when the desktop went waits for the
+// hub's welcome instead (resume.go). It returns how many files it queued.
 func (c *Controller) Recover(ctx context.Context) (int, error) {
 	n := 0
 	var errs []error
@@ -431,9 +429,13 @@ func (c *Controller) Recover(ctx context.Context) (int, error) {
 		if busy {
 			continue
 		}
-		sc := sidecar{Agent: c.cfg.Agent}
-		if b, err := os.ReadFile(base + ".json"); err == nil {
-			_ = json.Unmarshal(b, &sc)
+		sc := c.readSidecar(base)
+		if sc.Chat.ID != "" && sc.Chat.State.Live() && !finalNamed(sc.Chat) {
+			// the desktop went while the chat was live (q within the agent
+			// grace, a crash): its recording may go on when the hub welcomes
+			// the desktop back, into this same spool (resume.go)
+			c.keepLeftover(sc.Chat.ID, base)
+			continue
 		}
 		if sc.Chat.ID == "" { // no state kept: one recording of what was captured
 			sc.Chat.ID = filepath.Base(base)

@@ -105,8 +105,11 @@ type Controller struct {
 	desk  *session.Desk
 	chats map[string]*chatCapture
 	owner string // the chat holding screen and mic
-	wg    sync.WaitGroup
-	errs  []error
+	// leftover are spools a desktop left while their chat was live, per
+	// chat, waiting for the hub (resume.go)
+	leftover map[string][]string
+	wg       sync.WaitGroup
+	errs     []error
 }
 
 // chatCapture is one chat's capture.
@@ -129,13 +132,15 @@ type chatCapture struct {
 	// when it is stopped; a pause stays inside it.
 	parts  map[string][]webm.Part
 	states map[string]string // each recording's last state, to see it change
+	off    time.Duration     // spool time at the capture's 0 (a spool carried on, resume.go)
+	fresh  bool              // the capture just began: parts open at its 0, its first frame
 }
 
 // mediaNow is the capture's media time now; without media (transcript
 // only) the wall time since the start, which is what subtitles use.
 func (cc *chatCapture) mediaNow() time.Duration {
 	if cc.rec != nil {
-		return cc.rec.Status().Duration
+		return cc.off + cc.rec.Status().Duration
 	}
 	return time.Since(cc.started)
 }
@@ -148,6 +153,9 @@ func (cc *chatCapture) followParts(ch *session.Chat) {
 	}
 	live := func(state string) bool { return state == session.RecOn.String() || state == session.RecPaused.String() }
 	now := cc.mediaNow()
+	if cc.fresh { // what began the capture begins with its first frame
+		now, cc.fresh = cc.off, false
+	}
 	for _, r := range ch.Recording.Recordings {
 		prev := cc.states[r.ID]
 		cc.states[r.ID] = r.State
@@ -205,6 +213,9 @@ func (c *Controller) Observe(ctx context.Context, e session.Envelope) {
 			if cc := c.chats[e.Chat]; cc != nil {
 				c.finishLocked(ctx, cc)
 			}
+			if ch := c.desk.Chat(e.Chat); ch != nil {
+				c.doneLocked(ctx, ch.ChatData)
+			}
 		}
 	}
 	_, _ = c.desk.Apply(e, time.Now())
@@ -215,6 +226,7 @@ func (c *Controller) Observe(ctx context.Context, e session.Envelope) {
 				c.finishLocked(ctx, cc)
 			}
 		}
+		c.welcomedLocked(ctx)
 	}
 	for _, ch := range c.desk.Chats() {
 		c.followLocked(ctx, ch)
