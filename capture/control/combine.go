@@ -310,14 +310,13 @@ func snapParts(parts []webm.Part, marks []capture.Mark) []webm.Part {
 		return nil
 	}
 	const near = 400 * time.Millisecond
+	// the mark is written when the capture applied the change, just before
+	// the controller read the time: look back from t, never ahead
 	snap := func(t time.Duration, kinds ...capture.MarkKind) time.Duration {
-		best, bestD := t, near
+		best := t
 		for _, m := range marks {
-			if !slices.Contains(kinds, m.Kind) {
-				continue
-			}
-			if d := max(m.PTS-t, t-m.PTS); d <= bestD {
-				best, bestD = m.PTS, d
+			if slices.Contains(kinds, m.Kind) && m.PTS <= t && t-m.PTS <= near && (best == t || m.PTS > best) {
+				best = m.PTS
 			}
 		}
 		return best
