@@ -65,6 +65,7 @@ func (m *Model) sendNote(chat, note string) tea.Cmd {
 		return nil
 	}
 	m.noteSent[chat] = note
+	m.setStatus("note saved")
 	return m.send("save the note", session.TypeWrapUp, chat, session.WrapUpData{Note: note})
 }
 
@@ -182,6 +183,10 @@ func (p *chatPane) renderACW(f *frame, c *session.Chat, w int) rendered {
 	r.cursorAt(f.focus == focusCase, len(r.lines)-1, 4, f.m.caseIn.Cursor())
 	btn := st.Button.Render("[d Mark Done]")
 	r.hit(len(r.lines), 0, lipglossWidth(btn), hitTarget{kind: hitButton, act: actDone})
-	line(btn + st.Hint.Render(ansi.Truncate("  closes the chat · tab: next field", max(w-13, 0), "…")))
+	hint := "  closes the chat · tab: next field"
+	if lipglossWidth(btn)+lipglossWidth(hint) > w {
+		hint = "  closes the chat"
+	}
+	line(btn + st.Hint.Render(hint))
 	return r
 }

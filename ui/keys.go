@@ -72,8 +72,8 @@ func newKeyMap() keyMap {
 		PrevC:      b("ctrl+p", "previous chat", "ctrl+p"),
 		Focus:      b("tab", "next field", "tab"),
 		BackTab:    b("shift+tab", "previous field", "shift+tab"),
-		Open:       b("enter", "write / open the form", "enter"),
-		Esc:        b("esc", "back to the list", "esc"),
+		Open:       b("enter", "write / wrap up", "enter"),
+		Esc:        b("esc", "to the list", "esc"),
 		ScrollUp:   b("pgup", "scroll up", "pgup"),
 		ScrollDown: b("pgdown", "scroll down", "pgdown"),
 		Pick:       b("1-9", "disposition", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
@@ -81,9 +81,9 @@ func newKeyMap() keyMap {
 		Uploads:    b("U", "Uploads panel", "U"),
 		UploadsC:   b("f2", "Uploads panel", "f2"),
 		HelpC:      b("f1", "this help", "f1"),
-		Quit:       b("q", "quit (asks with live work)", "q"),
+		Quit:       b("q", "quit", "q"),
 		QuitC:      b("ctrl+c", "quit", "ctrl+c"),
-		Send:       b("enter", "send / save (a field)", "enter"),
+		Send:       b("enter", "send / save", "enter"),
 	}
 }
 

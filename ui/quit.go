@@ -54,8 +54,12 @@ func (m *Model) liveWork() []string {
 	}
 	var out []string
 	if len(connected) > 0 {
-		out = append(out, fmt.Sprintf("%s (%s): the hub keeps them %s; start agentdesk again within it to carry on, after it they go back to the queue for another agent.",
-			plural(len(connected), "chat")+" connected", strings.Join(connected, ", "), grace))
+		them, they := "them", "they go"
+		if len(connected) == 1 {
+			them, they = "it", "it goes"
+		}
+		out = append(out, fmt.Sprintf("%s (%s): the hub keeps %s %s; start agentdesk again within it to carry on, after it %s back to the queue for another agent.",
+			plural(len(connected), "chat")+" connected", strings.Join(connected, ", "), them, grace, they))
 	}
 	if len(acw) > 0 {
 		out = append(out, fmt.Sprintf("%s (%s): closed by the hub when the wrap-up time runs out, with what was saved.",

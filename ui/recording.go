@@ -263,6 +263,9 @@ func stateHint(f *frame, c *session.Chat, w int) string {
 		}
 	}
 	rec := recHint(c, w)
+	if c.State == session.ACW && strings.Contains(rec, session.NoRecordingState) {
+		rec = "" // said by the state already
+	}
 	switch {
 	case lead != "" && rec != "":
 		return ansi.Truncate(lead+" │ "+rec, w, "…")

@@ -205,12 +205,18 @@ func TestScreenHelp(t *testing.T) {
 			t.Errorf("help lacks %s (%s)", name, caret(b))
 		}
 	}
+	// at 80x24 (issue 11 point 14) every key and its words fit, uncut
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if s80 := plain(t, m); strings.Contains(s80, "…") {
+		t.Errorf("the help is cut at 80x24:\n%s", s80)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	press(t, m, "esc")
-	if strings.Contains(plain(t, m), "esc, ? or f1 closes") {
+	if strings.Contains(plain(t, m), "esc closes · ^T is ctrl+t") {
 		t.Fatal("esc did not close help")
 	}
 	press(t, m, "f1")
-	if !strings.Contains(plain(t, m), "esc, ? or f1 closes") {
+	if !strings.Contains(plain(t, m), "esc closes · ^T is ctrl+t") {
 		t.Fatal("f1 did not open help")
 	}
 }

@@ -426,7 +426,7 @@ func renderHelp(f *frame, w, h int) rendered {
 		joined[i] = strings.Join(c, "\n")
 	}
 	body := lipgloss.JoinVertical(lipgloss.Left,
-		fitWidth(st.Label.Render("Keys")+st.Hint.Render("   esc, ? or f1 closes · ^T is ctrl+t · single keys act in the list, chords anywhere"), inner),
+		fitWidth(st.Label.Render("Keys")+st.Hint.Render("   esc closes · ^T is ctrl+t · single keys in the list, chords anywhere"), inner),
 		"",
 		lipgloss.JoinHorizontal(lipgloss.Top, joined[0], "  ", joined[1], "  ", joined[2]),
 	)
