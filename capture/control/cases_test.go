@@ -112,30 +112,46 @@ func TestSecondChatWhileDevicesBusy(t *testing.T) {
 	}
 }
 
+// goAway records chat for d of media, then the desktop goes (Close, as q
+// or a crash does) and a new controller starts on the same folder, with
+// dev, and recovers: the rig follows the new one. It returns what
+// recovery queued at start.
+func (r *rig) goAway(chat string, d time.Duration, dev control.Devices) int {
+	r.t.Helper()
+	r.open(chat)
+	r.rec(chat, "recording", true, "")
+	r.waitStatus(chat, "capturing", func(s control.Status) bool { return s.Screen })
+	r.say(chat, "before going", true)
+	r.media(chat, d)
+	if err := r.c.Close(); err != nil {
+		r.t.Fatal(err)
+	}
+	if len(r.q.all()) != 0 {
+		r.t.Fatal("queued before recovery")
+	}
+	c2, err := control.New(control.Config{SpoolDir: r.spool, Devices: dev, Queue: r.q, Agent: "ada", Logf: r.t.Logf})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { c2.Close() })
+	n, err := c2.Recover(context.Background())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.c = c2
+	return n
+}
+
 // A desktop that stopped mid-recording (Close, as at a crash) leaves its
 // spool; the next controller on the folder keeps it for the hub's welcome
 // and, the chat being gone (it ended meanwhile), combines and queues it
 // then (R-V10; issue 11 point 7).
 func TestRecoverLeftoverSpool_R_V10(t *testing.T) {
 	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
-	r.open("c9")
-	r.rec("c9", "recording", true, "")
-	r.waitStatus("c9", "capturing", func(s control.Status) bool { return s.Screen })
-	r.media("c9", 400e6)
-	if err := r.c.Close(); err != nil {
-		t.Fatal(err)
+	if n := r.goAway("c9", 400e6, nil); n != 0 || len(r.q.all()) != 0 {
+		t.Fatalf("recovered %d: a live chat's spool is combined before the hub said it ended", n)
 	}
-	if len(r.q.all()) != 0 {
-		t.Fatal("queued before recovery")
-	}
-	c2, err := control.New(control.Config{SpoolDir: r.spool, Queue: r.q, Agent: "ada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := c2.Recover(context.Background())
-	if err != nil || n != 0 || len(r.q.all()) != 0 {
-		t.Fatalf("recovered %d, %v: a live chat's spool is combined before the hub said it ended", n, err)
-	}
+	c2 := r.c
 	welcome(t, c2) // the hub no longer has c9
 	if err := c2.Wait(); err != nil {
 		t.Fatal(err)
@@ -170,25 +186,11 @@ func welcome(t *testing.T, c *control.Controller, chats ...session.ChatData) {
 // away.
 func TestQuitAndComeBack(t *testing.T) {
 	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
-	r.open("c7")
-	r.rec("c7", "recording", true, "")
-	r.waitStatus("c7", "capturing", func(s control.Status) bool { return s.Screen })
-	r.say("c7", "before quitting", true)
-	r.media("c7", 600e6)
-	if err := r.c.Close(); err != nil { // q: the capture stops, the spool stays
-		t.Fatal(err)
+	if n := r.goAway("c7", 600e6, devices.Synthetic{Width: 64, Height: 48}); n != 0 {
+		t.Fatalf("recover at start: %d", n)
 	}
-	time.Sleep(time.Second) // the desktop is away for a second
-
-	c2, err := control.New(control.Config{SpoolDir: r.spool, Devices: devices.Synthetic{Width: 64, Height: 48}, Queue: r.q, Agent: "ada", Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c2.Close() })
-	if n, err := c2.Recover(context.Background()); n != 0 || err != nil {
-		t.Fatalf("recover at start: %d %v", n, err)
-	}
-	r.c = c2
+	c2 := r.c
+	time.Sleep(time.Second) // the scenario: the desktop is away for a second before the hub welcomes it
 	live := session.ChatData{ID: "c7", Customer: "Bob", Queue: "general", State: session.Connected, CreatedAt: time.Now(),
 		Transcript: []session.MessageData{r.lines["c7"][0]}} // the welcome brings the chat's transcript
 	welcome(t, c2, live)
@@ -205,7 +207,7 @@ func TestQuitAndComeBack(t *testing.T) {
 	if err != nil || d < 1.0 || d > 1.9 {
 		t.Fatalf("duration %s s, want the two parts (about 1.2 s) without the second away", p.Format.Duration)
 	}
-	for _, want := range []string{"before quitting", "after coming back"} {
+	for _, want := range []string{"before going", "after coming back"} {
 		if !strings.Contains(srt, want) {
 			t.Errorf("subtitles lack %q:\n%s", want, srt)
 		}
@@ -220,22 +222,10 @@ func TestQuitAndComeBack(t *testing.T) {
 // hub's name.
 func TestComeBackThenDone(t *testing.T) {
 	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
-	r.open("c6")
-	r.rec("c6", "recording", true, "")
-	r.waitStatus("c6", "capturing", func(s control.Status) bool { return s.Screen })
-	r.media("c6", 400e6)
-	if err := r.c.Close(); err != nil {
-		t.Fatal(err)
+	if n := r.goAway("c6", 400e6, nil); n != 0 {
+		t.Fatalf("recover at start: %d", n)
 	}
-	c2, err := control.New(control.Config{SpoolDir: r.spool, Queue: r.q, Agent: "ada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c2.Close() })
-	if n, err := c2.Recover(context.Background()); n != 0 || err != nil {
-		t.Fatalf("recover at start: %d %v", n, err)
-	}
-	r.c = c2
+	c2 := r.c
 	welcome(t, c2, session.ChatData{ID: "c6", Customer: "Bob", Queue: "general", State: session.ACW, Transcript: []session.MessageData{}})
 	r.rec("c6", "final", true, "general_ada_record_c6")
 	r.state("c6", session.Done)

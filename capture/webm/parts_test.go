@@ -56,23 +56,15 @@ func TestWriteParts(t *testing.T) {
 	}
 	var video []int64
 	var audio int
-	last := int64(-1)
-	for _, c := range s.Cluster {
-		for _, b := range c.SimpleBlock {
-			ts := int64(c.Timecode) + int64(b.Timecode)
-			if ts < last {
-				t.Fatalf("block at %d ms after one at %d", ts, last)
+	for ts, b := range blocks(t, p) {
+		switch b.TrackNumber {
+		case 1:
+			video = append(video, ts)
+			if ts == 4000 && !b.Keyframe {
+				t.Error("part 2's first video block is not a keyframe")
 			}
-			last = ts
-			switch b.TrackNumber {
-			case 1:
-				video = append(video, ts)
-				if ts == 4000 && !b.Keyframe {
-					t.Error("part 2's first video block is not a keyframe")
-				}
-			case 2:
-				audio++
-			}
+		case 2:
+			audio++
 		}
 	}
 	if n := len(video); n == 0 || video[n-1] != 4800 || video[17] != 3400 || video[18] != 4000 {
