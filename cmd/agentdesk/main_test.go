@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -268,5 +269,31 @@ func TestConfigErrorsInWords(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Issue 11 point 10: the offer bell is on unless --bell=false or the
+// config file's bell: false says otherwise; the flag wins over the file.
+func TestBellSetting(t *testing.T) {
+	off, on := false, true
+	for _, tc := range []struct {
+		args []string
+		file *bool
+		want bool
+	}{
+		{nil, nil, true},
+		{nil, &off, false},
+		{[]string{"--bell=false"}, nil, false},
+		{[]string{"--bell"}, &off, true},
+		{[]string{"--bell=false"}, &on, false},
+	} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		bell := bellFlag(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := bellOn(fs, *bell, fileConfig{Bell: tc.file}); got != tc.want {
+			t.Errorf("args %v, file %v: bell %v, want %v", tc.args, tc.file, got, tc.want)
+		}
 	}
 }
