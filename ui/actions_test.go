@@ -270,7 +270,7 @@ func TestQuit(t *testing.T) {
 		}
 		s := plain(t, m)
 		for _, w := range []string{"Quit with live work?", "3 chats connected (Bob Marsh, Cy Young, Eve Adams)",
-			"go back to the queue for another agent", "1 chat in wrap-up (Fay Wong)", "1 offer (Dan Oduya): withdrawn now"} {
+			"after that they go back to the queue for another agent", "1 chat in wrap-up (Fay Wong)", "1 offer (Dan Oduya): withdrawn now"} {
 			if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(s, "│", "")), " "), w) {
 				t.Errorf("the question lacks %q:\n%s", w, s)
 			}

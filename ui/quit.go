@@ -58,7 +58,7 @@ func (m *Model) liveWork() []string {
 		if len(connected) == 1 {
 			them, they = "it", "it goes"
 		}
-		out = append(out, fmt.Sprintf("%s (%s): the hub keeps %s %s; start agentdesk again within it to carry on, after it %s back to the queue for another agent.",
+		out = append(out, fmt.Sprintf("%s (%s): the hub keeps %s %s; start agentdesk again within it to carry on, after that %s back to the queue for another agent.",
 			plural(len(connected), "chat")+" connected", strings.Join(connected, ", "), them, grace, they))
 	}
 	if len(acw) > 0 {

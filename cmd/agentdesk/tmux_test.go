@@ -178,7 +178,7 @@ func TestTmux(t *testing.T) {
 		}
 	}
 	s.keys(false, "C-c") // ctrl+c from anywhere: with a live chat it asks first ...
-	s.await("the question before leaving a live chat", "Quit with live work?", "go back to the queue")
+	s.await("the question before leaving a live chat", "Quit with live work?", "back to the queue")
 	s.keys(false, "C-c") // ... and a second one leaves; the session ends with the program
 	deadline := time.Now().Add(15 * time.Second)
 	for {
