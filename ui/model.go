@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
@@ -315,28 +313,6 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 	return false
 }
 
-// closedByHub says it when e closes a chat in wrap-up that the agent did
-// not mark done: its wrap-up time ran out (R-I1; issue 11 point 11).
-func (m *Model) closedByHub(e session.Envelope) string {
-	if e.Type != session.TypeState {
-		return ""
-	}
-	var sd session.StateData
-	c := m.desk.Chat(e.Chat)
-	if e.Decode(&sd) != nil || sd.State != session.Done || c == nil || c.State != session.ACW {
-		return ""
-	}
-	if m.doneSent[c.ID] {
-		delete(m.doneSent, c.ID)
-		return ""
-	}
-	what := "no disposition"
-	if c.Disposition != "" {
-		what = "disposition " + oneLine(c.Disposition)
-	}
-	return "wrap-up time ran out: the chat with " + oneLine(c.Customer) + " closed (" + what + ")"
-}
-
 // ErrRefused is what Err wraps when the hub refused the desktop for good.
 var ErrRefused = errors.New("the hub refused this desktop")
 
@@ -356,209 +332,11 @@ func (m *Model) onTick() tea.Cmd {
 	return nil
 }
 
-// addNotices puts notices in the status line, each saying which chat it
-// is about unless its words name the customer already, so that the hub's
-// words never read as the customer's ("! Bob Smith: Ada started Record").
-// A new offer rings the terminal bell when the desktop has it on.
-func (m *Model) addNotices(ns []session.Notice) {
-	for _, n := range ns {
-		m.notices = append(m.notices, n)
-		text := oneLine(n.Text)
-		if c := m.desk.Chat(n.Chat); c != nil && c.Customer != "" && !strings.Contains(n.Text, c.Customer) {
-			text = "chat with " + oneLine(c.Customer) + ": " + text
-		}
-		switch n.Reason {
-		case session.AttnError:
-			m.setError(text)
-		case session.AttnOffer:
-			m.setStatus("! " + text)
-			m.ring = m.ring || m.bell
-		default:
-			m.setStatus("! " + text)
-		}
-		m.statusNote = &n
-	}
-	if len(m.notices) > maxNoticeKeep {
-		m.notices = m.notices[len(m.notices)-maxNoticeKeep:]
-	}
-}
-
-// ringBell returns the command that rings the terminal bell when a notice
-// asked for it since the last call.
-func (m *Model) ringBell() tea.Cmd {
-	if !m.ring {
-		return nil
-	}
-	m.ring = false
-	return tea.Raw("\a")
-}
-
-func (m *Model) setStatus(s string) { m.status, m.statusErr, m.statusNote = oneLine(s), false, nil }
-func (m *Model) setError(s string)  { m.status, m.statusErr, m.statusNote = oneLine(s), true, nil }
-
-// dropStaleNotice clears the status line when the notice on it no longer
-// holds: an offer that was taken, a wait the agent answered, an
-// inactivity warning someone wrote after (issue 11 point 13).
-func (m *Model) dropStaleNotice() {
-	n := m.statusNote
-	if n == nil {
-		return
-	}
-	c := m.desk.Chat(n.Chat)
-	stale := false
-	switch n.Reason {
-	case session.AttnOffer:
-		stale = c == nil || c.State != session.Offered
-	case session.AttnPendingWarn, session.AttnInactivitySoon, session.AttnContactGone:
-		stale = c == nil || !slices.ContainsFunc(c.Attention, func(a session.Notice) bool { return a.Reason == n.Reason && a.At.Equal(n.At) })
-	}
-	if stale {
-		m.status, m.statusErr, m.statusNote = "", false, nil
-	}
-}
-
-// selectedChat returns the selected chat, or nil.
-func (m *Model) selectedChat() *session.Chat {
-	return m.desk.Chat(m.selected)
-}
-
-// fixSelection keeps a valid selection and a focus the chat allows.
-func (m *Model) fixSelection() {
-	chats := m.desk.Chats()
-	if m.desk.Chat(m.selected) == nil {
-		// the selected chat went: the cursor stays on its row, which the
-		// next chat now holds (the last, when it was the last)
-		m.selected = ""
-		if len(chats) > 0 {
-			m.selected = chats[min(m.selRow, len(chats)-1)].ID
-		}
-		m.scroll = 0
-	}
-	for i, c := range chats {
-		if c.ID == m.selected {
-			m.selRow = i
-		}
-	}
-	if !m.focusAllowed(m.focus) {
-		m.setFocus(focusList)
-	}
-	if c := m.selectedChat(); c != nil {
-		m.seen[c.ID] = len(c.Transcript)
-	}
-	for id := range m.drafts {
-		if m.desk.Chat(id) == nil {
-			delete(m.drafts, id)
-		}
-	}
-	for id := range m.seen {
-		if m.desk.Chat(id) == nil {
-			delete(m.seen, id)
-		}
-	}
-	for id := range m.unsent {
-		if c := m.desk.Chat(id); c == nil || c.State != session.Connected {
-			delete(m.unsent, id)
-		}
-	}
-}
-
 func errSuffix(s string) string {
 	if s == "" {
 		return ""
 	}
 	return ": " + s
-}
-
-// selectIndex moves the selection by delta through the list, wrapping.
-func (m *Model) selectIndex(delta int) {
-	chats := m.desk.Chats()
-	if len(chats) == 0 {
-		return
-	}
-	i := 0
-	for j, c := range chats {
-		if c.ID == m.selected {
-			i = j
-		}
-	}
-	i = ((i+delta)%len(chats) + len(chats)) % len(chats)
-	m.selectChat(chats[i].ID)
-}
-
-// selectChat selects chat id. The message box keeps the focus when the
-// new chat takes messages (ctrl+n from the box), with that chat's unsent
-// text; other fields give it to the list.
-func (m *Model) selectChat(id string) {
-	if id == m.selected {
-		return
-	}
-	if m.selected != "" {
-		m.unsent[m.selected] = m.composer.Value()
-	}
-	m.selected, m.scroll = id, 0
-	m.composer.SetValue(m.unsent[id])
-	m.composer.CursorEnd()
-	delete(m.unsent, id)
-	if c := m.selectedChat(); c != nil {
-		m.note.SetValue(c.Note)
-	}
-	m.caseIn.Reset()
-	if m.focus != focusList && !(m.focus == focusComposer && m.focusAllowed(focusComposer)) {
-		m.setFocus(focusList)
-	}
-	m.fixSelection()
-}
-
-func (m *Model) focusAllowed(f focus) bool {
-	c := m.selectedChat()
-	switch f {
-	case focusList:
-		return true
-	case focusComposer, focusPrompt:
-		return c != nil && c.State == session.Connected
-	case focusDispo, focusNote, focusCase:
-		return c != nil && c.State == session.ACW
-	}
-	return false
-}
-
-// focusOrder lists the fields tab cycles through for the selected chat.
-func (m *Model) focusOrder() []focus {
-	out := []focus{focusList}
-	for _, f := range []focus{focusComposer, focusDispo, focusNote, focusCase} {
-		if m.focusAllowed(f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func (m *Model) cycleFocus(delta int) {
-	order := m.focusOrder()
-	i := 0
-	for j, f := range order {
-		if f == m.focus {
-			i = j
-		}
-	}
-	m.setFocus(order[((i+delta)%len(order)+len(order))%len(order)])
-	if m.focus == focusList {
-		m.guard.settle() // tab to the list is a deliberate move
-	}
-}
-
-func (m *Model) setFocus(f focus) {
-	m.focus = f
-	for _, p := range []struct {
-		ti *textinput.Model
-		f  focus
-	}{{&m.composer, focusComposer}, {&m.urlInput, focusPrompt}, {&m.note, focusNote}, {&m.caseIn, focusCase}} {
-		if p.f == f {
-			p.ti.Focus()
-		} else {
-			p.ti.Blur()
-		}
-	}
 }
 
 func (m *Model) draft(id string) *acwDraft {

@@ -4,13 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
 	"github.com/agentdesk/agentdesk/capture/webm"
 	"github.com/agentdesk/agentdesk/session"
+	"github.com/agentdesk/agentdesk/uploader"
 )
 
 // Leftovers (issue 11 point 7). A desktop that quits (or crashes) while a
@@ -166,3 +171,73 @@ func (o offsetSink) WriteMark(m capture.Mark) error {
 
 // Bytes is the spool's size (capture.Recording's Status reads it).
 func (o offsetSink) Bytes() int64 { return o.w.Bytes() }
+
+// Recover combines and queues what a crash left in the spool folder
+// (R-V10): files combined but not yet queued, and spools of chats that
+// are not being captured now, each with the chat state its sidecar kept.
+// A spool of a chat that was live when the desktop went waits for the
+// hub's welcome instead (resume.go). It returns how many files it queued.
+func (c *Controller) Recover(ctx context.Context) (int, error) {
+	n := 0
+	var errs []error
+	dir := filepath.Join(c.cfg.SpoolDir, outDir)
+	mans, _ := filepath.Glob(filepath.Join(dir, "*"+manifestExt))
+	for _, mp := range mans {
+		path := strings.TrimSuffix(mp, manifestExt)
+		var m uploader.Manifest
+		b, err := os.ReadFile(mp)
+		if err == nil {
+			err = json.Unmarshal(b, &m)
+		}
+		if _, serr := os.Stat(path); err == nil && serr != nil {
+			err = os.Remove(mp) // the queue took the file; the manifest stayed
+			continue
+		}
+		if err == nil {
+			err = c.queue(ctx, path, m)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recover %s: %w", path, err))
+			continue
+		}
+		n++
+	}
+	spools, _ := filepath.Glob(filepath.Join(c.cfg.SpoolDir, "*.spool"))
+	for _, sp := range spools {
+		base := strings.TrimSuffix(sp, ".spool")
+		c.mu.Lock()
+		busy := false
+		for _, cc := range c.chats {
+			busy = busy || cc.base == base
+		}
+		c.mu.Unlock()
+		if busy {
+			continue
+		}
+		sc := c.readSidecar(base)
+		if sc.Chat.ID != "" && sc.Chat.State.Live() && !finalNamed(sc.Chat) {
+			// the desktop went while the chat was live (q within the agent
+			// grace, a crash): its recording may go on when the hub welcomes
+			// the desktop back, into this same spool (resume.go)
+			c.keepLeftover(sc.Chat.ID, base)
+			continue
+		}
+		if sc.Chat.ID == "" { // no state kept: one recording of what was captured
+			sc.Chat.ID = filepath.Base(base)
+			sc.Chat.Recording = &session.RecordingData{Recordings: []session.RecordingInfo{{ID: "r1", Kind: "record", Screen: true}}}
+		}
+		before := 0
+		for _, ri := range produced(sc.Chat, false) {
+			if !slices.Contains(sc.Queued, ri.ID) {
+				before++
+			}
+		}
+		if err := c.combineChat(ctx, base, sc, false); err != nil {
+			errs = append(errs, fmt.Errorf("recover %s: %w", sp, err))
+			continue
+		}
+		n += before
+		c.logf("recovered %s: %d combined and queued", sp, before)
+	}
+	return n, errors.Join(errs...)
+}
