@@ -4,7 +4,7 @@ BIN     := bin
 PKGS    := ./...
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build run test deps deps-build fmt-check vet unit fuzz bench clean
+.PHONY: all build run test deps deps-build fmt-check vet unit fuzz bench deb clean
 
 all: build
 
@@ -57,5 +57,9 @@ unit:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./hub/... ./ui/... ./capture/... ./uploader/...
 
+## deb: the Debian package of the desktop and the capture agent (units, default config, man pages) in dist/
+deb: deps-build
+	GO=$(GO) ./packaging/build-deb.sh dist
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

@@ -16,6 +16,8 @@ pkgs=(
   ffmpeg                   # ffprobe/ffmpeg decode our files in tests; the benchmark's peer
   x11-xserver-utils xterm  # scripted activity on the Xvfb screen for tests and benchmarks
   openssh-server openssh-client  # the SFTP sink against a real sshd on loopback (R-H1)
+  systemd                  # systemd-analyze verify checks the capture agent's units
+  passwd                   # useradd: a second user the capture agent's socket refuses
 )
 need=()
 for p in "${pkgs[@]}"; do

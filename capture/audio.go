@@ -289,7 +289,9 @@ func (a *audioLoop) flush(last bool) bool {
 			p, err = se.EncodeSilence(t)
 		} else {
 			a.r.silence(block, t, a.rate)
+			t0 := time.Now()
 			p, err = a.enc.Encode(block, t)
+			a.r.addEncodeTime(time.Since(t0))
 		}
 		if err != nil {
 			a.r.streamErr(fmt.Errorf("voice encoder: %w", err))

@@ -70,6 +70,16 @@ type Status struct {
 	Bytes         int64         // bytes written to the sink
 	Duration      time.Duration // media time so far, paused time included
 	Frames        int           // video packets written
+	// Grabs is how many screen grabs were made and GrabTime the time they
+	// took in all (the capture frame time is GrabTime/Grabs).
+	Grabs    int
+	GrabTime time.Duration
+	// EncodeTime is the time spent in the video and voice encoders (they
+	// run on the CPU: about the encoders' CPU seconds).
+	EncodeTime time.Duration
+	// Dropped counts the frame ticks skipped because the capture fell
+	// more than a second behind (a stalled machine).
+	Dropped int
 }
 
 // Recording is a capture in progress. Its methods are safe for
@@ -196,6 +206,13 @@ func (r *Recording) Err() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.err
+}
+
+// addEncodeTime counts time spent in an encoder.
+func (r *Recording) addEncodeTime(d time.Duration) {
+	r.mu.Lock()
+	r.st.EncodeTime += d
+	r.mu.Unlock()
 }
 
 // Status reports what is being captured.

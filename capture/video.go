@@ -105,7 +105,11 @@ func (r *Recording) tick(v *video) bool {
 	if now := r.clock.Now(); now-v.next > time.Second {
 		// Far behind (a stalled machine): skip to the present rather
 		// than encode a backlog; the held frame covers the gap.
-		v.next = now - now%v.interval + v.interval
+		skip := now - now%v.interval + v.interval
+		r.mu.Lock()
+		r.st.Dropped += int((skip - v.next) / v.interval)
+		r.mu.Unlock()
+		v.next = skip
 	}
 	defer func() {
 		if r.cfg.OnFrame != nil {
@@ -123,7 +127,12 @@ func (r *Recording) tick(v *video) bool {
 		v.slated = true
 		return r.encode(v, v.slate, t, true)
 	}
+	t0 := time.Now()
 	changed, err := r.src.Screen.Grab(v.frame)
+	r.mu.Lock()
+	r.st.Grabs++
+	r.st.GrabTime += time.Since(t0)
+	r.mu.Unlock()
 	if err != nil {
 		v.stopped = true
 		r.setScreen(false)
@@ -138,7 +147,9 @@ func (r *Recording) tick(v *video) bool {
 
 func (r *Recording) encode(v *video, f *Frame, t time.Duration, key bool) bool {
 	v.encoded, v.held = true, f
+	t0 := time.Now()
 	pkts, err := r.enc.Video.Encode(f, t, key)
+	r.addEncodeTime(time.Since(t0))
 	if err != nil {
 		v.stopped = true
 		r.setScreen(false)

@@ -30,7 +30,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*peer, bool) {
 	// refused with too_large; beyond that the library closes the socket
 	// with 1009 and a reason that says so.
 	c.SetReadLimit(4*s.cfg.MaxFrameBytes + 1024)
-	p := newPeer(c)
+	p := newPeer(c, s.j)
 	if !s.addPeer(p) {
 		_ = c.Close(websocket.StatusGoingAway, "hub shutting down")
 		return nil, false
@@ -86,8 +86,8 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		if me != nil && (env.Type == session.TypeSend || env.Type == session.TypeTyping || env.Type == session.TypePushURL) {
 			return s.agentRelay(p, me, in)
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.lock()
+		defer s.unlock()
 		if me == nil {
 			var fe *frameError
 			me, fe = s.hello(p, env)
@@ -98,8 +98,8 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.agentFrame(me, env)
 	})
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if me != nil && me.conn == p {
 		s.agentGone(me)
 	}
@@ -114,8 +114,9 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 	if fe := decode(env, &h); fe != nil {
 		return nil, fe
 	}
-	a := s.agents[h.Token]
-	if a == nil || h.Token == "" {
+	who, ok := s.tokens.Lookup(h.Token)
+	a := s.agents[who.ID]
+	if !ok || !who.Agent() || a == nil {
 		return nil, ferr(session.ErrCodeUnauthorized, "the token is not known to this hub")
 	}
 	if a.conn != nil { // a second login replaces the first
@@ -126,8 +127,9 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 	a.grace.stop()
 	a.conn = p
 	if a.idle == 0 {
-		s.seq++
-		a.idle = s.seq
+		s.idleSeq++
+		a.idle = s.idleSeq
+		s.touchAgent(a)
 	}
 	s.log.Info("agent online", "agent", a.cfg.ID, "resumed", back)
 	t := s.cfg.Timers
@@ -141,10 +143,22 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 		Ready: a.ready,
 		Chats: []session.ChatData{},
 	}
-	for _, c := range a.sortedChats() {
-		w.Chats = append(w.Chats, c.snapshot())
+	// The welcome lists the chats without their transcripts; each follows
+	// in a frame of its own, so no frame grows with the agent's capacity.
+	chats := a.sortedChats()
+	for _, c := range chats {
+		d := c.snapshot()
+		d.Transcript, d.History = []session.MessageData{}, nil
+		w.Chats = append(w.Chats, d)
 	}
 	p.send(session.TypeWelcome, "", w)
+	for _, c := range chats {
+		typ := session.TypeChat
+		if c.state == session.Offered {
+			typ = session.TypeOffer
+		}
+		p.send(typ, c.id, c.snapshot())
+	}
 	for _, c := range a.chats {
 		if c.state == session.Connected && c.cust != nil {
 			c.cust.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: false})
@@ -177,7 +191,12 @@ func (s *Server) agentGone(a *agent) {
 func (s *Server) graceOver(a *agent) {
 	a.ready = false
 	queues := map[string]bool{}
+	s.touchAgent(a)
 	for _, c := range a.sortedChats() {
+		if c.state == session.Offered {
+			s.revoke(c, "agent_gone") // an offer resumed after a restart that its agent never came back for
+			continue
+		}
 		if c.state != session.Connected {
 			continue
 		}
@@ -190,6 +209,7 @@ func (s *Server) graceOver(a *agent) {
 		delete(a.chats, c.id)
 		c.agent = nil
 		c.tried = nil
+		c.connectedAt = time.Time{}
 		if c.cust != nil {
 			c.cust.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: false})
 		}
@@ -209,7 +229,7 @@ func (s *Server) chatOf(a *agent, env session.Envelope) (*chat, *frameError) {
 	}
 	c := s.chats[env.Chat]
 	if c == nil {
-		return nil, ferr(session.ErrCodeNoSuchChat, "no chat %q", env.Chat)
+		return nil, s.goneChat(a, env)
 	}
 	if c.agent != a {
 		return nil, ferr(session.ErrCodeNotYours, "chat %s is not yours", c.id)
@@ -239,15 +259,16 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 			return fe
 		}
 		if d.Ready && !a.ready {
-			s.seq++
-			a.idle = s.seq
+			s.idleSeq++
+			a.idle = s.idleSeq
 		}
 		a.ready = d.Ready
+		s.touchAgent(a)
 		a.conn.send(session.TypeAgent, "", session.AgentData{Ready: a.ready})
 		s.routeAll(a)
 		return nil
 	case session.TypeAccept, session.TypeReject, session.TypeEnd, session.TypeWrapUp, session.TypeDone,
-		session.TypeRecord, session.TypeAbusive, session.TypeDeleteRec:
+		session.TypeRecord, session.TypeAbusive, session.TypeDeleteRec, session.TypeHistory:
 	default:
 		return ferr(session.ErrCodeUnknownType, "unknown message type %q", env.Type)
 	}
@@ -271,6 +292,8 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 		return s.wrapUp(a, c, env)
 	case session.TypeRecord, session.TypeAbusive, session.TypeDeleteRec:
 		return s.agentRecording(a, c, env)
+	case session.TypeHistory:
+		return s.olderHistory(a, c, env)
 	case session.TypeDone:
 		if err := s.finish(c); err != nil {
 			return transitionError(err)
@@ -285,7 +308,8 @@ func (s *Server) acceptChat(a *agent, c *chat) *frameError {
 		return transitionError(err)
 	}
 	c.offer.stop()
-	c.lastCust = time.Now()
+	c.connectedAt = s.now()
+	c.lastCust = c.connectedAt
 	c.warned = false
 	if c.cust != nil {
 		c.cust.send(session.TypeAgentIn, c.id, session.AgentInData{Name: a.cfg.Name})
@@ -356,8 +380,8 @@ func (s *Server) agentRelay(p *peer, a *agent, in *inbound) *frameError {
 		}
 		return nil
 	}
-	s.addLine(c, session.FromAgent, a.cfg.Name, text, link)
-	return nil
+	_, fe = s.appendLine(c, session.FromAgent, a.cfg.Name, text, link, true, true)
+	return fe
 }
 
 // wrapUp records disposition, note and case data (R-I10), while connected
@@ -384,6 +408,17 @@ func (s *Server) wrapUp(a *agent, c *chat, env session.Envelope) *frameError {
 		}
 		c.disposition = d.Disposition
 	}
+	if len(d.Note) > s.cfg.Limits.MaxLineBytes {
+		return ferr(session.ErrCodeLineTooLong, "the note is %d bytes; the limit is %d (limits.max_line_bytes)", len(d.Note), s.cfg.Limits.MaxLineBytes)
+	}
+	for k, v := range d.CaseData {
+		if len(k) > maxCaseKey || len(v) > s.cfg.Limits.MaxLineBytes {
+			return ferr(session.ErrCodeLineTooLong, "case data %.40q: keys are at most %d bytes, values at most %d", k, maxCaseKey, s.cfg.Limits.MaxLineBytes)
+		}
+		if _, known := c.caseData[k]; !known && len(c.caseData)+len(d.CaseData) > maxCaseKeys {
+			return ferr(session.ErrCodeBadRequest, "a chat holds at most %d case data keys", maxCaseKeys)
+		}
+	}
 	if d.Note != "" {
 		c.note = d.Note
 	}
@@ -395,6 +430,7 @@ func (s *Server) wrapUp(a *agent, c *chat, env session.Envelope) *frameError {
 			c.caseData[k] = v
 		}
 	}
+	s.touch(c)
 	a.conn.send(session.TypeChat, c.id, c.snapshot())
 	return nil
 }

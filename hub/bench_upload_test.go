@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"context"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +20,7 @@ func BenchmarkIngest(b *testing.B) {
 	const size = 256 << 20
 	h := newHubProc(b, buildChathub(b), b.TempDir())
 	h.start("127.0.0.1:0")
-	f, err := newTestFile(filepath.Join(b.TempDir(), "big"), randomBytes(b, size), map[string]string{MetaFilename: "big.webm.age"})
+	f, err := newTestFile(filepath.Join(b.TempDir(), "big"), randomBytes(b, size), map[string]string{upload.MetaFilename: "big.webm.age"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func BenchmarkIngest(b *testing.B) {
 			out, err = exec.Command("curl", "-sS", "-D", "-", "-o", "/dev/null", "-X", "PATCH", loc,
 				"-H", "Tus-Resumable: 1.0.0", "-H", "Authorization: Bearer t-ada", "-H", "Upload-Offset: 0",
 				"-H", "Content-Type: application/offset+octet-stream", "-H", "Expect:", "-T", f.path).Output()
-			if err != nil || !strings.Contains(string(out), HeaderStored) {
+			if err != nil || !strings.Contains(string(out), upload.HeaderStored) {
 				b.Fatalf("curl PATCH: %v %s", err, out)
 			}
 		}

@@ -46,7 +46,7 @@ func TestBrowserPlaysStoredRecording_R_V5(t *testing.T) {
 	id, keyPath := identityFile(t)
 	_, base, _ := startStoreHub(t, func(c *Config) { c.Store.IdentityFile = keyPath })
 	ctx := testCtx(t, wait)
-	fid := upload(t, ctx, base, "t-ada", "2026-11-21_090507_general_ada_c-1_record_r1.webm.age", ageFile(t, id, webm))
+	fid := uploadFile(t, ctx, base, "t-ada", "2026-11-21_090507_general_ada_c-1_record_r1.webm.age", ageFile(t, id, webm))
 
 	bctx := browser(t, path)
 	page := base + "/healthz"

@@ -17,9 +17,9 @@ import (
 // a new chat" starts with an empty transcript.
 func TestBrowserPageConsentYouLinksRestart(t *testing.T) {
 	path := chromium(t)
-	s := New(testConfig(t, func(c *Config) {
+	s := newHub(t, testConfig(t, func(c *Config) {
 		c.Queues[0].AskConsent, c.Queues[0].ConsentText = true, "May we record this chat?"
-	}), nil)
+	}))
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { s.Close(); ts.Close() })
 	base := "ws" + strings.TrimPrefix(ts.URL, "http")

@@ -16,10 +16,10 @@ import (
 // which the agent confirms: nothing is stored.
 func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	path := chromium(t)
-	s := New(testConfig(t, func(c *Config) {
+	s := newHub(t, testConfig(t, func(c *Config) {
 		c.Queues[0].AskConsent, c.Queues[0].ConsentText = true, "May we record this chat?"
 		c.Agents[1].Recording = &AgentRecording{MayRecord: true, MayPause: true, Permits: true, Auto: true, AutoPercent: 100}
-	}), nil)
+	}))
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { s.Close(); ts.Close() })
 	base := "ws" + strings.TrimPrefix(ts.URL, "http")
@@ -86,7 +86,7 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#restart"))); err != nil {
 		t.Fatalf("after the end: %v", err)
 	}
-	if l := s.Recordings(chat); len(l.Recordings) != 0 || len(l.Dropped) != 1 || l.Dropped[0].Why != session.ErrDeleted.Error() {
+	if l, err := s.Recordings(chat, "", 0); err != nil || len(l.Recordings) != 0 || len(l.Dropped) != 1 || l.Dropped[0].Why != session.ErrDeleted.Error() {
 		t.Fatalf("stored %+v", l)
 	}
 }

@@ -20,7 +20,7 @@ func chromium(t *testing.T) string { return browsertest.Path(t) }
 // join, send, see the agent's answer and a pushed URL as a real link.
 func TestBrowserCustomerChats_R_I5(t *testing.T) {
 	path := chromium(t)
-	s := New(testConfig(t, nil), nil)
+	s := newHub(t, testConfig(t, nil))
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { s.Close(); ts.Close() })
 	base := "ws" + strings.TrimPrefix(ts.URL, "http")

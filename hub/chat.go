@@ -11,15 +11,17 @@ import (
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// chat is one interaction. Only touched under the hub's lock; lines,
-// lastCust and warned may also change under the hub's shared lock plus mu.
+// chat is one live interaction. Only touched under the hub's lock; lines,
+// cost, lastCust and warned may also change under the hub's shared lock
+// plus mu. Every change of a field the store keeps goes with s.touch(c).
 type chat struct {
 	mu          sync.Mutex
-	id, resume  string
+	id          string
+	resumeHash  string // SHA-256 of the customer's resume token
 	name        string // the customer's name
 	contact     string
 	queue       string
-	seq         int64 // arrival order, for FIFO
+	seq         int64 // arrival order, for FIFO; also the number in the id
 	state       session.State
 	reason      string
 	agent       *agent // owner (offered, connected, ACW, done)
@@ -27,11 +29,16 @@ type chat struct {
 	created     time.Time
 	offeredAt   time.Time
 	offerExpiry time.Time
+	connectedAt time.Time
 	acwDeadline time.Time
-	lastCust    time.Time // last customer message, for inactivity
+	awayUntil   time.Time // contact_grace runs out then; zero while the customer is connected
+	endedAt     time.Time
+	lastCust    time.Time // last customer message, for inactivity (not stored: the lines tell)
 	warned      bool      // inactivity_soon sent since lastCust
 	lines       []session.MessageData
+	cost        int // the transcript's size as frames (limits.max_transcript_bytes)
 	history     []session.Session
+	historyMore bool // older sessions than history remain in the store
 	disposition string
 	note        string
 	caseData    map[string]string
@@ -64,6 +71,7 @@ func (s *Server) move(c *chat, ev session.Event) error {
 	}
 	s.log.Debug("chat state", "chat", c.id, "from", c.state, "event", ev, "to", next)
 	c.state = next
+	s.touch(c)
 	return nil
 }
 
@@ -75,33 +83,66 @@ func transitionError(err error) *frameError {
 	return ferr(session.ErrCodeBadState, "%v", err)
 }
 
+// lineCost is what a line costs against limits.max_transcript_bytes: about
+// the frame that carries it.
+func lineCost(m session.MessageData) int { return len(m.Text) + len(m.Name) + len(m.URL) + 96 }
+
+// roomFor refuses a line of a customer or an agent that the chat's
+// transcript has no room for (limits). The caller holds c.mu.
+func (s *Server) roomFor(c *chat, text, url string) *frameError {
+	l := s.cfg.Limits
+	switch {
+	case len(text) > l.MaxLineBytes:
+		return ferr(session.ErrCodeLineTooLong, "the message is %d bytes; the limit is %d (limits.max_line_bytes): send it in parts", len(text), l.MaxLineBytes)
+	case len(c.lines) >= l.MaxLinesPerChat:
+		return ferr(session.ErrCodeTranscriptFull, "this chat holds %d lines, the most it may (limits.max_lines_per_chat); nothing more can be added", len(c.lines))
+	case c.cost+len(text)+len(url)+256 > l.MaxTranscriptBytes:
+		return ferr(session.ErrCodeTranscriptFull, "this chat's transcript is full (limits.max_transcript_bytes, %d bytes); nothing more can be added", l.MaxTranscriptBytes)
+	}
+	return nil
+}
+
 // addLine appends a transcript line and sends it to both sides. The caller
 // holds the hub's lock, shared or exclusive.
 func (s *Server) addLine(c *chat, from, name, text, url string) session.MessageData {
-	return s.appendLine(c, from, name, text, url, true)
+	m, _ := s.appendLine(c, from, name, text, url, true, false)
+	return m
 }
 
 // appendLine is addLine; toCustomer false keeps the line from the customer
 // (the recording markers are the agent's alone). Every line is offered to
-// the chat's recordings (R-C5).
-func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer bool) session.MessageData {
+// the chat's recordings (R-C5) and stored before its frames leave. A
+// customer's or agent's line (checked true) is refused when the transcript
+// has no room; the hub's own lines may go past the limits by a margin and
+// are dropped beyond it (the state change they mark still happens).
+func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer, checked bool) (session.MessageData, *frameError) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if checked {
+		if fe := s.roomFor(c, text, url); fe != nil {
+			return session.MessageData{}, fe
+		}
+	} else if l := s.cfg.Limits; len(c.lines) >= l.MaxLinesPerChat+l.MaxLinesPerChat/10 || c.cost > l.MaxTranscriptBytes+l.MaxTranscriptBytes/10 {
+		return session.MessageData{}, nil
+	}
+	now := s.now()
 	if from == session.FromCustomer {
-		c.lastCust, c.warned = time.Now(), false
+		c.lastCust, c.warned = now, false
 	}
 	var id int64 = 1
 	if n := len(c.lines); n > 0 {
 		id = c.lines[n-1].ID + 1
 	}
-	m := session.MessageData{ID: id, From: from, Name: name, Text: text, URL: url, At: time.Now().UTC()}
+	m := session.MessageData{ID: id, From: from, Name: name, Text: text, URL: url, At: now}
 	c.lines = append(c.lines, m)
+	c.cost += lineCost(m)
 	if c.rec != nil {
 		c.rec.Capture(m)
 	}
 	if !toCustomer {
 		c.private = append(c.private, id)
 	}
+	s.storeLine(c, m, !toCustomer)
 	b := encodeMessage(c.id, m) // the same frame to both sides
 	if c.cust != nil && toCustomer {
 		c.cust.push(b)
@@ -109,7 +150,7 @@ func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer bo
 	if a := c.agent; a != nil && a.conn != nil && c.state != session.Queued {
 		a.conn.push(b)
 	}
-	return m
+	return m, nil
 }
 
 func (s *Server) system(c *chat, format string, a ...any) {
@@ -122,7 +163,7 @@ func (c *chat) snapshot() session.ChatData {
 		ID: c.id, Customer: c.name, CustomerID: c.contact, Queue: c.queue,
 		State: c.state, Reason: c.reason, CreatedAt: c.created,
 		OfferedAt: c.offeredAt, OfferExpiry: c.offerExpiry, ACWDeadline: c.acwDeadline,
-		Transcript: slices.Clone(c.lines), History: c.history,
+		Transcript: slices.Clone(c.lines), History: c.history, HistoryMore: c.historyMore,
 		Disposition: c.disposition, Note: c.note, CaseData: maps.Clone(c.caseData),
 	}
 	if d.Transcript == nil {
@@ -159,7 +200,7 @@ func (s *Server) end(c *chat, reason string) error {
 		s.system(c, "The chat ended (%s)", reason)
 	}
 	s.recState(c)
-	c.acwDeadline = time.Now().Add(s.cfg.Timers.ACW).UTC()
+	c.acwDeadline = s.now().Add(s.cfg.Timers.ACW)
 	if a := c.agent; a.conn != nil {
 		a.conn.send(session.TypeState, c.id, session.StateData{State: session.ACW, Reason: reason, ACWDeadline: c.acwDeadline})
 	}
@@ -172,7 +213,8 @@ func (s *Server) end(c *chat, reason string) error {
 }
 
 // finish closes ACW (Mark Done or the ACW timer): the chat leaves the
-// agent's live set and its transcript joins the contact's history (R-I2).
+// agent's live set and the hub's memory; the store keeps it, and the
+// contact's later chats find it as history (R-I2).
 func (s *Server) finish(c *chat) error {
 	if err := s.move(c, session.EvDone); err != nil {
 		return err
@@ -186,18 +228,22 @@ func (s *Server) finish(c *chat) error {
 			a.conn.send(session.TypeState, c.id, session.StateData{State: session.Done, Reason: c.reason})
 		}
 	}
-	s.archive(c)
+	s.evict(c)
 	return nil
 }
 
-// archive keeps the chat's transcript for the contact's later chats and
-// forgets the resume token.
-func (s *Server) archive(c *chat) {
-	delete(s.resumes, c.resume)
-	if c.contact != "" && len(c.lines) > 0 {
-		s.history[c.contact] = append(s.history[c.contact], session.Session{Chat: c.id, Start: c.created, Transcript: c.lines})
-	}
-	c.lines = nil
+// evict drops a done chat from memory (its row is written at unlock) and
+// forgets its resume token.
+func (s *Server) evict(c *chat) {
+	c.endedAt = s.now()
+	c.stopTimers()
+	s.touch(c)
+	delete(s.resumes, c.resumeHash)
+	delete(s.chats, c.id)
+	delete(s.saved, c)
+	c.mu.Lock()
+	c.lines, c.history, c.private = nil, nil, nil // a customer's socket may hold the chat a while longer
+	c.mu.Unlock()
 }
 
 // armInactivity (re)starts the inactivity watch of a connected chat: a
@@ -209,7 +255,7 @@ func (s *Server) armInactivity(c *chat, d time.Duration) {
 			return
 		}
 		t := s.cfg.Timers
-		idle := time.Since(c.lastCust)
+		idle := s.now().Sub(c.lastCust)
 		switch {
 		case idle >= t.InactivityTimeout:
 			if a := c.agent; a.conn != nil {

@@ -33,6 +33,7 @@ type Config struct {
 	Agents        []AgentConfig   `yaml:"agents"`
 	Recording     RecordingConfig `yaml:"recording"`
 	Store         StoreConfig     `yaml:"store"`
+	Limits        Limits          `yaml:"limits"`
 }
 
 // Timers are the admin's timers (R-I1, R-I4, R-I11). Every one must be set
@@ -184,6 +185,7 @@ func (c *Config) Validate() error {
 	c.validateAgents(queues, bad)
 	c.validateRecording(bad)
 	c.validateStore(bad)
+	c.validateLimits(bad)
 	if c.Listen != "" {
 		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {
 			bad("listen: %q is not host:port, e.g. 127.0.0.1:8080", c.Listen)

@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -25,10 +26,10 @@ type APIToken struct {
 	Role  string `yaml:"role"` // "supervisor" or "flow"
 }
 
-// API token roles.
+// API token roles (package api's).
 const (
-	RoleSupervisor = "supervisor"
-	RoleFlow       = "flow"
+	RoleSupervisor = api.RoleSupervisor
+	RoleFlow       = api.RoleFlow
 )
 
 // Selective recording asked by a queue's routing (R-G2).

@@ -26,14 +26,19 @@ const maxQueue = 1024
 // peer is one websocket. Frames are queued by the hub (under its locks,
 // never blocking) and written in order by a writer goroutine that runs only
 // while there is something to write, so an idle socket costs no goroutine.
+// A frame waits in the queue until the journal has stored every change
+// made before it was queued (write-through: nothing is acknowledged before
+// it is stored).
 type peer struct {
 	conn    *websocket.Conn
+	gate    *journal
 	gone    chan struct{} // closed when the peer is finished
 	once    sync.Once
 	drainFn func() // p.drain, made once: go p.drain() would allocate a closure per start
 
 	mu      sync.Mutex
 	queue   [][]byte // queue[head:] waits to be written
+	needs   []uint64 // the journal epoch each queued frame waits for
 	head    int
 	writing bool // a drain goroutine is running
 	closing bool // close with code and reason once the queue is written
@@ -42,8 +47,8 @@ type peer struct {
 	reason  string
 }
 
-func newPeer(c *websocket.Conn) *peer {
-	p := &peer{conn: c, gone: make(chan struct{})}
+func newPeer(c *websocket.Conn, gate *journal) *peer {
+	p := &peer{conn: c, gate: gate, gone: make(chan struct{})}
 	p.drainFn = p.drain
 	return p
 }
@@ -152,7 +157,17 @@ func (p *peer) push(b []byte) {
 		return
 	}
 	p.queue = append(p.queue, b)
+	p.needs = append(p.needs, p.gate.next.Load())
 	p.startLocked()
+	p.mu.Unlock()
+}
+
+// resume restarts the writer of a peer that waited for the journal.
+func (p *peer) resume() {
+	p.mu.Lock()
+	if !p.dead && p.head < len(p.queue) {
+		p.startLocked()
+	}
 	p.mu.Unlock()
 }
 
@@ -187,7 +202,7 @@ func (p *peer) closeAfter(code websocket.StatusCode, reason string) {
 func (p *peer) kill() {
 	p.once.Do(func() {
 		p.mu.Lock()
-		p.dead, p.queue, p.head = true, nil, 0
+		p.dead, p.queue, p.needs, p.head = true, nil, nil, 0
 		p.mu.Unlock()
 		close(p.gone)
 		go p.conn.CloseNow()
@@ -207,9 +222,9 @@ func (p *peer) drain() {
 		if p.head == len(p.queue) {
 			p.head = 0
 			if cap(p.queue) > 64 {
-				p.queue = nil // give a burst's memory back
+				p.queue, p.needs = nil, nil // give a burst's memory back
 			} else {
-				p.queue = p.queue[:0]
+				p.queue, p.needs = p.queue[:0], p.needs[:0]
 			}
 			if p.closing {
 				p.mu.Unlock()
@@ -219,6 +234,16 @@ func (p *peer) drain() {
 			}
 			p.writing = false
 			p.mu.Unlock()
+			return
+		}
+		if need := p.needs[p.head]; need > p.gate.durable.Load() {
+			// Not stored yet: wait for the journal, which resumes us.
+			p.writing = false
+			p.mu.Unlock()
+			if p.gate.park(p, need) {
+				return
+			}
+			p.resume() // stored meanwhile
 			return
 		}
 		b := p.queue[p.head]

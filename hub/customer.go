@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -19,22 +22,42 @@ const (
 )
 
 func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request) {
+	ip := clientIP(r)
+	if !s.admitCustomer(ip) {
+		w.Header().Set("Retry-After", "30")
+		api.WriteError(w, http.StatusTooManyRequests, "too_many_connections",
+			"this address has %d chat connections open, the most it may (limits.customers_per_ip)", s.cfg.Limits.CustomersPerIP)
+		return
+	}
+	defer s.leaveCustomer(ip)
 	p, ok := s.accept(w, r)
 	if !ok {
 		return
 	}
 	defer s.dropPeer(p)
-	s.mu.Lock()
-	s.customer++
-	s.mu.Unlock()
 	var me *chat
+	l := s.cfg.Limits
+	now := s.now()
+	msgs, typing := newBucket(l.MessageRate, l.MessageBurst, now), newBucket(l.TypingRate, l.TypingBurst, now)
+	var told time.Time // the last rate_limited error sent: at most one a second
 	s.readLoop(p, func(in *inbound) *frameError {
 		env := in.env
+		now := s.now()
+		if env.Type == session.TypeTyping && !typing.take(now) {
+			return nil // a typing notice over its rate is dropped: the next one says the same
+		}
+		if env.Type != session.TypeTyping && !msgs.take(now) {
+			if now.Sub(told) < time.Second {
+				return nil // one error a second says it
+			}
+			told = now
+			return ferr(session.ErrCodeRateLimited, "too many messages: at most %v a second (a burst of %d); this one was not sent", l.MessageRate, l.MessageBurst)
+		}
 		if env.Type == session.TypeSend || env.Type == session.TypeTyping {
 			return s.customerRelay(p, me, in)
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.lock()
+		defer s.unlock()
 		if me != nil && me.cust != p && env.Type != session.TypeJoin {
 			return ferr(session.ErrCodeNotYours, "this chat was resumed on another connection")
 		}
@@ -42,12 +65,42 @@ func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request) {
 		me, fe = s.customerFrame(p, me, env)
 		return fe
 	})
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.customer--
+	s.lock()
+	defer s.unlock()
 	if me != nil && me.cust == p {
 		s.customerGone(me)
 	}
+}
+
+// admitCustomer counts a customer socket from ip, or refuses it when ip
+// has limits.customers_per_ip open.
+func (s *Server) admitCustomer(ip string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perIP[ip] >= s.cfg.Limits.CustomersPerIP {
+		return false
+	}
+	s.perIP[ip]++
+	s.customer++
+	return true
+}
+
+func (s *Server) leaveCustomer(ip string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.customer--
+	if s.perIP[ip]--; s.perIP[ip] <= 0 {
+		delete(s.perIP, ip)
+	}
+}
+
+// clientIP is the address a request came from (its host, without port).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // customerFrame handles one frame of a customer; it returns the customer's
@@ -121,8 +174,11 @@ func (s *Server) customerRelay(p *peer, me *chat, in *inbound) *frameError {
 		return ferr(session.ErrCodeChatEnded, "the chat has ended")
 	}
 	if env.Type == session.TypeSend {
-		s.addLine(me, session.FromCustomer, me.name, send.Text, "")
-		return nil
+		if s.j.backlog() {
+			return ferr(session.ErrCodeUnavailable, "the hub cannot store messages just now; try again in a moment")
+		}
+		_, fe := s.appendLine(me, session.FromCustomer, me.name, send.Text, "", true, true)
+		return fe
 	}
 	if me.state == session.Connected && me.agent.conn != nil {
 		typing.Preview = truncate(typing.Preview, maxPreviewLen)
@@ -148,19 +204,25 @@ func (s *Server) newChat(p *peer, d session.JoinData) (*chat, *frameError) {
 	if !found {
 		return nil, ferr(session.ErrCodeBadRequest, "join: no queue %q; choose one of: %s", queue, strings.Join(s.cfg.queueNames(), ", "))
 	}
-	s.seq++
+	s.chatSeq++
+	resume := newToken()
 	c := &chat{
-		id: "chat-" + strconv.FormatInt(s.seq, 10), resume: newToken(),
-		name: truncate(name, maxNameLen), contact: truncate(d.Contact, maxNameLen), queue: queue, seq: s.seq,
-		state: session.Queued, cust: p, created: time.Now().UTC(),
+		id: "chat-" + strconv.FormatInt(s.chatSeq, 10), resumeHash: hashResume(resume),
+		name: truncate(name, maxNameLen), contact: truncate(d.Contact, maxNameLen), queue: queue, seq: s.chatSeq,
+		state: session.Queued, cust: p, created: s.now(),
 	}
 	c.rec = session.NewRecorder(c.id)
+	s.touch(c)
+	seq := s.chatSeq
+	s.j.add(func(b *store.Batch) { b.ChatSeq = max(b.ChatSeq, seq) })
 	if c.contact != "" {
-		c.history = s.history[c.contact]
+		c.history, c.historyMore = s.loadHistory(c)
+		contact := store.Contact{ID: c.contact, Name: c.name, LastSeen: c.created}
+		s.j.add(func(b *store.Batch) { b.Contacts = append(b.Contacts, contact) })
 	}
 	s.chats[c.id] = c
-	s.resumes[c.resume] = c
-	p.send(session.TypeJoined, c.id, session.JoinedData{Chat: c.id, Resume: c.resume, Queue: queue})
+	s.resumes[c.resumeHash] = c
+	p.send(session.TypeJoined, c.id, session.JoinedData{Chat: c.id, Resume: resume, Queue: queue})
 	s.enqueue(c, false)
 	s.route(queue)
 	return c, nil
@@ -168,7 +230,7 @@ func (s *Server) newChat(p *peer, d session.JoinData) (*chat, *frameError) {
 
 // resumeChat attaches a customer socket to the chat of a resume token.
 func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError) {
-	c := s.resumes[token]
+	c := s.resumes[hashResume(token)]
 	if c == nil {
 		return me, ferr(session.ErrCodeNoSuchChat, "that chat is over or unknown; join again without a resume token")
 	}
@@ -176,9 +238,11 @@ func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError
 		c.cust.closeAfter(websocket.StatusPolicyViolation, "resumed on another connection")
 	}
 	c.cust = p
-	p.send(session.TypeJoined, c.id, session.JoinedData{Chat: c.id, Resume: c.resume, Queue: c.queue, Lines: c.customerLines()})
+	p.send(session.TypeJoined, c.id, session.JoinedData{Chat: c.id, Resume: token, Queue: c.queue, Lines: c.customerLines()})
 	if c.custGrace.running() {
 		c.custGrace.stop()
+		c.awayUntil = time.Time{}
+		s.touch(c)
 		if a := c.agent; c.state == session.Connected && a.conn != nil {
 			a.conn.send(session.TypeAttention, c.id, session.AttentionData{Reason: session.AttnContactBack, Text: c.name + " is back"})
 		}
@@ -209,14 +273,23 @@ func (s *Server) customerGone(c *chat) {
 	if !c.state.Live() {
 		return
 	}
-	deadline := time.Now().Add(s.cfg.Timers.ContactGrace).UTC()
+	deadline := s.now().Add(s.cfg.Timers.ContactGrace)
 	if a := c.agent; c.state == session.Connected && a.conn != nil {
 		a.conn.send(session.TypeAttention, c.id, session.AttentionData{
 			Reason: session.AttnContactGone, Deadline: deadline,
 			Text: fmt.Sprintf("%s was disconnected; the chat closes at %s unless they come back", c.name, deadline.Format("15:04:05")),
 		})
 	}
-	s.arm(&c.custGrace, s.cfg.Timers.ContactGrace, func() {
+	s.awayUntil(c, deadline)
+}
+
+// awayUntil keeps a chat whose customer is away until deadline
+// (contact_grace), then ends or abandons it. The deadline is stored: a
+// restarted hub continues it.
+func (s *Server) awayUntil(c *chat, deadline time.Time) {
+	c.awayUntil = deadline
+	s.touch(c)
+	s.arm(&c.custGrace, deadline.Sub(s.now()), func() {
 		if c.state == session.Connected {
 			_ = s.end(c, session.EndContactGone)
 		} else {
@@ -244,7 +317,7 @@ func (s *Server) abandon(c *chat, reason string) {
 	if c.cust != nil {
 		c.cust.send(session.TypeEnded, c.id, session.EndedData{Reason: reason})
 	}
-	s.archive(c)
+	s.evict(c)
 	s.route(c.queue) // the places behind it move up
 	if wasOffered && a != nil {
 		s.routeAll(a) // the agent has room again

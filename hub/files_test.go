@@ -1,6 +1,9 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -42,10 +45,10 @@ func identityFile(t *testing.T) (*age.X25519Identity, string) {
 	return id, path
 }
 
-// upload stores data as agent through tus and returns the stored id.
-func upload(t *testing.T, ctx context.Context, base, token, name string, data []byte) string {
+// uploadFile stores data as agent through tus and returns the stored id.
+func uploadFile(t *testing.T, ctx context.Context, base, token, name string, data []byte) string {
 	t.Helper()
-	f, err := newTestFile(filepath.Join(t.TempDir(), "up"), data, map[string]string{MetaFilename: name, MetaInteraction: "c-1"})
+	f, err := newTestFile(filepath.Join(t.TempDir(), "up"), data, map[string]string{upload.MetaFilename: name, upload.MetaInteraction: "c-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +66,7 @@ func TestFileAccess_R_V5_R_V8(t *testing.T) {
 	_, base, _ := startStoreHub(t, nil)
 	ctx := testCtx(t, wait)
 	data := []byte("a recording's bytes")
-	id := upload(t, ctx, base, "t-ada", "r.webm", data)
+	id := uploadFile(t, ctx, base, "t-ada", "r.webm", data)
 	for _, tc := range []struct {
 		name, id, query, token string
 		status                 int
@@ -72,11 +75,11 @@ func TestFileAccess_R_V5_R_V8(t *testing.T) {
 		{"uploader", id, "", "t-ada", 200, ""},
 		{"supervisor", id, "", "t-sue", 200, ""},
 		{"access_token query", id, "?access_token=t-sue", "", 200, ""},
-		{"other agent", id, "", "t-grace", 403, APIErrForbidden},
-		{"flow token", id, "", "t-ivr", 403, APIErrForbidden},
-		{"no token", id, "", "", 401, APIErrUnauthorized},
-		{"bad token", id, "", "nope", 401, APIErrUnauthorized},
-		{"unknown id", "0123456789abcdef", "", "t-sue", 404, APIErrNoSuchFile},
+		{"other agent", id, "", "t-grace", 403, api.ErrForbidden},
+		{"flow token", id, "", "t-ivr", 403, api.ErrForbidden},
+		{"no token", id, "", "", 401, api.ErrUnauthorized},
+		{"bad token", id, "", "nope", 401, api.ErrUnauthorized},
+		{"unknown id", "0123456789abcdef", "", "t-sue", 404, api.ErrNoSuchFile},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, b, h := getFile(t, base, tc.id, tc.query, tc.token, nil)
@@ -89,7 +92,7 @@ func TestFileAccess_R_V5_R_V8(t *testing.T) {
 				}
 				return
 			}
-			var e APIError
+			var e api.Error
 			if err := json.Unmarshal(b, &e); err != nil || e.Error.Code != tc.code || e.Error.Message == "" {
 				t.Fatalf("error body %s, want code %s", b, tc.code)
 			}
@@ -108,7 +111,7 @@ func TestFileDecrypt(t *testing.T) {
 
 	_, base, _ := startStoreHub(t, func(c *Config) { c.Store.IdentityFile = keyPath })
 	ctx := testCtx(t, wait)
-	fid := upload(t, ctx, base, "t-ada", "r.webm.age", sealed)
+	fid := uploadFile(t, ctx, base, "t-ada", "r.webm.age", sealed)
 	st, b, h := getFile(t, base, fid, "?decrypt=1", "t-sue", nil)
 	if st != 200 || !bytes.Equal(b, plain) || h.Get("Content-Type") != "video/webm" || h.Get("Accept-Ranges") != "bytes" {
 		t.Fatalf("decrypt: %d, %d bytes, type %q", st, len(b), h.Get("Content-Type"))
@@ -122,17 +125,17 @@ func TestFileDecrypt(t *testing.T) {
 	}
 
 	other, _ := age.GenerateX25519Identity()
-	fid2 := upload(t, ctx, base, "t-ada", "other.webm.age", ageFile(t, other, plain))
+	fid2 := uploadFile(t, ctx, base, "t-ada", "other.webm.age", ageFile(t, other, plain))
 	st, b, _ = getFile(t, base, fid2, "?decrypt=1", "t-sue", nil)
-	var e APIError
-	if json.Unmarshal(b, &e); st != http.StatusConflict || e.Error.Code != APIErrCannotDecrypt {
+	var e api.Error
+	if json.Unmarshal(b, &e); st != http.StatusConflict || e.Error.Code != api.ErrCannotDecrypt {
 		t.Fatalf("wrong identity: %d %s", st, b)
 	}
 
 	_, base2, dir2 := startStoreHub(t, nil)
-	fid3 := upload(t, ctx, base2, "t-ada", "r.webm.age", sealed)
+	fid3 := uploadFile(t, ctx, base2, "t-ada", "r.webm.age", sealed)
 	st, b, _ = getFile(t, base2, fid3, "?decrypt=1", "t-ada", nil)
-	if json.Unmarshal(b, &e); st != http.StatusConflict || e.Error.Code != APIErrNoIdentity {
+	if json.Unmarshal(b, &e); st != http.StatusConflict || e.Error.Code != api.ErrNoIdentity {
 		t.Fatalf("no identity: %d %s", st, b)
 	}
 	if ents, _ := os.ReadDir(filepath.Join(dir2, "tmp")); len(ents) != 0 {

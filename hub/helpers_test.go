@@ -57,10 +57,34 @@ func testConfig(t *testing.T, mutate func(*Config)) *Config {
 	return cfg
 }
 
+// newHub opens a hub on cfg (its store in cfg.Store.Dir, or in memory)
+// in verify mode: every unlock checks that each change of a chat was
+// marked for the store. The hub is closed at the end of the test.
+func newHub(t testing.TB, cfg *Config) *Server {
+	t.Helper()
+	s, err := Open(cfg, Options{verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(); s.CloseStore(); checkUnmarked(t, s) })
+	return s
+}
+
+// checkUnmarked fails the test for every change of a chat that was not
+// marked for the store (verify mode).
+func checkUnmarked(t testing.TB, s *Server) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.unmarked {
+		t.Error(u)
+	}
+}
+
 // startHub runs a hub on loopback and returns its ws:// base URL.
 func startHub(t *testing.T, mutate func(*Config)) (*Server, string) {
 	t.Helper()
-	s := New(testConfig(t, mutate), nil)
+	s := newHub(t, testConfig(t, mutate))
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { s.Close(); ts.Close() })
 	return s, "ws" + strings.TrimPrefix(ts.URL, "http")

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -21,7 +23,7 @@ type dropAck struct {
 }
 
 func (d *dropAck) WriteHeader(code int) {
-	if d.Header().Get(HeaderStored) != "" && d.dropped.CompareAndSwap(false, true) {
+	if d.Header().Get(upload.HeaderStored) != "" && d.dropped.CompareAndSwap(false, true) {
 		if conn, _, err := http.NewResponseController(d.ResponseWriter).Hijack(); err == nil {
 			conn.Close()
 			d.cut = true
@@ -45,10 +47,7 @@ func (d *dropAck) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 // confirms the checksum, and the file is stored exactly once.
 func TestLostAcknowledgement_R_V10(t *testing.T) {
 	dir := t.TempDir()
-	s := New(testConfig(t, func(c *Config) { c.Store.Dir = dir }), nil)
-	if err := s.OpenStore(); err != nil {
-		t.Fatal(err)
-	}
+	s := newHub(t, testConfig(t, func(c *Config) { c.Store.Dir = dir }))
 	var dropped atomic.Bool
 	h := s.Handler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +67,7 @@ func TestLostAcknowledgement_R_V10(t *testing.T) {
 		t.Fatalf("dropped %v, failures %q, resent from %v: want the one lost acknowledgement, confirmed by verify without resending",
 			dropped.Load(), f.failures, f.resumes)
 	}
-	all, err := s.Index().Search(ctx, store.Filter{})
+	all, err := s.Store().SearchFiles(ctx, store.FileFilter{})
 	if err != nil || len(all) != 1 || all[0].ID != id || all[0].SHA256 != f.sha {
 		t.Fatalf("indexed %+v %v; want the one file %s", all, err, id)
 	}

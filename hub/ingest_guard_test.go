@@ -1,8 +1,13 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,8 +39,8 @@ func TestUploadOwnership(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e APIError
-		if resp.StatusCode != http.StatusForbidden || (m != http.MethodHead && (json.Unmarshal(b, &e) != nil || e.Error.Code != APIErrForbidden)) {
+		var e api.Error
+		if resp.StatusCode != http.StatusForbidden || (m != http.MethodHead && (json.Unmarshal(b, &e) != nil || e.Error.Code != api.ErrForbidden)) {
 			t.Fatalf("%s by another agent: %d %s, want 403 forbidden", m, resp.StatusCode, b)
 		}
 	}
@@ -51,10 +56,7 @@ func TestUploadOwnership(t *testing.T) {
 func TestRecoverCompleteUploads_R_V10(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, func(c *Config) { c.Store.Dir = dir })
-	s := New(cfg, nil)
-	if err := s.OpenStore(); err != nil {
-		t.Fatal(err)
-	}
+	s := newHub(t, cfg)
 	ts := httptest.NewServer(s.Handler())
 	ctx := testCtx(t, wait)
 	c := newTusClient(ts.URL, "t-ada")
@@ -65,7 +67,7 @@ func TestRecoverCompleteUploads_R_V10(t *testing.T) {
 	}
 	mk := func(name string, write func(data []byte) []byte) upl {
 		data := randomBytes(t, 50<<10)
-		f, err := newTestFile(filepath.Join(t.TempDir(), name), data, map[string]string{MetaFilename: name + ".webm"})
+		f, err := newTestFile(filepath.Join(t.TempDir(), name), data, map[string]string{upload.MetaFilename: name + ".webm"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,10 +88,7 @@ func TestRecoverCompleteUploads_R_V10(t *testing.T) {
 	s.Close()
 	s.CloseStore()
 
-	s2 := New(cfg, nil)
-	if err := s2.OpenStore(); err != nil {
-		t.Fatal(err)
-	}
+	s2 := newHub(t, cfg)
 	ts2 := httptest.NewServer(s2.Handler())
 	t.Cleanup(func() { ts2.Close(); s2.Close(); s2.CloseStore() })
 	c2 := newTusClient(ts2.URL, "t-ada")
@@ -126,10 +125,7 @@ func TestExpireIdleUploads(t *testing.T) {
 	if cfg.Store.PartialExpiry != DefaultPartialExpiry {
 		t.Fatalf("partial_expiry default %s, want %s", cfg.Store.PartialExpiry, DefaultPartialExpiry)
 	}
-	s := New(cfg, nil)
-	if err := s.OpenStore(); err != nil {
-		t.Fatal(err)
-	}
+	s := newHub(t, cfg)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { ts.Close(); s.Close(); s.CloseStore() })
 	ctx := testCtx(t, wait)
@@ -145,7 +141,7 @@ func TestExpireIdleUploads(t *testing.T) {
 	// mk creates an upload holding its first `have` bytes, last written at `at`.
 	mk := func(name string, have int, at time.Time) upl {
 		data := randomBytes(t, 64<<10)
-		f, err := newTestFile(filepath.Join(t.TempDir(), name), data, map[string]string{MetaFilename: name + ".webm"})
+		f, err := newTestFile(filepath.Join(t.TempDir(), name), data, map[string]string{upload.MetaFilename: name + ".webm"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,30 +165,55 @@ func TestExpireIdleUploads(t *testing.T) {
 	fresh := mk("fresh", 2000, time.Now().Add(-time.Hour))
 	held := mk("held", 3000, old)
 
-	in := s.ingest.Load()
-	lock, err := in.locker.NewLock(path.Base(held.loc))
-	if err != nil {
+	// A request holds the held upload: a PATCH that sent a few bytes and
+	// waits for more. Its file is made to look old again, so only the
+	// request's hold keeps it.
+	pr, pw := io.Pipe()
+	patched := make(chan struct{})
+	go func() {
+		defer close(patched)
+		c.patch(ctx, held.loc, held.have, 10, pr)
+	}()
+	heldBin := filepath.Join(dir, "uploads", path.Base(held.loc))
+	if _, err := pw.Write([]byte("abc")); err != nil {
 		t.Fatal(err)
 	}
-	released := make(chan struct{}, 1)
-	if err := lock.Lock(ctx, func() { released <- struct{}{} }); err != nil {
+	for fi, _ := os.Stat(heldBin); fi == nil || fi.Size() < held.have+3; fi, _ = os.Stat(heldBin) {
+		if ctx.Err() != nil {
+			t.Fatal("the held PATCH's bytes never arrived")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := os.Chtimes(heldBin, old, old); err != nil {
 		t.Fatal(err)
 	}
-	if n := in.expireUploads(ctx, time.Now(), week); n != 2 {
+	if n := s.in.ExpireUploads(ctx, time.Now(), week); n != 2 {
 		t.Fatalf("expired %d uploads, want 2 (stale and empty)", n)
 	}
-	_ = lock.Unlock()
+	pw.CloseWithError(errors.New("the desktop went away")) // the request ends
+	<-patched
+	held.have += 3
 	for _, u := range []upl{stale, empty} {
 		if _, st, _ := c.head(ctx, u.loc); st != http.StatusNotFound {
-			t.Fatalf("%s: HEAD %d after expiry, want 404", u.f.meta[MetaFilename], st)
+			t.Fatalf("%s: HEAD %d after expiry, want 404", u.f.meta[upload.MetaFilename], st)
 		}
 	}
 	for _, u := range []upl{fresh, held} {
 		if off, st, _ := c.head(ctx, u.loc); st != http.StatusOK || off != u.have {
-			t.Fatalf("%s: HEAD %d offset %d, want 200 at %d", u.f.meta[MetaFilename], st, off, u.have)
+			t.Fatalf("%s: HEAD %d offset %d, want 200 at %d", u.f.meta[upload.MetaFilename], st, off, u.have)
 		}
 	}
-	if n := in.expireUploads(ctx, time.Now(), week); n != 1 {
+	if err := os.Chtimes(heldBin, old, old); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i := 0; i < 100 && n == 0; i++ { // the lock goes when tusd's handler returns
+		n = s.in.ExpireUploads(ctx, time.Now(), week)
+		if n == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if n != 1 {
 		t.Fatalf("second pass expired %d, want 1 (held, now released)", n)
 	}
 

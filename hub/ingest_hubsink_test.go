@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"errors"
 	"io"
 	"os"
@@ -49,7 +51,7 @@ func faultKillHubsink(t *testing.T, bin string, l *ledger) {
 		t.Fatal(err)
 	}
 	var resume, stored string
-	item := uploader.Item{ID: "q1", Name: f.meta[MetaFilename], Size: f.size, SHA256: f.sha,
+	item := uploader.Item{ID: "q1", Name: f.meta[upload.MetaFilename], Size: f.size, SHA256: f.sha,
 		Manifest:   uploader.Manifest{Version: 1, Recording: "r1", Interaction: "c-sink", Agent: "ada", Encrypted: true},
 		SaveResume: func(tok string) error { resume = tok; return nil },
 		Stored:     func(id string) { stored = id }}

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"context"
 	"fmt"
 	"os"
@@ -66,7 +68,7 @@ func faultPortClosed(t *testing.T, bin string, l *ledger) {
 	h.start("127.0.0.1:0")
 	h.kill() // the hub's port is closed
 	f := l.newFile(t, 2<<20, "later")
-	src := filepath.Join(t.TempDir(), f.meta[MetaFilename])
+	src := filepath.Join(t.TempDir(), f.meta[upload.MetaFilename])
 	if err := os.Rename(f.path, src); err != nil {
 		t.Fatal(err)
 	}

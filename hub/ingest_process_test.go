@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
@@ -207,7 +209,7 @@ func (l *ledger) confirm(t *testing.T, base string, f *testFile) {
 func (l *ledger) newFile(t *testing.T, size int, name string) *testFile {
 	t.Helper()
 	f, err := newTestFile(filepath.Join(t.TempDir(), name), randomBytes(t, size),
-		map[string]string{MetaFilename: name + ".webm.age", MetaInteraction: "c-" + name, MetaRecording: "r1"})
+		map[string]string{upload.MetaFilename: name + ".webm.age", upload.MetaInteraction: "c-" + name, upload.MetaRecording: "r1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,9 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -23,15 +26,12 @@ import (
 func startStoreHub(t *testing.T, mutate func(*Config)) (*Server, string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s := New(testConfig(t, func(c *Config) {
+	s := newHub(t, testConfig(t, func(c *Config) {
 		c.Store.Dir = dir
 		if mutate != nil {
 			mutate(c)
 		}
-	}), nil)
-	if err := s.OpenStore(); err != nil {
-		t.Fatal(err)
-	}
+	}))
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { s.Close(); ts.Close(); s.CloseStore() })
 	return s, ts.URL, s.cfg.Store.Dir
@@ -56,8 +56,8 @@ func testCtx(t testing.TB, d time.Duration) context.Context {
 const fileName = "2026-11-21_090507_general_ada_c-42_record_r1.webm.age"
 
 func recMeta() map[string]string {
-	return map[string]string{MetaFilename: fileName, MetaRecording: "r1", MetaInteraction: "c-42", MetaAgent: "ada",
-		MetaManifest: `{"version":1,"recording":"r1","interaction":"c-42","agent":"ada","customer":"Bea","queue":"general",` +
+	return map[string]string{upload.MetaFilename: fileName, upload.MetaRecording: "r1", upload.MetaInteraction: "c-42", upload.MetaAgent: "ada",
+		upload.MetaManifest: `{"version":1,"recording":"r1","interaction":"c-42","agent":"ada","customer":"Bea","queue":"general",` +
 			`"kind":"record","disposition":"Resolved","partitions":["sales"],"metadata":{"case":"77"},"encrypted":true}`}
 }
 
@@ -107,7 +107,7 @@ func TestUploadStoredAndIndexed_R_V10_R_G2(t *testing.T) {
 	ctx := testCtx(t, wait)
 	data := randomBytes(t, 300<<10)
 	meta := recMeta()
-	meta[MetaDest] = "billing-archive"
+	meta[upload.MetaDest] = "billing-archive"
 	f, err := newTestFile(filepath.Join(t.TempDir(), "up"), data, meta)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestUploadStoredAndIndexed_R_V10_R_G2(t *testing.T) {
 	if got := storedFiles(t, dir); len(got) != 1 || got[0] != "billing-archive/"+fileName {
 		t.Fatalf("stored %v", got)
 	}
-	rec, err := s.Index().Get(ctx, id)
+	rec, err := s.Store().File(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestChecksumMismatch_R_V10(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != StatusChecksumMismatch || string(b) != "checksum mismatch" {
+	if resp.StatusCode != upload.StatusChecksumMismatch || string(b) != "checksum mismatch" {
 		t.Fatalf("corrupted PATCH: %d %q, want 460 checksum mismatch", resp.StatusCode, b)
 	}
 	if _, st, _ := c.head(ctx, loc); st != http.StatusNotFound {
@@ -198,7 +198,7 @@ func TestChecksumMismatch_R_V10(t *testing.T) {
 	if len(f.failures) != 1 || !strings.Contains(f.failures[0], "460 checksum mismatch") || len(f.resumes) != 1 || f.resumes[0] != 0 {
 		t.Fatalf("failures %q resumes %v; want one 460 and a restart at 0", f.failures, f.resumes)
 	}
-	if got, err := s.Index().Get(ctx, id); err != nil || got.SHA256 != f.sha {
+	if got, err := s.Store().File(ctx, id); err != nil || got.SHA256 != f.sha {
 		t.Fatalf("stored %+v %v", got, err)
 	}
 }
@@ -220,7 +220,7 @@ func TestUploadAuth(t *testing.T) {
 	_, base, _ := startStoreHub(t, nil)
 	ctx := testCtx(t, wait)
 	good := newTusClient(base, "t-ada")
-	loc, resp, _, err := good.create(ctx, 10, map[string]string{MetaFilename: "x", MetaSHA256: strings.Repeat("a", 64)})
+	loc, resp, _, err := good.create(ctx, 10, map[string]string{upload.MetaFilename: "x", upload.MetaSHA256: strings.Repeat("a", 64)})
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %v %v", err, resp)
 	}
@@ -237,8 +237,8 @@ func TestUploadAuth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var e APIError
-			if resp.StatusCode != http.StatusUnauthorized || (tc.method != http.MethodHead && (json.Unmarshal(b, &e) != nil || e.Error.Code != APIErrUnauthorized)) {
+			var e api.Error
+			if resp.StatusCode != http.StatusUnauthorized || (tc.method != http.MethodHead && (json.Unmarshal(b, &e) != nil || e.Error.Code != api.ErrUnauthorized)) {
 				t.Fatalf("%s %s with token %q: %d %s, want 401 unauthorized", tc.method, tc.url, tok, resp.StatusCode, b)
 			}
 		}
@@ -268,12 +268,12 @@ func TestUploadRefusedAtCreation(t *testing.T) {
 		status int
 		words  string
 	}{
-		{"no filename", 10, map[string]string{MetaSHA256: sha}, 400, "filename"},
-		{"bad sha", 10, map[string]string{MetaFilename: "f", MetaSHA256: "xyz"}, 400, "64 hex"},
-		{"size differs", 10, map[string]string{MetaFilename: "f", MetaSHA256: sha, MetaSize: "11"}, 400, "differs"},
-		{"bad manifest", 10, map[string]string{MetaFilename: "f", MetaSHA256: sha, MetaManifest: "{"}, 400, "manifest"},
-		{"another agent's", 10, map[string]string{MetaFilename: "f", MetaSHA256: sha, MetaAgent: "grace"}, 403, `"grace"`},
-		{"too large", 2000, map[string]string{MetaFilename: "f", MetaSHA256: sha}, 413, "maximum size"},
+		{"no filename", 10, map[string]string{upload.MetaSHA256: sha}, 400, "filename"},
+		{"bad sha", 10, map[string]string{upload.MetaFilename: "f", upload.MetaSHA256: "xyz"}, 400, "64 hex"},
+		{"size differs", 10, map[string]string{upload.MetaFilename: "f", upload.MetaSHA256: sha, upload.MetaSize: "11"}, 400, "differs"},
+		{"bad manifest", 10, map[string]string{upload.MetaFilename: "f", upload.MetaSHA256: sha, upload.MetaManifest: "{"}, 400, "manifest"},
+		{"another agent's", 10, map[string]string{upload.MetaFilename: "f", upload.MetaSHA256: sha, upload.MetaAgent: "grace"}, 403, `"grace"`},
+		{"too large", 2000, map[string]string{upload.MetaFilename: "f", upload.MetaSHA256: sha}, 413, "maximum size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, resp, b, err := newTusClient(base, "t-ada").create(ctx, tc.size, tc.meta)
@@ -313,7 +313,7 @@ func TestStoredNames_R_H4_R_G2(t *testing.T) {
 				os.WriteFile(filepath.Join(dir, "..", "last"), prev, 0o600)
 			}
 			data, _ := os.ReadFile(filepath.Join(dir, "..", "last"))
-			m := map[string]string{MetaFilename: tc.filename, MetaDest: tc.dest}
+			m := map[string]string{upload.MetaFilename: tc.filename, upload.MetaDest: tc.dest}
 			f, err := newTestFile(filepath.Join(t.TempDir(), "up"), data, m)
 			if err != nil {
 				t.Fatal(err)
@@ -322,7 +322,7 @@ func TestStoredNames_R_H4_R_G2(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Index().Get(ctx, id)
+			got, err := s.Store().File(ctx, id)
 			if err != nil || got.Path != tc.want {
 				t.Fatalf("stored at %q (%v), want %q", got.Path, err, tc.want)
 			}
@@ -332,7 +332,7 @@ func TestStoredNames_R_H4_R_G2(t *testing.T) {
 			}
 		})
 	}
-	if all, _ := s.Index().Search(ctx, store.Filter{}); len(all) != 7 {
+	if all, _ := s.Store().SearchFiles(ctx, store.FileFilter{}); len(all) != 7 {
 		t.Fatalf("%d files indexed, want 7 (the repeat is the same file)", len(all))
 	}
 	if got := storedFiles(t, dir); len(got) != 7 {
@@ -342,9 +342,9 @@ func TestStoredNames_R_H4_R_G2(t *testing.T) {
 
 // TestNoStore: a hub without store.dir says so on every store route.
 func TestNoStore(t *testing.T) {
-	s := New(testConfig(t, nil), nil)
-	if err := s.OpenStore(); err != nil || s.Index() != nil {
-		t.Fatalf("OpenStore without dir: %v", err)
+	s := newHub(t, testConfig(t, nil))
+	if s.in != nil {
+		t.Fatal("a hub without store.dir mounted the ingest")
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { s.Close(); ts.Close() })
@@ -353,10 +353,10 @@ func TestNoStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e APIError
+		var e api.Error
 		json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusServiceUnavailable || e.Error.Code != APIErrNoStore || !strings.Contains(e.Error.Message, "store.dir") {
+		if resp.StatusCode != http.StatusServiceUnavailable || e.Error.Code != api.ErrNoStore || !strings.Contains(e.Error.Message, "store.dir") {
 			t.Fatalf("%s: %d %+v", p, resp.StatusCode, e)
 		}
 	}
@@ -376,10 +376,9 @@ func TestOpenStoreErrors(t *testing.T) {
 		{"dir is a file", StoreConfig{Dir: bad}, "store"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := New(testConfig(t, func(c *Config) { c.Store = tc.sc }), nil)
-			err := s.OpenStore()
+			_, err := Open(testConfig(t, func(c *Config) { c.Store = tc.sc }), Options{})
 			if !errors.Is(err, ErrStore) || !strings.Contains(err.Error(), tc.words) {
-				t.Fatalf("OpenStore: %v, want ErrStore with %q", err, tc.words)
+				t.Fatalf("Open: %v, want ErrStore with %q", err, tc.words)
 			}
 		})
 	}

@@ -1,6 +1,9 @@
 package hub
 
 import (
+	"github.com/coder/websocket"
+	"strings"
+
 	"net/http"
 	"testing"
 	"time"
@@ -191,8 +194,12 @@ func TestAgentReconnectWithinGraceResumes(t *testing.T) {
 		t.Fatal("customer should see reconnecting")
 	}
 	g2, w := agentLogin(t, base, "t-grace", false)
-	if !w.Ready || len(w.Chats) != 1 || w.Chats[0].ID != chat || w.Chats[0].State != session.Connected || len(w.Chats[0].Transcript) == 0 {
+	if !w.Ready || len(w.Chats) != 1 || w.Chats[0].ID != chat || w.Chats[0].State != session.Connected {
 		t.Fatalf("welcome %+v", w)
+	}
+	// The transcript follows the welcome, a frame per chat.
+	if snap, env := expectData[session.ChatData](g2, session.TypeChat); env.Chat != chat || len(snap.Transcript) == 0 {
+		t.Fatalf("snapshot after the welcome %+v", snap)
 	}
 	if p, _ := expectData[session.PresenceData](cust, session.TypePresence); p.Reconnecting {
 		t.Fatal("customer should see the agent back")
@@ -267,15 +274,21 @@ func TestCustomerLeavesWhileOfferedRevokes_R_I1(t *testing.T) {
 	}
 }
 
-func TestCloseEndsEverySocket(t *testing.T) {
-	s, base, g, cust, _ := connected(t, nil, session.JoinData{})
+// TestCloseSaysRestarting_X_3: a hub that stops tells both sides it is
+// restarting and closes with 1012 (Service Restart); the chat is not
+// ended: it stays live in the store.
+func TestCloseSaysRestarting_X_3(t *testing.T) {
+	s, base, g, cust, joined := connected(t, nil, session.JoinData{})
 	s.Close()
-	if e, _ := expectData[session.EndedData](cust, session.TypeEnded); e.Reason != session.EndHubShutdown {
-		t.Fatalf("ended %+v", e)
-	}
 	for _, c := range []*client{g, cust} {
+		if r, _ := expectData[session.RestartingData](c, session.TypeRestarting); !strings.Contains(r.Text, "restarting") {
+			t.Fatalf("restarting %+v", r)
+		}
 		select {
 		case <-c.done:
+			if st := websocket.CloseStatus(c.err); st != websocket.StatusServiceRestart {
+				t.Fatalf("closed with %v (%v), want 1012 service restart", st, c.err)
+			}
 		case <-time.After(wait):
 			t.Fatal("socket still open after Close")
 		}
@@ -283,5 +296,10 @@ func TestCloseEndsEverySocket(t *testing.T) {
 	s.Close() // idempotent
 	if _, resp, err := websocketDial(base + "/v1/agent"); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("a closed hub accepted a socket: %v", err)
+	}
+	s.j.sync()
+	row, err := s.st.Chat(t.Context(), joined.Chat)
+	if err != nil || row.State != session.Connected {
+		t.Fatalf("the chat in the store after Close: %v %v, want still connected", row.State, err)
 	}
 }

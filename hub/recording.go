@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -26,11 +28,12 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 	for _, r := range c.rec.Recordings() {
 		before[r] = len(r.Log)
 	}
-	now := time.Now().UTC()
+	now := s.now()
 	change, err := f(now)
 	if err != nil {
 		return "", err
 	}
+	s.touch(c)
 	groups := groupChanges(c.rec.Recordings(), before)
 	if change == "" {
 		said := make([]string, len(groups))
@@ -46,10 +49,15 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 		return change, nil // no marker in a transcript no one works on
 	}
 	for _, g := range groups {
-		m := s.appendLine(c, session.FromSystem, "", g.line(), "", false)
+		m, _ := s.appendLine(c, session.FromSystem, "", g.line(), "", false, false)
+		if m.ID == 0 {
+			continue // past the transcript's limits: the change stands, unmarked
+		}
 		for _, r := range g.recs {
 			if r.State != session.RecOn { // the marker of a stop or pause belongs to what it ends
 				r.Lines = append(r.Lines, m)
+				id, rec := m.ID, r.ID
+				s.j.add(func(b *store.Batch) { b.Took = append(b.Took, store.Took{Chat: c.id, Recording: rec, Line: id}) })
 			}
 		}
 	}
@@ -133,7 +141,7 @@ func (s *Server) who(a session.Actor) string {
 			}
 		}
 		return "agent " + a.ID
-	case RoleSupervisor, RoleFlow:
+	case api.RoleSupervisor, api.RoleFlow:
 		return strings.TrimSpace(a.Role + " " + a.ID)
 	case "policy":
 		return "the recording policy"

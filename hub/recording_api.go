@@ -1,43 +1,22 @@
 package hub
 
 import (
-	"crypto/subtle"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
-)
-
-// Error codes of the recording API (docs/recording-api.md). They are
-// stable: scripts and tests match them.
-const (
-	APIErrBadJSON           = "bad_json"            // 400: the body is not JSON of the right shape
-	APIErrBadRequest        = "bad_request"         // 400: unknown operation, bad record, missing interaction
-	APIErrUnauthorized      = "unauthorized"        // 401: no or unknown bearer token
-	APIErrNoSuchInteraction = "no_such_interaction" // 404: no chat with that id
-	APIErrNoSuchRecording   = "no_such_recording"   // 404: the chat has no recording with that id
-	APIErrMethodNotAllowed  = "method_not_allowed"  // 405
-	APIErrWrongState        = "wrong_state"         // 409: the rules refused; the message says why
-	APIErrTooLarge          = "too_large"           // 413: the body is over maxAPIBody
 )
 
 // maxAPIBody bounds a recording API request body.
 const maxAPIBody = 64 << 10
-
-// APIError is the body of every recording API error.
-type APIError struct {
-	Error APIErrorData `json:"error"`
-}
-
-// APIErrorData is an API error's stable code and its words.
-type APIErrorData struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
 
 // RecordingRequest is the body of POST /v1/recording (R-G3). Operation is
 // 3013..3016 as a number or a string, or START, STOP, PAUSE, RESUME in any
@@ -58,16 +37,6 @@ type RecordingAnswer struct {
 	State       *session.RecordingData  `json:"state"`
 }
 
-func apiError(w http.ResponseWriter, status int, code, format string, a ...any) {
-	writeJSON(w, status, APIError{Error: APIErrorData{Code: code, Message: fmt.Sprintf(format, a...)}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 // handleAPI routes method on path to h and every other method to a JSON
 // method_not_allowed (the mux's own 405 is plain text).
 func (s *Server) handleAPI(mux *http.ServeMux, method, path string, h http.HandlerFunc) {
@@ -85,19 +54,14 @@ func (s *Server) handleAPI(mux *http.ServeMux, method, path string, h http.Handl
 func (s *Server) apiAuth(w http.ResponseWriter, r *http.Request, method string) (APIToken, bool) {
 	if r.Method != method {
 		w.Header().Set("Allow", method)
-		apiError(w, http.StatusMethodNotAllowed, APIErrMethodNotAllowed, "use %s on %s", method, r.URL.Path)
+		api.WriteError(w, http.StatusMethodNotAllowed, api.ErrMethodNotAllowed, "use %s on %s", method, r.URL.Path)
 		return APIToken{}, false
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok && got != "" {
-		for _, t := range s.cfg.Recording.APITokens {
-			if subtle.ConstantTimeCompare([]byte(got), []byte(t.Token)) == 1 {
-				return t, true
-			}
-		}
+	if c, ok := s.tokens.FromRequest(r, false); ok && !c.Agent() {
+		return APIToken{Name: c.ID, Role: c.Role}, true
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="chathub recording API"`)
-	apiError(w, http.StatusUnauthorized, APIErrUnauthorized, "send Authorization: Bearer <token> with a token of recording.api_tokens")
+	api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "send Authorization: Bearer <token> with a token of recording.api_tokens")
 	return APIToken{}, false
 }
 
@@ -114,24 +78,28 @@ func (s *Server) serveRecordingAPI(w http.ResponseWriter, r *http.Request) {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			apiError(w, http.StatusRequestEntityTooLarge, APIErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
+			api.WriteError(w, http.StatusRequestEntityTooLarge, api.ErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			apiError(w, http.StatusBadRequest, APIErrBadRequest, "%v; known fields: operation, interaction, record, partitions, id", err)
+			api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v; known fields: operation, interaction, record, partitions, id", err)
 		default:
-			apiError(w, http.StatusBadRequest, APIErrBadJSON, "the body is not a JSON object: %v", err)
+			api.WriteError(w, http.StatusBadRequest, api.ErrBadJSON, "the body is not a JSON object: %v", err)
 		}
 		return
 	}
 	req, err := body.parse(tok)
 	if err != nil {
-		apiError(w, http.StatusBadRequest, APIErrBadRequest, "%v", err)
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
 	c := s.chats[body.Interaction]
 	if c == nil || c.rec == nil {
-		apiError(w, http.StatusNotFound, APIErrNoSuchInteraction, "no interaction %q", body.Interaction)
+		s.unlock()
+		if s.finished(body.Interaction) {
+			api.WriteError(w, http.StatusConflict, api.ErrWrongState, "chat %s is done: %v", body.Interaction, session.ErrChatNotConnected)
+			return
+		}
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchInteraction, "no interaction %q", body.Interaction)
 		return
 	}
 	var changed []*session.Recording
@@ -142,20 +110,25 @@ func (s *Server) serveRecordingAPI(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, session.ErrBadRecOp):
-		apiError(w, http.StatusBadRequest, APIErrBadRequest, "%v", err)
+		s.unlock()
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)
 		return
 	case errors.Is(err, session.ErrNoSuchRecording):
-		apiError(w, http.StatusNotFound, APIErrNoSuchRecording, "%v", err)
+		s.unlock()
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchRecording, "%v", err)
 		return
 	case err != nil:
-		apiError(w, http.StatusConflict, APIErrWrongState, "%v", err)
+		s.unlock()
+		api.WriteError(w, http.StatusConflict, api.ErrWrongState, "%v", err)
 		return
 	}
 	ans := RecordingAnswer{Interaction: c.id, Recordings: []session.RecordingInfo{}, State: c.recordingData(change)}
 	for _, rec := range changed {
 		ans.Recordings = append(ans.Recordings, recInfo(rec, c.names[rec.ID]))
 	}
-	writeJSON(w, http.StatusOK, ans)
+	s.unlock()
+	s.j.sync() // stored before it is acknowledged
+	api.WriteJSON(w, http.StatusOK, ans)
 }
 
 // parse checks a request and turns it into the Recorder's terms.
@@ -214,13 +187,36 @@ func partitions(raw json.RawMessage) ([]string, error) {
 	return out, nil
 }
 
-// serveRecordingList is GET /v1/recordings[?interaction=ID]: finished,
-// dropped and live recordings with their change logs.
+// maxListLimit bounds one page of GET /v1/recordings.
+const maxListLimit = 1000
+
+// serveRecordingList is GET /v1/recordings[?interaction=ID][&limit=N]
+// [&cursor=NEXT]: finished (with their stored files), dropped and live
+// recordings with their change logs, from the store, a page at a time.
 func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.apiAuth(w, r, http.MethodGet); !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, s.Recordings(r.URL.Query().Get("interaction")))
+	q := r.URL.Query()
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxListLimit {
+			api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "limit must be a number from 1 to %d, not %q", maxListLimit, v)
+			return
+		}
+		limit = n
+	}
+	l, err := s.Recordings(q.Get("interaction"), q.Get("cursor"), limit)
+	switch {
+	case errors.Is(err, store.ErrBadCursor):
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "cursor %q is not one this hub handed out: use the \"next\" of a page", q.Get("cursor"))
+	case err != nil:
+		s.log.Error("store: recordings", "err", err)
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the store cannot be read just now; try again")
+	default:
+		api.WriteJSON(w, http.StatusOK, l)
+	}
 }
 
 // AbusiveRequest is the body of POST /v1/abusive.
@@ -242,25 +238,30 @@ func (s *Server) serveAbusive(w http.ResponseWriter, r *http.Request) {
 	if err := dec.Decode(&body); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			apiError(w, http.StatusRequestEntityTooLarge, APIErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
+			api.WriteError(w, http.StatusRequestEntityTooLarge, api.ErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
 			return
 		}
-		apiError(w, http.StatusBadRequest, APIErrBadJSON, "the body is not {\"interaction\": \"chat-1\"}: %v", err)
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadJSON, "the body is not {\"interaction\": \"chat-1\"}: %v", err)
 		return
 	}
 	if strings.TrimSpace(body.Interaction) == "" {
-		apiError(w, http.StatusBadRequest, APIErrBadRequest, "interaction is required: the chat id, e.g. chat-1")
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "interaction is required: the chat id, e.g. chat-1")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
 	c := s.chats[body.Interaction]
 	switch {
+	case c == nil && s.finishedLocked(body.Interaction):
+		s.unlock()
+		api.WriteError(w, http.StatusConflict, api.ErrWrongState, "chat %s is done: only a taken chat can be flagged", body.Interaction)
+		return
 	case c == nil:
-		apiError(w, http.StatusNotFound, APIErrNoSuchInteraction, "no interaction %q", body.Interaction)
+		s.unlock()
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchInteraction, "no interaction %q", body.Interaction)
 		return
 	case c.state != session.Connected && c.state != session.ACW:
-		apiError(w, http.StatusConflict, APIErrWrongState, "chat %s is %s: only a taken chat can be flagged", c.id, c.state)
+		s.unlock()
+		api.WriteError(w, http.StatusConflict, api.ErrWrongState, "chat %s is %s: only a taken chat can be flagged", c.id, c.state)
 		return
 	}
 	reason := body.Reason
@@ -271,5 +272,19 @@ func (s *Server) serveAbusive(w http.ResponseWriter, r *http.Request) {
 		c.rec.FlagAbusive(session.Actor{Role: tok.Role, ID: tok.Name, Reason: reason})
 		return fmt.Sprintf("%s %s flagged the chat abusive: it will be recorded", tok.Role, tok.Name), nil
 	})
-	writeJSON(w, http.StatusOK, RecordingAnswer{Interaction: c.id, Recordings: []session.RecordingInfo{}, State: c.recordingData(change)})
+	ans := RecordingAnswer{Interaction: c.id, Recordings: []session.RecordingInfo{}, State: c.recordingData(change)}
+	s.unlock()
+	s.j.sync() // stored before it is acknowledged
+	api.WriteJSON(w, http.StatusOK, ans)
 }
+
+// finished reports whether the store knows the chat (which is no longer in
+// memory: it is done).
+func (s *Server) finished(id string) bool {
+	s.j.sync()
+	_, err := s.st.Chat(context.Background(), id)
+	return err == nil
+}
+
+// finishedLocked is finished for a caller holding the lock.
+func (s *Server) finishedLocked(id string) bool { return s.finished(id) }

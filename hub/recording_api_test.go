@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/hub/api"
+
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -107,33 +109,33 @@ func TestRecordingAPIErrors_R_G3(t *testing.T) {
 		status                          int
 		code, msg                       string
 	}{
-		{"bad json", "POST", "/v1/recording", "t-sue", `{"operation":`, 400, APIErrBadJSON, "not a JSON object"},
-		{"not an object", "POST", "/v1/recording", "t-sue", `[1]`, 400, APIErrBadJSON, ""},
-		{"unknown field", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"x","colour":1}`, 400, APIErrBadRequest, "colour"},
-		{"no operation", "POST", "/v1/recording", "t-sue", `{"interaction":"x"}`, 400, APIErrBadRequest, "operation is required"},
-		{"unknown operation", "POST", "/v1/recording", "t-sue", on(`3017`), 400, APIErrBadRequest, "unknown operation"},
-		{"unknown operation name", "POST", "/v1/recording", "t-sue", on(`"REWIND"`), 400, APIErrBadRequest, "3013/START"},
-		{"operation of the wrong type", "POST", "/v1/recording", "t-sue", on(`true`), 400, APIErrBadRequest, "number or a string"},
-		{"bad record", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"x","record":"both"}`, 400, APIErrBadRequest, "source or destination"},
-		{"bad partitions", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"x","partitions":7}`, 400, APIErrBadRequest, "partitions"},
-		{"missing interaction", "POST", "/v1/recording", "t-sue", `{"operation":3013}`, 400, APIErrBadRequest, "interaction is required"},
-		{"no token", "POST", "/v1/recording", "", on(`3013`), 401, APIErrUnauthorized, "Bearer"},
-		{"wrong token", "POST", "/v1/recording", "t-nobody", on(`3013`), 401, APIErrUnauthorized, ""},
-		{"agent token", "POST", "/v1/recording", "t-grace", on(`3013`), 401, APIErrUnauthorized, ""},
-		{"list without token", "GET", "/v1/recordings", "", "", 401, APIErrUnauthorized, ""},
-		{"unknown interaction", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"chat-999"}`, 404, APIErrNoSuchInteraction, "chat-999"},
-		{"unknown recording", "POST", "/v1/recording", "t-sue", `{"operation":3014,"interaction":"` + r.chat + `","id":"nope"}`, 404, APIErrNoSuchRecording, "nope"},
-		{"nothing to stop", "POST", "/v1/recording", "t-sue", on(`"STOP"`), 409, APIErrWrongState, session.ErrNothingToPause.Error()},
-		{"chat not connected", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"` + queued.Chat + `"}`, 409, APIErrWrongState, session.ErrChatNotConnected.Error()},
-		{"GET the API", "GET", "/v1/recording", "t-sue", "", 405, APIErrMethodNotAllowed, "POST"},
-		{"DELETE the API", "DELETE", "/v1/recording", "t-sue", "", 405, APIErrMethodNotAllowed, "POST"},
-		{"POST the list", "POST", "/v1/recordings", "t-sue", "", 405, APIErrMethodNotAllowed, "GET"},
-		{"too large", "POST", "/v1/recording", "t-sue", `{"interaction":"` + strings.Repeat("x", maxAPIBody) + `"}`, 413, APIErrTooLarge, "larger"},
+		{"bad json", "POST", "/v1/recording", "t-sue", `{"operation":`, 400, api.ErrBadJSON, "not a JSON object"},
+		{"not an object", "POST", "/v1/recording", "t-sue", `[1]`, 400, api.ErrBadJSON, ""},
+		{"unknown field", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"x","colour":1}`, 400, api.ErrBadRequest, "colour"},
+		{"no operation", "POST", "/v1/recording", "t-sue", `{"interaction":"x"}`, 400, api.ErrBadRequest, "operation is required"},
+		{"unknown operation", "POST", "/v1/recording", "t-sue", on(`3017`), 400, api.ErrBadRequest, "unknown operation"},
+		{"unknown operation name", "POST", "/v1/recording", "t-sue", on(`"REWIND"`), 400, api.ErrBadRequest, "3013/START"},
+		{"operation of the wrong type", "POST", "/v1/recording", "t-sue", on(`true`), 400, api.ErrBadRequest, "number or a string"},
+		{"bad record", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"x","record":"both"}`, 400, api.ErrBadRequest, "source or destination"},
+		{"bad partitions", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"x","partitions":7}`, 400, api.ErrBadRequest, "partitions"},
+		{"missing interaction", "POST", "/v1/recording", "t-sue", `{"operation":3013}`, 400, api.ErrBadRequest, "interaction is required"},
+		{"no token", "POST", "/v1/recording", "", on(`3013`), 401, api.ErrUnauthorized, "Bearer"},
+		{"wrong token", "POST", "/v1/recording", "t-nobody", on(`3013`), 401, api.ErrUnauthorized, ""},
+		{"agent token", "POST", "/v1/recording", "t-grace", on(`3013`), 401, api.ErrUnauthorized, ""},
+		{"list without token", "GET", "/v1/recordings", "", "", 401, api.ErrUnauthorized, ""},
+		{"unknown interaction", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"chat-999"}`, 404, api.ErrNoSuchInteraction, "chat-999"},
+		{"unknown recording", "POST", "/v1/recording", "t-sue", `{"operation":3014,"interaction":"` + r.chat + `","id":"nope"}`, 404, api.ErrNoSuchRecording, "nope"},
+		{"nothing to stop", "POST", "/v1/recording", "t-sue", on(`"STOP"`), 409, api.ErrWrongState, session.ErrNothingToPause.Error()},
+		{"chat not connected", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"` + queued.Chat + `"}`, 409, api.ErrWrongState, session.ErrChatNotConnected.Error()},
+		{"GET the API", "GET", "/v1/recording", "t-sue", "", 405, api.ErrMethodNotAllowed, "POST"},
+		{"DELETE the API", "DELETE", "/v1/recording", "t-sue", "", 405, api.ErrMethodNotAllowed, "POST"},
+		{"POST the list", "POST", "/v1/recordings", "t-sue", "", 405, api.ErrMethodNotAllowed, "GET"},
+		{"too large", "POST", "/v1/recording", "t-sue", `{"interaction":"` + strings.Repeat("x", maxAPIBody) + `"}`, 413, api.ErrTooLarge, "larger"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := apiDo(t, tc.method, r.http+tc.path, tc.token, tc.body)
-			var e APIError
+			var e api.Error
 			if err := json.Unmarshal(body, &e); err != nil {
 				t.Fatalf("%d %q is not a JSON error: %v", status, body, err)
 			}

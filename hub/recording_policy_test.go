@@ -57,7 +57,11 @@ func TestParallelRecordingsDistinctNames_R_H4(t *testing.T) {
 	r.finish(t)
 	r.next(t, "Dan")
 	r.finish(t)
-	all := r.s.Recordings("").Recordings
+	list, err := r.s.Recordings("", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := list.Recordings
 	var names []string
 	for _, rec := range all {
 		names = append(names, rec.Name)

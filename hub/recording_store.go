@@ -1,11 +1,13 @@
 package hub
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -15,47 +17,13 @@ const (
 	DeliveryAgent = "agent" // a file delivered to the agent: ad hoc Record
 )
 
-// StoredRecording is one recording as the hub keeps it: finished ones with
-// their lines, parts and change log (who caused each change and why), live
-// ones as they stand, dropped ones (R-H6) without their lines.
-type StoredRecording struct {
-	ID          string                `json:"id"`
-	Name        string                `json:"name,omitempty"` // file name from the admin's template (R-H4)
-	Interaction string                `json:"interaction"`
-	Queue       string                `json:"queue"`
-	Customer    string                `json:"customer"`
-	Agent       string                `json:"agent"`
-	Kind        string                `json:"kind"`
-	State       string                `json:"state"`
-	Delivery    string                `json:"delivery"` // DeliveryStore or DeliveryAgent (R-C7)
-	Side        string                `json:"side,omitempty"`
-	Dest        string                `json:"dest,omitempty"`
-	Partitions  []string              `json:"partitions,omitempty"`
-	Screen      bool                  `json:"screen"` // the screen is recorded too (R-V1)
-	Parts       []session.Part        `json:"parts"`
-	Lines       []session.MessageData `json:"lines"`
-	Log         []session.RecChange   `json:"log"`
-	Produced    bool                  `json:"produced"`
-	Why         string                `json:"why,omitempty"` // why it was not produced
-	FinishedAt  time.Time             `json:"finished_at,omitzero"`
-}
-
 // RecordingList is the answer of GET /v1/recordings.
 type RecordingList struct {
-	Recordings []StoredRecording `json:"recordings"` // finished and produced, oldest first
-	Dropped    []StoredRecording `json:"dropped"`    // finished but not produced (R-H6), no lines
-	Live       []StoredRecording `json:"live"`       // of chats not yet done
+	Recordings []store.Recording `json:"recordings"` // finished and produced, in the order they finished, with their files
+	Dropped    []store.Recording `json:"dropped"`    // finished but not produced (R-H6), no lines
+	Live       []store.Recording `json:"live"`       // of chats not yet done
+	Next       string            `json:"next,omitempty"`
 }
-
-// recStore keeps finished recordings in memory. Only touched under the
-// hub's lock.
-type recStore struct {
-	done    []StoredRecording
-	dropped []StoredRecording
-	names   map[string]bool
-}
-
-func (st *recStore) taken(name string) bool { return st.names[name] }
 
 func delivery(k session.Kind) string {
 	if k == session.KindRecord {
@@ -64,8 +32,8 @@ func delivery(k session.Kind) string {
 	return DeliveryStore
 }
 
-func (c *chat) stored(r *session.Recording) StoredRecording {
-	return StoredRecording{
+func (c *chat) stored(r *session.Recording) store.Recording {
+	return store.Recording{
 		ID: r.ID, Name: c.names[r.ID], Interaction: c.id, Queue: c.queue, Customer: c.name, Agent: r.Agent,
 		Kind: r.Kind.String(), State: r.State.String(), Delivery: delivery(r.Kind), Side: r.Side, Dest: r.Dest,
 		Partitions: slices.Clone(r.Partitions), Screen: r.Screen, Parts: slices.Clone(r.Parts),
@@ -75,8 +43,11 @@ func (c *chat) stored(r *session.Recording) StoredRecording {
 
 // recFinish ends the chat's recordings when it is done: the parts of each
 // are joined (R-C6), each produced one is named by the admin's template
-// with a name unique in the hub (R-H4) and kept; the agent is told.
+// with a name unique in the store (R-H4), and every one goes to the store
+// with why it was dropped if it was (R-H6); the agent is told.
 func (s *Server) recFinish(c *chat) {
+	var rows []store.Recording
+	var took []store.Took
 	_, _ = s.recDo(c, func(now time.Time) (string, error) {
 		var names, why []string
 		for _, out := range c.rec.Finish(now) {
@@ -84,7 +55,7 @@ func (s *Server) recFinish(c *chat) {
 			if !out.Produced {
 				sr := c.stored(r)
 				sr.Produced, sr.Why, sr.Lines, sr.FinishedAt = false, out.Why, nil, now
-				s.store.dropped = append(s.store.dropped, sr)
+				rows = append(rows, sr)
 				why = append(why, out.Why)
 				continue
 			}
@@ -93,10 +64,13 @@ func (s *Server) recFinish(c *chat) {
 				c.names = map[string]string{}
 			}
 			c.names[r.ID] = name
-			s.store.names[name] = true
+			s.names[name] = true
 			sr := c.stored(r)
-			sr.FinishedAt = now
-			s.store.done = append(s.store.done, sr)
+			sr.FinishedAt, sr.Lines = now, nil
+			rows = append(rows, sr)
+			for _, m := range r.Lines {
+				took = append(took, store.Took{Chat: c.id, Recording: r.ID, Line: m.ID})
+			}
 			names = append(names, name)
 		}
 		switch {
@@ -107,11 +81,17 @@ func (s *Server) recFinish(c *chat) {
 		}
 		return "", nil
 	})
-	// The store has copies now, and the agent its last frame: the chat,
-	// which the hub keeps for late frames, forgets the transcript its
-	// Recorder held.
+	if len(rows) > 0 {
+		// The abuse recording (R-H7) takes lines at Finish: its takes too.
+		s.j.add(func(b *store.Batch) {
+			b.Recordings = append(b.Recordings, rows...)
+			b.Took = append(b.Took, took...)
+		})
+	}
+	// The store has the recordings now, and the agent its last frame: the
+	// chat forgets the transcript its Recorder held.
 	done := session.NewRecorder(c.id)
-	done.SetState(session.Done, time.Now())
+	done.SetState(session.Done, s.now())
 	c.rec = done
 }
 
@@ -124,30 +104,44 @@ func (s *Server) fileName(c *chat, r *session.Recording, now time.Time) string {
 		At: at, Interaction: c.id, Agent: r.Agent, Queue: c.queue, Customer: c.name,
 		Kind: r.Kind.String(), ID: r.ID,
 	}
-	name, err := session.FileName(s.cfg.Recording.FileNameTemplate, f, s.store.taken)
+	s.j.sync() // names given in earlier sections are in the store
+	taken := func(name string) bool {
+		if s.names[name] {
+			return true
+		}
+		t, err := s.st.NameTaken(context.Background(), name)
+		if err != nil {
+			s.log.Error("store: name taken", "name", name, "err", err)
+		}
+		return t
+	}
+	name, err := session.FileName(s.cfg.Recording.FileNameTemplate, f, taken)
 	if err != nil { // the template was validated at load
-		name, _ = session.FileName(session.DefaultFileNameTemplate, f, s.store.taken)
+		name, _ = session.FileName(session.DefaultFileNameTemplate, f, taken)
 	}
 	return name
 }
 
 // Recordings lists the recordings of interaction (all when empty): the
-// finished, the dropped and the live ones.
-func (s *Server) Recordings(interaction string) RecordingList {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l := RecordingList{Recordings: []StoredRecording{}, Dropped: []StoredRecording{}, Live: []StoredRecording{}}
-	match := func(sr StoredRecording) bool { return interaction == "" || sr.Interaction == interaction }
-	for _, sr := range s.store.done {
-		if match(sr) {
-			l.Recordings = append(l.Recordings, sr)
+// finished ones from the store, a page of at most limit (0 for the
+// store's default) from cursor (a page's Next), and the live ones.
+func (s *Server) Recordings(interaction, cursor string, limit int) (RecordingList, error) {
+	s.j.sync() // what was acknowledged before this call is in the list
+	l := RecordingList{Recordings: []store.Recording{}, Dropped: []store.Recording{}, Live: []store.Recording{}}
+	page, err := s.st.Recordings(context.Background(), store.RecordingFilter{Interaction: interaction, Cursor: cursor, Limit: limit})
+	if err != nil {
+		return l, err
+	}
+	for _, r := range page.Recordings {
+		if r.Produced {
+			l.Recordings = append(l.Recordings, r)
+		} else {
+			l.Dropped = append(l.Dropped, r)
 		}
 	}
-	for _, sr := range s.store.dropped {
-		if match(sr) {
-			l.Dropped = append(l.Dropped, sr)
-		}
-	}
+	l.Next = page.Next
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var live []*chat
 	for _, c := range s.chats {
 		if c.state != session.Done && c.rec != nil && (interaction == "" || c.id == interaction) {
@@ -156,11 +150,13 @@ func (s *Server) Recordings(interaction string) RecordingList {
 	}
 	slices.SortFunc(live, func(x, y *chat) int { return int(x.seq - y.seq) })
 	for _, c := range live {
+		c.mu.Lock()
 		for _, r := range c.rec.Recordings() {
 			sr := c.stored(r)
 			sr.Produced = false // not yet
 			l.Live = append(l.Live, sr)
 		}
+		c.mu.Unlock()
 	}
-	return l
+	return l, nil
 }

@@ -116,13 +116,14 @@ func (s *Server) offer(c *chat, a *agent) {
 	}
 	s.dequeue(c)
 	c.position = 0
-	s.seq++
-	a.idle = s.seq
+	s.idleSeq++
+	a.idle = s.idleSeq
+	s.touchAgent(a)
 	c.agent = a
 	if !c.wasTried(a) {
 		c.tried = append(c.tried, a)
 	}
-	now := time.Now().UTC()
+	now := s.now()
 	c.offeredAt, c.offerExpiry = now, now.Add(s.cfg.Timers.OfferTimeout)
 	a.chats[c.id] = c
 	a.conn.send(session.TypeOffer, c.id, c.snapshot())

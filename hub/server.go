@@ -2,81 +2,205 @@
 // the agent and customer websockets, routing of chats to agents, the
 // timers of an interaction's life (R-I1, R-I4, R-I11), and recording: one
 // session.Recorder per chat fed by the agent's buttons, the config's
-// policies, the customer's consent and the dynamic recording API, with the
-// finished recordings kept in memory (issue 4).
+// policies, the customer's consent and the dynamic recording API.
+//
+// The hub is a system of record (issue 9, X-3): every chat, line, agent
+// state and finished recording is written through to its store
+// (hub/store) before anyone is told of it, and a restarted hub resumes the
+// live chats from there, timers from their stored deadlines. Memory holds
+// only the live chats; a chat is evicted when it is done.
 //
 // All state lives behind one read-write mutex: state changes hold it
-// exclusively, the hot path of relaying messages holds it shared plus the
-// chat's own mutex, so chats relay in parallel. Frames to a socket are queued
-// without blocking and written by that socket's own goroutine, so a slow peer
-// never holds a lock. Every state change of a chat goes through Server.move,
-// which asks session.Transition.
+// exclusively (lock/unlock, which also open and submit a journal section),
+// the hot path of relaying messages holds it shared plus the chat's own
+// mutex, so chats relay in parallel. Frames to a socket are queued without
+// blocking and written by that socket's own goroutine once the journal has
+// stored what they tell, so a slow peer never holds a lock. Every state
+// change of a chat goes through Server.move, which asks session.Transition.
 package hub
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/ingest"
+	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/hub/store/sqlite"
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// Server is a running hub. Build it with New, serve Handler, end it with Close.
+// ErrStore is wrapped by the errors of opening the hub's store.
+var ErrStore = errors.New("hub: store")
+
+// Server is a running hub. Build it with Open, serve Handler, end it with
+// Close and then CloseStore.
 type Server struct {
-	cfg *Config
-	log *slog.Logger
+	cfg    *Config
+	log    *slog.Logger
+	clock  Clock
+	st     store.Store
+	j      *journal
+	in     *ingest.Ingest // nil without store.dir
+	tokens *api.Tokens
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
-	// exclusively.
+	// exclusively, through lock and unlock.
 	mu       sync.RWMutex
 	closed   bool
-	agents   map[string]*agent // by token
-	chats    map[string]*chat  // by id, kept after done so late frames get chat_ended
-	resumes  map[string]*chat  // by resume token
+	agents   map[string]*agent // by id
+	chats    map[string]*chat  // live ones, by id; evicted when done
+	resumes  map[string]*chat  // by the SHA-256 of their resume token
 	queues   map[string][]*chat
-	history  map[string][]session.Session // by contact id, oldest first (R-I2)
 	peers    map[*peer]struct{}
-	seq      int64 // for chat ids and idle ordering
+	chatSeq  int64 // the last chat number handed out (persisted: ids never repeat)
+	idleSeq  int64 // for agents' idle ordering
 	customer int   // customer sockets open
-	store    recStore
-	ingest   atomic.Pointer[ingest] // the recording store; nil until OpenStore
+	perIP    map[string]int
+	dirty    map[*chat]struct{}  // changed in the open section: written at unlock
+	dirtyAg  map[*agent]struct{} // the same for agents
+	names    map[string]bool     // file names given in the open section (R-H4)
+	verify   bool                // tests: every unlock checks that no change went unmarked
+	saved    map[*chat]string    // with verify: the row last written
+	unmarked []string            // with verify: the changes that went unmarked
+
+	ownsStore   bool // Open opened it, so CloseStore closes it
+	storeClosed bool
 }
 
-// New builds a hub on a validated configuration. log may be nil (discard).
-func New(cfg *Config, log *slog.Logger) *Server {
+// Options are what Open takes besides the config.
+type Options struct {
+	// Log receives the hub's log; nil discards it.
+	Log *slog.Logger
+	// Clock is the time and timers of the core; nil is RealClock.
+	Clock Clock
+	// Store, when set, is used instead of the one cfg.Store names (the
+	// caller closes it after CloseStore).
+	Store store.Store
+
+	verify bool // tests: check at every unlock that each change was marked for the store
+}
+
+// Open builds a hub on a validated configuration: it opens the store
+// (index.db in store.dir, or in memory without one), resumes the live
+// chats and the agents' ready state the store holds, and mounts the
+// upload ingest when there is a store folder.
+func Open(cfg *Config, opt Options) (*Server, error) {
+	log := opt.Log
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	clock := opt.Clock
+	if clock == nil {
+		clock = RealClock{}
+	}
+	st := opt.Store
+	if st == nil {
+		var err error
+		if st, err = openStore(cfg.Store.Dir, log); err != nil {
+			return nil, err
+		}
+	}
 	s := &Server{
-		cfg: cfg, log: log,
+		cfg: cfg, log: log, clock: clock, st: st,
 		agents:  map[string]*agent{},
 		chats:   map[string]*chat{},
 		resumes: map[string]*chat{},
 		queues:  map[string][]*chat{},
-		history: map[string][]session.Session{},
 		peers:   map[*peer]struct{}{},
-		store:   recStore{names: map[string]bool{}},
+		perIP:   map[string]int{},
+		dirty:   map[*chat]struct{}{},
+		dirtyAg: map[*agent]struct{}{},
+		names:   map[string]bool{},
 	}
+	if opt.verify {
+		s.verify, s.saved = true, map[*chat]string{}
+	}
+	s.tokens = cfg.tokens()
 	for _, a := range cfg.Agents {
-		s.agents[a.Token] = &agent{cfg: a, chats: map[string]*chat{}}
+		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}}
 	}
-	return s
+	s.j = newJournal(st, log)
+	if err := s.restore(context.Background()); err != nil {
+		s.j.close()
+		if opt.Store == nil {
+			st.Close()
+		}
+		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
+	}
+	if cfg.Store.Dir != "" {
+		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
+			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry}, st, s.tokens, log)
+		if err != nil {
+			s.j.close()
+			if opt.Store == nil {
+				st.Close()
+			}
+			return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		}
+		s.in = in
+	}
+	if opt.Store == nil {
+		s.ownsStore = true
+	}
+	return s, nil
 }
+
+// openStore opens dir's database, or one in memory when dir is "".
+func openStore(dir string, log *slog.Logger) (store.Store, error) {
+	if dir == "" {
+		log.Warn("store.dir is not set: chats and recordings are kept in memory and lost when the hub stops")
+		st, err := sqlite.OpenMemory()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		}
+		return st, nil
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+	}
+	st, err := sqlite.Open(filepath.Join(dir, "index.db"))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+	}
+	return st, nil
+}
+
+// tokens is who may call the hub's HTTP API: agents and API tokens.
+func (c *Config) tokens() *api.Tokens {
+	var list []api.Token
+	for _, a := range c.Agents {
+		list = append(list, api.Token{Secret: a.Token, Caller: api.Caller{Role: api.RoleAgent, ID: a.ID}})
+	}
+	for _, t := range c.Recording.APITokens {
+		list = append(list, api.Token{Secret: t.Token, Caller: api.Caller{Role: t.Role, ID: t.Name}})
+	}
+	return api.NewTokens(list...)
+}
+
+// Store is the hub's store (for tools and tests that read it).
+func (s *Server) Store() store.Store { return s.st }
 
 // Handler serves "/" (the customer page and its queues.json), "/v1/customer",
 // "/v1/agent", "/healthz" and the recording API: "/v1/recording",
 // "/v1/recordings" and "/v1/abusive" (docs/recording-api.md), and the
-// recording store once OpenStore ran: tus uploads on "/v1/uploads/",
-// "/v1/uploads/verify/{sha256}" and "/v1/files/{id}" (docs/uploads.md).
+// recording store: tus uploads on "/v1/uploads/",
+// "/v1/uploads/verify/{sha256}" and "/v1/files/{id}" (docs/uploads.md),
+// which answer 503 without store.dir.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
@@ -85,10 +209,11 @@ func (s *Server) Handler() http.Handler {
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)
-	for _, m := range []string{"POST", "HEAD", "PATCH", "DELETE", "OPTIONS", "GET"} {
-		mux.HandleFunc(m+" /v1/uploads/", s.serveUploads)
+	if s.in != nil {
+		s.in.Register(mux)
+	} else {
+		ingest.RegisterNone(mux)
 	}
-	mux.HandleFunc("GET /v1/files/{id}", s.serveFile)
 	mux.HandleFunc("GET /queues.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s.cfg.Queues)
@@ -99,19 +224,23 @@ func (s *Server) Handler() http.Handler {
 
 // Health is the body of /healthz.
 type Health struct {
-	OK           bool `json:"ok"`
-	AgentsOnline int  `json:"agents_online"`
-	AgentsReady  int  `json:"agents_ready"`
-	ChatsLive    int  `json:"chats_live"`
-	ChatsQueued  int  `json:"chats_queued"`
-	Customers    int  `json:"customers"`
+	OK           bool   `json:"ok"`
+	Store        string `json:"store"` // "ok", or why it cannot write
+	AgentsOnline int    `json:"agents_online"`
+	AgentsReady  int    `json:"agents_ready"`
+	ChatsLive    int    `json:"chats_live"`
+	ChatsQueued  int    `json:"chats_queued"`
+	Customers    int    `json:"customers"`
 }
 
 // Health counts agents and chats.
 func (s *Server) Health() Health {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := Health{OK: !s.closed, Customers: s.customer}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	h := Health{OK: !s.closed, Store: "ok", Customers: s.customer}
+	if err := s.j.err(); err != nil {
+		h.OK, h.Store = false, "cannot write: "+err.Error()
+	}
 	for _, a := range s.agents {
 		if a.conn != nil {
 			h.AgentsOnline++
@@ -133,43 +262,65 @@ func (s *Server) Health() Health {
 
 func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	h := s.Health()
-	w.Header().Set("Content-Type", "application/json")
+	status := http.StatusOK
 	if !h.OK {
-		w.WriteHeader(http.StatusServiceUnavailable)
+		status = http.StatusServiceUnavailable
 	}
-	_ = json.NewEncoder(w).Encode(h)
+	api.WriteJSON(w, status, h)
 }
 
-// Close ends every socket and timer. It is idempotent and does not wait for
-// peers to answer the close handshake.
+// Close tells every socket the hub is restarting and ends it (websocket
+// status 1012, Service Restart), and stops every timer. Chats are not
+// ended: they are in the store, and a hub started on it resumes them;
+// customers and agents reconnect to it. Close is idempotent and does not
+// wait for peers to answer the close handshake.
 func (s *Server) Close() {
-	s.mu.Lock()
+	s.lock()
 	if s.closed {
-		s.mu.Unlock()
+		s.unlock()
 		return
 	}
 	s.closed = true
 	for _, c := range s.chats {
 		c.stopTimers()
-		if c.cust != nil && c.state.Live() {
-			c.cust.send(session.TypeEnded, "", session.EndedData{Reason: session.EndHubShutdown})
-		}
 	}
 	for _, a := range s.agents {
 		a.grace.stop()
 	}
+	notice := session.RestartingData{Text: "The chat service is restarting; you will be reconnected in a moment."}
 	peers := make([]*peer, 0, len(s.peers))
 	for p := range s.peers {
 		peers = append(peers, p)
-		p.closeAfter(websocket.StatusGoingAway, "hub shutting down") // after what is queued
+		p.send(session.TypeRestarting, "", notice)
+		p.closeAfter(websocket.StatusServiceRestart, "hub restarting") // after what is queued
 	}
-	s.mu.Unlock()
+	s.unlock()
 	// A peer that does not read cannot be closed politely: cut it off.
-	time.AfterFunc(5*time.Second, func() {
+	s.clock.AfterFunc(5*time.Second, func() {
 		for _, p := range peers {
 			p.kill()
 		}
 	})
+}
+
+// CloseStore stores what is pending and closes the ingest and the store.
+// Call it after Close and after the HTTP server has stopped; it is
+// idempotent.
+func (s *Server) CloseStore() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.storeClosed {
+		return nil
+	}
+	s.storeClosed = true
+	s.j.close()
+	if s.in != nil {
+		s.in.Close()
+	}
+	if s.ownsStore {
+		return s.st.Close()
+	}
+	return nil
 }
 
 // addPeer registers a socket; false when the hub is closed.
@@ -193,7 +344,7 @@ func (s *Server) dropPeer(p *peer) {
 // timer is a restartable timer whose callback runs under the hub's lock and
 // is ignored once stopped or re-armed. Only touched under the lock.
 type timer struct {
-	t   *time.Timer
+	t   Stopper
 	gen uint64
 }
 
@@ -207,13 +358,14 @@ func (tm *timer) stop() {
 
 func (tm *timer) running() bool { return tm.t != nil }
 
-// arm (re)starts tm to call f after d, under the lock.
+// arm (re)starts tm to call f after d (at once when d is not positive),
+// under the lock.
 func (s *Server) arm(tm *timer, d time.Duration, f func()) {
 	tm.stop()
 	g := tm.gen
-	tm.t = time.AfterFunc(d, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+	tm.t = s.clock.AfterFunc(max(d, 0), func() {
+		s.lock()
+		defer s.unlock()
 		if s.closed || tm.gen != g {
 			return
 		}
@@ -221,6 +373,9 @@ func (s *Server) arm(tm *timer, d time.Duration, f func()) {
 		f()
 	})
 }
+
+// now is the clock's time in UTC.
+func (s *Server) now() time.Time { return s.clock.Now().UTC() }
 
 func newToken() string {
 	var b [16]byte

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"github.com/agentdesk/agentdesk/session/upload"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -96,12 +98,12 @@ func (c *tusClient) patch(ctx context.Context, loc string, offset, length int64,
 }
 
 // verify asks whether a file with sha is stored.
-func (c *tusClient) verify(ctx context.Context, sha string) (Verified, int, error) {
+func (c *tusClient) verify(ctx context.Context, sha string) (upload.Verified, int, error) {
 	resp, b, err := c.do(ctx, http.MethodGet, c.base+"/v1/uploads/verify/"+sha, nil, nil)
 	if err != nil {
-		return Verified{}, 0, err
+		return upload.Verified{}, 0, err
 	}
-	var v Verified
+	var v upload.Verified
 	if resp.StatusCode == http.StatusOK {
 		err = json.Unmarshal(b, &v)
 	}
@@ -133,8 +135,8 @@ func newTestFile(path string, data []byte, meta map[string]string) (*testFile, e
 	for k, v := range meta {
 		f.meta[k] = v
 	}
-	f.meta[MetaSHA256] = f.sha
-	f.meta[MetaSize] = strconv.Itoa(len(data))
+	f.meta[upload.MetaSHA256] = f.sha
+	f.meta[upload.MetaSize] = strconv.Itoa(len(data))
 	return f, nil
 }
 
@@ -228,9 +230,9 @@ func (c *tusClient) sendOnce(ctx context.Context, f *testFile, first *bool, wrap
 	switch {
 	case err != nil:
 		return "", true, fmt.Errorf("patch: %w", err)
-	case resp.StatusCode == http.StatusNoContent && resp.Header.Get(HeaderStored) != "":
-		return resp.Header.Get(HeaderStored), false, nil
-	case resp.StatusCode == StatusChecksumMismatch:
+	case resp.StatusCode == http.StatusNoContent && resp.Header.Get(upload.HeaderStored) != "":
+		return resp.Header.Get(upload.HeaderStored), false, nil
+	case resp.StatusCode == upload.StatusChecksumMismatch:
 		f.loc = ""
 		return "", true, fmt.Errorf("patch: %d %s", resp.StatusCode, bytes.TrimSpace(b))
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusConflict:

@@ -68,6 +68,10 @@ func (d *Desk) Apply(e Envelope, now time.Time) ([]Notice, error) {
 		return d.applyError(e, now)
 	case TypePong:
 		return nil, nil
+	case TypeRestarting:
+		return d.applyRestarting(e)
+	case TypeHistory:
+		return d.applyHistory(e)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownFrame, e.Type)
 }

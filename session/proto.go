@@ -48,6 +48,13 @@ const (
 	TypeAgent     = "agent"     // AgentData: this agent's ready state changed
 	TypeError     = "error"     // ErrorData: a frame was refused; the connection stays up unless said
 	TypePong      = "pong"
+	// TypeRestarting (hub → agent and customer): RestartingData. The hub
+	// is stopping to restart; the socket closes with 1012 (Service
+	// Restart) and the client reconnects: its chats go on.
+	TypeRestarting = "restarting"
+	// TypeHistory (agent → hub): HistoryRequest; (hub → agent):
+	// HistoryData, older sessions with the chat's contact (R-I2).
+	TypeHistory = "history"
 )
 
 // Message types on /v1/customer.
@@ -74,6 +81,11 @@ const (
 	ErrCodeChatEnded    = "chat_ended"
 	ErrCodeBadState     = "bad_state"
 	ErrCodeBadRequest   = "bad_request"
+	// Limits (issue 9): the frame was refused, nothing stored was lost.
+	ErrCodeLineTooLong    = "line_too_long"   // the text is over limits.max_line_bytes
+	ErrCodeTranscriptFull = "transcript_full" // the chat holds limits.max_lines_per_chat or max_transcript_bytes
+	ErrCodeRateLimited    = "rate_limited"    // more frames per second than the limits allow
+	ErrCodeUnavailable    = "unavailable"     // the hub cannot store just now; try again
 )
 
 // HelloData authenticates an agent. Client names the program and version.
@@ -112,6 +124,24 @@ type Settings struct {
 	// AgentGrace is how long the hub keeps the agent's chats after the
 	// desktop goes (timers.agent_grace); 0 when the hub does not say.
 	AgentGrace Duration `json:"agent_grace,omitempty"`
+}
+
+// RestartingData tells a client the hub is restarting (TypeRestarting).
+type RestartingData struct {
+	Text string `json:"text"`
+}
+
+// HistoryRequest asks for the contact's sessions older than Before (a
+// chat id from an earlier HistoryData or snapshot).
+type HistoryRequest struct {
+	Before string `json:"before"`
+}
+
+// HistoryData answers a HistoryRequest: older sessions, oldest first, and
+// whether still older ones remain.
+type HistoryData struct {
+	Sessions []Session `json:"sessions"`
+	More     bool      `json:"more"`
 }
 
 // ReadyData sets the agent ready or not ready for new offers.
@@ -234,7 +264,8 @@ type ChatData struct {
 	OfferExpiry time.Time         `json:"offer_expiry,omitzero"`
 	ACWDeadline time.Time         `json:"acw_deadline,omitzero"`
 	Transcript  []MessageData     `json:"transcript"`
-	History     []Session         `json:"history,omitempty"` // older sessions, oldest first (R-I2)
+	History     []Session         `json:"history,omitempty"`      // older sessions, oldest first (R-I2)
+	HistoryMore bool              `json:"history_more,omitempty"` // still older ones remain: ask with TypeHistory
 	Disposition string            `json:"disposition,omitempty"`
 	Note        string            `json:"note,omitempty"`
 	CaseData    map[string]string `json:"case_data,omitempty"`
@@ -246,6 +277,7 @@ type Session struct {
 	Chat       string        `json:"chat"`
 	Start      time.Time     `json:"start"`
 	Transcript []MessageData `json:"transcript"`
+	Partial    bool          `json:"partial,omitempty"` // only its newest lines: it was longer than the history budget
 }
 
 // JoinData opens a customer chat. Resume, when set, is the token of an

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -68,6 +70,7 @@ func FuzzRecorder(f *testing.F) {
 				}
 			}
 			checkRecorder(t, r)
+			r = roundTrip(t, r) // the hub's store keeps it between any two steps
 		}
 		out := r.Finish(atSec(len(ops) + 2))
 		produced := 0
@@ -83,6 +86,45 @@ func FuzzRecorder(f *testing.F) {
 			t.Fatalf("R-H6: produced %d recordings (denied=%v declined=%v deleted=%v)", produced, denied, declined, deleted)
 		}
 	})
+}
+
+// roundTrip stores r as the hub does (its state as JSON, the lines apart)
+// and restores it; the restored Recorder must be the same in every respect.
+func roundTrip(t *testing.T, r *Recorder) *Recorder {
+	t.Helper()
+	b, err := json.Marshal(r.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st RecorderState
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	took := map[string][]int64{}
+	for _, rec := range r.Recordings() {
+		for _, m := range rec.Lines {
+			took[rec.ID] = append(took[rec.ID], m.ID)
+		}
+	}
+	back, err := RestoreRecorder(st, r.all, took)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(normal(r), normal(back)) {
+		t.Fatalf("restored recorder differs:\n got %+v\nwant %+v", normal(back), normal(r))
+	}
+	return back
+}
+
+// normal is a Recorder with nil and empty slices made alike and times
+// compared as instants, for DeepEqual.
+func normal(r *Recorder) string {
+	b, _ := json.Marshal(struct {
+		S    RecorderState
+		Recs []*Recording
+		All  []MessageData
+	}{r.Snapshot(), r.recs, r.all})
+	return string(b)
 }
 
 func checkRecorder(t *testing.T, r *Recorder) {

@@ -266,7 +266,7 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.setFocus(focusList)
 		m.guard.settle()
 	case key.Matches(k, m.keys.ScrollUp):
-		m.scroll = min(m.scroll+5, m.maxScroll)
+		return m.scrollUp(5), true
 	case key.Matches(k, m.keys.ScrollDown):
 		m.scroll = max(m.scroll-5, 0)
 	default:

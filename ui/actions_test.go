@@ -572,3 +572,16 @@ func TestOfferBellAndNotice(t *testing.T) {
 		t.Fatalf("accepting reordered the list: %v → %v (cursor on %s)", before, after, m.selectedChat().Customer)
 	}
 }
+
+// Issue 11 point 10: an offer withdrawn and offered again at once (nobody
+// else can take it) says both, so neither hides the other.
+func TestOfferBackAtOnce(t *testing.T) {
+	m, _, _ := newModel(t)
+	welcomeDesk(t, m)
+	feed(t, m, frame_(t, session.TypeRevoked, "dan", session.RevokedData{Reason: session.RevokeTimeout}),
+		frame_(t, session.TypeOffer, "dan", session.ChatData{ID: "dan", Customer: "Dan Oduya", OfferedAt: now}))
+	want := "! Offer from Dan Oduya withdrawn (timeout); offered to you again: a accepts, x rejects"
+	if m.status != want {
+		t.Fatalf("status %q, want %q", m.status, want)
+	}
+}

@@ -102,6 +102,8 @@ type Model struct {
 	scroll    int // transcript lines scrolled up from the bottom
 	maxScroll int // the most scroll can be, as last drawn
 
+	historyAsked map[string]bool // chats whose older history was asked for and has not come
+
 	composer textinput.Model
 	urlInput textinput.Model
 	note     textinput.Model
@@ -264,7 +266,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
-			m.scroll = min(m.scroll+3, m.maxScroll)
+			return m, m.scrollUp(3)
 		case tea.MouseWheelDown:
 			m.scroll = max(m.scroll-3, 0)
 		}
@@ -295,6 +297,7 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 		}
 	}
 	if ev.Envelope != nil {
+		m.historyCame(ev.Envelope)
 		closed := m.closedByHub(*ev.Envelope)
 		ns, err := m.desk.Apply(*ev.Envelope, now)
 		if err != nil {

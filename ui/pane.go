@@ -180,6 +180,11 @@ func (p *chatPane) transcript(f *frame, c *session.Chat, w, h int) []string {
 	if len(lines) == 0 {
 		lines = []string{f.st.Hint.Render("No messages yet.")}
 	}
+	if done && c.HistoryMore { // R-I2: older sessions wait in the hub's store
+		lines = append([]string{f.st.Hint.Render("↑ older chats with " + c.Customer + ": scroll up (pgup) to load them")}, lines...)
+	} else if done && len(c.History) > 0 {
+		lines = append([]string{f.st.Hint.Render("── the history with " + c.Customer + " begins here")}, lines...)
+	}
 	f.m.maxScroll = max(len(lines)-h, 0) // pgup stops at the top
 	if !done {
 		f.m.maxScroll = max(f.m.maxScroll, f.m.scroll+5) // more above: keep going

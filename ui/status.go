@@ -29,6 +29,11 @@ func (m *Model) addNotices(ns []session.Notice) {
 		case session.AttnError:
 			m.setError(text)
 		case session.AttnOffer:
+			if prev := m.statusNote; prev != nil && prev.Chat == n.Chat && prev.Reason == session.AttnRevoked {
+				// the same chat comes back at once (nobody else could take
+				// it): both are said, the withdrawal first
+				text = strings.TrimPrefix(m.status, "! ") + "; offered to you again: a accepts, x rejects"
+			}
 			m.setStatus("! " + text)
 			m.ring = m.ring || m.bell
 		default:

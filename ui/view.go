@@ -241,27 +241,27 @@ func (t *titleBar) Render(f *frame) rendered {
 	if d.Ready {
 		ready = st.Ready.Render(" Ready ")
 	}
-	up := d.Link.State == session.LinkUp && d.Welcomed
-	link := func(short bool) string {
-		if !up {
-			return st.LinkDown.Render(" " + linkText(f) + " ")
-		}
-		if short {
-			return st.LinkUp.Render(" ●")
-		}
-		return st.LinkUp.Render(" ● " + linkText(f))
+	link := st.LinkUp.Render(" ● " + linkText(f))
+	if d.Link.State != session.LinkUp || !d.Welcomed {
+		link = st.LinkDown.Render(" " + linkText(f) + " ")
 	}
+	// What gives way when the width is short: the brand, then the banner's
+	// later parts (" · "), then all but its address; the link's state never
+	// (scripts and people wait for "● Connected").
 	banner := oneLine(f.m.banner)
-	// The customer page's address matters more than the brand and the
-	// word "Connected": those go first when the width is short.
+	first, _, _ := strings.Cut(banner, " · ")
+	address := ""
+	if w := lastWord(first); strings.Contains(w, "://") {
+		address = w
+	}
 	for _, c := range []struct {
-		brand, short bool
-		banner       string
-	}{
-		{true, false, banner}, {false, false, banner}, {false, true, banner},
-		{false, true, lastWord(banner)}, {false, true, ""},
-	} {
-		left := st.TitleDim.Render(" "+name+" ") + ready + link(c.short)
+		brand  bool
+		banner string
+	}{{true, banner}, {false, banner}, {false, first}, {false, address}, {false, ""}} {
+		if c.banner == "" && banner != "" && c.brand {
+			continue
+		}
+		left := st.TitleDim.Render(" "+name+" ") + ready + link
 		if c.brand {
 			left = st.Title.Render(" agentdesk ") + st.TitleDim.Render("│") + left
 		}
@@ -270,7 +270,7 @@ func (t *titleBar) Render(f *frame) rendered {
 			right = st.TitleDim.Render(" " + c.banner + " ")
 		}
 		gap := t.w - lipgloss.Width(left) - lipgloss.Width(right)
-		if gap >= 1 || c.banner == "" {
+		if gap >= 1 || (c.banner == "" && !c.brand) {
 			return rendered{lines: []string{left + st.TitleDim.Render(strings.Repeat(" ", max(gap, 0))) + right}}
 		}
 	}

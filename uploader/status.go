@@ -50,6 +50,9 @@ type ItemStatus struct {
 	Attempt int       // attempts made so far
 	Err     string    // the last error in words (StateRetrying, StateFailed)
 	Stored  string    // the store's id for the file (StateDone)
+	// Enqueued is when the file entered the queue; Updated its last
+	// change of state (for StateDone: when it was stored).
+	Enqueued, Updated time.Time
 }
 
 // Describe returns the state in words, e.g. "retrying in 12 s (attempt 3,
@@ -83,6 +86,7 @@ func (q *Queue) Snapshot() []ItemStatus {
 		out = append(out, ItemStatus{
 			ID: e.id, Name: e.st.Name, Size: e.st.Size, Sent: e.sent, Rate: e.meter.rate(now),
 			State: e.live, Until: e.until, Attempt: e.st.Attempts, Err: e.st.LastError, Stored: e.st.Stored,
+			Enqueued: e.st.Enqueued, Updated: e.st.Updated,
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

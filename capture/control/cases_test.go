@@ -129,7 +129,7 @@ func (r *rig) goAway(chat string, d time.Duration, dev control.Devices) int {
 	if len(r.q.all()) != 0 {
 		r.t.Fatal("queued before recovery")
 	}
-	c2, err := control.New(control.Config{SpoolDir: r.spool, Devices: dev, Queue: r.q, Agent: "ada", Logf: r.t.Logf})
+	c2, err := control.New(control.Config{SpoolDir: r.spool, Devices: dev, Queue: r.q, Agent: "ada", Logf: r.t.Logf, AwaitWelcome: true})
 	if err != nil {
 		r.t.Fatal(err)
 	}

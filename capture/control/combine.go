@@ -146,7 +146,31 @@ func tagsOf(sc sidecar, ri session.RecordingInfo) map[string]string {
 	for k, v := range ch.CaseData {
 		t["case."+k] = v
 	}
+	if sc.Mark != "" {
+		t[MarkKey] = sc.Mark
+	}
 	return t
+}
+
+// MarkKey is the tag and manifest metadata key that says why a recording
+// was finished without its chat's end, e.g. MarkDesktopLost.
+const MarkKey = "capture.mark"
+
+// MarkDesktopLost marks the recordings the service finished because the
+// desktop stopped sending heartbeats (issue 15 point 4).
+const MarkDesktopLost = "desktop lost"
+
+// metadataOf is the manifest's metadata: the case data, and the mark.
+func metadataOf(sc sidecar) map[string]string {
+	if sc.Mark == "" {
+		return sc.Chat.CaseData
+	}
+	md := make(map[string]string, len(sc.Chat.CaseData)+1)
+	for k, v := range sc.Chat.CaseData {
+		md[k] = v
+	}
+	md[MarkKey] = sc.Mark
+	return md
 }
 
 // combineOne writes one recording's file into outDir (temp, fsync,
@@ -191,7 +215,7 @@ func (c *Controller) combineOne(ctx context.Context, rec *spool.Recording, sc si
 	}
 	m := uploader.Manifest{
 		Recording: ri.ID, Interaction: sc.Chat.ID, Agent: sc.Agent, Customer: sc.Chat.Customer, Queue: sc.Chat.Queue,
-		Kind: ri.Kind, Disposition: sc.Chat.Disposition, Partitions: ri.Partitions, Metadata: sc.Chat.CaseData,
+		Kind: ri.Kind, Disposition: sc.Chat.Disposition, Partitions: ri.Partitions, Metadata: metadataOf(sc),
 		File: name, SHA256: sum, Size: size, Encrypted: c.cfg.Recipient != "", DurationMS: duration(fileEnd, meta.Subtitles).Milliseconds(),
 		Tracks: tracksOf(rec, ri, meta.Subtitles), Created: time.Now().UTC(),
 	}

@@ -82,6 +82,12 @@ type Config struct {
 	// OnFile, when set, is called after a recording's file was queued (or
 	// kept, without a queue), with its path before the move and its manifest.
 	OnFile func(m uploader.Manifest)
+	// AwaitWelcome makes Recover keep the spool of a chat that was live
+	// when the last run ended until the hub's welcome says whether the
+	// chat goes on (resume.go): set it where the controller sees the
+	// desktop's welcome, the desktop's own capture. Without it (a service
+	// that may never see one) such a spool is combined at once.
+	AwaitWelcome bool
 }
 
 // Status is what the desktop shows about a chat's capture.
@@ -134,6 +140,7 @@ type chatCapture struct {
 	states map[string]string // each recording's last state, to see it change
 	off    time.Duration     // spool time at the capture's 0 (a spool carried on, resume.go)
 	fresh  bool              // the capture just began: parts open at its 0, its first frame
+	mark   string            // set by Abandon: why the chat's end was not seen
 }
 
 // mediaNow is the capture's media time now; without media (transcript
@@ -351,10 +358,13 @@ type sidecar struct {
 	Queued []string `json:"queued,omitempty"`
 	// Parts are each recording's parts in media time (see chatCapture).
 	Parts map[string][]webm.Part `json:"parts,omitempty"`
+	// Mark, when set, says why the capture was finished without the
+	// chat's end (Abandon): it goes into the files' tags and manifests.
+	Mark string `json:"mark,omitempty"`
 }
 
 func (c *Controller) saveSnap(cc *chatCapture) {
-	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Parts: cc.parts})
+	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Parts: cc.parts, Mark: cc.mark})
 	if err == nil {
 		err = durable.WriteFile(cc.base+".json", b, 0o600)
 	}

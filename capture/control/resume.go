@@ -215,7 +215,7 @@ func (c *Controller) Recover(ctx context.Context) (int, error) {
 			continue
 		}
 		sc := c.readSidecar(base)
-		if sc.Chat.ID != "" && sc.Chat.State.Live() && !finalNamed(sc.Chat) {
+		if c.cfg.AwaitWelcome && sc.Chat.ID != "" && sc.Chat.State.Live() && !finalNamed(sc.Chat) {
 			// the desktop went while the chat was live (q within the agent
 			// grace, a crash): its recording may go on when the hub welcomes
 			// the desktop back, into this same spool (resume.go)

@@ -190,9 +190,11 @@ func (c *Controller) finishLocked(ctx context.Context, cc *chatCapture) {
 		if c.owner == cc.id {
 			c.owner = ""
 		}
-		sc := sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Parts: cc.parts}
+		sc := sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Parts: cc.parts, Mark: cc.mark}
 		c.mu.Unlock()
-		err := c.combineChat(context.WithoutCancel(ctx), cc.base, sc, true)
+		// an abandoned chat's end was not seen: its recordings get files
+		// under the fallback name, as after a crash
+		err := c.combineChat(context.WithoutCancel(ctx), cc.base, sc, cc.mark == "")
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if err != nil {

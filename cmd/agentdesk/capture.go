@@ -46,6 +46,7 @@ type captureFlags struct {
 	rate      int64
 	uploadDir string
 	minFreeMB int64
+	service   string // --capture-service: auto, off or a socket path
 }
 
 // defaultSpoolDir is under the user's cache folder.
@@ -71,6 +72,7 @@ func addCaptureFlags(fs *flag.FlagSet) *captureFlags {
 	fs.Int64Var(&cf.rate, "upload-rate", 0, "cap uploads at this many bytes a second (0: no cap)")
 	fs.StringVar(&cf.uploadDir, "upload-dir", "", "deliver recordings into this folder instead of the hub")
 	fs.Int64Var(&cf.minFreeMB, "min-free", 100, "record no media with less free disk than this many `MB` in the spool folder")
+	fs.StringVar(&cf.service, "capture-service", "auto", "auto: capture through the capture-agent service when it runs for this user (its\nconfig then decides devices and uploads), else in this desktop; off: always in this\ndesktop; or the service's socket `path`")
 	return cf
 }
 
@@ -129,8 +131,10 @@ func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 type recorder struct {
 	mu      sync.Mutex
 	made    []uploader.Manifest // every file queued, for the log and tests
-	ctl     *control.Controller
+	ctl     *control.Controller // in-process capture (nil with the service)
 	queue   *uploader.Queue
+	svc     captureService // the capture-agent service (nil in-process)
+	where   string         // which of the two captures, in words
 	warning string
 	stop    context.CancelFunc
 	done    chan struct{}
@@ -159,10 +163,10 @@ func (cf *captureFlags) startRecorder(ctx context.Context, hubURL, token string,
 		return nil, err
 	}
 	dev, warning := cf.devices(lg)
-	r := &recorder{queue: q, warning: warning, done: make(chan struct{})}
+	r := &recorder{queue: q, warning: warning, where: captureInProcess, done: make(chan struct{})}
 	ctl, err := control.New(control.Config{OnFile: r.onFile, SpoolDir: filepath.Join(cf.spoolDir, "capture"), Devices: dev, Queue: q,
 		Recipient: cf.recipient, FPS: cf.fps, MinFree: cf.minFreeMB << 20, CalibrateMic: cf.mode != captureSynthetic && warning == "",
-		Logf: logf})
+		Logf: logf, AwaitWelcome: true}) // it sees the desktop's welcome: a chat left live may go on (issue 11 point 7)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +225,11 @@ func (r *recorder) Made() []uploader.Manifest {
 
 // hub returns h with every frame shown to the capture controller first.
 func (r *recorder) hub(ctx context.Context, h ui.Hub) ui.Hub {
-	t := &captureTap{Hub: h, ctl: r.ctl, events: make(chan session.LinkEvent)}
+	observe := func(ctx context.Context, e session.Envelope) { r.ctl.Observe(ctx, e) }
+	if r.svc != nil {
+		observe = r.observeService
+	}
+	t := &captureTap{Hub: h, observe: observe, events: make(chan session.LinkEvent)}
 	go t.relay(ctx)
 	return t
 }
@@ -229,12 +237,21 @@ func (r *recorder) hub(ctx context.Context, h ui.Hub) ui.Hub {
 // options adds the recorder to the desktop's options.
 func (r *recorder) options(o ui.Options) ui.Options {
 	o.Capture, o.Uploads, o.Warning = r.ctl, r.queue, r.warning
+	if r.svc != nil {
+		o.Capture, o.Uploads = r.svc, r.svc
+	}
+	if r.where != "" {
+		o.Banner = strings.TrimPrefix(o.Banner+" · "+r.where, " · ")
+	}
 	return o
 }
 
 // Close stops the captures (their spools stay for the next start), waits
 // for files being combined, and stops the queue (its files stay queued).
 func (r *recorder) Close() error {
+	if r.svc != nil {
+		return r.svc.Close()
+	}
 	err := r.ctl.Close()
 	r.stop()
 	<-r.done
@@ -245,8 +262,8 @@ func (r *recorder) Close() error {
 // controller.
 type captureTap struct {
 	ui.Hub
-	ctl    *control.Controller
-	events chan session.LinkEvent
+	observe func(context.Context, session.Envelope)
+	events  chan session.LinkEvent
 }
 
 // Events delivers h's events.
@@ -262,7 +279,7 @@ func (t *captureTap) relay(ctx context.Context) {
 				return
 			}
 			if ev.Envelope != nil {
-				t.ctl.Observe(ctx, *ev.Envelope)
+				t.observe(ctx, *ev.Envelope)
 			}
 			select {
 			case t.events <- ev:
@@ -292,12 +309,27 @@ func (cf *captureFlags) openRecorder(ctx context.Context, script, tempSpool bool
 		}
 		return nil, nil, fmt.Errorf("%w: %w", errCaptureFlags, err)
 	}
+	if !tempSpool { // the demo's hub and key last one run: it captures in-process
+		if r := cf.attachService(ctx, hubURL, token, lg); r != nil {
+			return r, func() {
+				if err := r.Close(); err != nil {
+					lg.Error("capture service", "err", err)
+				}
+				if tmp != "" {
+					os.RemoveAll(tmp)
+				}
+			}, nil
+		}
+	}
 	r, err := cf.startRecorder(ctx, hubURL, token, lg)
 	if err != nil {
 		if tmp != "" {
 			os.RemoveAll(tmp)
 		}
 		return nil, nil, fmt.Errorf("recording: %w", err)
+	}
+	if tempSpool {
+		r.where = "" // the demo always captures in-process: nothing to tell
 	}
 	return r, func() {
 		if err := r.Close(); err != nil {

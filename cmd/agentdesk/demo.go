@@ -138,8 +138,8 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 		os.RemoveAll(tmpStore)
 		return nil, err
 	}
-	h := hub.New(cfg, log.With("part", "hub"))
-	if err := h.OpenStore(); err != nil {
+	h, err := hub.Open(cfg, hub.Options{Log: log.With("part", "hub")})
+	if err != nil {
 		ln.Close()
 		os.RemoveAll(tmpStore)
 		return nil, err
@@ -156,6 +156,10 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 	if d.Net, err = netcut.New(ln.Addr().String()); err != nil {
 		d.Hub.Close()
 		d.srv.Close()
+		d.Hub.CloseStore()
+		if tmpStore != "" {
+			os.RemoveAll(tmpStore)
+		}
 		return nil, err
 	}
 	log.Info("demo hub listening", "url", d.URL, "agent", agent.ID, "agent_via", d.Net.URL())

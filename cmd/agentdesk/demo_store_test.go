@@ -18,8 +18,8 @@ func TestDemoStoreIsTemporary(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := d.tmpStore
-	if dir == "" || !strings.HasPrefix(filepath.Base(dir), "agentdesk-demo-store-") || d.Hub.Index() == nil {
-		t.Fatalf("demo store %q, index %v", dir, d.Hub.Index())
+	if dir == "" || !strings.HasPrefix(filepath.Base(dir), "agentdesk-demo-store-") || d.Hub.Store() == nil {
+		t.Fatalf("demo store %q, store %v", dir, d.Hub.Store())
 	}
 	if _, err := os.Stat(filepath.Join(dir, "index.db")); err != nil {
 		t.Fatalf("no index in the demo store: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
 	"github.com/agentdesk/agentdesk/capture/x11"
+	"github.com/agentdesk/agentdesk/session/upload"
 )
 
 const doctorSynopsis = `Usage: agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--min-free MB] [--hub URL] [--token TOKEN]
@@ -80,6 +81,7 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 	d.checkMics(ctx)
 	d.checkDisk()
 	d.checkHub(ctx)
+	d.checkCaptureService(ctx)
 	d.say("")
 	if len(d.problems) == 0 {
 		d.say("Verdict: all good: screen, microphone, disk and hub are ready to record.")
@@ -227,7 +229,7 @@ func (d *doctor) checkToken(ctx context.Context, hub string) {
 		d.say("  token: not checked: give --token (or AGENTDESK_TOKEN)")
 		return
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, hub+"/v1/uploads/verify/"+strings.Repeat("0", 64), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, hub+upload.VerifyPath+strings.Repeat("0", 64), nil)
 	if err != nil {
 		d.problem(fmt.Sprintf("token check: %v", err), "check the hub address")
 		return

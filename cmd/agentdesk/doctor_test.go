@@ -188,8 +188,8 @@ func TestDoctorChecksToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Store.Dir = t.TempDir()
-	h := hub.New(cfg, nil)
-	if err := h.OpenStore(); err != nil {
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h.Handler())

@@ -93,9 +93,13 @@ func TestEndToEndChatSurvivesNetworkDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Timers.AgentGrace = 20 * time.Second // far longer than the test's drop
-	h := hub.New(cfg, nil)
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(h.Handler())
-	defer func() { h.Close(); srv.Close() }()
+	defer func() { h.Close(); srv.Close(); h.CloseStore() }()
 	px := newProxy(t, srv.Listener.Addr().String())
 	ctx := t.Context()
 
@@ -166,8 +170,14 @@ func TestEndToEndChatSurvivesNetworkDrop(t *testing.T) {
 	if len(wd.Chats) != 1 || wd.Chats[0].ID != bob.Chat() || wd.Chats[0].State != session.Connected {
 		t.Fatalf("welcome chats = %+v, want Bob's chat still connected", wd.Chats)
 	}
+	// Each chat's transcript follows the welcome in a frame of its own.
+	snap := await(t, agent, "the chat after the welcome", frame(session.TypeChat))
+	var cd session.ChatData
+	if err := snap.Envelope.Decode(&cd); err != nil || cd.ID != bob.Chat() {
+		t.Fatalf("chat frame %+v %v", cd, err)
+	}
 	var texts []string
-	for _, l := range wd.Chats[0].Transcript {
+	for _, l := range cd.Transcript {
 		texts = append(texts, l.Text)
 	}
 	if !contains(texts, "my parcel is late") || !contains(texts, "Let me check that for you") {

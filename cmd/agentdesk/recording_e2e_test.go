@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/agentdesk/agentdesk/hub"
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/ui/script"
 	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
 )
@@ -79,7 +80,7 @@ func recordings(t *testing.T, d *demo) hub.RecordingList {
 
 // texts are the lines of a stored recording as "From: text", or the text
 // alone for system lines.
-func texts(sr hub.StoredRecording) []string {
+func texts(sr store.Recording) []string {
 	var out []string
 	for _, l := range sr.Lines {
 		if l.From != "" && l.From != "system" {
@@ -170,7 +171,7 @@ func TestSnipRefusedSendsNothing(t *testing.T) {
 // code, the refused ones with the API's error code.
 func TestAPIRecordingIsStored(t *testing.T) {
 	d, evs := runOnDemo(t, "api-codes.script")
-	var sue *hub.StoredRecording
+	var sue *store.Recording
 	l := recordings(t, d)
 	for i, sr := range l.Recordings {
 		if sr.ID == "sue-1" {

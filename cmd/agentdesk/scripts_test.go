@@ -215,9 +215,13 @@ func TestScriptAgainstHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := hub.New(cfg, nil)
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(h.Handler())
-	defer func() { h.Close(); srv.Close() }()
+	defer func() { h.Close(); srv.Close(); h.CloseStore() }()
 
 	pass := writeScript(t, "desk.script", "wait \"● Connected\"\nkey y\nwait \"Ada Lovelace  Ready\"\n")
 	events := filepath.Join(t.TempDir(), "events.jsonl")

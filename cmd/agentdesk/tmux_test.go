@@ -135,9 +135,13 @@ func TestTmuxWrongToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := hub.New(cfg, nil)
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(h.Handler())
-	t.Cleanup(func() { h.Close(); srv.Close() })
+	t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
 	dir := t.TempDir()
 	bin := buildAgentdesk(t, dir)
 	s := startTmux(t, 80, 24, fmt.Sprintf("sh -c '%s --hub %s --token no-such-token --capture off --spool-dir %s; echo \"exit code $?\"; sleep 60'",

@@ -156,7 +156,7 @@ func TestRecordingIsUploadedAndStored(t *testing.T) {
 	made := rec.Made()
 	stored := 0
 	for _, m := range made {
-		f, err := d.Hub.Index().BySHA(t.Context(), m.SHA256)
+		f, err := d.Hub.Store().FileBySHA(t.Context(), m.SHA256, "")
 		if err != nil {
 			t.Errorf("%s (sha256 %s) is not stored: %v", m.File, m.SHA256, err)
 			continue

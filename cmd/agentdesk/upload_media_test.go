@@ -166,7 +166,7 @@ func storedPlain(t *testing.T, d *demo, rec *recorder) (string, uploader.Manifes
 		t.Fatalf("recordings made %d, want 1: %+v", len(made), made)
 	}
 	m := made[0]
-	f, err := d.Hub.Index().BySHA(t.Context(), m.SHA256)
+	f, err := d.Hub.Store().FileBySHA(t.Context(), m.SHA256, "")
 	if err != nil {
 		t.Fatalf("recordings made 1, stored 0: %s (sha256 %s): %v", m.File, m.SHA256, err)
 	}

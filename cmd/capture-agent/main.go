@@ -1,12 +1,10 @@
-// Command capture-agent records the agent's screen and microphone into a
-// crash-safe spool and turns spools into WebM files.
+// Command capture-agent is the capture agent: the service IT installs on
+// each desktop (run, install, uninstall, status, config, doctor) and the
+// tools around a recording (record, recover).
 //
-//	capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic] [--force]
-//	capture-agent recover FILE.spool --webm OUT.webm [--force]
-//	capture-agent version (or --version)
-//
-// Exit codes: 0 done, 1 failure (no device, disk full, bad spool), 2 bad
-// usage. The service with its control socket grows from the Main type.
+// Exit codes (also in capture-agent(1)): 0 done, 1 failure, 2 bad usage or
+// bad config (file:line:key), 3 the service is not running or refused
+// this user, 4 another service already runs for this user.
 package main
 
 import (
@@ -20,16 +18,24 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"github.com/agentdesk/agentdesk/session"
 )
 
 // Exit codes.
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitOK         = 0
+	exitFailure    = 1
+	exitUsage      = 2
+	exitNotRunning = 3
+	exitRunning    = 4
 )
+
+// Version is the capture agent's version (capture-agent --version).
+const Version = "0.2.0"
+
+// exitCode is an error that is only an exit code, already reported.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
 // errUsage marks an error in the command line, already reported.
 var errUsage = errors.New("usage")
@@ -52,9 +58,29 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `capture-agent — records the agent's screen and microphone, crash-safely
+const usage = `capture-agent — records the agent's screen and microphone for the contact centre
 
-Usage:
+Usage: capture-agent <command> [flags]
+
+The service (IT installs it; the desktop, agentdesk, attaches to it):
+  capture-agent run [--config FILE] [--user-config FILE]
+      Run the service for this user (what the systemd unit starts).
+  capture-agent install [--dry-run] [--system] [--user NAME] [--no-start] [--quiet]
+      Write and enable the systemd user unit (--system: the template unit
+      capture-agent@.service fleet tools use). Silent with --quiet.
+  capture-agent uninstall [--system] [--user NAME] [--quiet]
+      Remove what install made, and say what was removed.
+  capture-agent status [--json] [--socket PATH]
+      Recordings in progress, the upload queue, the last upload, recent errors.
+  capture-agent config check FILE
+  capture-agent config show [--config FILE] [--user-config FILE]
+      Validate a config file; print the merged config and where each value came from.
+  capture-agent doctor [--socket PATH] [--config FILE] [--user-config FILE]
+      Check displays, microphone, disk, config and the service; say how to fix.
+  capture-agent metrics [--socket PATH]
+      Print the service's metrics (Prometheus text format).
+
+Tools:
   capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic] [--force]
       Record until N seconds have passed, or SIGTERM / SIGINT. The spool
       survives kill -9: everything up to about two seconds before is kept.
@@ -62,35 +88,44 @@ Usage:
   capture-agent recover FILE.spool --webm OUT.webm [--force]
       Read a spool (even a torn one) and write the WebM file. An existing
       --webm is refused unless --force.
-  capture-agent version, capture-agent --version
-      Print the version.
+  capture-agent --version
 
-Run 'capture-agent <command> --help' for a command's flags.
+Exit codes: 0 done, 1 failure, 2 bad usage or bad config (file:line:key),
+3 the service is not running (or refused this user), 4 another service
+already runs for this user.
+
+Run 'capture-agent <command> --help' for a command's flags; man capture-agent.
 `
 
 // Run runs the program with args (without its name) and returns the exit
 // code.
 func (m *Main) Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var err error
-	switch {
-	case len(args) == 0:
+	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
-	case args[0] == "record":
-		err = m.record(ctx, args[1:], stdout, stderr)
-	case args[0] == "recover":
-		err = m.recover(ctx, args[1:], stdout, stderr)
-	case args[0] == "version" || args[0] == "--version" || args[0] == "-version":
-		fmt.Fprintf(stdout, "capture-agent %s\n", session.Version)
-		return exitOK
+	}
+	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"record": m.record, "recover": m.recover, "run": m.run, "install": m.install, "uninstall": m.uninstall,
+		"status": m.status, "config": m.config, "doctor": m.doctor, "metrics": m.metrics,
+	}
+	var err error
+	switch cmd := cmds[args[0]]; {
+	case cmd != nil:
+		err = cmd(ctx, args[1:], stdout, stderr)
 	case args[0] == "help" || args[0] == "--help" || args[0] == "-h" || args[0] == "-help":
 		fmt.Fprint(stdout, usage)
+		return exitOK
+	case args[0] == "version" || args[0] == "--version" || args[0] == "-version":
+		fmt.Fprintf(stdout, "capture-agent %s\n", Version)
 		return exitOK
 	default:
 		fmt.Fprintf(stderr, "capture-agent: unknown command %q\n\n%s", args[0], usage)
 		return exitUsage
 	}
+	var code exitCode
 	switch {
+	case errors.As(err, &code):
+		return int(code)
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errUsage):

@@ -13,7 +13,6 @@ import (
 
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
-	"github.com/agentdesk/agentdesk/session"
 )
 
 // fakeDevices have no screen and no mic (the fallback path) and encoders
@@ -71,9 +70,9 @@ func TestUsage(t *testing.T) {
 	}{
 		{nil, exitUsage, "Usage:"},
 		{[]string{"--help"}, exitOK, "capture-agent record"},
-		{[]string{"--help"}, exitOK, "capture-agent version"}, // issue 11 point 16
-		{[]string{"--version"}, exitOK, "capture-agent " + session.Version},
-		{[]string{"version"}, exitOK, "capture-agent " + session.Version},
+		{[]string{"--help"}, exitOK, "capture-agent --version"}, // issue 11 point 16
+		{[]string{"--version"}, exitOK, "capture-agent " + Version},
+		{[]string{"version"}, exitOK, "capture-agent " + Version},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"record", "--help"}, exitOK, "--seconds"},
 		{[]string{"record"}, exitUsage, "--out is required"},

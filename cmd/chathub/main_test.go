@@ -25,13 +25,15 @@ func TestFlagsAndConfigErrors(t *testing.T) {
 		out  string // in stdout+stderr
 	}{
 		{"help", []string{"--help"}, 0, "Usage:"},
+		{"version flag", []string{"--version"}, 0, "chathub " + Version},
+		{"version command", []string{"version"}, 0, "chathub " + Version},
 		{"short help", []string{"-h"}, 0, "--config FILE"},
 		{"unknown flag", []string{"--port", "9"}, 2, "flag provided but not defined"},
 		{"stray argument", []string{"serve"}, 2, `unexpected argument "serve"`},
 		{"missing config", []string{"--config", bad + ".nope"}, 2, "no such file"},
 		{"bad config names file and key", []string{"--config", bad}, 2, "timers.acw"},
 		{"bad listen", []string{"--listen", "256.1.1.1:99999"}, 1, "listen"},
-		{"bad store", []string{"--listen", "127.0.0.1:0", "--store", bad}, 1, "recording store"},
+		{"bad store", []string{"--listen", "127.0.0.1:0", "--store", bad}, 1, "store"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

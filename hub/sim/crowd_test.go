@@ -91,9 +91,15 @@ func TestDemoCastAgainstRealHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Agents[0].Capacity = 10 // one bot agent takes every chat
-	h := hub.New(cfg, nil)
+	// The cast types at 1,000 keys a second here: every preview must come.
+	cfg.Limits.TypingRate, cfg.Limits.TypingBurst = 1e6, 1e6
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(h.Handler())
-	defer func() { h.Close(); srv.Close() }()
+	defer func() { h.Close(); srv.Close(); h.CloseStore() }()
 
 	ctx, cancel := context.WithCancel(t.Context())
 	s := &seen{names: map[string]string{}, chats: map[string]int{}, said: map[string][]string{}, ended: map[string]string{},

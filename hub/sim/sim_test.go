@@ -20,9 +20,13 @@ func startHub(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("shipped config: %v", err)
 	}
-	h := hub.New(cfg, nil)
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(h.Handler())
-	t.Cleanup(func() { h.Close(); srv.Close() })
+	t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
 	return srv.URL
 }
 

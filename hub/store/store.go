@@ -1,32 +1,263 @@
-// Package store is the hub's recording store index: one SQLite database
-// (modernc.org/sqlite, pure Go, WAL mode) listing every stored recording
-// file with its checksum and metadata (issue 6). The files themselves live
-// in a folder beside it; the hub moves them there and records them here.
+// Package store is the hub's memory: the persistent record of chats,
+// their transcripts, contacts, agents' ready state, finished recordings and
+// stored recording files (issue 9). It declares what the hub's core and its
+// upload ingest need of a store (Store, Files) and the rows they exchange;
+// the implementations live in subpackages: sqlite (the embedded default,
+// one database file in the store folder, or in memory) and, later,
+// PostgreSQL. storetest is the one contract suite every implementation
+// passes.
+//
+// The hub writes through: every change reaches the store in a Batch, and
+// the hub acknowledges nothing (no frame leaves, no API answer is sent)
+// before the Batch that carries it is applied.
 package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"github.com/agentdesk/agentdesk/session"
 )
 
-// Sentinel errors of the index.
+// Sentinel errors of every implementation.
 var (
-	// ErrNotFound: no stored file has that id or checksum.
+	// ErrNotFound: nothing has that id (or checksum).
 	ErrNotFound = errors.New("store: not found")
-	// ErrExists: a file with that id or path is already indexed.
+	// ErrExists: a file with that id or path is already stored.
 	ErrExists = errors.New("store: already indexed")
 	// ErrBadFile: a File misses a required field.
 	ErrBadFile = errors.New("store: bad file")
+	// ErrNewerSchema: the database was written by a newer hub.
+	ErrNewerSchema = errors.New("store: the database is newer than this hub")
+	// ErrBadCursor: a paging cursor this store did not hand out.
+	ErrBadCursor = errors.New("store: bad cursor")
 )
+
+// Store is the persistent store the hub's core runs on. Implementations
+// are safe for concurrent use; Apply is atomic.
+type Store interface {
+	// Apply writes a batch atomically: all of it or nothing.
+	Apply(ctx context.Context, b *Batch) error
+	// Load returns what a starting hub resumes: the live chats (not done)
+	// with their transcripts, the agents' ready state and the id counter.
+	Load(ctx context.Context) (*Live, error)
+	// Chat returns one chat's row (live or done), or ErrNotFound.
+	Chat(ctx context.Context, id string) (Chat, error)
+	// History returns a contact's earlier sessions, newest first, as
+	// HistoryQuery bounds them (R-I2), and whether older ones remain.
+	History(ctx context.Context, q HistoryQuery) ([]session.Session, bool, error)
+	// NameTaken reports whether a finished recording already has the file
+	// name (R-H4: names never collide, across restarts too).
+	NameTaken(ctx context.Context, name string) (bool, error)
+	// Recordings lists finished recordings in the order they finished,
+	// each with its recorded lines (none for a dropped one) and its stored
+	// files, a page at a time.
+	Recordings(ctx context.Context, f RecordingFilter) (RecordingPage, error)
+	Files
+	// Close closes the store. It is idempotent.
+	Close() error
+}
+
+// Files is the index of stored recording files: what the upload ingest and
+// file serving need.
+type Files interface {
+	// PutFile indexes f. An empty ID gets NewID, a zero Created the
+	// current time; f is updated with both. Name, Path and SHA256 are
+	// required (ErrBadFile); an id or path already indexed is ErrExists.
+	PutFile(ctx context.Context, f *File) error
+	// File returns the file with id, or ErrNotFound.
+	File(ctx context.Context, id string) (File, error)
+	// FileBySHA returns the oldest file with that SHA-256 (hex, any case)
+	// whose Agent is agent ("" for any agent), or ErrNotFound.
+	FileBySHA(ctx context.Context, sha, agent string) (File, error)
+	// SearchFiles lists the files matching f, oldest first.
+	SearchFiles(ctx context.Context, f FileFilter) ([]File, error)
+	// DeleteFile removes a file from the index (not from disk).
+	DeleteFile(ctx context.Context, id string) error
+}
+
+// Chat is one interaction's row: everything about it but its transcript.
+// Times are UTC; a zero time is "not set".
+type Chat struct {
+	ID         string
+	Seq        int64  // arrival order, for FIFO routing
+	ResumeHash string // SHA-256 (hex) of the customer's resume token; never the token
+	Name       string // the customer's name
+	Contact    string // the customer's stable id (R-I2)
+	Queue      string
+	State      session.State
+	Reason     string // why it ended
+	Agent      string // the owner's id (offered, connected, ACW)
+	Created    time.Time
+	OfferedAt  time.Time
+	// OfferExpiry, ACWDeadline and AwayUntil are the deadlines of the
+	// offer, after-call work and contact_grace timers: a restarted hub
+	// continues them, not from zero.
+	OfferExpiry time.Time
+	ConnectedAt time.Time // when the agent took it (inactivity counts from here or the last customer line)
+	ACWDeadline time.Time
+	AwayUntil   time.Time // the customer's socket is away until then; zero while it is there
+	EndedAt     time.Time // when it became done
+	Disposition string
+	Note        string
+	CaseData    map[string]string
+	Tried       []string // agents it was offered to in this round
+	Consent     string   // "", "asked", "yes", "no"
+	DeleteAsk   bool
+	Deleted     bool
+	Recorder    json.RawMessage   // session.RecorderState
+	Names       map[string]string // recording id → file name, once finished
+}
+
+// Line is one transcript line of a chat. Private lines (the recording
+// markers) are the agent's alone.
+type Line struct {
+	Chat    string
+	Private bool
+	session.MessageData
+}
+
+// Took says a recording took a line (R-C5).
+type Took struct {
+	Chat      string
+	Recording string
+	Line      int64
+}
+
+// Agent is an agent's state that outlives a restart.
+type Agent struct {
+	ID    string
+	Ready bool
+	Idle  int64 // routing order: lower waited longer
+}
+
+// Contact is a customer known by their stable id (R-I2).
+type Contact struct {
+	ID       string
+	Name     string // the name they last gave
+	LastSeen time.Time
+}
+
+// Recording is a finished recording (R-C6): produced, or dropped with why
+// (R-H6). Its lines are what it recorded; Files are the stored files that
+// carry it once a desktop uploaded them.
+type Recording struct {
+	ID          string                `json:"id"`
+	Name        string                `json:"name,omitempty"` // file name from the admin's template (R-H4)
+	Interaction string                `json:"interaction"`
+	Queue       string                `json:"queue"`
+	Customer    string                `json:"customer"`
+	Agent       string                `json:"agent"`
+	Kind        string                `json:"kind"`
+	State       string                `json:"state"`
+	Delivery    string                `json:"delivery"` // "store" or "agent" (R-C7)
+	Side        string                `json:"side,omitempty"`
+	Dest        string                `json:"dest,omitempty"`
+	Partitions  []string              `json:"partitions,omitempty"`
+	Screen      bool                  `json:"screen"` // the screen is recorded too (R-V1)
+	Parts       []session.Part        `json:"parts"`
+	Lines       []session.MessageData `json:"lines"`
+	Log         []session.RecChange   `json:"log"`
+	Produced    bool                  `json:"produced"`
+	Why         string                `json:"why,omitempty"` // why it was not produced
+	FinishedAt  time.Time             `json:"finished_at,omitzero"`
+	Files       []FileRef             `json:"files,omitempty"`
+}
+
+// FileRef is a stored file as a recording lists it.
+type FileRef struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Batch is what one write carries. Apply writes chats and contacts as
+// upserts (the last row of an id wins), lines, takes and recordings as
+// inserts, and raises the chat id counter to ChatSeq when it is higher.
+type Batch struct {
+	Chats      []Chat
+	Lines      []Line
+	Took       []Took
+	Agents     []Agent
+	Contacts   []Contact
+	Recordings []Recording // without Lines (they are the Took rows) and Files
+	ChatSeq    int64
+}
+
+// Empty reports whether b writes nothing.
+func (b *Batch) Empty() bool {
+	return len(b.Chats) == 0 && len(b.Lines) == 0 && len(b.Took) == 0 && len(b.Agents) == 0 &&
+		len(b.Contacts) == 0 && len(b.Recordings) == 0 && b.ChatSeq == 0
+}
+
+// Rows counts the rows b writes.
+func (b *Batch) Rows() int {
+	return len(b.Chats) + len(b.Lines) + len(b.Took) + len(b.Agents) + len(b.Contacts) + len(b.Recordings)
+}
+
+// Append moves o's rows to the end of b.
+func (b *Batch) Append(o *Batch) {
+	b.Chats = append(b.Chats, o.Chats...)
+	b.Lines = append(b.Lines, o.Lines...)
+	b.Took = append(b.Took, o.Took...)
+	b.Agents = append(b.Agents, o.Agents...)
+	b.Contacts = append(b.Contacts, o.Contacts...)
+	b.Recordings = append(b.Recordings, o.Recordings...)
+	b.ChatSeq = max(b.ChatSeq, o.ChatSeq)
+}
+
+// Live is what a starting hub resumes.
+type Live struct {
+	Chats   []LiveChat // by Seq
+	Agents  []Agent
+	ChatSeq int64 // the highest chat number ever handed out
+}
+
+// LiveChat is a chat that is not done, with its transcript.
+type LiveChat struct {
+	Chat
+	Lines []Line
+	Took  map[string][]int64 // recording id → ids of the lines it took
+}
+
+// HistoryQuery selects a contact's earlier sessions (R-I2): the newest
+// first, older than Before (a chat id; "" for the newest), at most
+// Sessions of them and about MaxBytes of transcript text (at least one
+// session is returned when there is one).
+type HistoryQuery struct {
+	Contact  string
+	Before   string // exclusive: sessions older than this chat
+	Exclude  string // a chat never to return (the one being offered)
+	Sessions int
+	MaxBytes int
+}
+
+// RecordingFilter selects finished recordings; empty fields match all.
+type RecordingFilter struct {
+	Interaction string
+	Cursor      string // a page's Next: the page after it ("" for the first)
+	Limit       int    // 0: DefaultLimit
+}
+
+// RecordingPage is one page of Recordings.
+type RecordingPage struct {
+	Recordings []Recording
+	Next       string // the cursor of the next page; "" when this is the last
+}
+
+// FileFilter selects files in SearchFiles; empty fields match everything.
+type FileFilter struct {
+	Interaction string
+	Agent       string
+	Recording   string
+	Limit       int // 0: DefaultLimit
+}
+
+// DefaultLimit bounds a listing without a Limit.
+const DefaultLimit = 1000
 
 // File is one stored recording file.
 type File struct {
@@ -47,261 +278,4 @@ type File struct {
 	Manifest    json.RawMessage `json:"manifest,omitempty"` // the uploader's JSON manifest, or empty
 	Encrypted   bool            `json:"encrypted"`
 	Created     time.Time       `json:"created"`
-}
-
-// Filter selects files in Search; empty fields match everything.
-type Filter struct {
-	Interaction string
-	Agent       string
-	Limit       int // 0: DefaultLimit
-}
-
-// DefaultLimit bounds a Search without a Limit.
-const DefaultLimit = 1000
-
-// Index is an open recording store index. It is safe for concurrent use.
-type Index struct {
-	db *sql.DB
-}
-
-// migrations are applied in order, each once; their number is the index in
-// this list plus one. Never edit one that has shipped: append.
-var migrations = []string{
-	`CREATE TABLE files (
-		id          TEXT PRIMARY KEY,
-		name        TEXT NOT NULL,
-		path        TEXT NOT NULL UNIQUE,
-		sha256      TEXT NOT NULL,
-		size        INTEGER NOT NULL,
-		interaction TEXT NOT NULL DEFAULT '',
-		recording   TEXT NOT NULL DEFAULT '',
-		agent       TEXT NOT NULL DEFAULT '',
-		customer    TEXT NOT NULL DEFAULT '',
-		queue       TEXT NOT NULL DEFAULT '',
-		kind        TEXT NOT NULL DEFAULT '',
-		disposition TEXT NOT NULL DEFAULT '',
-		partitions  TEXT NOT NULL DEFAULT '[]',
-		metadata    TEXT NOT NULL DEFAULT '{}',
-		manifest    TEXT NOT NULL DEFAULT '{}',
-		encrypted   INTEGER NOT NULL DEFAULT 0,
-		created     TEXT NOT NULL
-	);
-	CREATE INDEX files_sha256 ON files(sha256);
-	CREATE INDEX files_interaction ON files(interaction);
-	CREATE INDEX files_agent ON files(agent);`,
-}
-
-// Open opens (creating when missing) the index database at path, in WAL
-// mode, and brings its schema up to date.
-func Open(path string) (*Index, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	ix := &Index{db: db}
-	if err := ix.migrate(context.Background()); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	return ix, nil
-}
-
-// migrate applies the migrations not yet recorded in schema_migrations.
-func (ix *Index) migrate(ctx context.Context) error {
-	if _, err := ix.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
-	}
-	var have int
-	if err := ix.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
-		return fmt.Errorf("schema version: %w", err)
-	}
-	if have > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this program knows (%d): upgrade the hub", have, len(migrations))
-	}
-	for v := have + 1; v <= len(migrations); v++ {
-		tx, err := ix.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied) VALUES (?, ?)`, v, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
-	}
-	return nil
-}
-
-// Version is the schema version of the open index.
-func (ix *Index) Version(ctx context.Context) (int, error) {
-	var v int
-	err := ix.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
-	return v, err
-}
-
-// Close closes the database. It is idempotent.
-func (ix *Index) Close() error { return ix.db.Close() }
-
-// NewID returns a fresh random file id (16 hex digits).
-func NewID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// Put indexes f. An empty ID gets NewID, a zero Created the current time;
-// f is updated with both. Name, Path and SHA256 are required; an id or
-// path already indexed is ErrExists.
-func (ix *Index) Put(ctx context.Context, f *File) error {
-	if f.Name == "" || f.Path == "" || len(f.SHA256) != 64 || f.Size < 0 {
-		return fmt.Errorf("%w: name, path, a 64-digit sha256 and a size are required (got name %q path %q sha256 %q size %d)",
-			ErrBadFile, f.Name, f.Path, f.SHA256, f.Size)
-	}
-	for _, raw := range []json.RawMessage{f.Metadata, f.Manifest} {
-		if len(raw) > 0 && !json.Valid(raw) {
-			return fmt.Errorf("%w: metadata and manifest must be JSON (got %.40q)", ErrBadFile, raw)
-		}
-	}
-	if f.ID == "" {
-		f.ID = NewID()
-	}
-	if f.Created.IsZero() {
-		f.Created = time.Now().UTC()
-	}
-	parts, err := json.Marshal(orEmpty(f.Partitions))
-	if err != nil {
-		return fmt.Errorf("store: put %s: %w", f.ID, err)
-	}
-	_, err = ix.db.ExecContext(ctx, `INSERT INTO files (id, name, path, sha256, size, interaction, recording, agent,
-		customer, queue, kind, disposition, partitions, metadata, manifest, encrypted, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.ID, f.Name, f.Path, strings.ToLower(f.SHA256), f.Size, f.Interaction, f.Recording, f.Agent,
-		f.Customer, f.Queue, f.Kind, f.Disposition, string(parts), jsonOr(f.Metadata), jsonOr(f.Manifest),
-		f.Encrypted, f.Created.UTC().Format(time.RFC3339Nano))
-	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
-			return fmt.Errorf("%w: %s (%s)", ErrExists, f.ID, f.Path)
-		}
-		return fmt.Errorf("store: put %s: %w", f.ID, err)
-	}
-	return nil
-}
-
-// Delete removes the file with id from the index (not from disk).
-func (ix *Index) Delete(ctx context.Context, id string) error {
-	res, err := ix.db.ExecContext(ctx, `DELETE FROM files WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("store: delete %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: id %s", ErrNotFound, id)
-	}
-	return nil
-}
-
-const columns = `id, name, path, sha256, size, interaction, recording, agent, customer, queue, kind,
-	disposition, partitions, metadata, manifest, encrypted, created`
-
-// Get returns the file with id, or ErrNotFound.
-func (ix *Index) Get(ctx context.Context, id string) (File, error) {
-	fs, err := ix.query(ctx, `SELECT `+columns+` FROM files WHERE id = ?`, id)
-	if err != nil {
-		return File{}, err
-	}
-	if len(fs) == 0 {
-		return File{}, fmt.Errorf("%w: id %s", ErrNotFound, id)
-	}
-	return fs[0], nil
-}
-
-// BySHA returns the oldest file whose SHA-256 (hex, any case) is sha, or
-// ErrNotFound.
-func (ix *Index) BySHA(ctx context.Context, sha string) (File, error) {
-	fs, err := ix.query(ctx, `SELECT `+columns+` FROM files WHERE sha256 = ? ORDER BY created, id LIMIT 1`, strings.ToLower(sha))
-	if err != nil {
-		return File{}, err
-	}
-	if len(fs) == 0 {
-		return File{}, fmt.Errorf("%w: sha256 %s", ErrNotFound, sha)
-	}
-	return fs[0], nil
-}
-
-// Search lists the files matching f, oldest first.
-func (ix *Index) Search(ctx context.Context, f Filter) ([]File, error) {
-	var where []string
-	var args []any
-	if f.Interaction != "" {
-		where, args = append(where, "interaction = ?"), append(args, f.Interaction)
-	}
-	if f.Agent != "" {
-		where, args = append(where, "agent = ?"), append(args, f.Agent)
-	}
-	q := `SELECT ` + columns + ` FROM files`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	q += " ORDER BY created, id LIMIT ?"
-	return ix.query(ctx, q, append(args, limit)...)
-}
-
-func (ix *Index) query(ctx context.Context, q string, args ...any) ([]File, error) {
-	rows, err := ix.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: query: %w", err)
-	}
-	defer rows.Close()
-	var out []File
-	for rows.Next() {
-		var f File
-		var parts, meta, manifest, created string
-		if err := rows.Scan(&f.ID, &f.Name, &f.Path, &f.SHA256, &f.Size, &f.Interaction, &f.Recording, &f.Agent,
-			&f.Customer, &f.Queue, &f.Kind, &f.Disposition, &parts, &meta, &manifest, &f.Encrypted, &created); err != nil {
-			return nil, fmt.Errorf("store: scan: %w", err)
-		}
-		if err := json.Unmarshal([]byte(parts), &f.Partitions); err != nil {
-			return nil, fmt.Errorf("store: file %s: partitions: %w", f.ID, err)
-		}
-		if len(f.Partitions) == 0 {
-			f.Partitions = nil
-		}
-		if meta != "{}" {
-			f.Metadata = json.RawMessage(meta)
-		}
-		if manifest != "{}" {
-			f.Manifest = json.RawMessage(manifest)
-		}
-		if f.Created, err = time.Parse(time.RFC3339Nano, created); err != nil {
-			return nil, fmt.Errorf("store: file %s: created: %w", f.ID, err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
-}
-
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// jsonOr returns raw as text, "{}" when empty.
-func jsonOr(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return "{}"
-	}
-	return string(raw)
 }

@@ -6,7 +6,7 @@
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var V = 1;
-  var ws = null, chat = "", ended = false, retry = 0, typingTimer = null, sentTyping = false;
+  var ws = null, chat = "", ended = false, retry = 0, typingTimer = null, sentTyping = false, restarting = false;
   var seen = {};
   // Recording consent and deletion (R-H6): the customer may ask to delete
   // the recording once the agent is in and no consent question is open or
@@ -189,6 +189,10 @@
       case "presence":
         banner(d.reconnecting ? "The agent is reconnecting…" : "");
         break;
+      case "restarting": // the hub stops for a moment; the chat goes on after it
+        restarting = true;
+        banner(d.text || "The chat service is restarting; you will be reconnected in a moment.");
+        break;
       case "ended":
         finish(d.reason);
         break;
@@ -198,6 +202,8 @@
           chat = "";
           showChat(false);
           status("Your earlier chat is over. Tell us your name to start a new one.");
+        } else if (d.code === "rate_limited" || d.code === "line_too_long" || d.code === "transcript_full") {
+          banner(d.message); // nothing was lost: what was sent before stays
         } else if (deletePending) { // the deletion request did not go through
           deletePending = false;
           $("delete-ask").disabled = false;
@@ -212,7 +218,7 @@
   function connect(then) {
     var proto = location.protocol === "https:" ? "wss:" : "ws:";
     ws = new WebSocket(proto + "//" + location.host + "/v1/customer");
-    ws.onopen = function () { banner(""); then(); };
+    ws.onopen = function () { banner(""); restarting = false; then(); };
     ws.onmessage = function (ev) {
       try { onEnvelope(JSON.parse(ev.data)); } catch (err) { /* ignore a bad frame */ }
     };
@@ -220,7 +226,7 @@
       ws = null;
       var token = sessionStorage.getItem("agentdesk.resume");
       if (ended || !token) return;
-      banner("Connection lost. Reconnecting…");
+      if (!restarting) banner("Connection lost. Reconnecting…");
       retry = Math.min(retry + 1, 6);
       setTimeout(function () { connect(resume); }, 250 * Math.pow(2, retry - 1));
     };

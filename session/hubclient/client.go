@@ -25,9 +25,8 @@ import (
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// Version is the client version sent in hello ("agentdesk/<Version>"):
-// the release, session.Version.
-const Version = session.Version
+// Version is the client version sent in hello ("agentdesk/<Version>").
+const Version = "0.1.0"
 
 // ErrOffline is returned by Send when the client is not connected and
 // welcomed by the hub.
@@ -336,6 +335,8 @@ func words(err error) string {
 	switch websocket.CloseStatus(err) {
 	case websocket.StatusGoingAway:
 		return "the hub is shutting down"
+	case websocket.StatusServiceRestart:
+		return "the hub is restarting"
 	case websocket.StatusNormalClosure:
 		return "the hub closed the connection"
 	case -1:

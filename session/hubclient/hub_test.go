@@ -13,8 +13,8 @@ import (
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// realHub runs hub.New with the shipped config on a loopback port and can
-// restart it, as a fresh process, on the same port.
+// realHub runs hub.Open with the shipped config (and a store in memory) on
+// a loopback port and can restart it, as a fresh hub, on the same port.
 type realHub struct {
 	t    *testing.T
 	addr string
@@ -32,7 +32,12 @@ func startRealHub(t *testing.T, addr string) *realHub {
 	if err != nil {
 		t.Fatalf("listen %s: %v", addr, err)
 	}
-	r := &realHub{t: t, addr: ln.Addr().String(), h: hub.New(cfg, nil)}
+	cfg.Store.Dir = "" // in memory: a restart is a fresh hub
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &realHub{t: t, addr: ln.Addr().String(), h: h}
 	r.srv = &http.Server{Handler: r.h.Handler()}
 	go r.srv.Serve(ln)
 	t.Cleanup(r.stop)
@@ -44,6 +49,7 @@ func (r *realHub) url() string { return "http://" + r.addr }
 func (r *realHub) stop() {
 	r.h.Close()
 	r.srv.Close()
+	r.h.CloseStore()
 }
 
 func TestRealHubWelcome(t *testing.T) {

@@ -39,12 +39,17 @@ func startHub(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := hub.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {
 		h.Close()
 		srv.Close()
+		h.CloseStore()
 	})
 	return "http://" + ln.Addr().String()
 }

@@ -19,16 +19,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentdesk/agentdesk/session/upload"
 	"github.com/agentdesk/agentdesk/uploader"
 )
 
-// The protocol's names.
+// The protocol's names, from the one contract (package upload).
 const (
-	TusVersion             = "1.0.0"
-	StatusChecksumMismatch = 460 // the hub refused the bytes: checksum mismatch
-	HeaderStored           = "Agentdesk-Stored"
-	UploadsPath            = "/v1/uploads/"
-	VerifyPath             = "/v1/uploads/verify/"
+	TusVersion             = upload.TusVersion
+	StatusChecksumMismatch = upload.StatusChecksumMismatch // the hub refused the bytes: checksum mismatch
+	HeaderStored           = upload.HeaderStored
+	UploadsPath            = upload.UploadsPath
+	VerifyPath             = upload.VerifyPath
 	DefaultChunkSize       = 8 << 20
 )
 
@@ -173,11 +174,7 @@ func (s *Sink) Verify(ctx context.Context, item uploader.Item) (string, error) {
 	if resp.StatusCode != http.StatusOK {
 		return "", s.statusErr("verify", resp)
 	}
-	var st struct {
-		ID     string `json:"id"`
-		SHA256 string `json:"sha256"`
-		Size   int64  `json:"size"`
-	}
+	var st upload.Verified
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&st); err != nil {
 		return "", fmt.Errorf("hubsink: verify: bad answer: %w", err)
 	}
@@ -195,16 +192,16 @@ func Metadata(item uploader.Item) (string, error) {
 		return "", err
 	}
 	kv := map[string]string{
-		"filename":    item.Name,
-		"sha256":      item.SHA256,
-		"size":        strconv.FormatInt(item.Size, 10),
-		"recording":   item.Manifest.Recording,
-		"interaction": item.Manifest.Interaction,
-		"agent":       item.Manifest.Agent,
-		"manifest":    string(man),
+		upload.MetaFilename:    item.Name,
+		upload.MetaSHA256:      item.SHA256,
+		upload.MetaSize:        strconv.FormatInt(item.Size, 10),
+		upload.MetaRecording:   item.Manifest.Recording,
+		upload.MetaInteraction: item.Manifest.Interaction,
+		upload.MetaAgent:       item.Manifest.Agent,
+		upload.MetaManifest:    string(man),
 	}
 	if item.Manifest.Dest != "" {
-		kv["dest"] = item.Manifest.Dest
+		kv[upload.MetaDest] = item.Manifest.Dest
 	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {

@@ -32,8 +32,8 @@ func startTrackedHub(t testing.TB) (string, string, *tusdtest.Tracker) {
 	}
 	dir := t.TempDir()
 	cfg.Store.Dir = dir
-	s := hub.New(cfg, nil)
-	if err := s.OpenStore(); err != nil {
+	s, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	tr, h := tusdtest.Track(tusdtest.Serialize(s.Handler()))

@@ -21,6 +21,9 @@ type Real struct {
 	Display string      // X display ("" means $DISPLAY)
 	Input   string      // input device name or part of one ("" means the default)
 	Log     *log.Logger // nil: the standard logger
+	// Monitors are the monitors to record (as x11.Displays numbers them),
+	// side by side; none: the whole screen, every monitor.
+	Monitors []int
 }
 
 // Synthetic is a moving colour-bar screen and a 440 Hz tone: for machines
@@ -32,7 +35,18 @@ type Synthetic struct {
 var (
 	_ control.Devices = Real{}
 	_ control.Devices = Synthetic{}
+	_ control.Devices = NoScreen{}
 )
+
+// NoScreen is Devices whose screen is refused for Reason (e.g. a Wayland
+// session): the voice is recorded, each chat says why the screen is not.
+type NoScreen struct {
+	control.Devices
+	Reason error
+}
+
+// Screen refuses with the reason.
+func (n NoScreen) Screen(int) (capture.Screen, error) { return nil, n.Reason }
 
 // Screen opens the X display.
 func (r Real) Screen(fps int) (capture.Screen, error) {
@@ -40,7 +54,7 @@ func (r Real) Screen(fps int) (capture.Screen, error) {
 	if lg == nil {
 		lg = log.Default()
 	}
-	return x11.Open(r.Display, x11.Options{FPS: fps, Log: lg})
+	return x11.Open(r.Display, x11.Options{FPS: fps, Log: lg, Monitors: r.Monitors})
 }
 
 // Mic opens the PortAudio input; it paces itself.

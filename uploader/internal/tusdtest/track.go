@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentdesk/agentdesk/hub/tusserial"
+	"github.com/agentdesk/agentdesk/hub/ingest/tusserial"
 )
 
 // Tracker counts the requests a handler is serving, so a test can wait
@@ -56,5 +56,5 @@ func (t *Tracker) WaitIdle(tb testing.TB) {
 }
 
 // Serialize runs the requests for one upload one after another, as the
-// hub does (see hub/tusserial: it avoids a data race in tusd v2.10.0).
+// hub does (see hub/ingest/tusserial: it avoids a data race in tusd v2.10.0).
 func Serialize(h http.Handler) http.Handler { return tusserial.Handler(h) }

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,11 +26,13 @@ import (
 	"github.com/tus/tusd/v2/pkg/filestore"
 	"github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/memorylocker"
+
+	"github.com/agentdesk/agentdesk/session/upload"
 )
 
 // StatusChecksumMismatch is the hub's answer to a final PATCH whose bytes do
 // not match the sha256 metadata.
-const StatusChecksumMismatch = 460
+const StatusChecksumMismatch = upload.StatusChecksumMismatch
 
 // Stored is one file the server stored.
 type Stored struct {
@@ -91,7 +94,7 @@ func New(dir, addr, token string) (*Server, error) {
 	s.store.UseIn(comp)
 	memorylocker.New().UseIn(comp)
 	h, err := handler.NewHandler(handler.Config{
-		BasePath:                  "/v1/uploads/",
+		BasePath:                  upload.UploadsPath,
 		StoreComposer:             comp,
 		DisableDownload:           true,
 		Logger:                    slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -101,8 +104,8 @@ func New(dir, addr, token string) (*Server, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /v1/uploads/verify/{sha}", s.auth(http.HandlerFunc(s.verify)))
-	mux.Handle("/v1/uploads/", s.auth(s.faults(http.StripPrefix("/v1/uploads", h))))
+	mux.Handle("GET "+upload.VerifyPath+"{sha}", s.auth(http.HandlerFunc(s.verify)))
+	mux.Handle(upload.UploadsPath, s.auth(s.faults(http.StripPrefix(strings.TrimSuffix(upload.UploadsPath, "/"), h))))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -258,7 +261,7 @@ func (s *Server) preFinish(ev handler.HookEvent) (handler.HTTPResponse, error) {
 		return handler.HTTPResponse{}, err
 	}
 	meta := info.MetaData
-	if sum != meta["sha256"] {
+	if sum != meta[upload.MetaSHA256] {
 		s.mu.Lock()
 		s.mismatch++
 		s.mu.Unlock()
@@ -269,9 +272,9 @@ func (s *Server) preFinish(ev handler.HookEvent) (handler.HTTPResponse, error) {
 		e.HTTPResponse.Body = "checksum mismatch"
 		return handler.HTTPResponse{}, e
 	}
-	name, dest := filepath.Base(meta["filename"]), filepath.Base(meta["dest"])
+	name, dest := filepath.Base(meta[upload.MetaFilename]), filepath.Base(meta[upload.MetaDest])
 	dir := s.StoreDir
-	if meta["dest"] != "" {
+	if meta[upload.MetaDest] != "" {
 		dir = filepath.Join(dir, dest)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -286,9 +289,9 @@ func (s *Server) preFinish(ev handler.HookEvent) (handler.HTTPResponse, error) {
 	}
 	s.mu.Lock()
 	id := fmt.Sprintf("st-%d", len(s.stored)+1)
-	s.stored[sum] = Stored{ID: id, Name: name, SHA256: sum, Size: info.Size, Path: dst, Dest: meta["dest"]}
+	s.stored[sum] = Stored{ID: id, Name: name, SHA256: sum, Size: info.Size, Path: dst, Dest: meta[upload.MetaDest]}
 	s.mu.Unlock()
-	return handler.HTTPResponse{Header: handler.HTTPHeader{"Agentdesk-Stored": id}}, nil
+	return handler.HTTPResponse{Header: handler.HTTPHeader{upload.HeaderStored: id}}, nil
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
@@ -300,7 +303,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(st)
+	json.NewEncoder(w).Encode(upload.Verified{ID: st.ID, Name: st.Name, SHA256: st.SHA256, Size: st.Size})
 }
 
 func fileSum(path string) (string, error) {

@@ -54,3 +54,41 @@ func TestOtherPathsAndCreationRunTogether(t *testing.T) {
 	}
 	close(release)
 }
+
+// TestTryLock: the janitor's turn is refused while a request holds or
+// waits for an upload, and a request that comes during the janitor's turn
+// waits for it.
+func TestTryLock(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	s := New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+	}))
+	go s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPatch, "/up1", nil))
+	<-entered
+	if _, ok := s.TryLock("/up1"); ok {
+		t.Fatal("TryLock took an upload a request holds")
+	}
+	unlock, ok := s.TryLock("/up2")
+	if !ok {
+		t.Fatal("TryLock refused an idle upload")
+	}
+	done := make(chan struct{})
+	go func() {
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodHead, "/up2", nil))
+		close(done)
+	}()
+	select {
+	case <-entered:
+		t.Fatal("a request ran during the janitor's turn")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unlock()
+	<-entered
+	release <- struct{}{}
+	release <- struct{}{}
+	<-done
+	if _, ok := s.TryLock("/up1"); !ok {
+		t.Fatal("TryLock refused after the requests ended")
+	}
+}

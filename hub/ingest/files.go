@@ -1,4 +1,4 @@
-package hub
+package ingest
 
 import (
 	"context"
@@ -11,42 +11,26 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/session/upload"
 )
-
-// Verified is the 200 body of GET /v1/uploads/verify/{sha256}: the stored
-// file with that checksum. The uploader deletes its local copy only after
-// this or the Agentdesk-Stored acknowledgement.
-type Verified struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
-}
-
-// verifyPrefix is the path of the checksum confirmation; it lives under
-// the tus base path, so serveUploads routes it here.
-const verifyPrefix = "/v1/uploads/verify/"
 
 // serveVerify answers whether a file with the checksum is stored (agent
 // token): 200 Verified, 404 when not, 400 for a malformed checksum.
-func (s *Server) serveVerify(w http.ResponseWriter, r *http.Request) {
-	in := s.ingest.Load()
-	if in == nil {
-		apiError(w, http.StatusServiceUnavailable, APIErrNoStore, "this hub has no recording store; set store.dir in its config")
+func (in *Ingest) serveVerify(w http.ResponseWriter, r *http.Request) {
+	c, ok := in.tokens.FromRequest(r, false)
+	if !ok || !c.Agent() {
+		api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "verify needs Authorization: Bearer <agent token>")
 		return
 	}
-	if c, ok := in.caller(r, false); !ok || c.agent == "" {
-		apiError(w, http.StatusUnauthorized, APIErrUnauthorized, "verify needs Authorization: Bearer <agent token>")
-		return
-	}
-	raw := strings.TrimPrefix(r.URL.Path, verifyPrefix)
+	raw := strings.TrimPrefix(r.URL.Path, upload.VerifyPath)
 	sha := strings.ToLower(raw)
 	if !isSHA256(sha) {
-		apiError(w, http.StatusBadRequest, APIErrBadRequest, "%q is not a SHA-256 (64 hex digits)", raw)
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%q is not a SHA-256 (64 hex digits)", raw)
 		return
 	}
-	f, err := in.index.BySHA(r.Context(), sha)
+	f, err := in.index.FileBySHA(r.Context(), sha, c.ID) // only the caller's own files
 	if err == nil {
 		if fi, serr := os.Stat(in.path(f)); serr != nil || fi.Size() != f.Size {
 			err = store.ErrNotFound // indexed but not (wholly) on disk: not a confirmation
@@ -54,16 +38,16 @@ func (s *Server) serveVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		apiError(w, http.StatusNotFound, APIErrNoSuchFile, "no stored file has sha256 %s", sha)
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no stored file has sha256 %s", sha)
 	case err != nil:
-		apiError(w, http.StatusInternalServerError, "internal", "index: %v", err)
+		api.WriteError(w, http.StatusInternalServerError, api.ErrInternal, "index: %v", err)
 	default:
-		writeJSON(w, http.StatusOK, Verified{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size})
+		api.WriteJSON(w, http.StatusOK, upload.Verified{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size})
 	}
 }
 
 // path is a stored file's place on disk.
-func (in *ingest) path(f store.File) string {
+func (in *Ingest) path(f store.File) string {
 	return filepath.Join(in.files, filepath.FromSlash(f.Path))
 }
 
@@ -71,33 +55,28 @@ func (in *ingest) path(f store.File) string {
 // API token or the agent who uploaded it; the token may come as
 // Authorization: Bearer or ?access_token= (for <video src>). With
 // ?decrypt=1 an age-encrypted file is decrypted with the hub's identity.
-func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
-	in := s.ingest.Load()
-	if in == nil {
-		apiError(w, http.StatusServiceUnavailable, APIErrNoStore, "this hub has no recording store; set store.dir in its config")
-		return
-	}
-	c, ok := in.caller(r, true)
+func (in *Ingest) serveFile(w http.ResponseWriter, r *http.Request) {
+	c, ok := in.tokens.FromRequest(r, true)
 	if !ok {
-		apiError(w, http.StatusUnauthorized, APIErrUnauthorized, "files need a supervisor API token or the uploading agent's token (Authorization: Bearer or ?access_token=)")
+		api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "files need a supervisor API token or the uploading agent's token (Authorization: Bearer or ?access_token=)")
 		return
 	}
-	f, err := in.index.Get(r.Context(), r.PathValue("id"))
+	f, err := in.index.File(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		apiError(w, http.StatusNotFound, APIErrNoSuchFile, "no stored file has id %q", r.PathValue("id"))
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no stored file has id %q", r.PathValue("id"))
 		return
 	}
 	if err != nil {
-		apiError(w, http.StatusInternalServerError, "internal", "index: %v", err)
+		api.WriteError(w, http.StatusInternalServerError, api.ErrInternal, "index: %v", err)
 		return
 	}
-	if !c.supervisor && (c.agent == "" || c.agent != f.Agent) {
-		apiError(w, http.StatusForbidden, APIErrForbidden, "only supervisors and the agent who uploaded it may fetch file %s", f.ID)
+	if !c.Supervisor() && (!c.Agent() || c.ID != f.Agent) {
+		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "only supervisors and the agent who uploaded it may fetch file %s", f.ID)
 		return
 	}
 	src, err := os.Open(in.path(f))
 	if err != nil {
-		apiError(w, http.StatusNotFound, APIErrNoSuchFile, "file %s is indexed but missing on disk", f.ID)
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s is indexed but missing on disk", f.ID)
 		return
 	}
 	defer src.Close()
@@ -106,9 +85,9 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		plain, err := in.decrypt(r.Context(), src)
 		if err != nil {
 			if errors.Is(err, errNoIdentity) {
-				apiError(w, http.StatusConflict, APIErrNoIdentity, "the hub holds no age identity (store.identity_file) to decrypt file %s", f.ID)
+				api.WriteError(w, http.StatusConflict, api.ErrNoIdentity, "the hub holds no age identity (store.identity_file) to decrypt file %s", f.ID)
 			} else {
-				apiError(w, http.StatusConflict, APIErrCannotDecrypt, "cannot decrypt file %s: %v", f.ID, err)
+				api.WriteError(w, http.StatusConflict, api.ErrCannotDecrypt, "cannot decrypt file %s: %v", f.ID, err)
 			}
 			return
 		}
@@ -126,7 +105,7 @@ var errNoIdentity = errors.New("hub: no age identity")
 
 // decrypt writes src decrypted into a temp file under tmp/ and returns it
 // rewound; the caller closes and removes it.
-func (in *ingest) decrypt(ctx context.Context, src io.Reader) (*os.File, error) {
+func (in *Ingest) decrypt(ctx context.Context, src io.Reader) (*os.File, error) {
 	if len(in.ids) == 0 {
 		return nil, errNoIdentity
 	}

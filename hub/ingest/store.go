@@ -1,4 +1,4 @@
-package hub
+package ingest
 
 import (
 	"context"
@@ -17,11 +17,12 @@ import (
 
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
+	"github.com/agentdesk/agentdesk/session/upload"
 )
 
 // errChecksum is the body of the 460 that refuses a final PATCH.
 var errChecksum = tusd.Error{ErrorCode: "ERR_CHECKSUM_MISMATCH", Message: "checksum mismatch",
-	HTTPResponse: tusd.HTTPResponse{StatusCode: StatusChecksumMismatch, Body: "checksum mismatch",
+	HTTPResponse: tusd.HTTPResponse{StatusCode: upload.StatusChecksumMismatch, Body: "checksum mismatch",
 		Header: tusd.HTTPHeader{"Content-Type": "text/plain; charset=utf-8"}}}
 
 // errFull answers a write the store's disk has no room for, in words and
@@ -46,7 +47,7 @@ func isFull(err error) bool {
 // upload terminated) and otherwise stores and indexes the file and answers
 // with its id in Agentdesk-Stored. Any failure terminates the upload, so
 // nothing is left half-stored and the client starts again at byte 0.
-func (in *ingest) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
+func (in *Ingest) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
 	ctx := context.WithoutCancel(ev.Context)
 	info := ev.Upload
 	f, err := in.finish(ctx, info)
@@ -60,11 +61,11 @@ func (in *ingest) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
 		}
 		return tusd.HTTPResponse{}, err
 	}
-	return tusd.HTTPResponse{Header: tusd.HTTPHeader{HeaderStored: f.ID}}, nil
+	return tusd.HTTPResponse{Header: tusd.HTTPHeader{upload.HeaderStored: f.ID}}, nil
 }
 
 // finish checks the finished upload's checksum and stores it.
-func (in *ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, error) {
+func (in *Ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, error) {
 	m, err := parseMeta(info.MetaData, info.Size)
 	if err != nil {
 		return store.File{}, tusd.NewError("ERR_BAD_METADATA", err.Error(), http.StatusBadRequest)
@@ -77,7 +78,7 @@ func (in *ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, e
 	if sum != m.sha {
 		return store.File{}, errChecksum
 	}
-	if old, err := in.index.BySHA(ctx, sum); err == nil {
+	if old, err := in.index.FileBySHA(ctx, sum, info.MetaData[upload.MetaAgent]); err == nil {
 		return old, nil // the same bytes again (a lost acknowledgement): already stored
 	}
 	return in.place(ctx, bin, m, info.MetaData)
@@ -101,7 +102,7 @@ func hashFile(path string) (string, error) {
 
 // place links the upload's bytes into files/[dest/]name under a safe,
 // unused name and indexes them; on a failure nothing is left behind.
-func (in *ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.MetaData) (store.File, error) {
+func (in *Ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.MetaData) (store.File, error) {
 	rel := ""
 	if m.dest != "" {
 		rel = safeName(m.dest)
@@ -114,12 +115,12 @@ func (in *ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.M
 		return store.File{}, err
 	}
 	f := store.File{Name: name, Path: filepath.ToSlash(filepath.Join(rel, name)), SHA256: m.sha, Size: m.size,
-		Interaction: md[MetaInteraction], Recording: md[MetaRecording], Agent: md[MetaAgent],
+		Interaction: md[upload.MetaInteraction], Recording: md[upload.MetaRecording], Agent: md[upload.MetaAgent],
 		Encrypted: strings.HasSuffix(name, ".age")}
 	if mf := m.manifest; mf != nil {
 		f.Customer, f.Queue, f.Kind, f.Disposition = mf.Customer, mf.Queue, mf.Kind, mf.Disposition
 		f.Partitions, f.Metadata = mf.Partitions, mf.Metadata
-		f.Manifest = []byte(md[MetaManifest])
+		f.Manifest = []byte(md[upload.MetaManifest])
 		if mf.Encrypted != nil {
 			f.Encrypted = *mf.Encrypted
 		}
@@ -130,7 +131,7 @@ func (in *ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.M
 			f.Recording = mf.Recording
 		}
 	}
-	if err := in.index.Put(ctx, &f); err != nil {
+	if err := in.index.PutFile(ctx, &f); err != nil {
 		os.Remove(filepath.Join(in.files, rel, name))
 		return store.File{}, err
 	}
@@ -168,7 +169,7 @@ func linkUnused(src, dir, name string) (string, error) {
 }
 
 // terminate removes an upload's bytes and info.
-func (in *ingest) terminate(ctx context.Context, id string) error {
+func (in *Ingest) terminate(ctx context.Context, id string) error {
 	up, err := in.fstore.GetUpload(ctx, id)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package hub
+package ingest
 
 import (
 	"context"
@@ -8,11 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/session/upload"
 )
 
 // ownUpload answers 403 when the upload the request names belongs to
 // another agent; an upload the hub does not know is left to tusd (404).
-func (in *ingest) ownUpload(w http.ResponseWriter, r *http.Request, agent string) bool {
+func (in *Ingest) ownUpload(w http.ResponseWriter, r *http.Request, agent string) bool {
 	if r.Method == http.MethodPost || r.Method == http.MethodOptions {
 		return true
 	}
@@ -22,10 +25,10 @@ func (in *ingest) ownUpload(w http.ResponseWriter, r *http.Request, agent string
 		return true
 	}
 	info, err := up.GetInfo(r.Context())
-	if err != nil || info.MetaData[MetaAgent] == agent {
+	if err != nil || info.MetaData[upload.MetaAgent] == agent {
 		return true
 	}
-	apiError(w, http.StatusForbidden, APIErrForbidden, "upload %s belongs to another agent", id)
+	api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "upload %s belongs to another agent", id)
 	return false
 }
 
@@ -34,7 +37,7 @@ func (in *ingest) ownUpload(w http.ResponseWriter, r *http.Request, agent string
 // stored, or dropped on a mismatch, as the final PATCH would have done. A
 // client asking afterwards finds the upload gone and verify confirms it.
 // It returns how many were stored and dropped.
-func (in *ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
+func (in *Ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
 	ents, err := os.ReadDir(in.uploads)
 	if err != nil {
 		return 0, 0
@@ -66,13 +69,13 @@ func (in *ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
 	return stored, dropped
 }
 
-// expireUploads deletes the unfinished uploads that have gone without a
+// ExpireUploads deletes the unfinished uploads that have gone without a
 // byte for longer than maxAge before now: parts left by desktops that were
 // reinstalled, or gave the recording to another sink. Nothing recorded is
 // lost: a desktop that comes back finds its upload gone (404) and sends the
 // file again from byte 0, and only then deletes its copy. An upload a
 // request holds is left alone. It returns how many were deleted.
-func (in *ingest) expireUploads(ctx context.Context, now time.Time, maxAge time.Duration) int {
+func (in *Ingest) ExpireUploads(ctx context.Context, now time.Time, maxAge time.Duration) int {
 	ents, err := os.ReadDir(in.uploads)
 	if err != nil {
 		return 0
@@ -83,27 +86,24 @@ func (in *ingest) expireUploads(ctx context.Context, now time.Time, maxAge time.
 		if !ok || !in.idle(id, now, maxAge) {
 			continue
 		}
-		lock, err := in.locker.NewLock(id)
-		if err != nil {
-			continue
-		}
-		lctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-		err = lock.Lock(lctx, func() {})
-		cancel()
-		if err != nil {
+		// Not tusd's lock: asking for it would make tusd stop a PATCH in
+		// flight and hand the upload over. The serializer's turn is only
+		// taken when no request holds or waits for the upload.
+		unlock, ok := in.serial.TryLock(id)
+		if !ok {
 			continue // a request holds it: not idle after all
 		}
 		if in.idle(id, now, maxAge) && in.terminate(ctx, id) == nil {
 			n++
 		}
-		_ = lock.Unlock()
+		unlock()
 	}
 	return n
 }
 
 // idle reports whether upload id is unfinished and its data was last
 // written more than maxAge before now.
-func (in *ingest) idle(id string, now time.Time, maxAge time.Duration) bool {
+func (in *Ingest) idle(id string, now time.Time, maxAge time.Duration) bool {
 	up, err := in.fstore.GetUpload(context.Background(), id)
 	if err != nil {
 		return false
@@ -117,7 +117,7 @@ func (in *ingest) idle(id string, now time.Time, maxAge time.Duration) bool {
 }
 
 // janitor runs expireUploads every period until stop is closed.
-func (in *ingest) janitor(maxAge time.Duration, stop <-chan struct{}, log func(n int)) {
+func (in *Ingest) janitor(maxAge time.Duration, stop <-chan struct{}, log func(n int)) {
 	period := min(maxAge/4, time.Hour)
 	t := time.NewTicker(period)
 	defer t.Stop()
@@ -126,7 +126,7 @@ func (in *ingest) janitor(maxAge time.Duration, stop <-chan struct{}, log func(n
 		case <-stop:
 			return
 		case now := <-t.C:
-			if n := in.expireUploads(context.Background(), now, maxAge); n > 0 {
+			if n := in.ExpireUploads(context.Background(), now, maxAge); n > 0 {
 				log(n)
 			}
 		}

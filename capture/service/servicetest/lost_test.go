@@ -1,0 +1,222 @@
+package servicetest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/capture/control"
+	"github.com/agentdesk/agentdesk/capture/internal/pulse"
+	"github.com/agentdesk/agentdesk/capture/internal/xvfb"
+	"github.com/agentdesk/agentdesk/capture/service"
+	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
+)
+
+// startHub runs the real chathub on loopback with the demo config, Ada's
+// recordings taking the screen too, and returns its address.
+func startHub(t *testing.T, dir string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(moduleRoot(t), "configs", "chathub.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(raw), "      permits: true\n", "      permits: true\n      screen_percent: 100\n", 1)
+	if cfg == string(raw) {
+		t.Fatal("configs/chathub.yaml changed: cannot give Ada the screen")
+	}
+	path := filepath.Join(dir, "chathub.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin(t, "chathub"), "--listen", "127.0.0.1:0", "--config", path, "--store", filepath.Join(dir, "store"))
+	errp, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`url=(http://[0-9.:]+)/`)
+		sc := bufio.NewScanner(errp)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				url <- m[1]
+			}
+		}
+	}()
+	select {
+	case u := <-url:
+		return u
+	case <-time.After(30 * time.Second):
+		t.Fatal("chathub did not start")
+	}
+	return ""
+}
+
+// the desktop's script: ready, take kim's chat, record, and stay.
+const recordAndStay = `set timeout 30s
+wait "● Connected"
+expect "capture: capture-agent service"
+key y
+wait "kim · Alerting"
+key a
+wait "kim · Connected"
+key r
+wait "● REC"
+wait "SCR MIC"
+wait "this text never shows" timeout 300s
+`
+
+// Issue 15 point 4, proof in CI: the desktop (the real agentdesk, as a
+// child process) records a chat through the service on a real Xvfb screen
+// and a real PulseAudio input, and is killed with SIGKILL mid-recording.
+// The recording carries on until the heartbeat times out, then it is
+// finished, combined and uploaded to the hub with the "desktop lost" mark
+// (R-V10): the hub serves the file, whose tags carry the mark and whose
+// tracks are VP8 screen and Opus voice.
+func TestDesktopKilledMidRecording_R_V10(t *testing.T) {
+	needTool(t, "ffprobe")
+	dir := shortDir(t)
+	scr := xvfb.Start(t, 640, 360)
+	pulse.Start(t)
+	hubURL := startHub(t, dir)
+	sock := filepath.Join(dir, "capture.sock")
+	cfg := writeConfig(t, dir, fmt.Sprintf(`capture:
+  mode: real
+  display: %q
+upload:
+  plaintext: true
+service:
+  socket: %s
+  heartbeat_timeout: 3s
+  log: stderr
+`, scr.Name(), sock))
+	a := startAgent(t, cfg, sock, "HOME="+dir)
+
+	scriptPath := filepath.Join(dir, "stay.script")
+	if err := os.WriteFile(scriptPath, []byte(recordAndStay), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	desk := exec.Command(bin(t, "agentdesk"), "--hub", hubURL, "--token", "demo-token-ada", "--script", scriptPath)
+	desk.Env = append(os.Environ(), service.SocketEnv+"="+sock, "HOME="+dir)
+	var deskOut lockedBuf
+	desk.Stdout, desk.Stderr = &deskOut, &deskOut
+	if err := desk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deskDone := make(chan struct{})
+	go func() { _ = desk.Wait(); close(deskDone) }()
+	t.Cleanup(func() { _ = desk.Process.Kill(); <-deskDone })
+
+	customers := simcustomers.New(hubURL)
+	defer customers.Close()
+	if err := customers.Open(t.Context(), "kim", ""); err != nil {
+		t.Fatal(err)
+	}
+	rep := waitReport(t, sock, "the service records the desktop's chat", 60*time.Second, func(r service.Report) bool {
+		return len(r.Captures) == 1 && r.Captures[0].Screen && r.Captures[0].Voice && r.Captures[0].Media >= 3*time.Second
+	})
+	if len(rep.Desktops) != 1 || !rep.Desktops[0].Primary || rep.Desktops[0].PID != desk.Process.Pid {
+		t.Fatalf("desktops: %+v (agentdesk pid %d)", rep.Desktops, desk.Process.Pid)
+	}
+	chat := rep.Captures[0].Chat
+	if err := desk.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-deskDone
+	killed := time.Now()
+	if out := deskOut.String(); strings.Contains(out, "FAIL") {
+		t.Fatalf("the desktop's script failed before the kill:\n%s", out)
+	}
+
+	// the recording carries on until the heartbeat times out
+	time.Sleep(time.Second)
+	if r := report(t, sock); len(r.Captures) != 1 || r.Captures[0].Combining {
+		t.Fatalf("1 s after the kill the recording should still run: %+v", r.Captures)
+	}
+	rep = waitReport(t, sock, "the recording is finished and uploaded", 60*time.Second, func(r service.Report) bool {
+		return len(r.Captures) == 0 && r.Last != nil && r.Queue.Length == 0
+	})
+	if since := time.Since(killed); since < 3*time.Second {
+		t.Fatalf("finished %v after the kill, before the 3 s heartbeat timeout", since)
+	}
+	want := chat + "_" + chat + "-record-1_recovered.webm" // the fallback name: the hub never named it
+	if rep.Last.Name != want || rep.Last.Stored == "" || rep.Counters["recordings_marked"] != 1 || rep.Counters["desktops_lost"] != 1 {
+		t.Fatalf("last upload %+v (want %s), counters %v", rep.Last, want, rep.Counters)
+	}
+	if strings.Contains(a.stderr.String(), "demo-token-ada") {
+		t.Fatal("the service logged the agent's token")
+	}
+	file := fetchStored(t, hubURL, rep.Last.Stored, filepath.Join(dir, want))
+	tags, codecs := probe(t, file)
+	if tags[strings.ToUpper(control.MarkKey)] != control.MarkDesktopLost && tags[control.MarkKey] != control.MarkDesktopLost {
+		t.Fatalf("the stored file's tags lack the mark: %v", tags)
+	}
+	if codecs != "vp8,opus,subrip" && codecs != "vp8,opus" {
+		t.Fatalf("stored file tracks %s", codecs)
+	}
+}
+
+// fetchStored reads the hub's file id as the demo supervisor into path.
+func fetchStored(t *testing.T, hubURL, id, path string) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, hubURL+"/v1/files/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer demo-token-sue")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/files/%s: %s %v %s", id, resp.Status, err, b)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// probe returns a WebM's tags and its codecs (comma-joined).
+func probe(t *testing.T, path string) (map[string]string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var p struct {
+		Streams []struct {
+			CodecName string `json:"codec_name"`
+		} `json:"streams"`
+		Format struct {
+			Tags map[string]string `json:"tags"`
+		} `json:"format"`
+	}
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	var cs []string
+	for _, s := range p.Streams {
+		cs = append(cs, s.CodecName)
+	}
+	return p.Format.Tags, strings.Join(cs, ",")
+}

@@ -1,0 +1,275 @@
+// Package ingest is the hub's recording store on disk (issue 6): tus
+// uploads on /v1/uploads/ checked against their SHA-256 before they are
+// acknowledged, the stored files under the store folder, the checksum
+// confirmation at /v1/uploads/verify/{sha256} and the files at
+// /v1/files/{id}. The contract with the desktops is package
+// session/upload; the index of stored files is a store.Files.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"github.com/tus/tusd/v2/pkg/filestore"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/memorylocker"
+	expslog "golang.org/x/exp/slog"
+
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/ingest/tusserial"
+	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/session/upload"
+)
+
+// ErrOpen is wrapped by the errors of Open.
+var ErrOpen = errors.New("ingest: open the recording store")
+
+// Config is where and how recordings are stored (the hub's "store:"
+// section, docs/configuration.md).
+type Config struct {
+	Dir            string        // holds files/ (one sub-folder per R-G2 dest) and uploads/
+	MaxUploadBytes int64         // the largest file one upload may carry
+	IdentityFile   string        // an age identity for playback (?decrypt=1); "" for none
+	PartialExpiry  time.Duration // unfinished uploads idle this long are deleted
+}
+
+// Ingest serves uploads and stored files. Build it with Open, mount it with
+// Register, end it with Close.
+type Ingest struct {
+	dir     string // absolute
+	files   string // dir/files
+	uploads string // dir/uploads
+	tmp     string // dir/tmp: decrypted copies being served
+	index   store.Files
+	tokens  *api.Tokens
+	log     *slog.Logger
+	fstore  filestore.FileStore
+	tus     http.Handler
+	ids     []age.Identity    // nil: no playback decryption
+	serial  *tusserial.Serial // one request per upload at a time; the janitor takes a turn too
+	stop    chan struct{}     // closed by Close: ends the janitor
+	once    bool
+}
+
+// Open creates the store's folders, finishes what a killed hub left
+// half-stored, deletes expired unfinished uploads and starts the janitor
+// that keeps deleting them.
+func Open(cfg Config, index store.Files, tokens *api.Tokens, log *slog.Logger) (*Ingest, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
+	}
+	in := &Ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
+		tmp: filepath.Join(dir, "tmp"), index: index, tokens: tokens, log: log}
+	for _, d := range []string{in.files, in.uploads, in.tmp} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
+		}
+	}
+	if cfg.IdentityFile != "" {
+		if in.ids, err = readIdentities(cfg.IdentityFile); err != nil {
+			return nil, fmt.Errorf("%w: store.identity_file: %v", ErrOpen, err)
+		}
+	}
+	if err := in.mountTus(cfg.MaxUploadBytes); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
+	}
+	stored, dropped := in.recoverUploads(context.Background())
+	expired := in.ExpireUploads(context.Background(), time.Now(), cfg.PartialExpiry)
+	in.stop = make(chan struct{})
+	go in.janitor(cfg.PartialExpiry, in.stop, func(n int) {
+		log.Info("unfinished uploads expired", "count", n, "idle_for", cfg.PartialExpiry)
+	})
+	log.Info("recording store open", "dir", dir, "decrypt", len(in.ids) > 0,
+		"recovered_stored", stored, "recovered_dropped", dropped, "expired", expired)
+	return in, nil
+}
+
+// Close stops the janitor. It is idempotent; call it after the HTTP server
+// has stopped.
+func (in *Ingest) Close() error {
+	if !in.once {
+		in.once = true
+		close(in.stop)
+	}
+	return nil
+}
+
+// Register mounts the upload and file routes on mux.
+func (in *Ingest) Register(mux *http.ServeMux) {
+	for _, m := range []string{"POST", "HEAD", "PATCH", "DELETE", "OPTIONS", "GET"} {
+		mux.HandleFunc(m+" "+upload.UploadsPath, in.serveUploads)
+	}
+	mux.HandleFunc("GET /v1/files/{id}", in.serveFile)
+}
+
+// RegisterNone mounts the same routes answering 503 no_store: a hub
+// without a store folder.
+func RegisterNone(mux *http.ServeMux) {
+	none := func(w http.ResponseWriter, _ *http.Request) {
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrNoStore, "this hub has no recording store; set store.dir in its config")
+	}
+	for _, m := range []string{"POST", "HEAD", "PATCH", "DELETE", "OPTIONS", "GET"} {
+		mux.HandleFunc(m+" "+upload.UploadsPath, none)
+	}
+	mux.HandleFunc("GET /v1/files/{id}", none)
+}
+
+func readIdentities(path string) ([]age.Identity, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ids, err := age.ParseIdentities(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v (want an age identity file: AGE-SECRET-KEY-1… lines, e.g. from age-keygen)", path, err)
+	}
+	return ids, nil
+}
+
+// mountTus builds the tus handler: filestore in uploads/ behind the
+// disk-full mapping, an in-memory locker (one hub process owns the
+// folder), creation and termination, no download, no concatenation.
+func (in *Ingest) mountTus(maxSize int64) error {
+	in.fstore = filestore.New(in.uploads)
+	comp := tusd.NewStoreComposer()
+	ds := fullStore{in.fstore}
+	comp.UseCore(ds)
+	comp.UseTerminater(ds)
+	memorylocker.New().UseIn(comp)
+	h, err := tusd.NewHandler(tusd.Config{
+		StoreComposer:             comp,
+		BasePath:                  upload.UploadsPath,
+		MaxSize:                   maxSize,
+		DisableDownload:           true,
+		DisableConcatenation:      true,
+		Logger:                    expslog.New(expslog.NewTextHandler(io.Discard, nil)),
+		PreUploadCreateCallback:   in.preCreate,
+		PreFinishResponseCallback: in.preFinish,
+	})
+	if err != nil {
+		return err
+	}
+	in.serial = tusserial.New(h)
+	in.tus = http.StripPrefix(upload.UploadsPath, in.serial)
+	return nil
+}
+
+// serveUploads is /v1/uploads/: tus for agents only, and the checksum
+// confirmation at /v1/uploads/verify/{sha256}.
+func (in *Ingest) serveUploads(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, upload.VerifyPath) {
+		in.serveVerify(w, r)
+		return
+	}
+	c, ok := in.tokens.FromRequest(r, false)
+	if !ok || !c.Agent() {
+		w.Header().Set("Tus-Resumable", upload.TusVersion)
+		api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "uploads need Authorization: Bearer <agent token>")
+		return
+	}
+	if !in.ownUpload(w, r, c.ID) {
+		return
+	}
+	in.tus.ServeHTTP(w, r)
+}
+
+// uploadMeta is what preCreate checks in an upload's metadata.
+type uploadMeta struct {
+	filename, sha, dest string
+	size                int64
+	manifest            *manifest
+}
+
+// manifest holds the fields of the uploader's JSON manifest the index keeps.
+type manifest struct {
+	Version     int             `json:"version"`
+	Recording   string          `json:"recording"`
+	Interaction string          `json:"interaction"`
+	Agent       string          `json:"agent"`
+	Customer    string          `json:"customer"`
+	Queue       string          `json:"queue"`
+	Kind        string          `json:"kind"`
+	Disposition string          `json:"disposition"`
+	Partitions  []string        `json:"partitions"`
+	Metadata    json.RawMessage `json:"metadata"`
+	Encrypted   *bool           `json:"encrypted"`
+}
+
+// parseMeta checks an upload's metadata against the contract.
+func parseMeta(md tusd.MetaData, length int64) (uploadMeta, error) {
+	m := uploadMeta{filename: md[upload.MetaFilename], sha: strings.ToLower(md[upload.MetaSHA256]), dest: md[upload.MetaDest]}
+	if strings.TrimSpace(m.filename) == "" {
+		return m, errors.New("Upload-Metadata needs filename")
+	}
+	if !isSHA256(m.sha) {
+		return m, fmt.Errorf("Upload-Metadata sha256 must be 64 hex digits, got %q", md[upload.MetaSHA256])
+	}
+	if v, ok := md[upload.MetaSize]; ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return m, fmt.Errorf("Upload-Metadata size %q is not a byte count", v)
+		}
+		if n != length {
+			return m, fmt.Errorf("Upload-Metadata size %d differs from Upload-Length %d", n, length)
+		}
+	}
+	m.size = length
+	if raw := md[upload.MetaManifest]; raw != "" {
+		m.manifest = &manifest{}
+		if err := json.Unmarshal([]byte(raw), m.manifest); err != nil {
+			return m, fmt.Errorf("Upload-Metadata manifest is not the JSON manifest: %v", err)
+		}
+	}
+	return m, nil
+}
+
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// preCreate refuses uploads whose metadata breaks the contract, and pins
+// the agent to the token's agent: an agent uploads only its own files.
+func (in *Ingest) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfoChanges, error) {
+	r := &http.Request{Header: http.Header(ev.HTTPRequest.Header)}
+	c, _ := in.tokens.FromRequest(r, false)
+	if ev.Upload.SizeIsDeferred {
+		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_BAD_METADATA", "Upload-Length is required (no deferred length)", http.StatusBadRequest)
+	}
+	if _, err := parseMeta(ev.Upload.MetaData, ev.Upload.Size); err != nil {
+		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_BAD_METADATA", err.Error(), http.StatusBadRequest)
+	}
+	if a := ev.Upload.MetaData[upload.MetaAgent]; a != "" && a != c.ID {
+		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_FORBIDDEN",
+			fmt.Sprintf("agent %q may not upload recordings of agent %q", c.ID, a), http.StatusForbidden)
+	}
+	md := tusd.MetaData{}
+	for k, v := range ev.Upload.MetaData {
+		md[k] = v
+	}
+	md[upload.MetaAgent] = c.ID
+	return tusd.HTTPResponse{}, tusd.FileInfoChanges{MetaData: md}, nil
+}

@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/session"
+)
+
+func insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
+	parts, err := json.Marshal(orEmptyParts(r.Parts))
+	if err != nil {
+		return err
+	}
+	log, err := json.Marshal(orEmptyLog(r.Log))
+	if err != nil {
+		return err
+	}
+	partitions, err := json.Marshal(orEmpty(r.Partitions))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO recordings (id, interaction, name, queue, customer, agent, kind, state,
+		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Interaction, r.Name, r.Queue, r.Customer, r.Agent, r.Kind, r.State, r.Delivery, r.Side, r.Dest,
+		string(partitions), r.Screen, string(parts), string(log), r.Produced, r.Why, ts(r.FinishedAt))
+	if err != nil {
+		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
+	}
+	return nil
+}
+
+func orEmptyParts(p []session.Part) []session.Part {
+	if p == nil {
+		return []session.Part{}
+	}
+	return p
+}
+
+func orEmptyLog(l []session.RecChange) []session.RecChange {
+	if l == nil {
+		return []session.RecChange{}
+	}
+	return l
+}
+
+// NameTaken reports whether a finished recording has the file name
+// (store.Store).
+func (s *DB) NameTaken(ctx context.Context, name string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM recordings WHERE name = ? LIMIT 1`, name).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlite: name taken: %w", err)
+	}
+	return true, nil
+}
+
+const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, delivery, side, dest, partitions,
+	screen, parts, log, produced, why, finished_at`
+
+// Recordings lists finished recordings in the order they finished, with
+// their lines and files (store.Store). The page's Next is the cursor of the
+// following page ("" at the end).
+func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.RecordingPage, error) {
+	var page store.RecordingPage
+	after := int64(0)
+	if f.Cursor != "" {
+		n, err := strconv.ParseInt(f.Cursor, 10, 64)
+		if err != nil || n < 0 {
+			return page, fmt.Errorf("%w: cursor %q", store.ErrBadCursor, f.Cursor)
+		}
+		after = n
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = store.DefaultLimit
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recCols+` FROM recordings
+		WHERE n > ? AND (? = '' OR interaction = ?) ORDER BY n LIMIT ?`, after, f.Interaction, f.Interaction, limit+1)
+	if err != nil {
+		return page, fmt.Errorf("sqlite: recordings: %w", err)
+	}
+	var ns []int64
+	for rows.Next() {
+		var r store.Recording
+		var n int64
+		var partitions, parts, log, finished string
+		if err := rows.Scan(&n, &r.ID, &r.Interaction, &r.Name, &r.Queue, &r.Customer, &r.Agent, &r.Kind, &r.State,
+			&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished); err != nil {
+			rows.Close()
+			return page, fmt.Errorf("sqlite: recordings: scan: %w", err)
+		}
+		if err := unmarshalAll(r.Interaction, []byte(partitions), &r.Partitions, []byte(parts), &r.Parts, []byte(log), &r.Log); err != nil {
+			rows.Close()
+			return page, err
+		}
+		if len(r.Partitions) == 0 {
+			r.Partitions = nil
+		}
+		if r.FinishedAt, err = parseTS(finished); err != nil {
+			rows.Close()
+			return page, fmt.Errorf("sqlite: recording %s: %w", r.ID, err)
+		}
+		page.Recordings = append(page.Recordings, r)
+		ns = append(ns, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("sqlite: recordings: %w", err)
+	}
+	if len(page.Recordings) > limit {
+		page.Recordings = page.Recordings[:limit]
+		page.Next = strconv.FormatInt(ns[limit-1], 10)
+	}
+	for i := range page.Recordings {
+		if err := s.fillRecording(ctx, &page.Recordings[i]); err != nil {
+			return page, err
+		}
+	}
+	return page, nil
+}
+
+// fillRecording reads a recording's lines and stored files.
+func (s *DB) fillRecording(ctx context.Context, r *store.Recording) error {
+	r.Lines = []session.MessageData{}
+	if r.Produced {
+		lines, err := s.queryLines(ctx, `SELECT l.chat, l.id, l.sender, l.name, l.text, l.url, l.at, l.private
+			FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
+			WHERE t.chat = ? AND t.recording = ? ORDER BY l.id`, r.Interaction, r.ID)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			r.Lines = append(r.Lines, l.MessageData)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, sha256, size FROM files
+		WHERE recording = ? AND (interaction = ? OR interaction = '') ORDER BY created, id`, r.ID, r.Interaction)
+	if err != nil {
+		return fmt.Errorf("sqlite: recording %s: files: %w", r.ID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f store.FileRef
+		if err := rows.Scan(&f.ID, &f.Name, &f.SHA256, &f.Size); err != nil {
+			return fmt.Errorf("sqlite: recording %s: files: %w", r.ID, err)
+		}
+		r.Files = append(r.Files, f)
+	}
+	return rows.Err()
+}
