@@ -42,6 +42,9 @@ type Options struct {
 	Warning string
 	// Bell rings the terminal bell when a new offer alerts.
 	Bell bool
+	// OnQuit says what quitting does to a live recording, for the quit
+	// question ("" : the in-process capture's words, quit.go).
+	OnQuit string
 }
 
 // Timing of the desktop.
@@ -129,9 +132,10 @@ type Model struct {
 	showUploads bool                  // the Uploads panel covers the body
 	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
 
-	refused error // the hub refused this desktop for good: the program ends
-	bell    bool  // ring the terminal bell on a new offer
-	ring    bool  // a notice asked for the bell; Update rings it
+	refused error  // the hub refused this desktop for good: the program ends
+	bell    bool   // ring the terminal bell on a new offer
+	onQuit  string // Options.OnQuit
+	ring    bool   // a notice asked for the bell; Update rings it
 
 	linkAt    time.Time // when the last link status came
 	status    string
@@ -168,6 +172,7 @@ func New(o Options) *Model {
 		capture: o.Capture,
 		uploads: o.Uploads,
 		bell:    o.Bell,
+		onQuit:  o.OnQuit,
 		warning: oneLine(o.Warning),
 	}
 	if m.warning != "" {

@@ -69,8 +69,11 @@ func (m *Model) liveWork() []string {
 		out = append(out, fmt.Sprintf("%s (%s): withdrawn now and offered to another agent.", plural(len(offers), "offer"), strings.Join(offers, ", ")))
 	}
 	if len(recorded) > 0 {
-		out = append(out, fmt.Sprintf("Recording of %s: capture stops now; back in time, the recording goes on in the same file (one file, the hub's name), else what was recorded is uploaded when you next start agentdesk.",
-			strings.Join(recorded, ", ")))
+		what := m.onQuit
+		if what == "" {
+			what = "capture stops now; back in time, the recording goes on in the same file (one file, the hub's name), else what was recorded is uploaded when you next start agentdesk."
+		}
+		out = append(out, fmt.Sprintf("Recording of %s: %s", strings.Join(recorded, ", "), what))
 	}
 	return out
 }

@@ -239,6 +239,7 @@ func (r *recorder) options(o ui.Options) ui.Options {
 	o.Capture, o.Uploads, o.Warning = r.ctl, r.queue, r.warning
 	if r.svc != nil {
 		o.Capture, o.Uploads = r.svc, r.svc
+		o.OnQuit = "the capture-agent service keeps recording; back within its heartbeat timeout it goes on, after it what was recorded is finished and uploaded."
 	}
 	if r.where != "" {
 		o.Banner = strings.TrimPrefix(o.Banner+" · "+r.where, " · ")
