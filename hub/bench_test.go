@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -363,7 +364,8 @@ func benchHubConfig() (*Config, error) {
 		return nil, err
 	}
 	cfg.Timers.InactivityWarn, cfg.Timers.InactivityTimeout = time.Hour, 2*time.Hour
-	cfg.Limits.CustomersPerIP = 1 << 20 // every customer comes from loopback
+	cfg.Limits.CustomersPerIP = 1 << 20                        // every customer comes from loopback
+	cfg.Limits.MessageRate, cfg.Limits.MessageBurst = 1e6, 1e6 // the load is the point here
 	return cfg, nil
 }
 
@@ -469,11 +471,32 @@ func TestHelperRelayServer(t *testing.T) {
 	}
 	ts := httptest.NewServer(h)
 	defer ts.Close()
+	if path := os.Getenv("HUB_BENCH_CPUPROFILE"); path != "" { // the server's own profile
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Println("addr " + ts.URL)
 	sc := bufio.NewScanner(os.Stdin)
+	heaps := 0
 	for sc.Scan() {
-		if sc.Text() == "mem" {
+		switch sc.Text() {
+		case "mem":
 			fmt.Printf("mem %d\n", heapInUse())
+		case "stats":
+			fmt.Println(stats())
+			if dir := os.Getenv("HUB_BENCH_HEAPDIR"); dir != "" { // a heap profile at each, to compare
+				heaps++
+				if f, err := os.Create(fmt.Sprintf("%s/heap%d.prof", dir, heaps)); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
 		}
 	}
 }

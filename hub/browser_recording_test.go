@@ -39,7 +39,7 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	_, env := expectData[session.ChatData](agent, session.TypeOffer)
 	chat := env.Chat
 	agent.send(session.TypeAccept, chat, nil)
-	if d := recFrame(agent); d.Consent != "asked" || !d.Recording {
+	if d := recFrame(agent); d.Consent != "asked" || d.Recording { // nothing before the answer
 		t.Fatalf("after accept: %+v", d)
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#consent-yes"))); err != nil {

@@ -40,6 +40,7 @@ type journal struct {
 	waiters   []*peer     // sockets waiting for durable to move
 	failing   error       // the last write error; nil while writes work
 	closed    bool
+	dirty     bool          // written since the store's last checkpoint
 	wake      chan struct{} // cap 1: the writer has work
 	idle      *sync.Cond    // signalled whenever durable moves or the writer stops
 	done      chan struct{} // closed when the writer has stopped
@@ -180,7 +181,12 @@ func (j *journal) writer() {
 		j.mu.Lock()
 		for j.pending.Empty() && j.pendEpoch <= epoch && batch.Empty() && !j.closed {
 			j.mu.Unlock()
-			<-j.wake
+			select {
+			case <-j.wake:
+			case <-time.After(idleTidy):
+				j.tidy() // nothing to write for a while: the store's log is tidied now, not in a commit
+				<-j.wake
+			}
 			j.mu.Lock()
 		}
 		if j.closed && j.pending.Empty() && batch.Empty() {
@@ -225,7 +231,28 @@ func (j *journal) writer() {
 		j.failing, backoff = nil, 50*time.Millisecond
 		batch = store.Batch{}
 		j.markLocked(epoch)
+		j.dirty = true
 		j.mu.Unlock()
+	}
+}
+
+// idleTidy is how long the journal waits without work before the store
+// tidies its log.
+const idleTidy = 200 * time.Millisecond
+
+// tidy lets the store checkpoint its log, once after each stretch of
+// writes, when the journal has had nothing to write for idleTidy.
+func (j *journal) tidy() {
+	cp, ok := j.st.(store.Checkpointer)
+	j.mu.Lock()
+	dirty := j.dirty
+	j.dirty = false
+	j.mu.Unlock()
+	if !ok || !dirty {
+		return
+	}
+	if err := cp.Checkpoint(context.Background()); err != nil {
+		j.log.Warn("store: checkpoint", "err", err)
 	}
 }
 

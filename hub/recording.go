@@ -203,6 +203,7 @@ func recInfo(r *session.Recording, name string) session.RecordingInfo {
 func (s *Server) recConnect(a *agent, c *chat) {
 	if text := s.cfg.consentText(c.queue); text != "" && c.consent == "" {
 		c.consent = "asked"
+		c.rec.AskConsent() // nothing is recorded before a Yes
 		if c.cust != nil {
 			c.cust.send(session.TypeConsentAsk, c.id, session.ConsentAskData{Text: text})
 		}

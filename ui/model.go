@@ -36,6 +36,9 @@ type Options struct {
 	Capture Capture
 	// Uploads, when set, feeds the Uploads panel (U / f2).
 	Uploads Uploads
+	// Frames, when set, gets every screen rendered (the text desktop's
+	// recording).
+	Frames Frames
 	// Warning is shown loudly on a line of its own under the title and
 	// atop the Uploads panel, e.g. that capture fell back to synthetic
 	// devices.
@@ -128,6 +131,7 @@ type Model struct {
 
 	capture     Capture
 	uploads     Uploads
+	frames      Frames // nil: the screens are not recorded
 	warning     string
 	showUploads bool                  // the Uploads panel covers the body
 	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
@@ -173,6 +177,7 @@ func New(o Options) *Model {
 		uploads: o.Uploads,
 		bell:    o.Bell,
 		onQuit:  o.OnQuit,
+		frames:  o.Frames,
 		warning: oneLine(o.Warning),
 	}
 	if m.warning != "" {

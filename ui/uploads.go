@@ -20,6 +20,13 @@ type Capture interface {
 	Status(chat string) control.Status
 }
 
+// Frames takes each screen the desktop renders, cols x rows cells (the
+// capture records the text desktop with it: control.Controller). Frame
+// must not block.
+type Frames interface {
+	Frame(content string, cols, rows int)
+}
+
 // Uploads is the upload queue as the Uploads panel sees it
 // (uploader.Queue implements it). Snapshot must not block for long;
 // Changes is signalled after every change.

@@ -128,6 +128,10 @@ func focusTitle(f *frame, fo focus, title string) string {
 // View draws the screen; see layout.
 func (m *Model) View() tea.View {
 	content, _, cur := m.layout()
+	if m.frames != nil {
+		w, h := m.screenSize()
+		m.frames.Frame(content, w, h)
+	}
 	v := tea.NewView(content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
@@ -145,14 +149,26 @@ const bottomLines = 2
 // 32, so names fit beside the state and the timers.
 func listWidth(w int) int { return min(max(w*38/100, 32), 40) }
 
+// topLines is how many lines are above the body: the title, the warning
+// line when there is a warning, the toolbar and its hint.
+func (m *Model) topLines() int {
+	if m.warning != "" {
+		return 4
+	}
+	return 3
+}
+
+// screenSize is the size the screen is drawn at: the terminal's, at least
+// 40 columns and room for a few body lines.
+func (m *Model) screenSize() (w, h int) {
+	return max(m.width, 40), max(m.height, m.topLines()+bottomLines+4)
+}
+
 // layout renders the screen and returns the regions that take clicks, in
 // screen coordinates.
 func (m *Model) layout() (string, []hit, *tea.Cursor) {
-	topLines := 3
-	if m.warning != "" {
-		topLines++
-	}
-	w, h := max(m.width, 40), max(m.height, topLines+bottomLines+4)
+	topLines := m.topLines()
+	w, h := m.screenSize()
 	f := &frame{m: m, desk: m.desk, st: &m.st, now: m.now(), sel: m.selectedChat(), focus: m.focus, flash: m.ticks%2 == 1}
 	bodyH := h - topLines - bottomLines
 	listW := min(listWidth(w), w/2)

@@ -30,6 +30,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentdesk/agentdesk/capture"
@@ -116,6 +117,19 @@ type Controller struct {
 	leftover map[string][]string
 	wg       sync.WaitGroup
 	errs     []error
+
+	// term is the recording the text desktop's frames go to (the one
+	// holding the screen), read without the lock by Frame.
+	term atomic.Pointer[capture.Recording]
+}
+
+// Frame records a frame of the text desktop (the screen the desktop
+// renders, cols x rows cells) into the capture holding the screen, on its
+// clock; without one it does nothing. It never blocks (ui.Frames).
+func (c *Controller) Frame(content string, cols, rows int) {
+	if r := c.term.Load(); r != nil {
+		r.Terminal(content, cols, rows)
+	}
 }
 
 // chatCapture is one chat's capture.

@@ -60,7 +60,7 @@ func (c *Controller) startLocked(ctx context.Context, ch *session.Chat, wantScre
 		cc.sp = sp
 	}
 	if src.Screen != nil || src.Mic != nil {
-		cfg := capture.Config{FPS: c.cfg.FPS, Clock: clock, CalibrateMic: c.cfg.CalibrateMic}
+		cfg := capture.Config{FPS: c.cfg.FPS, Clock: clock, CalibrateMic: c.cfg.CalibrateMic, Terminal: src.Screen != nil}
 		var sink capture.Sink = sp
 		if cc.off > 0 {
 			sink = offsetSink{sp, cc.off}
@@ -72,6 +72,9 @@ func (c *Controller) startLocked(ctx context.Context, ch *session.Chat, wantScre
 		} else {
 			cc.rec, cc.enc, cc.voiceUp, cc.screen = rec, enc, src.Mic != nil, src.Screen != nil
 			c.owner = ch.ID
+			if cc.screen {
+				c.term.Store(rec)
+			}
 		}
 	}
 	cc.note = strings.Join(notes, "; ")
@@ -145,6 +148,7 @@ func closeAll(src capture.Sources, enc capture.Encoders) {
 // The recording's Stop may wait up to its StopTimeout for the mic.
 func (c *Controller) stopLocked(cc *chatCapture) {
 	if cc.rec != nil {
+		c.term.CompareAndSwap(cc.rec, nil)
 		if err := cc.rec.Stop(); err != nil {
 			c.logf("capture %s: %v", cc.id, err)
 		}
@@ -172,6 +176,9 @@ func (c *Controller) finishLocked(ctx context.Context, cc *chatCapture) {
 	cc.done = true
 	c.saveSnap(cc)
 	rec, sp, enc := cc.rec, cc.sp, cc.enc
+	if rec != nil {
+		c.term.CompareAndSwap(rec, nil)
+	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()

@@ -98,7 +98,14 @@ func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
 			ws = nil // a pipe: stream it
 		}
 	}
-	lay, err := writeHead(cw, rec, meta, subs, tl, ws != nil)
+	var cast []byte
+	if hasVideo && rec.Terminal > 0 {
+		var err error
+		if cast, err = castOf(rec, meta.Title, tl); err != nil {
+			return err
+		}
+	}
+	lay, err := writeHead(cw, rec, meta, subs, tl, cast, ws != nil)
 	if err != nil {
 		return err
 	}
@@ -163,13 +170,14 @@ type seekEntry struct {
 	pos int64 // absolute
 }
 
-// seekRoom is the space kept for the SeekHead.
+// seekRoom is the space kept for the SeekHead (six entries take 131
+// bytes).
 const seekRoom = 160
 
 // writeHead writes the EBML header, the Segment's head (size unknown for
-// now), room for a SeekHead when seekable, and Info, Tracks, Chapters
-// and Tags.
-func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle, tl *timeline, seekable bool) (layout, error) {
+// now), room for a SeekHead when seekable, and Info, Tracks, Chapters,
+// Tags and Attachments (the text desktop's cast, when there is one).
+func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle, tl *timeline, cast []byte, seekable bool) (layout, error) {
 	lay := layout{}
 	if err := ebml.Marshal(&struct {
 		Header *mkv.EBMLHeader `ebml:"EBML"`
@@ -218,6 +226,9 @@ func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle,
 		{idTags, &struct {
 			Tags tags `ebml:"Tags,omitempty"`
 		}{tagsOf(rec.Header.Tags, meta.Tags)}},
+		{idAttach, &struct {
+			Attachments attachments `ebml:"Attachments,omitempty"`
+		}{attachmentsOf(cast)}},
 	}
 	for _, p := range parts {
 		at := w.n

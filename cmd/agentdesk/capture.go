@@ -236,9 +236,11 @@ func (r *recorder) hub(ctx context.Context, h ui.Hub) ui.Hub {
 
 // options adds the recorder to the desktop's options.
 func (r *recorder) options(o ui.Options) ui.Options {
-	o.Capture, o.Uploads, o.Warning = r.ctl, r.queue, r.warning
+	o.Capture, o.Uploads, o.Warning, o.Frames = r.ctl, r.queue, r.warning, r.ctl
 	if r.svc != nil {
-		o.Capture, o.Uploads = r.svc, r.svc
+		// The service records screen and voice; the text desktop's frames
+		// are not passed to it (yet): its recordings carry no terminal.cast.
+		o.Capture, o.Uploads, o.Frames = r.svc, r.svc, nil
 		o.OnQuit = "the capture-agent service keeps recording; back within its heartbeat timeout it goes on, after it what was recorded is finished and uploaded."
 	}
 	if r.where != "" {

@@ -110,23 +110,24 @@ func (d *doctor) checkDisplays(ctx context.Context) {
 		b := mon.Bounds
 		d.say("  %s monitor %d: %dx%d at +%d+%d", d.f.display, mon.Index, b.Dx(), b.Dy(), b.Min.X, b.Min.Y)
 	}
-	frames, per, err := testScreen(ctx, d.f.display, d.f.seconds)
+	frames, per, how, err := testScreen(ctx, d.f.display, d.f.seconds)
 	if err != nil {
 		d.problem(fmt.Sprintf("test capture of %s failed: %v", d.f.display, err), "check the X server allows screen capture (MIT-SHM or GetImage) for this user")
 		return
 	}
-	d.say("  test capture: %d frames in %v (%.2f ms a grab)", frames, d.f.seconds, float64(per)/float64(time.Millisecond))
+	d.say("  test capture: %d frames in %v (%.2f ms a grab); capture path %s", frames, d.f.seconds, float64(per)/float64(time.Millisecond), how)
 	if frames == 0 {
 		d.problem("the test capture grabbed no frame", "check the X server is responsive")
 	}
 }
 
 // testScreen grabs the whole display at 5 fps for dur: 5 frames a second.
-func testScreen(ctx context.Context, display string, dur time.Duration) (int, time.Duration, error) {
+func testScreen(ctx context.Context, display string, dur time.Duration) (int, time.Duration, string, error) {
 	src, err := x11.Open(display, x11.Options{FPS: 5, Log: discardLog()})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
+	how := src.Describe()
 	defer src.Close()
 	f := capture.NewFrame(src.Size())
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -136,7 +137,7 @@ func testScreen(ctx context.Context, display string, dur time.Duration) (int, ti
 	for i := range n {
 		t0 := time.Now()
 		if _, err := src.Grab(f); err != nil {
-			return i, 0, err
+			return i, 0, how, err
 		}
 		spent += time.Since(t0)
 		if i == n-1 {
@@ -145,10 +146,10 @@ func testScreen(ctx context.Context, display string, dur time.Duration) (int, ti
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			return i + 1, 0, ctx.Err()
+			return i + 1, 0, how, ctx.Err()
 		}
 	}
-	return n, spent / time.Duration(n), nil
+	return n, spent / time.Duration(n), how, nil
 }
 
 func (d *doctor) checkDisk() {

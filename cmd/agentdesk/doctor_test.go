@@ -125,7 +125,7 @@ func TestDoctorAllGood(t *testing.T) {
 	display := startXvfb(t, 640, 480)
 	t.Setenv("PULSE_SERVER", startPulse(t))
 	code, out := runDoctor(t, map[string]string{"DISPLAY": display}, "--hub", healthyHub(t)+"/v1/agent", "--spool-dir", t.TempDir(), "--min-free", "1")
-	for _, w := range []string{display + " monitor 0: 640x480", "test capture: 5 frames", "(default)", "test capture of the default input: level -", "healthy", "MB free", "Verdict: all good"} {
+	for _, w := range []string{display + " monitor 0: 640x480", "test capture: 5 frames", "capture path damage: reads only what X Damage reports", "(default)", "test capture of the default input: level -", "healthy", "MB free", "Verdict: all good"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("report lacks %q:\n%s", w, out)
 		}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/ui/script"
 	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
@@ -185,8 +186,9 @@ func TestRecordingIsUploadedAndStored(t *testing.T) {
 		for _, s := range p.Streams {
 			codecs = append(codecs, s.CodecName)
 		}
-		if strings.Join(codecs, ",") != "vp8,opus,subrip" || p.Format.Duration == "" || strings.HasPrefix(p.Format.Duration, "0.0") {
-			t.Errorf("streams %v, duration %s; want vp8, opus, subrip and a length", codecs, p.Format.Duration)
+		// The fourth stream is the text desktop's cast, an attachment (issue 17).
+		if strings.Join(codecs, ",") != "vp8,opus,subrip," || p.Format.Duration == "" || strings.HasPrefix(p.Format.Duration, "0.0") {
+			t.Errorf("streams %v, duration %s; want vp8, opus, subrip, the cast and a length", codecs, p.Format.Duration)
 		}
 		for _, want := range []string{"rita: recorded one", "rita: recorded two", "Recording paused (Record)"} {
 			if !strings.Contains(p.srt, want) {
@@ -212,5 +214,15 @@ func TestRecordingIsUploadedAndStored(t *testing.T) {
 	}
 	if k := made[0].Kind; k != session.KindRecord.String() {
 		t.Errorf("kind %q", k)
+	}
+	// The hub's list names the stored file of the recording (issue 9).
+	var listed []store.FileRef
+	for _, r := range recordings(t, d).Recordings {
+		if r.ID == made[0].Recording {
+			listed = r.Files
+		}
+	}
+	if len(listed) != 1 || listed[0].SHA256 != made[0].SHA256 || listed[0].Size != made[0].Size || listed[0].ID == "" || listed[0].Name == "" {
+		t.Errorf("GET /v1/recordings lists the recording's files as %+v, want the one stored (sha256 %s, %d bytes)", listed, made[0].SHA256, made[0].Size)
 	}
 }

@@ -60,6 +60,13 @@ type Store interface {
 	Close() error
 }
 
+// Checkpointer is a store with a log it tidies up now and then (SQLite's
+// WAL): the hub asks it to when it is idle, so the work stays out of the
+// way of the messages it acknowledges.
+type Checkpointer interface {
+	Checkpoint(ctx context.Context) error
+}
+
 // Files is the index of stored recording files: what the upload ingest and
 // file serving need.
 type Files interface {

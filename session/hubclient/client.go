@@ -35,6 +35,10 @@ var ErrOffline = errors.New("hubclient: not connected to the hub")
 // ErrClosed is returned by Send after Close.
 var ErrClosed = errors.New("hubclient: client closed")
 
+// restartPatience is how long after the hub said it restarts a failed
+// reconnect is put down to the restart rather than to the network.
+const restartPatience = 2 * time.Minute
+
 // closeUnauthorized is the close status the hub uses for a bad token.
 const closeUnauthorized websocket.StatusCode = 4001
 
@@ -152,11 +156,18 @@ func (c *Client) status(s session.LinkStatus) bool {
 func (c *Client) run() {
 	defer close(c.done)
 	attempt := 0
+	var restarting time.Time // the hub said it restarts: until it is back, say so
 	for {
 		if !c.status(session.LinkStatus{State: session.LinkConnecting, Attempt: attempt}) {
 			return
 		}
 		welcomed, err := c.serve()
+		if welcomed {
+			restarting = time.Time{}
+		}
+		if websocket.CloseStatus(err) == websocket.StatusServiceRestart {
+			restarting = time.Now()
+		}
 		if c.ctx.Err() != nil {
 			return
 		}
@@ -171,7 +182,11 @@ func (c *Client) run() {
 		attempt++
 		wait := c.opt.backoff(attempt)
 		c.opt.log.Info("hub link down", "err", err, "retry_in", wait, "attempt", attempt)
-		if !c.status(session.LinkStatus{State: session.LinkDown, Err: words(err), RetryIn: wait, Attempt: attempt}) {
+		why := words(err)
+		if !restarting.IsZero() && time.Since(restarting) < restartPatience {
+			why = "the hub is restarting"
+		}
+		if !c.status(session.LinkStatus{State: session.LinkDown, Err: why, RetryIn: wait, Attempt: attempt}) {
 			return
 		}
 		t := time.NewTimer(wait)

@@ -84,8 +84,15 @@ func TestRealHubRestartOnSamePort(t *testing.T) {
 
 	r.stop()
 	down := waitFor(t, c, "link down", isStatus(session.LinkDown))
-	if down.Status.Err == "" {
-		t.Error("link down without a reason")
+	if down.Status.Err != "the hub is restarting" {
+		t.Errorf("link down: %q, want the hub's word that it restarts", down.Status.Err)
+	}
+	// While it is away, the reason stays the restart, not "connection refused".
+	down = waitFor(t, c, "third attempt", func(ev session.LinkEvent) bool {
+		return ev.Status != nil && ev.Status.State == session.LinkDown && ev.Status.Attempt >= 3
+	})
+	if down.Status.Err != "the hub is restarting" {
+		t.Errorf("attempt %d: %q, want the hub is restarting", down.Status.Attempt, down.Status.Err)
 	}
 	startRealHub(t, r.addr) // a new hub process on the same port
 	waitFor(t, c, "link up after the restart", isStatus(session.LinkUp))

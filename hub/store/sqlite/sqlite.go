@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +36,16 @@ type DB struct {
 	closed   bool
 }
 
-var _ store.Store = (*DB)(nil)
+var (
+	_ store.Store        = (*DB)(nil)
+	_ store.Checkpointer = (*DB)(nil)
+)
+
+// autoCheckpoint is the WAL size (in pages) at which SQLite checkpoints by
+// itself, in the middle of a commit: a backstop. The hub checkpoints when
+// it is idle (Checkpoint), so that work does not delay the messages it
+// acknowledges.
+const autoCheckpoint = 8192
 
 // ErrLocked: another process (a second hub) holds the database.
 var ErrLocked = errors.New("sqlite: the store is in use by another process (is a second hub running on the same store folder?)")
@@ -43,7 +53,8 @@ var ErrLocked = errors.New("sqlite: the store is in use by another process (is a
 // Open opens (creating when missing) the database at path and brings its
 // schema up to date.
 func Open(path string) (*DB, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(2000)&_pragma=locking_mode(EXCLUSIVE)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	dsn := "file:" + path + "?_pragma=busy_timeout(2000)&_pragma=locking_mode(EXCLUSIVE)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(autoCheckpoint) + ")&_pragma=journal_size_limit(67108864)&_pragma=cache_size(-512)"
 	db, err := open(dsn, path)
 	if db != nil {
 		db.path = path
@@ -97,6 +108,16 @@ func (s *DB) Close() error {
 	}
 	s.closeErr = s.db.Close()
 	return s.closeErr
+}
+
+// Checkpoint copies what the WAL holds into the database file and
+// restarts the log (store.Checkpointer).
+func (s *DB) Checkpoint(ctx context.Context) error {
+	if s.path == "" {
+		return nil // in memory: no log to tidy
+	}
+	_, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
+	return err
 }
 
 // Version is the schema version of the open database.
