@@ -50,9 +50,9 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.WaitVisible(chromedp.CSS("#delete-ask")),
 		chromedp.Click(chromedp.CSS("#consent-yes")),
 		chromedp.WaitNotVisible(chromedp.CSS("#consent")),
+		chromedp.WaitVisible(chromedp.CSS("#delete-ask")), // offered once consented (issue 11 point 21)
 	); err != nil {
 		t.Fatalf("consent: %v", err)
 	}
@@ -96,7 +96,7 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 			break
 		}
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitNotVisible(chromedp.CSS("#delete-ask"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#restart"))); err != nil {
 		t.Fatalf("after the end: %v", err)
 	}
 	if l, err := s.Recordings(chat, "", 0); err != nil || len(l.Recordings) != 0 || len(l.Dropped) != 1 || l.Dropped[0].Why != session.ErrDeleted.Error() {

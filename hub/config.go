@@ -7,11 +7,12 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/agentdesk/agentdesk/configs/yamlerr"
 )
 
 // ErrConfig is wrapped by every configuration error, so callers (the
@@ -127,7 +128,7 @@ func ParseConfig(b []byte) (*Config, error) {
 	dec.KnownFields(true)
 	var c Config
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrConfig, explainYAML(err))
+		return nil, fmt.Errorf("%w: %s", ErrConfig, explainYAML(b, err))
 	}
 	if c.MaxFrameBytes == 0 {
 		c.MaxFrameBytes = DefaultMaxFrameBytes
@@ -152,25 +153,14 @@ func LoadConfig(path string) (*Config, error) {
 	return c, nil
 }
 
-var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type hub\.(\w+)`)
-
-// badDuration matches yaml.v3's words for a duration it cannot read.
-var badDuration = regexp.MustCompile("(line [0-9]+): cannot unmarshal !![a-z]+ (`[^`]*`) into time.Duration")
-
-// explainYAML turns yaml.v3's type names into the config's key paths and
-// its words for a bad duration into how to write one.
-func explainYAML(err error) string {
+// explainYAML puts yaml.v3's words for src in the config's own: the line,
+// the key's path ("agents[0].capacity") and what it wants, an indentation
+// slip on its own line, an unknown key with where to check its spelling.
+func explainYAML(src []byte, err error) string {
 	if errors.Is(err, io.EOF) {
 		return "the file is empty; start from configs/chathub.yaml"
 	}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = badDuration.ReplaceAllString(msg, "$1: $2 is not a duration; write a Go duration such as 30s, 5m or 72h")
-	return unknownField.ReplaceAllStringFunc(msg, func(m string) string {
-		p := unknownField.FindStringSubmatch(m)
-		prefix := map[string]string{"Config": "", "QueueConfig": "queues[].", "AgentConfig": "agents[].",
-			"RecordingConfig": "recording.", "APIToken": "recording.api_tokens[].", "StoreConfig": "store.", "Limits": "limits."}[p[3]]
-		return fmt.Sprintf("line %s: unknown key %s%s (check the spelling against docs/configuration.md)", p[1], prefix, p[2])
-	})
+	return yamlerr.Explain(src, err, "check the spelling against docs/configuration.md")
 }
 
 // Validate checks the configuration; ParseConfig calls it. Errors wrap

@@ -121,6 +121,12 @@ type Settings struct {
 	ACW          Duration `json:"acw"`           // after-call work time (R-I1)
 	OfferTimeout Duration `json:"offer_timeout"`
 	Dispositions []string `json:"dispositions"`
+	// RequireDisposition refuses Mark Done without a disposition code
+	// (issue 11 point 11; the hub's acw.require_disposition).
+	RequireDisposition bool `json:"require_disposition,omitempty"`
+	// AgentGrace is how long the hub keeps the agent's chats after the
+	// desktop goes (timers.agent_grace); 0 when the hub does not say.
+	AgentGrace Duration `json:"agent_grace,omitempty"`
 }
 
 // RestartingData tells a client the hub is restarting (TypeRestarting).

@@ -82,8 +82,10 @@ func captureWords(f *frame, c *session.Chat) string {
 	switch {
 	case len(marks) > 0:
 		parts = append(parts, st.Rec.Render(strings.Join(marks, " ")))
-	case cs.Paused:
+	case cs.Paused && c.PausedOnly():
 		parts = append(parts, st.RecPaused.Render("capture paused"))
+	case cs.Paused: // stopped between parts: not in the file (issue 11 point 19)
+		parts = append(parts, st.RecInfo.Render("capture idle"))
 	}
 	if cs.VoiceStopped {
 		w := "voice stopped"

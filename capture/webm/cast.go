@@ -18,7 +18,12 @@ const CastName = "terminal.cast"
 // (capture.TrackTerminal packets): its times are the recording's media
 // times, its size the first one the desktop had (80x24 when none was
 // said).
-func Cast(rec *spool.Recording, title string) ([]byte, error) {
+func Cast(rec *spool.Recording, title string) ([]byte, error) { return castOf(rec, title, nil) }
+
+// castOf is Cast on the file's timeline: with parts (issue 11 point 19)
+// the frames between them are left out and the others moved to the
+// file's time, as the media are.
+func castOf(rec *spool.Recording, title string, tl *timeline) ([]byte, error) {
 	var evs []asciicast.Event
 	cur := rec.Cursor(capture.TrackTerminal)
 	for {
@@ -28,6 +33,13 @@ func Cast(rec *spool.Recording, title string) ([]byte, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("webm: read spool: %w", err)
+		}
+		if tl != nil {
+			at, in := tl.Map(p.PTS)
+			if !in {
+				continue
+			}
+			p.PTS = at
 		}
 		e, err := asciicast.FromPacket(p)
 		if err != nil {

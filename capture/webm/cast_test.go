@@ -104,3 +104,31 @@ func TestNoCastWithoutTheScreen(t *testing.T) {
 		t.Error("the cast is attached to a recording without screen")
 	}
 }
+
+// Issue 11 point 19 with issue 17's text desktop: in a file of parts the
+// cast follows the parts like the media: its events move to the file's
+// time (a frame at 700 ms after a cut of 300 ms is at 400 ms).
+func TestCastFollowsTheParts(t *testing.T) {
+	needTool(t, "ffmpeg")
+	rec := termSpool(t)
+	path := writeFile(t, rec, webm.Meta{Parts: []webm.Part{{From: 0, To: 300 * time.Millisecond}, {From: 600 * time.Millisecond, To: -1}}})
+	out := filepath.Join(t.TempDir(), "x.cast")
+	cmd := exec.Command("ffmpeg", "-v", "error", "-dump_attachment:t:0", out, "-i", path)
+	cmd.Dir = t.TempDir()
+	_ = cmd.Run()
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatalf("ffmpeg extracted no attachment: %v", err)
+	}
+	defer f.Close()
+	h, evs, err := asciicast.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := asciicast.Replay(h, evs); !slices.Equal(got, []string{"agentdesk", "> hello"}) {
+		t.Errorf("replays to %q", got)
+	}
+	if last := evs[len(evs)-1].Time; last != 400*time.Millisecond {
+		t.Errorf("last event at %v, want 400ms (700ms less the 300ms cut)", last)
+	}
+}

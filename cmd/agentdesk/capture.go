@@ -166,7 +166,7 @@ func (cf *captureFlags) startRecorder(ctx context.Context, hubURL, token string,
 	r := &recorder{queue: q, warning: warning, where: captureInProcess, done: make(chan struct{})}
 	ctl, err := control.New(control.Config{OnFile: r.onFile, SpoolDir: filepath.Join(cf.spoolDir, "capture"), Devices: dev, Queue: q,
 		Recipient: cf.recipient, FPS: cf.fps, MinFree: cf.minFreeMB << 20, CalibrateMic: cf.mode != captureSynthetic && warning == "",
-		Logf: logf})
+		Logf: logf, AwaitWelcome: true}) // it sees the desktop's welcome: a chat left live may go on (issue 11 point 7)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,8 @@ func (cf *captureFlags) devices(lg *slog.Logger) (control.Devices, string) {
 		return devices.Synthetic{}, ""
 	}
 	if err := devices.Probe(real); err != nil {
-		w := fmt.Sprintf("SYNTHETIC CAPTURE: %v — recordings show a test picture and a tone, not this screen and voice (agentdesk doctor says how to fix it)", err)
+		// parts joined by " — ": the desktop shows as many as fit
+		w := fmt.Sprintf("SYNTHETIC CAPTURE: test picture and tone recorded — run agentdesk doctor — %v", err)
 		lg.Error(w)
 		return devices.Synthetic{}, w
 	}
@@ -240,6 +241,7 @@ func (r *recorder) options(o ui.Options) ui.Options {
 		// The service records screen and voice; the text desktop's frames
 		// are not passed to it (yet): its recordings carry no terminal.cast.
 		o.Capture, o.Uploads, o.Frames = r.svc, r.svc, nil
+		o.OnQuit = "the capture-agent service keeps recording; back within its heartbeat timeout it goes on, after it what was recorded is finished and uploaded."
 	}
 	if r.where != "" {
 		o.Banner = strings.TrimPrefix(o.Banner+" · "+r.where, " · ")
