@@ -138,7 +138,9 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 		Settings: session.Settings{
 			PendingWarn: session.Duration(t.PendingWarn), PendingAlarm: session.Duration(t.PendingAlarm),
 			ACW: session.Duration(t.ACW), OfferTimeout: session.Duration(t.OfferTimeout),
-			Dispositions: append([]string{}, s.cfg.Dispositions...),
+			Dispositions:       append([]string{}, s.cfg.Dispositions...),
+			RequireDisposition: s.cfg.RequireDisposition,
+			AgentGrace:         session.Duration(t.AgentGrace),
 		},
 		Ready:     a.ready,
 		Chats:     []session.ChatData{},
@@ -296,6 +298,9 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 	case session.TypeHistory:
 		return s.olderHistory(a, c, env)
 	case session.TypeDone:
+		if s.cfg.RequireDisposition && c.disposition == "" && c.state == session.ACW {
+			return ferr(session.ErrCodeBadRequest, "choose a disposition code before Mark Done (require_disposition)")
+		}
 		if err := s.finish(c); err != nil {
 			return transitionError(err)
 		}

@@ -86,6 +86,7 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.WaitNotVisible(chromedp.CSS("#recording")),
 		chromedp.WaitVisible(`//li[contains(., "`+DefaultNoticeStopped+`")]`),
+		chromedp.WaitVisible(`//*[@id="privacy-note" and contains(., "`+DefaultNoticeDeleted+`")]`), // the approval, confirmed
 	); err != nil {
 		t.Fatalf("X-2 after the deletion: %v", err)
 	}

@@ -241,6 +241,9 @@ func (s *Server) evict(c *chat) {
 	s.touch(c)
 	delete(s.resumes, c.resumeHash)
 	delete(s.chats, c.id)
+	for _, name := range c.names {
+		delete(s.live, name) // finished: the store has them now
+	}
 	delete(s.saved, c)
 	c.mu.Lock()
 	c.lines, c.history, c.private = nil, nil, nil // a customer's socket may hold the chat a while longer

@@ -25,15 +25,18 @@ const DefaultMaxFrameBytes = 65536
 // Config is the hub's configuration. It mirrors configs/chathub.yaml key for
 // key; docs/configuration.md documents every key.
 type Config struct {
-	Listen        string          `yaml:"listen"`
-	MaxFrameBytes int64           `yaml:"max_frame_bytes"`
-	Timers        Timers          `yaml:"timers"`
-	Dispositions  []string        `yaml:"dispositions"`
-	Queues        []QueueConfig   `yaml:"queues"`
-	Agents        []AgentConfig   `yaml:"agents"`
-	Recording     RecordingConfig `yaml:"recording"`
-	Store         StoreConfig     `yaml:"store"`
-	Limits        Limits          `yaml:"limits"`
+	Listen        string   `yaml:"listen"`
+	MaxFrameBytes int64    `yaml:"max_frame_bytes"`
+	Timers        Timers   `yaml:"timers"`
+	Dispositions  []string `yaml:"dispositions"`
+	// RequireDisposition refuses Mark Done without a disposition code
+	// (the after-call work timer still closes such a chat).
+	RequireDisposition bool            `yaml:"require_disposition"`
+	Queues             []QueueConfig   `yaml:"queues"`
+	Agents             []AgentConfig   `yaml:"agents"`
+	Recording          RecordingConfig `yaml:"recording"`
+	Store              StoreConfig     `yaml:"store"`
+	Limits             Limits          `yaml:"limits"`
 }
 
 // Timers are the admin's timers (R-I1, R-I4, R-I11). Every one must be set

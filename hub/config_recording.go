@@ -173,6 +173,7 @@ const (
 	DefaultNoticeRecording = "This chat is being recorded."
 	DefaultNoticePaused    = "Recording of this chat is paused."
 	DefaultNoticeStopped   = "This chat is no longer being recorded."
+	DefaultNoticeDeleted   = "The agent confirmed your request: no recording of this chat is kept."
 )
 
 // notice is the queue's words for a recording notice state.

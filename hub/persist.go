@@ -236,6 +236,9 @@ func (s *Server) restoreChat(lc *store.LiveChat) (*chat, error) {
 	if c.resumeHash != "" {
 		s.resumes[c.resumeHash] = c
 	}
+	for _, name := range c.names {
+		s.live[name] = true
+	}
 	if c.contact != "" {
 		c.history, c.historyMore = s.loadHistory(c)
 	}

@@ -34,6 +34,9 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 		return "", err
 	}
 	s.touch(c)
+	if c.state != session.Done {
+		s.nameRecordings(c, now)
+	}
 	groups := groupChanges(c.rec.Recordings(), before)
 	if change == "" {
 		said := make([]string, len(groups))
@@ -299,6 +302,9 @@ func (s *Server) agentRecording(a *agent, c *chat, env session.Envelope) *frameE
 	if why := mustNotExist(c); why != "" {
 		s.erase(c, "agent "+a.cfg.ID, why) // a part already uploaded goes too (R-H6)
 	}
+	if c.cust != nil { // the customer is told the deletion was confirmed
+		c.cust.send(session.TypeRecordingNotice, c.id, session.RecordingNoticeData{State: session.NoticeDeleted, Text: DefaultNoticeDeleted})
+	}
 	return nil
 }
 
@@ -315,12 +321,19 @@ func (s *Server) customerRecording(me *chat, env session.Envelope) *frameError {
 	switch {
 	case me == nil:
 		return ferr(session.ErrCodeBadState, "join a chat first")
+	case env.Type == session.TypeDeleteAsk && me.state == session.ACW:
+		// The agent can still confirm it in after-call work (R-H6).
+	case me.state == session.Done:
+		return ferr(session.ErrCodeChatEnded, "the chat is over; to have its recording deleted, contact us and give the chat's number, %s", me.id)
 	case !me.state.Live():
 		return ferr(session.ErrCodeChatEnded, "the chat has ended")
 	case me.state != session.Connected:
 		return ferr(session.ErrCodeBadState, "no agent has taken the chat yet")
 	}
 	if env.Type == session.TypeDeleteAsk {
+		if me.deleteAsk {
+			return nil // asked already: once is enough
+		}
 		me.deleteAsk = true
 		_, _ = s.recDo(me, func(time.Time) (string, error) {
 			return "the customer asked to delete the recording", nil

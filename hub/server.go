@@ -78,6 +78,7 @@ type Server struct {
 	dirty    map[*chat]struct{}  // changed in the open section: written at unlock
 	dirtyAg  map[*agent]struct{} // the same for agents
 	names    map[string]bool     // file names given in the open section (R-H4)
+	live     map[string]bool     // file names of the live chats' recordings
 	verify   bool                // tests: every unlock checks that no change went unmarked
 	saved    map[*chat]string    // with verify: the row last written
 	unmarked []string            // with verify: the changes that went unmarked
@@ -134,6 +135,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		dirty:   map[*chat]struct{}{},
 		dirtyAg: map[*agent]struct{}{},
 		names:   map[string]bool{},
+		live:    map[string]bool{},
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}

@@ -76,6 +76,7 @@ const (
 	NoticeRecording = "recording" // something records the chat
 	NoticePaused    = "paused"    // every recording is paused
 	NoticeStopped   = "stopped"   // it was recorded; nothing records it now
+	NoticeDeleted   = "deleted"   // the agent confirmed the customer's deletion request: nothing is kept
 )
 
 // RecordingNoticeData tells the customer whether the chat is recorded:

@@ -186,6 +186,12 @@
         privacy();
         break;
       case "recording_notice": // the customer sees whether the chat is recorded
+        if (d.state === "deleted") { // the agent confirmed the deletion request (R-H6)
+          $("delete-ask").disabled = true;
+          $("privacy-note").textContent = d.text;
+          privacy();
+          break;
+        }
         recording(d.state, d.text);
         break;
       case "consent_ask":
