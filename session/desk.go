@@ -142,8 +142,11 @@ type Desk struct {
 	Settings Settings
 	Ready    bool
 	Link     LinkStatus
-	Welcomed bool   // a welcome arrived on the current link
-	Error    string // the last desk-wide error from the hub, in words
+	Welcomed bool // a welcome arrived on the current link
+	// Recipient is the store's age public key the hub's welcome told, ""
+	// when it has none.
+	Recipient string
+	Error     string // the last desk-wide error from the hub, in words
 
 	chats map[string]*Chat
 	next  int

@@ -90,6 +90,7 @@ func (d *Desk) applyWelcome(e Envelope, now time.Time) ([]Notice, error) {
 		return nil, err
 	}
 	d.Agent, d.Settings, d.Ready, d.Welcomed, d.Error = w.Agent, w.Settings, w.Ready, true, ""
+	d.Recipient = w.Recipient
 	keep := map[string]bool{}
 	var out []Notice
 	for _, cd := range w.Chats {

@@ -45,6 +45,10 @@ type Options struct {
 	Warning string
 	// Bell rings the terminal bell when a new offer alerts.
 	Bell bool
+	// NeedKey says recordings made here are encrypted only if the hub
+	// tells a store key in its welcome (the desktop has none of its own and
+	// plaintext was not chosen): without one the warning line says so.
+	NeedKey bool
 	// OnQuit says what quitting does to a live recording, for the quit
 	// question ("" : the in-process capture's words, quit.go).
 	OnQuit string
@@ -132,6 +136,8 @@ type Model struct {
 	capture     Capture
 	uploads     Uploads
 	frames      Frames // nil: the screens are not recorded
+	base        string // the warning the desktop started with
+	needKey     bool   // Options.NeedKey
 	warning     string
 	showUploads bool                  // the Uploads panel covers the body
 	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
@@ -179,6 +185,8 @@ func New(o Options) *Model {
 		onQuit:  o.OnQuit,
 		frames:  o.Frames,
 		warning: oneLine(o.Warning),
+		base:    oneLine(o.Warning),
+		needKey: o.NeedKey,
 	}
 	if m.warning != "" {
 		m.setError(m.warning)
@@ -308,6 +316,9 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 	}
 	if ev.Envelope != nil {
 		m.historyCame(ev.Envelope)
+		if ev.Envelope.Type == session.TypeWelcome {
+			defer m.keyWarning() // after the desk has the welcome
+		}
 		closed := m.closedByHub(*ev.Envelope)
 		ns, err := m.desk.Apply(*ev.Envelope, now)
 		if err != nil {

@@ -182,7 +182,7 @@ func (c *Controller) combineOne(ctx context.Context, rec *spool.Recording, sc si
 		return err
 	}
 	name := ri.Name + ".webm"
-	if c.cfg.Recipient != "" {
+	if c.Recipient() != "" {
 		name += ".age"
 	}
 	if !uploader.ValidName(name) {
@@ -216,7 +216,7 @@ func (c *Controller) combineOne(ctx context.Context, rec *spool.Recording, sc si
 	m := uploader.Manifest{
 		Recording: ri.ID, Interaction: sc.Chat.ID, Agent: sc.Agent, Customer: sc.Chat.Customer, Queue: sc.Chat.Queue,
 		Kind: ri.Kind, Disposition: sc.Chat.Disposition, Partitions: ri.Partitions, Metadata: metadataOf(sc),
-		File: name, SHA256: sum, Size: size, Encrypted: c.cfg.Recipient != "", DurationMS: duration(fileEnd, meta.Subtitles).Milliseconds(),
+		File: name, SHA256: sum, Size: size, Encrypted: c.Recipient() != "", DurationMS: duration(fileEnd, meta.Subtitles).Milliseconds(),
 		Tracks: tracksOf(rec, ri, meta.Subtitles), Created: time.Now().UTC(),
 	}
 	b, err := uploader.MarshalManifest(m)
@@ -262,7 +262,7 @@ func (c *Controller) writeFile(path string, rec *spool.Recording, meta webm.Meta
 		}
 	}()
 	h := sha256.New()
-	if c.cfg.Recipient == "" {
+	if c.Recipient() == "" {
 		if err = webm.Write(f, rec, meta); err != nil {
 			return "", 0, err
 		}
@@ -275,7 +275,7 @@ func (c *Controller) writeFile(path string, rec *spool.Recording, meta webm.Meta
 	} else {
 		cw := &counter{w: io.MultiWriter(f, h)}
 		var aw io.WriteCloser
-		if aw, err = uploader.Encrypt(cw, c.cfg.Recipient); err != nil {
+		if aw, err = uploader.Encrypt(cw, c.Recipient()); err != nil {
 			return "", 0, err
 		}
 		if err = webm.Write(aw, rec, meta); err != nil {

@@ -121,6 +121,17 @@ type Controller struct {
 	// term is the recording the text desktop's frames go to (the one
 	// holding the screen), read without the lock by Frame.
 	term atomic.Pointer[capture.Recording]
+	// recipient is the age key files are encrypted to: Config.Recipient,
+	// or else the store's key the hub's welcome told.
+	recipient atomic.Pointer[string]
+}
+
+// Recipient is the age key the controller encrypts to now ("" for none).
+func (c *Controller) Recipient() string {
+	if r := c.recipient.Load(); r != nil {
+		return *r
+	}
+	return ""
 }
 
 // Frame records a frame of the text desktop (the screen the desktop
@@ -209,7 +220,12 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = func() capture.Clock { return capture.NewWallClock() }
 	}
-	return &Controller{cfg: cfg, desk: session.NewDesk(), chats: map[string]*chatCapture{}}, nil
+	c := &Controller{cfg: cfg, desk: session.NewDesk(), chats: map[string]*chatCapture{}}
+	if cfg.Recipient != "" {
+		r := cfg.Recipient
+		c.recipient.Store(&r)
+	}
+	return c, nil
 }
 
 type discard struct{}
@@ -241,6 +257,14 @@ func (c *Controller) Observe(ctx context.Context, e session.Envelope) {
 	}
 	_, _ = c.desk.Apply(e, time.Now())
 	if e.Type == session.TypeWelcome {
+		if r := c.desk.Recipient; c.cfg.Recipient == "" && r != "" && r != c.Recipient() {
+			if _, err := uploader.Encrypt(discard{}, r); err == nil {
+				c.recipient.Store(&r) // the store's key: recordings are encrypted to it
+				c.logf("recordings are encrypted to the store's key, as the hub says")
+			} else {
+				c.logf("the hub's store key %q is not an age key: %v", r, err)
+			}
+		}
 		// Chats the hub no longer lists ended while the link was down.
 		for id, cc := range c.chats {
 			if c.desk.Chat(id) == nil {
