@@ -187,6 +187,9 @@ func (s *Server) agentGone(a *agent) {
 		}
 	}
 	s.arm(&a.grace, s.cfg.Timers.AgentGrace, func() { s.graceOver(a) })
+	for _, q := range a.cfg.Queues {
+		s.route(q) // the waiting customers learn one agent fewer is there
+	}
 }
 
 // graceOver puts the chats of an agent who did not come back at the head

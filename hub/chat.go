@@ -44,6 +44,8 @@ type chat struct {
 	caseData    map[string]string
 	tried       []*agent // agents this chat was offered to in this round
 	position    int      // last queue position told to the customer
+	toldAgents  int      // last count of ready agents told to the customer (-1: none yet)
+	waited      bool     // its wait for a first offer is counted (queueWait)
 
 	// Recording (issue 4): every change goes through Server.recDo.
 	rec       *session.Recorder

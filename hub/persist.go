@@ -173,6 +173,7 @@ func (s *Server) restoreChat(lc *store.LiveChat) (*chat, error) {
 		offerExpiry: row.OfferExpiry, connectedAt: row.ConnectedAt, acwDeadline: row.ACWDeadline,
 		awayUntil: row.AwayUntil, disposition: row.Disposition, note: row.Note, caseData: row.CaseData,
 		consent: row.Consent, deleteAsk: row.DeleteAsk, deleted: row.Deleted, names: row.Names, told: row.Told,
+		toldAgents: -1, waited: !row.OfferedAt.IsZero(),
 	}
 	for _, l := range lc.Lines {
 		c.lines = append(c.lines, l.MessageData)

@@ -75,13 +75,14 @@ type Server struct {
 	idleSeq  int64 // for agents' idle ordering
 	customer int   // customer sockets open
 	perIP    map[string]int
-	dirty    map[*chat]struct{}  // changed in the open section: written at unlock
-	dirtyAg  map[*agent]struct{} // the same for agents
-	names    map[string]bool     // file names given in the open section (R-H4)
-	live     map[string]bool     // file names of the live chats' recordings
-	verify   bool                // tests: every unlock checks that no change went unmarked
-	saved    map[*chat]string    // with verify: the row last written
-	unmarked []string            // with verify: the changes that went unmarked
+	dirty    map[*chat]struct{}    // changed in the open section: written at unlock
+	dirtyAg  map[*agent]struct{}   // the same for agents
+	names    map[string]bool       // file names given in the open section (R-H4)
+	live     map[string]bool       // file names of the live chats' recordings
+	waits    map[string]*queueWait // recent waits per queue, for the customers' estimate
+	verify   bool                  // tests: every unlock checks that no change went unmarked
+	saved    map[*chat]string      // with verify: the row last written
+	unmarked []string              // with verify: the changes that went unmarked
 
 	ownsStore   bool // Open opened it, so CloseStore closes it
 	storeClosed bool
@@ -136,6 +137,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		dirtyAg: map[*agent]struct{}{},
 		names:   map[string]bool{},
 		live:    map[string]bool{},
+		waits:   map[string]*queueWait{},
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}

@@ -303,6 +303,12 @@ type JoinedData struct {
 // QueueData gives the customer's place in the queue (1 = next).
 type QueueData struct {
 	Position int `json:"position"`
+	// Agents is how many agents serving the queue are ready now: 0 means
+	// nobody can answer yet (the page says so).
+	Agents int `json:"agents"`
+	// Wait is about how long recent chats of the queue waited for an
+	// agent; absent until the hub has seen a few.
+	Wait Duration `json:"wait,omitempty"`
 }
 
 // AgentInData tells the customer an agent took the chat.

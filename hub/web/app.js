@@ -28,10 +28,26 @@
     r.hidden = state !== "recording" && state !== "paused";
   }
   function banner(text) { var b = $("banner"); b.textContent = text || ""; b.hidden = !text; }
-  function queuePlace(n) {
-    var q = $("queue");
-    q.textContent = n > 0 ? "You are number " + n + " in the queue." : "";
+  function queuePlace(n, agents, wait) {
+    var q = $("queue"), text = "";
+    if (n > 0) {
+      text = "You are number " + n + " in the queue.";
+      if (agents === 0) {
+        text += " No agent is available right now: you will be answered as soon as one is.";
+      } else if (wait) {
+        text += " Recent chats waited about " + waitWords(wait) + ".";
+      }
+    }
+    q.textContent = text;
     q.hidden = !(n > 0);
+  }
+  // waitWords turns a Go duration ("1m30s", "45s") into words.
+  function waitWords(d) {
+    var m = /(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s)?/.exec(d) || [];
+    var secs = (+(m[1] || 0)) * 3600 + (+(m[2] || 0)) * 60 + Math.round(+(m[3] || 0));
+    if (secs < 60) return "less than a minute";
+    var mins = Math.round(secs / 60);
+    return mins === 1 ? "a minute" : mins + " minutes";
   }
 
   function send(type, data) {
@@ -176,7 +192,7 @@
         (d.lines || []).forEach(addLine);
         break;
       case "queue":
-        queuePlace(d.position);
+        queuePlace(d.position, d.agents, d.wait);
         status("Waiting for an agent…");
         break;
       case "agent_in":
