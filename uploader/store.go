@@ -33,7 +33,7 @@ const (
 // Persisted statuses. The live states (waiting, uploading, retrying) are
 // not persisted: after a restart such an item is queued again.
 const (
-	statusQueued = "queued"
+	statusQueued  = "queued"
 	statusDone    = "done"
 	statusFailed  = "failed"
 	statusDeleted = "deleted" // the store refused it for good (ErrGone); the local copy is gone
