@@ -7,6 +7,7 @@ package capture
 
 import (
 	"errors"
+	"image"
 	"time"
 )
 
@@ -39,6 +40,23 @@ type Screen interface {
 	Size() (w, h int)
 	Grab(dst *Frame) (changed bool, err error)
 	Close() error
+}
+
+// ChangeReporter is a Screen that says where its last Grab found the
+// screen changed (x11.Source): Changed appends those rectangles, in frame
+// pixels, to dst and returns it.
+type ChangeReporter interface {
+	Changed(dst []image.Rectangle) []image.Rectangle
+}
+
+// ActiveSetter is a VideoEncoder that can be told which 16x16 macroblocks
+// the next frames change (VP8's active map, vpx.Encoder): active has one
+// byte a macroblock, row by row, 1 for changed. The recorder sets it from
+// a ChangeReporter's rectangles before each frame that is not a keyframe:
+// the encoder then spends nothing on the rest (issue 17: 5-9% less
+// encoder CPU at the same bytes and PSNR, measured with screenbench -enc).
+type ActiveSetter interface {
+	SetActive(active []byte) error
 }
 
 // Mic is a source of microphone samples: mono, signed 16-bit, at

@@ -40,6 +40,10 @@ type Config struct {
 	// StopTimeout bounds how long Stop waits for a mic that delivers no
 	// more samples before closing it (0: 2 s).
 	StopTimeout time.Duration
+	// Terminal records the text desktop too: the frames given to
+	// Recording.Terminal go to the sink as TrackTerminal packets
+	// (terminal.go), paused and stopped with the screen and the voice.
+	Terminal bool
 }
 
 // Sources are the devices to record; either may be nil (screen only,
@@ -93,6 +97,7 @@ type Recording struct {
 	cmds   chan command
 	done   chan struct{}
 	audio  *audioLoop
+	term   *term // nil without Config.Terminal
 	cancel context.CancelFunc
 
 	mu     sync.Mutex
@@ -164,6 +169,9 @@ func Start(ctx context.Context, cfg Config, src Sources, enc Encoders, out Sink)
 	if src.Mic != nil {
 		r.audio = newAudioLoop(r)
 		go r.audio.run()
+	}
+	if cfg.Terminal {
+		r.term = newTerm(r)
 	}
 	go r.videoLoop(ctx)
 	return r, nil

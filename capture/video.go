@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"time"
 )
 
@@ -43,6 +44,8 @@ type video struct {
 	encoded      bool // a frame was encoded at lastTick
 	lastTick     time.Duration
 	held         *Frame // the frame the last encode was of
+	rects        []image.Rectangle
+	active       []byte // the active map, when screen and encoder have one
 }
 
 // videoLoop runs the clock ticks and the commands until Stop, ctx, or a
@@ -142,7 +145,35 @@ func (r *Recording) tick(v *video) bool {
 	if !changed && !keyDue {
 		return true
 	}
+	if !keyDue {
+		r.setActive(v)
+	}
 	return r.encode(v, v.frame, t, keyDue)
+}
+
+// setActive tells an encoder that takes an active map which macroblocks
+// the frame just grabbed changed, when the screen says. A failure only
+// leaves the encoder coding every macroblock.
+func (r *Recording) setActive(v *video) {
+	cr, ok1 := r.src.Screen.(ChangeReporter)
+	as, ok2 := r.enc.Video.(ActiveSetter)
+	if !ok1 || !ok2 {
+		return
+	}
+	cols, rows := (v.frame.Width+15)/16, (v.frame.Height+15)/16
+	if v.active == nil {
+		v.active = make([]byte, cols*rows)
+	}
+	clear(v.active)
+	v.rects = cr.Changed(v.rects[:0])
+	for _, rc := range v.rects {
+		for y := max(rc.Min.Y/16, 0); y < min((rc.Max.Y+15)/16, rows); y++ {
+			for x := max(rc.Min.X/16, 0); x < min((rc.Max.X+15)/16, cols); x++ {
+				v.active[y*cols+x] = 1
+			}
+		}
+	}
+	_ = as.SetActive(v.active)
 }
 
 func (r *Recording) encode(v *video, f *Frame, t time.Duration, key bool) bool {
@@ -186,6 +217,9 @@ func (r *Recording) apply(v *video, k cmdKind, now time.Duration) error {
 		r.st.Paused = true
 		r.mu.Unlock()
 		r.mark(MarkPause, now, "recording paused")
+		if r.term != nil {
+			r.term.pause(now)
+		}
 	case cmdResume:
 		if !v.paused {
 			return nil
@@ -196,6 +230,9 @@ func (r *Recording) apply(v *video, k cmdKind, now time.Duration) error {
 		r.st.Paused = false
 		r.mu.Unlock()
 		r.mark(MarkResume, now, "recording resumed")
+		if r.term != nil {
+			r.term.resume(now)
+		}
 	case cmdStopVoice:
 		if r.audio == nil || !r.audio.stop(now) {
 			return nil
@@ -222,6 +259,9 @@ func (r *Recording) finish(v *video, now time.Duration) {
 	}
 	if r.src.Screen != nil {
 		_ = r.src.Screen.Close()
+	}
+	if r.term != nil {
+		r.term.stop()
 	}
 	r.setScreen(false)
 	if r.Err() == nil {

@@ -96,10 +96,13 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 		Settings: session.Settings{
 			PendingWarn: session.Duration(t.PendingWarn), PendingAlarm: session.Duration(t.PendingAlarm),
 			ACW: session.Duration(t.ACW), OfferTimeout: session.Duration(t.OfferTimeout),
-			Dispositions: append([]string{}, s.cfg.Dispositions...),
+			Dispositions:       append([]string{}, s.cfg.Dispositions...),
+			RequireDisposition: s.cfg.RequireDisposition,
+			AgentGrace:         session.Duration(t.AgentGrace),
 		},
-		Ready: a.ready,
-		Chats: []session.ChatData{},
+		Ready:     a.ready,
+		Chats:     []session.ChatData{},
+		Recipient: s.recipient,
 	}
 	// The welcome lists the chats without their transcripts; each follows
 	// in a frame of its own, so no frame grows with the agent's capacity.
@@ -142,6 +145,9 @@ func (s *Server) agentGone(a *agent) {
 		}
 	}
 	s.arm(&a.grace, s.cfg.Timers.AgentGrace, func() { s.graceOver(a) })
+	for _, q := range a.cfg.Queues {
+		s.route(q) // the waiting customers learn one agent fewer is there
+	}
 }
 
 // graceOver puts the chats of an agent who did not come back at the head
@@ -253,6 +259,9 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 	case session.TypeHistory:
 		return s.olderHistory(a, c, env)
 	case session.TypeDone:
+		if s.cfg.RequireDisposition && c.disposition == "" && c.state == session.ACW {
+			return ferr(session.ErrCodeBadRequest, "choose a disposition code before Mark Done (require_disposition)")
+		}
 		if err := s.finish(c); err != nil {
 			return transitionError(err)
 		}

@@ -39,7 +39,7 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	_, env := expectData[session.ChatData](agent, session.TypeOffer)
 	chat := env.Chat
 	agent.send(session.TypeAccept, chat, nil)
-	if d := recFrame(agent); d.Consent != "asked" || !d.Recording {
+	if d := recFrame(agent); d.Consent != "asked" || d.Recording { // X-1: nothing before the answer
 		t.Fatalf("after accept: %+v", d)
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#consent-yes"))); err != nil {
@@ -50,9 +50,9 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.WaitVisible(chromedp.CSS("#delete-ask")),
 		chromedp.Click(chromedp.CSS("#consent-yes")),
 		chromedp.WaitNotVisible(chromedp.CSS("#consent")),
+		chromedp.WaitVisible(chromedp.CSS("#delete-ask")), // offered once consented (issue 11 point 21)
 	); err != nil {
 		t.Fatalf("consent: %v", err)
 	}
@@ -61,6 +61,13 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	}
 	if d := recFrame(agent); d.Consent != "yes" || !d.Recording {
 		t.Fatalf("after yes: %+v", d)
+	}
+	// X-2: the page says the chat is recorded, and keeps saying it.
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(`//p[@id="recording" and contains(@class, "on") and contains(., "Recorded")]`),
+		chromedp.WaitVisible(`//li[contains(., "`+DefaultNoticeRecording+`")]`),
+	); err != nil {
+		t.Fatalf("X-2 the recording indicator: %v", err)
 	}
 
 	if err := chromedp.Do(ctx,
@@ -76,6 +83,13 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 	if d := recFrame(agent); !d.Deleted || d.Recording {
 		t.Fatalf("after delete: %+v", d)
 	}
+	if err := chromedp.Do(ctx,
+		chromedp.WaitNotVisible(chromedp.CSS("#recording")),
+		chromedp.WaitVisible(`//li[contains(., "`+DefaultNoticeStopped+`")]`),
+		chromedp.WaitVisible(`//*[@id="privacy-note" and contains(., "`+DefaultNoticeDeleted+`")]`), // the approval, confirmed
+	); err != nil {
+		t.Fatalf("X-2 after the deletion: %v", err)
+	}
 	agent.send(session.TypeEnd, chat, nil)
 	agent.send(session.TypeDone, chat, nil)
 	for {
@@ -83,7 +97,7 @@ func TestBrowserConsentAndDeletion_R_H6(t *testing.T) {
 			break
 		}
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitNotVisible(chromedp.CSS("#delete-ask"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#restart"))); err != nil {
 		t.Fatalf("after the end: %v", err)
 	}
 	if l, err := s.Recordings(chat, "", 0); err != nil || len(l.Recordings) != 0 || len(l.Dropped) != 1 || l.Dropped[0].Why != session.ErrDeleted.Error() {

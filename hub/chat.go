@@ -44,6 +44,8 @@ type chat struct {
 	caseData    map[string]string
 	tried       []*agent // agents this chat was offered to in this round
 	position    int      // last queue position told to the customer
+	toldAgents  int      // last count of ready agents told to the customer (-1: none yet)
+	waited      bool     // its wait for a first offer is counted (queueWait)
 
 	// Recording (issue 4): every change goes through Server.recDo.
 	rec       *session.Recorder
@@ -52,6 +54,7 @@ type chat struct {
 	deleteAsk bool              // the customer asked for deletion (R-H6)
 	deleted   bool              // the agent confirmed it
 	names     map[string]string // recording id → file name, once done (R-H4)
+	told      string            // the recording notice the customer was last given
 
 	offer, inact, custGrace, acw timer
 }
@@ -240,6 +243,9 @@ func (s *Server) evict(c *chat) {
 	s.touch(c)
 	delete(s.resumes, c.resumeHash)
 	delete(s.chats, c.id)
+	for _, name := range c.names {
+		delete(s.live, name) // finished: the store has them now
+	}
 	delete(s.saved, c)
 	c.mu.Lock()
 	c.lines, c.history, c.private = nil, nil, nil // a customer's socket may hold the chat a while longer

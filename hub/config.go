@@ -8,11 +8,12 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/agentdesk/agentdesk/configs/yamlerr"
 )
 
 // ErrConfig is wrapped by every configuration error, so callers (the
@@ -25,16 +26,19 @@ const DefaultMaxFrameBytes = 65536
 // Config is the hub's configuration. It mirrors configs/chathub.yaml key for
 // key; docs/configuration.md documents every key.
 type Config struct {
-	Listen        string          `yaml:"listen"`
-	MaxFrameBytes int64           `yaml:"max_frame_bytes"`
-	Timers        Timers          `yaml:"timers"`
-	Dispositions  []string        `yaml:"dispositions"`
-	Queues        []QueueConfig   `yaml:"queues"`
-	Agents        []AgentConfig   `yaml:"agents"`
-	Recording     RecordingConfig `yaml:"recording"`
-	Store         StoreConfig     `yaml:"store"`
-	Limits        Limits          `yaml:"limits"`
-	TLS           TLSConfig       `yaml:"tls"`
+	Listen        string   `yaml:"listen"`
+	MaxFrameBytes int64    `yaml:"max_frame_bytes"`
+	Timers        Timers   `yaml:"timers"`
+	Dispositions  []string `yaml:"dispositions"`
+	// RequireDisposition refuses Mark Done without a disposition code
+	// (the after-call work timer still closes such a chat).
+	RequireDisposition bool            `yaml:"require_disposition"`
+	Queues             []QueueConfig   `yaml:"queues"`
+	Agents             []AgentConfig   `yaml:"agents"`
+	Recording          RecordingConfig `yaml:"recording"`
+	Store              StoreConfig     `yaml:"store"`
+	Limits             Limits          `yaml:"limits"`
+	TLS                TLSConfig       `yaml:"tls"`
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
 	// proxies in front of the hub: only from them are X-Forwarded-For,
 	// X-Forwarded-Proto and X-Forwarded-Host believed (docs/reverse-proxy.md).
@@ -66,6 +70,11 @@ type QueueConfig struct {
 	ConsentText   string `yaml:"consent_text" json:"-"`   // the question; DefaultConsentText if empty
 	Record        string `yaml:"record" json:"-"`         // "destination" or "disable_destination" (R-G2)
 	RecordingDest string `yaml:"recording_dest" json:"-"` // where selective recordings are stored (R-G2)
+	// What the customer is told when the chat starts being recorded, is
+	// paused, or stops being recorded (X-2); empty: the defaults.
+	NoticeRecording string `yaml:"notice_recording" json:"-"`
+	NoticePaused    string `yaml:"notice_paused" json:"-"`
+	NoticeStopped   string `yaml:"notice_stopped" json:"-"`
 }
 
 // AgentConfig is one agent who may log in with Token.
@@ -131,7 +140,7 @@ func ParseConfig(b []byte) (*Config, error) {
 	dec.KnownFields(true)
 	var c Config
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrConfig, explainYAML(err))
+		return nil, fmt.Errorf("%w: %s", ErrConfig, explainYAML(b, err))
 	}
 	if c.MaxFrameBytes == 0 {
 		c.MaxFrameBytes = DefaultMaxFrameBytes
@@ -156,25 +165,14 @@ func LoadConfig(path string) (*Config, error) {
 	return c, nil
 }
 
-var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type hub\.(\w+)`)
-
-// badDuration matches yaml.v3's words for a duration it cannot read.
-var badDuration = regexp.MustCompile("(line [0-9]+): cannot unmarshal !![a-z]+ (`[^`]*`) into time.Duration")
-
-// explainYAML turns yaml.v3's type names into the config's key paths and
-// its words for a bad duration into how to write one.
-func explainYAML(err error) string {
+// explainYAML puts yaml.v3's words for src in the config's own: the line,
+// the key's path ("agents[0].capacity") and what it wants, an indentation
+// slip on its own line, an unknown key with where to check its spelling.
+func explainYAML(src []byte, err error) string {
 	if errors.Is(err, io.EOF) {
 		return "the file is empty; start from configs/chathub.yaml"
 	}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = badDuration.ReplaceAllString(msg, "$1: $2 is not a duration; write a Go duration such as 30s, 5m or 72h")
-	return unknownField.ReplaceAllStringFunc(msg, func(m string) string {
-		p := unknownField.FindStringSubmatch(m)
-		prefix := map[string]string{"Config": "", "QueueConfig": "queues[].", "AgentConfig": "agents[].",
-			"RecordingConfig": "recording.", "APIToken": "recording.api_tokens[].", "StoreConfig": "store.", "Limits": "limits.", "TLSConfig": "tls."}[p[3]]
-		return fmt.Sprintf("line %s: unknown key %s%s (check the spelling against docs/configuration.md)", p[1], prefix, p[2])
-	})
+	return yamlerr.Explain(src, err, "check the spelling against docs/configuration.md")
 }
 
 // Validate checks the configuration; ParseConfig calls it. Errors wrap

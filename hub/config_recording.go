@@ -168,6 +168,32 @@ func (c *Config) consentText(queue string) string {
 	return ""
 }
 
+// The customer's recording notices when a queue sets none.
+const (
+	DefaultNoticeRecording = "This chat is being recorded."
+	DefaultNoticePaused    = "Recording of this chat is paused."
+	DefaultNoticeStopped   = "This chat is no longer being recorded."
+	DefaultNoticeDeleted   = "The agent confirmed your request: no recording of this chat is kept."
+)
+
+// notice is the queue's words for a recording notice state.
+func (c *Config) notice(queue, state string) string {
+	q := c.queue(queue)
+	pick := func(v, def string) string {
+		if v != "" {
+			return v
+		}
+		return def
+	}
+	switch state {
+	case session.NoticeRecording:
+		return pick(q.NoticeRecording, DefaultNoticeRecording)
+	case session.NoticePaused:
+		return pick(q.NoticePaused, DefaultNoticePaused)
+	}
+	return pick(q.NoticeStopped, DefaultNoticeStopped)
+}
+
 // queue returns the queue's configuration.
 func (c *Config) queue(name string) QueueConfig {
 	for _, q := range c.Queues {

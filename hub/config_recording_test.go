@@ -90,7 +90,7 @@ func TestBadRecordingConfigsNameTheKey(t *testing.T) {
 		{"missing token", strings.Replace(good, "token: demo-token-flow", "token: \"\"", 1), []string{"recording.api_tokens[1].token: missing"}},
 		{"duplicate api token", strings.Replace(good, "demo-token-flow", "demo-token-sue", 1), []string{"recording.api_tokens[1].token", "api_tokens[0]"}},
 		{"agent token reused", strings.Replace(good, "token: demo-token-flow", "token: demo-token-ada", 1), []string{"recording.api_tokens[1].token", "agent \"ada\""}},
-		{"unknown api token key", strings.Replace(good, "role: flow", "role: flow\n      scope: all", 1), []string{"unknown key recording.api_tokens[].scope"}},
+		{"unknown api token key", strings.Replace(good, "role: flow", "role: flow\n      scope: all", 1), []string{"unknown key recording.api_tokens[1].scope"}},
 		{"unknown recording key", strings.Replace(good, "recording:\n  # File", "recording:\n  store: s3\n  # File", 1), []string{"unknown key recording.store"}},
 		{"bad record", strings.Replace(good, "record: destination", "record: source", 1), []string{"queues[1].record", "source"}},
 		{"dest without record", strings.Replace(good, "record: destination", "", 1), []string{"queues[1].recording_dest"}},

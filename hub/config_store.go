@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"filippo.io/age"
 	"os"
 	"time"
 )
@@ -28,6 +29,10 @@ type StoreConfig struct {
 	// the hub decrypts stored recordings for playback (?decrypt=1).
 	// Optional: without it encrypted files are served only as they are.
 	IdentityFile string `yaml:"identity_file"`
+	// Recipient is the age public key (age1…) desktops encrypt recordings
+	// to when they are given none (X-6): the hub tells it in the agent's
+	// welcome. Empty: the recipient of IdentityFile's first X25519 identity.
+	Recipient string `yaml:"recipient"`
 	// PartialExpiry is how long an unfinished upload may go without a
 	// byte before the hub deletes its part (the desktop still holds the
 	// whole file and starts that upload again from byte 0). 0 means
@@ -51,6 +56,11 @@ func (c *Config) validateStore(bad func(string, ...any)) {
 		s.PartialExpiry = DefaultPartialExpiry
 	case s.PartialExpiry < time.Minute:
 		bad("store.partial_expiry: %s would delete uploads that are only paused; give at least 1m (a week, 168h, is the default)", s.PartialExpiry)
+	}
+	if s.Recipient != "" {
+		if _, err := age.ParseX25519Recipient(s.Recipient); err != nil {
+			bad("store.recipient: %q is not an age public key (age1…): %v", s.Recipient, err)
+		}
 	}
 	if s.IdentityFile != "" && s.Dir == "" {
 		bad("store.identity_file: set only with store.dir (a hub without a store has nothing to decrypt)")

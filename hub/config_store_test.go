@@ -32,7 +32,7 @@ func TestStoreConfig(t *testing.T) {
 		{"identity without dir", strings.Replace(good, "  dir: agentdesk-store", "  identity_file: k", 1), []string{"store.identity_file", "store.dir"}},
 		{"negative partial expiry", strings.Replace(good, "partial_expiry: 168h", "partial_expiry: -1h", 1), []string{"store.partial_expiry", "negative"}},
 		{"tiny partial expiry", strings.Replace(good, "partial_expiry: 168h", "partial_expiry: 30s", 1), []string{"store.partial_expiry", "at least 1m"}},
-		{"partial expiry not a duration", strings.Replace(good, "partial_expiry: 168h", "partial_expiry: soon", 1), []string{"`soon` is not a duration", "72h"}},
+		{"partial expiry not a duration", strings.Replace(good, "partial_expiry: 168h", "partial_expiry: soon", 1), []string{`store.partial_expiry "soon" is not a duration`, "72h"}},
 		{"dir is a file", strings.Replace(good, "dir: agentdesk-store", "dir: "+file, 1), []string{"store.dir", "is a file"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,7 +36,7 @@ func TestBadConfigsSayWhatToFix(t *testing.T) {
 		{"bad yaml", "timers: [", []string{"line"}},
 		{"empty", "", []string{"empty"}},
 		{"unknown top key", good + "\nlisten_port: 9\n", []string{"unknown key listen_port"}},
-		{"unknown agent key", strings.Replace(good, "capacity: 3", "capacity: 3\n    skill: x", 1), []string{"unknown key agents[].skill"}},
+		{"unknown agent key", strings.Replace(good, "capacity: 3", "capacity: 3\n    skill: x", 1), []string{"unknown key agents[0].skill"}},
 		{"unknown timer", strings.Replace(good, "acw: 90s", "acw: 90s\n  acw_extra: 1s", 1), []string{"timers.acw_extra", "known timers"}},
 		{"bad duration", strings.Replace(good, "acw: 90s", "acw: ninety", 1), []string{"timers.acw", "ninety", "30s"}},
 		{"number duration", strings.Replace(good, "acw: 90s", "acw: 90", 1), []string{"timers.acw", "not a duration"}},

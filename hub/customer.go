@@ -231,7 +231,7 @@ func (s *Server) newChat(p *peer, d session.JoinData) (*chat, *frameError) {
 	c := &chat{
 		id: "chat-" + strconv.FormatInt(s.chatSeq, 10), resumeHash: hashResume(resume),
 		name: truncate(name, maxNameLen), contact: truncate(d.Contact, maxNameLen), queue: queue, seq: s.chatSeq,
-		state: session.Queued, cust: p, created: s.now(),
+		state: session.Queued, cust: p, created: s.now(), toldAgents: -1,
 	}
 	c.rec = session.NewRecorder(c.id)
 	s.touch(c)
@@ -272,10 +272,14 @@ func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError
 	switch c.state {
 	case session.Queued:
 		if c.position > 0 {
-			p.send(session.TypeQueue, c.id, session.QueueData{Position: c.position})
+			p.send(session.TypeQueue, c.id, session.QueueData{Position: c.position, Agents: s.readyFor(c.queue),
+				Wait: session.Duration(s.waits[c.queue].estimate())})
 		}
 	case session.Connected:
 		p.send(session.TypeAgentIn, c.id, session.AgentInData{Name: c.agent.cfg.Name})
+		if c.told != "" {
+			p.send(session.TypeRecordingNotice, c.id, session.RecordingNoticeData{State: c.told, Text: s.cfg.notice(c.queue, c.told)})
+		}
 		if c.consent == "asked" {
 			p.send(session.TypeConsentAsk, c.id, session.ConsentAskData{Text: s.cfg.consentText(c.queue)})
 		}

@@ -62,7 +62,7 @@ func (s *Server) chatRow(c *chat) store.Chat {
 		State: c.state, Reason: c.reason, Created: c.created, OfferedAt: c.offeredAt, OfferExpiry: c.offerExpiry,
 		ConnectedAt: c.connectedAt, ACWDeadline: c.acwDeadline, AwayUntil: c.awayUntil, EndedAt: c.endedAt,
 		Disposition: c.disposition, Note: c.note, CaseData: maps.Clone(c.caseData),
-		Consent: c.consent, DeleteAsk: c.deleteAsk, Deleted: c.deleted, Names: maps.Clone(c.names),
+		Consent: c.consent, DeleteAsk: c.deleteAsk, Deleted: c.deleted, Names: maps.Clone(c.names), Told: c.told,
 	}
 	if c.agent != nil {
 		row.Agent = c.agent.cfg.ID
@@ -172,7 +172,8 @@ func (s *Server) restoreChat(lc *store.LiveChat) (*chat, error) {
 		seq: row.Seq, state: row.State, reason: row.Reason, created: row.Created, offeredAt: row.OfferedAt,
 		offerExpiry: row.OfferExpiry, connectedAt: row.ConnectedAt, acwDeadline: row.ACWDeadline,
 		awayUntil: row.AwayUntil, disposition: row.Disposition, note: row.Note, caseData: row.CaseData,
-		consent: row.Consent, deleteAsk: row.DeleteAsk, deleted: row.Deleted, names: row.Names,
+		consent: row.Consent, deleteAsk: row.DeleteAsk, deleted: row.Deleted, names: row.Names, told: row.Told,
+		toldAgents: -1, waited: !row.OfferedAt.IsZero(),
 	}
 	for _, l := range lc.Lines {
 		c.lines = append(c.lines, l.MessageData)
@@ -235,6 +236,9 @@ func (s *Server) restoreChat(lc *store.LiveChat) (*chat, error) {
 	s.chats[c.id] = c
 	if c.resumeHash != "" {
 		s.resumes[c.resumeHash] = c
+	}
+	for _, name := range c.names {
+		s.live[name] = true
 	}
 	if c.contact != "" {
 		c.history, c.historyMore = s.loadHistory(c)

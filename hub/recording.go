@@ -34,6 +34,9 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 		return "", err
 	}
 	s.touch(c)
+	if c.state != session.Done {
+		s.nameRecordings(c, now)
+	}
 	groups := groupChanges(c.rec.Recordings(), before)
 	if change == "" {
 		said := make([]string, len(groups))
@@ -48,6 +51,7 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 	if c.state != session.Connected && c.state != session.ACW {
 		return change, nil // no marker in a transcript no one works on
 	}
+	defer s.tellCustomer(c) // after the markers: the customer's words follow the change
 	for _, g := range groups {
 		m, _ := s.appendLine(c, session.FromSystem, "", g.line(), "", false, false)
 		if m.ID == 0 {
@@ -62,6 +66,35 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 		}
 	}
 	return change, nil
+}
+
+// tellCustomer tells the customer when the chat starts being recorded, is
+// paused or stops being recorded: a line of the transcript both sides
+// see, in the queue's words, and a recording_notice frame for the page's
+// indicator. The caller holds the hub's lock.
+func (s *Server) tellCustomer(c *chat) {
+	now := ""
+	for _, r := range c.rec.Recordings() {
+		switch {
+		case r.State == session.RecOn:
+			now = session.NoticeRecording
+		case r.State == session.RecPaused && now == "":
+			now = session.NoticePaused
+		}
+	}
+	if now == "" && (c.told == session.NoticeRecording || c.told == session.NoticePaused) {
+		now = session.NoticeStopped
+	}
+	if now == "" || now == c.told {
+		return
+	}
+	c.told = now
+	s.touch(c)
+	text := s.cfg.notice(c.queue, now)
+	if c.cust != nil {
+		c.cust.send(session.TypeRecordingNotice, c.id, session.RecordingNoticeData{State: now, Text: text})
+	}
+	s.addLine(c, session.FromSystem, "", text, "")
 }
 
 // recGroup is the changes one cause made alike to several recordings.
@@ -203,6 +236,7 @@ func recInfo(r *session.Recording, name string) session.RecordingInfo {
 func (s *Server) recConnect(a *agent, c *chat) {
 	if text := s.cfg.consentText(c.queue); text != "" && c.consent == "" {
 		c.consent = "asked"
+		c.rec.AskConsent() // nothing is recorded before a Yes
 		if c.cust != nil {
 			c.cust.send(session.TypeConsentAsk, c.id, session.ConsentAskData{Text: text})
 		}
@@ -265,6 +299,12 @@ func (s *Server) agentRecording(a *agent, c *chat, env session.Envelope) *frameE
 		c.rec.ConfirmDeletion(a.cfg.ID, now)
 		return a.cfg.Name + " confirmed the customer's deletion request: nothing will be stored", nil
 	})
+	if why := mustNotExist(c); why != "" {
+		s.erase(c, "agent "+a.cfg.ID, why) // a part already uploaded goes too (R-H6)
+	}
+	if c.cust != nil { // the customer is told the deletion was confirmed
+		c.cust.send(session.TypeRecordingNotice, c.id, session.RecordingNoticeData{State: session.NoticeDeleted, Text: DefaultNoticeDeleted})
+	}
 	return nil
 }
 
@@ -281,12 +321,19 @@ func (s *Server) customerRecording(me *chat, env session.Envelope) *frameError {
 	switch {
 	case me == nil:
 		return ferr(session.ErrCodeBadState, "join a chat first")
+	case env.Type == session.TypeDeleteAsk && me.state == session.ACW:
+		// The agent can still confirm it in after-call work (R-H6).
+	case me.state == session.Done:
+		return ferr(session.ErrCodeChatEnded, "the chat is over; to have its recording deleted, contact us and give the chat's number, %s", me.id)
 	case !me.state.Live():
 		return ferr(session.ErrCodeChatEnded, "the chat has ended")
 	case me.state != session.Connected:
 		return ferr(session.ErrCodeBadState, "no agent has taken the chat yet")
 	}
 	if env.Type == session.TypeDeleteAsk {
+		if me.deleteAsk {
+			return nil // asked already: once is enough
+		}
 		me.deleteAsk = true
 		_, _ = s.recDo(me, func(time.Time) (string, error) {
 			return "the customer asked to delete the recording", nil
@@ -308,6 +355,9 @@ func (s *Server) customerRecording(me *chat, env session.Envelope) *frameError {
 		}
 		return "the customer declined to be recorded: nothing will be stored", nil
 	})
+	if why := mustNotExist(me); why != "" {
+		s.erase(me, "customer", why)
+	}
 	return nil
 }
 

@@ -23,6 +23,7 @@ type recSetup struct {
 	g      *client
 	cust   *client
 	chat   string
+	resume string // the customer's resume token
 	joined session.RecordingData
 }
 
@@ -66,7 +67,7 @@ func (r *recSetup) next(t *testing.T, name string) {
 		t.Fatalf("offer for %s, want %s", env.Chat, joined.Chat)
 	}
 	r.g.send(session.TypeAccept, joined.Chat, nil)
-	r.cust, r.chat = cust, joined.Chat
+	r.cust, r.chat, r.resume = cust, joined.Chat, joined.Resume
 	r.joined = recFrame(r.g)
 	// The snapshot that says Connected comes after the recording frame and
 	// carries the same buttons, so a desk never shows a connected chat whose

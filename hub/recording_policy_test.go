@@ -34,8 +34,9 @@ func TestAutomaticRecordingAgentCannotStart_R_H2_R_H3(t *testing.T) {
 	if len(l.Recordings) != 1 || l.Recordings[0].Kind != "auto" {
 		t.Fatalf("stored %+v", l)
 	}
-	// Capture starts when the agent answers (R-V2): the join is recorded.
-	if got := texts(l.Recordings[0].Lines); !strings.HasPrefix(got, "Recording started (automatic)\nGrace Hopper joined the chat\n") {
+	// Capture starts when the agent answers (R-V2): the join is recorded,
+	// after the customer is told it is (X-2).
+	if got := texts(l.Recordings[0].Lines); !strings.HasPrefix(got, "Recording started (automatic)\n"+DefaultNoticeRecording+"\nGrace Hopper joined the chat\n") {
 		t.Fatalf("lines:\n%s", got)
 	}
 }
@@ -101,7 +102,8 @@ func TestAutoPercentage_R_H5(t *testing.T) {
 }
 
 // TestNothingStored_R_H6: a declined consent, a confirmed deletion or a
-// non-permitting agent leave no recording; an accepted consent does.
+// non-permitting agent leave no recording; an accepted consent does. While
+// the customer is asked, nothing may be recorded at all (X-1).
 func TestNothingStored_R_H6(t *testing.T) {
 	consent := func(c *Config) { c.Queues[0].AskConsent = true }
 	cases := []struct {
@@ -112,6 +114,10 @@ func TestNothingStored_R_H6(t *testing.T) {
 		why    string
 	}{
 		{"consent no", consent, func(t *testing.T, r *recSetup) {
+			if msg := r.refused(t, "record"); msg != session.ErrConsentPending.Error() {
+				t.Fatalf("X-1 record before the answer: %q", msg)
+			}
+			r.say(t, "before the answer")
 			r.cust.send(session.TypeConsent, r.chat, session.ConsentData{Yes: false})
 			d := recFrame(r.g)
 			if d.Consent != "no" || d.Recording || !strings.Contains(d.Change, "declined") {
@@ -122,10 +128,15 @@ func TestNothingStored_R_H6(t *testing.T) {
 			}
 		}, false, session.ErrConsentDeclined.Error()},
 		{"consent yes", consent, func(t *testing.T, r *recSetup) {
+			if msg := r.refused(t, "record"); msg != session.ErrConsentPending.Error() {
+				t.Fatalf("X-1 record before the answer: %q", msg)
+			}
+			r.say(t, "before the answer")
 			r.cust.send(session.TypeConsent, r.chat, session.ConsentData{Yes: true})
-			if d := recFrame(r.g); d.Consent != "yes" || !d.Recording {
+			if d := recFrame(r.g); d.Consent != "yes" || d.Recording || !d.Buttons["record"].Enabled {
 				t.Fatalf("after yes: %+v", d)
 			}
+			r.press(t, "record")
 		}, true, ""},
 		{"deletion confirmed", nil, func(t *testing.T, r *recSetup) {
 			r.g.send(session.TypeDeleteRec, r.chat, nil) // not asked yet
@@ -153,7 +164,7 @@ func TestNothingStored_R_H6(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := recHub(t, tc.mutate)
-			if tc.name != "agent does not permit" {
+			if tc.name == "deletion confirmed" {
 				r.press(t, "record")
 			}
 			tc.act(t, r)
@@ -162,6 +173,11 @@ func TestNothingStored_R_H6(t *testing.T) {
 			l := r.stored(t)
 			if got := len(l.Recordings) > 0; got != tc.stored {
 				t.Fatalf("stored %v: %+v", got, l)
+			}
+			for _, rec := range l.Recordings {
+				if strings.Contains(texts(rec.Lines), "before the answer") {
+					t.Fatalf("X-1 the recording holds what was said before the customer's Yes: %q", texts(rec.Lines))
+				}
 			}
 			for _, d := range l.Dropped {
 				if d.Why != tc.why || len(d.Lines) != 0 || d.Name != "" {
@@ -227,7 +243,6 @@ func TestAbusiveAlwaysStored_R_H7(t *testing.T) {
 	}
 	// A supervisor flags through the API; declined consent too.
 	r = recHub(t, func(c *Config) { c.Queues[0].AskConsent = true })
-	r.press(t, "record")
 	r.cust.send(session.TypeConsent, r.chat, session.ConsentData{Yes: false})
 	recFrame(r.g)
 	code, body := apiDo(t, "POST", r.http+"/v1/abusive", "t-sue", `{"interaction":"`+r.chat+`","reason":"threats"}`)
@@ -239,7 +254,7 @@ func TestAbusiveAlwaysStored_R_H7(t *testing.T) {
 		t.Fatalf("desktop %+v", d)
 	}
 	r.finish(t)
-	if l := r.stored(t); len(l.Recordings) != 1 || l.Recordings[0].Kind != "record" {
+	if l := r.stored(t); len(l.Recordings) != 1 || l.Recordings[0].Kind != "abuse" { // the whole transcript (R-H7)
 		t.Fatalf("consent no + abusive: %+v", l)
 	}
 	for _, tc := range []struct {

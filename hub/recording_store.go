@@ -53,18 +53,23 @@ func (s *Server) recFinish(c *chat) {
 		for _, out := range c.rec.Finish(now) {
 			r := out.Recording
 			if !out.Produced {
+				delete(s.live, c.names[r.ID]) // a recording that is not produced has no name (R-H6)
+				delete(c.names, r.ID)
 				sr := c.stored(r)
 				sr.Produced, sr.Why, sr.Lines, sr.FinishedAt = false, out.Why, nil, now
 				rows = append(rows, sr)
 				why = append(why, out.Why)
 				continue
 			}
-			name := s.fileName(c, r, now)
-			if c.names == nil {
-				c.names = map[string]string{}
+			name := c.names[r.ID] // given when it began
+			if name == "" {
+				name = s.fileName(c, r, now)
+				if c.names == nil {
+					c.names = map[string]string{}
+				}
+				c.names[r.ID] = name
+				s.names[name] = true
 			}
-			c.names[r.ID] = name
-			s.names[name] = true
 			sr := c.stored(r)
 			sr.FinishedAt, sr.Lines = now, nil
 			rows = append(rows, sr)
@@ -74,8 +79,10 @@ func (s *Server) recFinish(c *chat) {
 			names = append(names, name)
 		}
 		switch {
-		case len(names) > 0:
-			return fmt.Sprintf("the hub stored %d recording(s): %s", len(names), strings.Join(names, ", ")), nil
+		case len(names) == 1:
+			return "the hub stored the recording " + names[0], nil
+		case len(names) > 1:
+			return fmt.Sprintf("the hub stored %d recordings: %s", len(names), strings.Join(names, ", ")), nil
 		case len(why) > 0:
 			return "no recording was stored: " + why[0], nil
 		}
@@ -106,7 +113,7 @@ func (s *Server) fileName(c *chat, r *session.Recording, now time.Time) string {
 	}
 	s.j.sync() // names given in earlier sections are in the store
 	taken := func(name string) bool {
-		if s.names[name] {
+		if s.names[name] || s.live[name] {
 			return true
 		}
 		t, err := s.st.NameTaken(context.Background(), name)
@@ -120,6 +127,25 @@ func (s *Server) fileName(c *chat, r *session.Recording, now time.Time) string {
 		name, _ = session.FileName(session.DefaultFileNameTemplate, f, taken)
 	}
 	return name
+}
+
+// nameRecordings gives each recording that began a file name from the
+// template as soon as it begins (R-H4), not only when the chat is done: a
+// desktop that must recover a capture before the end names it so. The
+// names of live chats are kept apart so that no two collide.
+func (s *Server) nameRecordings(c *chat, now time.Time) {
+	for _, r := range c.rec.Recordings() {
+		if len(r.Parts) == 0 || c.names[r.ID] != "" {
+			continue
+		}
+		name := s.fileName(c, r, now)
+		if c.names == nil {
+			c.names = map[string]string{}
+		}
+		c.names[r.ID] = name
+		s.names[name], s.live[name] = true, true
+		s.touch(c)
+	}
 }
 
 // Recordings lists the recordings of interaction (all when empty): the

@@ -92,14 +92,51 @@ func (s *Server) route(queue string) {
 		}
 		s.offer(c, a)
 	}
+	ready := s.readyFor(queue)
+	wait := s.waits[queue].estimate()
 	for i, c := range s.queues[queue] {
-		if c.position != i+1 {
-			c.position = i + 1
+		if c.position != i+1 || c.toldAgents != ready {
+			c.position, c.toldAgents = i+1, ready
 			if c.cust != nil {
-				c.cust.send(session.TypeQueue, c.id, session.QueueData{Position: c.position})
+				c.cust.send(session.TypeQueue, c.id, session.QueueData{Position: c.position, Agents: ready, Wait: session.Duration(wait)})
 			}
 		}
 	}
+}
+
+// readyFor counts the online, ready agents serving queue.
+func (s *Server) readyFor(queue string) int {
+	n := 0
+	for _, a := range s.agents {
+		if a.conn != nil && a.ready && a.serves(queue) {
+			n++
+		}
+	}
+	return n
+}
+
+// queueWait is a queue's recent waits for a first offer: an exponential
+// moving average over about the last ten chats.
+type queueWait struct {
+	avg time.Duration
+	n   int
+}
+
+func (w *queueWait) add(d time.Duration) {
+	if w.n == 0 {
+		w.avg = d
+	} else {
+		w.avg += (d - w.avg) / 10
+	}
+	w.n++
+}
+
+// estimate is the average once three chats were seen, else 0.
+func (w *queueWait) estimate() time.Duration {
+	if w == nil || w.n < 3 {
+		return 0
+	}
+	return w.avg.Round(time.Second)
 }
 
 // routeAll routes every queue the agent serves (it became free or ready).
@@ -125,6 +162,13 @@ func (s *Server) offer(c *chat, a *agent) {
 	}
 	now := s.now()
 	c.offeredAt, c.offerExpiry = now, now.Add(s.cfg.Timers.OfferTimeout)
+	if !c.waited {
+		c.waited = true
+		if s.waits[c.queue] == nil {
+			s.waits[c.queue] = &queueWait{}
+		}
+		s.waits[c.queue].add(now.Sub(c.created))
+	}
 	a.chats[c.id] = c
 	a.conn.send(session.TypeOffer, c.id, c.snapshot())
 	s.arm(&c.offer, s.cfg.Timers.OfferTimeout, func() { s.revoke(c, session.RevokeTimeout) })

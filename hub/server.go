@@ -25,6 +25,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"filippo.io/age"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,6 +61,9 @@ type Server struct {
 	conns  connLimits                    // the connection caps in force (limits, under the open-file limit)
 	lns    atomic.Pointer[limitListener] // the counting listener, once Listener made it
 	stop   chan struct{}                 // closed by Close: ends the pinger
+	// recipient is the store's age public key, told to desktops in the
+	// welcome; "" when the hub has none.
+	recipient string
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
@@ -75,12 +79,14 @@ type Server struct {
 	idleSeq  int64 // for agents' idle ordering
 	customer int   // customer sockets open
 	perIP    map[string]int
-	dirty    map[*chat]struct{}  // changed in the open section: written at unlock
-	dirtyAg  map[*agent]struct{} // the same for agents
-	names    map[string]bool     // file names given in the open section (R-H4)
-	verify   bool                // tests: every unlock checks that no change went unmarked
-	saved    map[*chat]string    // with verify: the row last written
-	unmarked []string            // with verify: the changes that went unmarked
+	dirty    map[*chat]struct{}    // changed in the open section: written at unlock
+	dirtyAg  map[*agent]struct{}   // the same for agents
+	names    map[string]bool       // file names given in the open section (R-H4)
+	live     map[string]bool       // file names of the live chats' recordings
+	waits    map[string]*queueWait // recent waits per queue, for the customers' estimate
+	verify   bool                  // tests: every unlock checks that no change went unmarked
+	saved    map[*chat]string      // with verify: the row last written
+	unmarked []string              // with verify: the changes that went unmarked
 
 	ownsStore   bool // Open opened it, so CloseStore closes it
 	storeClosed bool
@@ -112,6 +118,10 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	if clock == nil {
 		clock = RealClock{}
 	}
+	recipient, err := storeRecipient(cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+	}
 	st := opt.Store
 	if st == nil {
 		var err error
@@ -120,7 +130,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 	}
 	s := &Server{
-		cfg: cfg, log: log, clock: clock, st: st,
+		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient,
 		agents:  map[string]*agent{},
 		chats:   map[string]*chat{},
 		resumes: map[string]*chat{},
@@ -130,6 +140,8 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		dirty:   map[*chat]struct{}{},
 		dirtyAg: map[*agent]struct{}{},
 		names:   map[string]bool{},
+		live:    map[string]bool{},
+		waits:   map[string]*queueWait{},
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}
@@ -149,7 +161,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if cfg.Store.Dir != "" {
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
-			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry,
+			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused,
 			StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,
 			ForwardedHeaders: len(cfg.proxies) > 0}, st, s.tokens, log)
 		if err != nil {
@@ -167,6 +179,29 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	s.stop = make(chan struct{})
 	go s.pinger(s.stop)
 	return s, nil
+}
+
+// storeRecipient is the age public key desktops encrypt to: the configured
+// one, or that of the store's identity.
+func storeRecipient(sc StoreConfig) (string, error) {
+	if sc.Recipient != "" || sc.IdentityFile == "" {
+		return sc.Recipient, nil
+	}
+	f, err := os.Open(sc.IdentityFile)
+	if err != nil {
+		return "", fmt.Errorf("store.identity_file: %v", err)
+	}
+	defer f.Close()
+	ids, err := age.ParseIdentities(f)
+	if err != nil {
+		return "", fmt.Errorf("store.identity_file: %s: %v (want an age identity file: AGE-SECRET-KEY-1… lines, e.g. from age-keygen)", sc.IdentityFile, err)
+	}
+	for _, id := range ids {
+		if x, ok := id.(*age.X25519Identity); ok {
+			return x.Recipient().String(), nil
+		}
+	}
+	return "", nil
 }
 
 // openStore opens dir's database, or one in memory when dir is "".

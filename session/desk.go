@@ -1,8 +1,10 @@
 package session
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -25,6 +27,7 @@ const (
 const (
 	AttnRevoked = "offer_revoked" // an offer was withdrawn (not stored: the chat is gone)
 	AttnError   = "error"         // the hub refused a frame
+	AttnOffer   = "offer"         // a new offer alerts (the desktop rings its bell)
 )
 
 // Pending is the level of the pending-response indicator (R-I4).
@@ -129,16 +132,21 @@ func (c *Chat) Waiting(now time.Time) (d time.Duration, ok bool) {
 // offered. It is changed only by Apply (frames from the hub) and SetLink;
 // it does no I/O. It is not safe for concurrent use.
 //
-// Chats keep a stable order: offered (alerting) chats first, because they
-// need an answer now, then all others; within each group, in the order
-// the desk first saw them.
+// Chats keep the order the desk first saw them in, whatever their state:
+// a row never moves under the agent's cursor (an offer that comes or is
+// accepted does not reorder the list), so a key acts on the chat the
+// cursor is on (issue 11 point 10). A new offer is announced instead
+// (AttnOffer).
 type Desk struct {
 	Agent    AgentInfo
 	Settings Settings
 	Ready    bool
 	Link     LinkStatus
-	Welcomed bool   // a welcome arrived on the current link
-	Error    string // the last desk-wide error from the hub, in words
+	Welcomed bool // a welcome arrived on the current link
+	// Recipient is the store's age public key the hub's welcome told, ""
+	// when it has none.
+	Recipient string
+	Error     string // the last desk-wide error from the hub, in words
 
 	chats map[string]*Chat
 	next  int
@@ -170,22 +178,7 @@ func (d *Desk) Chats() []*Chat {
 	for _, c := range d.chats {
 		out = append(out, c)
 	}
-	rank := func(c *Chat) int {
-		if c.State == Offered {
-			return 0
-		}
-		return 1
-	}
-	// Insertion sort: the list is short and the order must be stable.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0; j-- {
-			a, b := out[j-1], out[j]
-			if rank(a) < rank(b) || (rank(a) == rank(b) && a.seq < b.seq) {
-				break
-			}
-			out[j-1], out[j] = b, a
-		}
-	}
+	slices.SortFunc(out, func(a, b *Chat) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 

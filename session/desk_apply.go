@@ -24,10 +24,15 @@ func (d *Desk) Apply(e Envelope, now time.Time) ([]Notice, error) {
 		if cd.ID == "" {
 			return nil, fmt.Errorf("session: %s frame without a chat id", e.Type)
 		}
+		fresh := d.chats[cd.ID] == nil || d.chats[cd.ID].State != Offered
 		if e.Type == TypeOffer {
 			cd.State = Offered
 		}
-		return d.put(cd, now), nil
+		ns := d.put(cd, now)
+		if cd.State == Offered && fresh {
+			ns = append(ns, offerNotice(cd, now))
+		}
+		return ns, nil
 	case TypeRevoked:
 		return d.applyRevoked(e, now)
 	case TypeMessage:
@@ -85,6 +90,7 @@ func (d *Desk) applyWelcome(e Envelope, now time.Time) ([]Notice, error) {
 		return nil, err
 	}
 	d.Agent, d.Settings, d.Ready, d.Welcomed, d.Error = w.Agent, w.Settings, w.Ready, true, ""
+	d.Recipient = w.Recipient
 	keep := map[string]bool{}
 	var out []Notice
 	for _, cd := range w.Chats {
@@ -129,6 +135,15 @@ func (d *Desk) put(cd ChatData, now time.Time) []Notice {
 		c.pendingAt, c.warned = since, false
 	}
 	return append(out, d.contactLeft(c, now)...)
+}
+
+// offerNotice announces a new offer: who, from which queue, what to press.
+func offerNotice(cd ChatData, now time.Time) Notice {
+	text := "new offer from " + cd.Customer
+	if cd.Queue != "" {
+		text += " (queue " + cd.Queue + ")"
+	}
+	return Notice{Chat: cd.ID, Reason: AttnOffer, Text: text + ": a accepts, x rejects", At: now}
 }
 
 // contactLeft adds the contact-left attention once, when the chat is in
@@ -197,6 +212,10 @@ func (d *Desk) applyMessage(e Envelope, now time.Time) ([]Notice, error) {
 		}
 	}
 	c.Transcript = append(c.Transcript, m)
+	if m.From == FromCustomer || m.From == FromAgent {
+		// someone wrote: the hub's inactivity countdown starts again
+		c.Attention = dropReason(c.Attention, AttnInactivitySoon)
+	}
 	switch m.From {
 	case FromCustomer:
 		c.Typing, c.Preview = false, ""

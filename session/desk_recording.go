@@ -14,8 +14,45 @@ const (
 )
 
 // ObservedText is the notice the agent gets when someone other than the
-// agent starts recording the chat (R-C8).
-const ObservedText = "this chat is being recorded by a supervisor"
+// agent starts recording the chat (R-C8) and the hub does not say who.
+const ObservedText = "someone else started recording this chat"
+
+// Cause names why a recording runs, as the agent sees it (R-C8, issue 11
+// point 4): a short mark for the list ("REC", "FULL", "SEL", "SUP"…, at
+// most 4 letters) and
+// words for the chat's line. The kind and who began it decide: the
+// agent's Record or Snip, their full-time or automatic setting, the
+// queue's routing (selective), the flow, a supervisor, the recording API,
+// the abusive flag. others reports whether someone other than the agent
+// (or their own settings) records: the R-C8 eye.
+func Cause(r RecordingInfo) (mark, words string, others bool) {
+	switch r.Kind {
+	case KindRecord.String():
+		return "REC", "Record", false
+	case KindSnip.String():
+		return "SNIP", "snippet for the recording store", false
+	case KindAuto.String():
+		return "AUTO", "automatic recording (your setting)", false
+	case KindFullTime.String():
+		return "FULL", "full-time recording (your setting)", false
+	case KindSelective.String():
+		return "SEL", "selective recording by the queue", true
+	case KindAbuse.String():
+		return "FLAG", "flagged abusive: always recorded", false
+	case KindDynamic.String():
+		switch r.By {
+		case "supervisor":
+			return "SUP", "a supervisor records it (recording API)", true
+		case "flow":
+			return "FLOW", "the chat flow records it (recording API)", true
+		}
+		return "API", "recorded through the recording API", true
+	}
+	if r.By == "supervisor" {
+		return "SUP", "a supervisor records it", true
+	}
+	return "REC", "recorded (" + r.Kind + ")", r.By == "flow"
+}
 
 // DeleteAskText is the notice the agent gets when the customer asks for
 // the recording to be deleted (R-H6).
@@ -174,12 +211,26 @@ func (d *Desk) setRecording(c *Chat, rd *RecordingData, announce bool, now time.
 		say(AttnRecording, ch)
 	}
 	if rd.Observed && (prev == nil || !prev.Observed) {
-		say(AttnObserved, ObservedText)
+		say(AttnObserved, observedWords(rd))
 	}
 	if asked := func(r *RecordingData) bool { return r != nil && r.DeleteAsk && !r.Deleted }; asked(rd) && !asked(prev) {
 		say(AttnDeleteAsk, DeleteAskText)
 	}
 	return out
+}
+
+// observedWords says who else records the chat, from the first running
+// or paused recording someone other than the agent began.
+func observedWords(rd *RecordingData) string {
+	for _, r := range rd.Recordings {
+		if r.State != RecOn.String() && r.State != RecPaused.String() {
+			continue
+		}
+		if _, words, others := Cause(r); others {
+			return "started: " + words
+		}
+	}
+	return ObservedText
 }
 
 func (d *Desk) applyRecording(e Envelope, now time.Time) ([]Notice, error) {

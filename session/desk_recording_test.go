@@ -109,7 +109,10 @@ func TestRecordingNotices(t *testing.T) {
 		{"R-C8 observed: the supervisor's change and the R-C8 notice, once", []RecordingData{
 			{Recording: true, Observed: true, Change: "Sue (supervisor) started recording", Recordings: []RecordingInfo{sup}},
 			{Recording: true, Observed: true, Recordings: []RecordingInfo{sup}},
-		}, []string{"Sue (supervisor) started recording", ObservedText}},
+		}, []string{"Sue (supervisor) started recording", "started: a supervisor records it (recording API)"}},
+		{"issue 11 point 4: the queue's selective recording is named as such", []RecordingData{
+			{Recording: true, Observed: true, Recordings: []RecordingInfo{{ID: "q1", Kind: "selective", State: "recording", By: "flow"}}},
+		}, []string{"started: selective recording by the queue"}},
 		{"R-C8 observed again after it stopped", []RecordingData{
 			{Observed: true}, {Observed: false, Change: "Sue (supervisor) stopped recording"}, {Observed: true},
 		}, []string{ObservedText, "Sue (supervisor) stopped recording", ObservedText}},

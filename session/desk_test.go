@@ -267,21 +267,33 @@ func TestTyping(t *testing.T) {
 	}
 }
 
-// R-I1: offers come first in the list; revoke and done remove the chat;
-// the order is otherwise the order of arrival.
+// R-I1: the list keeps the order of arrival whatever the states (issue 11
+// point 10: a row never moves under the cursor); a new offer is announced;
+// revoke and done remove the chat.
 func TestChatOrderAndLife(t *testing.T) {
 	d := connectedDesk(t)
 	apply(t, d, env(t, TypeChat, "c2", ChatData{ID: "c2", Customer: "Cy", State: Connected}), t0)
-	apply(t, d, env(t, TypeOffer, "c3", ChatData{ID: "c3", Customer: "Di"}), t0)
+	offer := apply(t, d, env(t, TypeOffer, "c3", ChatData{ID: "c3", Customer: "Di", Queue: "billing"}), t0)
+	if len(offer) != 1 || offer[0].Reason != AttnOffer || offer[0].Text != "new offer from Di (queue billing): a accepts, x rejects" {
+		t.Fatalf("offer notices %+v", offer)
+	}
+	if again := apply(t, d, env(t, TypeChat, "c3", ChatData{ID: "c3", Customer: "Di", State: Offered}), t0); len(again) != 0 {
+		t.Fatalf("a snapshot of the same offer announced it again: %+v", again)
+	}
 	ids := func() (s []string) {
 		for _, c := range d.Chats() {
 			s = append(s, c.ID+":"+c.State.String())
 		}
 		return s
 	}
-	if got := ids(); len(got) != 3 || got[0] != "c3:offered" || got[1] != "c1:connected" || got[2] != "c2:connected" {
+	if got := ids(); len(got) != 3 || got[0] != "c1:connected" || got[1] != "c2:connected" || got[2] != "c3:offered" {
 		t.Fatalf("order %v", got)
 	}
+	apply(t, d, env(t, TypeChat, "c3", ChatData{ID: "c3", Customer: "Di", State: Connected}), t0) // accepted: stays put
+	if got := ids(); got[2] != "c3:connected" {
+		t.Fatalf("order after accepting %v", got)
+	}
+	apply(t, d, env(t, TypeChat, "c3", ChatData{ID: "c3", Customer: "Di", State: Offered}), t0)
 	ns := apply(t, d, env(t, TypeRevoked, "c3", RevokedData{Reason: RevokeTimeout}), t0)
 	if len(ns) != 1 || ns[0].Reason != AttnRevoked {
 		t.Fatalf("revoke notices %v", ns)

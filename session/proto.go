@@ -102,6 +102,9 @@ type WelcomeData struct {
 	Settings Settings   `json:"settings"`
 	Ready    bool       `json:"ready"`
 	Chats    []ChatData `json:"chats"`
+	// Recipient is the store's age public key: recordings are encrypted to
+	// it when the desktop is given no key of its own (X-6).
+	Recipient string `json:"recipient,omitempty"`
 }
 
 // AgentInfo names an agent.
@@ -118,6 +121,12 @@ type Settings struct {
 	ACW          Duration `json:"acw"`           // after-call work time (R-I1)
 	OfferTimeout Duration `json:"offer_timeout"`
 	Dispositions []string `json:"dispositions"`
+	// RequireDisposition refuses Mark Done without a disposition code
+	// (issue 11 point 11; the hub's acw.require_disposition).
+	RequireDisposition bool `json:"require_disposition,omitempty"`
+	// AgentGrace is how long the hub keeps the agent's chats after the
+	// desktop goes (timers.agent_grace); 0 when the hub does not say.
+	AgentGrace Duration `json:"agent_grace,omitempty"`
 }
 
 // RestartingData tells a client the hub is restarting (TypeRestarting).
@@ -294,6 +303,12 @@ type JoinedData struct {
 // QueueData gives the customer's place in the queue (1 = next).
 type QueueData struct {
 	Position int `json:"position"`
+	// Agents is how many agents serving the queue are ready now: 0 means
+	// nobody can answer yet (the page says so).
+	Agents int `json:"agents"`
+	// Wait is about how long recent chats of the queue waited for an
+	// agent; absent until the hub has seen a few.
+	Wait Duration `json:"wait,omitempty"`
 }
 
 // AgentInData tells the customer an agent took the chat.

@@ -17,6 +17,9 @@ const (
 	TypeConsentAsk = "consent_ask" // hub → customer: ConsentAskData, the flow asks for consent (R-H6)
 	TypeConsent    = "consent"     // customer → hub: ConsentData
 	TypeDeleteAsk  = "delete_ask"  // customer → hub: the customer asks for deletion (R-H6)
+	// TypeRecordingNotice (hub → customer): RecordingNoticeData, whenever
+	// the chat starts or stops being recorded or is paused (X-2).
+	TypeRecordingNotice = "recording_notice"
 )
 
 // ErrCodeRecRefused answers a recording request the rules refuse; the
@@ -66,6 +69,22 @@ type RecordingData struct {
 	Deleted    bool                   `json:"deleted"`           // the agent confirmed it
 	Recordings []RecordingInfo        `json:"recordings"`
 	Change     string                 `json:"change,omitempty"` // what just changed, in words, with who
+}
+
+// What the customer is told of the chat's recording (X-2).
+const (
+	NoticeRecording = "recording" // something records the chat
+	NoticePaused    = "paused"    // every recording is paused
+	NoticeStopped   = "stopped"   // it was recorded; nothing records it now
+	NoticeDeleted   = "deleted"   // the agent confirmed the customer's deletion request: nothing is kept
+)
+
+// RecordingNoticeData tells the customer whether the chat is recorded:
+// State is NoticeRecording, NoticePaused or NoticeStopped, Text the words
+// the queue gives for it (also a line of the transcript).
+type RecordingNoticeData struct {
+	State string `json:"state"`
+	Text  string `json:"text"`
 }
 
 // ConsentAskData is the flow's consent question to the customer.

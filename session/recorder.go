@@ -21,9 +21,9 @@ type Rights struct {
 
 // Route is what routing asked for when it delivered the chat (R-G2).
 type Route struct {
-	RecordDestination bool   // record=destination
-	ID                string // optional globally unique recording id
-	Dest              string // optional override of where the recording is stored
+	RecordDestination bool   `json:"record_destination,omitempty"` // record=destination
+	ID                string `json:"id,omitempty"`                 // optional globally unique recording id
+	Dest              string `json:"dest,omitempty"`               // optional override of where the recording is stored
 }
 
 // Recording is one recording of an interaction.
@@ -77,7 +77,8 @@ type Recorder struct {
 	all       []MessageData // the whole transcript, for an abuse recording (R-H7)
 	abusive   bool
 	abusiveBy Actor
-	consent   int // 0 not asked, 1 yes, -1 no
+	consent   int    // 0 not asked, 1 yes, -1 no, consentAsked: asked, no answer yet
+	waiting   *Route // the route of a Connect held until the customer's Yes (X-1)
 	deletion  bool
 	denied    bool // an agent who does not permit recordings took part (R-H6)
 	seq       int
@@ -105,16 +106,35 @@ func (r *Recorder) Find(id string) *Recording {
 // Abusive reports whether the chat was flagged abusive (R-H7).
 func (r *Recorder) Abusive() bool { return r.abusive }
 
+// consentAsked is Recorder.consent while the customer's answer is awaited.
+const consentAsked = 2
+
 // Connect is called when agent takes the chat (R-V2: capture starts when
 // the agent answers). It applies the agent's policies: full-time (R-G1),
 // automatic with its percentage (R-H2, R-H5), and selective if routing asked
-// (R-G2).
+// (R-G2). While the customer's consent is asked (AskConsent) nothing starts:
+// the policies wait for a Yes (X-1).
 func (r *Recorder) Connect(agent string, rights Rights, route Route, now time.Time) {
 	r.owner = agent
 	r.involve(agent, rights)
 	r.state = Connected
+	if r.consent == consentAsked {
+		r.waiting = &route
+		return
+	}
 	r.applyPolicies(agent, rights, route, now)
 }
+
+// AskConsent says the flow asks the customer for consent to record (R-H6):
+// until the answer nothing may be recorded, by anyone (X-1). A No is final.
+func (r *Recorder) AskConsent() {
+	if r.consent == 0 {
+		r.consent = consentAsked
+	}
+}
+
+// ConsentPending reports whether the customer's answer is still awaited.
+func (r *Recorder) ConsentPending() bool { return r.consent == consentAsked }
 
 func (r *Recorder) applyPolicies(agent string, rights Rights, route Route, now time.Time) {
 	if r.blocked() != nil {
@@ -167,13 +187,20 @@ func (r *Recorder) Transfer(agent string, rights Rights, route Route, now time.T
 // SetConsent records the customer's answer to the flow's consent question
 // (R-H6). A No stops every recording and sticks; Finish will produce none
 // unless the chat is abusive.
+// A Yes starts what the policies held back since Connect.
 func (r *Recorder) SetConsent(yes bool, now time.Time) {
 	if r.consent < 0 {
 		return // a No is never overridden by a later answer
 	}
 	r.consent = map[bool]int{true: 1, false: -1}[yes]
+	route := r.waiting
+	r.waiting = nil
 	if !yes {
 		r.stopAll(Actor{Role: "customer", Reason: "consent declined"}, now)
+		return
+	}
+	if route != nil && r.state == Connected {
+		r.applyPolicies(r.owner, r.rights[r.owner], *route, now)
 	}
 }
 
@@ -209,6 +236,8 @@ func (r *Recorder) blocked() error {
 		return ErrDeleted
 	case r.consent < 0:
 		return ErrConsentDeclined
+	case r.consent == consentAsked:
+		return ErrConsentPending
 	case r.denied:
 		return ErrNotPermitted
 	}

@@ -15,12 +15,16 @@ func FuzzRecorder(f *testing.F) {
 	f.Add([]byte{1, 2, 0, 12, 13})
 	f.Add([]byte{4, 5, 6, 7, 11, 10, 8})
 	f.Add([]byte{0, 2, 2, 0, 0, 14, 15, 16})
+	f.Add([]byte{0x80, 0x81, 0x82, 0x80, 0, 3, 9, 0, 14})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		permits := agentRights
 		permits.FullTime = len(ops) > 0 && ops[0]&0x80 != 0
 		permits.Auto, permits.AutoPercent = len(ops) > 1 && ops[1]&0x80 != 0, 50
 		deny := Rights{MayRecord: true, MaySnip: true, MayPause: true}
 		r := NewRecorder(fmt.Sprintf("chat-%d", len(ops)))
+		if len(ops) > 3 && ops[3]&0x80 != 0 {
+			r.AskConsent() // nothing runs until a Yes
+		}
 		r.Connect("ada", permits, Route{RecordDestination: len(ops) > 2 && ops[2]&0x80 != 0}, atSec(0))
 		denied, declined, deleted := false, false, false
 		sup := Actor{Role: "supervisor", ID: "sue"}
@@ -70,6 +74,13 @@ func FuzzRecorder(f *testing.F) {
 				}
 			}
 			checkRecorder(t, r)
+			if r.ConsentPending() {
+				for _, rec := range r.Recordings() {
+					if rec.State == RecOn || rec.State == RecPaused {
+						t.Fatalf("X-1: a %s recording runs before the customer's answer", rec.Kind)
+					}
+				}
+			}
 			r = roundTrip(t, r) // the hub's store keeps it between any two steps
 		}
 		out := r.Finish(atSec(len(ops) + 2))

@@ -14,7 +14,8 @@ type RecorderState struct {
 	Recordings []Recording       `json:"recordings,omitempty"`
 	Abusive    bool              `json:"abusive,omitempty"`
 	AbusiveBy  Actor             `json:"abusive_by,omitzero"`
-	Consent    int               `json:"consent,omitempty"` // 0 not asked, 1 yes, -1 no
+	Consent    int               `json:"consent,omitempty"` // 0 not asked, 1 yes, -1 no, 2 asked
+	Waiting    *Route            `json:"waiting,omitempty"` // the route held until the customer's Yes
 	Deletion   bool              `json:"deletion,omitempty"`
 	Denied     bool              `json:"denied,omitempty"`
 	Seq        int               `json:"seq,omitempty"`
@@ -25,7 +26,7 @@ type RecorderState struct {
 func (r *Recorder) Snapshot() RecorderState {
 	st := RecorderState{
 		Chat: r.chat, State: r.state, Owner: r.owner, Rights: r.rights,
-		Abusive: r.abusive, AbusiveBy: r.abusiveBy, Consent: r.consent,
+		Abusive: r.abusive, AbusiveBy: r.abusiveBy, Consent: r.consent, Waiting: r.waiting,
 		Deletion: r.deletion, Denied: r.denied, Seq: r.seq,
 	}
 	if len(st.Rights) == 0 {
@@ -46,7 +47,7 @@ func (r *Recorder) Snapshot() RecorderState {
 func RestoreRecorder(st RecorderState, transcript []MessageData, took map[string][]int64) (*Recorder, error) {
 	r := &Recorder{
 		chat: st.Chat, state: st.State, owner: st.Owner, rights: map[string]Rights{},
-		abusive: st.Abusive, abusiveBy: st.AbusiveBy, consent: st.Consent,
+		abusive: st.Abusive, abusiveBy: st.AbusiveBy, consent: st.Consent, waiting: st.Waiting,
 		deletion: st.Deletion, denied: st.Denied, seq: st.Seq,
 	}
 	for k, v := range st.Rights {

@@ -146,6 +146,7 @@ var (
 	ErrAutomatic        = errors.New("this chat is recorded automatically: you may pause it, not start one")
 	ErrNotPermitted     = errors.New("an agent in this chat does not permit recordings")
 	ErrConsentDeclined  = errors.New("the customer declined to be recorded")
+	ErrConsentPending   = errors.New("the customer has not yet agreed to be recorded")
 	ErrDeleted          = errors.New("the customer asked for deletion")
 	ErrNoSuchRecording  = errors.New("no such recording on this chat")
 	ErrDuplicateID      = errors.New("a recording with this id already exists")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -29,6 +30,7 @@ const (
 	actDone
 	actFlag   // flag the chat abusive (R-H7); not on the toolbar
 	actDelete // confirm the customer's deletion request (R-H6); not on the toolbar
+	actQuit   // leave the desktop (asks first with live work); not on the toolbar
 )
 
 // button is one toolbar button.
@@ -85,6 +87,8 @@ func actionName(act action) string {
 		return "Flag abusive"
 	case actDelete:
 		return "Delete"
+	case actQuit:
+		return "Quit"
 	}
 	for _, b := range buttons() {
 		if b.act == act {
@@ -94,11 +98,22 @@ func actionName(act action) string {
 	return "?"
 }
 
+// refusedWords says why act cannot be done, naming the action once: a
+// reason that names it already ("Snip is unavailable: …") is not prefixed
+// with it again.
+func refusedWords(act action, why string) string {
+	name := actionName(act)
+	if strings.HasPrefix(why, name+" ") {
+		return why
+	}
+	return name + ": " + why
+}
+
 // do runs act on the selected chat, or says why it cannot.
 func (m *Model) do(act action) tea.Cmd {
 	c := m.selectedChat()
 	if ok, why := available(c, act); !ok {
-		m.setError(actionName(act) + ": " + why)
+		m.setError(refusedWords(act, why))
 		return nil
 	}
 	switch act {
@@ -110,17 +125,22 @@ func (m *Model) do(act action) tea.Cmd {
 		return tea.Sequence(m.stopTyping(), m.send("end the chat", session.TypeEnd, c.ID, nil))
 	case actPushURL:
 		m.urlInput.Reset()
+		if m.focus != focusPrompt {
+			m.promptFrom = m.focus
+		}
 		m.setFocus(focusPrompt)
 		m.setStatus("Push URL: type the address, enter to send, esc to cancel")
 		return nil
 	case actRecord, actSnip, actPause, actFlag, actDelete:
 		return m.doRecording(act, c)
 	case actDone:
-		var cmds []tea.Cmd
-		if note := strings.TrimSpace(m.note.Value()); note != "" && note != c.Note {
-			cmds = append(cmds, m.send("save the note", session.TypeWrapUp, c.ID, session.WrapUpData{Note: note}))
+		if why := m.doneRefusal(c); why != "" {
+			m.setError(why)
+			m.setFocus(focusDispo)
+			return nil
 		}
-		cmds = append(cmds, m.send("mark done", session.TypeDone, c.ID, nil))
+		cmds := []tea.Cmd{m.sendNote(c.ID, strings.TrimSpace(m.note.Value())), m.send("mark done", session.TypeDone, c.ID, nil)}
+		m.doneSent[c.ID] = true
 		m.setFocus(focusList)
 		return tea.Sequence(cmds...)
 	}
@@ -161,11 +181,11 @@ func (m *Model) stopTyping() tea.Cmd {
 
 // onKey routes a key press by focus. See keyMap for the two kinds of keys.
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(k, m.keys.QuitC) {
-		return tea.Sequence(m.stopTyping(), tea.Quit)
-	}
 	if m.confirm != nil {
 		return m.confirmKey(k)
+	}
+	if key.Matches(k, m.keys.QuitC) {
+		return m.quit()
 	}
 	if m.help {
 		if key.Matches(k, m.keys.Esc, m.keys.Help, m.keys.HelpC, m.keys.Quit) {
@@ -244,6 +264,7 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.cycleFocus(-1)
 	case key.Matches(k, m.keys.Esc):
 		m.setFocus(focusList)
+		m.guard.settle()
 	case key.Matches(k, m.keys.ScrollUp):
 		return m.scrollUp(5), true
 	case key.Matches(k, m.keys.ScrollDown):
@@ -254,8 +275,12 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// listKey handles the single keys of the list focus.
+// listKey handles the single keys of the list focus; after typing, the
+// guard keeps text from acting (guard.go).
 func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
+	if m.stray(k) {
+		return nil
+	}
 	acts := []struct {
 		b   key.Binding
 		act action
@@ -274,10 +299,13 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Ready):
 		return m.toggleReady()
 	case key.Matches(k, m.keys.Up):
+		m.guard.settle()
 		m.selectIndex(-1)
 	case key.Matches(k, m.keys.Down):
+		m.guard.settle()
 		m.selectIndex(1)
 	case key.Matches(k, m.keys.Open):
+		m.guard.settle()
 		if order := m.focusOrder(); len(order) > 1 {
 			m.setFocus(order[1])
 		}
@@ -290,20 +318,24 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Uploads):
 		m.showUploads = true
 	case key.Matches(k, m.keys.Quit):
-		return tea.Sequence(m.stopTyping(), tea.Quit)
+		return m.quit()
 	}
 	return nil
 }
 
 func (m *Model) promptKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case key.Matches(k, m.keys.Esc):
-		m.setFocus(focusList)
+	case key.Matches(k, m.keys.Esc): // back where the prompt came from
+		back := m.promptFrom
+		if back == focusPrompt || !m.focusAllowed(back) {
+			back = focusList
+		}
+		m.setFocus(back)
 		m.setStatus("Push URL cancelled")
 		return nil
 	case key.Matches(k, m.keys.Send):
-		raw := strings.TrimSpace(m.urlInput.Value())
-		if err := checkURL(raw); err != nil {
+		u, err := webAddress(m.urlInput.Value())
+		if err != nil {
 			m.setError("Push URL: " + err.Error())
 			return nil
 		}
@@ -314,19 +346,40 @@ func (m *Model) promptKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		m.setFocus(focusComposer)
-		m.setStatus("pushed " + raw)
-		return m.send("push the URL", session.TypePushURL, c.ID, session.PushURLData{URL: raw})
+		m.setStatus("pushed " + u)
+		return m.send("push the URL", session.TypePushURL, c.ID, session.PushURLData{URL: u})
 	}
 	return m.updateInput(k)
 }
 
-// checkURL accepts absolute http and https addresses only.
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) address", raw)
+// webAddress turns what the agent typed into the http(s) address the
+// customer gets: a bare "example.org/help" is taken as https (and shown
+// so). Other schemes, spaces, and hosts that are not a domain name, an IP
+// address or localhost are refused, in words.
+func webAddress(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	bad := fmt.Errorf("%q is not a web address: write one like example.org/help or https://example.org/help", s)
+	if s == "" || strings.ContainsAny(s, " \t") {
+		return "", bad
 	}
-	return nil
+	if !strings.Contains(s, "://") {
+		if i := strings.IndexByte(s, ':'); i >= 0 && !strings.Contains(s[:i], ".") && s[:i] != "localhost" {
+			return "", fmt.Errorf("%q: only http and https addresses can be pushed", s) // mailto:, javascript:…
+		}
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "", bad
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%q: only http and https addresses can be pushed", strings.TrimSpace(raw))
+	}
+	host := u.Hostname()
+	if !strings.Contains(host, ".") && host != "localhost" && net.ParseIP(host) == nil {
+		return "", bad
+	}
+	return u.String(), nil
 }
 
 // updateInput passes a key or paste to the focused text field and, for the
@@ -351,6 +404,7 @@ func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
 	if m.focus != focusComposer || ti.Value() == before {
 		return cmd
 	}
+	m.guard.typed()
 	now := m.now()
 	m.lastKey = now
 	c := m.selectedChat()
@@ -392,6 +446,7 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 		m.confirm = nil
 		return nil
 	}
+	m.guard.settle() // a click is deliberate
 	_, hits, _ := m.layout()
 	for _, h := range hits {
 		if ms.Y != h.y || ms.X < h.x || ms.X >= h.x+h.w {

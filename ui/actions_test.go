@@ -48,7 +48,8 @@ func TestKeyActions(t *testing.T) {
 			[]string{"typing:cy", "send:cy", "typing:cy"}, ""},
 		{"y toggles ready", "Cy Young", []string{"y"}, []string{"ready"}, ""},
 		{"R-I5 u then a URL pushes it", "Cy Young", []string{"u", "t:https://example.com/x", "enter"}, []string{"push_url:cy"}, "pushed https://example.com/x"},
-		{"R-I5 a bad URL is refused in words", "Cy Young", []string{"u", "t:example", "enter"}, nil, `"example" is not an http(s) address`},
+		{"R-I5 a bad URL is refused in words", "Cy Young", []string{"u", "t:example", "enter"}, nil, `"example" is not a web address`},
+		{"issue 11 point 18: a bare address is pushed as https", "Cy Young", []string{"u", "t:example.org/help", "enter"}, []string{"push_url:cy"}, "pushed https://example.org/help"},
 		{"R-I5 esc cancels the prompt", "Cy Young", []string{"u", "t:https://x.org", "esc", "enter"}, nil, "cancelled"},
 		{"R-I10 a number picks a disposition", "Fay Wong", []string{"3"}, []string{"wrapup:fay"}, "disposition: Escalated"},
 		{"R-I10 enter on the list picks the highlighted one", "Fay Wong", []string{"tab", "down", "down", "enter"}, []string{"wrapup:fay"}, "disposition: Escalated"},
@@ -248,22 +249,47 @@ func TestNoHub(t *testing.T) {
 	}
 }
 
-// q in the list and ctrl+c anywhere quit.
+// q in the list and ctrl+c anywhere quit; with live chats they ask first
+// and say what happens to them (issue 11 point 7); y or a second ctrl+c
+// quits, n stays.
 func TestQuit(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
 		m, _, _ := newModel(t)
-		welcomeDesk(t, m)
+		feed(t, m, frame_(t, session.TypeWelcome, "", session.WelcomeData{Agent: session.AgentInfo{ID: "ada", Name: "Ada"}, Settings: settings()}))
 		_, cmd := m.Update(keyMsgs(t, k)[0])
 		if !quits(cmd) {
-			t.Fatalf("%s does not quit", k)
+			t.Fatalf("%s with nothing live does not quit at once", k)
+		}
+	}
+	for _, tc := range []struct{ k, answer string }{{"q", "y"}, {"ctrl+c", "ctrl+c"}, {"q", "ctrl+c"}} {
+		m, _, _ := newModel(t)
+		welcomeDesk(t, m)
+		_, cmd := m.Update(keyMsgs(t, tc.k)[0])
+		if quits(cmd) || m.confirm == nil || m.confirm.act != actQuit {
+			t.Fatalf("%s with live chats quits without asking", tc.k)
+		}
+		s := plain(t, m)
+		for _, w := range []string{"Quit with live work?", "3 chats connected (Bob Marsh, Cy Young, Eve Adams)",
+			"after that they go back to the queue for another agent", "1 chat in wrap-up (Fay Wong)", "1 offer (Dan Oduya): withdrawn now"} {
+			if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(s, "│", "")), " "), w) {
+				t.Errorf("the question lacks %q:\n%s", w, s)
+			}
+		}
+		_, cmd = m.Update(keyMsgs(t, tc.answer)[0])
+		if !quits(cmd) {
+			t.Fatalf("%s then %s does not quit", tc.k, tc.answer)
 		}
 	}
 	m, _, _ := newModel(t)
 	welcomeDesk(t, m)
+	press(t, m, "q", "n")
+	if m.confirm != nil || !strings.Contains(m.status, "Quit: cancelled") {
+		t.Fatalf("n: confirm %v, status %q", m.confirm, m.status)
+	}
 	selectChat(t, m, "Cy Young")
 	press(t, m, "tab")
 	_, cmd := m.Update(keyMsgs(t, "q")[0])
-	if quits(cmd) {
+	if quits(cmd) || m.confirm != nil {
 		t.Fatal("q in the composer quits instead of typing")
 	}
 	if m.composer.Value() != "q" {
@@ -379,5 +405,183 @@ func BenchmarkViewLongTranscript(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		_ = m.View()
+	}
+}
+
+// Issue 11 point 8: a hub that refuses the desktop for good (a wrong
+// token) ends it, and Err says why; a dropped link does not.
+func TestRefusedEndsTheDesktop(t *testing.T) {
+	m, _, _ := newModel(t)
+	m.Update(linkMsg{Status: &session.LinkStatus{State: session.LinkDown, Err: "network"}})
+	if m.Err() != nil { // (its command waits for the next event: not run here)
+		t.Fatalf("a dropped link ends the desktop (err %v)", m.Err())
+	}
+	_, cmd := m.Update(linkMsg{Status: &session.LinkStatus{State: session.LinkRefused, Err: "the token is not known to this hub"}})
+	if !quits(cmd) {
+		t.Fatal("a refused desktop stays open")
+	}
+	if err := m.Err(); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the token is not known to this hub") {
+		t.Fatalf("Err() = %v", err)
+	}
+}
+
+// Issue 11 point 18 (R-I5): what the agent types becomes the address the
+// customer gets; https is assumed for a bare one, other schemes refused.
+func TestWebAddress(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"example.org", "https://example.org", ""},
+		{"  example.org/help?x=1 ", "https://example.org/help?x=1", ""},
+		{"http://example.org/a", "http://example.org/a", ""},
+		{"https://pay.example.com/refund?id=42", "https://pay.example.com/refund?id=42", ""},
+		{"localhost:8080/x", "https://localhost:8080/x", ""},
+		{"10.0.0.1/status", "https://10.0.0.1/status", ""},
+		{"example", "", "is not a web address"},
+		{"not a url", "", "is not a web address"},
+		{"", "", "is not a web address"},
+		{"ftp://example.org/f", "", "only http and https"},
+		{"javascript:alert(1)", "", "only http and https"},
+		{"mailto:ada@example.org", "", "only http and https"},
+	}
+	for _, tt := range tests {
+		got, err := webAddress(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("webAddress(%q) = %q, %v; want an error with %q", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("webAddress(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// Issue 11 point 6: after typing, the list's single keys stay off until a
+// deliberate move; chords still act; esc from Push URL goes back to the
+// message box; ctrl+n keeps the message box, with each chat's own text.
+func TestTypingGuard(t *testing.T) {
+	typedThenDropped := func(t *testing.T) (*Model, *fakeHub) {
+		m, h, _ := newModel(t)
+		welcomeDesk(t, m)
+		selectChat(t, m, "Cy Young")
+		press(t, m, "tab", "t:ok")
+		m.setFocus(focusList) // as when the chat ends under the agent
+		h.reset()
+		return m, h
+	}
+	t.Run("letters do nothing, once said", func(t *testing.T) {
+		m, h := typedThenDropped(t)
+		press(t, m, "t:yes, really done")
+		if got := h.types(); len(got) != 0 {
+			t.Fatalf("stray keys sent %v", got)
+		}
+		if !strings.Contains(m.status, `"y" not taken as a command`) || m.help || m.confirm != nil {
+			t.Fatalf("status %q, help %v, confirm %v", m.status, m.help, m.confirm)
+		}
+	})
+	t.Run("a chord acts", func(t *testing.T) {
+		m, h := typedThenDropped(t)
+		press(t, m, "ctrl+e")
+		if got := h.types(); !reflect.DeepEqual(got, []string{"typing:cy", "end:cy"}) { // the typing notice ends first
+			t.Fatalf("sent %v", got)
+		}
+	})
+	for _, move := range []string{"esc", "up", "down"} {
+		t.Run(move+" turns the keys on", func(t *testing.T) {
+			m, h := typedThenDropped(t)
+			press(t, m, move, "y")
+			if got := h.types(); !reflect.DeepEqual(got, []string{"ready"}) {
+				t.Fatalf("sent %v", got)
+			}
+		})
+	}
+	t.Run("esc from Push URL goes back to the message box", func(t *testing.T) {
+		m, _, _ := newModel(t)
+		welcomeDesk(t, m)
+		selectChat(t, m, "Cy Young")
+		press(t, m, "tab", "t:I will", "ctrl+u", "esc", "t: see")
+		if m.focus != focusComposer || m.composer.Value() != "I will see" {
+			t.Fatalf("focus %v, message box %q", m.focus, m.composer.Value())
+		}
+	})
+	t.Run("ctrl+n keeps the message box and each chat's text", func(t *testing.T) {
+		m, _, _ := newModel(t)
+		welcomeDesk(t, m)
+		selectChat(t, m, "Cy Young")
+		press(t, m, "tab", "t:for cy", "ctrl+n")
+		if c := m.selectedChat(); c.Customer != "Eve Adams" || m.focus != focusComposer || m.composer.Value() != "" {
+			t.Fatalf("after ctrl+n: %s, focus %v, box %q", c.Customer, m.focus, m.composer.Value())
+		}
+		press(t, m, "ctrl+p")
+		if m.composer.Value() != "for cy" {
+			t.Fatalf("back on Cy: box %q", m.composer.Value())
+		}
+	})
+}
+
+// Issue 11 point 10: a new offer says so in the status line and rings the
+// terminal bell when the desktop has it on; a snapshot of the same offer
+// does not ring again; the list keeps its order, so the cursor's row is
+// the chat the keys act on.
+func TestOfferBellAndNotice(t *testing.T) {
+	for _, bell := range []bool{true, false} {
+		m := New(Options{Hub: newFakeHub(), Now: func() time.Time { return now }, Bell: bell})
+		offer := frame_(t, session.TypeOffer, "dan", session.ChatData{ID: "dan", Customer: "Dan Oduya", Queue: "general", OfferedAt: now})
+		m.onLink(session.LinkEvent{Envelope: &offer})
+		if !strings.Contains(m.status, "! new offer from Dan Oduya (queue general): a accepts, x rejects") {
+			t.Errorf("status %q", m.status)
+		}
+		cmd := m.ringBell()
+		if (cmd != nil) != bell {
+			t.Fatalf("bell %v: ring command %v", bell, cmd != nil)
+		}
+		if cmd != nil {
+			if msg, ok := cmd().(tea.RawMsg); !ok || msg.Msg != "\a" {
+				t.Fatalf("the bell sends %#v, want BEL", cmd())
+			}
+		}
+		m.onLink(session.LinkEvent{Envelope: &offer})
+		if m.ringBell() != nil {
+			t.Error("the same offer rang twice")
+		}
+	}
+
+	m, h, _ := newModel(t)
+	welcomeDesk(t, m)
+	selectChat(t, m, "Cy Young")
+	feed(t, m, frame_(t, session.TypeOffer, "gus", session.ChatData{ID: "gus", Customer: "Gus Lee", OfferedAt: now}))
+	if c := m.selectedChat(); c.Customer != "Cy Young" {
+		t.Fatalf("a new offer moved the cursor to %s", c.Customer)
+	}
+	rows := func() []string {
+		var out []string
+		for _, c := range m.desk.Chats() {
+			out = append(out, c.Customer)
+		}
+		return out
+	}
+	before := rows()
+	selectChat(t, m, "Dan Oduya")
+	h.reset()
+	press(t, m, "a")
+	feed(t, m, frame_(t, session.TypeChat, "dan", session.ChatData{ID: "dan", Customer: "Dan Oduya", State: session.Connected}))
+	if got := h.types(); !reflect.DeepEqual(got, []string{"accept:dan"}) {
+		t.Fatalf("a sent %v", got)
+	}
+	if after := rows(); !reflect.DeepEqual(after, before) || m.selectedChat().Customer != "Dan Oduya" {
+		t.Fatalf("accepting reordered the list: %v → %v (cursor on %s)", before, after, m.selectedChat().Customer)
+	}
+}
+
+// Issue 11 point 10: an offer withdrawn and offered again at once (nobody
+// else can take it) says both, so neither hides the other.
+func TestOfferBackAtOnce(t *testing.T) {
+	m, _, _ := newModel(t)
+	welcomeDesk(t, m)
+	feed(t, m, frame_(t, session.TypeRevoked, "dan", session.RevokedData{Reason: session.RevokeTimeout}),
+		frame_(t, session.TypeOffer, "dan", session.ChatData{ID: "dan", Customer: "Dan Oduya", OfferedAt: now}))
+	want := "! Offer from Dan Oduya withdrawn (timeout); offered to you again: a accepts, x rejects"
+	if m.status != want {
+		t.Fatalf("status %q, want %q", m.status, want)
 	}
 }

@@ -41,6 +41,43 @@ func (m *Model) pickDispo(i int) tea.Cmd {
 	return m.send("save the disposition", session.TypeWrapUp, c.ID, session.WrapUpData{Disposition: list[i]})
 }
 
+// keepNote is taken before a key or click is handled; the function it
+// returns, run after, sends the note when the agent left the note field
+// (tab, esc, a click, another chat) with words the hub does not have:
+// a note is kept on the chat without enter (issue 11 point 11).
+func (m *Model) keepNote() func() tea.Cmd {
+	if m.focus != focusNote {
+		return func() tea.Cmd { return nil }
+	}
+	chat, note := m.selected, strings.TrimSpace(m.note.Value())
+	return func() tea.Cmd {
+		if m.focus == focusNote && m.selected == chat {
+			return nil
+		}
+		return m.sendNote(chat, note)
+	}
+}
+
+// sendNote sends chat's note unless it is empty or was sent already.
+func (m *Model) sendNote(chat, note string) tea.Cmd {
+	c := m.desk.Chat(chat)
+	if note == "" || c == nil || c.State != session.ACW || note == c.Note || note == m.noteSent[chat] {
+		return nil
+	}
+	m.noteSent[chat] = note
+	m.setStatus("note saved")
+	return m.send("save the note", session.TypeWrapUp, chat, session.WrapUpData{Note: note})
+}
+
+// doneRefusal says why Mark Done cannot close c yet: a disposition is
+// required (the hub's setting) and none is picked. "" when it can.
+func (m *Model) doneRefusal(c *session.Chat) string {
+	if m.desk.Settings.RequireDisposition && c.Disposition == "" && m.draft(c.ID).picked == "" {
+		return "Mark Done: pick a disposition first (1-9); this hub requires one"
+	}
+	return ""
+}
+
 // saveWrapUp sends the note or the case data entry being edited.
 func (m *Model) saveWrapUp() tea.Cmd {
 	c := m.selectedChat()
@@ -54,6 +91,7 @@ func (m *Model) saveWrapUp() tea.Cmd {
 			return nil
 		}
 		m.setStatus("note saved")
+		m.noteSent[c.ID] = note
 		return m.send("save the note", session.TypeWrapUp, c.ID, session.WrapUpData{Note: note})
 	}
 	k, v, ok := strings.Cut(m.caseIn.Value(), "=")
@@ -67,8 +105,10 @@ func (m *Model) saveWrapUp() tea.Cmd {
 	return m.send("save the case data", session.TypeWrapUp, c.ID, session.WrapUpData{CaseData: map[string]string{k: v}})
 }
 
-// renderACW draws the wrap-up form into the right pane.
-func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
+// renderACW draws the wrap-up form, which takes the message box's place
+// under the transcript: the transcript stays in view while the agent
+// wraps up (issue 11 point 11). Dispositions flow along the lines.
+func (p *chatPane) renderACW(f *frame, c *session.Chat, w int) rendered {
 	st := f.st
 	var r rendered
 	line := func(s string) { r.lines = append(r.lines, s) }
@@ -80,11 +120,16 @@ func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
 	if c.Reason != "" {
 		why = " (" + strings.ReplaceAll(c.Reason, "_", " ") + ")"
 	}
+	line(st.Sep.Render(strings.Repeat("─", w)))
 	line(st.Label.Render("Wrap-up"+why) + "  " + st.Attention.Render("closes in "+left))
 	for _, n := range lastN(c.Attention, 2) {
 		line(st.Attention.Render(ansi.Truncate("! "+oneLine(n.Text), w, "…")))
 	}
-	line(focusTitle(f, focusDispo, "Disposition:") + st.Hint.Render("  ↑/↓ or 1-9, enter picks"))
+	need := ""
+	if f.desk.Settings.RequireDisposition {
+		need = " (required)"
+	}
+	line(focusTitle(f, focusDispo, "Disposition"+need+":") + st.Hint.Render("  ↑/↓ or 1-9, enter picks"))
 	d := f.m.draft(c.ID)
 	chosen := c.Disposition
 	if d.picked != "" {
@@ -94,39 +139,54 @@ func (p *chatPane) renderACW(f *frame, c *session.Chat, w, h int) rendered {
 	if len(list) == 0 {
 		line(st.Hint.Render("  the hub sent no disposition codes"))
 	}
+	row, x := "", 0
 	for i, name := range list {
-		mark := "  "
+		mark := " "
 		if name == chosen {
-			mark = "✓ "
+			mark = "✓"
 		}
-		text := fmt.Sprintf(" %s%d %s ", mark, i+1, name)
-		if i == d.cursor && f.focus == focusDispo {
+		text := fmt.Sprintf("%s%d %s  ", mark, i+1, oneLine(name))
+		tw := lipglossWidth(text)
+		if x > 0 && x+tw > w { // the next one goes on a new line
+			line(row)
+			row, x = "", 0
+		}
+		switch {
+		case i == d.cursor && f.focus == focusDispo:
 			text = st.Selected.Render(text)
-		} else if name == chosen {
+		case name == chosen:
 			text = st.Value.Bold(true).Render(text)
 		}
-		r.hit(len(r.lines), 0, w, hitTarget{kind: hitDispo, n: i})
-		line(text)
+		r.hit(len(r.lines), x, tw, hitTarget{kind: hitDispo, n: i})
+		row += text
+		x += tw
 	}
-	line("")
+	if row != "" {
+		line(row)
+	}
 	r.hit(len(r.lines), 0, w, hitTarget{kind: hitFocus, n: int(focusNote)})
 	line(focusTitle(f, focusNote, "Note:") + " " + f.m.note.View())
 	r.cursorAt(f.focus == focusNote, len(r.lines)-1, lipglossWidth("Note: "), f.m.note.Cursor())
-	line(focusTitle(f, focusCase, "Case data:"))
 	keys := make([]string, 0, len(c.CaseData))
 	for k := range c.CaseData {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	var kv []string
 	for _, k := range keys {
-		line("  " + st.Label.Render(k) + "=" + st.Value.Render(c.CaseData[k]))
+		kv = append(kv, st.Label.Render(oneLine(k))+"="+st.Value.Render(oneLine(c.CaseData[k])))
 	}
+	r.hit(len(r.lines), 0, w, hitTarget{kind: hitFocus, n: int(focusCase)})
+	line(ansi.Truncate(focusTitle(f, focusCase, "Case data:")+" "+strings.Join(kv, st.Hint.Render(" · ")), w, "…"))
 	r.hit(len(r.lines), 0, w, hitTarget{kind: hitFocus, n: int(focusCase)})
 	line("  + " + f.m.caseIn.View())
 	r.cursorAt(f.focus == focusCase, len(r.lines)-1, 4, f.m.caseIn.Cursor())
-	line("")
 	btn := st.Button.Render("[d Mark Done]")
 	r.hit(len(r.lines), 0, lipglossWidth(btn), hitTarget{kind: hitButton, act: actDone})
-	line(btn + st.Hint.Render("  closes the chat; tab moves between the fields"))
-	return r.fit(h)
+	hint := "  closes the chat · tab: next field"
+	if lipglossWidth(btn)+lipglossWidth(hint) > w {
+		hint = "  closes the chat"
+	}
+	line(btn + st.Hint.Render(hint))
+	return r
 }

@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // keyMap holds every key binding of the desktop, so that help lists them all.
 //
@@ -40,12 +44,12 @@ func newKeyMap() keyMap {
 		Reject:  b("x", "reject the offer", "x"),
 		End:     b("e", "end the chat", "e"),
 		PushURL: b("u", "push a URL", "u"),
-		Record:  b("r", "Record / Stop / Continue", "r"),
-		Snip:    b("s", "Snip / Stop / Continue", "s"),
-		Pause:   b("p", "Pause / Resume", "p"),
-		Done:    b("d", "Mark Done (wrap-up)", "d"),
-		Flag:    b("!", "flag the chat abusive", "!"),
-		Delete:  b("D", "Delete (customer asked)", "D"),
+		Record:  b("r", "Record/Stop/Continue", "r"),
+		Snip:    b("s", "Snip/Stop/Continue", "s"),
+		Pause:   b("p", "Pause/Resume", "p"),
+		Done:    b("d", "Mark Done", "d"),
+		Flag:    b("!", "flag abusive", "!"),
+		Delete:  b("D", "confirm deletion", "D"),
 
 		AcceptC:  b("ctrl+a", "accept", "ctrl+a"),
 		RejectC:  b("ctrl+x", "reject", "ctrl+x"),
@@ -60,7 +64,7 @@ func newKeyMap() keyMap {
 		Yes:      b("y", "yes", "y", "Y"),
 		No:       b("n", "no", "n", "N", "esc"),
 
-		Ready:      b("y", "Ready / Not ready", "y"),
+		Ready:      b("y", "Ready/Not ready", "y"),
 		ReadyC:     b("ctrl+o", "Ready / Not ready", "ctrl+o"),
 		Up:         b("↑/k", "previous chat", "up", "k"),
 		Down:       b("↓/j", "next chat", "down", "j"),
@@ -68,14 +72,14 @@ func newKeyMap() keyMap {
 		PrevC:      b("ctrl+p", "previous chat", "ctrl+p"),
 		Focus:      b("tab", "next field", "tab"),
 		BackTab:    b("shift+tab", "previous field", "shift+tab"),
-		Open:       b("enter", "open composer/form", "enter"),
-		Esc:        b("esc", "back to the list", "esc"),
-		ScrollUp:   b("pgup", "scroll transcript up", "pgup"),
-		ScrollDown: b("pgdown", "scroll transcript down", "pgdown"),
-		Pick:       b("1-9", "pick a disposition", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Open:       b("enter", "write / wrap up", "enter"),
+		Esc:        b("esc", "to the list", "esc"),
+		ScrollUp:   b("pgup", "scroll up", "pgup"),
+		ScrollDown: b("pgdown", "scroll down", "pgdown"),
+		Pick:       b("1-9", "disposition", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Help:       b("?", "this help", "?"),
-		Uploads:    b("U", "the Uploads panel", "U"),
-		UploadsC:   b("f2", "the Uploads panel", "f2"),
+		Uploads:    b("U", "Uploads panel", "U"),
+		UploadsC:   b("f2", "Uploads panel", "f2"),
 		HelpC:      b("f1", "this help", "f1"),
 		Quit:       b("q", "quit", "q"),
 		QuitC:      b("ctrl+c", "quit", "ctrl+c"),
@@ -83,23 +87,90 @@ func newKeyMap() keyMap {
 	}
 }
 
-// ShortHelp is the one-line reminder at the bottom of the screen.
-func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Help, k.Focus, k.Accept, k.Reject, k.End, k.PushURL, k.Done, k.Ready, k.Quit}
-}
-
-// shortWords are the reminder's words for ShortHelp's bindings.
-func shortWords() [9]string {
-	return [...]string{"help", "focus", "accept", "reject", "end", "push URL", "done", "ready", "quit"}
-}
-
-// FullHelp lists every binding, grouped in columns, for the help overlay.
-// The first two groups run in parallel: a single key and its chord.
-func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Accept, k.Reject, k.End, k.PushURL, k.Record, k.Snip, k.Pause, k.Flag, k.Delete, k.Done, k.Ready},
-		{k.AcceptC, k.RejectC, k.EndC, k.PushURLC, k.RecordC, k.SnipC, k.PauseC, k.FlagC, k.DeleteC, k.DoneC, k.ReadyC},
-		{k.Up, k.Down, k.NextC, k.PrevC, k.Focus, k.BackTab, k.Open, k.Send, k.Esc},
-		{k.ScrollUp, k.ScrollDown, k.Pick, k.Help, k.HelpC, k.Uploads, k.UploadsC, k.Quit, k.QuitC},
+// reminder is the key reminder at the bottom of the screen for where the
+// focus is: the list's single keys, or in a text field the chords that
+// act from there (issue 11 point 12: the keys shown are the keys that
+// work). Each item is the key as shown and its word.
+func (k keyMap) reminder(inText bool) [][2]string {
+	if inText {
+		return [][2]string{
+			{"f1", "help"}, {"esc", "list"}, {caret(k.AcceptC), "accept"}, {caret(k.EndC), "end"},
+			{caret(k.RecordC), "record"}, {caret(k.PauseC), "pause"}, {caret(k.PushURLC), "URL"},
+			{caret(k.DoneC), "done"}, {caret(k.ReadyC), "ready"}, {caret(k.QuitC), "quit"},
+		}
 	}
+	return [][2]string{
+		{k.Help.Help().Key, "help"}, {k.Focus.Help().Key, "focus"}, {k.Accept.Help().Key, "accept"},
+		{k.Reject.Help().Key, "reject"}, {k.End.Help().Key, "end"}, {k.PushURL.Help().Key, "push URL"},
+		{k.Done.Help().Key, "done"}, {k.Ready.Help().Key, "ready"}, {k.Record.Help().Key, "record"},
+		{k.Pause.Help().Key, "pause"}, {k.Quit.Help().Key, "quit"},
+	}
+}
+
+// caret writes a ctrl chord the terminal way: ctrl+t is ^T.
+func caret(b key.Binding) string {
+	if l, ok := strings.CutPrefix(b.Help().Key, "ctrl+"); ok && len(l) == 1 {
+		return "^" + strings.ToUpper(l)
+	}
+	return b.Help().Key
+}
+
+// helpGroup is one column of the help overlay: a title and its rows.
+type helpGroup struct {
+	title string
+	rows  []helpRow
+}
+
+// helpRow is one key line of the help: the keys as shown ("p ^T": the
+// list's single key, then the chord that works anywhere) and what they do.
+type helpRow struct{ keys, desc string }
+
+// helpGroups lists every binding for ? and f1, in three columns: chat
+// actions (single key and chord), moving around, and the rest. The
+// README's key table says the same (TestReadmeKeys).
+func (k keyMap) helpGroups() []helpGroup {
+	pair := func(single, chord key.Binding) helpRow {
+		return helpRow{single.Help().Key + " " + caret(chord), single.Help().Desc}
+	}
+	one := func(b key.Binding) helpRow { return helpRow{caret(b), b.Help().Desc} }
+	return []helpGroup{
+		{"Chat  (list · anywhere)", []helpRow{
+			pair(k.Accept, k.AcceptC), pair(k.Reject, k.RejectC), pair(k.End, k.EndC), pair(k.PushURL, k.PushURLC),
+			pair(k.Record, k.RecordC), pair(k.Snip, k.SnipC), pair(k.Pause, k.PauseC), pair(k.Flag, k.FlagC),
+			pair(k.Delete, k.DeleteC), pair(k.Done, k.DoneC), pair(k.Ready, k.ReadyC),
+		}},
+		{"Move", []helpRow{
+			one(k.Up), one(k.Down), one(k.NextC), one(k.PrevC), one(k.Focus), one(k.BackTab), one(k.Open), one(k.Send), one(k.Esc),
+		}},
+		{"More", []helpRow{
+			one(k.ScrollUp), one(k.ScrollDown), one(k.Pick), pair(k.Help, k.HelpC), pair(k.Uploads, k.UploadsC), pair(k.Quit, k.QuitC),
+		}},
+	}
+}
+
+// chordOf is the chord of a toolbar action.
+func (k keyMap) chordOf(act action) key.Binding {
+	switch act {
+	case actAccept:
+		return k.AcceptC
+	case actReject:
+		return k.RejectC
+	case actEnd:
+		return k.EndC
+	case actPushURL:
+		return k.PushURLC
+	case actRecord:
+		return k.RecordC
+	case actSnip:
+		return k.SnipC
+	case actPause:
+		return k.PauseC
+	case actDone:
+		return k.DoneC
+	case actFlag:
+		return k.FlagC
+	case actDelete:
+		return k.DeleteC
+	}
+	return key.Binding{}
 }

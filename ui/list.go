@@ -68,7 +68,7 @@ func (l *chatList) row(f *frame, c *session.Chat, t1, t2 time.Duration) string {
 	}
 	const stateW = 10
 	nameW := max(l.w-2-1-stateW-1-5-1-3, 4)
-	name := fitWidth(oneLine(c.Customer), nameW)
+	name := fitWidth(shortName(oneLine(c.Customer), nameW), nameW)
 	state := st.State.Render(c.State.Label())
 	if mark, style := recMark(f, c); mark != "" {
 		state = style.Render(mark)
@@ -87,6 +87,23 @@ func (l *chatList) row(f *frame, c *session.Chat, t1, t2 time.Duration) string {
 		rest = style.Render(ansi.Strip(rest))
 	}
 	return dot + rest
+}
+
+// shortName fits a name into w cells the way people shorten names:
+// "Carla Diaz" becomes "Carla D.", and only a first name too long on its
+// own is cut (issue 11 point 14: narrow lists showed "Carla …").
+func shortName(name string, w int) string {
+	if lipgloss.Width(name) <= w {
+		return name
+	}
+	f := strings.Fields(name)
+	if len(f) > 1 {
+		last := []rune(f[len(f)-1])
+		if s := f[0] + " " + string(last[0]) + "."; lipgloss.Width(s) <= w {
+			return s
+		}
+	}
+	return ansi.Truncate(name, w, "…")
 }
 
 // unreadCount counts the contact's lines the agent has not seen.

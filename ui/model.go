@@ -6,6 +6,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
@@ -34,9 +36,22 @@ type Options struct {
 	Capture Capture
 	// Uploads, when set, feeds the Uploads panel (U / f2).
 	Uploads Uploads
-	// Warning is shown loudly in the status bar at start and atop the
-	// Uploads panel, e.g. that capture fell back to synthetic devices.
+	// Frames, when set, gets every screen rendered (the text desktop's
+	// recording).
+	Frames Frames
+	// Warning is shown loudly on a line of its own under the title and
+	// atop the Uploads panel, e.g. that capture fell back to synthetic
+	// devices.
 	Warning string
+	// Bell rings the terminal bell when a new offer alerts.
+	Bell bool
+	// NeedKey says recordings made here are encrypted only if the hub
+	// tells a store key in its welcome (the desktop has none of its own and
+	// plaintext was not chosen): without one the warning line says so.
+	NeedKey bool
+	// OnQuit says what quitting does to a live recording, for the quit
+	// question ("" : the in-process capture's words, quit.go).
+	OnQuit string
 }
 
 // Timing of the desktop.
@@ -90,6 +105,7 @@ type Model struct {
 	width     int
 	height    int
 	selected  string
+	selRow    int // the selected chat's row, kept when it goes
 	focus     focus
 	help      bool
 	ticks     int
@@ -111,16 +127,32 @@ type Model struct {
 
 	confirm *confirmation // a y/n question waiting for its answer
 
+	noteSent   map[string]string // the note last sent per chat (keepNote)
+	doneSent   map[string]bool   // chats the agent marked done (the rest closed by the hub)
+	guard      typingGuard       // single keys off after typing (guard.go)
+	promptFrom focus             // where the push-URL prompt came from; esc goes back
+	unsent     map[string]string // unsent message box text per chat
+
 	capture     Capture
 	uploads     Uploads
+	frames      Frames // nil: the screens are not recorded
+	base        string // the warning the desktop started with
+	needKey     bool   // Options.NeedKey
 	warning     string
 	showUploads bool                  // the Uploads panel covers the body
 	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
 
+	refused error  // the hub refused this desktop for good: the program ends
+	bell    bool   // ring the terminal bell on a new offer
+	onQuit  string // Options.OnQuit
+	ring    bool   // a notice asked for the bell; Update rings it
+
 	linkAt    time.Time // when the last link status came
 	status    string
 	statusErr bool
-	notices   []session.Notice
+	// statusNote is the notice on the status line, cleared once it is stale
+	statusNote *session.Notice
+	notices    []session.Notice
 
 	top, list, pane, toolbar, bottom component
 }
@@ -141,11 +173,20 @@ func New(o Options) *Model {
 		width:  100,
 		height: 30,
 		drafts: map[string]*acwDraft{},
+		unsent: map[string]string{},
 		seen:   map[string]int{},
+
+		noteSent: map[string]string{},
+		doneSent: map[string]bool{},
 
 		capture: o.Capture,
 		uploads: o.Uploads,
+		bell:    o.Bell,
+		onQuit:  o.OnQuit,
+		frames:  o.Frames,
 		warning: oneLine(o.Warning),
+		base:    oneLine(o.Warning),
+		needKey: o.NeedKey,
 	}
 	if m.warning != "" {
 		m.setError(m.warning)
@@ -216,8 +257,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, nil
 	case linkMsg:
-		m.onLink(session.LinkEvent(msg))
-		return m, m.waitEvent()
+		if m.onLink(session.LinkEvent(msg)) {
+			return m, tea.Sequence(m.stopTyping(), tea.Quit)
+		}
+		return m, tea.Batch(m.waitEvent(), m.ringBell())
 	case linkClosedMsg:
 		m.desk.SetLink(session.LinkStatus{State: session.LinkDown, Err: "connection closed"})
 		m.setError("the hub connection is closed; restart the desktop")
@@ -233,9 +276,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
-		return m, m.onKey(msg)
+		keep := m.keepNote()
+		return m, tea.Batch(m.onKey(msg), keep())
 	case tea.MouseClickMsg:
-		return m, m.onClick(msg.Mouse())
+		keep := m.keepNote()
+		return m, tea.Batch(m.onClick(msg.Mouse()), keep())
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
@@ -250,7 +295,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) onLink(ev session.LinkEvent) {
+// onLink applies a link event; it reports whether the desktop must end:
+// the hub refused it for good (a wrong token, another login), which Err
+// then says.
+func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 	now := m.now()
 	if ev.Status != nil {
 		m.desk.SetLink(*ev.Status)
@@ -262,81 +310,50 @@ func (m *Model) onLink(ev session.LinkEvent) {
 			m.setError("lost the hub connection" + errSuffix(ev.Status.Err) + "; chats stay while it reconnects")
 		case session.LinkRefused:
 			m.setError("the hub refused this desktop" + errSuffix(ev.Status.Err))
+			m.refused = fmt.Errorf("%w%s", ErrRefused, errSuffix(ev.Status.Err))
+			return true
 		}
 	}
 	if ev.Envelope != nil {
 		m.historyCame(ev.Envelope)
+		if ev.Envelope.Type == session.TypeWelcome {
+			defer m.keyWarning() // after the desk has the welcome
+		}
+		closed := m.closedByHub(*ev.Envelope)
 		ns, err := m.desk.Apply(*ev.Envelope, now)
 		if err != nil {
 			m.setError(err.Error())
 		}
 		m.addNotices(ns)
+		if closed != "" {
+			m.setStatus("! " + closed)
+		}
 		m.fixSelection()
+		m.dropStaleNotice()
+		if c := m.selectedChat(); c != nil && m.focus != focusNote && c.Note != "" {
+			m.note.SetValue(c.Note) // the field shows the hub's note while not edited
+		}
 	}
+	return false
 }
+
+// ErrRefused is what Err wraps when the hub refused the desktop for good.
+var ErrRefused = errors.New("the hub refused this desktop")
+
+// Err returns why the desktop ended by itself, wrapping ErrRefused when
+// the hub refused it (a wrong token, the agent logged in elsewhere); nil
+// when the agent quit.
+func (m *Model) Err() error { return m.refused }
 
 func (m *Model) onTick() tea.Cmd {
 	m.ticks++
 	now := m.now()
 	m.addNotices(m.desk.Tick(now))
+	m.dropStaleNotice()
 	if m.typingChat != "" && now.Sub(m.lastKey) >= typingIdle {
 		return m.stopTyping()
 	}
 	return nil
-}
-
-func (m *Model) addNotices(ns []session.Notice) {
-	for _, n := range ns {
-		m.notices = append(m.notices, n)
-		who := ""
-		if c := m.desk.Chat(n.Chat); c != nil {
-			who = c.Customer + ": "
-		}
-		if n.Reason == session.AttnError {
-			m.setError(who + n.Text)
-		} else {
-			m.setStatus("! " + who + n.Text)
-		}
-	}
-	if len(m.notices) > maxNoticeKeep {
-		m.notices = m.notices[len(m.notices)-maxNoticeKeep:]
-	}
-}
-
-func (m *Model) setStatus(s string) { m.status, m.statusErr = oneLine(s), false }
-func (m *Model) setError(s string)  { m.status, m.statusErr = oneLine(s), true }
-
-// selectedChat returns the selected chat, or nil.
-func (m *Model) selectedChat() *session.Chat {
-	return m.desk.Chat(m.selected)
-}
-
-// fixSelection keeps a valid selection and a focus the chat allows.
-func (m *Model) fixSelection() {
-	chats := m.desk.Chats()
-	if m.desk.Chat(m.selected) == nil {
-		m.selected = ""
-		if len(chats) > 0 {
-			m.selected = chats[0].ID
-		}
-		m.scroll = 0
-	}
-	if !m.focusAllowed(m.focus) {
-		m.setFocus(focusList)
-	}
-	if c := m.selectedChat(); c != nil {
-		m.seen[c.ID] = len(c.Transcript)
-	}
-	for id := range m.drafts {
-		if m.desk.Chat(id) == nil {
-			delete(m.drafts, id)
-		}
-	}
-	for id := range m.seen {
-		if m.desk.Chat(id) == nil {
-			delete(m.seen, id)
-		}
-	}
 }
 
 func errSuffix(s string) string {
@@ -344,87 +361,6 @@ func errSuffix(s string) string {
 		return ""
 	}
 	return ": " + s
-}
-
-// selectIndex moves the selection by delta through the list, wrapping.
-func (m *Model) selectIndex(delta int) {
-	chats := m.desk.Chats()
-	if len(chats) == 0 {
-		return
-	}
-	i := 0
-	for j, c := range chats {
-		if c.ID == m.selected {
-			i = j
-		}
-	}
-	i = ((i+delta)%len(chats) + len(chats)) % len(chats)
-	m.selectChat(chats[i].ID)
-}
-
-func (m *Model) selectChat(id string) {
-	if id == m.selected {
-		return
-	}
-	m.selected, m.scroll = id, 0
-	m.composer.Reset()
-	if c := m.selectedChat(); c != nil {
-		m.note.SetValue(c.Note)
-	}
-	m.caseIn.Reset()
-	if m.focus != focusList {
-		m.setFocus(focusList)
-	}
-	m.fixSelection()
-}
-
-func (m *Model) focusAllowed(f focus) bool {
-	c := m.selectedChat()
-	switch f {
-	case focusList:
-		return true
-	case focusComposer, focusPrompt:
-		return c != nil && c.State == session.Connected
-	case focusDispo, focusNote, focusCase:
-		return c != nil && c.State == session.ACW
-	}
-	return false
-}
-
-// focusOrder lists the fields tab cycles through for the selected chat.
-func (m *Model) focusOrder() []focus {
-	out := []focus{focusList}
-	for _, f := range []focus{focusComposer, focusDispo, focusNote, focusCase} {
-		if m.focusAllowed(f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func (m *Model) cycleFocus(delta int) {
-	order := m.focusOrder()
-	i := 0
-	for j, f := range order {
-		if f == m.focus {
-			i = j
-		}
-	}
-	m.setFocus(order[((i+delta)%len(order)+len(order))%len(order)])
-}
-
-func (m *Model) setFocus(f focus) {
-	m.focus = f
-	for _, p := range []struct {
-		ti *textinput.Model
-		f  focus
-	}{{&m.composer, focusComposer}, {&m.urlInput, focusPrompt}, {&m.note, focusNote}, {&m.caseIn, focusCase}} {
-		if p.f == f {
-			p.ti.Focus()
-		} else {
-			p.ti.Blur()
-		}
-	}
 }
 
 func (m *Model) draft(id string) *acwDraft {

@@ -38,7 +38,7 @@ func (p *chatPane) SetSize(w, h int) { p.w, p.h = w, h }
 func (p *chatPane) Render(f *frame) rendered {
 	st, c := f.st, f.sel
 	if c == nil {
-		return rendered{lines: []string{"", " " + st.Hint.Render("Select a chat on the left, or wait for an offer.")}}
+		return rendered{lines: []string{"", " " + st.Hint.Render("Select a chat, or wait for an offer.")}}
 	}
 	head := " " + st.Customer.Render(oneLine(c.Customer)) + st.Hint.Render(" · ") + st.State.Render(c.State.Label())
 	t1, t2 := f.desk.Thresholds()
@@ -55,11 +55,12 @@ func (p *chatPane) Render(f *frame) rendered {
 	top.lines = append(top.lines, recLines(f, c, p.w)...)
 	top.lines = append(top.lines, st.Sep.Render(strings.Repeat("─", p.w)))
 	w := p.w - 1 // one column of margin on the left
+	var foot rendered
 	if c.State == session.ACW {
-		body := p.renderACW(f, c, w, p.h-len(top.lines))
-		return stack(top, indent(body, 1))
+		foot = p.renderACW(f, c, w)
+	} else {
+		foot = p.footer(f, c, w)
 	}
-	foot := p.footer(f, c, w)
 	th := max(p.h-len(top.lines)-len(foot.lines), 1)
 	tr := rendered{lines: p.transcript(f, c, w, th)}
 	for len(tr.lines) < th { // the newest line sits on the composer

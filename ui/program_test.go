@@ -123,7 +123,11 @@ func TestProgramRawKeys(t *testing.T) {
 		t.Fatalf("enter sent %v", h.types())
 	}
 	send(step{"\x05", "end:dan"}, 5)                    // ctrl+e from the composer
-	if _, err := keys.Write([]byte{0x03}); err != nil { // ctrl+c
+	if _, err := keys.Write([]byte{0x03}); err != nil { // ctrl+c: the chat is live, so it asks
+		t.Fatal(err)
+	}
+	waitScreen("Quit with live work?")
+	if _, err := keys.Write([]byte{0x03}); err != nil { // ctrl+c again quits
 		t.Fatal(err)
 	}
 	select {

@@ -55,37 +55,28 @@ func flagOrDelete(c *session.Chat, act action) (ok bool, why string, mine bool) 
 	return false, "", false
 }
 
-// recMark is the chat's recording state at a glance: "REC 01:23" (the
-// agent's Record, with the running part's elapsed time), "SNIP 00:12",
-// "AUTO 03:10" (automatic or full-time), "SUP 00:40" (a supervisor or flow
-// records it, R-C8) or "PAUSED". It is empty when nothing records.
+// recMark is the chat's recording state at a glance: the running
+// recording's cause with its part's elapsed time, "REC 01:23" (the agent's
+// Record), "SNIP 00:12", "AUTO 03:10", "FULL 03:10", "SEL 00:40" (the
+// queue's routing), "SUP 00:40" (a supervisor, R-C8), "FLOW", "API" (see
+// session.Cause), or "PAUSED". It is empty when nothing records.
 func recMark(f *frame, c *session.Chat) (string, lipgloss.Style) {
 	st := f.st
 	if c.Recording == nil {
 		return "", st.RecInfo
 	}
 	if r, ok := c.Running(); ok {
-		elapsed := ""
+		mark, _, others := session.Cause(r)
 		if !r.Since.IsZero() {
-			elapsed = " " + mmss(max(f.now.Sub(r.Since), 0))
+			mark += " " + mmss(max(f.now.Sub(r.Since), 0))
 		}
-		switch {
-		case r.Kind == session.KindRecord.String():
-			return "REC" + elapsed, st.Rec
-		case r.Kind == session.KindSnip.String():
-			return "SNIP" + elapsed, st.Rec
-		case r.Kind == session.KindAuto.String() || r.Kind == session.KindFullTime.String():
-			return "AUTO" + elapsed, st.Rec
-		case r.By == "supervisor" || r.By == "flow":
-			return "SUP" + elapsed, st.RecSup
+		if others {
+			return mark, st.RecSup
 		}
-		return "REC" + elapsed, st.Rec
+		return mark, st.Rec
 	}
 	if c.PausedOnly() {
 		return "PAUSED", st.RecPaused
-	}
-	if c.Recording.Observed {
-		return "SUP", st.RecSup
 	}
 	return "", st.RecInfo
 }
@@ -94,8 +85,9 @@ func recMark(f *frame, c *session.Chat) (string, lipgloss.Style) {
 // records the chat.
 const eye = "◉"
 
-// recLines are the lines under the chat header: what records and since
-// when, who else records (R-C8), consent, the abusive flag (R-H7) and the
+// recLines are the lines under the chat header: what records, why and
+// since when (issue 11 point 4: the real cause, not "a supervisor" for
+// all), who else records (R-C8), consent, the abusive flag (R-H7) and the
 // customer's deletion request with what to press (R-H6). None when the hub
 // sent no recording state or there is nothing to say.
 func recLines(f *frame, c *session.Chat, w int) []string {
@@ -106,18 +98,24 @@ func recLines(f *frame, c *session.Chat, w int) []string {
 	sep := st.Hint.Render(" · ")
 	var parts []string
 	mark, style := recMark(f, c)
-	sup := strings.HasPrefix(mark, "SUP")
+	run, running := c.Running()
+	_, _, othersRun := session.Cause(run)
 	switch {
-	case mark != "" && !sup:
+	case mark != "" && running && othersRun:
+		parts = append(parts, style.Render(eye+" "+mark)+" "+st.RecSup.Render(causeOf(run)))
+	case mark != "":
 		parts = append(parts, style.Render("● "+mark)+st.RecInfo.Render(recWhat(c, mark)))
 	case ownStopped(c) != "":
 		parts = append(parts, st.RecInfo.Render(ownStopped(c)))
 	}
-	switch {
-	case sup:
-		parts = append(parts, st.RecSup.Render(eye+" "+mark+" being recorded by a supervisor"))
-	case rd.Observed:
-		parts = append(parts, st.RecSup.Render(eye+" being recorded by a supervisor"))
+	var more []string // the others who record too (R-C8), a line each
+	for _, r := range rd.Recordings {
+		if (r.State != session.RecOn.String() && r.State != session.RecPaused.String()) || (running && r.ID == run.ID) {
+			continue
+		}
+		if m, _, others := session.Cause(r); others {
+			more = append(more, " "+st.RecSup.Render(ansi.Truncate(eye+" "+m+" "+causeOf(r), w-1, "…")))
+		}
 	}
 	if cw := captureWords(f, c); cw != "" {
 		parts = append(parts, cw)
@@ -135,29 +133,34 @@ func recLines(f *frame, c *session.Chat, w int) []string {
 	if len(parts) > 0 {
 		out = append(out, " "+ansi.Truncate(strings.Join(parts, sep), w-1, "…"))
 	}
+	out = append(out, more...)
 	if rd.DeleteAsk && !rd.Deleted {
 		out = append(out, " "+st.Attention.Render(ansi.Truncate("customer asked to delete the recording — press D to confirm", w-1, "…")))
 	}
 	return out
 }
 
+// causeOf is session.Cause's words for r, paused said so.
+func causeOf(r session.RecordingInfo) string {
+	_, words, _ := session.Cause(r)
+	if r.State == session.RecPaused.String() {
+		words += ", paused"
+	}
+	return words
+}
+
 // recWhat says in words what the marker stands for: a pause records
 // nothing (R-C5), a snippet goes to the recording store (R-C7).
 func recWhat(c *session.Chat, mark string) string {
-	switch {
-	case strings.HasPrefix(mark, "PAUSED"):
+	if strings.HasPrefix(mark, "PAUSED") {
 		return ": nothing is recorded now · p resumes"
-	case strings.HasPrefix(mark, "AUTO"):
-		return " recorded automatically"
-	case strings.HasPrefix(mark, "SNIP"):
-		return " snippet for the recording store" + partOf(c.RecordingOf(session.KindSnip))
-	case strings.HasPrefix(mark, "REC"):
-		if r := c.RecordingOf(session.KindRecord); r != nil && r.State == "recording" {
-			return " Record" + partOf(r)
-		}
-		return " recording"
 	}
-	return ""
+	r, ok := c.Running()
+	if !ok {
+		return ""
+	}
+	_, words, _ := session.Cause(r)
+	return " " + words + partOf(&r)
 }
 
 // ownStopped describes the agent's stopped Record or Snip, which the next
@@ -210,11 +213,10 @@ func consentWords(s string) string {
 	return oneLine(s)
 }
 
-// recHint is the toolbar's second line for the selected chat, at most w
-// cells: each disabled recording button with the hub's reason, buttons
-// that share a reason named together ("Record · Snip · Pause: …"). When
-// that is too long, a reason that names its button already is not
-// prefixed with the name again.
+// recHint says why each disabled recording button is, in at most w
+// cells: buttons that share a reason are named together ("Record · Snip:
+// …"), a reason that names its button already is not prefixed with it
+// again ("Snip is unavailable: …", said once). "" when all are available.
 func recHint(c *session.Chat, w int) string {
 	var order []string
 	names := map[string][]string{}
@@ -230,32 +232,65 @@ func recHint(c *session.Chat, w int) string {
 		}
 		names[why] = append(names[why], b.String())
 	}
-	if len(order) == 0 {
-		return "Record · Snip · Pause available · ! flags the chat abusive"
-	}
-	join := func(compact bool) string {
-		var out []string
-		for _, why := range order {
-			who := names[why]
-			if compact && len(who) == 1 && strings.HasPrefix(why, who[0]+" ") {
-				out = append(out, why)
-				continue
-			}
-			out = append(out, strings.Join(who, " · ")+": "+why)
+	var out []string
+	for _, why := range order {
+		who := names[why]
+		if len(who) == 1 && strings.HasPrefix(why, who[0]+" ") {
+			out = append(out, why)
+			continue
 		}
-		return strings.Join(out, " │ ")
+		out = append(out, strings.Join(who, " · ")+": "+why)
 	}
-	if hint := join(false); ansi.StringWidth(hint) <= w {
-		return hint
-	}
-	return ansi.Truncate(join(true), w, "…")
+	return ansi.Truncate(strings.Join(out, " │ "), w, "…")
 }
 
-// confirmation is a pending y/n question about one chat.
+// stateHint is the toolbar's second line for chat c: what the chat's
+// state allows and why the other buttons are off, so every greyed button
+// has its reason on screen; then the recording buttons' reasons.
+func stateHint(f *frame, c *session.Chat, w int) string {
+	var lead string
+	switch c.State {
+	case session.Offered:
+		lead = "Alerting: a accepts, x rejects; End, Push URL and recording once you accept"
+		if !c.OfferExpiry.IsZero() && c.OfferExpiry.After(f.now) {
+			lead = "Alerting (" + mmss(c.OfferExpiry.Sub(f.now)) + " left): a accepts, x rejects; the rest once you accept"
+		}
+		return ansi.Truncate(lead, w, "…")
+	case session.ACW:
+		lead = "Wrap-up: pick a disposition, d marks done"
+		if f.desk.Settings.RequireDisposition && c.Disposition == "" && f.m.draft(c.ID).picked == "" {
+			lead = "Wrap-up: pick a disposition (1-9) before d Mark Done"
+		}
+	}
+	rec := recHint(c, w)
+	if c.State == session.ACW && strings.Contains(rec, session.NoRecordingState) {
+		rec = "" // said by the state already
+	}
+	switch {
+	case lead != "" && rec != "":
+		return ansi.Truncate(lead+" │ "+rec, w, "…")
+	case lead != "":
+		return ansi.Truncate(lead, w, "…")
+	case rec == "":
+		return "Record · Snip · Pause available · ! flags the chat abusive"
+	}
+	return rec
+}
+
+// confirmation is a pending y/n question: about one chat (the abusive
+// flag, the deletion) or the desktop (quitting with live work, whose
+// detail lines fill the body).
 type confirmation struct {
-	act      action // actFlag or actDelete
+	act      action // actFlag, actDelete or actQuit
 	chat     string
 	question string
+	detail   []string
+}
+
+// title is the question without its answer keys, for a dialog.
+func (q *confirmation) title() string {
+	t, _, _ := strings.Cut(q.question, "?")
+	return t + "?"
 }
 
 // doRecording sends a recording button's press, or asks before the
@@ -278,11 +313,18 @@ func (m *Model) ask(act action, c *session.Chat, question string) {
 	m.confirm = &confirmation{act: act, chat: c.ID, question: question}
 }
 
-// confirmKey answers the pending question: y sends, n or esc cancels;
-// any other key is ignored while the question stands (except ctrl+c).
+// confirmKey answers the pending question: y sends (or quits), n or esc
+// cancels; ctrl+c quits (asking first with live work); any other key is
+// ignored while the question stands.
 func (m *Model) confirmKey(k tea.KeyPressMsg) tea.Cmd {
 	q := m.confirm
 	switch {
+	case q.act == actQuit && key.Matches(k, m.keys.Yes, m.keys.QuitC):
+		m.confirm = nil
+		return m.leave()
+	case key.Matches(k, m.keys.QuitC): // another question: ctrl+c drops it and asks to quit
+		m.confirm = nil
+		return m.quit()
 	case key.Matches(k, m.keys.Yes):
 		m.confirm = nil
 		c := m.desk.Chat(q.chat)
@@ -291,7 +333,7 @@ func (m *Model) confirmKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if ok, why := available(c, q.act); !ok {
-			m.setError(actionName(q.act) + ": " + why)
+			m.setError(refusedWords(q.act, why))
 			return nil
 		}
 		if q.act == actFlag {

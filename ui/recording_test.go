@@ -82,23 +82,23 @@ func TestScreenRecording(t *testing.T) {
 	}{
 		{"rec_record", 100, 30, recRecord, nil, nil, []string{
 			"[r Stop]", "[s Snip]", "[p Pause]", "● Bob Marsh       REC 01:23", "● REC 01:23 Record, part 2", "consent: yes",
-			"Snip: Snip is unavailable: this chat was recorded with Record"}},
+			"Snip is unavailable: this chat was recorded with Record"}},
 		{"rec_record_80x24", 80, 24, recRecord, nil, nil, []string{
-			"[r Stop]", "REC 01:23", "Snip: Snip is unavailable: this chat was recorded with Record"}},
+			"[r Stop]", "REC 01:23", "Snip is unavailable: this chat was recorded with Record"}},
 		{"rec_paused", 100, 30, recPaused, nil, nil, []string{
 			"[r Stop]", "[p Resume]", "● Bob Marsh       PAUSED", "● PAUSED: nothing is recorded now · p resumes"}},
 		{"rec_snip", 100, 30, recSnip, nil, nil, []string{
 			"[r Record]", "[s Stop]", "[p Pause]", "SNIP 00:12", "● SNIP 00:12 snippet for the recording store",
-			"Record: Record is unavailable: this chat was recorded with Snip │ Pause: a snippet cannot be paused"}},
+			"Record is unavailable: this chat was recorded with Snip │ Pause: a snippet cannot be paused"}},
 		{"rec_snip_refused", 100, 30, recStopped, nil, []string{"s"}, []string{
 			"[r Continue]", "○ Record stopped (2 parts)",
-			"Snip: Snip is unavailable: this chat was recorded with Record │ Pause: nothing is being recorded"}},
+			"Snip is unavailable: this chat was recorded with Record │ Pause: nothing is being recorded"}},
 		{"rec_auto", 100, 30, recAuto, nil, nil, []string{
-			"[r Record]", "AUTO 03:10", "● AUTO 03:10 recorded automatically",
+			"[r Record]", "AUTO 03:10", "● AUTO 03:10 automatic recording (your setting)",
 			"Record · Snip: this chat is recorded automatically: you may pause it, not start one"}},
 		{"rec_supervisor", 100, 30, recSupervisor, map[string]session.RecordingData{"cy": recPaused, "eve": recAuto}, nil, []string{
-			"● Bob Marsh      ◉SUP 00:40", "◉ SUP 00:40 being recorded by a supervisor", "● Cy Young        PAUSED", "● Eve Adams       AUTO 03:10",
-			"! Bob Marsh: this chat is being recorded by a supervisor", "Record · Snip · Pause available"}},
+			"● Bob Marsh      ◉SUP 00:40", "◉ SUP 00:40 a supervisor records it (recording API)", "● Cy Young        PAUSED", "● Eve Adams       AUTO 03:10",
+			"! chat with Bob Marsh: started: a supervisor records it (recording API)", "Record · Snip · Pause available"}},
 		{"rec_delete_ask", 100, 30, recDeleteAsk, nil, nil, []string{
 			"customer asked to delete the recording — press D to confirm", "consent: asked", "flagged abusive",
 			"Record · Snip: the customer asked for deletion"}},
@@ -172,7 +172,7 @@ func TestRecordingKeys(t *testing.T) {
 		{"R-C4 ctrl+t sends pause from the composer", "Eve Adams", []string{"tab", "ctrl+t"}, []string{"record:eve"}, "pause", ""},
 		{"R-C1 r on a running Record sends record{record} (the hub stops it)", "Bob Marsh", []string{"r"}, []string{"record:bob"}, "record", ""},
 		{"R-C2 disabled Snip sends nothing and says why", "Bob Marsh", []string{"s", "ctrl+s"}, nil, "",
-			"Snip: Snip is unavailable: this chat was recorded with Record"},
+			"Snip is unavailable: this chat was recorded with Record"},
 		{"R-C4 Pause without a recording sends nothing and says why", "Cy Young", []string{"p"}, nil, "", "Pause: nothing is being recorded"},
 		{"R-C3 an offer's buttons send nothing and say why", "Dan Oduya", []string{"r"}, nil, "",
 			"Record: the chat is not in a state that allows recording"},
@@ -399,7 +399,7 @@ func TestProgramRecordingKeys(t *testing.T) {
 		}
 	}
 	h.mu.Unlock()
-	if _, err := keys.Write([]byte{0x03}); err != nil {
+	if _, err := keys.Write([]byte{0x03, 0x03}); err != nil { // live chats: ctrl+c asks, a second quits
 		t.Fatal(err)
 	}
 	select {
@@ -447,6 +447,48 @@ func TestRecordingWords(t *testing.T) {
 			}
 			if strings.Contains(s, "press D to confirm") {
 				t.Fatal("a deletion prompt without a pending request")
+			}
+		})
+	}
+}
+
+// Issue 11 point 4 (R-C8): the desktop names the real cause of a
+// recording, in the list row and under the header: full-time, automatic,
+// the queue's selective recording, the flow, a supervisor, the API.
+func TestRecordingCauses(t *testing.T) {
+	cases := []struct {
+		kind, by  string
+		row, line string
+		eye       bool
+	}{
+		{"fulltime", "policy", "FULL 00:40", "● FULL 00:40 full-time recording (your setting)", false},
+		{"auto", "policy", "AUTO 00:40", "● AUTO 00:40 automatic recording (your setting)", false},
+		{"selective", "flow", "SEL 00:40", "◉ SEL 00:40 selective recording by the queue", true},
+		{"dynamic", "flow", "FLOW 00:40", "◉ FLOW 00:40 the chat flow records it (recording API)", true},
+		{"dynamic", "supervisor", "SUP 00:40", "◉ SUP 00:40 a supervisor records it (recording API)", true},
+		{"abuse", "agent", "FLAG 00:40", "● FLAG 00:40 flagged abusive: always recorded", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.kind+" by "+tc.by, func(t *testing.T) {
+			m, _, _ := newModel(t)
+			welcomeDesk(t, m)
+			rd := session.RecordingData{Buttons: recButtons(enabled(), enabled(), enabled()), Recording: true, Observed: tc.eye,
+				Recordings: []session.RecordingInfo{running(tc.kind, "recording", tc.by, 40*time.Second, 1)}}
+			feed(t, m, recFrame(t, "bob", rd))
+			selectChat(t, m, "Bob Marsh")
+			s := plain(t, m)
+			if !strings.Contains(s, tc.line) {
+				t.Errorf("the chat's line lacks %q:\n%s", tc.line, s)
+			}
+			row := "Bob Marsh       " + tc.row
+			if tc.eye {
+				row = "Bob Marsh      " + eye + tc.row
+			}
+			if !strings.Contains(s, row) {
+				t.Errorf("the list row lacks %q", row)
+			}
+			if tc.by != "supervisor" && strings.Contains(s, "supervisor") {
+				t.Errorf("a %s recording is said to be a supervisor's", tc.kind)
 			}
 		})
 	}

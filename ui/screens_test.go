@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/agentdesk/agentdesk/session"
@@ -98,8 +100,10 @@ func TestScreenInteractions(t *testing.T) {
 			t.Errorf("screen lacks %q", want)
 		}
 	}
-	if strings.Index(s, "◆ Dan Oduya") > strings.Index(s, "● Cy Young") {
-		t.Error("the offer is not listed first")
+	// the rows keep the order of arrival (issue 11 point 10): the offer,
+	// the hub's last, is the last row
+	if strings.Index(s, "◆ Dan Oduya") < strings.Index(s, "○ Fay Wong") {
+		t.Error("the offer is not listed in its order of arrival")
 	}
 }
 
@@ -182,22 +186,37 @@ func TestScreenHelp(t *testing.T) {
 	press(t, m, "?")
 	golden(t, m, "help")
 	s := plain(t, m)
-	for i, g := range m.keys.FullHelp() {
-		for _, b := range g {
-			if !strings.Contains(s, b.Help().Key) {
-				t.Errorf("help lacks key %q", b.Help().Key)
+	shown := map[string]bool{}
+	for _, g := range m.keys.helpGroups() {
+		for _, r := range g.rows {
+			if !strings.Contains(s, r.keys+" ") || !strings.Contains(s, r.desc) {
+				t.Errorf("help lacks %q %q", r.keys, r.desc)
 			}
-			if i != 1 && !strings.Contains(s, b.Help().Desc) { // chords share the single keys' words
-				t.Errorf("help lacks %q", b.Help().Desc)
+			for _, k := range strings.Fields(r.keys) {
+				shown[k] = true
 			}
 		}
 	}
+	// every binding of the key map is in the help (chords as ^X)
+	v := reflect.ValueOf(m.keys)
+	for i := range v.NumField() {
+		b := v.Field(i).Interface().(key.Binding)
+		if name := v.Type().Field(i).Name; name != "Yes" && name != "No" && !shown[caret(b)] {
+			t.Errorf("help lacks %s (%s)", name, caret(b))
+		}
+	}
+	// at 80x24 (issue 11 point 14) every key and its words fit, uncut
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if s80 := plain(t, m); strings.Contains(s80, "…") {
+		t.Errorf("the help is cut at 80x24:\n%s", s80)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	press(t, m, "esc")
-	if strings.Contains(plain(t, m), "esc, ? or f1 closes") {
+	if strings.Contains(plain(t, m), "esc closes · ^T is ctrl+t") {
 		t.Fatal("esc did not close help")
 	}
 	press(t, m, "f1")
-	if !strings.Contains(plain(t, m), "esc, ? or f1 closes") {
+	if !strings.Contains(plain(t, m), "esc closes · ^T is ctrl+t") {
 		t.Fatal("f1 did not open help")
 	}
 }

@@ -5,8 +5,6 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/agentdesk/agentdesk/session"
 )
 
 // toolbar shows the selected chat's buttons and why some are disabled.
@@ -17,14 +15,15 @@ func (t *toolbar) SetSize(w, _ int) { t.w = w }
 func (t *toolbar) Render(f *frame) rendered {
 	var r rendered
 	gap, short := " ", 0
-	labels := toolbarLabels(f.sel, short)
+	chords := inTextField(f.focus) // the keys that act from here
+	labels := toolbarLabels(f, short, chords)
 	for toolbarWidth(labels, gap) > t.w && short < len(shortLabels()) {
 		if gap != "" {
 			gap = ""
 		} else {
 			short++
 		}
-		labels = toolbarLabels(f.sel, short)
+		labels = toolbarLabels(f, short, chords)
 	}
 	var b strings.Builder
 	x := 0
@@ -46,7 +45,7 @@ func (t *toolbar) Render(f *frame) rendered {
 	r.lines = append(r.lines, b.String())
 	hint := "No chat selected: offers appear in My Interactions when you are Ready"
 	if f.sel != nil {
-		hint = recHint(f.sel, t.w)
+		hint = stateHint(f, f.sel, t.w)
 	}
 	r.lines = append(r.lines, f.st.Hint.Render(ansi.Truncate(hint, t.w, "…")))
 	return r
@@ -58,15 +57,17 @@ func shortLabels() [3][2]string {
 	return [...][2]string{{"Push URL", "URL"}, {"Mark Done", "Done"}, {"Continue", "Cont."}}
 }
 
-// toolbarLabels are the buttons as drawn, "[r Stop]": the recording
-// buttons' labels follow the selected chat's recordings (R-C1, R-C4). The
-// first short of shortLabels are used.
-func toolbarLabels(c *session.Chat, short int) []string {
+// toolbarLabels are the buttons as drawn, "[r Stop]", or with chords
+// "[^R Stop]" while a text field has the focus: the key shown is the key
+// that acts (issue 11 point 12). The recording buttons' labels follow the
+// selected chat's recordings (R-C1, R-C4). The first short of
+// shortLabels are used.
+func toolbarLabels(f *frame, short int, chords bool) []string {
 	var out []string
 	for _, bt := range buttons() {
 		label := bt.label
-		if b, ok := recButton(bt.act); ok && c != nil {
-			label = c.ButtonLabel(b)
+		if b, ok := recButton(bt.act); ok && f.sel != nil {
+			label = f.sel.ButtonLabel(b)
 		}
 		all := shortLabels()
 		for _, s := range all[:short] {
@@ -74,7 +75,11 @@ func toolbarLabels(c *session.Chat, short int) []string {
 				label = s[1]
 			}
 		}
-		out = append(out, "["+bt.key+" "+label+"]")
+		k := bt.key
+		if chords {
+			k = caret(f.m.keys.chordOf(bt.act))
+		}
+		out = append(out, "["+k+" "+label+"]")
 	}
 	return out
 }

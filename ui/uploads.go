@@ -20,6 +20,13 @@ type Capture interface {
 	Status(chat string) control.Status
 }
 
+// Frames takes each screen the desktop renders, cols x rows cells (the
+// capture records the text desktop with it: control.Controller). Frame
+// must not block.
+type Frames interface {
+	Frame(content string, cols, rows int)
+}
+
 // Uploads is the upload queue as the Uploads panel sees it
 // (uploader.Queue implements it). Snapshot must not block for long;
 // Changes is signalled after every change.
@@ -75,8 +82,10 @@ func captureWords(f *frame, c *session.Chat) string {
 	switch {
 	case len(marks) > 0:
 		parts = append(parts, st.Rec.Render(strings.Join(marks, " ")))
-	case cs.Paused:
+	case cs.Paused && c.PausedOnly():
 		parts = append(parts, st.RecPaused.Render("capture paused"))
+	case cs.Paused: // stopped between parts: not in the file (issue 11 point 19)
+		parts = append(parts, st.RecInfo.Render("capture idle"))
 	}
 	if cs.VoiceStopped {
 		w := "voice stopped"

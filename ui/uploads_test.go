@@ -84,7 +84,7 @@ func TestScreenUploads(t *testing.T) {
 func TestHelpListsUploads(t *testing.T) {
 	m, _, _ := newModel(t)
 	press(t, m, "?")
-	if s := plain(t, m); !strings.Contains(s, "the Uploads panel") || !strings.Contains(s, "f2") {
+	if s := plain(t, m); !strings.Contains(s, "Uploads panel") || !strings.Contains(s, "f2") {
 		t.Fatalf("help:\n%s", s)
 	}
 }
@@ -92,20 +92,26 @@ func TestHelpListsUploads(t *testing.T) {
 // Issue 5 point 6: per chat, whether screen and voice are captured, and
 // capture problems in words.
 func TestScreenCaptureMarkers(t *testing.T) {
-	rec := &session.RecordingData{Recording: true, Recordings: []session.RecordingInfo{
-		{ID: "r1", Kind: "record", State: "recording", Screen: true, By: "agent", Since: now.Add(-time.Minute)}}}
+	recIn := func(state string) *session.RecordingData {
+		return &session.RecordingData{Recording: state == "recording", Paused: state == "paused", Recordings: []session.RecordingInfo{
+			{ID: "r1", Kind: "record", State: state, Screen: true, By: "agent", Since: now.Add(-time.Minute)}}}
+	}
 	cases := []struct {
 		name   string
+		state  string // the recording's
 		status control.Status
 		want   string
 	}{
-		{"capture_both", control.Status{Active: true, Screen: true, Voice: true}, "SCR MIC"},
-		{"capture_acw", control.Status{Active: true, Screen: true, VoiceStopped: true}, "SCR · voice stopped · screen until wrap-up ends"},
-		{"capture_failed", control.Status{Active: true, Voice: true,
+		{"capture_both", "recording", control.Status{Active: true, Screen: true, Voice: true}, "SCR MIC"},
+		{"capture_acw", "recording", control.Status{Active: true, Screen: true, VoiceStopped: true}, "SCR · voice stopped · screen until wrap-up ends"},
+		{"capture_failed", "recording", control.Status{Active: true, Voice: true,
 			Note: "screen capture failed: cannot open display :0 — recording voice and transcript"}, "MIC · screen capture failed: cannot open display :0"},
-		{"capture_paused", control.Status{Active: true, Paused: true}, "capture paused"},
+		{"capture_paused", "paused", control.Status{Active: true, Paused: true}, "capture paused"},
+		// issue 11 point 19: stopped between parts is not a pause
+		{"capture_idle", "stopped", control.Status{Active: true, Paused: true}, "○ Record stopped · capture idle"},
 	}
 	for _, tc := range cases {
+		rec := recIn(tc.state)
 		t.Run(tc.name, func(t *testing.T) {
 			m := New(Options{Now: func() time.Time { return now }, Capture: fakeCapture{"cy": tc.status}})
 			m.loc = time.UTC

@@ -128,6 +128,10 @@ func focusTitle(f *frame, fo focus, title string) string {
 // View draws the screen; see layout.
 func (m *Model) View() tea.View {
 	content, _, cur := m.layout()
+	if m.frames != nil {
+		w, h := m.screenSize()
+		m.frames.Frame(content, w, h)
+	}
 	v := tea.NewView(content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
@@ -136,17 +140,38 @@ func (m *Model) View() tea.View {
 	return v
 }
 
-// Layout: title bar (1 line), toolbar and its hint (2), the body (list |
-// chat pane, or help), the status line and key reminder (2).
-const topLines, bottomLines = 3, 2
+// Layout: title bar (1 line), the warning line when there is a warning
+// (1), toolbar and its hint (2), the body (list | chat pane, or help), the
+// status line and key reminder (2).
+const bottomLines = 2
+
+// listWidth is the chat list's width for a screen w wide: at 80 columns
+// 32, so names fit beside the state and the timers.
+func listWidth(w int) int { return min(max(w*38/100, 32), 40) }
+
+// topLines is how many lines are above the body: the title, the warning
+// line when there is a warning, the toolbar and its hint.
+func (m *Model) topLines() int {
+	if m.warning != "" {
+		return 4
+	}
+	return 3
+}
+
+// screenSize is the size the screen is drawn at: the terminal's, at least
+// 40 columns and room for a few body lines.
+func (m *Model) screenSize() (w, h int) {
+	return max(m.width, 40), max(m.height, m.topLines()+bottomLines+4)
+}
 
 // layout renders the screen and returns the regions that take clicks, in
 // screen coordinates.
 func (m *Model) layout() (string, []hit, *tea.Cursor) {
-	w, h := max(m.width, 40), max(m.height, topLines+bottomLines+4)
+	topLines := m.topLines()
+	w, h := m.screenSize()
 	f := &frame{m: m, desk: m.desk, st: &m.st, now: m.now(), sel: m.selectedChat(), focus: m.focus, flash: m.ticks%2 == 1}
 	bodyH := h - topLines - bottomLines
-	listW := min(max(w*38/100, 26), 40)
+	listW := min(listWidth(w), w/2)
 	paneW := w - listW - 1
 
 	var out []string
@@ -164,14 +189,18 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 	}
 	m.top.SetSize(w, 1)
 	m.toolbar.SetSize(w, 2)
-	top := m.top.Render(f).fit(1)
+	out = append(out, m.top.Render(f).fit(1).lines...)
+	if m.warning != "" {
+		out = append(out, warningLine(f, w))
+	}
 	tb := m.toolbar.Render(f).fit(2)
-	place(tb, 0, 1)
-	out = append(out, top.lines...)
+	place(tb, 0, len(out))
 	out = append(out, tb.lines...)
 
 	if m.help {
 		out = append(out, renderHelp(f, w, bodyH).lines...)
+	} else if q := m.confirm; q != nil && len(q.detail) > 0 {
+		out = append(out, renderConfirm(f, q, w, bodyH).lines...)
 	} else if m.showUploads {
 		out = append(out, renderUploads(f, w, bodyH).lines...)
 	} else {
@@ -197,6 +226,22 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 	return strings.Join(out, "\n"), hits, cur
 }
 
+// warningLine is the warning on a line of its own, loud (issue 11 point
+// 9: it used to push the customer page's address off the title). The
+// warning's parts, split at " — ", are shown as many as fit from the
+// first; only a first part wider than the screen is cut.
+func warningLine(f *frame, w int) string {
+	parts := strings.Split(f.m.warning, " — ")
+	text := " ⚠ " + parts[0]
+	for _, p := range parts[1:] {
+		if lipgloss.Width(text+" — "+p) > w-1 {
+			break
+		}
+		text += " — " + p
+	}
+	return f.st.StatusErr.Render(fitWidth(ansi.Truncate(text+" ", w, "…"), w))
+}
+
 // titleBar shows the agent, Ready / Not ready, the link and the banner.
 type titleBar struct{ w int }
 
@@ -216,20 +261,46 @@ func (t *titleBar) Render(f *frame) rendered {
 	if d.Link.State != session.LinkUp || !d.Welcomed {
 		link = st.LinkDown.Render(" " + linkText(f) + " ")
 	}
-	left := st.Title.Render(" agentdesk ") + st.TitleDim.Render("│ "+name+" ") + ready + link
-	right := ""
-	if f.m.banner != "" {
-		right = st.TitleDim.Render(" " + oneLine(f.m.banner) + " ")
+	// What gives way when the width is short: the brand, then the banner's
+	// later parts (" · "), then all but its address; the link's state never
+	// (scripts and people wait for "● Connected").
+	banner := oneLine(f.m.banner)
+	first, _, _ := strings.Cut(banner, " · ")
+	address := ""
+	if w := lastWord(first); strings.Contains(w, "://") {
+		address = w
 	}
-	if f.m.warning != "" { // loud, and it stays: the capture is not what it seems
-		room := max(t.w-lipgloss.Width(left)-1, 0)
-		right = st.StatusErr.Render(ansi.Truncate(" ⚠ "+f.m.warning+" ", room, "…"))
+	for _, c := range []struct {
+		brand  bool
+		banner string
+	}{{true, banner}, {false, banner}, {false, first}, {false, address}, {false, ""}} {
+		if c.banner == "" && banner != "" && c.brand {
+			continue
+		}
+		left := st.TitleDim.Render(" "+name+" ") + ready + link
+		if c.brand {
+			left = st.Title.Render(" agentdesk ") + st.TitleDim.Render("│") + left
+		}
+		right := ""
+		if c.banner != "" {
+			right = st.TitleDim.Render(" " + c.banner + " ")
+		}
+		gap := t.w - lipgloss.Width(left) - lipgloss.Width(right)
+		if gap >= 1 || (c.banner == "" && !c.brand) {
+			return rendered{lines: []string{left + st.TitleDim.Render(strings.Repeat(" ", max(gap, 0))) + right}}
+		}
 	}
-	gap := t.w - lipgloss.Width(left) - lipgloss.Width(right)
-	if gap < 1 {
-		right, gap = "", max(t.w-lipgloss.Width(left), 0)
+	return rendered{} // not reached: the last candidate always returns
+}
+
+// lastWord is the last space-separated word of s: the address of a
+// banner such as "Customer web chat: http://…".
+func lastWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
 	}
-	return rendered{lines: []string{left + st.TitleDim.Render(strings.Repeat(" ", gap)) + right}}
+	return f[len(f)-1]
 }
 
 // linkText says how the hub connection is, in words. A link that is up
@@ -266,59 +337,24 @@ func linkText(f *frame) string {
 	return "Connecting…"
 }
 
-// statusBar shows the last status or error and a key reminder.
-type statusBar struct{ w int }
-
-func (s *statusBar) SetSize(w, _ int) { s.w = w }
-
-func (s *statusBar) Render(f *frame) rendered {
-	st := f.st
-	msg := f.m.status
-	style := st.Status
-	if f.m.statusErr {
-		style = st.StatusErr
-	}
-	if msg == "" {
-		msg = "Welcome. Press ? for the keys."
-	}
-	if q := f.m.confirm; q != nil {
-		msg, style = q.question, st.Confirm
-	}
-	var keys []string
-	for i, b := range f.m.keys.ShortHelp() {
-		keys = append(keys, st.HelpKey.Render(b.Help().Key)+" "+st.HelpDesc.Render(shortWords()[i]))
-	}
-	return rendered{lines: []string{
-		style.Render(fitWidth(" "+msg, s.w)),
-		strings.Join(keys, st.Sep.Render(" · ")),
-	}}
-}
-
-// renderHelp draws every key binding in three columns in the body area:
-// chat actions (single key and chord), moving around, and the rest.
+// renderHelp draws every key binding (keyMap.helpGroups) in three columns
+// in the body area.
 func renderHelp(f *frame, w, h int) rendered {
 	st := f.st
-	g := f.m.keys.FullHelp()
-	row := func(keyW int, keys, desc string) string {
-		return st.HelpKey.Render(fmt.Sprintf("%-*s", keyW, keys)) + " " + st.HelpDesc.Render(desc)
-	}
-	chat := []string{st.Label.Render("Chat  (list · anywhere)")}
-	for i, b := range g[0] {
-		chat = append(chat, row(8, fmt.Sprintf("%-1s %s", b.Help().Key, g[1][i].Help().Key), b.Help().Desc))
-	}
-	move := []string{st.Label.Render("Move")}
-	for _, b := range g[2] {
-		move = append(move, row(9, b.Help().Key, b.Help().Desc))
-	}
-	more := []string{st.Label.Render("More")}
-	for _, b := range g[3] {
-		more = append(more, row(6, b.Help().Key, b.Help().Desc))
-	}
 	inner := w - 4
-	groups := [][]string{chat, move, more}
+	groups := f.m.keys.helpGroups()
+	cols := make([][]string, len(groups))
 	widths := make([]int, len(groups))
-	for i, c := range groups {
-		for _, l := range c {
+	for i, g := range groups {
+		keyW := 0
+		for _, r := range g.rows {
+			keyW = max(keyW, lipgloss.Width(r.keys))
+		}
+		cols[i] = append(cols[i], st.Label.Render(g.title))
+		for _, r := range g.rows {
+			cols[i] = append(cols[i], st.HelpKey.Render(fitWidth(r.keys, keyW))+" "+st.HelpDesc.Render(r.desc))
+		}
+		for _, l := range cols[i] {
 			widths[i] = max(widths[i], lipgloss.Width(l))
 		}
 	}
@@ -331,17 +367,17 @@ func renderHelp(f *frame, w, h int) rendered {
 		}
 		widths[i]--
 	}
-	cols := make([]string, 3)
-	for i, c := range groups {
+	joined := make([]string, len(cols))
+	for i, c := range cols {
 		for j := range c {
 			c[j] = fitWidth(c[j], widths[i])
 		}
-		cols[i] = strings.Join(c, "\n")
+		joined[i] = strings.Join(c, "\n")
 	}
 	body := lipgloss.JoinVertical(lipgloss.Left,
-		fitWidth(st.Label.Render("Keys")+st.Hint.Render("   esc, ? or f1 closes · single keys act when the list has the focus"), inner),
+		fitWidth(st.Label.Render("Keys")+st.Hint.Render("   esc closes · ^T is ctrl+t · single keys in the list, chords anywhere"), inner),
 		"",
-		lipgloss.JoinHorizontal(lipgloss.Top, cols[0], "  ", cols[1], "  ", cols[2]),
+		lipgloss.JoinHorizontal(lipgloss.Top, joined[0], "  ", joined[1], "  ", joined[2]),
 	)
 	box := st.Box.Render(body)
 	return rendered{lines: strings.Split(box, "\n")}.fit(h)

@@ -179,7 +179,7 @@ func (q *Queue) loadItem(id string) error {
 			Attempts: 1, Enqueued: e.man.Created} // Attempts 1: ask a Verifier first
 	}
 	switch e.st.Status {
-	case statusDone:
+	case statusDone, statusDeleted:
 		return os.RemoveAll(e.dir)
 	case statusFailed:
 		e.st.Status = statusQueued
@@ -199,6 +199,8 @@ func liveOf(status string) State {
 		return StateDone
 	case statusFailed:
 		return StateFailed
+	case statusDeleted:
+		return StateDeleted
 	}
 	return StateQueued
 }

@@ -147,6 +147,45 @@ func TestQueuePermanentFailure(t *testing.T) {
 	}
 }
 
+// TestQueueErasesWhatMustNotExist_R_H6: the store says the recording must
+// not exist (the customer's deletion was confirmed): the queue deletes the
+// local copy, never tries again, and forgets the item when reopened.
+func TestQueueErasesWhatMustNotExist_R_H6(t *testing.T) {
+	sink := &memSink{errs: []error{fmt.Errorf("hubsink: create: %w: deleted at the customer's request", ErrGone)}}
+	dir := t.TempDir()
+	q, err := Open(dir, Options{Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Enqueue(context.Background(), writeTemp(t, t.TempDir(), "gone.webm", []byte("secret")), Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- q.Run(ctx) }()
+	snap := waitFor(t, q, "deleted", allIn(StateDeleted))
+	if d := snap[0].Describe(time.Now()); !strings.Contains(d, "deleted, not stored") || !strings.Contains(d, "customer's request") {
+		t.Fatalf("Describe = %q", d)
+	}
+	if _, err := os.Stat(itemPath(q, snap[0])); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the local copy after the store refused it for good: %v", err)
+	}
+	cancel()
+	<-done
+	if sink.puts != 1 {
+		t.Fatalf("%d attempts, want 1 and no retry", sink.puts)
+	}
+	q.Close()
+	q2, err := Open(dir, Options{Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q2.Close()
+	if n := len(q2.Snapshot()); n != 0 {
+		t.Fatalf("%d items after a reopen, want the deleted one forgotten", n)
+	}
+}
+
 // TestQueueWaitsForWindow proves R-V3 with windows: nothing is sent outside
 // them; the panel says until when; the upload starts when one opens.
 func TestQueueWaitsForWindow(t *testing.T) {

@@ -53,6 +53,10 @@ func (q *Queue) Run(ctx context.Context) error {
 		if err == nil || ctx.Err() != nil {
 			continue
 		}
+		if errors.Is(err, ErrGone) {
+			q.erase(e, err)
+			continue
+		}
 		if errors.Is(err, ErrPermanent) {
 			q.fail(e, err)
 			continue
@@ -128,6 +132,22 @@ func (q *Queue) fail(e *entry, cause error) {
 	_ = q.save(e)
 	q.changed()
 	q.logf("%s: failed: %v", e.st.Name, cause)
+}
+
+// erase deletes the local copy of a recording the store says must not
+// exist (R-H6): nothing of it is left on this desktop.
+func (q *Queue) erase(e *entry, cause error) {
+	if err := os.Remove(filepath.Join(e.dir, e.st.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		q.fail(e, fmt.Errorf("the store says it must not exist (%v), but the local copy cannot be deleted: %w", cause, err))
+		return
+	}
+	_ = durable.SyncDir(e.dir)
+	q.mu.Lock()
+	e.st.Status, e.live, e.st.Resume, e.st.LastError = statusDeleted, StateDeleted, "", cause.Error()
+	q.mu.Unlock()
+	_ = q.save(e)
+	q.changed()
+	q.logf("%s: deleted without storing it: %v", e.st.Name, cause)
 }
 
 // attempt makes one delivery attempt of e.

@@ -18,6 +18,10 @@ var (
 	// ErrNotStored is returned by a Verifier when the store does not hold
 	// a file with the item's checksum.
 	ErrNotStored = errors.New("not stored")
+	// ErrGone marks a recording the store refuses for good because it must
+	// not exist (the customer's deletion request was confirmed, or consent
+	// was declined: R-H6): the queue deletes its local copy.
+	ErrGone = errors.New("the recording must not exist")
 	// ErrBadRecipient: the age recipient key is not a valid X25519 key.
 	ErrBadRecipient = errors.New("bad age recipient")
 	// ErrBadWindow: an upload window is not of the form "HH:MM-HH:MM".

@@ -17,6 +17,7 @@ const (
 	StateRetrying               // an attempt failed; the next one at ItemStatus.Until
 	StateDone                   // stored, checksum confirmed, local copy deleted
 	StateFailed                 // a permanent error; ItemStatus.Err says why
+	StateDeleted                // the store said it must not exist (R-H6): local copy deleted, never stored
 )
 
 // String returns the state in words.
@@ -34,6 +35,8 @@ func (s State) String() string {
 		return "done"
 	case StateFailed:
 		return "failed"
+	case StateDeleted:
+		return "deleted"
 	}
 	return fmt.Sprintf("State(%d)", int(s))
 }
@@ -66,6 +69,8 @@ func (s ItemStatus) Describe(now time.Time) string {
 		return fmt.Sprintf("retrying in %d s (attempt %d, %s)", int(in/time.Second), s.Attempt, s.Err)
 	case StateFailed:
 		return "failed: " + s.Err
+	case StateDeleted:
+		return "deleted, not stored: " + s.Err
 	case StateUploading:
 		pct := 0
 		if s.Size > 0 {

@@ -33,9 +33,10 @@ const (
 // Persisted statuses. The live states (waiting, uploading, retrying) are
 // not persisted: after a restart such an item is queued again.
 const (
-	statusQueued = "queued"
-	statusDone   = "done"
-	statusFailed = "failed"
+	statusQueued  = "queued"
+	statusDone    = "done"
+	statusFailed  = "failed"
+	statusDeleted = "deleted" // the store refused it for good (ErrGone); the local copy is gone
 )
 
 // itemState is the small JSON state kept beside each queued file.

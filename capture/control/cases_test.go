@@ -6,8 +6,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/control"
@@ -110,27 +112,49 @@ func TestSecondChatWhileDevicesBusy(t *testing.T) {
 	}
 }
 
-// A desktop that stopped mid-recording (Close, as at a crash) leaves its
-// spool; the next controller on the folder combines and queues it (R-V10).
-func TestRecoverLeftoverSpool_R_V10(t *testing.T) {
-	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
-	r.open("c9")
-	r.rec("c9", "recording", true, "")
-	r.waitStatus("c9", "capturing", func(s control.Status) bool { return s.Screen })
-	r.media("c9", 400e6)
+// goAway records chat for d of media, then the desktop goes (Close, as q
+// or a crash does) and a new controller starts on the same folder, with
+// dev, and recovers: the rig follows the new one. It returns what
+// recovery queued at start.
+func (r *rig) goAway(chat string, d time.Duration, dev control.Devices) int {
+	r.t.Helper()
+	r.open(chat)
+	r.rec(chat, "recording", true, "")
+	r.waitStatus(chat, "capturing", func(s control.Status) bool { return s.Screen })
+	r.say(chat, "before going", true)
+	r.media(chat, d)
 	if err := r.c.Close(); err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
 	if len(r.q.all()) != 0 {
-		t.Fatal("queued before recovery")
+		r.t.Fatal("queued before recovery")
 	}
-	c2, err := control.New(control.Config{SpoolDir: r.spool, Queue: r.q, Agent: "ada"})
+	c2, err := control.New(control.Config{SpoolDir: r.spool, Devices: dev, Queue: r.q, Agent: "ada", Logf: r.t.Logf, AwaitWelcome: true})
 	if err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
+	r.t.Cleanup(func() { c2.Close() })
 	n, err := c2.Recover(context.Background())
-	if err != nil || n != 1 {
-		t.Fatalf("recovered %d, %v", n, err)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.c = c2
+	return n
+}
+
+// A desktop that stopped mid-recording (Close, as at a crash) leaves its
+// spool; the next controller on the folder keeps it for the hub's welcome
+// and, the chat being gone (it ended meanwhile), combines and queues it
+// then (R-V10; issue 11 point 7).
+func TestRecoverLeftoverSpool_R_V10(t *testing.T) {
+	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
+	if n := r.goAway("c9", 400e6, nil); n != 0 || len(r.q.all()) != 0 {
+		t.Fatalf("recovered %d: a live chat's spool is combined before the hub said it ended", n)
+	}
+	c2 := r.c
+	welcome(t, c2) // the hub no longer has c9
+	if err := c2.Wait(); err != nil {
+		t.Fatal(err)
 	}
 	items := r.q.all()
 	if len(items) != 1 || items[0].File != "c9_r1_recovered.webm" {
@@ -142,6 +166,74 @@ func TestRecoverLeftoverSpool_R_V10(t *testing.T) {
 	}
 	if n, err := c2.Recover(context.Background()); n != 0 || err != nil {
 		t.Fatalf("second recovery: %d %v", n, err)
+	}
+}
+
+// welcome gives c the hub's welcome with the chats given.
+func welcome(t *testing.T, c *control.Controller, chats ...session.ChatData) {
+	t.Helper()
+	e, err := session.NewEnvelope(session.TypeWelcome, "", session.WelcomeData{Agent: session.AgentInfo{ID: "ada", Name: "Ada"}, Chats: chats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Observe(context.Background(), e)
+}
+
+// Issue 11 point 7: the desktop quits while a chat is recorded and comes
+// back within the agent grace: the recording goes on in the same spool,
+// and when the chat is done there is one file, under the hub's name (not
+// a "_recovered" one beside it), holding both parts without the time
+// away.
+func TestQuitAndComeBack(t *testing.T) {
+	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
+	if n := r.goAway("c7", 600e6, devices.Synthetic{Width: 64, Height: 48}); n != 0 {
+		t.Fatalf("recover at start: %d", n)
+	}
+	c2 := r.c
+	time.Sleep(time.Second) // the scenario: the desktop is away for a second before the hub welcomes it
+	live := session.ChatData{ID: "c7", Customer: "Bob", Queue: "general", State: session.Connected, CreatedAt: time.Now(),
+		Transcript: []session.MessageData{r.lines["c7"][0]}} // the welcome brings the chat's transcript
+	welcome(t, c2, live)
+	r.rec("c7", "recording", true, "")
+	r.waitStatus("c7", "capturing again", func(s control.Status) bool { return s.Screen })
+	r.say("c7", "after coming back", true)
+	r.media("c7", 600e6)
+	_, srt, file := r.finish("c7", true)
+	if items := r.q.all(); len(items) != 1 || file != "general_ada_record_c7.webm" {
+		t.Fatalf("queued %+v, want one file under the hub's name", items)
+	}
+	p, _ := ffprobe(t, filepath.Join(r.q.dir, file))
+	d, err := strconv.ParseFloat(p.Format.Duration, 64)
+	if err != nil || d < 1.0 || d > 1.9 {
+		t.Fatalf("duration %s s, want the two parts (about 1.2 s) without the second away", p.Format.Duration)
+	}
+	for _, want := range []string{"before going", "after coming back"} {
+		if !strings.Contains(srt, want) {
+			t.Errorf("subtitles lack %q:\n%s", want, srt)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(r.spool, "*.spool")); len(left) != 0 {
+		t.Errorf("spools left: %v", left)
+	}
+}
+
+// Issue 11 point 7: back in time, but the chat is done before anything
+// records again: the spool left before still becomes the file under the
+// hub's name.
+func TestComeBackThenDone(t *testing.T) {
+	r := newRig(t, devices.Synthetic{Width: 64, Height: 48}, "")
+	if n := r.goAway("c6", 400e6, nil); n != 0 {
+		t.Fatalf("recover at start: %d", n)
+	}
+	c2 := r.c
+	welcome(t, c2, session.ChatData{ID: "c6", Customer: "Bob", Queue: "general", State: session.ACW, Transcript: []session.MessageData{}})
+	r.rec("c6", "final", true, "general_ada_record_c6")
+	r.state("c6", session.Done)
+	if err := c2.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if items := r.q.all(); len(items) != 1 || items[0].File != "general_ada_record_c6.webm" {
+		t.Fatalf("queued %+v, want the hub's name", items)
 	}
 }
 

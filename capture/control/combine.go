@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
 	"github.com/agentdesk/agentdesk/capture/webm"
 	"github.com/agentdesk/agentdesk/session"
@@ -126,13 +128,17 @@ func subtitles(ch session.ChatData, ri session.RecordingInfo, started time.Time)
 }
 
 // tagsOf are the file's tags (R-V7): interaction, agent, customer,
-// queue, kind, disposition, partitions, and the case data.
+// queue, kind, disposition, the wrap-up note, partitions, and the case
+// data.
 func tagsOf(sc sidecar, ri session.RecordingInfo) map[string]string {
 	ch := sc.Chat
 	t := map[string]string{"interaction": ch.ID, "agent": sc.Agent, "customer": ch.Customer, "queue": ch.Queue,
 		"kind": ri.Kind, "recording": ri.ID}
 	if ch.Disposition != "" {
 		t["disposition"] = ch.Disposition
+	}
+	if ch.Note != "" { // the wrap-up note (issue 11 point 11)
+		t["note"] = ch.Note
 	}
 	if len(ri.Partitions) > 0 {
 		t["partitions"] = strings.Join(ri.Partitions, ",")
@@ -176,14 +182,32 @@ func (c *Controller) combineOne(ctx context.Context, rec *spool.Recording, sc si
 		return err
 	}
 	name := ri.Name + ".webm"
-	if c.cfg.Recipient != "" {
+	if c.Recipient() != "" {
 		name += ".age"
 	}
 	if !uploader.ValidName(name) {
 		return fmt.Errorf("the hub's name %q is not a file name", ri.Name)
 	}
-	subs := fitSubtitles(subtitles(sc.Chat, ri, sc.Started), mediaEnd(rec))
-	meta := webm.Meta{Title: ri.Name, Tags: tagsOf(sc, ri), NoVideo: !ri.Screen, Subtitles: subs}
+	// Each recording holds its own parts (issue 11 point 19): the time it
+	// was stopped is cut, its pauses stay padded; its lines move with it.
+	parts := snapParts(sc.Parts[ri.ID], rec.Marks)
+	subs := subtitles(sc.Chat, ri, sc.Started) // media time
+	fileEnd := mediaEnd(rec)                   // 0 without media
+	meta := webm.Meta{Title: ri.Name, Tags: tagsOf(sc, ri), NoVideo: !ri.Screen}
+	if parts != nil {
+		horizon := fileEnd
+		if horizon == 0 { // no media: the lines alone are timed
+			horizon = math.MaxInt64 / 2
+		}
+		for i := range subs {
+			subs[i].At, _ = webm.MapTime(parts, horizon, subs[i].At)
+		}
+		if fileEnd > 0 {
+			fileEnd = webm.Length(parts, fileEnd)
+			meta.Parts = parts
+		}
+	}
+	meta.Subtitles = fitSubtitles(subs, fileEnd)
 	final := filepath.Join(dir, name)
 	sum, size, err := c.writeFile(final, rec, meta)
 	if err != nil {
@@ -192,8 +216,8 @@ func (c *Controller) combineOne(ctx context.Context, rec *spool.Recording, sc si
 	m := uploader.Manifest{
 		Recording: ri.ID, Interaction: sc.Chat.ID, Agent: sc.Agent, Customer: sc.Chat.Customer, Queue: sc.Chat.Queue,
 		Kind: ri.Kind, Disposition: sc.Chat.Disposition, Partitions: ri.Partitions, Metadata: metadataOf(sc),
-		File: name, SHA256: sum, Size: size, Encrypted: c.cfg.Recipient != "", DurationMS: duration(rec, subs).Milliseconds(),
-		Tracks: tracksOf(rec, ri, subs), Created: time.Now().UTC(),
+		File: name, SHA256: sum, Size: size, Encrypted: c.Recipient() != "", DurationMS: duration(fileEnd, meta.Subtitles).Milliseconds(),
+		Tracks: tracksOf(rec, ri, meta.Subtitles), Created: time.Now().UTC(),
 	}
 	b, err := uploader.MarshalManifest(m)
 	if err != nil {
@@ -238,7 +262,7 @@ func (c *Controller) writeFile(path string, rec *spool.Recording, meta webm.Meta
 		}
 	}()
 	h := sha256.New()
-	if c.cfg.Recipient == "" {
+	if c.Recipient() == "" {
 		if err = webm.Write(f, rec, meta); err != nil {
 			return "", 0, err
 		}
@@ -251,7 +275,7 @@ func (c *Controller) writeFile(path string, rec *spool.Recording, meta webm.Meta
 	} else {
 		cw := &counter{w: io.MultiWriter(f, h)}
 		var aw io.WriteCloser
-		if aw, err = uploader.Encrypt(cw, c.cfg.Recipient); err != nil {
+		if aw, err = uploader.Encrypt(cw, c.Recipient()); err != nil {
 			return "", 0, err
 		}
 		if err = webm.Write(aw, rec, meta); err != nil {
@@ -288,8 +312,8 @@ func (c *counter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func duration(rec *spool.Recording, subs []webm.Subtitle) time.Duration {
-	end := mediaEnd(rec)
+// duration is the file's length: its media (end), or a later subtitle's.
+func duration(end time.Duration, subs []webm.Subtitle) time.Duration {
 	for _, s := range subs {
 		d := s.Duration
 		if d <= 0 {
@@ -298,6 +322,38 @@ func duration(rec *spool.Recording, subs []webm.Subtitle) time.Duration {
 		end = max(end, s.At+d)
 	}
 	return end
+}
+
+// snapParts puts the parts' edges, which the controller took from the
+// media clock when the hub's frame came, on the capture's own marks near
+// them: a part that ends where the capture paused ends at the pause mark,
+// one that begins where it resumed begins at the resume mark (a keyframe).
+// nil without parts (a spool from before parts were kept: the whole of it).
+func snapParts(parts []webm.Part, marks []capture.Mark) []webm.Part {
+	if len(parts) == 0 {
+		return nil
+	}
+	const near = 400 * time.Millisecond
+	// the mark is written when the capture applied the change, just before
+	// the controller read the time: look back from t, never ahead
+	snap := func(t time.Duration, kinds ...capture.MarkKind) time.Duration {
+		best := t
+		for _, m := range marks {
+			if slices.Contains(kinds, m.Kind) && m.PTS <= t && t-m.PTS <= near && (best == t || m.PTS > best) {
+				best = m.PTS
+			}
+		}
+		return best
+	}
+	out := make([]webm.Part, len(parts))
+	for i, p := range parts {
+		// a part begun with a capture begins at its 0 already (followParts)
+		out[i] = webm.Part{From: snap(p.From, capture.MarkResume), To: p.To}
+		if p.To >= 0 {
+			out[i].To = snap(p.To, capture.MarkPause, capture.MarkStop)
+		}
+	}
+	return out
 }
 
 // mediaEnd is the media time of the recording's last packet or mark; 0
@@ -352,72 +408,4 @@ func tracksOf(rec *spool.Recording, ri session.RecordingInfo, subs []webm.Subtit
 		t = append(t, uploader.Track{Type: "subtitle", Codec: "S_TEXT/UTF8"})
 	}
 	return t
-}
-
-// Recover combines and queues what a crash left in the spool folder
-// (R-V10): files combined but not yet queued, and spools of chats that
-// are not being captured now, each with the chat state its sidecar kept.
-// It returns how many files it queued.
-func (c *Controller) Recover(ctx context.Context) (int, error) {
-	n := 0
-	var errs []error
-	dir := filepath.Join(c.cfg.SpoolDir, outDir)
-	mans, _ := filepath.Glob(filepath.Join(dir, "*"+manifestExt))
-	for _, mp := range mans {
-		path := strings.TrimSuffix(mp, manifestExt)
-		var m uploader.Manifest
-		b, err := os.ReadFile(mp)
-		if err == nil {
-			err = json.Unmarshal(b, &m)
-		}
-		if _, serr := os.Stat(path); err == nil && serr != nil {
-			// The queue took the file; the manifest stayed.
-			if rerr := os.Remove(mp); rerr != nil && !os.IsNotExist(rerr) {
-				errs = append(errs, fmt.Errorf("recover %s: remove the stale manifest: %w", path, rerr))
-			}
-			continue
-		}
-		if err == nil {
-			err = c.queue(ctx, path, m)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("recover %s: %w", path, err))
-			continue
-		}
-		n++
-	}
-	spools, _ := filepath.Glob(filepath.Join(c.cfg.SpoolDir, "*.spool"))
-	for _, sp := range spools {
-		base := strings.TrimSuffix(sp, ".spool")
-		c.mu.Lock()
-		busy := false
-		for _, cc := range c.chats {
-			busy = busy || cc.base == base
-		}
-		c.mu.Unlock()
-		if busy {
-			continue
-		}
-		sc := sidecar{Agent: c.cfg.Agent}
-		if b, err := os.ReadFile(base + ".json"); err == nil {
-			_ = json.Unmarshal(b, &sc)
-		}
-		if sc.Chat.ID == "" { // no state kept: one recording of what was captured
-			sc.Chat.ID = filepath.Base(base)
-			sc.Chat.Recording = &session.RecordingData{Recordings: []session.RecordingInfo{{ID: "r1", Kind: "record", Screen: true}}}
-		}
-		before := 0
-		for _, ri := range produced(sc.Chat, false) {
-			if !slices.Contains(sc.Queued, ri.ID) {
-				before++
-			}
-		}
-		if err := c.combineChat(ctx, base, sc, false); err != nil {
-			errs = append(errs, fmt.Errorf("recover %s: %w", sp, err))
-			continue
-		}
-		n += before
-		c.logf("recovered %s: %d recording(s) combined and queued", sp, before)
-	}
-	return n, errors.Join(errs...)
 }

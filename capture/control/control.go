@@ -30,10 +30,12 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
+	"github.com/agentdesk/agentdesk/capture/webm"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/uploader"
 	"github.com/agentdesk/agentdesk/uploader/durable"
@@ -81,6 +83,12 @@ type Config struct {
 	// OnFile, when set, is called after a recording's file was queued (or
 	// kept, without a queue), with its path before the move and its manifest.
 	OnFile func(m uploader.Manifest)
+	// AwaitWelcome makes Recover keep the spool of a chat that was live
+	// when the last run ended until the hub's welcome says whether the
+	// chat goes on (resume.go): set it where the controller sees the
+	// desktop's welcome, the desktop's own capture. Without it (a service
+	// that may never see one) such a spool is combined at once.
+	AwaitWelcome bool
 }
 
 // Status is what the desktop shows about a chat's capture.
@@ -104,8 +112,35 @@ type Controller struct {
 	desk  *session.Desk
 	chats map[string]*chatCapture
 	owner string // the chat holding screen and mic
-	wg    sync.WaitGroup
-	errs  []error
+	// leftover are spools a desktop left while their chat was live, per
+	// chat, waiting for the hub (resume.go)
+	leftover map[string][]string
+	wg       sync.WaitGroup
+	errs     []error
+
+	// term is the recording the text desktop's frames go to (the one
+	// holding the screen), read without the lock by Frame.
+	term atomic.Pointer[capture.Recording]
+	// recipient is the age key files are encrypted to: Config.Recipient,
+	// or else the store's key the hub's welcome told (X-6).
+	recipient atomic.Pointer[string]
+}
+
+// Recipient is the age key the controller encrypts to now ("" for none).
+func (c *Controller) Recipient() string {
+	if r := c.recipient.Load(); r != nil {
+		return *r
+	}
+	return ""
+}
+
+// Frame records a frame of the text desktop (the screen the desktop
+// renders, cols x rows cells) into the capture holding the screen, on its
+// clock; without one it does nothing. It never blocks (ui.Frames).
+func (c *Controller) Frame(content string, cols, rows int) {
+	if r := c.term.Load(); r != nil {
+		r.Terminal(content, cols, rows)
+	}
 }
 
 // chatCapture is one chat's capture.
@@ -123,7 +158,47 @@ type chatCapture struct {
 	note     string
 	snap     session.ChatData
 	done     bool
-	mark     string // set by Abandon: why the chat's end was not seen
+	// parts are each recording's parts in media time (issue 11 point 19):
+	// a part opens when the recording goes on (or continues) and closes
+	// when it is stopped; a pause stays inside it.
+	parts  map[string][]webm.Part
+	states map[string]string // each recording's last state, to see it change
+	off    time.Duration     // spool time at the capture's 0 (a spool carried on, resume.go)
+	fresh  bool              // the capture just began: parts open at its 0, its first frame
+	mark   string            // set by Abandon: why the chat's end was not seen
+}
+
+// mediaNow is the capture's media time now; without media (transcript
+// only) the wall time since the start, which is what subtitles use.
+func (cc *chatCapture) mediaNow() time.Duration {
+	if cc.rec != nil {
+		return cc.off + cc.rec.Status().Duration
+	}
+	return time.Since(cc.started)
+}
+
+// followParts opens and closes the recordings' parts as their states
+// change: on or paused is inside a part, stopped or final is not.
+func (cc *chatCapture) followParts(ch *session.Chat) {
+	if ch.Recording == nil {
+		return
+	}
+	live := func(state string) bool { return state == session.RecOn.String() || state == session.RecPaused.String() }
+	now := cc.mediaNow()
+	if cc.fresh { // what began the capture begins with its first frame
+		now, cc.fresh = cc.off, false
+	}
+	for _, r := range ch.Recording.Recordings {
+		prev := cc.states[r.ID]
+		cc.states[r.ID] = r.State
+		ps := cc.parts[r.ID]
+		switch {
+		case live(r.State) && !live(prev):
+			cc.parts[r.ID] = append(ps, webm.Part{From: now, To: -1})
+		case !live(r.State) && live(prev) && len(ps) > 0 && ps[len(ps)-1].To < 0:
+			ps[len(ps)-1].To = now
+		}
+	}
 }
 
 // New makes a controller. It creates SpoolDir.
@@ -145,7 +220,12 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = func() capture.Clock { return capture.NewWallClock() }
 	}
-	return &Controller{cfg: cfg, desk: session.NewDesk(), chats: map[string]*chatCapture{}}, nil
+	c := &Controller{cfg: cfg, desk: session.NewDesk(), chats: map[string]*chatCapture{}}
+	if cfg.Recipient != "" {
+		r := cfg.Recipient
+		c.recipient.Store(&r)
+	}
+	return c, nil
 }
 
 type discard struct{}
@@ -170,16 +250,28 @@ func (c *Controller) Observe(ctx context.Context, e session.Envelope) {
 			if cc := c.chats[e.Chat]; cc != nil {
 				c.finishLocked(ctx, cc)
 			}
+			if ch := c.desk.Chat(e.Chat); ch != nil {
+				c.doneLocked(ctx, ch.ChatData)
+			}
 		}
 	}
 	_, _ = c.desk.Apply(e, time.Now())
 	if e.Type == session.TypeWelcome {
+		if r := c.desk.Recipient; c.cfg.Recipient == "" && r != "" && r != c.Recipient() {
+			if _, err := uploader.Encrypt(discard{}, r); err == nil {
+				c.recipient.Store(&r) // the store's key: recordings are encrypted to it (X-6)
+				c.logf("recordings are encrypted to the store's key, as the hub says")
+			} else {
+				c.logf("the hub's store key %q is not an age key: %v", r, err)
+			}
+		}
 		// Chats the hub no longer lists ended while the link was down.
 		for id, cc := range c.chats {
 			if c.desk.Chat(id) == nil {
 				c.finishLocked(ctx, cc)
 			}
 		}
+		c.welcomedLocked(ctx)
 	}
 	for _, ch := range c.desk.Chats() {
 		c.followLocked(ctx, ch)
@@ -266,14 +358,17 @@ func (c *Controller) followLocked(ctx context.Context, ch *session.Chat) {
 		return
 	}
 	cc.snap = ch.ChatData
-	c.saveSnap(cc)
+	defer c.saveSnap(cc)
 	if cc.rec == nil {
 		cc.paused = !on
+		cc.followParts(ch)
 		return
 	}
 	switch {
 	case !on && !cc.paused:
-		// paused, or stopped between parts (R-C1): the timeline goes on padded
+		// paused, or stopped between parts (R-C1): the capture idles on the
+		// slate; a pause keeps that padding in the file, a stop is cut
+		// (the parts, followParts)
 		if err := cc.rec.Pause(); err == nil {
 			cc.paused = true
 		}
@@ -282,6 +377,7 @@ func (c *Controller) followLocked(ctx context.Context, ch *session.Chat) {
 			cc.paused = false
 		}
 	}
+	cc.followParts(ch) // after the capture changed: its media time is the mark's
 	if ch.State == session.ACW && cc.voiceUp && !cc.voiceOff {
 		cc.voiceOff = true
 		if err := cc.rec.StopVoice(); err == nil || errors.Is(err, capture.ErrStopped) {
@@ -298,13 +394,15 @@ type sidecar struct {
 	// Queued are the recordings whose files are in the queue already: a
 	// combine cut short by a crash is not repeated for them.
 	Queued []string `json:"queued,omitempty"`
+	// Parts are each recording's parts in media time (see chatCapture).
+	Parts map[string][]webm.Part `json:"parts,omitempty"`
 	// Mark, when set, says why the capture was finished without the
 	// chat's end (Abandon): it goes into the files' tags and manifests.
 	Mark string `json:"mark,omitempty"`
 }
 
 func (c *Controller) saveSnap(cc *chatCapture) {
-	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Mark: cc.mark})
+	b, err := json.Marshal(sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Parts: cc.parts, Mark: cc.mark})
 	if err == nil {
 		err = durable.WriteFile(cc.base+".json", b, 0o600)
 	}

@@ -3,6 +3,7 @@ package control_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,5 +96,61 @@ func TestRecordPauseEndDone_R_V2(t *testing.T) {
 	}
 	if out, _ := os.ReadDir(filepath.Join(r.spool, "out")); len(out) != 0 {
 		t.Errorf("left in out: %v", out)
+	}
+}
+
+// Issue 11 point 19 (R-C1, R-G4): a stop is not a pause. Record 0.5 s,
+// stop for 1.5 s, continue 0.5 s with a 0.5 s pause inside: the file
+// holds the two parts one after the other (about 1.5 s, not the 3 s the
+// capture ran), a chapter per part and the pause's, padded. The wrap-up
+// note is a tag (point 11).
+func TestStopsAreCutPausesPadded(t *testing.T) {
+	r := newRig(t, devices.Synthetic{Width: 160, Height: 120}, "")
+	r.open("c1")
+	r.send(session.TypeChat, "c1", session.ChatData{ID: "c1", Customer: "Bob", Queue: "general", State: session.Connected,
+		Note: "refund promised", Transcript: []session.MessageData{}}) // as a wrap-up note would come
+	r.rec("c1", "recording", true, "")
+	r.waitStatus("c1", "capturing", func(s control.Status) bool { return s.Screen && s.Voice })
+	r.say("c1", "part one", true)
+	r.media("c1", 500e6)
+	r.rec("c1", "stopped", true, "")
+	r.say("c1", "said while stopped", false)
+	r.media("c1", 1500e6)
+	r.rec("c1", "recording", true, "")
+	r.say("c1", "part two", true)
+	r.media("c1", 250e6)
+	r.rec("c1", "paused", true, "")
+	r.media("c1", 500e6)
+	r.rec("c1", "recording", true, "")
+	r.media("c1", 250e6)
+	streams, srt, file := r.finish("c1", true)
+	if streams != "vp8,opus,subrip" {
+		t.Fatalf("streams %s", streams)
+	}
+	p, _ := ffprobe(t, filepath.Join(r.q.dir, file))
+	d, err := strconv.ParseFloat(p.Format.Duration, 64)
+	if err != nil || d < 1.3 || d > 2.2 {
+		t.Fatalf("duration %s s, want about 1.5 s: the stopped 1.5 s cut, the pause kept", p.Format.Duration)
+	}
+	var chapters []string
+	for _, c := range p.Chapters {
+		chapters = append(chapters, c.Tags["title"])
+	}
+	if got := strings.Join(chapters, "|"); !strings.HasPrefix(got, "part 1|part 2|recording paused") {
+		t.Fatalf("chapters %s, want part 1, part 2 and the pause inside it", got)
+	}
+	for _, want := range []string{"part one", "part two"} {
+		if !strings.Contains(srt, want) {
+			t.Errorf("subtitles lack %q:\n%s", want, srt)
+		}
+	}
+	if strings.Contains(srt, "while stopped") {
+		t.Errorf("subtitles hold a line said while stopped:\n%s", srt)
+	}
+	if tg := p.Format.Tags; tg["NOTE"]+tg["note"] != "refund promised" {
+		t.Errorf("tags %v lack the note", tg)
+	}
+	if m := r.q.all()[0]; m.DurationMS < 1300 || m.DurationMS > 2200 {
+		t.Errorf("manifest duration %d ms, want the file's", m.DurationMS)
 	}
 }

@@ -10,13 +10,15 @@ import (
 
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
+	"github.com/agentdesk/agentdesk/capture/webm"
 	"github.com/agentdesk/agentdesk/session"
 )
 
 // startLocked begins a chat's capture: a spool always (the transcript
 // needs its file even without media), the devices when free.
 func (c *Controller) startLocked(ctx context.Context, ch *session.Chat, wantScreen bool) *chatCapture {
-	cc := &chatCapture{id: ch.ID, base: c.spoolBase(ch.ID), started: time.Now().UTC(), snap: ch.ChatData}
+	cc := &chatCapture{id: ch.ID, base: c.spoolBase(ch.ID), started: time.Now().UTC(), snap: ch.ChatData,
+		parts: map[string][]webm.Part{}, states: map[string]string{}, fresh: true}
 	if _, err := os.Stat(cc.base + ".spool"); err == nil {
 		// a chat of the same id was captured before (a spool not yet
 		// recovered): keep both
@@ -28,6 +30,7 @@ func (c *Controller) startLocked(ctx context.Context, ch *session.Chat, wantScre
 	h := spool.Header{Started: cc.started, Tags: map[string]string{"interaction": ch.ID, "agent": c.agentLocked()}}
 	var notes []string
 	clock := c.cfg.Clock()
+	leftBase, left, resumed := c.takeLeftover(ch.ID) // the desktop came back to the chat
 	switch {
 	case c.cfg.Devices == nil:
 		notes = append(notes, "capture is off: recording the transcript only")
@@ -36,7 +39,16 @@ func (c *Controller) startLocked(ctx context.Context, ch *session.Chat, wantScre
 	default:
 		src, enc, h, notes = c.openDevices(clock, wantScreen, h)
 	}
-	sp, err := spool.Create(cc.base+".spool", h, spool.Options{MinFree: c.cfg.MinFree})
+	var sp *spool.Writer
+	err := errors.New("no spool yet")
+	if resumed {
+		if sp, resumed = c.carryOn(cc, leftBase, left, h); resumed {
+			err = nil
+		}
+	}
+	if sp == nil {
+		sp, err = spool.Create(cc.base+".spool", h, spool.Options{MinFree: c.cfg.MinFree})
+	}
 	if err != nil {
 		closeAll(src, enc)
 		src, enc = capture.Sources{}, capture.Encoders{}
@@ -48,14 +60,21 @@ func (c *Controller) startLocked(ctx context.Context, ch *session.Chat, wantScre
 		cc.sp = sp
 	}
 	if src.Screen != nil || src.Mic != nil {
-		cfg := capture.Config{FPS: c.cfg.FPS, Clock: clock, CalibrateMic: c.cfg.CalibrateMic}
-		rec, err := capture.Start(context.WithoutCancel(ctx), cfg, src, enc, sp)
+		cfg := capture.Config{FPS: c.cfg.FPS, Clock: clock, CalibrateMic: c.cfg.CalibrateMic, Terminal: src.Screen != nil}
+		var sink capture.Sink = sp
+		if cc.off > 0 {
+			sink = offsetSink{sp, cc.off}
+		}
+		rec, err := capture.Start(context.WithoutCancel(ctx), cfg, src, enc, sink)
 		if err != nil {
 			closeAll(src, enc)
 			notes = []string{fmt.Sprintf("capture failed: %v — recording the transcript only", err)}
 		} else {
 			cc.rec, cc.enc, cc.voiceUp, cc.screen = rec, enc, src.Mic != nil, src.Screen != nil
 			c.owner = ch.ID
+			if cc.screen {
+				c.term.Store(rec)
+			}
 		}
 	}
 	cc.note = strings.Join(notes, "; ")
@@ -129,6 +148,7 @@ func closeAll(src capture.Sources, enc capture.Encoders) {
 // The recording's Stop may wait up to its StopTimeout for the mic.
 func (c *Controller) stopLocked(cc *chatCapture) {
 	if cc.rec != nil {
+		c.term.CompareAndSwap(cc.rec, nil)
 		if err := cc.rec.Stop(); err != nil {
 			c.logf("capture %s: %v", cc.id, err)
 		}
@@ -156,6 +176,9 @@ func (c *Controller) finishLocked(ctx context.Context, cc *chatCapture) {
 	cc.done = true
 	c.saveSnap(cc)
 	rec, sp, enc := cc.rec, cc.sp, cc.enc
+	if rec != nil {
+		c.term.CompareAndSwap(rec, nil)
+	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -174,7 +197,7 @@ func (c *Controller) finishLocked(ctx context.Context, cc *chatCapture) {
 		if c.owner == cc.id {
 			c.owner = ""
 		}
-		sc := sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Mark: cc.mark}
+		sc := sidecar{Started: cc.started, Agent: c.agentLocked(), Chat: cc.snap, Parts: cc.parts, Mark: cc.mark}
 		c.mu.Unlock()
 		// an abandoned chat's end was not seen: its recordings get files
 		// under the fallback name, as after a crash

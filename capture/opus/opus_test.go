@@ -2,6 +2,7 @@ package opus
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -213,8 +214,10 @@ func TestHead(t *testing.T) {
 	}
 }
 
-func benchEncode(b *testing.B, pcm []int16) {
-	e := newEncoder(b, Options{})
+func benchEncode(b *testing.B, pcm []int16) { benchEncodeWith(b, pcm, Options{}) }
+
+func benchEncodeWith(b *testing.B, pcm []int16, o Options) {
+	e := newEncoder(b, o)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -227,6 +230,16 @@ func benchEncode(b *testing.B, pcm []int16) {
 
 // BenchmarkEncode is the cost of one 20 ms frame of busy audio.
 func BenchmarkEncode(b *testing.B) { benchEncode(b, speechLike(10*SampleRate)) }
+
+// BenchmarkEncodeComplexity is the cost of one 20 ms frame of the
+// speech-like voice at each complexity (quality_test.go measures what
+// each keeps of it).
+func BenchmarkEncodeComplexity(b *testing.B) {
+	pcm := voice(10 * SampleRate)
+	for _, c := range []int{1, 2, 3, 5, 10} {
+		b.Run(fmt.Sprint(c), func(b *testing.B) { benchEncodeWith(b, pcm, Options{Complexity: c}) })
+	}
+}
 
 // BenchmarkEncodeZeros is the cost of one 20 ms frame of digital silence
 // from the microphone (DTX off).

@@ -79,7 +79,7 @@ func Open(opts Options) (*Mic, error) {
 	frames := opts.SampleRate / 50
 	m := &Mic{
 		rate: opts.SampleRate, stall: opts.Stall,
-		buf:  make([]int16, frames*opts.Channels),
+		buf:  make([]int16, chunkBlocks*frames*opts.Channels),
 		free: make(chan []int16, blocks), full: make(chan []int16, blocks),
 		stop: make(chan struct{}), done: make(chan struct{}), failed: make(chan struct{}),
 	}
@@ -97,7 +97,10 @@ func Open(opts Options) (*Mic, error) {
 	}
 	if err == nil {
 		m.device = dev.name
-		if m.stream, err = openInput(dev, opts.Channels, opts.SampleRate, frames); err != nil {
+		// Room for a few chunks in the device's buffer: the reader
+		// wakes once a chunk and may be late on a loaded machine.
+		dev.highLatency = max(dev.highLatency, 4*chunkBlocks*0.02)
+		if m.stream, err = openInput(dev, opts.Channels, opts.SampleRate, chunkBlocks*frames); err != nil {
 			err = openError(dev.name, err)
 		}
 	}
@@ -117,12 +120,17 @@ func Open(opts Options) (*Mic, error) {
 	return m, nil
 }
 
-// pollSlack is added to the time the missing part of a block needs
-// before the reader looks again: it wakes about every other block and
-// takes what is there (half the wake-ups of once per block, about a third
-// less CPU measured here; blocks reach Read up to 20 ms later, which the
-// sample-counted timeline does not see).
-const pollSlack = 20 * time.Millisecond
+// chunkBlocks is how many 20 ms blocks the reader takes from the device
+// at once: the stream's buffer is 100 ms, so the reader, the ALSA pulse
+// plugin and the sound server each wake ten times a second instead of
+// fifty (issue 17: wake-ups were most of the voice path's CPU). Read still
+// gives 20 ms blocks; they reach it up to 100 ms later, which the
+// sample-counted timeline does not see.
+const chunkBlocks = 5
+
+// pollSlack is added to the time the missing part of a chunk needs
+// before the reader looks again.
+const pollSlack = 5 * time.Millisecond
 
 // run reads the stream block by block until Close, then releases the
 // device and PortAudio. It reads only when a whole block is waiting, so
@@ -199,25 +207,29 @@ func (m *Mic) watch() {
 	}
 }
 
-// deliver hands the block in m.buf to Read, mixed down to mono, or drops
-// it when Read is more than three seconds behind (the device keeps
-// flowing).
+// deliver hands the blocks of the chunk in m.buf to Read, mixed down to
+// mono, dropping those for which Read is more than three seconds behind
+// (the device keeps flowing).
 func (m *Mic) deliver(channels int) {
-	var b []int16
-	select {
-	case b = <-m.free:
-	default:
-		m.dropped.Add(1)
-		return
-	}
-	if channels == 1 {
-		copy(b, m.buf)
-	} else {
-		for i := range b {
-			b[i] = int16((int32(m.buf[2*i]) + int32(m.buf[2*i+1])) / 2)
+	n := len(m.buf) / channels / chunkBlocks // samples a block
+	for k := range chunkBlocks {
+		var b []int16
+		select {
+		case b = <-m.free:
+		default:
+			m.dropped.Add(1)
+			continue
 		}
+		src := m.buf[k*n*channels : (k+1)*n*channels]
+		if channels == 1 {
+			copy(b, src)
+		} else {
+			for i := range b {
+				b[i] = int16((int32(src[2*i]) + int32(src[2*i+1])) / 2)
+			}
+		}
+		m.full <- b // never blocks: full and free share the blocks
 	}
-	m.full <- b // never blocks: full and free share the blocks
 }
 
 // SampleRate is the rate the Mic delivers.

@@ -20,8 +20,9 @@ import (
 type Recording struct {
 	Header Header
 	Marks  []capture.Mark
-	// Video and Audio count the packets of each track.
-	Video, Audio int
+	// Video and Audio count the packets of each track, Terminal those of
+	// the text desktop (capture.TrackTerminal).
+	Video, Audio, Terminal int
 	// Duration is the largest packet time stamp seen.
 	Duration time.Duration
 	// Size is the length of the good part; Dropped the bytes after it
@@ -89,6 +90,9 @@ func Read(src io.ReaderAt, size int64) (*Recording, error) {
 				r.Video++
 			case capture.TrackAudio:
 				r.Audio++
+			case capture.TrackTerminal:
+				r.Terminal++
+				continue // the media's length is the screen's and the voice's
 			}
 			r.Duration = max(r.Duration, rec.pts)
 		case recMark:

@@ -112,15 +112,9 @@ func Create(path string, h Header, o Options) (*Writer, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	dir := filepath.Dir(path)
 	if o.MinFree > 0 {
-		free, err := FreeSpace(dir)
-		if err != nil {
-			return nil, fmt.Errorf("spool: %w", err)
-		}
-		if free < o.MinFree {
-			return nil, fmt.Errorf("%w: %s has %s free, the floor is %s: free some space or lower the floor",
-				ErrLowDisk, dir, human(free), human(o.MinFree))
+		if err := enoughSpace(path, o.MinFree); err != nil {
+			return nil, err
 		}
 	}
 	hdr, err := json.Marshal(h)
@@ -145,6 +139,21 @@ func Create(path string, h Header, o Options) (*Writer, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// enoughSpace fails with ErrLowDisk when path's folder has less than
+// floor bytes free.
+func enoughSpace(path string, floor int64) error {
+	dir := filepath.Dir(path)
+	free, err := FreeSpace(dir)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if free < floor {
+		return fmt.Errorf("%w: %s has %s free, the floor is %s: free some space or lower the floor",
+			ErrLowDisk, dir, human(free), human(floor))
+	}
+	return nil
 }
 
 // FreeSpace reports the bytes available to an unprivileged user in dir.

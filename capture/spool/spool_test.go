@@ -290,3 +290,46 @@ func FuzzRecover(f *testing.F) {
 		}
 	})
 }
+
+// Issue 11 point 7: a spool torn by a crash is reopened and written on
+// after its last whole record; the torn bytes are gone and what follows
+// reads back after what came before. Other streams are refused.
+func TestAppendAfterCrash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.spool")
+	h := spool.Header{VideoCodec: "V_VP8", Width: 64, Height: 48, AudioCodec: "A_OPUS", SampleRate: 48000, Channels: 1}
+	w, err := spool.Create(path, h, spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		w.WritePacket(capture.Packet{Track: capture.TrackAudio, PTS: time.Duration(i) * 20 * time.Millisecond, Data: []byte{byte(i)}})
+	}
+	w.Close()
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f.Write([]byte{2, 2, 0, 0, 9}) // a torn record, as kill -9 leaves
+	f.Close()
+
+	if _, _, err := spool.Append(path, spool.Header{AudioCodec: "A_OPUS", SampleRate: 48000, Channels: 1}, spool.Options{}); !errors.Is(err, spool.ErrMismatch) {
+		t.Fatalf("another stream set: %v, want ErrMismatch", err)
+	}
+	w, end, err := spool.Append(path, h, spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end != 80*time.Millisecond {
+		t.Fatalf("end %v, want 80ms", end)
+	}
+	w.WriteMark(capture.Mark{Kind: capture.MarkStart, PTS: 5 * time.Second})
+	w.WritePacket(capture.Packet{Track: capture.TrackAudio, PTS: 5 * time.Second, Data: []byte{42}})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := spool.Recover(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Stopped != nil || r.Dropped != 0 || r.Audio != 6 || r.Duration != 5*time.Second || len(r.Marks) != 1 {
+		t.Fatalf("after append: %d audio, duration %v, marks %v, stopped %v, dropped %d", r.Audio, r.Duration, r.Marks, r.Stopped, r.Dropped)
+	}
+}

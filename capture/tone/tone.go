@@ -230,3 +230,20 @@ func Sine(n, rate int, freq, amp float64) []int16 {
 	}
 	return out
 }
+
+// Spectrum is the power spectrum of samples (their length a power of
+// two) through a Hann window: len(samples)/2 bins of rate/len(samples) Hz.
+func Spectrum(samples []int16) []float64 {
+	n := len(samples)
+	a := make([]complex128, n)
+	for i, s := range samples {
+		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
+		a[i] = complex(float64(s)/32768*w, 0)
+	}
+	fft(a)
+	out := make([]float64, n/2)
+	for i := range out {
+		out[i] = real(a[i])*real(a[i]) + imag(a[i])*imag(a[i])
+	}
+	return out
+}

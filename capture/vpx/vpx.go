@@ -28,7 +28,7 @@ typedef struct {
 static int ctl(vpx_codec_ctx_t *c, int id, int v) { return vpx_codec_control_(c, id, v); }
 
 // enc_open sets up e; on an error the codec is not initialised.
-static int enc_open(enc_t *e, int vp9, int w, int h, int fps, int kbps, int minq, int maxq, int speed, int static_thr) {
+static int enc_open(enc_t *e, int vp9, int w, int h, int fps, int kbps, int minq, int maxq, int speed, int static_thr, int cbr, int drop) {
 	vpx_codec_iface_t *iface = vp9 ? vpx_codec_vp9_cx() : vpx_codec_vp8_cx();
 	vpx_codec_err_t err = vpx_codec_enc_config_default(iface, &e->cfg, 0);
 	if (err) return err;
@@ -40,11 +40,11 @@ static int enc_open(enc_t *e, int vp9, int w, int h, int fps, int kbps, int minq
 	e->cfg.g_error_resilient = 0;
 	e->cfg.g_lag_in_frames = 0;
 	e->cfg.g_pass = VPX_RC_ONE_PASS;
-	e->cfg.rc_end_usage = VPX_VBR;
+	e->cfg.rc_end_usage = cbr ? VPX_CBR : VPX_VBR;
 	e->cfg.rc_target_bitrate = kbps;
 	e->cfg.rc_min_quantizer = minq;
 	e->cfg.rc_max_quantizer = maxq;
-	e->cfg.rc_dropframe_thresh = 0;
+	e->cfg.rc_dropframe_thresh = drop;
 	e->cfg.kf_mode = VPX_KF_AUTO;
 	e->cfg.kf_min_dist = 0;
 	e->cfg.kf_max_dist = fps * 10;
@@ -82,6 +82,13 @@ static int enc_encode(enc_t *e, uint8_t *y, uint8_t *u, uint8_t *v, int w, int h
 	img.stride[VPX_PLANE_V] = (w + 1) / 2;
 	e->iter = NULL;
 	return vpx_codec_encode(&e->ctx, &img, pts, dur, force_key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME);
+}
+
+// enc_active sets the macroblocks coded in the next frames (map NULL:
+// all of them).
+static int enc_active(enc_t *e, unsigned char *map, unsigned int rows, unsigned int cols) {
+	vpx_active_map_t m = {map, rows, cols};
+	return vpx_codec_control_(&e->ctx, VP8E_SET_ACTIVEMAP, &m);
 }
 
 // enc_next returns the next compressed frame of the last encode.
@@ -171,6 +178,14 @@ type Options struct {
 	// Speed is libvpx's cpu-used: higher is cheaper. Zero means
 	// DefaultSpeedVP8 or DefaultSpeedVP9.
 	Speed int
+	// StaticThreshold is the difference under which a block counts as
+	// unchanged; 0 means the default (10000), negative none.
+	StaticThreshold int
+	// CBR uses the constant bitrate controller instead of VBR.
+	CBR bool
+	// DropFrame lets the rate controller drop frames when the buffer runs
+	// below this percentage (0: never).
+	DropFrame int
 }
 
 // Encoder is a capture.VideoEncoder on libvpx. It is safe for use by one
@@ -184,6 +199,7 @@ type Encoder struct {
 	started bool
 	lastPTS time.Duration
 	lastKey time.Duration
+	active  []byte
 }
 
 var _ capture.VideoEncoder = (*Encoder)(nil)
@@ -220,8 +236,19 @@ func NewEncoder(opts Options) (*Encoder, error) {
 	if opts.Codec == VP9 {
 		vp9 = 1
 	}
+	thr := opts.StaticThreshold
+	switch {
+	case thr == 0:
+		thr = staticThreshold
+	case thr < 0:
+		thr = 0
+	}
+	cbr := 0
+	if opts.CBR {
+		cbr = 1
+	}
 	if rc := C.enc_open(e, C.int(vp9), C.int(opts.Width), C.int(opts.Height), C.int(opts.FPS),
-		C.int(opts.Bitrate), 4, 48, C.int(opts.Speed), staticThreshold); rc != 0 {
+		C.int(opts.Bitrate), 4, 48, C.int(opts.Speed), C.int(thr), C.int(cbr), C.int(opts.DropFrame)); rc != 0 {
 		msg := C.GoString(C.vpx_codec_err_to_string(C.vpx_codec_err_t(rc)))
 		C.free(unsafe.Pointer(e))
 		return nil, fmt.Errorf("vpx: open %v encoder: %s", opts.Codec, msg)
@@ -281,6 +308,32 @@ func (enc *Encoder) Encode(f *capture.Frame, pts time.Duration, forceKey bool) (
 		pkts = append(pkts, capture.Packet{Track: capture.TrackVideo, PTS: pp, Key: p.key != 0, Data: data})
 	}
 	return pkts, nil
+}
+
+// SetActive says which 16x16 macroblocks the next frames code (VP8's
+// active map): active has one entry a macroblock, row by row, (Height+15)/16
+// rows of (Width+15)/16; the others are copied from the last frame. nil
+// makes every macroblock active again. A keyframe codes them all anyway.
+func (enc *Encoder) SetActive(active []byte) error {
+	enc.mu.Lock()
+	defer enc.mu.Unlock()
+	if enc.closed {
+		return capture.ErrClosed
+	}
+	rows, cols := (enc.opts.Height+15)/16, (enc.opts.Width+15)/16
+	var p *C.uchar
+	if active != nil {
+		if len(active) != rows*cols {
+			return fmt.Errorf("vpx: active map of %d, want %dx%d", len(active), rows, cols)
+		}
+		enc.active = append(enc.active[:0], active...)
+		p = (*C.uchar)(C.CBytes(enc.active))
+		defer C.free(unsafe.Pointer(p))
+	}
+	if rc := C.enc_active(enc.e, p, C.uint(rows), C.uint(cols)); rc != 0 {
+		return fmt.Errorf("vpx: active map: %s", C.GoString(C.enc_error(enc.e)))
+	}
+	return nil
 }
 
 // Close frees the encoder. It is idempotent.

@@ -327,14 +327,8 @@ func TestSmallChangeShows(t *testing.T) {
 			if i >= 8 {
 				f = mark
 			}
-			pkts, err := e.Encode(f, time.Duration(i)*200*time.Millisecond, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range pkts {
-				if last, err = d.Decode(p.Data); err != nil {
-					t.Fatal(err)
-				}
+			if got := encodeDecode(t, e, d, f, time.Duration(i)*200*time.Millisecond); got != nil {
+				last = got
 			}
 		}
 		var sum int
@@ -368,4 +362,82 @@ func TestOddSize(t *testing.T) {
 	if p := psnr(src.Y, got.Y); p < 30 {
 		t.Errorf("Y PSNR %.1f dB", p)
 	}
+}
+
+// Issue 17 point 3: an active map limits VP8 to the macroblocks it marks:
+// a mark inside them shows after decoding, a mark outside them does not
+// (so the map is really applied), and a wrong map size is an error.
+func TestActiveMap(t *testing.T) {
+	const w, h = 320, 240
+	page := capture.NewFrame(w, h)
+	for i := range page.Y {
+		page.Y[i] = 235
+	}
+	for i := range page.U {
+		page.U[i], page.V[i] = 128, 128
+	}
+	withMark := func(x0, y0 int) *capture.Frame {
+		f := capture.NewFrame(w, h)
+		copy(f.Y, page.Y)
+		copy(f.U, page.U)
+		copy(f.V, page.V)
+		for y := y0; y < y0+10; y++ {
+			for x := x0; x < x0+10; x++ {
+				f.Y[y*w+x] = 16
+			}
+		}
+		return f
+	}
+	cols, rows := (w+15)/16, (h+15)/16
+	for _, c := range []struct {
+		name  string
+		mb    [2]int // the macroblock marked active (column, row)
+		shows bool
+	}{{"mark inside the map", [2]int{9, 6}, true}, {"mark outside the map", [2]int{2, 2}, false}} {
+		e := newEnc(t, Options{Width: w, Height: h})
+		d := newDec(t, VP8)
+		var last *capture.Frame
+		for i := 0; i < 4; i++ {
+			f := page
+			if i > 0 {
+				active := make([]byte, cols*rows)
+				active[c.mb[1]*cols+c.mb[0]] = 1
+				if err := e.SetActive(active); err != nil {
+					t.Fatal(err)
+				}
+				f = withMark(9*16+3, 6*16+3)
+			}
+			if got := encodeDecode(t, e, d, f, time.Duration(i)*200*time.Millisecond); got != nil {
+				last = got
+			}
+		}
+		dark := last.Y[(6*16+8)*w+9*16+8] < 100
+		if dark != c.shows {
+			t.Errorf("%s: the mark shows %v, want %v", c.name, dark, c.shows)
+		}
+	}
+	e := newEnc(t, Options{Width: w, Height: h})
+	if err := e.SetActive(make([]byte, 3)); err == nil {
+		t.Error("a map of the wrong size is taken")
+	}
+	if err := e.SetActive(nil); err != nil {
+		t.Errorf("clearing the map: %v", err)
+	}
+}
+
+// encodeDecode encodes f at pts and decodes what came out: the last
+// picture decoded (nil when no packet came).
+func encodeDecode(t *testing.T, e *Encoder, d *Decoder, f *capture.Frame, pts time.Duration) *capture.Frame {
+	t.Helper()
+	pkts, err := e.Encode(f, pts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *capture.Frame
+	for _, p := range pkts {
+		if last, err = d.Decode(p.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return last
 }

@@ -79,3 +79,15 @@ type simpleTag struct {
 	TagName   string `ebml:"TagName"`
 	TagString string `ebml:"TagString"`
 }
+
+type attachments struct {
+	AttachedFile []attachedFile `ebml:"AttachedFile"`
+}
+
+type attachedFile struct {
+	FileDescription string `ebml:"FileDescription"`
+	FileName        string `ebml:"FileName"`
+	FileMimeType    string `ebml:"FileMimeType"`
+	FileData        []byte `ebml:"FileData"`
+	FileUID         uint64 `ebml:"FileUID"`
+}

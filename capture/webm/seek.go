@@ -17,6 +17,7 @@ const (
 	idChapters = "\x10\x43\xA7\x70"
 	idTags     = "\x12\x54\xC3\x67"
 	idCues     = "\x1C\x53\xBB\x6B"
+	idAttach   = "\x19\x41\xA4\x69"
 )
 
 // countWriter counts what goes through it.
@@ -62,7 +63,7 @@ func finishSeekable(w *countWriter, ws io.WriteSeeker, lay layout, cues []mkv.Cu
 		return fmt.Errorf("webm: seekhead: %w", err)
 	}
 	if buf.Len()+9 > seekRoom {
-		return nil // cannot happen with five entries; the file stays valid without
+		return nil // cannot happen with six entries; the file stays valid without
 	}
 	buf.Write(voidElement(seekRoom - buf.Len()))
 	size := make([]byte, 8)

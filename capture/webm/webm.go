@@ -35,8 +35,15 @@ type Meta struct {
 	// screen, R-V1, cut from a capture that had one).
 	NoVideo bool
 	// Subtitles become an S_TEXT/UTF8 track (the recorded chat transcript),
-	// one block per line at its media time; they need not be sorted.
+	// one block per line at its time in the file (with Parts, MapTime
+	// gives it); they need not be sorted.
 	Subtitles []Subtitle
+	// Parts, when set, are the stretches of the spool the file holds, one
+	// after the other, each a chapter "part N" (issue 11 point 19): what
+	// lies between them (a recording stopped, then continued) is not in
+	// the file; pauses inside a part stay, padded (R-G4). Packets and
+	// marks are moved to the file's time. Empty: the whole spool.
+	Parts []Part
 }
 
 // Subtitle is one line of the subtitle track: Text shown from At for
@@ -65,7 +72,19 @@ const (
 // SeekHead and Cues, so players can seek; otherwise it is a streamable
 // file without them.
 func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
+	var tl *timeline
+	var cut *cutter
+	if len(meta.Parts) > 0 {
+		tl = newTimeline(meta.Parts, spoolEnd(rec))
+		cut = newCutter(tl)
+	}
 	subs := timedSubtitles(meta.Subtitles)
+	if tl != nil { // the file ends with its last part, not a line's few seconds later
+		for i := range subs {
+			subs[i].At = min(subs[i].At, tl.end)
+			subs[i].Duration = max(min(subs[i].Duration, tl.end-subs[i].At), time.Millisecond)
+		}
+	}
 	hasVideo := rec.Video > 0 && !meta.NoVideo
 	if !hasVideo && rec.Audio == 0 && len(subs) == 0 {
 		return ErrEmpty
@@ -79,7 +98,14 @@ func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
 			ws = nil // a pipe: stream it
 		}
 	}
-	lay, err := writeHead(cw, rec, meta, subs, ws != nil)
+	var cast []byte
+	if hasVideo && rec.Terminal > 0 {
+		var err error
+		if cast, err = castOf(rec, meta.Title, tl); err != nil {
+			return err
+		}
+	}
+	lay, err := writeHead(cw, rec, meta, subs, tl, cast, ws != nil)
 	if err != nil {
 		return err
 	}
@@ -102,6 +128,9 @@ func Write(w io.Writer, rec *spool.Recording, meta Meta) error {
 		p, err := m.next()
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("webm: read spool: %w", err)
+		}
+		if err == nil && cut != nil && !cut.keep(&p) {
+			continue // between parts: not in the file
 		}
 		// Subtitle lines due before the next packet (or all, at the end).
 		for len(subs) > 0 && (err == io.EOF || subs[0].At < p.PTS) {
@@ -141,13 +170,14 @@ type seekEntry struct {
 	pos int64 // absolute
 }
 
-// seekRoom is the space kept for the SeekHead.
+// seekRoom is the space kept for the SeekHead (six entries take 131
+// bytes).
 const seekRoom = 160
 
 // writeHead writes the EBML header, the Segment's head (size unknown for
-// now), room for a SeekHead when seekable, and Info, Tracks, Chapters
-// and Tags.
-func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle, seekable bool) (layout, error) {
+// now), room for a SeekHead when seekable, and Info, Tracks, Chapters,
+// Tags and Attachments (the text desktop's cast, when there is one).
+func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle, tl *timeline, cast []byte, seekable bool) (layout, error) {
 	lay := layout{}
 	if err := ebml.Marshal(&struct {
 		Header *mkv.EBMLHeader `ebml:"EBML"`
@@ -171,9 +201,10 @@ func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle,
 	if app == "" {
 		app = "agentdesk"
 	}
-	end := rec.Duration
-	for _, mk := range rec.Marks {
-		end = max(end, mk.PTS)
+	end := spoolEnd(rec)
+	chaps := chaptersOf(rec.Marks)
+	if tl != nil {
+		end, chaps = tl.end, partChapters(tl, rec.Marks)
 	}
 	if n := len(subs); n > 0 {
 		end = max(end, subs[n-1].At+subs[n-1].Duration)
@@ -191,10 +222,13 @@ func writeHead(w *countWriter, rec *spool.Recording, meta Meta, subs []Subtitle,
 		}{trackEntries(rec, !meta.NoVideo, len(subs) > 0)}},
 		{idChapters, &struct {
 			Chapters chapters `ebml:"Chapters,omitempty"`
-		}{chaptersOf(rec.Marks)}},
+		}{chaps}},
 		{idTags, &struct {
 			Tags tags `ebml:"Tags,omitempty"`
 		}{tagsOf(rec.Header.Tags, meta.Tags)}},
+		{idAttach, &struct {
+			Attachments attachments `ebml:"Attachments,omitempty"`
+		}{attachmentsOf(cast)}},
 	}
 	for _, p := range parts {
 		at := w.n
@@ -286,6 +320,15 @@ func OpusHead(channels, preSkip, rate int) []byte {
 	b = binary.LittleEndian.AppendUint32(b, uint32(rate))
 	b = binary.LittleEndian.AppendUint16(b, 0) // output gain
 	return append(b, 0)                        // mapping family 0: mono or stereo
+}
+
+// spoolEnd is the media time of the spool's last packet or mark.
+func spoolEnd(rec *spool.Recording) time.Duration {
+	end := rec.Duration
+	for _, mk := range rec.Marks {
+		end = max(end, mk.PTS)
+	}
+	return end
 }
 
 // chaptersOf makes one chapter per mark; a pause runs to its resume.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,6 +98,27 @@ type parsed struct {
 	} `ebml:"Segment,size=unknown"`
 }
 
+// blocks yields the file's SimpleBlocks with their times in ms, failing
+// the test when one comes before the one before it.
+func blocks(t *testing.T, p parsed) iter.Seq2[int64, ebml.Block] {
+	t.Helper()
+	return func(yield func(int64, ebml.Block) bool) {
+		last := int64(-1)
+		for _, c := range p.Segment.Cluster {
+			for _, b := range c.SimpleBlock {
+				ts := int64(c.Timecode) + int64(b.Timecode)
+				if ts < last {
+					t.Fatalf("block at %d ms after one at %d", ts, last)
+				}
+				last = ts
+				if !yield(ts, b) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // R-V4, R-V7: one file with both tracks, chapters for the pause, the tags,
 // and every packet in time order.
 func TestWriteRoundTrip(t *testing.T) {
@@ -131,23 +153,15 @@ func TestWriteRoundTrip(t *testing.T) {
 		t.Fatalf("tags %v", tags)
 	}
 	var v, a int
-	last := int64(-1)
-	for _, c := range s.Cluster {
-		for _, b := range c.SimpleBlock {
-			ts := int64(c.Timecode) + int64(b.Timecode)
-			if ts < last {
-				t.Fatalf("block at %d ms after one at %d", ts, last)
+	for ts, b := range blocks(t, p) {
+		switch b.TrackNumber {
+		case 1:
+			if int(b.Data[0][0]) != v || ts != int64(v)*200 || b.Keyframe != (v%5 == 0) {
+				t.Fatalf("video block %d: data %v at %d key %v", v, b.Data[0], ts, b.Keyframe)
 			}
-			last = ts
-			switch b.TrackNumber {
-			case 1:
-				if int(b.Data[0][0]) != v || ts != int64(v)*200 || b.Keyframe != (v%5 == 0) {
-					t.Fatalf("video block %d: data %v at %d key %v", v, b.Data[0], ts, b.Keyframe)
-				}
-				v++
-			case 2:
-				a++
-			}
+			v++
+		case 2:
+			a++
 		}
 	}
 	if v != 60 || a != 600 {

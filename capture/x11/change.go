@@ -23,6 +23,10 @@ type span struct{ x0, x1 int }
 // s.rect, s.outW, s.outH and s.scale.
 func (s *Source) initChange() {
 	s.dirty = make([]span, (s.outH+bandRows-1)/bandRows)
+	s.need = make([]bool, len(s.dirty))
+	for b := range s.need {
+		s.need[b] = true
+	}
 	s.prev = make([]byte, s.rect.Dx()*s.rect.Dy()*4)
 	s.shadow = capture.NewFrame(s.outW, s.outH)
 }
@@ -51,9 +55,10 @@ func (s *Source) update(dst *capture.Frame, px []byte, stride int) bool {
 	return changed
 }
 
-// compare compares each band of the grabbed pixels with the last grab's,
-// sets its changed span in s.dirty, copies what changed into s.prev and
-// reports whether anything did. The first grab changes everything.
+// compare compares each band of the grabbed pixels that was read (s.need)
+// with the last grab's, sets its changed span in s.dirty (empty for the
+// bands not read), copies what changed into s.prev and reports whether
+// anything did. The first grab changes everything.
 func (s *Source) compare(px []byte, stride int) bool {
 	if !s.primed {
 		copy(s.prev, px)
@@ -70,6 +75,10 @@ func (s *Source) compare(px []byte, stride int) bool {
 	block := func(row []byte, k int) []byte { return row[k*colB : min((k+1)*colB, len(row))] }
 	changed := false
 	for b := range s.dirty {
+		if !s.need[b] {
+			s.dirty[b] = span{}
+			continue
+		}
 		lo, hi := ncol, 0 // the changed columns [lo, hi)
 		end := min((b+1)*rows*stride, len(px))
 		for o := b * rows * stride; o < end; o += stride {

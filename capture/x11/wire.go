@@ -29,6 +29,10 @@ type wire struct {
 
 	req [64]byte // request scratch
 	rep [32]byte // reply header scratch
+
+	// event, when set, sees each event (its 32 bytes) that arrives while
+	// a reply is awaited; it must not retain the slice.
+	event func(ev []byte)
 }
 
 // ioTimeout bounds one round trip: a server that stops answering fails
@@ -222,7 +226,17 @@ func (w *wire) reply(data []byte) (int, error) {
 		case 1:
 			extra := int(le.Uint32(w.rep[4:])) * 4
 			if extra > len(data) {
-				return 0, fmt.Errorf("reply of %d bytes, room for %d", extra, len(data))
+				// Read it all, so the connection stays in step.
+				if _, err := io.ReadFull(w.conn, data); err != nil {
+					return 0, err
+				}
+				if err := w.skip(extra - len(data)); err != nil {
+					return 0, err
+				}
+				if le.Uint16(w.rep[2:]) != w.seq {
+					continue
+				}
+				return len(data), fmt.Errorf("%w: reply of %d bytes, room for %d", errReplyTooLong, extra, len(data))
 			}
 			if _, err := io.ReadFull(w.conn, data[:extra]); err != nil {
 				return 0, err
@@ -235,9 +249,17 @@ func (w *wire) reply(data []byte) (int, error) {
 			if err := w.skip(int(le.Uint32(w.rep[4:])) * 4); err != nil {
 				return 0, err
 			}
+		default:
+			if w.event != nil {
+				w.event(w.rep[:])
+			}
 		}
 	}
 }
+
+// errReplyTooLong is returned by reply for a reply larger than its
+// buffer: the part that fits was read, the rest skipped.
+var errReplyTooLong = errors.New("reply too long")
 
 func (w *wire) skip(n int) error {
 	_, err := io.CopyN(io.Discard, w.conn, int64(n))
@@ -247,9 +269,16 @@ func (w *wire) skip(n int) error {
 // queryExtension returns the major opcode of the named extension, or
 // present=false.
 func (w *wire) queryExtension(name string) (major byte, present bool, err error) {
+	major, _, present, err = w.queryExtensionEvents(name)
+	return major, present, err
+}
+
+// queryExtensionEvents is queryExtension with the extension's first event
+// code.
+func (w *wire) queryExtensionEvents(name string) (major, firstEvent byte, present bool, err error) {
 	n := 8 + pad4(len(name))
 	if n > len(w.req) {
-		return 0, false, errors.New("extension name too long")
+		return 0, 0, false, errors.New("extension name too long")
 	}
 	clear(w.req[:n])
 	w.req[0] = 98
@@ -257,12 +286,12 @@ func (w *wire) queryExtension(name string) (major byte, present bool, err error)
 	binary.LittleEndian.PutUint16(w.req[4:], uint16(len(name)))
 	copy(w.req[8:], name)
 	if err := w.send(n); err != nil {
-		return 0, false, err
+		return 0, 0, false, err
 	}
 	if _, err := w.reply(nil); err != nil {
-		return 0, false, err
+		return 0, 0, false, err
 	}
-	return w.rep[9], w.rep[8] == 1, nil
+	return w.rep[9], w.rep[10], w.rep[8] == 1, nil
 }
 
 // monitors lists Xinerama's screens (RandR monitors on a modern server),
@@ -318,9 +347,9 @@ func (w *wire) shmAttach(major byte, seg, shmid uint32) error {
 	return w.send(16)
 }
 
-// shmGetImage copies the root's rectangle into segment seg at offset 0 as
-// ZPixmap and waits until it is there.
-func (w *wire) shmGetImage(major byte, seg uint32, x, y, width, height int) error {
+// shmGetImage copies the root's rectangle into segment seg at byte offset
+// off as ZPixmap (rows of width*4 bytes) and waits until it is there.
+func (w *wire) shmGetImage(major byte, seg uint32, x, y, width, height, off int) error {
 	le := binary.LittleEndian
 	r := w.req[:32]
 	clear(r)
@@ -334,6 +363,7 @@ func (w *wire) shmGetImage(major byte, seg uint32, x, y, width, height int) erro
 	le.PutUint32(r[16:], 0xffffffff)
 	r[20] = 2 // ZPixmap
 	le.PutUint32(r[24:], seg)
+	le.PutUint32(r[28:], uint32(off))
 	if err := w.send(32); err != nil {
 		return err
 	}

@@ -4,7 +4,10 @@
 // I420 without allocating. Monitors and their bounds come from Xinerama,
 // as kbinani/screenshot reads them. The X protocol is spoken by a small
 // client of its own (wire.go): a general one allocates per request and
-// logs to stderr, which a terminal desktop cannot have.
+// logs to stderr, which a terminal desktop cannot have. With the X Damage
+// extension only what was drawn since the last frame is read (damage.go),
+// else the whole screen is read and compared (polling); the pointer's
+// cursor is drawn in through XFixes (cursor.go).
 package x11
 
 import (
@@ -49,8 +52,13 @@ type Options struct {
 	Scale int
 	// NoShm forces plain GetImage even when MIT-SHM works.
 	NoShm bool
-	// Log receives the one line saying MIT-SHM is not used; log.Default()
-	// when nil.
+	// NoDamage forces the polling path (the whole screen read and
+	// compared every grab) even when the X Damage extension works.
+	NoDamage bool
+	// NoCursor leaves the pointer's cursor out of the frames.
+	NoCursor bool
+	// Log receives the one line saying MIT-SHM, Damage or the cursor is
+	// not used; log.Default() when nil.
 	Log *log.Logger
 }
 
@@ -85,6 +93,16 @@ type Source struct {
 	// converted again, a changed one only where it changed.
 	lastDst *capture.Frame
 	shadow  *capture.Frame
+
+	// Damage (damage.go) and the cursor (cursor.go).
+	fixOp    byte   // XFixes major opcode (0: not introduced)
+	dmgOp    byte   // Damage major opcode (0: polling)
+	dmgID    uint32 // the damage object
+	dmgEvent byte   // DamageNotify's event code
+	damaged  []bool // bands drawn on since the last grab
+	need     []bool // bands read by this grab
+	cur      *cursorState
+	reads    int // image requests made (tests count them)
 }
 
 var _ capture.Screen = (*Source)(nil)
@@ -159,13 +177,24 @@ func Open(display string, opts Options) (*Source, error) {
 	// Only the pixels the output uses are fetched.
 	s.rect = image.Rect(s.rect.Min.X, s.rect.Min.Y, s.rect.Min.X+s.outW*s.scale, s.rect.Min.Y+s.outH*s.scale)
 	s.initChange()
+	logger := opts.Log
+	if logger == nil {
+		logger = log.Default()
+	}
 	if err := s.initShm(opts.NoShm); err != nil {
-		logger := opts.Log
-		if logger == nil {
-			logger = log.Default()
-		}
 		logger.Printf("x11: %s: MIT-SHM not available (%v); grabbing with plain GetImage", display, err)
 		s.plain = make([]byte, s.rect.Dx()*s.rect.Dy()*4)
+	}
+	if !opts.NoCursor {
+		if err := s.initCursor(); err != nil {
+			logger.Printf("x11: %s: the cursor is not drawn into the video: %v", display, err)
+		}
+	}
+	if !opts.NoDamage {
+		if err := s.initDamage(); err != nil {
+			s.dmgOp, s.damaged, s.w.event = 0, nil, nil
+			logger.Printf("x11: %s: X Damage not available (%v); polling the whole screen", display, err)
+		}
 	}
 	return s, nil
 }
@@ -211,7 +240,7 @@ func (s *Source) initShm(off bool) error {
 		seg.free()
 		return err
 	}
-	if err := s.w.shmGetImage(op, s.seg, s.rect.Min.X, s.rect.Min.Y, s.rect.Dx(), s.rect.Dy()); err != nil {
+	if err := s.w.shmGetImage(op, s.seg, s.rect.Min.X, s.rect.Min.Y, s.rect.Dx(), s.rect.Dy(), 0); err != nil {
 		seg.free()
 		return err
 	}
@@ -232,8 +261,10 @@ func (s *Source) Bounds() image.Rectangle { return s.rect }
 // Shm reports whether frames come through shared memory.
 func (s *Source) Shm() bool { return s.shm != nil }
 
-// Grab fills dst with the screen as it is now and reports whether the
-// pixels differ from the previous Grab. It allocates nothing.
+// Grab fills dst with the screen as it is now (the cursor drawn in) and
+// reports whether the pixels differ from the previous Grab. On the damage
+// path only the bands drawn on since the last Grab are read; when nothing
+// was, nothing is. It allocates nothing.
 func (s *Source) Grab(dst *capture.Frame) (changed bool, err error) {
 	if dst == nil || dst.Width != s.outW || dst.Height != s.outH {
 		return false, fmt.Errorf("x11: frame size does not match the source (%dx%d)", s.outW, s.outH)
@@ -243,14 +274,7 @@ func (s *Source) Grab(dst *capture.Frame) (changed bool, err error) {
 	if s.closed.Load() {
 		return false, capture.ErrClosed
 	}
-	var px []byte
-	if s.shm != nil {
-		err = s.w.shmGetImage(s.shmOp, s.seg, s.rect.Min.X, s.rect.Min.Y, s.rect.Dx(), s.rect.Dy())
-		px = s.shm.data[:s.rect.Dx()*s.rect.Dy()*4]
-	} else {
-		err = s.w.getImage(s.plain, s.rect.Min.X, s.rect.Min.Y, s.rect.Dx(), s.rect.Dy())
-		px = s.plain
-	}
+	px, err := s.read()
 	if err != nil {
 		if s.closed.Load() {
 			return false, capture.ErrClosed

@@ -43,6 +43,7 @@ type captureFlags struct {
 	mic       string
 	fps       int
 	recipient string
+	plaintext bool // --allow-plaintext
 	windows   listFlag
 	rate      int64
 	uploadDir string
@@ -69,7 +70,8 @@ func addCaptureFlags(fs *flag.FlagSet) *captureFlags {
 	fs.StringVar(&cf.display, "display", "", "X display to record (default $DISPLAY)")
 	fs.StringVar(&cf.mic, "mic", "", "microphone `name` or part of one (default: the default input)")
 	fs.IntVar(&cf.fps, "fps", 5, "screen frames a second (1..30)")
-	fs.StringVar(&cf.recipient, "recipient", "", "encrypt recordings with age to this public `key` (age1…); the demo uses its store's")
+	fs.StringVar(&cf.recipient, "recipient", "", "encrypt recordings with age to this public `key` (age1…); without it, to the store's key the\nhub tells (store.recipient); the demo uses its store's")
+	fs.BoolVar(&cf.plaintext, "allow-plaintext", false, "record unencrypted when neither --recipient nor the hub gives a key (else the desktop\nwarns that recordings are NOT encrypted)")
 	fs.Var(&cf.windows, "upload-window", "upload only inside this daily window, e.g. 01:00-05:00 (repeatable; default: at once)")
 	fs.Int64Var(&cf.rate, "upload-rate", 0, "cap uploads at this many bytes a second (0: no cap)")
 	fs.StringVar(&cf.uploadDir, "upload-dir", "", "deliver recordings into this folder instead of the hub")
@@ -134,6 +136,7 @@ type recorder struct {
 	mu      sync.Mutex
 	made    []uploader.Manifest // every file queued, for the log and tests
 	ctl     *control.Controller // in-process capture (nil with the service)
+	needKey bool                // encrypted only if the hub tells a store key (X-6)
 	queue   *uploader.Queue
 	svc     captureService // the capture-agent service (nil in-process)
 	where   string         // which of the two captures, in words
@@ -165,10 +168,11 @@ func (cf *captureFlags) startRecorder(ctx context.Context, hubURL, token string,
 		return nil, err
 	}
 	dev, warning := cf.devices(lg)
-	r := &recorder{queue: q, warning: warning, where: captureInProcess, done: make(chan struct{})}
+	r := &recorder{queue: q, warning: warning, where: captureInProcess, done: make(chan struct{}),
+		needKey: cf.recipient == "" && !cf.plaintext}
 	ctl, err := control.New(control.Config{OnFile: r.onFile, SpoolDir: filepath.Join(cf.spoolDir, "capture"), Devices: dev, Queue: q,
 		Recipient: cf.recipient, FPS: cf.fps, MinFree: cf.minFreeMB << 20, CalibrateMic: cf.mode != captureSynthetic && warning == "",
-		Logf: logf})
+		Logf: logf, AwaitWelcome: true}) // it sees the desktop's welcome: a chat left live may go on (issue 11 point 7)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +208,8 @@ func (cf *captureFlags) devices(lg *slog.Logger) (control.Devices, string) {
 		return devices.Synthetic{}, ""
 	}
 	if err := devices.Probe(real); err != nil {
-		w := fmt.Sprintf("SYNTHETIC CAPTURE: %v — recordings show a test picture and a tone, not this screen and voice (agentdesk doctor says how to fix it)", err)
+		// parts joined by " — ": the desktop shows as many as fit
+		w := fmt.Sprintf("SYNTHETIC CAPTURE: test picture and tone recorded — run agentdesk doctor — %v", err)
 		lg.Error(w)
 		return devices.Synthetic{}, w
 	}
@@ -237,9 +242,12 @@ func (r *recorder) hub(ctx context.Context, h ui.Hub) ui.Hub {
 
 // options adds the recorder to the desktop's options.
 func (r *recorder) options(o ui.Options) ui.Options {
-	o.Capture, o.Uploads, o.Warning = r.ctl, r.queue, r.warning
+	o.Capture, o.Uploads, o.Warning, o.Frames, o.NeedKey = r.ctl, r.queue, r.warning, r.ctl, r.needKey
 	if r.svc != nil {
-		o.Capture, o.Uploads = r.svc, r.svc
+		// The service records screen and voice; the text desktop's frames
+		// are not passed to it (yet): its recordings carry no terminal.cast.
+		o.Capture, o.Uploads, o.Frames, o.NeedKey = r.svc, r.svc, nil, false // the service's config decides its key
+		o.OnQuit = "the capture-agent service keeps recording; back within its heartbeat timeout it goes on, after it what was recorded is finished and uploaded."
 	}
 	if r.where != "" {
 		o.Banner = strings.TrimPrefix(o.Banner+" · "+r.where, " · ")

@@ -295,8 +295,10 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	cfgPath := fs.String("config", "", "run the demo hub on this chathub YAML `FILE` (default: the shipped configs/chathub.yaml)")
 	notReady := fs.Bool("not-ready", false, "start Not ready (press y to take chats); without it the demo agent is Ready at once")
 	quiet := fs.Bool("quiet", false, "print nothing but errors (no addresses before and after)")
-	logPath := fs.String("log", filepath.Join(os.TempDir(), "agentdesk-demo.log"), "the demo's log file (the terminal belongs to the desktop); with --script the default\nis a new temporary file per run, removed when the run passes, named on stderr when not")
+	logPath := fs.String("log", "", "the demo's log `FILE` (the terminal belongs to the desktop); default: a new file per run,\n"+
+		filepath.Join(os.TempDir(), "agentdesk-demo-*.log")+", named before and after the desktop (with --script removed\nwhen the run passes, named on stderr when not); --log '' keeps no log")
 	speed := fs.Float64("speed", 1, "customers' pace: 2 is twice as fast")
+	bell := bellFlag(fs)
 	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -316,23 +318,30 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		if !given(fs, "customers") {
 			o.Customers = 0 // the script drives its own customers
 		}
-	} else if err := m.needTTY(stdin); err != nil {
-		return err
 	}
-	if *cfgPath != "" {
+	if *cfgPath != "" { // a bad file is said before anything else is asked for
 		if o.Config, err = os.ReadFile(*cfgPath); err != nil {
 			fmt.Fprintf(stderr, "agentdesk demo: --config: %v\n", err)
 			return errUsage
 		}
+		if _, err := hub.ParseConfig(o.Config); err != nil {
+			fmt.Fprintf(stderr, "agentdesk demo: --config %s: %s\n", *cfgPath, strings.TrimPrefix(err.Error(), hub.ErrConfig.Error()+": "))
+			return errUsage
+		}
 	}
-	tmpLog := "" // a script run's own log, kept only if it fails
-	if run != nil && !given(fs, "log") {
+	if run == nil {
+		if err := m.needTTY(stdin); err != nil {
+			return err
+		}
+	}
+	tmpLog := "" // this run's own log: a script run keeps it only if it fails
+	if !given(fs, "log") {
 		if tmpLog, err = tempLog(); err != nil {
 			return err
 		}
 		*logPath = tmpLog
 	}
-	log, closeLog, err := openLog(*logPath, true)
+	log, closeLog, err := openLog(*logPath)
 	if err != nil {
 		return err
 	}
@@ -370,7 +379,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		}
 		return err
 	}
-	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath, Rec: rec}, stdin, stdout)
+	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath, Rec: rec, Bell: *bell}, stdin, stdout)
 }
 
 // demoDeskOptions are the interactive demo's settings.
@@ -379,6 +388,7 @@ type demoDeskOptions struct {
 	Quiet    bool      // --quiet: no addresses before and after
 	LogPath  string    // shown with the addresses
 	Rec      *recorder // capture and uploads (nil: none)
+	Bell     bool      // ring the terminal bell on a new offer
 }
 
 // demoDesk runs the interactive desktop on a running demo: the addresses
@@ -387,7 +397,11 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 	banner := "Customer web chat: " + d.Page
 	say := func() {
 		if !o.Quiet {
-			fmt.Fprintf(stdout, "agentdesk demo: hub on %s, you are %s (%s), log in %s\n%s\n", d.URL, d.Agent.Name, d.Agent.ID, o.LogPath, banner)
+			logIn := "no log"
+			if o.LogPath != "" {
+				logIn = "log in " + o.LogPath
+			}
+			fmt.Fprintf(stdout, "agentdesk demo: hub on %s, you are %s (%s), %s\n%s\n", d.URL, d.Agent.Name, d.Agent.ID, logIn, banner)
 		}
 	}
 	say()
@@ -398,7 +412,7 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 	if !o.NotReady {
 		h = readyOnWelcome(ctx, h)
 	}
-	uo := ui.Options{Hub: h, Banner: banner}
+	uo := ui.Options{Hub: h, Banner: banner, Bell: o.Bell}
 	if o.Rec != nil {
 		uo = o.Rec.options(uo)
 	}

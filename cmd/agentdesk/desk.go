@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/agentdesk/agentdesk/configs/yamlerr"
 	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/ui"
 )
@@ -22,9 +25,14 @@ var errNoHub = errors.New("no hub address or no token")
 type fileConfig struct {
 	Hub   string `yaml:"hub"`
 	Token string `yaml:"token"`
+	Bell  *bool  `yaml:"bell"` // ring the terminal bell on a new offer (nil: yes)
 }
 
-// loadFileConfig reads a desktop config file; unknown keys are errors.
+// fileConfigKeys names the keys for an unknown one.
+const fileConfigKeys = "the file has the keys hub, token and bell"
+
+// loadFileConfig reads a desktop config file; unknown keys are errors,
+// said in the file's words (the key, its line, what it wants).
 func loadFileConfig(path string) (fileConfig, error) {
 	var c fileConfig
 	b, err := os.ReadFile(path)
@@ -34,28 +42,40 @@ func loadFileConfig(path string) (fileConfig, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return c, fmt.Errorf("config %s: %w (the file has two keys: hub and token)", path, err)
+		return c, fmt.Errorf("config %s: %s", path, yamlerr.Explain(b, err, fileConfigKeys))
 	}
 	return c, nil
 }
 
 // resolve picks the hub address and token: flags win over the
-// environment, which wins over the config file. It returns errUsage when
+// environment, which wins over the config file. It returns errNoHub when
 // either is missing, and a wrapped error naming the file when the config
-// file cannot be used.
-func (m *Main) resolve(flagHub, flagToken, cfgPath string) (url, token string, err error) {
-	var fc fileConfig
+// file cannot be used. fc is the file's settings (zero without a file).
+func (m *Main) resolve(flagHub, flagToken, cfgPath string) (url, token string, fc fileConfig, err error) {
 	if cfgPath != "" {
 		if fc, err = loadFileConfig(cfgPath); err != nil {
-			return "", "", err
+			return "", "", fc, err
 		}
 	}
 	url = first(flagHub, m.getenv("AGENTDESK_HUB"), fc.Hub)
 	token = first(flagToken, m.getenv("AGENTDESK_TOKEN"), fc.Token)
 	if url == "" || token == "" {
-		return url, token, errNoHub
+		return url, token, fc, errNoHub
 	}
-	return url, token, nil
+	return url, token, fc, nil
+}
+
+// bellFlag is --bell: ring the terminal bell when an offer alerts.
+func bellFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("bell", true, "ring the terminal bell when a new offer alerts (--bell=false: quiet; config file key bell)")
+}
+
+// bellOn is --bell when given, else the config file's bell, else on.
+func bellOn(fs *flag.FlagSet, flagBell bool, fc fileConfig) bool {
+	if given(fs, "bell") || fc.Bell == nil {
+		return flagBell
+	}
+	return *fc.Bell
 }
 
 // first returns the first non-empty value.
@@ -68,13 +88,14 @@ func first(v ...string) string {
 	return ""
 }
 
-const deskSynopsis = `Usage: agentdesk [--hub URL] [--token TOKEN] [--ca FILE] [--config FILE] [--log FILE] [recording flags]
-       agentdesk --script FILE [--hub URL] [--token TOKEN] [--events FILE] [--snapshots DIR] [--update] [--size COLSxROWS]
-
-Connects to the hub as the agent whose token is given and shows My Interactions.
-URL and TOKEN may also come from AGENTDESK_HUB / AGENTDESK_TOKEN or from the
-config file (YAML, keys: hub, token). Flags win over the environment, which wins
-over the file.
+// deskSynopsis is what --help says beyond the usage of every command.
+const deskSynopsis = `The desktop (agentdesk [flags]) connects to the hub as the agent whose
+token is given and shows My Interactions. URL and TOKEN may also come from
+AGENTDESK_HUB / AGENTDESK_TOKEN or from the config file (YAML, keys: hub,
+token, bell). Flags win over the environment, which wins over the file. A
+token the hub refuses ends the desktop with exit code 1. A hub on https://
+whose certificate a private CA signed is trusted with --ca FILE (that CA's
+certificate, PEM; or AGENTDESK_CA).
 
 With --script the desktop runs without a terminal and the script's keys and
 checks drive it (docs/scripting.md); the exit code is 0 when every check
@@ -86,16 +107,17 @@ Recording: while a chat has a recording on, the screen (when the recording
 asks for it) and the microphone are captured into a crash-safe spool; when
 the chat is done each recording becomes one WebM (encrypted with --recipient)
 and is uploaded to the hub (or --upload-dir) at once or inside the
---upload-window(s). U or f2 shows the Uploads panel.`
+--upload-window. U or f2 shows the Uploads panel.`
 
 // desk runs the desktop against a hub.
 func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flagSet("agentdesk", deskSynopsis)
+	fs := flagSet("agentdesk", strings.TrimRight(usage, "\n")+"\n\n"+deskSynopsis)
 	hubURL := fs.String("hub", "", "hub address, e.g. http://chathub.example:8080 (env AGENTDESK_HUB)")
 	token := fs.String("token", "", "the agent's token (env AGENTDESK_TOKEN)")
 	cfgPath := fs.String("config", "", "YAML file with hub and token")
 	logPath := fs.String("log", "", "append the connection log to this file (default: no log)")
 	caFile := fs.String("ca", "", "trust the hub's certificate by this CA certificate (PEM) besides the system's (env AGENTDESK_CA)")
+	bell := bellFlag(fs)
 	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -108,7 +130,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if run != nil {
 		defer run.Close()
 	}
-	url, tok, err := m.resolve(*hubURL, *token, *cfgPath)
+	url, tok, fc, err := m.resolve(*hubURL, *token, *cfgPath)
 	if errors.Is(err, errNoHub) {
 		fmt.Fprintln(stderr, "agentdesk: which hub, and who are you? Give --hub and --token (or AGENTDESK_HUB / AGENTDESK_TOKEN, or --config FILE).\n"+
 			"To try agentdesk without a hub: agentdesk demo")
@@ -127,7 +149,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 			return err
 		}
 	}
-	log, closeLog, err := openLog(*logPath, false)
+	log, closeLog, err := openLog(*logPath)
 	if err != nil {
 		return err
 	}
@@ -148,20 +170,17 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 		// no simulated customers, no network control, no recording API
 		return run.run(ctx, client, scriptPeers{rec: rec}, stdout, stderr)
 	}
-	return m.tui(ctx, rec.options(ui.Options{Hub: rec.hub(ctx, client)}), stdin, stdout)
+	return m.tui(ctx, rec.options(ui.Options{Hub: rec.hub(ctx, client), Bell: bellOn(fs, *bell, fc)}), stdin, stdout)
 }
 
-// openLog opens a text logger on path (appending, or truncating when
-// fresh); an empty path discards.
-func openLog(path string, fresh bool) (*slog.Logger, func(), error) {
+// openLog opens a text logger appending to path (created when missing,
+// never truncated: a log given twice keeps both runs); an empty path
+// discards.
+func openLog(path string) (*slog.Logger, func(), error) {
 	if path == "" {
 		return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}, nil
 	}
-	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
-	if fresh {
-		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the log file: %w", err)
 	}

@@ -14,14 +14,17 @@ import (
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
 	"github.com/agentdesk/agentdesk/capture/x11"
+	"github.com/agentdesk/agentdesk/session/upload"
 )
 
-const doctorSynopsis = `Usage: agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--min-free MB] [--hub URL]
+const doctorSynopsis = `Usage: agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--min-free MB] [--hub URL] [--token TOKEN]
 
 Checks what recording needs on this desktop: the displays and their sizes,
 the microphones, a one-second test capture of each, the free disk in the
-spool directory, and the hub. Ends with a verdict and the fix for each
-problem. Exit 0 when all is good, 1 when a problem was found.`
+spool directory, the hub, and whether the hub accepts the agent's token
+(without signing in: a desktop running with the token stays signed in).
+Ends with a verdict and the fix for each problem. Exit 0 when all is good,
+1 when a problem was found.`
 
 // doctorFlags are the doctor's settings.
 type doctorFlags struct {
@@ -30,6 +33,7 @@ type doctorFlags struct {
 	spoolDir string
 	minFree  int64
 	hub      string
+	token    string
 	seconds  time.Duration
 }
 
@@ -59,6 +63,7 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.StringVar(&f.spoolDir, "spool-dir", defaultSpoolDir(), "`directory` where recordings are spooled (the desktop's default; created on first use)")
 	fs.Int64Var(&f.minFree, "min-free", 100, "free disk needed in the spool directory, in `MB`")
 	fs.StringVar(&f.hub, "hub", "", "hub `URL` to check (default $AGENTDESK_HUB; none: not checked)")
+	fs.StringVar(&f.token, "token", "", "the agent's `token`, checked with the hub (default $AGENTDESK_TOKEN)")
 	if err := parse(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -67,6 +72,9 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	if f.hub == "" {
 		f.hub = m.getenv("AGENTDESK_HUB")
+	}
+	if f.token == "" {
+		f.token = m.getenv("AGENTDESK_TOKEN")
 	}
 	d := &doctor{out: stdout, f: f}
 	d.checkDisplays(ctx)
@@ -79,7 +87,7 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 		d.say("Verdict: all good: screen, microphone, disk and hub are ready to record.")
 		return nil
 	}
-	d.say("Verdict: %d problem(s) to fix before recording:", len(d.problems))
+	d.say("Verdict: %s to fix before recording:", plural(len(d.problems), "problem"))
 	for i, p := range d.problems {
 		d.say("  %d. %s\n     fix: %s", i+1, p.problem, p.fix)
 	}
@@ -102,23 +110,24 @@ func (d *doctor) checkDisplays(ctx context.Context) {
 		b := mon.Bounds
 		d.say("  %s monitor %d: %dx%d at +%d+%d", d.f.display, mon.Index, b.Dx(), b.Dy(), b.Min.X, b.Min.Y)
 	}
-	frames, per, err := testScreen(ctx, d.f.display, d.f.seconds)
+	frames, per, how, err := testScreen(ctx, d.f.display, d.f.seconds)
 	if err != nil {
 		d.problem(fmt.Sprintf("test capture of %s failed: %v", d.f.display, err), "check the X server allows screen capture (MIT-SHM or GetImage) for this user")
 		return
 	}
-	d.say("  test capture: %d frames in %v (%.2f ms a grab)", frames, d.f.seconds, float64(per)/float64(time.Millisecond))
+	d.say("  test capture: %d frames in %v (%.2f ms a grab); capture path %s", frames, d.f.seconds, float64(per)/float64(time.Millisecond), how)
 	if frames == 0 {
 		d.problem("the test capture grabbed no frame", "check the X server is responsive")
 	}
 }
 
 // testScreen grabs the whole display at 5 fps for dur: 5 frames a second.
-func testScreen(ctx context.Context, display string, dur time.Duration) (int, time.Duration, error) {
+func testScreen(ctx context.Context, display string, dur time.Duration) (int, time.Duration, string, error) {
 	src, err := x11.Open(display, x11.Options{FPS: 5, Log: discardLog()})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
+	how := src.Describe()
 	defer src.Close()
 	f := capture.NewFrame(src.Size())
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -128,7 +137,7 @@ func testScreen(ctx context.Context, display string, dur time.Duration) (int, ti
 	for i := range n {
 		t0 := time.Now()
 		if _, err := src.Grab(f); err != nil {
-			return i, 0, err
+			return i, 0, how, err
 		}
 		spent += time.Since(t0)
 		if i == n-1 {
@@ -137,10 +146,10 @@ func testScreen(ctx context.Context, display string, dur time.Duration) (int, ti
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			return i + 1, 0, ctx.Err()
+			return i + 1, 0, how, ctx.Err()
 		}
 	}
-	return n, spent / time.Duration(n), nil
+	return n, spent / time.Duration(n), how, nil
 }
 
 func (d *doctor) checkDisk() {
@@ -160,6 +169,14 @@ func (d *doctor) checkDisk() {
 		d.problem(fmt.Sprintf("only %d MB free in %s, under the %d MB floor: recording would refuse to start", free>>20, d.f.spoolDir, d.f.minFree),
 			"free disk space there, or spool elsewhere with --spool-dir")
 	}
+}
+
+// plural says n things: "1 problem", "2 problems".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // existingParent is dir, or its nearest ancestor that exists: the desktop
@@ -201,4 +218,40 @@ func (d *doctor) checkHub(ctx context.Context) {
 		return
 	}
 	d.say("  %s: healthy", u)
+	d.checkToken(ctx, u)
+}
+
+// checkToken asks the hub whether it knows the agent's token, through the
+// upload contract's verify route (docs/uploads.md) with a checksum no file
+// has: 404 means the token is an agent's, 401 that it is not. Signing in
+// would answer too, but it would sign out a desktop running with the token.
+func (d *doctor) checkToken(ctx context.Context, hub string) {
+	if d.f.token == "" {
+		d.say("  token: not checked: give --token (or AGENTDESK_TOKEN)")
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, hub+upload.VerifyPath+strings.Repeat("0", 64), nil)
+	if err != nil {
+		d.problem(fmt.Sprintf("token check: %v", err), "check the hub address")
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+d.f.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.problem(fmt.Sprintf("token check: %v", errors.Unwrap(err)), "check the network to the hub")
+		return
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusNotFound:
+		d.say("  token: accepted: the hub knows it as an agent's")
+	case http.StatusUnauthorized:
+		d.problem("the hub does not accept the token: the desktop would be refused (exit 1)",
+			"use the agent's token from the hub's config (agents[].token), or ask the hub's admin for it")
+	case http.StatusServiceUnavailable:
+		d.problem("the hub has no recording store: recordings cannot be uploaded to it (and the token cannot be checked)",
+			"set store.dir in the hub's config, or deliver recordings with --upload-dir")
+	default:
+		d.problem(fmt.Sprintf("token check: the hub answered %s", resp.Status), "check the address points at chathub (see its log)")
+	}
 }

@@ -31,7 +31,7 @@ func (d *doctor) checkMics(ctx context.Context) {
 		if dv.Default {
 			def = " (default)"
 		}
-		d.say("  %s%s: %d channel(s), %.0f Hz, %s", dv.Name, def, dv.MaxInputChannels, dv.DefaultSampleRate, dv.HostAPI)
+		d.say("  %s%s: %s, %.0f Hz, %s", dv.Name, def, plural(dv.MaxInputChannels, "channel"), dv.DefaultSampleRate, dv.HostAPI)
 	}
 	if len(devs) == 0 {
 		d.problem("no microphone: no audio input device found",

@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/agentdesk/agentdesk/configs"
+	"github.com/agentdesk/agentdesk/hub"
 )
 
 // startXvfb starts a private w x h Xvfb (-displayfd picks the number) and
@@ -122,7 +125,7 @@ func TestDoctorAllGood(t *testing.T) {
 	display := startXvfb(t, 640, 480)
 	t.Setenv("PULSE_SERVER", startPulse(t))
 	code, out := runDoctor(t, map[string]string{"DISPLAY": display}, "--hub", healthyHub(t)+"/v1/agent", "--spool-dir", t.TempDir(), "--min-free", "1")
-	for _, w := range []string{display + " monitor 0: 640x480", "test capture: 5 frames", "(default)", "test capture of the default input: level -", "healthy", "MB free", "Verdict: all good"} {
+	for _, w := range []string{display + " monitor 0: 640x480", "test capture: 5 frames", "capture path damage: reads only what X Damage reports", "(default)", "test capture of the default input: level -", "healthy", "MB free", "Verdict: all good"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("report lacks %q:\n%s", w, out)
 		}
@@ -174,5 +177,35 @@ func TestDoctorUsage(t *testing.T) {
 	// free space is what it will have.
 	if _, out := runDoctor(t, map[string]string{}, "--spool-dir", filepath.Join(t.TempDir(), "not", "yet"), "--min-free", "1"); !strings.Contains(out, "MB free") || strings.Contains(out, "spool directory") {
 		t.Fatalf("spool dir not created yet: %s", out)
+	}
+}
+
+// Issue 11 point 8: doctor --token asks the hub whether it knows the
+// agent's token (without signing in), and says so either way.
+func TestDoctorChecksToken(t *testing.T) {
+	cfg, err := hub.ParseConfig(configs.ChatHub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
+
+	_, out := runDoctor(t, map[string]string{}, "--hub", srv.URL, "--token", "demo-token-ada", "--min-free", "1")
+	if !strings.Contains(out, "token: accepted") || strings.Contains(out, "does not accept the token") {
+		t.Errorf("a good token:\n%s", out)
+	}
+	_, out = runDoctor(t, map[string]string{"AGENTDESK_TOKEN": "no-such-token"}, "--hub", srv.URL, "--min-free", "1")
+	for _, w := range []string{"PROBLEM: the hub does not accept the token", "fix: use the agent's token from the hub's config"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("a wrong token (from AGENTDESK_TOKEN): lacks %q:\n%s", w, out)
+		}
+	}
+	if _, out = runDoctor(t, map[string]string{}, "--hub", srv.URL, "--min-free", "1"); !strings.Contains(out, "token: not checked: give --token") {
+		t.Errorf("no token:\n%s", out)
 	}
 }

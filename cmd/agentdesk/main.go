@@ -3,7 +3,8 @@
 //	agentdesk --hub URL --token TOKEN   work chats on a hub
 //	agentdesk demo                      hub, simulated customers and the desktop in one process
 //	agentdesk [demo] --script FILE      run a keystroke script headless (docs/scripting.md)
-//	agentdesk version                   print the version
+//	agentdesk doctor                    check screen, microphone, disk and hub for recording
+//	agentdesk version (or --version)    print the version
 //
 // Every subcommand takes --help.
 package main
@@ -17,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
@@ -75,11 +77,17 @@ Usage:
       Run a keystroke script against the real desktop without a terminal:
       exit 0 when every check passed, 1 when one failed, 2 when the script is
       wrong. FILE - reads standard input. See docs/scripting.md.
-  agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--hub URL]
-      Check displays, microphones, disk and hub for recording; say how to
-      fix what is wrong. Exit 0 all good, 1 problems found.
-  agentdesk version
+  agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--hub URL] [--token TOKEN]
+      Check displays, microphones, disk, the hub and the token for recording;
+      say how to fix what is wrong. Exit 0 all good, 1 problems found.
+  agentdesk version, agentdesk --version
       Print the version.
+  agentdesk help, agentdesk --help
+      Print this help and the desktop's flags.
+
+Exit codes: 0 success, 1 a runtime failure (the hub refused the token, a
+failed script check, problems found by doctor), 2 bad flags, a bad config
+file or a wrong script.
 
 Run 'agentdesk <command> --help' for a command's flags.
 In the desktop, ? lists the keys; q or ctrl+c leaves.
@@ -92,13 +100,12 @@ func (m *Main) Run(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	switch {
 	case len(args) > 0 && args[0] == "demo":
 		err = m.demo(ctx, args[1:], stdin, stdout, stderr)
-	case len(args) > 0 && args[0] == "version":
+	case len(args) > 0 && isVersionArg(args[0]):
 		err = m.version(args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "doctor":
 		err = m.doctor(ctx, args[1:], stdout, stderr)
-	case len(args) > 0 && (args[0] == "help"):
-		fmt.Fprint(stdout, usage)
-		return exitOK
+	case len(args) > 0 && args[0] == "help":
+		err = m.desk(ctx, []string{"--help"}, stdin, stdout, stderr)
 	case len(args) > 0 && args[0] != "" && args[0][0] != '-':
 		fmt.Fprintf(stderr, "agentdesk: unknown command %q\n\n%s", args[0], usage)
 		return exitUsage
@@ -120,6 +127,16 @@ func (m *Main) Run(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 }
 
+// isVersionArg reports whether arg asks for the version: the command
+// version or the flags --version and -version.
+func isVersionArg(arg string) bool {
+	switch arg {
+	case "version", "--version", "-version", "-V":
+		return true
+	}
+	return false
+}
+
 // flagSet builds a flag set whose usage shows synopsis and the flags.
 func flagSet(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -131,23 +148,30 @@ func flagSet(name, synopsis string) *flag.FlagSet {
 }
 
 // parse parses args. --help prints the usage on stdout and returns
-// flag.ErrHelp; a bad flag or a stray argument prints why and the usage on
-// stderr and returns errUsage.
+// flag.ErrHelp; a bad flag or a stray argument prints why on stderr, with
+// where to find the flags (not the whole usage, which would bury the
+// reason), and returns errUsage.
 func parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	var out bytes.Buffer
 	fs.SetOutput(&out)
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on an error too
 	err := fs.Parse(args)
+	fs.Usage = usage
 	if err == nil && fs.NArg() > 0 {
-		fmt.Fprintf(&out, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		fs.Usage()
-		err = errUsage
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		_, _ = stdout.Write(out.Bytes())
+		fs.SetOutput(stdout)
+		fs.Usage()
 		return flag.ErrHelp
 	case err != nil:
-		_, _ = stderr.Write(out.Bytes())
+		msg := strings.TrimSpace(out.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		fmt.Fprintf(stderr, "%s: %s\nRun '%s --help' for the flags.\n", fs.Name(), msg, fs.Name())
 		return errUsage
 	}
 	return nil
@@ -190,15 +214,26 @@ func (m *Main) tui(ctx context.Context, o ui.Options, in io.Reader, out io.Write
 
 // runTUI runs the desktop in a bubbletea program. Leaving with q or ctrl+c,
 // an interrupt or the end of ctx is a clean exit; the program restores the
-// terminal in every case.
+// terminal in every case. A desktop the hub refused (a wrong token) ends
+// with errRefused, after the terminal is restored, so the words stay.
 func runTUI(ctx context.Context, o ui.Options, in io.Reader, out io.Writer) error {
 	p := tea.NewProgram(ui.New(o), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
-	_, err := p.Run()
+	final, err := p.Run()
 	if errors.Is(err, tea.ErrInterrupted) || (errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil && !errors.Is(err, tea.ErrProgramPanic)) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("desktop: %w", err)
+	}
+	return refusal(final)
+}
+
+// refusal is the error of a desktop that ended because the hub refused
+// it, with what to check; nil otherwise.
+func refusal(final tea.Model) error {
+	if d, ok := final.(interface{ Err() error }); ok && errors.Is(d.Err(), ui.ErrRefused) {
+		return fmt.Errorf("%w\nCheck the token (--token, AGENTDESK_TOKEN or the config file's token); "+
+			"agentdesk doctor --hub URL --token TOKEN checks it", d.Err())
 	}
 	return nil
 }

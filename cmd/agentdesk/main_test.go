@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentdesk/agentdesk/configs"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/ui"
 )
@@ -40,7 +42,16 @@ func TestRunUsage(t *testing.T) {
 		code        int
 		out, errOut string // substrings expected on stdout / stderr
 	}{
-		{"help flag", []string{"--help"}, 0, "Usage: agentdesk [--hub URL]", ""},
+		{"help flag", []string{"--help"}, 0, "  agentdesk [--hub URL]", ""},
+		// issue 11 point 16: --help names every command; --version and
+		// version print the version and exit 0
+		{"help: doctor", []string{"--help"}, 0, "agentdesk doctor [--display :N]", ""},
+		{"help: version", []string{"--help"}, 0, "agentdesk version, agentdesk --version", ""},
+		{"help: token refused", []string{"--help"}, 0, "A\ntoken the hub refuses ends the desktop with exit code 1", ""},
+		{"help command: flags", []string{"help"}, 0, "-recipient key", ""},
+		{"version flag", []string{"--version"}, 0, "agentdesk " + Version + "\n", ""},
+		{"version single dash", []string{"-version"}, 0, "agentdesk " + Version + "\n", ""},
+		{"bad flag: short", []string{"--bogus"}, 2, "", "Run 'agentdesk --help' for the flags."},
 		{"short help", []string{"-h"}, 0, "--token", ""},
 		{"help command", []string{"help"}, 0, "agentdesk demo [--listen ADDR]", ""},
 		{"demo help", []string{"demo", "--help"}, 0, "--customers", ""},
@@ -112,7 +123,7 @@ func TestResolveHubAndToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &Main{Getenv: func(k string) string { return tt.env[k] }}
-			hub, tok, err := m.resolve(tt.flagHub, tt.flagTok, tt.cfg)
+			hub, tok, _, err := m.resolve(tt.flagHub, tt.flagTok, tt.cfg)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want it to mention %q", err, tt.err)
@@ -181,5 +192,108 @@ func TestDemoCannotListen(t *testing.T) {
 	code, _, errOut := run(t, &Main{TUI: noTUI(t)}, "demo", "--listen", ln.Addr().String(), "--log", "")
 	if code != 1 || !strings.Contains(errOut, "cannot listen on "+ln.Addr().String()) {
 		t.Errorf("exit %d, stderr %q; want 1 and the reason", code, errOut)
+	}
+}
+
+// Issue 11 point 15: each demo run logs to a file of its own, named
+// before and after the desktop; a second demo never truncates the first
+// one's log.
+func TestDemoLogPerRun(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	quit := func(context.Context, ui.Options, io.Reader, io.Writer) error { return nil }
+	logOf := func(out string) string {
+		t.Helper()
+		_, rest, ok := strings.Cut(out, ", log in ")
+		path, _, _ := strings.Cut(rest, "\n")
+		if !ok || path == "" {
+			t.Fatalf("stdout %q names no log file", out)
+		}
+		return path
+	}
+	var logs []string
+	for range 2 {
+		code, out, errOut := run(t, &Main{TUI: quit}, "demo", "--customers", "0")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		logs = append(logs, logOf(out))
+	}
+	if logs[0] == logs[1] {
+		t.Fatalf("both demos logged to %s", logs[0])
+	}
+	for _, p := range logs {
+		if b, err := os.ReadFile(p); err != nil || !bytes.Contains(b, []byte("demo hub listening")) {
+			t.Errorf("log %s: %v, %q", p, err, b)
+		}
+	}
+}
+
+// Issue 11 point 17: config errors say the key and the line in the
+// file's words, never a Go type name, and the demo says a bad hub config
+// before it asks for a terminal (stdin here is no terminal).
+func TestConfigErrorsInWords(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"desk: unknown key", []string{"--config", write("typo.yaml", "hub: http://x:1\ntokn: y\n")}, "line 2: unknown key tokn (the file has the keys hub, token and bell)"},
+		{"desk: a map for the hub", []string{"--config", write("map.yaml", "hub: {a: 1}\n")}, "line 1: hub wants a single value (text), not a set of keys"},
+		{"desk: bell not a bool", []string{"--config", write("bell.yaml", "bell: loud\n")}, `line 1: bell wants true or false, not "loud"`},
+		{"demo: word for a number", []string{"demo", "--log", "", "--config", write("hub.yaml", strings.Replace(string(configs.ChatHub), "capacity: 3", "capacity: three", 1))},
+			`line 39: agents[0].capacity wants a whole number, e.g. 3, not "three"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := (&Main{Getenv: func(string) string { return "" }}).Run(t.Context(), tt.args, null, &out, &errb)
+			if code != exitUsage || !strings.Contains(errb.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errb.String(), tt.want)
+			}
+			for _, bad := range []string{"main.", "fileConfig", "unmarshal", "terminal"} {
+				if strings.Contains(errb.String(), bad) {
+					t.Errorf("stderr %q says %q", errb.String(), bad)
+				}
+			}
+		})
+	}
+}
+
+// Issue 11 point 10: the offer bell is on unless --bell=false or the
+// config file's bell: false says otherwise; the flag wins over the file.
+func TestBellSetting(t *testing.T) {
+	off, on := false, true
+	for _, tc := range []struct {
+		args []string
+		file *bool
+		want bool
+	}{
+		{nil, nil, true},
+		{nil, &off, false},
+		{[]string{"--bell=false"}, nil, false},
+		{[]string{"--bell"}, &off, true},
+		{[]string{"--bell=false"}, &on, false},
+	} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		bell := bellFlag(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := bellOn(fs, *bell, fileConfig{Bell: tc.file}); got != tc.want {
+			t.Errorf("args %v, file %v: bell %v, want %v", tc.args, tc.file, got, tc.want)
+		}
 	}
 }

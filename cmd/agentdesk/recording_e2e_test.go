@@ -108,9 +108,10 @@ func TestRecordedChatIsStored(t *testing.T) {
 		t.Errorf("stored %+v; want one produced ad hoc record of 2 parts, delivered to the agent, named", sr)
 	}
 	got := texts(sr)
+	told := hub.DefaultNoticeRecording // what the customer was told, as the recording starts
 	want := []string{
-		"Recording started (Record)", "customer: part one", "Recording stopped (Record)",
-		"Recording continued (Record)", "customer: part two",
+		"Recording started (Record)", told, "customer: part one", "Recording stopped (Record)",
+		"Recording continued (Record)", told, "customer: part two",
 		"Ada Lovelace ended the chat", "Recording stopped (Record)",
 	}
 	if !slices.Equal(got, want) {

@@ -166,8 +166,8 @@ func asExitCode(err error) (int, bool) {
 	return 0, false
 }
 
-// tempLog creates a new, empty log file for one script run of the demo, so
-// that runs side by side never write into one file.
+// tempLog creates a new, empty log file for one run of the demo, so that
+// runs side by side (or one after the other) never write into one file.
 func tempLog() (string, error) {
 	f, err := os.CreateTemp("", "agentdesk-demo-*.log")
 	if err != nil {

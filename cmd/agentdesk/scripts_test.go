@@ -178,7 +178,7 @@ func TestScriptExitCodes(t *testing.T) {
 		{"update without script", "", []string{"--update", "--hub", "http://127.0.0.1:1", "--token", "t"}, 2, nil, []string{"--update only go with --script FILE"}},
 		{"events file cannot be created", "", []string{"demo", "--script", pass, "--events", filepath.Join(missing, "e.jsonl"), "--log", ""}, 2, nil,
 			[]string{"--events: script: events log:"}},
-		{"bad hub config", "", []string{"demo", "--script", pass, "--config", pass, "--log", ""}, 2, nil, []string{"agentdesk demo: demo config:"}},
+		{"bad hub config", "", []string{"demo", "--script", pass, "--config", pass, "--log", ""}, 2, nil, []string{"agentdesk demo: --config " + pass + ": line 1: the file wants keys (key: value lines), not \"wait"}},
 		{"missing hub config", "", []string{"demo", "--script", pass, "--config", missing, "--log", ""}, 2, nil, []string{"--config: open"}},
 		{"desk script without hub", "", []string{"--script", pass}, 2, nil, []string{"Give --hub and --token"}},
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/agentdesk/agentdesk/configs"
+	"github.com/agentdesk/agentdesk/hub"
 )
 
 // goTool finds the go command that runs these tests.
@@ -95,27 +99,69 @@ func (s *tmuxSession) await(what string, texts ...string) string {
 	}
 }
 
-// TestTmux runs the real binary, `agentdesk demo --customers 1`, in a
-// detached 100x30 tmux session and works a chat with tmux send-keys,
-// checking capture-pane: the desktop behaves under tmux as a person would
-// see it (issue 3 point 4, the recipe of docs/scripting.md).
-func TestTmux(t *testing.T) {
-	tmux := needTool(t, "tmux")
-	dir := t.TempDir()
+// buildAgentdesk builds the agentdesk binary into dir.
+func buildAgentdesk(t *testing.T, dir string) string {
+	t.Helper()
 	bin := filepath.Join(dir, "agentdesk")
 	build := exec.Command(goTool(t), "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// startTmux runs command in a detached cols x rows tmux session on a
+// private server, killed when the test ends.
+func startTmux(t *testing.T, cols, rows int, command string) *tmuxSession {
+	t.Helper()
+	tmux := needTool(t, "tmux")
 	s := &tmuxSession{t: t, tmux: tmux, socket: fmt.Sprintf("agentdesk-test-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "desk"}
-	command := fmt.Sprintf("%s demo --customers 1 --speed 10 --not-ready --log %s", bin, filepath.Join(dir, "demo.log"))
-	if out, err := s.cmd("new-session", "-d", "-s", s.name, "-x", "100", "-y", "30", command); err != nil {
+	if out, err := s.cmd("new-session", "-d", "-s", s.name, "-x", fmt.Sprint(cols), "-y", fmt.Sprint(rows), command); err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
 	t.Cleanup(func() {
 		_, _ = s.cmd("kill-session", "-t", s.name)
 		_, _ = s.cmd("kill-server")
 	})
+	return s
+}
+
+// TestTmuxWrongToken runs the real binary in a terminal against a hub
+// that does not know its token: the desktop ends, the terminal is
+// restored, and the reason and exit code 1 are left on it (issue 11 point
+// 8; it used to stay open as "(not signed in)" and exit 0).
+func TestTmuxWrongToken(t *testing.T) {
+	cfg, err := hub.ParseConfig(configs.ChatHub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
+	dir := t.TempDir()
+	bin := buildAgentdesk(t, dir)
+	s := startTmux(t, 80, 24, fmt.Sprintf("sh -c '%s --hub %s --token no-such-token --capture off --spool-dir %s; echo \"exit code $?\"; sleep 60'",
+		bin, srv.URL, filepath.Join(dir, "spool")))
+	screen := s.await("the refusal, after the desktop ended", "exit code 1")
+	for _, w := range []string{"agentdesk: the hub refused this desktop: the token is not known to this hub", "Check the token"} {
+		if !strings.Contains(strings.ReplaceAll(screen, "\n", ""), w) {
+			t.Errorf("the terminal lacks %q:\n%s", w, screen)
+		}
+	}
+}
+
+// TestTmux runs the real binary, `agentdesk demo --customers 1`, in a
+// detached 100x30 tmux session and works a chat with tmux send-keys,
+// checking capture-pane: the desktop behaves under tmux as a person would
+// see it (issue 3 point 4, the recipe of docs/scripting.md).
+func TestTmux(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildAgentdesk(t, dir)
+	s := startTmux(t, 100, 30, fmt.Sprintf("%s demo --customers 1 --speed 10 --not-ready --log %s", bin, filepath.Join(dir, "demo.log")))
 
 	s.await("the desktop starts Not ready (--not-ready)", "Ada Lovelace  Not ready", "● Connected", "press y")
 	s.keys(false, "y")
@@ -135,7 +181,9 @@ func TestTmux(t *testing.T) {
 			t.Errorf("pane line %d is %d cells wide, want at most 100", i+1, w)
 		}
 	}
-	s.keys(false, "C-c") // ctrl+c leaves from anywhere; the session ends with the program
+	s.keys(false, "C-c") // ctrl+c from anywhere: with a live chat it asks first ...
+	s.await("the question before leaving a live chat", "Quit with live work?", "back to the queue")
+	s.keys(false, "C-c") // ... and a second one leaves; the session ends with the program
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if _, err := s.cmd("has-session", "-t", s.name); err != nil {

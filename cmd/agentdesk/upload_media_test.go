@@ -110,10 +110,15 @@ func seconds(t *testing.T, s string) time.Duration {
 	return time.Duration(f * float64(time.Second))
 }
 
-// codecs lists the file's streams' codecs.
+// codecs lists the file's streams' codecs; an attachment (the text
+// desktop's cast, issue 17) is "cast".
 func (p mediaProbe) codecs() string {
 	var c []string
 	for _, s := range p.Streams {
+		if s.CodecType == "attachment" {
+			c = append(c, "cast")
+			continue
+		}
 		c = append(c, s.CodecName)
 	}
 	return strings.Join(c, ",")
@@ -123,7 +128,9 @@ func (p mediaProbe) codecs() string {
 func (p mediaProbe) types() string {
 	var c []string
 	for _, s := range p.Streams {
-		c = append(c, s.CodecType)
+		if s.CodecType != "attachment" { // a file in the container, not a track
+			c = append(c, s.CodecType)
+		}
 	}
 	return strings.Join(c, ",")
 }
@@ -207,7 +214,7 @@ func TestRecordedMediaProbedAndPlayed_R_V4(t *testing.T) {
 		streams string
 		width   int
 	}{
-		{"screen and voice", captureSynthetic, true, "vp8,opus,subrip", 640},
+		{"screen and voice, the text desktop as a cast", captureSynthetic, true, "vp8,opus,subrip,cast", 640},
 		{"voice, no screen (R-V1)", captureSynthetic, false, "opus,subrip", 0},
 		{"transcript only", captureOff, true, "subrip", 0},
 	}

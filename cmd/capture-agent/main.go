@@ -81,11 +81,13 @@ The service (IT installs it; the desktop, agentdesk, attaches to it):
       Print the service's metrics (Prometheus text format).
 
 Tools:
-  capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic]
+  capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic] [--force]
       Record until N seconds have passed, or SIGTERM / SIGINT. The spool
       survives kill -9: everything up to about two seconds before is kept.
-  capture-agent recover FILE.spool --webm OUT.webm
-      Read a spool (even a torn one) and write the WebM file.
+      An existing --out is refused unless --force.
+  capture-agent recover FILE.spool --webm OUT.webm [--force]
+      Read a spool (even a torn one) and write the WebM file. An existing
+      --webm is refused unless --force.
   capture-agent --version
 
 Exit codes: 0 done, 1 failure, 2 bad usage or bad config (file:line:key),
@@ -181,6 +183,21 @@ func usageErr(fs *flag.FlagSet, stderr io.Writer, format string, a ...any) error
 	fs.SetOutput(stderr)
 	fs.Usage()
 	return errUsage
+}
+
+// errExists refuses to overwrite a file without --force.
+var errExists = errors.New("the file exists")
+
+// refuseExisting fails with errExists, naming the flag, when path exists
+// and force is not set; with force it removes the old file.
+func refuseExisting(path, flagName string, force bool) error {
+	if _, err := os.Lstat(path); err != nil {
+		return nil
+	}
+	if !force {
+		return fmt.Errorf("%s: %w; choose another %s or add --force to replace it", path, errExists, flagName)
+	}
+	return os.Remove(path)
 }
 
 // tagFlag collects repeated --tag key=value flags.

@@ -70,6 +70,9 @@ func TestUsage(t *testing.T) {
 	}{
 		{nil, exitUsage, "Usage:"},
 		{[]string{"--help"}, exitOK, "capture-agent record"},
+		{[]string{"--help"}, exitOK, "capture-agent --version"}, // issue 11 point 16
+		{[]string{"--version"}, exitOK, "capture-agent " + Version},
+		{[]string{"version"}, exitOK, "capture-agent " + Version},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"record", "--help"}, exitOK, "--seconds"},
 		{[]string{"record"}, exitUsage, "--out is required"},
@@ -126,6 +129,47 @@ func TestRecordFallbackAndRecover(t *testing.T) {
 	// A second record onto the same spool is refused.
 	if code, _, errOut := run(t, m, "record", "--out", sp, "--seconds", "1"); code != exitFailure || !strings.Contains(errOut, "exists") {
 		t.Fatalf("record over a spool: exit %d %s", code, errOut)
+	}
+}
+
+// Issue 11 point 20: record and recover both refuse to overwrite their
+// output unless --force; a refusal leaves the old file as it was.
+func TestOverwriteNeedsForce(t *testing.T) {
+	dir := t.TempDir()
+	sp, wm := filepath.Join(dir, "r.spool"), filepath.Join(dir, "r.webm")
+	m := &Main{Devices: fakeDevices{}}
+	if code, out, errOut := run(t, m, "record", "--synthetic", "--out", sp, "--seconds", "0.3", "--min-free", "1"); code != exitOK {
+		t.Fatalf("record: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if err := os.WriteFile(wm, []byte("an older file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(sp)
+	for _, tc := range []struct {
+		name, path string
+		args       []string
+	}{
+		{"recover", wm, []string{"recover", sp, "--webm", wm}},
+		{"record", sp, []string{"record", "--synthetic", "--out", sp, "--seconds", "0.3", "--min-free", "1"}},
+	} {
+		old, _ := os.ReadFile(tc.path)
+		code, _, errOut := run(t, m, tc.args...)
+		if code != exitFailure || !strings.Contains(errOut, tc.path+": the file exists") || !strings.Contains(errOut, "--force") {
+			t.Errorf("%s over an existing file: exit %d, stderr %q; want 1 and the reason with --force", tc.name, code, errOut)
+		}
+		if now, _ := os.ReadFile(tc.path); !bytes.Equal(now, old) {
+			t.Errorf("%s changed the file it refused to overwrite", tc.name)
+		}
+		code, out, errOut := run(t, m, append(tc.args, "--force")...)
+		if code != exitOK {
+			t.Errorf("%s --force: exit %d\n%s\n%s", tc.name, code, out, errOut)
+		}
+	}
+	if b, _ := os.ReadFile(wm); string(b) == "an older file" {
+		t.Error("recover --force left the old file")
+	}
+	if after, _ := os.ReadFile(sp); bytes.Equal(after, before) {
+		t.Error("record --force left the old spool")
 	}
 }
 

@@ -27,12 +27,13 @@ type Devices interface {
 	AudioEncoder(rate int) (enc capture.AudioEncoder, codec string, preSkip int, err error)
 }
 
-const recordSynopsis = `Usage: capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic]
+const recordSynopsis = `Usage: capture-agent record --out FILE.spool [--seconds N] [--fps 5] [--display :N] [--mic NAME] [--synthetic] [--force]
 
 Records the screen and the microphone into a crash-safe spool until N
 seconds have passed or SIGTERM / SIGINT comes. Without a display or a
 microphone it records a synthetic one instead, with a loud warning;
---synthetic asks for both synthetic on purpose.`
+--synthetic asks for both synthetic on purpose. An existing --out file is
+refused (exit 1) unless --force.`
 
 type recordFlags struct {
 	out       string
@@ -45,12 +46,14 @@ type recordFlags struct {
 	noMic     bool
 	minFreeMB int64
 	tags      tagFlag
+	force     bool
 }
 
 func (m *Main) record(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := recordFlags{tags: tagFlag{}}
 	fs := flagSet("capture-agent record", recordSynopsis)
-	fs.StringVar(&f.out, "out", "", "the spool `file` to create (required; must not exist)")
+	fs.StringVar(&f.out, "out", "", "the spool `file` to create (required; must not exist, unless --force)")
+	fs.BoolVar(&f.force, "force", false, "replace an existing --out file")
 	fs.Float64Var(&f.seconds, "seconds", 0, "stop after this many seconds (0: at SIGTERM / SIGINT)")
 	fs.IntVar(&f.fps, "fps", 5, "screen frames per second (1..30)")
 	fs.StringVar(&f.display, "display", "", "X display to record (default $DISPLAY)")
@@ -72,6 +75,9 @@ func (m *Main) record(ctx context.Context, args []string, stdout, stderr io.Writ
 		return usageErr(fs, stderr, "--seconds %v: want 0 or more", f.seconds)
 	case f.noScreen && f.noMic:
 		return usageErr(fs, stderr, "--no-screen and --no-mic leave nothing to record")
+	}
+	if err := refuseExisting(f.out, "--out", f.force); err != nil {
+		return err
 	}
 	return m.runRecording(ctx, f, stdout, stderr)
 }

@@ -11,17 +11,19 @@ import (
 	"github.com/agentdesk/agentdesk/capture/webm"
 )
 
-const recoverSynopsis = `Usage: capture-agent recover FILE.spool --webm OUT.webm [--tag key=value]...
+const recoverSynopsis = `Usage: capture-agent recover FILE.spool --webm OUT.webm [--tag key=value]... [--force]
 
 Reads a spool up to its first torn or damaged record (a spool left by a
 crash or kill -9 is fine) and writes the WebM file: screen, voice,
-chapters for pauses, tags.`
+chapters for pauses, tags. An existing --webm file is refused (exit 1)
+unless --force.`
 
 func (m *Main) recover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("capture-agent recover", recoverSynopsis)
 	out := fs.String("webm", "", "the WebM `file` to write (required)")
 	tags := tagFlag{}
 	fs.Var(tags, "tag", "a `key=value` tag to add (repeatable)")
+	force := fs.Bool("force", false, "replace an existing --webm file")
 	pos, err := parse(fs, args, 1, stdout, stderr)
 	if err != nil {
 		return err
@@ -31,6 +33,9 @@ func (m *Main) recover(ctx context.Context, args []string, stdout, stderr io.Wri
 		return usageErr(fs, stderr, "which spool? give FILE.spool")
 	case *out == "":
 		return usageErr(fs, stderr, "--webm is required")
+	}
+	if _, err := os.Lstat(*out); err == nil && !*force {
+		return refuseExisting(*out, "--webm", false)
 	}
 	rec, err := spool.Recover(pos[0])
 	if err != nil {

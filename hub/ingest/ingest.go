@@ -53,6 +53,11 @@ type Config struct {
 	// Forwarded: set it only when the hub strips them from requests that
 	// do not come through a trusted proxy (the hub's trusted_proxies).
 	ForwardedHeaders bool
+	// Refused, when set, says why recordings of an interaction must not
+	// be stored ("" when they may): the customer's deletion request was
+	// confirmed, or consent declined (R-H6). Such an upload is answered
+	// 410 Gone, at creation or at its last byte, and never stored.
+	Refused func(ctx context.Context, interaction string) string
 }
 
 // Ingest serves uploads and stored files. Build it with Open, mount it with
@@ -66,9 +71,10 @@ type Ingest struct {
 	log     *slog.Logger
 	fstore  filestore.FileStore
 	tus     http.Handler
-	ids     []age.Identity    // nil: no playback decryption
-	stall   time.Duration     // a download that takes nothing this long is cut off
-	slots   chan struct{}     // one per upload or download in flight (MaxTransfers)
+	ids     []age.Identity // nil: no playback decryption
+	stall   time.Duration  // a download that takes nothing this long is cut off
+	slots   chan struct{}  // one per upload or download in flight (MaxTransfers)
+	refused func(ctx context.Context, interaction string) string
 	serial  *tusserial.Serial // one request per upload at a time; the janitor takes a turn too
 	stop    chan struct{}     // closed by Close: ends the janitor
 	once    bool
@@ -92,7 +98,8 @@ func Open(cfg Config, index store.Files, tokens *api.Tokens, log *slog.Logger) (
 		cfg.MaxTransfers = 64
 	}
 	in := &Ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
-		index: index, tokens: tokens, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers)}
+		index: index, tokens: tokens, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers),
+		refused: cfg.Refused}
 	for _, d := range []string{in.files, in.uploads} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
@@ -319,10 +326,88 @@ func (in *Ingest) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfo
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_FORBIDDEN",
 			fmt.Sprintf("agent %q may not upload recordings of agent %q", c.ID, a), http.StatusForbidden)
 	}
+	if why := in.refusal(ev.Context, ev.Upload.MetaData); why != "" {
+		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, errGone(why)
+	}
 	md := tusd.MetaData{}
 	for k, v := range ev.Upload.MetaData {
 		md[k] = v
 	}
 	md[upload.MetaAgent] = c.ID
 	return tusd.HTTPResponse{}, tusd.FileInfoChanges{MetaData: md}, nil
+}
+
+// refusal says why an upload with this metadata must not be stored, or "".
+func (in *Ingest) refusal(ctx context.Context, md tusd.MetaData) string {
+	if in.refused == nil {
+		return ""
+	}
+	interaction := md[upload.MetaInteraction]
+	if interaction == "" {
+		if raw := md[upload.MetaManifest]; raw != "" {
+			var m manifest
+			if json.Unmarshal([]byte(raw), &m) == nil {
+				interaction = m.Interaction
+			}
+		}
+	}
+	if interaction == "" {
+		return ""
+	}
+	return in.refused(ctx, interaction)
+}
+
+// errGone answers an upload of a recording that must not exist: 410, so
+// the desktop deletes its copy (uploader.ErrGone).
+func errGone(why string) tusd.Error {
+	return tusd.NewError("ERR_RECORDING_DELETED", "this recording must not exist ("+why+"): it is not stored; delete your copy", http.StatusGone)
+}
+
+// Erase deletes every stored file of interaction (index and disk) and every
+// unfinished upload of it, and returns the files it deleted: a recording
+// that must not exist is nowhere in the store (R-H6).
+func (in *Ingest) Erase(ctx context.Context, interaction string) ([]store.File, error) {
+	files, err := in.index.SearchFiles(ctx, store.FileFilter{Interaction: interaction})
+	if err != nil {
+		return nil, err
+	}
+	var gone []store.File
+	for _, f := range files {
+		if err := os.Remove(in.path(f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return gone, fmt.Errorf("ingest: erase %s: %w", f.ID, err)
+		}
+		if err := in.index.DeleteFile(ctx, f.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return gone, err
+		}
+		gone = append(gone, f)
+	}
+	in.eraseUploads(ctx, interaction)
+	return gone, nil
+}
+
+// eraseUploads terminates the unfinished uploads of interaction that no
+// request holds; one a request holds is refused at its last byte.
+func (in *Ingest) eraseUploads(ctx context.Context, interaction string) {
+	ents, err := os.ReadDir(in.uploads)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		id, ok := strings.CutSuffix(e.Name(), ".info")
+		if !ok {
+			continue
+		}
+		up, err := in.fstore.GetUpload(ctx, id)
+		if err != nil {
+			continue
+		}
+		info, err := up.GetInfo(ctx)
+		if err != nil || info.MetaData[upload.MetaInteraction] != interaction {
+			continue
+		}
+		if unlock, ok := in.serial.TryLock(id); ok {
+			_ = in.terminate(ctx, id)
+			unlock()
+		}
+	}
 }

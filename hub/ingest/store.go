@@ -70,6 +70,9 @@ func (in *Ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, e
 	if err != nil {
 		return store.File{}, tusd.NewError("ERR_BAD_METADATA", err.Error(), http.StatusBadRequest)
 	}
+	if why := in.refusal(ctx, info.MetaData); why != "" { // deleted while it was uploading (R-H6)
+		return store.File{}, errGone(why)
+	}
 	bin := info.Storage[filestoreKeyPath]
 	sum, err := hashFile(bin)
 	if err != nil {
@@ -88,7 +91,16 @@ func (in *Ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, e
 	if old, err := in.index.FileBySHA(ctx, sum, agent); err == nil {
 		return old, nil
 	}
-	return in.place(ctx, bin, m, info.MetaData)
+	f, err := in.place(ctx, bin, m, info.MetaData)
+	if err != nil {
+		return f, err
+	}
+	if why := in.refusal(ctx, info.MetaData); why != "" { // deleted while it was being placed
+		_ = os.Remove(in.path(f))
+		_ = in.index.DeleteFile(ctx, f.ID)
+		return store.File{}, errGone(why)
+	}
+	return f, nil
 }
 
 // filestoreKeyPath is where tusd's filestore keeps the upload's bytes.

@@ -51,6 +51,9 @@ type Store interface {
 	// NameTaken reports whether a finished recording already has the file
 	// name (R-H4: names never collide, across restarts too).
 	NameTaken(ctx context.Context, name string) (bool, error)
+	// Tombstones lists what was deleted of an interaction's recordings at
+	// the customer's request (R-H6), oldest first.
+	Tombstones(ctx context.Context, interaction string) ([]Tombstone, error)
 	// Recordings lists finished recordings in the order they finished,
 	// each with its recorded lines (none for a dropped one) and its stored
 	// files, a page at a time.
@@ -116,6 +119,7 @@ type Chat struct {
 	Deleted     bool
 	Recorder    json.RawMessage   // session.RecorderState
 	Names       map[string]string // recording id → file name, once finished
+	Told        string            // the recording notice the customer was last given (X-2)
 }
 
 // Line is one transcript line of a chat. Private lines (the recording
@@ -181,6 +185,20 @@ type FileRef struct {
 	Size   int64  `json:"size"`
 }
 
+// Tombstone says a recording or a stored file of it was deleted because
+// it must not exist (R-H6): what, when, who confirmed, why; never the
+// content.
+type Tombstone struct {
+	At          time.Time `json:"at"`
+	Interaction string    `json:"interaction"`
+	Recording   string    `json:"recording,omitempty"`
+	File        string    `json:"file,omitempty"` // the stored file's id
+	SHA256      string    `json:"sha256,omitempty"`
+	Size        int64     `json:"size,omitempty"`
+	By          string    `json:"by,omitempty"` // who confirmed, e.g. "agent ada"
+	Why         string    `json:"why"`
+}
+
 // Batch is what one write carries. Apply writes chats and contacts as
 // upserts (the last row of an id wins), lines, takes and recordings as
 // inserts, and raises the chat id counter to ChatSeq when it is higher.
@@ -191,18 +209,19 @@ type Batch struct {
 	Agents     []Agent
 	Contacts   []Contact
 	Recordings []Recording // without Lines (they are the Took rows) and Files
+	Tombstones []Tombstone
 	ChatSeq    int64
 }
 
 // Empty reports whether b writes nothing.
 func (b *Batch) Empty() bool {
 	return len(b.Chats) == 0 && len(b.Lines) == 0 && len(b.Took) == 0 && len(b.Agents) == 0 &&
-		len(b.Contacts) == 0 && len(b.Recordings) == 0 && b.ChatSeq == 0
+		len(b.Contacts) == 0 && len(b.Recordings) == 0 && len(b.Tombstones) == 0 && b.ChatSeq == 0
 }
 
 // Rows counts the rows b writes.
 func (b *Batch) Rows() int {
-	return len(b.Chats) + len(b.Lines) + len(b.Took) + len(b.Agents) + len(b.Contacts) + len(b.Recordings)
+	return len(b.Chats) + len(b.Lines) + len(b.Took) + len(b.Agents) + len(b.Contacts) + len(b.Recordings) + len(b.Tombstones)
 }
 
 // Append moves o's rows to the end of b.
@@ -213,6 +232,7 @@ func (b *Batch) Append(o *Batch) {
 	b.Agents = append(b.Agents, o.Agents...)
 	b.Contacts = append(b.Contacts, o.Contacts...)
 	b.Recordings = append(b.Recordings, o.Recordings...)
+	b.Tombstones = append(b.Tombstones, o.Tombstones...)
 	b.ChatSeq = max(b.ChatSeq, o.ChatSeq)
 }
 

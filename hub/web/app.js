@@ -8,6 +8,10 @@
   var V = 1;
   var ws = null, chat = "", ended = false, retry = 0, typingTimer = null, sentTyping = false, restarting = false;
   var seen = {};
+  // Recording consent and deletion (R-H6): the customer may ask to delete
+  // the recording once the agent is in and no consent question is open or
+  // was answered No; the offer stays after the chat ends.
+  var agentIn = false, consent = "", deletePending = false;
 
   var contact = localStorage.getItem("agentdesk.contact");
   if (!contact) {
@@ -16,11 +20,34 @@
   }
 
   function status(text) { $("status").textContent = text; }
+  function recording(state, text) {
+    var r = $("recording");
+    r.className = "recording" + (state === "recording" ? " on" : state === "paused" ? " paused" : "");
+    r.textContent = state === "recording" ? "Recorded" : state === "paused" ? "Recording paused" : "";
+    r.title = text || "";
+    r.hidden = state !== "recording" && state !== "paused";
+  }
   function banner(text) { var b = $("banner"); b.textContent = text || ""; b.hidden = !text; }
-  function queuePlace(n) {
-    var q = $("queue");
-    q.textContent = n > 0 ? "You are number " + n + " in the queue." : "";
+  function queuePlace(n, agents, wait) {
+    var q = $("queue"), text = "";
+    if (n > 0) {
+      text = "You are number " + n + " in the queue.";
+      if (agents === 0) {
+        text += " No agent is available right now: you will be answered as soon as one is.";
+      } else if (wait) {
+        text += " Recent chats waited about " + waitWords(wait) + ".";
+      }
+    }
+    q.textContent = text;
     q.hidden = !(n > 0);
+  }
+  // waitWords turns a Go duration ("1m30s", "45s") into words.
+  function waitWords(d) {
+    var m = /(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s)?/.exec(d) || [];
+    var secs = (+(m[1] || 0)) * 3600 + (+(m[2] || 0)) * 60 + Math.round(+(m[3] || 0));
+    if (secs < 60) return "less than a minute";
+    var mins = Math.round(secs / 60);
+    return mins === 1 ? "a minute" : mins + " minutes";
   }
 
   function send(type, data) {
@@ -37,6 +64,29 @@
     return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
+  // who names a line's sender: the customer's own lines are "You".
+  function who(m) {
+    if (m.from === "system") return "";
+    if (m.from === "customer") return "You · ";
+    return (m.name || m.from) + " · ";
+  }
+
+  // linkText fills a with the address, a break allowed after each / ? & =
+  // and . of it and nowhere inside its words (not even at a hyphen): a long
+  // address wraps between its parts (the text stays the real address,
+  // R-I5). Only a word longer than a line may still be cut.
+  function linkText(a, url) {
+    var parts = url.split(/([\/?&=.]+)/);
+    for (var i = 0; i < parts.length; i++) {
+      if (!parts[i]) continue;
+      var word = document.createElement("span");
+      word.textContent = parts[i];
+      if (parts[i].length <= 32) word.className = "word";
+      a.appendChild(word);
+      if (i % 2 === 1) a.appendChild(document.createElement("wbr"));
+    }
+  }
+
   function addLine(m) {
     if (seen[m.id]) return;
     seen[m.id] = true;
@@ -44,16 +94,17 @@
     li.className = m.from;
     var meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = (m.from === "system" ? "" : (m.name || m.from) + " · ") + time(m.at);
+    meta.textContent = who(m) + time(m.at);
     li.appendChild(meta);
     var body = document.createElement("span");
     body.className = "text";
     if (m.url && /^https?:\/\//i.test(m.url)) {
-      // Pushed link (R-I5): the text shown is the real address.
+      // Pushed link (R-I5): the text shown is the real address, on a line
+      // of its own under the words.
       body.appendChild(document.createTextNode("Please navigate to the link: "));
       var a = document.createElement("a");
       a.href = m.url;
-      a.textContent = m.url;
+      linkText(a, m.url);
       a.target = "_blank";
       a.rel = "noopener noreferrer";
       body.appendChild(a);
@@ -69,23 +120,45 @@
     $("joinform").hidden = on;
     $("sendform").hidden = !on;
     $("again").hidden = true;
-    if (!on) privacy(false);
   }
 
-  // Recording consent and deletion (R-H6): the hub asks, the customer answers.
+  // Recording consent and deletion (R-H6): the hub asks, the customer
+  // answers; "Delete my recording" is offered only when there may be a
+  // recording to delete: the agent is in, and no consent question is open
+  // or answered No. It stays after the chat ends.
   function askConsent(text) {
+    consent = "asked";
     $("consent-text").textContent = text;
     $("consent").hidden = false;
+    privacy();
   }
   function answerConsent(yes) {
     if (send("consent", { yes: yes })) {
+      consent = yes ? "yes" : "no";
       $("consent").hidden = true;
       $("privacy-note").textContent = yes ? "Thank you: this chat may be recorded." : "Understood: this chat will not be recorded.";
+      privacy();
     }
   }
-  function privacy(on) {
-    $("privacy").hidden = !on;
-    if (!on) $("consent").hidden = true;
+  function privacy() {
+    var offer = agentIn && consent !== "asked" && consent !== "no";
+    $("delete-ask").hidden = !offer;
+    $("privacy").hidden = !offer && !$("privacy-note").textContent;
+  }
+  // resetChat forgets the last chat on the page: its lines, its consent,
+  // its deletion request ("Start a new chat" starts clean).
+  function resetChat() {
+    seen = {};
+    $("transcript").textContent = "";
+    $("typing").textContent = "";
+    agentIn = false;
+    consent = "";
+    deletePending = false;
+    $("consent").hidden = true;
+    $("delete-ask").disabled = false;
+    $("privacy-note").textContent = "";
+    privacy();
+    queuePlace(0);
   }
 
   function finish(reason) {
@@ -93,10 +166,11 @@
     sessionStorage.removeItem("agentdesk.resume");
     queuePlace(0);
     banner("");
+    recording("stopped");
     $("typing").textContent = "";
     $("sendform").hidden = true;
     $("again").hidden = false;
-    privacy(false);
+    $("consent").hidden = true; // too late to answer; the deletion offer stays
     var words = { contact_left: "You ended the chat.", agent_ended: "The agent ended the chat.",
       inactivity: "The chat ended because it was quiet for a while.",
       contact_disconnected: "The chat ended because the connection was lost.",
@@ -108,10 +182,7 @@
     var d = e.data || {};
     switch (e.type) {
       case "joined":
-        if (d.chat !== chat) {
-          $("delete-ask").disabled = false;
-          $("privacy-note").textContent = "";
-        }
+        if (d.chat !== chat) resetChat();
         chat = d.chat;
         ended = false;
         retry = 0;
@@ -121,13 +192,23 @@
         (d.lines || []).forEach(addLine);
         break;
       case "queue":
-        queuePlace(d.position);
+        queuePlace(d.position, d.agents, d.wait);
         status("Waiting for an agent…");
         break;
       case "agent_in":
         queuePlace(0);
         status("You are chatting with " + d.name + ".");
-        privacy(true);
+        agentIn = true;
+        privacy();
+        break;
+      case "recording_notice": // the customer sees whether the chat is recorded
+        if (d.state === "deleted") { // the agent confirmed the deletion request (R-H6)
+          $("delete-ask").disabled = true;
+          $("privacy-note").textContent = d.text;
+          privacy();
+          break;
+        }
+        recording(d.state, d.text);
         break;
       case "consent_ask":
         askConsent(d.text);
@@ -156,6 +237,10 @@
           status("Your earlier chat is over. Tell us your name to start a new one.");
         } else if (d.code === "rate_limited" || d.code === "line_too_long" || d.code === "transcript_full") {
           banner(d.message); // nothing was lost: what was sent before stays
+        } else if (deletePending) { // the deletion request did not go through
+          deletePending = false;
+          $("delete-ask").disabled = false;
+          $("privacy-note").textContent = "We could not pass on your request: " + d.message;
         } else {
           banner("Something went wrong: " + d.message);
         }
@@ -189,8 +274,7 @@
     ev.preventDefault();
     var name = $("name").value.trim();
     if (!name) { $("name").focus(); return; }
-    seen = {};
-    $("transcript").textContent = "";
+    resetChat();
     var join = function () { send("join", { name: name, contact: contact, queue: $("topic").value }); };
     if (ws && ws.readyState === WebSocket.OPEN) join(); else connect(join);
     status("Connecting…");
@@ -220,13 +304,19 @@
   $("consent-no").addEventListener("click", function () { answerConsent(false); });
   $("delete-ask").addEventListener("click", function () {
     if (send("delete_ask")) {
+      deletePending = true;
       $("delete-ask").disabled = true;
       $("privacy-note").textContent = "You asked us to delete the recording of this chat; the agent will confirm it.";
+    } else {
+      $("privacy-note").textContent = "We could not pass on your request: the chat service is not connected. Please try again.";
     }
+    privacy();
   });
   $("restart").addEventListener("click", function () {
     chat = "";
+    resetChat();
     showChat(false);
+    status("Tell us your name to start.");
     $("name").focus();
   });
 

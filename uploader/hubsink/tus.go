@@ -227,6 +227,8 @@ func (s *Sink) statusErr(what string, resp *http.Response) error {
 	switch {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return fmt.Errorf("hubsink: %s: %w: the hub refused the agent token (%d)%s", what, uploader.ErrPermanent, code, text)
+	case code == http.StatusGone:
+		return fmt.Errorf("hubsink: %s: %w: %s", what, uploader.ErrGone, strings.TrimPrefix(text, ": "))
 	case code == http.StatusInsufficientStorage:
 		return fmt.Errorf("hubsink: %s: the hub's storage is full (507)%s; will retry", what, text)
 	case code == http.StatusRequestEntityTooLarge:

@@ -24,6 +24,9 @@ type Real struct {
 	// Monitors are the monitors to record (as x11.Displays numbers them),
 	// side by side; none: the whole screen, every monitor.
 	Monitors []int
+	// OpusComplexity is the voice encoder's effort, 1..10 (0: the
+	// measured default, opus.DefaultComplexity).
+	OpusComplexity int
 }
 
 // Synthetic is a moving colour-bar screen and a 440 Hz tone: for machines
@@ -70,7 +73,9 @@ func (r Real) Mic(capture.Clock) (capture.Mic, error) {
 func (Real) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, error) { return vp8(w, h, fps) }
 
 // AudioEncoder is libopus.
-func (Real) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) { return opusEnc(rate) }
+func (r Real) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) {
+	return opusEnc(rate, r.OpusComplexity)
+}
 
 // Screen is a synthetic screen.
 func (s Synthetic) Screen(int) (capture.Screen, error) {
@@ -93,7 +98,7 @@ func (Synthetic) VideoEncoder(w, h, fps int) (capture.VideoEncoder, string, erro
 
 // AudioEncoder is libopus.
 func (Synthetic) AudioEncoder(rate int) (capture.AudioEncoder, string, int, error) {
-	return opusEnc(rate)
+	return opusEnc(rate, 0)
 }
 
 func vp8(w, h, fps int) (capture.VideoEncoder, string, error) {
@@ -104,11 +109,11 @@ func vp8(w, h, fps int) (capture.VideoEncoder, string, error) {
 	return e, "V_VP8", nil
 }
 
-func opusEnc(rate int) (capture.AudioEncoder, string, int, error) {
+func opusEnc(rate, complexity int) (capture.AudioEncoder, string, int, error) {
 	if rate != opus.SampleRate {
 		return nil, "", 0, fmt.Errorf("opus: the microphone gives %d Hz, the encoder takes %d", rate, opus.SampleRate)
 	}
-	e, err := opus.NewEncoder(opus.Options{})
+	e, err := opus.NewEncoder(opus.Options{Complexity: complexity})
 	if err != nil {
 		return nil, "", 0, err
 	}

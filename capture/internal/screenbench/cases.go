@@ -29,6 +29,9 @@ const (
 	caseAgentdesk = "agentdesk"        // capture-agent record (screen + mic into the spool), then recover (WebM)
 	caseScreen    = "agentdesk-screen" // our screen path alone, in this process's child: x11 + VP8 into IVF
 	caseVoice     = "agentdesk-voice"  // capture-agent record --no-screen: the voice path alone
+	// casePolling is the agentdesk case on a display without the X
+	// Damage extension: the polling fallback, on the same activity.
+	casePolling = "agentdesk-polling"
 )
 
 // peerArgs are the ffmpeg encoder arguments of a peer, video then audio,
@@ -53,7 +56,7 @@ func peerArgs(name string) (args []string, ext string, ok bool) {
 // seconds into file.
 func ffmpegArgs(peer []string, display string, w, h, fps int, secs float64, file string) []string {
 	args := []string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-		"-thread_queue_size", "64", "-f", "x11grab", "-draw_mouse", "0",
+		"-thread_queue_size", "64", "-f", "x11grab", "-draw_mouse", "1",
 		"-framerate", strconv.Itoa(fps), "-video_size", fmt.Sprintf("%dx%d", w, h), "-i", display,
 		"-thread_queue_size", "64", "-f", "pulse", "-i", "default",
 		"-t", fmt.Sprintf("%.3f", secs)}

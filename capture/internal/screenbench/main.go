@@ -22,6 +22,13 @@
 //     luma PSNR of each decoded frame against what was grabbed.
 //   - agentdesk-voice (not in the default list): capture-agent record
 //     --no-screen, the voice path alone (PortAudio + Opus + spool).
+//   - agentdesk-polling (not in the default list): the agentdesk case on a
+//     desktop of its own, the same activity, whose X server lacks the
+//     Damage extension: the polling fallback.
+//
+// Every recorder draws the cursor (ffmpeg -draw_mouse 1, ours XFixes).
+// With -enc it runs the encoder study instead: each desktop grabbed once,
+// every VP8/VP9 setting on the same frames (encstudy.go).
 //
 // For each it prints CPU seconds per recorded minute (the recorder plus
 // the X server's CPU over the same time; the X server's share and
@@ -65,9 +72,10 @@ func main() {
 	w := flag.Int("w", 1280, "screen width")
 	h := flag.Int("h", 720, "screen height")
 	deskList := flag.String("desks", deskBusy+","+deskQuiet, "activities: busy, quiet")
-	caseList := flag.String("cases", defaultCases, "recorders (also: "+caseScreen+", "+caseVoice+")")
+	caseList := flag.String("cases", defaultCases, "recorders (also: "+caseScreen+", "+caseVoice+", "+casePolling+")")
 	agent := flag.String("agent", "", "the capture-agent binary (default: go build ./cmd/capture-agent)")
 	psnr := flag.Bool("psnr", false, "agentdesk-screen: decode each frame and report its luma PSNR")
+	enc := flag.Bool("enc", false, "the encoder study: every VP8/VP9 setting on the same grabbed frames of each desk")
 	child := flag.Bool("child", false, "internal: record the display's screen with our encoder")
 	display := flag.String("display", "", "internal: the display to record")
 	out := flag.String("o", "", "internal: output file")
@@ -79,6 +87,12 @@ func main() {
 		return
 	}
 	b := &bench{w: *w, h: *h, fps: *fps, dur: *dur, agent: *agent, psnr: *psnr}
+	if *enc {
+		if err := b.studyEncoders(context.Background(), split(*deskList)); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if err := b.run(context.Background(), split(*deskList), split(*caseList)); err != nil {
 		log.Fatal(err)
 	}
@@ -102,7 +116,7 @@ func (b *bench) run(ctx context.Context, desks, cases []string) (err error) {
 		}
 	}
 	for _, c := range cases {
-		if _, _, ok := peerArgs(c); !ok && c != caseAgentdesk && c != caseScreen && c != caseVoice {
+		if _, _, ok := peerArgs(c); !ok && c != caseAgentdesk && c != caseScreen && c != caseVoice && c != casePolling {
 			return fmt.Errorf("no recorder %q", c)
 		}
 	}
@@ -140,23 +154,49 @@ func (b *bench) run(ctx context.Context, desks, cases []string) (err error) {
 }
 
 // desk starts the desktop and its activity and measures each recorder.
+// The polling case gets a desktop of its own, the same but without the X
+// Damage extension.
 func (b *bench) desk(ctx context.Context, desk string, cases []string) error {
-	script, _ := deskScript(desk)
-	d, err := xvfb.Launch(ctx, xvfb.Config{Width: b.w, Height: b.h})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.StartXterm(script); err != nil {
-		return err
-	}
-	time.Sleep(2 * time.Second) // the xterm maps and starts: setup, no assertion
+	var d, nodmg *xvfb.Display
+	var err error
+	defer func() {
+		for _, x := range []*xvfb.Display{d, nodmg} {
+			if x != nil {
+				x.Close()
+			}
+		}
+	}()
 	for _, c := range cases {
-		if err := b.one(ctx, d, desk, c); err != nil {
+		x := &d
+		var args []string
+		if c == casePolling {
+			x, args = &nodmg, []string{"-extension", "DAMAGE"}
+		}
+		if *x == nil {
+			if *x, err = b.startDesk(ctx, desk, args); err != nil {
+				return err
+			}
+		}
+		if err := b.one(ctx, *x, desk, c); err != nil {
 			return fmt.Errorf("%s on %s: %w", c, desk, err)
 		}
 	}
 	return nil
+}
+
+// startDesk starts a desktop (the server given args) with the activity.
+func (b *bench) startDesk(ctx context.Context, desk string, args []string) (*xvfb.Display, error) {
+	script, _ := deskScript(desk)
+	d, err := xvfb.Launch(ctx, xvfb.Config{Width: b.w, Height: b.h, Args: args})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.StartXterm(script); err != nil {
+		d.Close()
+		return nil, err
+	}
+	time.Sleep(2 * time.Second) // the xterm maps and starts: setup, no assertion
+	return d, nil
 }
 
 // one measures recorder c on display d and prints its rows.
@@ -173,7 +213,7 @@ func (b *bench) one(ctx context.Context, d *xvfb.Display, desk, c string) error 
 			float64(r.peakKB)/1024, float64(r.bytes)/1e6*float64(time.Minute)/float64(b.dur))
 	}
 	switch c {
-	case caseAgentdesk:
+	case caseAgentdesk, casePolling:
 		rec, comb, spool, webm := agentArgs(dir, d.Name(), b.fps, secs)
 		cmd := exec.CommandContext(ctx, b.agent, rec...)
 		cmd.Env = env

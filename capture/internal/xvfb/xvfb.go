@@ -40,6 +40,9 @@ type Config struct {
 	// monitors, which Xinerama clients such as kbinani/screenshot see as
 	// screens), in this order. Needs xrandr (x11-xserver-utils).
 	Monitors []image.Rectangle
+	// Args are more arguments for the server, e.g. "-extension",
+	// "DAMAGE" to start it without an extension.
+	Args []string
 }
 
 // Display is a running Xvfb server with a connection to paint through.
@@ -102,6 +105,7 @@ func Launch(ctx context.Context, cfg Config) (*Display, error) {
 	defer pr.Close()
 	args := []string{"-displayfd", "3", "-nolisten", "tcp", "-noreset",
 		"-screen", "0", fmt.Sprintf("%dx%dx24", cfg.Width, cfg.Height)}
+	args = append(args, cfg.Args...)
 	cmd := exec.Command(bin, args...)
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -181,6 +185,27 @@ func (d *Display) connect() error {
 	}
 	d.conn, d.root, d.gc = conn, scr.Root, gc
 	d.w, d.h = int(scr.WidthInPixels), int(scr.HeightInPixels)
+	// The pointer rests in the bottom-right corner, out of the way of
+	// what the tests paint (the capture draws the cursor into frames).
+	return d.warp(d.w-1, d.h-1)
+}
+
+// WarpPointer moves the pointer to (x, y) on the root window and returns
+// once the server has done it.
+func (d *Display) WarpPointer(x, y int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return ErrClosed
+	}
+	return d.warp(x, y)
+}
+
+func (d *Display) warp(x, y int) error {
+	xproto.WarpPointer(d.conn, 0, d.root, 0, 0, 0, 0, int16(x), int16(y))
+	if _, err := xproto.GetInputFocus(d.conn).Reply(); err != nil {
+		return fmt.Errorf("xvfb: warp pointer: %w", err)
+	}
 	return nil
 }
 

@@ -17,9 +17,9 @@ const (
 	insTookSQL = `INSERT OR IGNORE INTO took (chat, recording, line) VALUES (?, ?, ?)`
 	chatCols   = `id, seq, resume_hash, name, contact, queue, state, reason, agent, created, offered_at,
 		offer_expiry, connected_at, acw_deadline, away_until, ended_at, disposition, note, case_data, tried,
-		consent, delete_ask, deleted, recorder, names`
+		consent, delete_ask, deleted, recorder, names, told`
 	upChatSQL = `INSERT OR REPLACE INTO chats (` + chatCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // Apply writes b in one transaction (store.Store).
@@ -85,6 +85,12 @@ func (s *DB) apply(ctx context.Context, tx *sql.Tx, b *store.Batch) error {
 			return err
 		}
 	}
+	for _, d := range b.Tombstones {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (at, interaction, recording, file, sha256, size, by, why)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ts(d.At), d.Interaction, d.Recording, d.File, d.SHA256, d.Size, d.By, d.Why); err != nil {
+			return fmt.Errorf("tombstone %s: %w", d.Interaction, err)
+		}
+	}
 	if b.ChatSeq > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('chat_seq', ?)
 			ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`, b.ChatSeq); err != nil {
@@ -120,7 +126,7 @@ func upsertChat(ctx context.Context, up *sql.Stmt, c *store.Chat) error {
 	_, err = up.ExecContext(ctx, c.ID, c.Seq, c.ResumeHash, c.Name, c.Contact, c.Queue, c.State.String(), c.Reason, c.Agent,
 		ts(c.Created), ts(c.OfferedAt), ts(c.OfferExpiry), ts(c.ConnectedAt), ts(c.ACWDeadline), ts(c.AwayUntil), ts(c.EndedAt),
 		c.Disposition, c.Note, nullObj(caseData), string(tried), c.Consent, c.DeleteAsk, c.Deleted,
-		jsonOr(c.Recorder, "{}"), nullObj(names))
+		jsonOr(c.Recorder, "{}"), nullObj(names), c.Told)
 	if err != nil {
 		return fmt.Errorf("chat %s: %w", c.ID, err)
 	}
@@ -228,7 +234,7 @@ func (s *DB) queryChats(ctx context.Context, q string, args ...any) ([]store.Cha
 		var state, created, offered, expiry, connected, acw, away, ended, caseData, tried, recorder, names string
 		if err := rows.Scan(&c.ID, &c.Seq, &c.ResumeHash, &c.Name, &c.Contact, &c.Queue, &state, &c.Reason, &c.Agent,
 			&created, &offered, &expiry, &connected, &acw, &away, &ended, &c.Disposition, &c.Note, &caseData, &tried,
-			&c.Consent, &c.DeleteAsk, &c.Deleted, &recorder, &names); err != nil {
+			&c.Consent, &c.DeleteAsk, &c.Deleted, &recorder, &names, &c.Told); err != nil {
 			return nil, fmt.Errorf("sqlite: chats: scan: %w", err)
 		}
 		if c.State, err = session.ParseState(state); err != nil {

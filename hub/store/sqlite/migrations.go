@@ -114,4 +114,21 @@ var migrations = []string{
 	);
 	CREATE INDEX recordings_name ON recordings(name) WHERE name <> '';
 	CREATE INDEX files_recording ON files(recording);`,
+
+	// 3: what the customer was told of the recording (issue 11, X-2), and
+	// the tombstones of recordings deleted at the customer's request
+	// (R-H6): what, when, who confirmed; never the content.
+	`ALTER TABLE chats ADD COLUMN told TEXT NOT NULL DEFAULT '';
+	CREATE TABLE tombstones (
+		n           INTEGER PRIMARY KEY,
+		at          TEXT NOT NULL,
+		interaction TEXT NOT NULL,
+		recording   TEXT NOT NULL DEFAULT '',
+		file        TEXT NOT NULL DEFAULT '',
+		sha256      TEXT NOT NULL DEFAULT '',
+		size        INTEGER NOT NULL DEFAULT 0,
+		by          TEXT NOT NULL DEFAULT '',
+		why         TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX tombstones_interaction ON tombstones(interaction);`,
 }

@@ -157,3 +157,27 @@ func (s *DB) fillRecording(ctx context.Context, r *store.Recording) error {
 	}
 	return rows.Err()
 }
+
+// Tombstones lists what was deleted of an interaction's recordings
+// (store.Store).
+func (s *DB) Tombstones(ctx context.Context, interaction string) ([]store.Tombstone, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT at, interaction, recording, file, sha256, size, by, why
+		FROM tombstones WHERE interaction = ? ORDER BY n`, interaction)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tombstones: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Tombstone
+	for rows.Next() {
+		var d store.Tombstone
+		var at string
+		if err := rows.Scan(&at, &d.Interaction, &d.Recording, &d.File, &d.SHA256, &d.Size, &d.By, &d.Why); err != nil {
+			return nil, fmt.Errorf("sqlite: tombstones: %w", err)
+		}
+		if d.At, err = parseTS(at); err != nil {
+			return nil, fmt.Errorf("sqlite: tombstones: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -168,7 +168,7 @@ func sampleChat(id string, seq int64, state session.State) store.Chat {
 		AwayUntil: t0.Add(30 * time.Second), Disposition: "Resolved", Note: "called back",
 		CaseData: map[string]string{"case": "77"}, Tried: []string{"grace", "ada"}, Consent: "yes",
 		DeleteAsk: true, Recorder: json.RawMessage(`{"chat":"` + id + `","state":"connected"}`),
-		Names: map[string]string{id + "-record-1": "x.webm"},
+		Names: map[string]string{id + "-record-1": "x.webm"}, Told: session.NoticeRecording,
 	}
 }
 
@@ -392,6 +392,19 @@ func testRecordings(t *testing.T, o Opener) {
 	}
 	if _, err := s.Recordings(ctx, store.RecordingFilter{Cursor: "x"}); !errors.Is(err, store.ErrBadCursor) {
 		t.Fatalf("bad cursor: %v", err)
+	}
+	stone := store.Tombstone{At: t0, Interaction: "chat-1", Recording: "chat-1-snip-2", File: "01ABC", SHA256: shaA, Size: 9,
+		By: "agent ada", Why: "the customer asked for deletion"}
+	if err := s.Apply(ctx, &store.Batch{Tombstones: []store.Tombstone{stone}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Tombstones(ctx, "chat-1"); err != nil || len(got) != 1 {
+		t.Fatalf("tombstones %+v %v", got, err)
+	} else {
+		eq(t, "tombstone", got[0], stone)
+	}
+	if got, err := s.Tombstones(ctx, "chat-2"); err != nil || len(got) != 0 {
+		t.Fatalf("tombstones of another chat %+v %v", got, err)
 	}
 	for name, want := range map[string]bool{"one.webm": true, "two.webm": true, "three.webm": false} {
 		if got, err := s.NameTaken(ctx, name); err != nil || got != want {

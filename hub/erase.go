@@ -1,0 +1,94 @@
+package hub
+
+import (
+	"context"
+	"errors"
+
+	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// mustNotExist reports why a chat's recordings must not exist anywhere
+// (R-H6: its deletion was confirmed, or consent was declined), "" when
+// they may: an abusive chat is recorded whatever (R-H7). The caller holds
+// the hub's lock.
+func mustNotExist(c *chat) string {
+	if c.rec != nil && c.rec.Abusive() {
+		return ""
+	}
+	switch {
+	case c.deleted:
+		return session.ErrDeleted.Error()
+	case c.consent == "no":
+		return session.ErrConsentDeclined.Error()
+	}
+	return ""
+}
+
+// erase deletes every stored file and unfinished upload of a chat whose
+// recordings must not exist, and writes their tombstones (what, when, who
+// confirmed, why; never the content). by names who decided. A desktop
+// that uploads one later is answered 410 (uploadRefused). The caller holds
+// the hub's lock.
+func (s *Server) erase(c *chat, by, why string) {
+	var gone []store.File
+	if s.in != nil {
+		var err error
+		if gone, err = s.in.Erase(context.Background(), c.id); err != nil {
+			s.log.Error("erase: a recording that must not exist is still stored", "chat", c.id, "err", err)
+		}
+	}
+	now := s.now()
+	stones := make([]store.Tombstone, 0, len(gone)+1)
+	for _, f := range gone {
+		stones = append(stones, store.Tombstone{At: now, Interaction: c.id, Recording: f.Recording, File: f.ID,
+			SHA256: f.SHA256, Size: f.Size, By: by, Why: why})
+	}
+	if len(stones) == 0 {
+		stones = append(stones, store.Tombstone{At: now, Interaction: c.id, By: by, Why: why})
+	}
+	s.j.add(func(b *store.Batch) { b.Tombstones = append(b.Tombstones, stones...) })
+	s.log.Info("recordings erased", "chat", c.id, "files", len(gone), "by", by, "why", why)
+}
+
+// uploadRefused is the ingest's question: must recordings of interaction
+// not be stored? It is asked before an upload is created and before its
+// last byte is acknowledged.
+func (s *Server) uploadRefused(ctx context.Context, interaction string) string {
+	s.mu.RLock()
+	c := s.chats[interaction]
+	why := ""
+	if c != nil {
+		why = mustNotExist(c)
+	}
+	s.mu.RUnlock()
+	if c != nil {
+		return why
+	}
+	s.j.sync()
+	row, err := s.st.Chat(ctx, interaction)
+	if errors.Is(err, store.ErrNotFound) {
+		return ""
+	}
+	if err != nil {
+		s.log.Error("store: chat", "chat", interaction, "err", err)
+		return ""
+	}
+	if !row.Deleted && row.Consent != "no" {
+		return ""
+	}
+	// Done: an abusive chat's recordings were produced (R-H7) and may be
+	// stored; otherwise none was, and none may be.
+	page, err := s.st.Recordings(ctx, store.RecordingFilter{Interaction: interaction})
+	if err == nil {
+		for _, r := range page.Recordings {
+			if r.Produced {
+				return ""
+			}
+		}
+	}
+	if row.Deleted {
+		return session.ErrDeleted.Error()
+	}
+	return session.ErrConsentDeclined.Error()
+}
