@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,11 +37,23 @@ func TestNetConfigSaysWhatToFix(t *testing.T) {
 		{"negative hello", "limits:\n  hello_timeout: -1s\n", []string{"limits.hello_timeout", "negative"}},
 		{"tiny ping", "limits:\n  ping_timeout: 1ms\n", []string{"limits.ping_timeout", "too short"}},
 		{"customers over connections", "limits:\n  max_connections: 100\n  max_customers: 200\n", []string{"limits.max_customers (200)", "max_connections (100)"}},
+		{"bad trusted proxy range", "trusted_proxies: [10.0.0.0/33]\n", []string{"trusted_proxies[0]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			y := good + "\n" + tc.add
-			if strings.HasPrefix(tc.add, "limits:") {
-				y = strings.Replace(good, "limits:\n", tc.add, 1)
+			if keys, ok := strings.CutPrefix(tc.add, "limits:\n"); ok {
+				// The shipped file lists every limit: change its lines.
+				y = good
+				for _, kv := range strings.Split(strings.TrimSpace(keys), "\n") {
+					kv = "  " + strings.TrimSpace(kv)
+					key := strings.TrimSpace(kv[:strings.IndexByte(kv, ':')])
+					re := regexp.MustCompile(`(?m)^  ` + key + `:.*$`)
+					if re.MatchString(y) {
+						y = re.ReplaceAllString(y, kv)
+					} else {
+						y = strings.Replace(y, "limits:\n", "limits:\n"+kv+"\n", 1)
+					}
+				}
 			}
 			_, err := ParseConfig([]byte(y))
 			if !errors.Is(err, ErrConfig) {
