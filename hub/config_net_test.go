@@ -1,9 +1,12 @@
 package hub
 
 import (
+	"bytes"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -123,3 +126,52 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 type httpHandlerFunc func(*http.Request)
 
 func (f httpHandlerFunc) ServeHTTP(_ http.ResponseWriter, r *http.Request) { f(r) }
+
+// TestCertificateReloaded: a renewed certificate is served without a
+// restart; a renewal that does not load keeps the pair that did.
+func TestCertificateReloaded(t *testing.T) {
+	a, b := newTestPKI(t, "first CA"), newTestPKI(t, "second CA")
+	cf, err := loadCert(a.Cert, a.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := cf.get(nil)
+	copyFile := func(from, to string) {
+		t.Helper()
+		raw, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(time.Minute)
+		if err := os.Chtimes(to, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile(b.Cert, a.Cert) // half a renewal: the new certificate, the old key
+	cf.checked = time.Time{}
+	if got, _ := cf.get(nil); got != first {
+		t.Fatal("a certificate without its key replaced the pair")
+	}
+	copyFile(b.Key, a.Key)
+	cf.checked = time.Time{}
+	got, _ := cf.get(nil)
+	if got == first || !bytes.Equal(got.Certificate[0], mustPEM(t, b.Cert)) {
+		t.Fatal("the renewed pair is not served")
+	}
+}
+
+func mustPEM(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(raw)
+	if blk == nil {
+		t.Fatalf("%s: no PEM", path)
+	}
+	return blk.Bytes
+}
