@@ -209,3 +209,42 @@ func TestDoctorChecksToken(t *testing.T) {
 		t.Errorf("no token:\n%s", out)
 	}
 }
+
+// TestDoctorChecksTheKey_X_6: doctor says what recordings are encrypted to,
+// and flags a hub with no store key when the desktop has none either and
+// did not choose plaintext.
+func TestDoctorChecksTheKey_X_6(t *testing.T) {
+	start := func(mutate func(*hub.Config)) string {
+		cfg, err := hub.ParseConfig(configs.ChatHub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Store.Dir = t.TempDir()
+		mutate(cfg)
+		h, err := hub.Open(cfg, hub.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h.Handler())
+		t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
+		return srv.URL
+	}
+	const key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+	withKey := start(func(c *hub.Config) { c.Store.Recipient = key })
+	noKey := start(func(*hub.Config) {})
+	for _, c := range []struct {
+		name, hub string
+		args      []string
+		want      string
+	}{
+		{"the store's key", withKey, nil, "encryption: to the store's key the hub tells (age1ql3z7hjy54pw…)"},
+		{"no key anywhere", noKey, nil, "PROBLEM: recordings would NOT be encrypted"},
+		{"plaintext chosen", noKey, []string{"--allow-plaintext"}, "encryption: none, chosen"},
+		{"the desktop's own key", noKey, []string{"--recipient", key}, "encryption: to the desktop's own key"},
+	} {
+		_, out := runDoctor(t, map[string]string{}, append([]string{"--hub", c.hub, "--min-free", "1"}, c.args...)...)
+		if !strings.Contains(out, c.want) {
+			t.Errorf("%s: lacks %q:\n%s", c.name, c.want, out)
+		}
+	}
+}
