@@ -242,7 +242,11 @@ func (d *doctor) checkKey(ctx context.Context, hub string) {
 	if err == nil {
 		var resp *http.Response
 		if resp, err = http.DefaultClient.Do(req); err == nil {
-			err = json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&key)
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("GET /v1/store/key answered %s (a chathub older than this desktop?)", resp.Status)
+			} else {
+				err = json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&key)
+			}
 			resp.Body.Close()
 		}
 	}

@@ -108,11 +108,14 @@ func runDoctor(t *testing.T, env map[string]string, args ...string) (int, string
 func healthyHub(t *testing.T) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" {
+		switch r.URL.Path {
+		case "/healthz":
+			w.Write([]byte(`{"ok":true}`))
+		case "/v1/store/key":
+			w.Write([]byte(`{"recipient":"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}`))
+		default:
 			http.NotFound(w, r)
-			return
 		}
-		w.Write([]byte(`{"ok":true}`))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
