@@ -175,6 +175,9 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 // next agent at once.
 func (s *Server) agentGone(a *agent) {
 	a.conn = nil
+	if s.closed {
+		return // the hub is stopping: its chats stay as they are for the next one
+	}
 	s.log.Info("agent offline", "agent", a.cfg.ID)
 	for _, c := range a.sortedChats() {
 		switch c.state {

@@ -274,6 +274,9 @@ func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError
 // without leaving.
 func (s *Server) customerGone(c *chat) {
 	c.cust = nil
+	if s.closed {
+		return // the hub is stopping: its chats stay as they are for the next one
+	}
 	if !c.state.Live() {
 		return
 	}
