@@ -47,11 +47,14 @@ check:
 	$(TOOLS)/staticcheck $(CHECK_PKGS)
 
 ## test: everything CI runs (installs what it needs first)
-# The 60 s audio/video sync test runs on its own, after the rest, without
-# the race detector: it measures real time and must not share the 2 cores.
+# The tests that measure real time (the 60 s audio/video sync, the paused
+# recording's silence and slate, the pipe source's bursts) run on their
+# own, after the rest, without the race detector: they must not share the
+# 2 cores with the suite's kill -9 days and browsers.
+TIMED := ^(TestSync60s|TestRealScreenRecording|TestPipeSourceBursts)$$
 test: deps fmt-check vet check
-	$(GO) test -count=1 -race -timeout 12m -skip '^TestSync60s$$' $(PKGS)
-	$(GO) test -count=1 -timeout 5m -run '^TestSync60s$$' -v ./capture/
+	$(GO) test -count=1 -race -timeout 12m -skip '$(TIMED)' $(PKGS)
+	$(GO) test -count=1 -p 1 -timeout 5m -run '$(TIMED)' -v ./capture/ ./capture/internal/pulse/
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 ## fuzz: a short run of each fuzz target (FUZZTIME=1m for a longer one)

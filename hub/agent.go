@@ -51,14 +51,11 @@ func (as *agentSocket) frame(in *inbound) *frameError {
 	return s.agentFrame(as.me, env)
 }
 
-// gone is the end of the socket: the agent's grace begins. Not on a
-// closed hub: it told the agent it restarts, and its chats stay as they
-// are in the store for the next hub (an offer revoked here, after Close,
-// could reach the store before CloseStore).
+// gone is the end of the socket: the agent's grace begins (agentGone).
 func (as *agentSocket) gone() {
 	as.s.lock()
 	defer as.s.unlock()
-	if as.me != nil && as.me.conn == as.p && !as.s.closed {
+	if as.me != nil && as.me.conn == as.p {
 		as.s.agentGone(as.me)
 	}
 }
@@ -133,6 +130,9 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 // next agent at once.
 func (s *Server) agentGone(a *agent) {
 	a.conn = nil
+	if s.closed {
+		return // the hub is stopping: its chats stay as they are for the next one
+	}
 	s.log.Info("agent offline", "agent", a.cfg.ID)
 	for _, c := range a.sortedChats() {
 		switch c.state {

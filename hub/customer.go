@@ -89,12 +89,12 @@ func (cs *customerSocket) frame(in *inbound) *frameError {
 	return fe
 }
 
-// gone is the end of the socket: the chat's contact_grace begins (not on
-// a closed hub: see agentSocket.gone).
+// gone is the end of the socket: the chat's contact_grace begins
+// (customerGone).
 func (cs *customerSocket) gone() {
 	cs.s.lock()
 	defer cs.s.unlock()
-	if cs.me != nil && cs.me.cust == cs.p && !cs.s.closed {
+	if cs.me != nil && cs.me.cust == cs.p {
 		cs.s.customerGone(cs.me)
 	}
 }
@@ -296,6 +296,9 @@ func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError
 // without leaving.
 func (s *Server) customerGone(c *chat) {
 	c.cust = nil
+	if s.closed {
+		return // the hub is stopping: its chats stay as they are for the next one
+	}
 	if !c.state.Live() {
 		return
 	}

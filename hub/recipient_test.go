@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -14,6 +15,9 @@ func TestWelcomeTellsTheStoreRecipient_X_6(t *testing.T) {
 	_, base := startHub(t, func(c *Config) { c.Store.Dir, c.Store.IdentityFile = t.TempDir(), path })
 	if _, w := agentLogin(t, base, "t-grace", false); w.Recipient != id.Recipient().String() {
 		t.Fatalf("welcome recipient %q, want the identity's %q", w.Recipient, id.Recipient())
+	}
+	if code, body := apiDo(t, "GET", "http"+strings.TrimPrefix(base, "ws")+"/v1/store/key", "", ""); code != 200 || !strings.Contains(string(body), id.Recipient().String()) {
+		t.Fatalf("GET /v1/store/key: %d %s", code, body)
 	}
 	other, _ := age.GenerateX25519Identity()
 	_, base = startHub(t, func(c *Config) { c.Store.Recipient = other.Recipient().String() })

@@ -251,6 +251,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
 	mux.HandleFunc("GET /v1/customer", s.serveCustomer)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /v1/store/key", s.serveStoreKey)
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)
@@ -310,6 +311,17 @@ func (s *Server) Health() Health {
 		h.ChatsQueued += len(q)
 	}
 	return h
+}
+
+// StoreKey is the body of GET /v1/store/key: the age public key desktops
+// encrypt recordings to, "" when the hub has none (X-6). A public key:
+// anyone may ask.
+type StoreKey struct {
+	Recipient string `json:"recipient"`
+}
+
+func (s *Server) serveStoreKey(w http.ResponseWriter, _ *http.Request) {
+	api.WriteJSON(w, http.StatusOK, StoreKey{Recipient: s.recipient})
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {

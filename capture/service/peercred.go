@@ -3,11 +3,13 @@ package service
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -70,9 +72,22 @@ func (l *credListener) Accept() (net.Conn, error) {
 		if err != nil {
 			msg = "refused: cannot tell who you are: " + err.Error() + "\n"
 		}
-		_, _ = fmt.Fprintf(c, "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(msg), msg)
-		c.Close()
+		go refuse(c, msg)
 	}
+}
+
+// refuse answers a connection of another user with 403 and msg. It lets
+// the client finish writing its request first (read, bounded in size and
+// time): a socket closed under a client still writing would make it see a
+// broken pipe instead of the reason.
+func refuse(c net.Conn, msg string) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	_, _ = fmt.Fprintf(c, "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(msg), msg)
+	if uc, ok := c.(*net.UnixConn); ok {
+		_ = uc.CloseWrite()
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(c, 64<<10))
 }
 
 // PeerUID is the uid of the process at the other end of a Unix socket

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,13 +29,15 @@ Ends with a verdict and the fix for each problem. Exit 0 when all is good,
 
 // doctorFlags are the doctor's settings.
 type doctorFlags struct {
-	display  string
-	mic      string
-	spoolDir string
-	minFree  int64
-	hub      string
-	token    string
-	seconds  time.Duration
+	display   string
+	mic       string
+	spoolDir  string
+	minFree   int64
+	hub       string
+	token     string
+	recipient string // the desktop's own --recipient
+	plaintext bool   // the desktop's --allow-plaintext
+	seconds   time.Duration
 }
 
 // finding is one problem and its fix.
@@ -64,6 +67,8 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.Int64Var(&f.minFree, "min-free", 100, "free disk needed in the spool directory, in `MB`")
 	fs.StringVar(&f.hub, "hub", "", "hub `URL` to check (default $AGENTDESK_HUB; none: not checked)")
 	fs.StringVar(&f.token, "token", "", "the agent's `token`, checked with the hub (default $AGENTDESK_TOKEN)")
+	fs.StringVar(&f.recipient, "recipient", "", "the age `key` the desktop encrypts to (its --recipient; none: the store's key the hub tells)")
+	fs.BoolVar(&f.plaintext, "allow-plaintext", false, "the desktop records unencrypted on purpose (its --allow-plaintext)")
 	if err := parse(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -219,6 +224,43 @@ func (d *doctor) checkHub(ctx context.Context) {
 	}
 	d.say("  %s: healthy", u)
 	d.checkToken(ctx, u)
+	d.checkKey(ctx, u)
+}
+
+// checkKey says what recordings are encrypted to (X-6): the desktop's own
+// key, else the store's key the hub tells; with neither it is a problem,
+// unless plaintext was chosen.
+func (d *doctor) checkKey(ctx context.Context, hub string) {
+	if d.f.recipient != "" {
+		d.say("  encryption: to the desktop's own key (--recipient)")
+		return
+	}
+	var key struct {
+		Recipient string `json:"recipient"`
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, hub+"/v1/store/key", nil)
+	if err == nil {
+		var resp *http.Response
+		if resp, err = http.DefaultClient.Do(req); err == nil {
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("GET /v1/store/key answered %s (a chathub older than this desktop?)", resp.Status)
+			} else {
+				err = json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&key)
+			}
+			resp.Body.Close()
+		}
+	}
+	switch {
+	case err != nil:
+		d.problem(fmt.Sprintf("the hub's store key: %v", err), "check the address points at chathub")
+	case key.Recipient != "":
+		d.say("  encryption: to the store's key the hub tells (%s…)", key.Recipient[:min(16, len(key.Recipient))])
+	case d.f.plaintext:
+		d.say("  encryption: none, chosen (--allow-plaintext)")
+	default:
+		d.problem("recordings would NOT be encrypted: the hub has no store key and the desktop none",
+			"set store.recipient (or store.identity_file) in the hub's config, or give the desktop --recipient age1…; --allow-plaintext records unencrypted on purpose")
+	}
 }
 
 // checkToken asks the hub whether it knows the agent's token, through the

@@ -108,11 +108,14 @@ func runDoctor(t *testing.T, env map[string]string, args ...string) (int, string
 func healthyHub(t *testing.T) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" {
+		switch r.URL.Path {
+		case "/healthz":
+			w.Write([]byte(`{"ok":true}`))
+		case "/v1/store/key":
+			w.Write([]byte(`{"recipient":"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}`))
+		default:
 			http.NotFound(w, r)
-			return
 		}
-		w.Write([]byte(`{"ok":true}`))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -207,5 +210,44 @@ func TestDoctorChecksToken(t *testing.T) {
 	}
 	if _, out = runDoctor(t, map[string]string{}, "--hub", srv.URL, "--min-free", "1"); !strings.Contains(out, "token: not checked: give --token") {
 		t.Errorf("no token:\n%s", out)
+	}
+}
+
+// TestDoctorChecksTheKey_X_6: doctor says what recordings are encrypted to,
+// and flags a hub with no store key when the desktop has none either and
+// did not choose plaintext.
+func TestDoctorChecksTheKey_X_6(t *testing.T) {
+	start := func(mutate func(*hub.Config)) string {
+		cfg, err := hub.ParseConfig(configs.ChatHub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Store.Dir = t.TempDir()
+		mutate(cfg)
+		h, err := hub.Open(cfg, hub.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h.Handler())
+		t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
+		return srv.URL
+	}
+	const key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+	withKey := start(func(c *hub.Config) { c.Store.Recipient = key })
+	noKey := start(func(*hub.Config) {})
+	for _, c := range []struct {
+		name, hub string
+		args      []string
+		want      string
+	}{
+		{"the store's key", withKey, nil, "encryption: to the store's key the hub tells (age1ql3z7hjy54pw…)"},
+		{"no key anywhere", noKey, nil, "PROBLEM: recordings would NOT be encrypted"},
+		{"plaintext chosen", noKey, []string{"--allow-plaintext"}, "encryption: none, chosen"},
+		{"the desktop's own key", noKey, []string{"--recipient", key}, "encryption: to the desktop's own key"},
+	} {
+		_, out := runDoctor(t, map[string]string{}, append([]string{"--hub", c.hub, "--min-free", "1"}, c.args...)...)
+		if !strings.Contains(out, c.want) {
+			t.Errorf("%s: lacks %q:\n%s", c.name, c.want, out)
+		}
 	}
 }
