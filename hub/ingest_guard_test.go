@@ -15,6 +15,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -276,5 +277,65 @@ func TestDedupePerOwner(t *testing.T) {
 	sum := sha256.Sum256(data)
 	if _, st, _ := newTusClient(base, "t-alan").verify(ctx, hex.EncodeToString(sum[:])); st != http.StatusNotFound {
 		t.Fatalf("alan verifies others' bytes: %d, want 404", st)
+	}
+}
+
+// TestOverrideWaitsItsTurn (issue 10, point 1): a PATCH asked for
+// through X-HTTP-Method-Override runs in its upload's turn like a PATCH:
+// while one PATCH holds the upload, the overridden one waits for it and
+// then goes on from the offset the first reached. (Before, a POST passed
+// the serialisation: tusd handed the upload over, stopping the first
+// PATCH midway, and the second was refused for its offset.)
+func TestOverrideWaitsItsTurn(t *testing.T) {
+	_, base, _ := startStoreHub(t, nil)
+	ctx := testCtx(t, wait)
+	ada := newTusClient(base, "t-ada")
+	data := randomBytes(t, 64<<10)
+	f, err := newTestFile(filepath.Join(t.TempDir(), "up"), data, recMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, resp, _, err := ada.create(ctx, f.size, f.meta)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %v %v", err, resp)
+	}
+	pr, pw := io.Pipe()
+	first := make(chan int, 1)
+	go func() {
+		resp, _, err := ada.patch(ctx, loc, 0, 1000, pr)
+		if err != nil {
+			first <- -1
+			return
+		}
+		first <- resp.StatusCode
+	}()
+	if _, err := pw.Write(data[:500]); err != nil { // the PATCH holds the upload's turn
+		t.Fatal(err)
+	}
+	second := make(chan *http.Response, 1)
+	go func() {
+		resp, b, err := ada.do(ctx, http.MethodPost, loc, bytes.NewReader(data[1000:]), map[string]string{
+			"X-HTTP-Method-Override": http.MethodPatch, "Upload-Offset": "1000",
+			"Content-Type": "application/offset+octet-stream", "Content-Length": strconv.Itoa(len(data) - 1000)})
+		if err != nil {
+			t.Errorf("the overridden PATCH: %v %s", err, b)
+		}
+		second <- resp
+	}()
+	select {
+	case resp := <-second:
+		t.Fatalf("the overridden PATCH ran (%v) while another PATCH held the upload", resp)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if _, err := pw.Write(data[500:1000]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if st := <-first; st != http.StatusNoContent {
+		t.Fatalf("the first PATCH: %d", st)
+	}
+	resp = <-second
+	if resp == nil || resp.StatusCode != http.StatusNoContent || resp.Header.Get(upload.HeaderStored) == "" {
+		t.Fatalf("the overridden PATCH after the first: %v", resp)
 	}
 }

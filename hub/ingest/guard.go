@@ -21,9 +21,12 @@ const HeaderMethodOverride = "X-HTTP-Method-Override"
 // to handle, with the method asked for and without the header, so the
 // ownership check, the per-upload serialisation and tusd all see the
 // method tusd runs and tusd applies nothing afterwards. (The original
-// request keeps its method: net/http frames the answer by it.) An override
-// that is not a tus method, or given twice, is refused with 400. On other
-// methods tusd ignores the header; it is removed all the same.
+// request keeps its method: net/http frames the answer by it.) Only PATCH
+// and DELETE may be asked for, once: the methods a client behind a
+// restrictive proxy cannot send. Anything else is refused with 400 (a HEAD
+// through a POST cannot work: tusd announces the upload's length as the
+// answer's Content-Length). On other methods tusd ignores the header; it
+// is removed all the same.
 func overrideMethod(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	vals := r.Header.Values(HeaderMethodOverride)
 	if len(vals) == 0 {
@@ -36,13 +39,13 @@ func overrideMethod(w http.ResponseWriter, r *http.Request) (*http.Request, bool
 	}
 	if len(vals) == 1 {
 		switch m := vals[0]; m {
-		case http.MethodPost, http.MethodPatch, http.MethodHead, http.MethodDelete:
+		case http.MethodPatch, http.MethodDelete:
 			r.Method = m
 			return r, true
 		}
 	}
 	w.Header().Set("Tus-Resumable", upload.TusVersion)
-	api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%s must be one of PATCH, HEAD or DELETE, given once", HeaderMethodOverride)
+	api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%s may ask for PATCH or DELETE, once; send other methods as themselves", HeaderMethodOverride)
 	return nil, false
 }
 
