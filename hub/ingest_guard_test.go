@@ -287,7 +287,7 @@ func TestDedupePerOwner(t *testing.T) {
 // the serialisation: tusd handed the upload over, stopping the first
 // PATCH midway, and the second was refused for its offset.)
 func TestOverrideWaitsItsTurn(t *testing.T) {
-	_, base, _ := startStoreHub(t, nil)
+	_, base, dir := startStoreHub(t, nil)
 	ctx := testCtx(t, wait)
 	ada := newTusClient(base, "t-ada")
 	data := randomBytes(t, 64<<10)
@@ -309,8 +309,16 @@ func TestOverrideWaitsItsTurn(t *testing.T) {
 		}
 		first <- resp.StatusCode
 	}()
-	if _, err := pw.Write(data[:500]); err != nil { // the PATCH holds the upload's turn
+	if _, err := pw.Write(data[:500]); err != nil {
 		t.Fatal(err)
+	}
+	// Its bytes are on disk: the PATCH is in tusd, holding the upload's turn.
+	bin := filepath.Join(dir, "uploads", path.Base(loc))
+	for fi, _ := os.Stat(bin); fi == nil || fi.Size() < 500; fi, _ = os.Stat(bin) {
+		if ctx.Err() != nil {
+			t.Fatal("the first PATCH's bytes never arrived")
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 	second := make(chan *http.Response, 1)
 	go func() {
