@@ -37,6 +37,7 @@ type Config struct {
 	Recording          RecordingConfig `yaml:"recording"`
 	Store              StoreConfig     `yaml:"store"`
 	Limits             Limits          `yaml:"limits"`
+	Mail               MailConfig      `yaml:"mail"`
 }
 
 // Timers are the admin's timers (R-I1, R-I4, R-I11). Every one must be set
@@ -194,6 +195,7 @@ func (c *Config) Validate() error {
 	c.validateRecording(bad)
 	c.validateStore(bad)
 	c.validateLimits(bad)
+	c.validateMail(bad)
 	if c.Listen != "" {
 		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {
 			bad("listen: %q is not host:port, e.g. 127.0.0.1:8080", c.Listen)
