@@ -313,7 +313,14 @@ func (w *chaosWorld) agent(r *chaosRun, id string) {
 				listed[cd.ID] = true
 			}
 			for cid, ch := range w.chats { // every live chat of this agent must be listed
-				if ch.agent == id && ch.doneAt < 0 && ch.state != session.Queued && !listed[cid] && !slices.Contains(ch.next, session.Done) && !slices.Contains(ch.next, session.Queued) {
+				if ch.agent != id || ch.doneAt >= 0 || listed[cid] || ch.state == session.Queued {
+					continue
+				}
+				switch {
+				case slices.Contains(ch.next, session.Done):
+					w.moved(ch, session.Done) // its Mark Done was stored; the answer died with the hub
+					ch.doneAt = r.n
+				case !slices.Contains(ch.next, session.Queued):
 					w.problem("run %d: %s's welcome lacks %s (%v)", r.n, id, cid, ch.state)
 				}
 			}

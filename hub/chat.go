@@ -55,6 +55,7 @@ type chat struct {
 	deleted   bool              // the agent confirmed it
 	names     map[string]string // recording id → file name, once done (R-H4)
 	told      string            // the recording notice the customer was last given
+	mailed    int               // transcripts e-mailed to the customer
 
 	offer, inact, custGrace, acw timer
 }
@@ -208,7 +209,7 @@ func (s *Server) end(c *chat, reason string) error {
 		a.conn.send(session.TypeState, c.id, session.StateData{State: session.ACW, Reason: reason, ACWDeadline: c.acwDeadline})
 	}
 	if c.cust != nil {
-		c.cust.send(session.TypeEnded, c.id, session.EndedData{Reason: reason})
+		c.cust.send(session.TypeEnded, c.id, session.EndedData{Reason: reason, Mail: s.mail != nil})
 	}
 	s.arm(&c.acw, s.cfg.Timers.ACW, func() { _ = s.finish(c) })
 	s.routeAll(c.agent) // the agent has room again

@@ -38,6 +38,7 @@ type Config struct {
 	Recording          RecordingConfig `yaml:"recording"`
 	Store              StoreConfig     `yaml:"store"`
 	Limits             Limits          `yaml:"limits"`
+	Mail               MailConfig      `yaml:"mail"`
 	TLS                TLSConfig       `yaml:"tls"`
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
 	// proxies in front of the hub: only from them are X-Forwarded-For,
@@ -203,6 +204,7 @@ func (c *Config) Validate() error {
 	c.validateRecording(bad)
 	c.validateStore(bad)
 	c.validateLimits(bad)
+	c.validateMail(bad)
 	c.validateNet(bad)
 	if c.Listen != "" {
 		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {

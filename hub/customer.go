@@ -147,6 +147,8 @@ func (s *Server) customerFrame(p *peer, me *chat, env session.Envelope) (*chat, 
 		return c, nil
 	case session.TypeConsent, session.TypeDeleteAsk:
 		return me, s.customerRecording(me, env)
+	case session.TypeTranscriptMail:
+		return me, s.transcriptMail(p, me, env)
 	case session.TypeLeave:
 	default:
 		return me, ferr(session.ErrCodeUnknownType, "unknown message type %q", env.Type)
@@ -287,7 +289,7 @@ func (s *Server) resumeChat(p *peer, me *chat, token string) (*chat, *frameError
 			p.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: true})
 		}
 	case session.ACW, session.Done:
-		p.send(session.TypeEnded, c.id, session.EndedData{Reason: c.reason})
+		p.send(session.TypeEnded, c.id, session.EndedData{Reason: c.reason, Mail: s.mail != nil})
 	}
 	return c, nil
 }
@@ -344,7 +346,7 @@ func (s *Server) abandon(c *chat, reason string) {
 		}
 	}
 	if c.cust != nil {
-		c.cust.send(session.TypeEnded, c.id, session.EndedData{Reason: reason})
+		c.cust.send(session.TypeEnded, c.id, session.EndedData{Reason: reason, Mail: s.mail != nil})
 	}
 	s.evict(c)
 	s.route(c.queue) // the places behind it move up

@@ -64,6 +64,7 @@ type Server struct {
 	// recipient is the store's age public key, told to desktops in the
 	// welcome; "" when the hub has none.
 	recipient string
+	mail      mailer // nil: no e-mail (mail.smtp unset)
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
@@ -122,6 +123,10 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrStore, err)
 	}
+	ml, err := newMailer(cfg.Mail)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
 	st := opt.Store
 	if st == nil {
 		var err error
@@ -130,7 +135,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 	}
 	s := &Server{
-		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient,
+		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient, mail: ml,
 		agents:  map[string]*agent{},
 		chats:   map[string]*chat{},
 		resumes: map[string]*chat{},

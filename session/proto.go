@@ -66,6 +66,10 @@ const (
 	TypeAgentIn  = "agent_in" // hub → customer: AgentInData, an agent took the chat
 	TypePresence = "presence" // hub → customer: PresenceData, agent reconnecting / back
 	TypeEnded    = "ended"    // hub → customer: EndedData, the chat is over
+	// TypeTranscriptMail (customer → hub): TranscriptMailData{Address},
+	// e-mail me the transcript of the chat that ended; (hub → customer):
+	// TranscriptMailData{Status, Message}, how it went.
+	TypeTranscriptMail = "transcript_mail"
 )
 
 // Error codes in ErrorData.Code. They are stable: scripts and tests match them.
@@ -283,6 +287,14 @@ type Session struct {
 	Partial    bool          `json:"partial,omitempty"` // only its newest lines: it was longer than the history budget
 }
 
+// TranscriptMailData asks for (Address) or answers (Status: "sending",
+// "sent" or "failed", Message in words) a transcript by e-mail.
+type TranscriptMailData struct {
+	Address string `json:"address,omitempty"`
+	Status  string `json:"status,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
 // JoinData opens a customer chat. Resume, when set, is the token of an
 // earlier join: the customer reconnects to the same chat.
 type JoinData struct {
@@ -324,6 +336,8 @@ type PresenceData struct {
 // EndedData tells the customer the chat is over.
 type EndedData struct {
 	Reason string `json:"reason"`
+	// Mail says the hub can e-mail the transcript (TypeTranscriptMail).
+	Mail bool `json:"mail,omitempty"`
 }
 
 // Duration is a time.Duration that travels as a Go duration string ("30s").

@@ -45,6 +45,9 @@ type Store interface {
 	Load(ctx context.Context) (*Live, error)
 	// Chat returns one chat's row (live or done), or ErrNotFound.
 	Chat(ctx context.Context, id string) (Chat, error)
+	// Transcript returns one chat's lines in order (none for an unknown
+	// chat).
+	Transcript(ctx context.Context, chat string) ([]Line, error)
 	// History returns a contact's earlier sessions, newest first, as
 	// HistoryQuery bounds them (R-I2), and whether older ones remain.
 	History(ctx context.Context, q HistoryQuery) ([]session.Session, bool, error)

@@ -159,6 +159,9 @@
     $("privacy-note").textContent = "";
     privacy();
     queuePlace(0);
+    $("mailform").hidden = true;
+    $("mailnote").textContent = "";
+    $("mailsend").disabled = false;
   }
 
   function finish(reason) {
@@ -201,6 +204,10 @@
         agentIn = true;
         privacy();
         break;
+      case "transcript_mail":
+        $("mailnote").textContent = d.message || "";
+        $("mailsend").disabled = d.status === "sending";
+        break;
       case "recording_notice": // the customer sees whether the chat is recorded
         if (d.state === "deleted") { // the agent confirmed the deletion request (R-H6)
           $("delete-ask").disabled = true;
@@ -228,6 +235,7 @@
         break;
       case "ended":
         finish(d.reason);
+        $("mailform").hidden = !d.mail;
         break;
       case "error":
         if (d.code === "no_such_chat") { // stale resume token
@@ -300,6 +308,14 @@
   });
 
   $("leave").addEventListener("click", function () { send("leave"); });
+  $("mailform").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var to = $("mailto").value.trim();
+    if (!to) return;
+    if (!send("transcript_mail", { address: to })) {
+      $("mailnote").textContent = "We could not reach the chat service; please try again.";
+    }
+  });
   $("consent-yes").addEventListener("click", function () { answerConsent(true); });
   $("consent-no").addEventListener("click", function () { answerConsent(false); });
   $("delete-ask").addEventListener("click", function () {

@@ -393,3 +393,8 @@ func (t *timeField) parse(s string) error {
 	*t = timeField(v)
 	return err
 }
+
+// Transcript returns one chat's lines in order (store.Store).
+func (s *DB) Transcript(ctx context.Context, chat string) ([]store.Line, error) {
+	return s.queryLines(ctx, `SELECT chat, id, sender, name, text, url, at, private FROM lines WHERE chat = ? ORDER BY id`, chat)
+}

@@ -224,6 +224,14 @@ func testChatsRoundTrip(t *testing.T, o Opener) {
 		t.Fatal(err)
 	}
 	eq(t, "done chat", c, done)
+	if lines, err := s.Transcript(ctx, "chat-3"); err != nil {
+		t.Fatal(err)
+	} else {
+		eq(t, "a done chat's transcript", lines, b.Lines[3:])
+	}
+	if lines, err := s.Transcript(ctx, "chat-404"); err != nil || len(lines) != 0 {
+		t.Fatalf("an unknown chat's transcript: %v %v", lines, err)
+	}
 	if _, err := s.Chat(ctx, "chat-99"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Chat(unknown): %v", err)
 	}
