@@ -64,7 +64,11 @@ func TestTryLock(t *testing.T) {
 		entered <- struct{}{}
 		<-release
 	}))
-	go s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPatch, "/up1", nil))
+	held := make(chan struct{})
+	go func() {
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPatch, "/up1", nil))
+		close(held)
+	}()
 	<-entered
 	if _, ok := s.TryLock("/up1"); ok {
 		t.Fatal("TryLock took an upload a request holds")
@@ -88,6 +92,7 @@ func TestTryLock(t *testing.T) {
 	release <- struct{}{}
 	release <- struct{}{}
 	<-done
+	<-held // both requests have ended, not only answered
 	if _, ok := s.TryLock("/up1"); !ok {
 		t.Fatal("TryLock refused after the requests ended")
 	}
