@@ -2,6 +2,7 @@ package capture_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -438,4 +439,93 @@ func TestMicResyncAfterOverrun(t *testing.T) {
 		t.Fatalf("tone made at 10 s found at %v", on)
 	}
 	checkAudioContiguous(t, g.sink.track(capture.TrackAudio), 12*time.Second)
+}
+
+// R-G4 on a busy machine: a Pause that arrives while the video is behind
+// (its ticks slow) silences the voice from the moment it arrived, though
+// the video applies it only after catching up; the audio loop does not
+// wait for the video meanwhile. Whether the command or the late tick is
+// taken first is up to the scheduler, so the race is run eight times: the
+// voice that went on loud past the pause mark failed most of them.
+func TestPauseWhileVideoBehind(t *testing.T) {
+	for try := range 8 {
+		t.Run(fmt.Sprint(try), func(t *testing.T) { pauseWhileVideoBehind(t) })
+	}
+}
+
+func pauseWhileVideoBehind(t *testing.T) {
+	clock := capture.NewManualClock()
+	var slow atomic.Bool
+	entered, release := make(chan time.Duration, 100), make(chan struct{})
+	cfg := capture.Config{Clock: clock, FPS: 5, OnFrame: func(pts time.Duration) {
+		if slow.Load() {
+			entered <- pts
+			<-release
+		}
+	}}
+	mic := synth.NewMic(synth.MicOptions{Freq: 440, Pace: clock})
+	sink := &memSink{}
+	rec, err := capture.Start(t.Context(), cfg,
+		capture.Sources{Screen: synth.NewScreen(synth.ScreenOptions{Width: 64, Height: 48}), Mic: mic},
+		capture.Encoders{Video: &pixelEncoder{}, Audio: pcmEncoder{}}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audioTo := func(to time.Duration) { // the clock to `to`, the voice encoded up to it
+		t.Helper()
+		for clock.Now() < to {
+			clock.Advance(20 * time.Millisecond)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			a := sink.track(capture.TrackAudio)
+			if len(a) > 0 && a[len(a)-1].PTS+20*time.Millisecond >= to {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("voice not encoded up to %v", to)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	audioTo(time.Second)
+	slow.Store(true)
+	audioTo(1200 * time.Millisecond) // the tick at 1.2 s hangs
+	<-entered
+	paused := make(chan error, 1)
+	go func() { paused <- rec.Pause() }()
+	audioTo(1400 * time.Millisecond)
+	release <- struct{}{} // the loop takes the Pause or the tick at 1.4 s
+	<-entered             // and hangs in the tick at 1.4 s either way
+	audioTo(1600 * time.Millisecond)
+	slow.Store(false)
+	close(release)
+	if err := <-paused; err != nil {
+		t.Fatal(err)
+	}
+	audioTo(2400 * time.Millisecond)
+	if err := rec.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	audioTo(3 * time.Second)
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var from, to time.Duration
+	for _, m := range sink.markList() {
+		switch m.Kind {
+		case capture.MarkPause:
+			from = m.PTS
+		case capture.MarkResume:
+			to = m.PTS
+		}
+	}
+	if from < 1400*time.Millisecond || to != 2400*time.Millisecond {
+		t.Fatalf("paused %v..%v", from, to)
+	}
+	for _, p := range sink.track(capture.TrackAudio) {
+		if loud, in := peak(pcm(p)) > 1000, p.PTS >= from && p.PTS < to; loud == in {
+			t.Fatalf("pause marked %v..%v: audio at %v has peak %d", from, to, p.PTS, peak(pcm(p)))
+		}
+	}
 }

@@ -70,6 +70,7 @@ func (r *Recording) videoLoop(ctx context.Context) {
 			}
 		case c := <-r.cmds:
 			now := r.clock.Now()
+			r.voicePause(c.kind, now)
 			if !r.catchUp(v, now) {
 				c.reply <- r.Err()
 				r.finish(v, now)
@@ -86,6 +87,24 @@ func (r *Recording) videoLoop(ctx context.Context) {
 			r.finish(v, r.clock.Now())
 			return
 		}
+	}
+}
+
+// voicePause starts or ends the voice's pause at now, the moment a Pause
+// or Resume arrived, before the video catches up: the audio loop goes on
+// encoding meanwhile (a slow tick on a busy machine took 280 ms), and
+// every block it encodes after now must already be silenced, or no longer
+// (R-G4). The video applies the command at the same now.
+func (r *Recording) voicePause(k cmdKind, now time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.pauses)
+	open := n > 0 && r.pauses[n-1].to < 0
+	switch {
+	case k == cmdPause && !open:
+		r.pauses = append(r.pauses, span{now, -1})
+	case k == cmdResume && open:
+		r.pauses[n-1].to = now
 	}
 }
 
@@ -213,7 +232,6 @@ func (r *Recording) apply(v *video, k cmdKind, now time.Duration) error {
 		}
 		v.paused, v.slated = true, false
 		r.mu.Lock()
-		r.pauses = append(r.pauses, span{now, -1})
 		r.st.Paused = true
 		r.mu.Unlock()
 		r.mark(MarkPause, now, "recording paused")
@@ -226,7 +244,6 @@ func (r *Recording) apply(v *video, k cmdKind, now time.Duration) error {
 		}
 		v.paused, v.needKey = false, true
 		r.mu.Lock()
-		r.pauses[len(r.pauses)-1].to = now
 		r.st.Paused = false
 		r.mu.Unlock()
 		r.mark(MarkResume, now, "recording resumed")
