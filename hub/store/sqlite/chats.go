@@ -38,6 +38,7 @@ func (s *DB) Apply(ctx context.Context, b *store.Batch) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: apply: commit: %w", err)
 	}
+	s.wrote()
 	return nil
 }
 

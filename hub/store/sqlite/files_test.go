@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/storetest"
@@ -110,4 +111,68 @@ func TestSecondProcessRefused(t *testing.T) {
 	if !strings.Contains(ErrLocked.Error(), "second hub") {
 		t.Fatal(ErrLocked)
 	}
+}
+
+// TestCheckpointBesideWriter: the WAL is copied into the database on a
+// connection of its own, while the writer holds a transaction open (a
+// commit in progress): the checkpoint neither waits for it nor blocks it,
+// and commits gathered are copied a little later without being asked.
+func TestCheckpointBesideWriter(t *testing.T) {
+	db := openFile(t, filepath.Join(t.TempDir(), "index.db"))
+	ctx := context.Background()
+	if err := db.Apply(ctx, &store.Batch{ChatSeq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('x', 'y')`); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := db.Checkpoint(cctx); err != nil {
+		t.Fatalf("checkpoint beside an open write: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// Commits are copied in the background: the log ends up wholly copied.
+	for i := range 20 {
+		if err := db.Apply(ctx, &store.Batch{ChatSeq: int64(i + 2)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var busy, logged, copied int
+		db.ckMu.Lock()
+		err := db.ckpt.QueryRowContext(ctx, `PRAGMA wal_checkpoint(NOOP)`).Scan(&busy, &logged, &copied)
+		db.ckMu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if logged > 0 && copied == logged {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("WAL %d frames, %d copied: the checkpointer did not run", logged, copied)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestOpenTwiceInOneProcess: the lock file refuses a second Open of the
+// same store in this process too, and is let go at Close.
+func TestOpenTwiceInOneProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.db")
+	db := openFile(t, path)
+	if _, err := Open(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	openFile(t, path)
 }

@@ -2,12 +2,13 @@
 // (modernc.org/sqlite, pure Go) in the store folder, or in memory when the
 // hub has no folder. It implements store.Store.
 //
-// The database has one connection, in WAL mode with the exclusive locking
-// mode: the hub writes in batches (group commit), a commit costs a WAL
-// append and no file locks, a kill -9 loses nothing committed
-// (synchronous=NORMAL keeps commits in the WAL; only a power loss may lose
-// the last ones), and a second hub on the same folder is refused instead of
-// sharing it.
+// The database is in WAL mode: the hub writes in batches (group commit) on
+// one connection, a commit costs a WAL append, and a kill -9 loses nothing
+// committed (synchronous=NORMAL keeps commits in the WAL; only a power loss
+// may lose the last ones). A second connection copies the WAL into the
+// database beside the writer (a passive checkpoint), so that work, with its
+// fsyncs, never sits inside a commit the hub is waiting on. A lock file
+// beside the database refuses a second hub on the same store folder.
 package sqlite
 
 import (
@@ -15,8 +16,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -34,6 +39,15 @@ type DB struct {
 	upChat   *sql.Stmt
 	closeErr error
 	closed   bool
+
+	// A store in a file: its lock, and the checkpointer's connection.
+	lock   *os.File
+	ckpt   *sql.DB
+	kick   chan struct{} // cap 1: a commit was made
+	stop   chan struct{}
+	ckDone chan struct{}
+	ckMu   sync.Mutex // one checkpoint at a time
+	ckErr  atomic.Value
 }
 
 var (
@@ -41,11 +55,15 @@ var (
 	_ store.Checkpointer = (*DB)(nil)
 )
 
-// autoCheckpoint is the WAL size (in pages) at which SQLite checkpoints by
-// itself, in the middle of a commit: a backstop. The hub checkpoints when
-// it is idle (Checkpoint), so that work does not delay the messages it
-// acknowledges.
-const autoCheckpoint = 8192
+// autoCheckpoint is the WAL size (in pages) at which the writer
+// checkpoints by itself, in the middle of a commit: a backstop for a load
+// so steady that the checkpointer never finds the log wholly copied (and
+// so never sees it restart from its beginning).
+const autoCheckpoint = 32768
+
+// checkpointEvery is how long the checkpointer lets commits gather before
+// it copies them into the database.
+const checkpointEvery = 250 * time.Millisecond
 
 // ErrLocked: another process (a second hub) holds the database.
 var ErrLocked = errors.New("sqlite: the store is in use by another process (is a second hub running on the same store folder?)")
@@ -53,13 +71,79 @@ var ErrLocked = errors.New("sqlite: the store is in use by another process (is a
 // Open opens (creating when missing) the database at path and brings its
 // schema up to date.
 func Open(path string) (*DB, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(2000)&_pragma=locking_mode(EXCLUSIVE)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+	lock, err := lockStore(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(2000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(autoCheckpoint) + ")&_pragma=journal_size_limit(67108864)&_pragma=cache_size(-512)"
 	db, err := open(dsn, path)
-	if db != nil {
-		db.path = path
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
 	}
-	return db, err
+	ck, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(2000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-64)")
+	if err != nil {
+		_ = db.Close()
+		_ = lock.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	ck.SetMaxIdleConns(1)
+	ck.SetConnMaxLifetime(0)
+	ck.SetConnMaxIdleTime(0)
+	db.path, db.lock, db.ckpt = path, lock, ck
+	db.kick, db.stop, db.ckDone = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	go db.checkpointer()
+	return db, nil
+}
+
+// lockStore takes the store's lock file, or reports ErrLocked when another
+// process (or another Open in this one) holds it. The lock goes with the
+// process: a killed hub leaves nothing to clean up.
+func lockStore(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- the store folder's own lock file
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lock %s: %w", name, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil { // #nosec G115 -- a file descriptor
+		_ = f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("sqlite: open %s: %w", strings.TrimSuffix(name, ".lock"), ErrLocked)
+		}
+		return nil, fmt.Errorf("sqlite: lock %s: %w", name, err)
+	}
+	return f, nil
+}
+
+// wrote tells the checkpointer that a commit was made.
+func (s *DB) wrote() {
+	if s.kick == nil {
+		return
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// checkpointer copies the WAL into the database a little after commits,
+// on its own connection, until Close.
+func (s *DB) checkpointer() {
+	defer close(s.ckDone)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.kick:
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(checkpointEvery):
+		}
+		_ = s.Checkpoint(context.Background()) // an error is kept for the next Checkpoint call
+	}
 }
 
 // OpenMemory opens a database that lives in memory and is gone at Close:
@@ -101,24 +185,47 @@ func (s *DB) Close() error {
 		return s.closeErr
 	}
 	s.closed = true
+	if s.ckpt != nil {
+		close(s.stop)
+		<-s.ckDone
+		_ = s.ckpt.Close()
+	}
 	for _, st := range []*sql.Stmt{s.insLine, s.insTook, s.upChat} {
 		if st != nil {
 			_ = st.Close()
 		}
 	}
-	s.closeErr = s.db.Close()
+	s.closeErr = s.db.Close() // the last connection: SQLite checkpoints and removes the WAL
+	if s.lock != nil {
+		_ = s.lock.Close()
+	}
 	return s.closeErr
 }
 
-// Checkpoint copies what the WAL holds into the database file and
-// restarts the log (store.Checkpointer).
+// Checkpoint copies what the WAL holds into the database file, on the
+// checkpointer's connection and without waiting for the writer, which goes
+// on committing meanwhile (store.Checkpointer). The writer restarts the
+// log from its beginning once it has all been copied. It reports the
+// error of a background checkpoint that failed since the last call.
 func (s *DB) Checkpoint(ctx context.Context) error {
-	if s.path == "" {
+	if s.ckpt == nil {
 		return nil // in memory: no log to tidy
 	}
-	_, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
+	s.ckMu.Lock()
+	defer s.ckMu.Unlock()
+	var busy, logged, copied int
+	err := s.ckpt.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logged, &copied)
+	if err != nil {
+		err = fmt.Errorf("sqlite: checkpoint: %w", err)
+	}
+	if prev, _ := s.ckErr.Swap(errBox{err}).(errBox); prev.err != nil && err == nil {
+		return prev.err
+	}
 	return err
 }
+
+// errBox lets an atomic.Value hold a nil error.
+type errBox struct{ err error }
 
 // Version is the schema version of the open database.
 func (s *DB) Version(ctx context.Context) (int, error) {
