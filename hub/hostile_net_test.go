@@ -31,7 +31,8 @@ import (
 
 // hostileConnections (point 2): under an open-file limit of 256, sockets
 // that never say hello or join are closed after hello_timeout, sockets
-// that never answer a ping after ping_interval + ping_timeout, idle
+// that never answer a ping after ping_interval + ping_timeout (3 s: ada's
+// own pongs must not miss it on a busy machine under -race), idle
 // keep-alive connections after idle_timeout, half-sent headers after the
 // request timeout; a flood of connections from many addresses is refused
 // in words (503, and 429 from one address) before the descriptors run out,
@@ -41,7 +42,7 @@ import (
 func hostileConnections(t *testing.T, bin string) {
 	// The flood's customers join sales, a queue no agent serves: they wait
 	// there as real customers would, offered to nobody.
-	cfg := withLimits(strings.Replace(testYAML, "queues:\n", "queues:\n  - {name: sales, title: Sales}\n", 1), "hello_timeout: 1s", "ping_interval: 1s", "ping_timeout: 1s", "idle_timeout: 1s",
+	cfg := withLimits(strings.Replace(testYAML, "queues:\n", "queues:\n  - {name: sales, title: Sales}\n", 1), "hello_timeout: 1s", "ping_interval: 1s", "ping_timeout: 3s", "idle_timeout: 1s",
 		"request_timeout: 6s", "connections_per_ip: 20", "customers_per_ip: 10", "max_customers: 30", "max_transfers: 8")
 	h := startChathubUnder(t, []string{"prlimit", "--nofile=256:256", "--"}, bin, cfg)
 	// 256 - 64 for the hub - 8 transfers - 32 reserve.
