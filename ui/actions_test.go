@@ -192,7 +192,7 @@ func TestMouse(t *testing.T) {
 		return 0, 0
 	}
 	m.Update(tea.MouseClickMsg{X: 5, Y: rowOf("Cy Young"), Button: tea.MouseLeft})
-	x, y := at("type a message")
+	x, y := at("enter to write")
 	m.Update(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft})
 	if m.focus != focusComposer {
 		t.Fatalf("click on the composer: focus %d", m.focus)

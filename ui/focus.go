@@ -134,8 +134,20 @@ func (m *Model) cycleFocus(delta int) {
 	}
 }
 
+// The composer's hint says what typing does from where the focus is: with
+// the list focused single keys are commands (e ends the chat), so there it
+// does not invite typing, it says how to get to the message box.
+const (
+	composerHint     = "type a message, enter to send"
+	composerListHint = "enter to write · keys are commands"
+)
+
 func (m *Model) setFocus(f focus) {
 	m.focus = f
+	m.composer.Placeholder = composerListHint
+	if f == focusComposer {
+		m.composer.Placeholder = composerHint
+	}
 	for _, p := range []struct {
 		ti *textinput.Model
 		f  focus

@@ -194,7 +194,7 @@ func New(o Options) *Model {
 	if m.now == nil {
 		m.now = time.Now
 	}
-	m.composer = newInput("› ", "type a message, enter to send", 4000)
+	m.composer = newInput("› ", composerListHint, 4000)
 	m.urlInput = newInput("URL: ", "https://…", 2000)
 	m.note = newInput("", "a note for this chat", 2000)
 	m.caseIn = newInput("", "key=value, enter to add", 500)
