@@ -15,10 +15,11 @@ import (
 	"github.com/agentdesk/agentdesk/capture"
 	"github.com/agentdesk/agentdesk/capture/spool"
 	"github.com/agentdesk/agentdesk/capture/x11"
+	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/session/upload"
 )
 
-const doctorSynopsis = `Usage: agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--min-free MB] [--hub URL] [--token TOKEN]
+const doctorSynopsis = `Usage: agentdesk doctor [--display :N] [--mic NAME] [--spool-dir DIR] [--min-free MB] [--hub URL] [--ca FILE] [--token TOKEN]
 
 Checks what recording needs on this desktop: the displays and their sizes,
 the microphones, a one-second test capture of each, the free disk in the
@@ -34,6 +35,7 @@ type doctorFlags struct {
 	spoolDir  string
 	minFree   int64
 	hub       string
+	ca        string // the desktop's --ca: the hub's CA certificate
 	token     string
 	recipient string // the desktop's own --recipient
 	plaintext bool   // the desktop's --allow-plaintext
@@ -48,6 +50,7 @@ type finding struct{ problem, fix string }
 type doctor struct {
 	out      io.Writer
 	f        doctorFlags
+	http     *http.Client // to the hub, trusting --ca besides the system's authorities
 	problems []finding
 }
 
@@ -66,6 +69,7 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.StringVar(&f.spoolDir, "spool-dir", defaultSpoolDir(), "`directory` where recordings are spooled (the desktop's default; created on first use)")
 	fs.Int64Var(&f.minFree, "min-free", 100, "free disk needed in the spool directory, in `MB`")
 	fs.StringVar(&f.hub, "hub", "", "hub `URL` to check (default $AGENTDESK_HUB; none: not checked)")
+	fs.StringVar(&f.ca, "ca", "", "the hub's CA certificate (PEM) to trust besides the system's, as the desktop's --ca (default $AGENTDESK_CA)")
 	fs.StringVar(&f.token, "token", "", "the agent's `token`, checked with the hub (default $AGENTDESK_TOKEN)")
 	fs.StringVar(&f.recipient, "recipient", "", "the age `key` the desktop encrypts to (its --recipient; none: the store's key the hub tells)")
 	fs.BoolVar(&f.plaintext, "allow-plaintext", false, "the desktop records unencrypted on purpose (its --allow-plaintext)")
@@ -81,7 +85,20 @@ func (m *Main) doctor(ctx context.Context, args []string, stdout, stderr io.Writ
 	if f.token == "" {
 		f.token = m.getenv("AGENTDESK_TOKEN")
 	}
-	d := &doctor{out: stdout, f: f}
+	if f.ca == "" {
+		f.ca = m.getenv("AGENTDESK_CA")
+	}
+	d := &doctor{out: stdout, f: f, http: http.DefaultClient}
+	tlsCfg, err := hubclient.TLSConfig(f.ca)
+	if err != nil {
+		fmt.Fprintf(stderr, "agentdesk doctor: --ca: %v\n", err)
+		return errUsage
+	}
+	if tlsCfg != nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tlsCfg
+		d.http = &http.Client{Transport: tr}
+	}
 	d.checkDisplays(ctx)
 	d.checkMics(ctx)
 	d.checkDisk()
@@ -212,8 +229,19 @@ func (d *doctor) checkHub(ctx context.Context) {
 		d.problem(fmt.Sprintf("hub address %q: %v", d.f.hub, err), "give the hub's address, for example --hub http://hub.example:8080")
 		return
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := d.http.Do(req)
 	if err != nil {
+		if words := hubclient.TLSWords(req.URL.Host, err); words != "" {
+			problem, fix := words, "ask IT about the hub's certificate"
+			if i := strings.LastIndex(words, "): "); i > 0 { // "what (why): what to do"
+				problem, fix = words[:i+1], words[i+3:]
+			}
+			if strings.Contains(fix, "--ca") {
+				fix += " (or AGENTDESK_CA; the desktop needs the same)"
+			}
+			d.problem(problem, fix)
+			return
+		}
 		d.problem(fmt.Sprintf("hub %s unreachable: %v", u, errors.Unwrap(err)), "check the address and that chathub runs there and the network lets you reach it")
 		return
 	}
@@ -241,7 +269,7 @@ func (d *doctor) checkKey(ctx context.Context, hub string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, hub+"/v1/store/key", nil)
 	if err == nil {
 		var resp *http.Response
-		if resp, err = http.DefaultClient.Do(req); err == nil {
+		if resp, err = d.http.Do(req); err == nil {
 			if resp.StatusCode != http.StatusOK {
 				err = fmt.Errorf("GET /v1/store/key answered %s (a chathub older than this desktop?)", resp.Status)
 			} else {
@@ -278,7 +306,7 @@ func (d *doctor) checkToken(ctx context.Context, hub string) {
 		return
 	}
 	req.Header.Set("Authorization", "Bearer "+d.f.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := d.http.Do(req)
 	if err != nil {
 		d.problem(fmt.Sprintf("token check: %v", errors.Unwrap(err)), "check the network to the hub")
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -249,5 +250,57 @@ func TestDoctorChecksTheKey_X_6(t *testing.T) {
 		if !strings.Contains(out, c.want) {
 			t.Errorf("%s: lacks %q:\n%s", c.name, c.want, out)
 		}
+	}
+}
+
+// TestDoctorTrustsTheHubsCA (issue 10, point 8): against a hub serving TLS
+// with a private authority's certificate, the doctor says in words that
+// it does not trust it and to give --ca; with --ca (or AGENTDESK_CA) it
+// checks the hub, the token and the key as over plain HTTP. A --ca that is
+// no certificate is a usage error.
+func TestDoctorTrustsTheHubsCA(t *testing.T) {
+	cfg, err := hub.ParseConfig(configs.ChatHub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store.Dir = t.TempDir()
+	h, err := hub.Open(cfg, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h.Handler())
+	t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
+	ca := filepath.Join(t.TempDir(), "hub-ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--hub", srv.URL, "--token", "demo-token-ada", "--min-free", "1", "--spool-dir", t.TempDir()}
+
+	code, out := runDoctor(t, map[string]string{}, args...)
+	for _, w := range []string{"PROBLEM: the hub at " + srv.Listener.Addr().String() + " has a certificate this desktop does not trust", "fix: give the hub's CA certificate with --ca FILE (or AGENTDESK_CA"} {
+		if code != 1 || !strings.Contains(out, w) {
+			t.Errorf("without --ca: exit %d, lacks %q:\n%s", code, w, out)
+		}
+	}
+	for name, run := range map[string]func() (int, string){
+		"--ca":         func() (int, string) { return runDoctor(t, map[string]string{}, append(args, "--ca", ca)...) },
+		"AGENTDESK_CA": func() (int, string) { return runDoctor(t, map[string]string{"AGENTDESK_CA": ca}, args...) },
+	} {
+		_, out := run()
+		for _, w := range []string{": healthy", "token: accepted"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("with %s: lacks %q:\n%s", name, w, out)
+			}
+		}
+		if strings.Contains(out, "does not trust") || strings.Contains(out, "store key:") {
+			t.Errorf("with %s: the hub is still not trusted:\n%s", name, out)
+		}
+	}
+	notPEM := filepath.Join(t.TempDir(), "not.pem")
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runDoctor(t, map[string]string{}, append(args, "--ca", notPEM)...); code != 2 || !strings.Contains(out, "holds no PEM certificate") {
+		t.Errorf("--ca not a certificate: exit %d:\n%s", code, out)
 	}
 }
