@@ -36,6 +36,7 @@ type Config struct {
 
 	Hub       string   // upload.hub: "" is the hub the desktop gives
 	TokenFile string   // upload.token_file
+	CAFile    string   // upload.ca_file: the hub's CA certificate, "" the system's
 	UploadDir string   // upload.dir: deliver into a folder instead of the hub
 	Windows   []string // upload.windows
 	Rate      int64    // upload.rate: bytes a second, 0 no cap

@@ -25,6 +25,7 @@ func write(t *testing.T, name, text string) string {
 // Issue 15 point 2: every config error names the file, the line and the
 // key, and says what is wrong in words.
 func TestConfigErrorsNameFileLineKey(t *testing.T) {
+	notPEM := write(t, "not.pem", "hello\n")
 	cases := []struct {
 		name, text, line, key, msg string
 	}{
@@ -37,6 +38,8 @@ func TestConfigErrorsNameFileLineKey(t *testing.T) {
 		{"metrics off loopback", "service:\n  metrics_listen: 0.0.0.0:9464\n", ":2:", "service.metrics_listen", "loopback only"},
 		{"bad recipient", "upload:\n  recipient: age1nope\n", ":2:", "upload.recipient", "not an age recipient"},
 		{"bad monitors", "capture:\n  monitors: left\n", ":2:", "capture.monitors", "want all, or monitor numbers"},
+		{"CA file missing", "upload:\n  plaintext: true\n  ca_file: /no/such/ca.pem\n", ":3:", "upload.ca_file", "no such file"},
+		{"CA file no certificate", "upload:\n  ca_file: " + notPEM + "\n", ":2:", "upload.ca_file", "holds no PEM certificate"},
 		{"syntax", "capture:\n  fps: 5\n bad indent: [\n", ":2:", "(syntax)", "did not find expected key"},
 		{"top level not a mapping", "- fps\n", ":1:", "(top)", "want a mapping"},
 		{"plaintext must be chosen (X-6)", "capture:\n  fps: 5\n", ": ", "upload.recipient", "encrypted by default (X-6)"},

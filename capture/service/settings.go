@@ -1,8 +1,10 @@
 package service
 
 import (
+	"encoding/pem"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -172,6 +174,26 @@ func recipient(s string) error {
 	return nil
 }
 
+// caFile checks that upload.ca_file holds a PEM certificate.
+func caFile(s string) error {
+	if s == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s) // #nosec G304 -- the CA file IT names
+	if err != nil {
+		return err
+	}
+	for {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			return fmt.Errorf("%s holds no PEM certificate (want -----BEGIN CERTIFICATE-----)", s)
+		}
+		if blk.Type == "CERTIFICATE" {
+			return nil
+		}
+	}
+}
+
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
@@ -201,6 +223,8 @@ var settings = []setting{
 		func(c *Config) *string { return &c.Hub }, nil),
 	strSetting("upload.token_file", "", "a file (mode 0600) holding the agent's hub token; empty: the token the desktop gives",
 		func(c *Config) *string { return &c.TokenFile }, nil),
+	strSetting("upload.ca_file", "", "the hub's CA certificate (PEM) trusted besides the system's authorities, for a hub whose certificate a private CA signed; empty: the system's (and SSL_CERT_FILE)",
+		func(c *Config) *string { return &c.CAFile }, caFile),
 	strSetting("upload.dir", "", "deliver recordings into this folder instead of the hub",
 		func(c *Config) *string { return &c.UploadDir }, nil),
 	{key: "upload.windows", def: "[]", doc: "upload only inside these daily windows, e.g. [\"01:00-05:00\"]; empty: at once (R-V3)",

@@ -12,6 +12,7 @@ import (
 	"github.com/agentdesk/agentdesk/capture/control"
 	"github.com/agentdesk/agentdesk/capture/control/devices"
 	"github.com/agentdesk/agentdesk/capture/service"
+	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/uploader"
 	"github.com/agentdesk/agentdesk/uploader/dirsink"
 	"github.com/agentdesk/agentdesk/uploader/hubsink"
@@ -67,6 +68,11 @@ func (m *Main) run(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	hubTLS, err := hubclient.TLSConfig(l.Config.CAFile) // upload.ca_file, checked at load
+	if err != nil {
+		fmt.Fprintf(stderr, "capture-agent: config: upload.ca_file: %v\n", err)
+		return errBadConfig
+	}
 	env := m.env()
 	lg, closeLog, err := m.openServiceLog(l.Config, env, stderr)
 	if err != nil {
@@ -75,7 +81,9 @@ func (m *Main) run(ctx context.Context, args []string, stdout, stderr io.Writer)
 	defer closeLog()
 	deps := service.Deps{
 		Devices: func(c service.Config) (control.Devices, string) { return m.serviceDevices(c, lg) },
-		HubSink: func(hub, token string) (uploader.Sink, error) { return hubsink.New(hub, token, hubsink.Options{}) },
+		HubSink: func(hub, token string) (uploader.Sink, error) {
+			return hubsink.New(hub, token, hubsink.Options{TLS: hubTLS})
+		},
 		DirSink: func(dir string) (uploader.Sink, error) { return dirsink.New(dir) },
 	}
 	srv, err := service.New(l, env, deps, lg, Version)

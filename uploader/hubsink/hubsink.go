@@ -234,7 +234,7 @@ func netErr(what string, err error) error {
 	var record tls.RecordHeaderError
 	switch {
 	case errors.As(err, &unknown):
-		return fmt.Errorf("hubsink: %s: the hub's certificate is not signed by an authority this desktop trusts; give the hub's CA certificate (agentdesk --ca FILE): %w", what, err)
+		return fmt.Errorf("hubsink: %s: the hub's certificate is not signed by an authority this desktop trusts; give the hub's CA certificate (agentdesk --ca FILE; the capture-agent service: upload.ca_file): %w", what, err)
 	case errors.As(err, &name):
 		return fmt.Errorf("hubsink: %s: the hub's certificate is for another name; use the address it names: %w", what, err)
 	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):

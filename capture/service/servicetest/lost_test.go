@@ -3,6 +3,8 @@ package servicetest
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,16 +18,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/agentdesk/agentdesk/capture/control"
 	"github.com/agentdesk/agentdesk/capture/internal/pulse"
 	"github.com/agentdesk/agentdesk/capture/internal/xvfb"
 	"github.com/agentdesk/agentdesk/capture/service"
-	"github.com/agentdesk/agentdesk/ui/script/simcustomers"
+	"github.com/agentdesk/agentdesk/hub/sim"
+	"github.com/agentdesk/agentdesk/internal/testpki"
 )
 
 // startHub runs the real chathub on loopback with the demo config, Ada's
 // recordings taking the screen too, and returns its address.
-func startHub(t *testing.T, dir string) string {
+func startHub(t *testing.T, dir string) string { return startHubTLS(t, dir, nil) }
+
+// startHubTLS is startHub serving HTTPS and WSS with pki's certificate
+// (nil: plain HTTP).
+func startHubTLS(t *testing.T, dir string, pki *testpki.PKI) string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(moduleRoot(t), "configs", "chathub.yaml"))
 	if err != nil {
@@ -34,6 +43,9 @@ func startHub(t *testing.T, dir string) string {
 	cfg := strings.Replace(string(raw), "      permits: true\n", "      permits: true\n      screen_percent: 100\n", 1)
 	if cfg == string(raw) {
 		t.Fatal("configs/chathub.yaml changed: cannot give Ada the screen")
+	}
+	if pki != nil {
+		cfg += fmt.Sprintf("tls:\n  cert_file: %s\n  key_file: %s\n", pki.Cert, pki.Key)
 	}
 	path := filepath.Join(dir, "chathub.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -50,7 +62,7 @@ func startHub(t *testing.T, dir string) string {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	url := make(chan string, 1)
 	go func() {
-		re := regexp.MustCompile(`url=(http://[0-9.:]+)/`)
+		re := regexp.MustCompile(`url=(https?://[0-9.:]+)/`)
 		sc := bufio.NewScanner(errp)
 		for sc.Scan() {
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
@@ -88,30 +100,57 @@ wait "this text never shows" timeout 300s
 // finished, combined and uploaded to the hub with the "desktop lost" mark
 // (R-V10): the hub serves the file, whose tags carry the mark and whose
 // tracks are VP8 screen and Opus voice.
-func TestDesktopKilledMidRecording_R_V10(t *testing.T) {
+func TestDesktopKilledMidRecording_R_V10(t *testing.T) { desktopKilledMidRecording(t, false) }
+
+// TestDesktopKilledMidRecordingOverTLS (issue 10, point 8): the same with a
+// hub that serves TLS with a private CA's certificate: the desktop trusts
+// it by --ca, the service's uploads by upload.ca_file.
+func TestDesktopKilledMidRecordingOverTLS(t *testing.T) { desktopKilledMidRecording(t, true) }
+
+func desktopKilledMidRecording(t *testing.T, overTLS bool) {
 	needTool(t, "ffprobe")
 	dir := shortDir(t)
 	scr := xvfb.Start(t, 640, 360)
 	pulse.Start(t)
-	hubURL := startHub(t, dir)
+	var pki *testpki.PKI
+	client := http.DefaultClient
+	var deskArgs []string
+	caLine := ""
+	if overTLS {
+		p := testpki.New(t, "agentdesk test CA")
+		pki = &p
+		pem, err := os.ReadFile(p.CA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		deskArgs = []string{"--ca", p.CA}
+		caLine = "\n  ca_file: " + p.CA
+	}
+	hubURL := startHubTLS(t, dir, pki)
+	if overTLS != strings.HasPrefix(hubURL, "https://") {
+		t.Fatalf("hub at %s", hubURL)
+	}
 	sock := filepath.Join(dir, "capture.sock")
 	cfg := writeConfig(t, dir, fmt.Sprintf(`capture:
   mode: real
   display: %q
 upload:
-  plaintext: true
+  plaintext: true%s
 service:
   socket: %s
   heartbeat_timeout: 3s
   log: stderr
-`, scr.Name(), sock))
+`, scr.Name(), caLine, sock))
 	a := startAgent(t, cfg, sock, "HOME="+dir)
 
 	scriptPath := filepath.Join(dir, "stay.script")
 	if err := os.WriteFile(scriptPath, []byte(recordAndStay), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	desk := exec.Command(bin(t, "agentdesk"), "--hub", hubURL, "--token", "demo-token-ada", "--script", scriptPath)
+	desk := exec.Command(bin(t, "agentdesk"), append([]string{"--hub", hubURL, "--token", "demo-token-ada", "--script", scriptPath}, deskArgs...)...)
 	desk.Env = append(os.Environ(), service.SocketEnv+"="+sock, "HOME="+dir)
 	var deskOut lockedBuf
 	desk.Stdout, desk.Stderr = &deskOut, &deskOut
@@ -122,11 +161,11 @@ service:
 	go func() { _ = desk.Wait(); close(deskDone) }()
 	t.Cleanup(func() { _ = desk.Process.Kill(); <-deskDone })
 
-	customers := simcustomers.New(hubURL)
-	defer customers.Close()
-	if err := customers.Open(t.Context(), "kim", ""); err != nil {
+	kim, err := sim.Open(t.Context(), hubURL, "kim", sim.WithDialOptions(&websocket.DialOptions{HTTPClient: client}))
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer kim.Drop()
 	rep := waitReport(t, sock, "the service records the desktop's chat", 60*time.Second, func(r service.Report) bool {
 		return len(r.Captures) == 1 && r.Captures[0].Screen && r.Captures[0].Voice && r.Captures[0].Media >= 3*time.Second
 	})
@@ -164,7 +203,7 @@ service:
 	if strings.Contains(a.stderr.String(), "demo-token-ada") {
 		t.Fatal("the service logged the agent's token")
 	}
-	file := fetchStored(t, hubURL, rep.Last.Stored, filepath.Join(dir, want))
+	file := fetchStored(t, client, hubURL, rep.Last.Stored, filepath.Join(dir, want))
 	tags, codecs := probe(t, file)
 	if tags[strings.ToUpper(control.MarkKey)] != control.MarkDesktopLost && tags[control.MarkKey] != control.MarkDesktopLost {
 		t.Fatalf("the stored file's tags lack the mark: %v", tags)
@@ -175,14 +214,14 @@ service:
 }
 
 // fetchStored reads the hub's file id as the demo supervisor into path.
-func fetchStored(t *testing.T, hubURL, id, path string) string {
+func fetchStored(t *testing.T, client *http.Client, hubURL, id, path string) string {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, hubURL+"/v1/files/"+id, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer demo-token-sue")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
