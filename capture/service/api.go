@@ -15,6 +15,7 @@ const (
 	PathAttach    = "/v1/attach"    // POST AttachRequest: AttachResponse
 	PathHeartbeat = "/v1/heartbeat" // POST SessionRequest: 204; 404 for an unknown session (attach again)
 	PathObserve   = "/v1/observe"   // POST ObserveRequest: 204; 404 unknown session
+	PathFrame     = "/v1/frame"     // POST FrameRequest: 204; 404 unknown session
 	PathDetach    = "/v1/detach"    // POST SessionRequest: 204
 	PathMetrics   = "/metrics"      // GET: Prometheus text format
 )
@@ -55,6 +56,18 @@ type ObserveRequest struct {
 	Session  string           `json:"session"`
 	Envelope session.Envelope `json:"envelope"`
 }
+
+// FrameRequest hands the service one screen the text desktop rendered,
+// cols x rows cells: the recording's terminal track (issue 17).
+type FrameRequest struct {
+	Session string `json:"session"`
+	Content string `json:"content"`
+	Cols    int    `json:"cols"`
+	Rows    int    `json:"rows"`
+}
+
+// maxCells bounds a frame's columns and rows.
+const maxCells = 1000
 
 // Report is what capture-agent status shows.
 type Report struct {

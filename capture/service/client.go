@@ -117,6 +117,7 @@ type Session struct {
 	rep     Report
 	down    string // the service is not answering: why
 	changes chan struct{}
+	frames  chan FrameRequest // cap 1: the text desktop's latest screen, not sent yet
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -130,7 +131,7 @@ func (c *Client) Attach(ctx context.Context, req AttachRequest, logf func(string
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	s := &Session{c: c, req: req, logf: logf, changes: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Session{c: c, req: req, logf: logf, changes: make(chan struct{}, 1), frames: make(chan FrameRequest, 1), done: make(chan struct{})}
 	if err := c.do(ctx, http.MethodPost, PathAttach, req, &s.info); err != nil {
 		return nil, err
 	}
@@ -173,6 +174,29 @@ func (s *Session) loop(ctx context.Context) {
 			s.heartbeat(ctx)
 		case <-refresh.C:
 			s.refresh(ctx)
+		case f := <-s.frames:
+			f.Session = s.id()
+			if err := s.c.do(ctx, http.MethodPost, PathFrame, f, nil); err != nil && ctx.Err() == nil {
+				s.logf("capture agent: screen: %v", err)
+			}
+		}
+	}
+}
+
+// Frame passes a screen of the text desktop to the service (ui.Frames),
+// never blocking: a screen not sent yet is replaced by the newer one (the
+// recording's cast then shows the changes of both at once).
+func (s *Session) Frame(content string, cols, rows int) {
+	f := FrameRequest{Content: content, Cols: cols, Rows: rows}
+	for {
+		select {
+		case s.frames <- f:
+			return
+		default:
+		}
+		select {
+		case <-s.frames:
+		default:
 		}
 	}
 }

@@ -24,6 +24,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("POST "+PathAttach, s.handleAttach)
 	mux.HandleFunc("POST "+PathHeartbeat, s.handleHeartbeat)
 	mux.HandleFunc("POST "+PathObserve, s.handleObserve)
+	mux.HandleFunc("POST "+PathFrame, s.handleFrame)
 	mux.HandleFunc("POST "+PathDetach, s.handleDetach)
 	return mux
 }
@@ -110,6 +111,28 @@ func (s *Server) handleObserve(w http.ResponseWriter, r *http.Request) {
 	if primary {
 		s.ctl.Observe(r.Context(), req.Envelope)
 		s.m.add("frames_observed", 1)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleFrame records the primary desktop's screen into the capture
+// holding the screen (a viewer's screens are not recorded).
+func (s *Server) handleFrame(w http.ResponseWriter, r *http.Request) {
+	var req FrameRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Cols < 1 || req.Rows < 1 || req.Cols > maxCells || req.Rows > maxCells {
+		http.Error(w, fmt.Sprintf("bad request: a frame of %dx%d cells: want 1..%d each", req.Cols, req.Rows, maxCells), http.StatusBadRequest)
+		return
+	}
+	primary, ok := s.touch(w, req.Session)
+	if !ok {
+		return
+	}
+	if primary {
+		s.ctl.Frame(req.Content, req.Cols, req.Rows)
+		s.m.add("screens_recorded", 1)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -42,6 +42,7 @@ var counterHelp = map[string]string{
 	"desktops_attached":   "Desktop sessions attached to the control socket.",
 	"desktops_lost":       "Desktop sessions ended because their heartbeat stopped.",
 	"frames_observed":     "Hub frames the primary desktop passed to capture.",
+	"screens_recorded":    "Screens of the primary text desktop passed to capture (its cast).",
 	"refused_connections": "Control socket connections refused because they came from another user.",
 	"errors":              "Errors recorded for capture-agent status.",
 }

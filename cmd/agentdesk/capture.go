@@ -244,9 +244,8 @@ func (r *recorder) hub(ctx context.Context, h ui.Hub) ui.Hub {
 func (r *recorder) options(o ui.Options) ui.Options {
 	o.Capture, o.Uploads, o.Warning, o.Frames, o.NeedKey = r.ctl, r.queue, r.warning, r.ctl, r.needKey
 	if r.svc != nil {
-		// The service records screen and voice; the text desktop's frames
-		// are not passed to it (yet): its recordings carry no terminal.cast.
-		o.Capture, o.Uploads, o.Frames, o.NeedKey = r.svc, r.svc, nil, false // the service's config decides its key
+		// The service records screen, voice and the text desktop's frames.
+		o.Capture, o.Uploads, o.Frames, o.NeedKey = r.svc, r.svc, r.svc, false // the service's config decides its key
 		o.OnQuit = "the capture-agent service keeps recording; back within its heartbeat timeout it goes on, after it what was recorded is finished and uploaded."
 	}
 	if r.where != "" {

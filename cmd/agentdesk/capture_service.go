@@ -21,6 +21,7 @@ type captureService interface {
 	Status(chat string) control.Status
 	Snapshot() []uploader.ItemStatus
 	Changes() <-chan struct{}
+	Frame(content string, cols, rows int)
 	Close() error
 }
 

@@ -208,8 +208,13 @@ service:
 	if tags[strings.ToUpper(control.MarkKey)] != control.MarkDesktopLost && tags[control.MarkKey] != control.MarkDesktopLost {
 		t.Fatalf("the stored file's tags lack the mark: %v", tags)
 	}
-	if codecs != "vp8,opus,subrip" && codecs != "vp8,opus" {
-		t.Fatalf("stored file tracks %s", codecs)
+	// The desktop's screens went to the service too: the file holds its
+	// cast up to the kill.
+	if codecs != "vp8,opus,subrip,cast" && codecs != "vp8,opus,cast" {
+		t.Fatalf("stored file tracks %s, want screen, voice (chat) and the desktop's cast", codecs)
+	}
+	if r := report(t, sock); r.Counters["screens_recorded"] == 0 {
+		t.Fatalf("no screens recorded: %v", r.Counters)
 	}
 }
 
@@ -248,6 +253,7 @@ func probe(t *testing.T, path string) (map[string]string, string) {
 	var p struct {
 		Streams []struct {
 			CodecName string `json:"codec_name"`
+			CodecType string `json:"codec_type"`
 		} `json:"streams"`
 		Format struct {
 			Tags map[string]string `json:"tags"`
@@ -258,6 +264,10 @@ func probe(t *testing.T, path string) (map[string]string, string) {
 	}
 	var cs []string
 	for _, s := range p.Streams {
+		if s.CodecType == "attachment" { // the text desktop's cast (issue 17)
+			cs = append(cs, "cast")
+			continue
+		}
 		cs = append(cs, s.CodecName)
 	}
 	return p.Format.Tags, strings.Join(cs, ",")

@@ -1,6 +1,7 @@
 package servicetest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -201,5 +202,52 @@ func TestWaylandRefusedWithReason(t *testing.T) {
 	code, out, _ := runBin(t, env, bin(t, "capture-agent"), "doctor", "--config", cfg, "--user-config", "", "--socket", sock)
 	if code != 1 || !strings.Contains(out, "PROBLEM: wayland session (WAYLAND_DISPLAY=wayland-0)") || !strings.Contains(out, "log in to an X11 (Xorg) session") {
 		t.Fatalf("doctor on Wayland: exit %d\n%s", code, out)
+	}
+}
+
+// The text desktop's screens over the socket (issue 17 through the
+// service): a frame for an unknown session is a 404, one of no or of
+// absurd size a 400 in words, the attached desktop's is taken (204).
+func TestFrameRequests(t *testing.T) {
+	dir := shortDir(t)
+	sock := filepath.Join(dir, "f.sock")
+	cfg := writeConfig(t, dir, fmt.Sprintf("capture: {mode: \"off\"}\nupload: {dir: %s/up, plaintext: true}\nservice: {socket: %s}\n", dir, sock))
+	startAgent(t, cfg, sock, "HOME="+dir)
+	s, err := service.NewClient(sock).Attach(t.Context(), service.AttachRequest{PID: 4242}, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	post := func(body string) (int, string) {
+		t.Helper()
+		resp, err := hc.Post("http://capture-agent"+service.PathFrame, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	id := s.Info().Session
+	for _, c := range []struct {
+		body string
+		code int
+		want string
+	}{
+		{`{"session":"nobody","content":"x","cols":80,"rows":24}`, http.StatusNotFound, ""},
+		{`{"session":"` + id + `","content":"x","cols":0,"rows":24}`, http.StatusBadRequest, "want 1..1000"},
+		{`{"session":"` + id + `","content":"x","cols":80,"rows":100000}`, http.StatusBadRequest, "want 1..1000"},
+		{`{"session":"` + id + `","content":"x","cols":80,"rows":24,"extra":1}`, http.StatusBadRequest, "unknown field"},
+		{`{"session":"` + id + `","content":"hello","cols":80,"rows":24}`, http.StatusNoContent, ""},
+	} {
+		if code, out := post(c.body); code != c.code || !strings.Contains(out, c.want) {
+			t.Errorf("%s: %d %q, want %d %q", c.body, code, out, c.code, c.want)
+		}
+	}
+	if r := report(t, sock); r.Counters["screens_recorded"] != 1 {
+		t.Fatalf("screens recorded %v, want the one", r.Counters)
 	}
 }
