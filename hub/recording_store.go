@@ -152,9 +152,18 @@ func (s *Server) nameRecordings(c *chat, now time.Time) {
 // finished ones from the store, a page of at most limit (0 for the
 // store's default) from cursor (a page's Next), and the live ones.
 func (s *Server) Recordings(interaction, cursor string, limit int) (RecordingList, error) {
+	return s.SearchRecordings(store.RecordingFilter{Interaction: interaction, Cursor: cursor, Limit: limit})
+}
+
+// SearchRecordings lists the recordings f selects (issue 12, R-V5): the
+// finished ones from the store a page at a time, and the live ones that
+// match f's interaction, agent, queue, kind and customer (none when f asks
+// for a time finished or for words of the transcript: a live recording
+// has neither yet).
+func (s *Server) SearchRecordings(f store.RecordingFilter) (RecordingList, error) {
 	s.j.sync() // what was acknowledged before this call is in the list
 	l := RecordingList{Recordings: []store.Recording{}, Dropped: []store.Recording{}, Live: []store.Recording{}}
-	page, err := s.st.Recordings(context.Background(), store.RecordingFilter{Interaction: interaction, Cursor: cursor, Limit: limit})
+	page, err := s.st.Recordings(context.Background(), f)
 	if err != nil {
 		return l, err
 	}
@@ -169,18 +178,24 @@ func (s *Server) Recordings(interaction, cursor string, limit int) (RecordingLis
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var live []*chat
+	if !f.From.IsZero() || !f.To.IsZero() || strings.TrimSpace(f.Text) != "" {
+		return l, nil
+	}
 	for _, c := range s.chats {
-		if c.state != session.Done && c.rec != nil && (interaction == "" || c.id == interaction) {
+		if c.state != session.Done && c.rec != nil && (f.Interaction == "" || c.id == f.Interaction) {
 			live = append(live, c)
 		}
 	}
 	slices.SortFunc(live, func(x, y *chat) int { return int(x.seq - y.seq) })
+	match := func(filter, v string) bool { return filter == "" || filter == v }
 	for _, c := range live {
 		c.mu.Lock()
 		for _, r := range c.rec.Recordings() {
 			sr := c.stored(r)
 			sr.Produced = false // not yet
-			l.Live = append(l.Live, sr)
+			if match(f.Agent, sr.Agent) && match(f.Queue, sr.Queue) && match(f.Kind, sr.Kind) && match(f.Customer, sr.Customer) {
+				l.Live = append(l.Live, sr)
+			}
 		}
 		c.mu.Unlock()
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 )
 
@@ -40,7 +41,7 @@ func ParseKind(s string) (Kind, error) {
 			return Kind(i), nil
 		}
 	}
-	return 0, fmt.Errorf("session: unknown recording kind %q", s)
+	return 0, fmt.Errorf("session: unknown recording kind %q (want one of %s)", s, strings.Join(kindNames[:], ", "))
 }
 
 // AgentKind reports whether the agent starts this kind by a button.

@@ -33,6 +33,8 @@ var (
 	ErrNewerSchema = errors.New("store: the database is newer than this hub")
 	// ErrBadCursor: a paging cursor this store did not hand out.
 	ErrBadCursor = errors.New("store: bad cursor")
+	// ErrBadFilter: a search a store cannot run (text too long).
+	ErrBadFilter = errors.New("store: bad filter")
 )
 
 // Store is the persistent store the hub's core runs on. Implementations
@@ -268,9 +270,20 @@ type HistoryQuery struct {
 // RecordingFilter selects finished recordings; empty fields match all.
 type RecordingFilter struct {
 	Interaction string
-	Cursor      string // a page's Next: the page after it ("" for the first)
-	Limit       int    // 0: DefaultLimit
+	// Search (issue 12, R-V5): each set field narrows the list; the
+	// strings match exactly.
+	Agent, Queue, Kind, Customer string
+	From, To                     time.Time // finished in [From, To); zero: open
+	// Text is words of the recorded transcript (full text, every word
+	// must occur; case and accents do not matter). At most MaxTextQuery
+	// bytes.
+	Text   string
+	Cursor string // a page's Next: the page after it ("" for the first)
+	Limit  int    // 0: DefaultLimit
 }
+
+// MaxTextQuery bounds RecordingFilter.Text.
+const MaxTextQuery = 500
 
 // RecordingPage is one page of Recordings.
 type RecordingPage struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/storetest"
+	"github.com/agentdesk/agentdesk/session"
 )
 
 // fileOpener runs the contract on a real SQLite file, reopened as a
@@ -175,4 +176,37 @@ func TestOpenTwiceInOneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	openFile(t, path)
+}
+
+// TestSearchIndexesEarlierRecordings: a store made before the search
+// (schema 3) gets its finished recordings' text indexed when it opens
+// with schema 4.
+func TestSearchIndexesEarlierRecordings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.db")
+	db := openFile(t, path)
+	ctx := context.Background()
+	b := &store.Batch{
+		Lines:      []store.Line{{Chat: "chat-1", MessageData: session.MessageData{ID: 1, From: session.FromCustomer, Text: "where is my parcel", At: time.Now()}}},
+		Took:       []store.Took{{Chat: "chat-1", Recording: "r1", Line: 1}},
+		Recordings: []store.Recording{{ID: "r1", Interaction: "chat-1", Kind: "record", State: "final", Delivery: "store", Produced: true, FinishedAt: time.Now()}},
+	}
+	if err := db.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	// Back to schema 3, as a hub of the previous version left it.
+	if _, err := db.db.ExecContext(ctx, `DROP TABLE recordings_text; DROP INDEX recordings_agent; DROP INDEX recordings_queue; DROP INDEX recordings_customer;
+		DROP INDEX recordings_finished; DELETE FROM schema_migrations WHERE version = 4`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openFile(t, path)
+	if v, err := db.Version(ctx); err != nil || v != 4 {
+		t.Fatalf("schema %d %v", v, err)
+	}
+	page, err := db.Recordings(ctx, store.RecordingFilter{Text: "parcel"})
+	if err != nil || len(page.Recordings) != 1 || page.Recordings[0].ID != "r1" {
+		t.Fatalf("the earlier recording by its text: %+v %v", page, err)
+	}
 }

@@ -131,4 +131,18 @@ var migrations = []string{
 		why         TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX tombstones_interaction ON tombstones(interaction);`,
+
+	// 4: searching recordings (issue 12, R-V5): by agent, queue and time
+	// finished, and the full text of what each produced recording took
+	// (FTS5; case and accents folded). Recordings finished before this
+	// migration are indexed by it.
+	`CREATE VIRTUAL TABLE recordings_text USING fts5(text, tokenize='unicode61 remove_diacritics 2');
+	INSERT INTO recordings_text (rowid, text)
+		SELECT r.n, (SELECT group_concat(l.text, char(10)) FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
+			WHERE t.chat = r.interaction AND t.recording = r.id)
+		FROM recordings r WHERE r.produced;
+	CREATE INDEX recordings_agent ON recordings(agent);
+	CREATE INDEX recordings_queue ON recordings(queue);
+	CREATE INDEX recordings_customer ON recordings(customer);
+	CREATE INDEX recordings_finished ON recordings(julianday(finished_at));`,
 }

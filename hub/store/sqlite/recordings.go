@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
@@ -24,7 +25,7 @@ func insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO recordings (id, interaction, name, queue, customer, agent, kind, state,
+	res, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, interaction, name, queue, customer, agent, kind, state,
 		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Interaction, r.Name, r.Queue, r.Customer, r.Agent, r.Kind, r.State, r.Delivery, r.Side, r.Dest,
@@ -32,7 +33,30 @@ func insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
 	if err != nil {
 		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
 	}
+	if !r.Produced {
+		return nil // nothing was recorded: nothing to find in it
+	}
+	n, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
+	}
+	// Its transcript for search: the lines it took, written before it.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO recordings_text (rowid, text)
+		SELECT ?, group_concat(l.text, char(10)) FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
+		WHERE t.chat = ? AND t.recording = ?`, n, r.Interaction, r.ID); err != nil {
+		return fmt.Errorf("recording %s/%s: text index: %w", r.Interaction, r.ID, err)
+	}
 	return nil
+}
+
+// ftsQuery turns the words a user typed into an FTS5 query in which every
+// word must occur: each is quoted, so nothing typed is FTS syntax.
+func ftsQuery(text string) string {
+	words := strings.Fields(text)
+	for i, w := range words {
+		words[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+	}
+	return strings.Join(words, " ")
 }
 
 func orEmptyParts(p []session.Part) []session.Part {
@@ -83,8 +107,27 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 	if limit <= 0 {
 		limit = store.DefaultLimit
 	}
+	if len(f.Text) > store.MaxTextQuery {
+		return page, fmt.Errorf("%w: the text to find is longer than %d bytes", store.ErrBadFilter, store.MaxTextQuery)
+	}
+	where, args := []string{"n > ?"}, []any{after}
+	for _, c := range []struct{ col, v string }{{"interaction", f.Interaction}, {"agent", f.Agent}, {"queue", f.Queue},
+		{"kind", f.Kind}, {"customer", f.Customer}} {
+		if c.v != "" {
+			where, args = append(where, c.col+" = ?"), append(args, c.v)
+		}
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "julianday(finished_at) >= julianday(?)"), append(args, ts(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "julianday(finished_at) < julianday(?)"), append(args, ts(f.To))
+	}
+	if q := ftsQuery(f.Text); q != "" {
+		where, args = append(where, "n IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)"), append(args, q)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+recCols+` FROM recordings
-		WHERE n > ? AND (? = '' OR interaction = ?) ORDER BY n LIMIT ?`, after, f.Interaction, f.Interaction, limit+1)
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY n LIMIT ?`, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
 	if err != nil {
 		return page, fmt.Errorf("sqlite: recordings: %w", err)
 	}

@@ -157,8 +157,8 @@ func open(dsn, name string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", name, err)
 	}
-	// One connection: the exclusive lock and an in-memory database both
-	// belong to a connection, and SQLite writes one at a time anyway.
+	// One connection (the checkpointer has its own): an in-memory
+	// database belongs to a connection, and SQLite writes one at a time.
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)

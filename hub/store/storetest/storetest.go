@@ -35,6 +35,7 @@ func Run(t *testing.T, o Opener) {
 	t.Run("AtomicBatch", func(t *testing.T) { testAtomicBatch(t, o) })
 	t.Run("History", func(t *testing.T) { testHistory(t, o) })
 	t.Run("Recordings", func(t *testing.T) { testRecordings(t, o) })
+	t.Run("SearchRecordings", func(t *testing.T) { testSearchRecordings(t, o) })
 }
 
 const (
@@ -428,5 +429,89 @@ func eq(t *testing.T, what string, got, want any) {
 	w, _ := json.Marshal(want)
 	if string(g) != string(w) || (reflect.TypeOf(got) != reflect.TypeOf(want)) {
 		t.Fatalf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
+
+// testSearchRecordings (issue 12, R-V5): each filter narrows the list, they
+// combine, the full text finds words of what a recording took (whatever
+// their case and accents, never a line it did not take, never in a
+// recording that was not produced), words typed are never query syntax,
+// and the search survives a reopen.
+func testSearchRecordings(t *testing.T, o Opener) {
+	ctx := context.Background()
+	s := o.Open(t)
+	mk := func(n int, agent, queue, kind string, finished time.Time, produced bool) store.Recording {
+		chat := fmt.Sprintf("chat-%d", n)
+		return store.Recording{ID: chat + "-" + kind + "-1", Interaction: chat, Queue: queue, Customer: fmt.Sprintf("Cust %d", n), Agent: agent,
+			Kind: kind, State: "final", Delivery: "store", Parts: []session.Part{}, Log: []session.RecChange{}, Produced: produced, FinishedAt: finished}
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	recs := []store.Recording{
+		mk(1, "ada", "billing", "record", day.Add(9*time.Hour), true),
+		mk(2, "grace", "billing", "snip", day.Add(10*time.Hour+500*time.Millisecond), true),
+		mk(3, "ada", "general", "automatic", day.Add(34*time.Hour), true),
+		mk(4, "ada", "general", "record", day.Add(35*time.Hour), false),
+	}
+	texts := map[int][]string{1: {"My PARCEL is late", "Sorry about that"}, 2: {"Le café était froid"}, 3: {"parcel tracking number"}, 4: {"parcel lost"}}
+	b := &store.Batch{ChatSeq: 4}
+	for n := 1; n <= 4; n++ {
+		chat := fmt.Sprintf("chat-%d", n)
+		b.Chats = append(b.Chats, sampleChat(chat, int64(n), session.Done))
+		for i, text := range texts[n] {
+			b.Lines = append(b.Lines, line(chat, int64(i+1), session.FromCustomer, text, false))
+			b.Took = append(b.Took, store.Took{Chat: chat, Recording: recs[n-1].ID, Line: int64(i + 1)})
+		}
+	}
+	b.Lines = append(b.Lines, line("chat-3", 9, session.FromAgent, "an untaken secret", false)) // said but not recorded
+	b.Recordings = recs
+	if err := s.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, o, s)
+	for _, c := range []struct {
+		name string
+		f    store.RecordingFilter
+		want []string // interactions, in order
+	}{
+		{"all", store.RecordingFilter{}, []string{"chat-1", "chat-2", "chat-3", "chat-4"}},
+		{"agent", store.RecordingFilter{Agent: "ada"}, []string{"chat-1", "chat-3", "chat-4"}},
+		{"queue", store.RecordingFilter{Queue: "billing"}, []string{"chat-1", "chat-2"}},
+		{"kind", store.RecordingFilter{Kind: "snip"}, []string{"chat-2"}},
+		{"customer", store.RecordingFilter{Customer: "Cust 3"}, []string{"chat-3"}},
+		{"agent and queue", store.RecordingFilter{Agent: "ada", Queue: "general"}, []string{"chat-3", "chat-4"}},
+		{"from", store.RecordingFilter{From: day.Add(10 * time.Hour)}, []string{"chat-2", "chat-3", "chat-4"}},
+		{"to (before, not at)", store.RecordingFilter{To: day.Add(10*time.Hour + 500*time.Millisecond)}, []string{"chat-1"}},
+		{"one day", store.RecordingFilter{From: day, To: day.Add(24 * time.Hour)}, []string{"chat-1", "chat-2"}},
+		{"a word, any case", store.RecordingFilter{Text: "parcel"}, []string{"chat-1", "chat-3"}},
+		{"every word", store.RecordingFilter{Text: "parcel late"}, []string{"chat-1"}},
+		{"accents folded", store.RecordingFilter{Text: "cafe etait"}, []string{"chat-2"}},
+		{"not a line it did not take", store.RecordingFilter{Text: "secret"}, nil},
+		{"text and agent", store.RecordingFilter{Text: "parcel", Agent: "grace"}, nil},
+		{"syntax is words", store.RecordingFilter{Text: `parcel" OR "sorry NEAR(`}, nil},
+		{"a quote alone", store.RecordingFilter{Text: `"`}, nil},
+	} {
+		page, err := s.Recordings(ctx, c.f)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		var got []string
+		for _, r := range page.Recordings {
+			got = append(got, r.Interaction)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	p1, err := s.Recordings(ctx, store.RecordingFilter{Agent: "ada", Limit: 2})
+	if err != nil || len(p1.Recordings) != 2 || p1.Next == "" {
+		t.Fatalf("a search by page: %+v %v", p1, err)
+	}
+	p2, err := s.Recordings(ctx, store.RecordingFilter{Agent: "ada", Limit: 2, Cursor: p1.Next})
+	if err != nil || len(p2.Recordings) != 1 || p2.Recordings[0].Interaction != "chat-4" || p2.Next != "" {
+		t.Fatalf("the search's second page: %+v %v", p2, err)
+	}
+	if _, err := s.Recordings(ctx, store.RecordingFilter{Text: strings.Repeat("a", store.MaxTextQuery+1)}); !errors.Is(err, store.ErrBadFilter) {
+		t.Fatalf("a text too long: %v", err)
 	}
 }

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// searchRecordings is how many recordings BenchmarkSearchRecordings makes
+// (SEARCH_RECORDINGS overrides it).
+var searchRecordings = func() int {
+	if n, err := strconv.Atoi(os.Getenv("SEARCH_RECORDINGS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}()
+
+// BenchmarkSearchRecordings (issue 12's benchmark): a SQLite file holding
+// 100,000 finished recordings of 100 agents in 10 queues over 30 days,
+// each with a transcript of 6 lines from a 2,000-word vocabulary; then
+// each filter, and the full text, run 200 times each for a page of 100
+// (the API's default) with each recording's lines and files. Metrics: p50
+// and p99 of each, in ms (aim: p99 < 50 ms).
+func BenchmarkSearchRecordings(b *testing.B) {
+	dir, err := os.MkdirTemp("", "search-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := Open(filepath.Join(dir, "index.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	vocab := make([]string, 2000)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("w%dx%s", i, strings.Repeat("a", i%7))
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	kinds := []string{"record", "snip", "auto", "fulltime", "selective", "dynamic", "abuse"}
+	made := time.Now()
+	for n := 0; n < searchRecordings; {
+		var batch store.Batch
+		for k := 0; k < 200 && n < searchRecordings; k, n = k+1, n+1 {
+			chat := fmt.Sprintf("chat-%d", n)
+			rec := store.Recording{ID: chat + "-r1", Interaction: chat, Agent: fmt.Sprintf("agent%d", rng.IntN(100)),
+				Queue: fmt.Sprintf("queue%d", rng.IntN(10)), Customer: fmt.Sprintf("Customer %d", rng.IntN(20000)),
+				Kind: kinds[rng.IntN(len(kinds))], State: "final", Delivery: "store", Produced: true,
+				FinishedAt: start.Add(time.Duration(rng.Int64N(int64(30 * 24 * time.Hour))))}
+			for l := range 6 {
+				words := make([]string, 8)
+				for w := range words {
+					words[w] = vocab[rng.IntN(len(vocab))]
+				}
+				batch.Lines = append(batch.Lines, store.Line{Chat: chat, MessageData: session.MessageData{ID: int64(l + 1),
+					From: session.FromCustomer, Text: strings.Join(words, " "), At: rec.FinishedAt}})
+				batch.Took = append(batch.Took, store.Took{Chat: chat, Recording: rec.ID, Line: int64(l + 1)})
+			}
+			batch.Recordings = append(batch.Recordings, rec)
+		}
+		if err := db.Apply(ctx, &batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("%d recordings made in %v", searchRecordings, time.Since(made).Round(time.Second))
+	if err := db.Checkpoint(ctx); err != nil {
+		b.Fatal(err)
+	}
+	day := start.Add(12 * 24 * time.Hour)
+	filters := []struct {
+		name string
+		f    store.RecordingFilter
+	}{
+		{"all", store.RecordingFilter{}},
+		{"agent", store.RecordingFilter{Agent: "agent42"}},
+		{"queue", store.RecordingFilter{Queue: "queue3"}},
+		{"kind", store.RecordingFilter{Kind: "snip"}},
+		{"customer", store.RecordingFilter{Customer: "Customer 777"}},
+		{"day", store.RecordingFilter{From: day, To: day.Add(24 * time.Hour)}},
+		{"agent+day", store.RecordingFilter{Agent: "agent42", From: day, To: day.Add(24 * time.Hour)}},
+		{"text-common", store.RecordingFilter{Text: vocab[10]}},
+		{"text-2-words", store.RecordingFilter{Text: vocab[10] + " " + vocab[1234]}},
+		{"text-rare+agent", store.RecordingFilter{Text: vocab[1999], Agent: "agent7"}},
+		{"text-none", store.RecordingFilter{Text: "nosuchword"}},
+	}
+	b.ResetTimer()
+	for range b.N {
+		for _, c := range filters {
+			var took []time.Duration
+			found := 0
+			for range 200 {
+				t0 := time.Now()
+				f := c.f
+				f.Limit = 100
+				page, err := db.Recordings(ctx, f)
+				took = append(took, time.Since(t0))
+				if err != nil {
+					b.Fatal(err)
+				}
+				found = len(page.Recordings)
+			}
+			slices.Sort(took)
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+			b.ReportMetric(ms(took[len(took)/2]), "p50-ms-"+c.name)
+			b.ReportMetric(ms(took[len(took)*99/100]), "p99-ms-"+c.name)
+			b.Logf("%-16s p50 %6.2f ms  p99 %6.2f ms  page %d", c.name, ms(took[len(took)/2]), ms(took[len(took)*99/100]), found)
+		}
+	}
+}
