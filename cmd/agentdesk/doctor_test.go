@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentdesk/agentdesk/configs"
 	"github.com/agentdesk/agentdesk/hub"
 )
 
@@ -187,17 +186,7 @@ func TestDoctorUsage(t *testing.T) {
 // Issue 11 point 8: doctor --token asks the hub whether it knows the
 // agent's token (without signing in), and says so either way.
 func TestDoctorChecksToken(t *testing.T) {
-	cfg, err := hub.ParseConfig(configs.ChatHub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Store.Dir = t.TempDir()
-	h, err := hub.Open(cfg, hub.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler())
-	t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
+	srv := startShippedHub(t, nil, false)
 
 	_, out := runDoctor(t, map[string]string{}, "--hub", srv.URL, "--token", "demo-token-ada", "--min-free", "1")
 	if !strings.Contains(out, "token: accepted") || strings.Contains(out, "does not accept the token") {
@@ -218,21 +207,7 @@ func TestDoctorChecksToken(t *testing.T) {
 // and flags a hub with no store key when the desktop has none either and
 // did not choose plaintext.
 func TestDoctorChecksTheKey_X_6(t *testing.T) {
-	start := func(mutate func(*hub.Config)) string {
-		cfg, err := hub.ParseConfig(configs.ChatHub)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Store.Dir = t.TempDir()
-		mutate(cfg)
-		h, err := hub.Open(cfg, hub.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(h.Handler())
-		t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
-		return srv.URL
-	}
+	start := func(mutate func(*hub.Config)) string { return startShippedHub(t, mutate, false).URL }
 	const key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
 	withKey := start(func(c *hub.Config) { c.Store.Recipient = key })
 	noKey := start(func(*hub.Config) {})
@@ -259,17 +234,7 @@ func TestDoctorChecksTheKey_X_6(t *testing.T) {
 // checks the hub, the token and the key as over plain HTTP. A --ca that is
 // no certificate is a usage error.
 func TestDoctorTrustsTheHubsCA(t *testing.T) {
-	cfg, err := hub.ParseConfig(configs.ChatHub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Store.Dir = t.TempDir()
-	h, err := hub.Open(cfg, hub.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewTLSServer(h.Handler())
-	t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
+	srv := startShippedHub(t, nil, true)
 	ca := filepath.Join(t.TempDir(), "hub-ca.pem")
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)

@@ -4,14 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/agentdesk/agentdesk/configs"
-	"github.com/agentdesk/agentdesk/hub"
 )
 
 // The project's end-to-end suite: one story per file, run against the
@@ -211,17 +207,7 @@ func TestScriptExitCodes(t *testing.T) {
 // drives the desktop against a hub it did not start; customer and hub steps
 // and api steps are demo-only and exit 2 there; --size sets the screen.
 func TestScriptAgainstHub(t *testing.T) {
-	cfg, err := hub.ParseConfig(configs.ChatHub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Store.Dir = t.TempDir()
-	h, err := hub.Open(cfg, hub.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler())
-	defer func() { h.Close(); srv.Close(); h.CloseStore() }()
+	srv := startShippedHub(t, nil, false)
 
 	pass := writeScript(t, "desk.script", "wait \"● Connected\"\nkey y\nwait \"Ada Lovelace  Ready\"\n")
 	events := filepath.Join(t.TempDir(), "events.jsonl")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,9 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/agentdesk/agentdesk/configs"
-	"github.com/agentdesk/agentdesk/hub"
 )
 
 // goTool finds the go command that runs these tests.
@@ -131,17 +127,7 @@ func startTmux(t *testing.T, cols, rows int, command string) *tmuxSession {
 // restored, and the reason and exit code 1 are left on it (issue 11 point
 // 8; it used to stay open as "(not signed in)" and exit 0).
 func TestTmuxWrongToken(t *testing.T) {
-	cfg, err := hub.ParseConfig(configs.ChatHub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Store.Dir = t.TempDir()
-	h, err := hub.Open(cfg, hub.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler())
-	t.Cleanup(func() { h.Close(); srv.Close(); h.CloseStore() })
+	srv := startShippedHub(t, nil, false)
 	dir := t.TempDir()
 	bin := buildAgentdesk(t, dir)
 	s := startTmux(t, 80, 24, fmt.Sprintf("sh -c '%s --hub %s --token no-such-token --capture off --spool-dir %s; echo \"exit code $?\"; sleep 60'",
