@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/hub"
+	"github.com/agentdesk/agentdesk/hub/hubtest"
 )
 
 // startXvfb starts a private w x h Xvfb (-displayfd picks the number) and
@@ -235,10 +235,7 @@ func TestDoctorChecksTheKey_X_6(t *testing.T) {
 // no certificate is a usage error.
 func TestDoctorTrustsTheHubsCA(t *testing.T) {
 	srv := startShippedHub(t, nil, true)
-	ca := filepath.Join(t.TempDir(), "hub-ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := hubtest.CAFile(t, srv)
 	args := []string{"--hub", srv.URL, "--token", "demo-token-ada", "--min-free", "1", "--spool-dir", t.TempDir()}
 
 	code, out := runDoctor(t, map[string]string{}, args...)

@@ -1,15 +1,12 @@
 package hubclient
 
 import (
-	"encoding/pem"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/agentdesk/agentdesk/configs"
-	"github.com/agentdesk/agentdesk/hub"
+	"github.com/agentdesk/agentdesk/hub/hubtest"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -18,23 +15,11 @@ import (
 // authority (--ca), and says in words what is wrong when it is not given,
 // when it speaks plain HTTP to a TLS hub, and TLS to a plain one.
 func TestTLSWithTheHubsCA(t *testing.T) {
-	cfg, err := hub.ParseConfig(configs.ChatHub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Store.Dir = ""
-	h, err := hub.Open(cfg, hub.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := hubtest.Shipped(t, "", nil)
 	ts := httptest.NewTLSServer(h.Handler())
 	plain := httptest.NewServer(h.Handler())
-	t.Cleanup(func() { h.Close(); ts.Close(); plain.Close(); h.CloseStore() })
-	ca := filepath.Join(t.TempDir(), "hub-ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tlsCfg, err := TLSConfig(ca)
+	t.Cleanup(func() { ts.Close(); plain.Close() })
+	tlsCfg, err := TLSConfig(hubtest.CAFile(t, ts))
 	if err != nil {
 		t.Fatal(err)
 	}

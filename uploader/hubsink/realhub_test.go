@@ -8,8 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/agentdesk/agentdesk/configs"
-	"github.com/agentdesk/agentdesk/hub"
+	"github.com/agentdesk/agentdesk/hub/hubtest"
 	"github.com/agentdesk/agentdesk/uploader"
 	"github.com/agentdesk/agentdesk/uploader/hubsink"
 	"github.com/agentdesk/agentdesk/uploader/internal/sinktest"
@@ -26,19 +25,10 @@ func startRealHub(t testing.TB) (string, string) {
 // startTrackedHub is startRealHub with a tracker of the requests in flight.
 func startTrackedHub(t testing.TB) (string, string, *tusdtest.Tracker) {
 	t.Helper()
-	cfg, err := hub.ParseConfig(configs.ChatHub)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	cfg.Store.Dir = dir
-	s, err := hub.Open(cfg, hub.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, h := tusdtest.Track(tusdtest.Serialize(s.Handler()))
+	tr, h := tusdtest.Track(tusdtest.Serialize(hubtest.Shipped(t, dir, nil).Handler()))
 	ts := httptest.NewServer(h)
-	t.Cleanup(func() { ts.Close(); s.Close(); s.CloseStore() })
+	t.Cleanup(ts.Close)
 	return ts.URL, filepath.Join(dir, "files"), tr
 }
 

@@ -2,15 +2,13 @@ package hubsink_test
 
 import (
 	"bytes"
-	"encoding/pem"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/agentdesk/agentdesk/configs"
-	"github.com/agentdesk/agentdesk/hub"
+	"github.com/agentdesk/agentdesk/hub/hubtest"
 	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/uploader"
 	"github.com/agentdesk/agentdesk/uploader/hubsink"
@@ -20,23 +18,10 @@ import (
 // serving TLS when it trusts the hub's authority, and says what to do
 // when it does not.
 func TestTLSWithTheHubsCA(t *testing.T) {
-	cfg, err := hub.ParseConfig(configs.ChatHub)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	cfg.Store.Dir = dir
-	s, err := hub.Open(cfg, hub.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewTLSServer(s.Handler())
-	t.Cleanup(func() { ts.Close(); s.Close(); s.CloseStore() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tlsCfg, err := hubclient.TLSConfig(ca)
+	ts := httptest.NewTLSServer(hubtest.Shipped(t, dir, nil).Handler())
+	t.Cleanup(ts.Close)
+	tlsCfg, err := hubclient.TLSConfig(hubtest.CAFile(t, ts))
 	if err != nil {
 		t.Fatal(err)
 	}
