@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/auth"
 	"github.com/agentdesk/agentdesk/hub/store"
 )
 
@@ -31,3 +32,7 @@ func (s *Server) fileAccess(c api.Caller, f store.File) (see, decrypt bool) {
 	}
 	return c.Agent() && c.ID == f.Agent, false
 }
+
+// Directory is who may use the hub: users, teams, tokens and each one's
+// scope (the web app logs in and scopes through it).
+func (s *Server) Directory() *auth.Directory { return s.tokens }
