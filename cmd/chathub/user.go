@@ -104,7 +104,9 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(1, "%v", err)
 	}
-	want := func(n int, what string) bool { return len(pos) == n || fail(2, "%s %s: want %s", verb, strings.Join(pos, " "), what) == 0 }
+	want := func(n int, what string) bool {
+		return len(pos) == n || fail(2, "%s %s: want %s", verb, strings.Join(pos, " "), what) == 0
+	}
 	find := func(id string) int {
 		return slices.IndexFunc(p.Users, func(u auth.User) bool { return u.ID == id })
 	}
