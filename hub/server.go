@@ -238,6 +238,11 @@ func openStore(dir string, log *slog.Logger) (store.Store, error) {
 // Store is the hub's store (for tools and tests that read it).
 func (s *Server) Store() store.Store { return s.st }
 
+// Files is the recording store's file side (uploads, stored files and
+// their serving; nil without store.dir): what the web app streams a
+// recording through (ServeStored), and its counters.
+func (s *Server) Files() *ingest.Ingest { return s.in }
+
 // Handler serves "/" (the customer page and its queues.json), "/v1/customer",
 // "/v1/agent", "/healthz" and the recording API: "/v1/recording",
 // "/v1/recordings" and "/v1/abusive" (docs/recording-api.md), and the

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"filippo.io/age"
@@ -91,6 +92,9 @@ type Ingest struct {
 	serial  *tusserial.Serial // one request per upload at a time; the janitor takes a turn too
 	stop    chan struct{}     // closed by Close: ends the janitor
 	once    bool
+
+	// decrypted counts the sealed bytes read to be decrypted (DecryptedBytes).
+	decrypted atomic.Int64
 }
 
 // defaultAccess is issue 10's rule: supervisors and the uploading agent

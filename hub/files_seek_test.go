@@ -1,0 +1,202 @@
+package hub
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/agentdesk/agentdesk/session/upload"
+)
+
+// The age STREAM format: 64 KiB of plaintext a chunk, each sealed with a
+// 16-byte Poly1305 tag.
+const (
+	ageChunk    = 64 << 10
+	ageSealed   = ageChunk + 16
+	ageHeadRead = 4096 // age reads its header through one bufio.Reader fill
+)
+
+// plainAt fills p with the test plaintext from offset off: every 8 bytes
+// a splitmix64 of their index, so any range can be made again without
+// keeping the file.
+func plainAt(p []byte, off int64) {
+	var b [8]byte
+	for i := 0; i < len(p); {
+		o := off + int64(i)
+		x := uint64(o/8) + 0x9E3779B97F4A7C15
+		x = (x ^ x>>30) * 0xBF58476D1CE4E5B9
+		x = (x ^ x>>27) * 0x94D049BB133111EB
+		x ^= x >> 31
+		binary.LittleEndian.PutUint64(b[:], x)
+		i += copy(p[i:], b[o%8:])
+	}
+}
+
+// sealedFile writes size bytes of plainAt encrypted to id's recipient,
+// streaming, and returns it ready for the test tus client.
+func sealedFile(t *testing.T, id *age.X25519Identity, size int64, name string) *testFile {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	counted := &countWriter{w: io.MultiWriter(out, h)}
+	enc, err := age.Encrypt(counted, id.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < size; off += int64(len(buf)) {
+		n := min(int64(len(buf)), size-off)
+		plainAt(buf[:n], off)
+		if _, err := enc.Write(buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f := &testFile{path: path, size: counted.n, sha: hex.EncodeToString(h.Sum(nil)), meta: map[string]string{
+		upload.MetaFilename: name, upload.MetaInteraction: "c-seek"}}
+	f.meta[upload.MetaSHA256] = f.sha
+	f.meta[upload.MetaSize] = strconv.FormatInt(f.size, 10)
+	return f
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// chunksOf is how many STREAM chunks the plaintext bytes first..last
+// (inclusive) lie in.
+func chunksOf(first, last int64) int64 { return last/ageChunk - first/ageChunk + 1 }
+
+// TestRangeDecryptsOnlyItsChunks_R_V5 (issue 12 point 4): a 100 MiB
+// recording encrypted with age and uploaded with tus is served by the
+// real hub with ?decrypt=1 and Range: a range in the middle, a suffix, an
+// open end and two ranges at once come back byte for byte the plaintext,
+// and the hub decrypts at most the chunks the ranges cover plus what age
+// reads to open the file (its header, one buffer of at most 4 KiB, and
+// the last chunk, opened to check the size): never the rest. A range past
+// the end is 416 with the size.
+func TestRangeDecryptsOnlyItsChunks_R_V5(t *testing.T) {
+	const size = 100 << 20
+	id, keyPath := identityFile(t)
+	s, base, _ := startStoreHub(t, func(c *Config) { c.Store.IdentityFile = keyPath })
+	f := sealedFile(t, id, size, "2026-12-03_090000_general_ada_c-seek_record_r1.webm.age")
+	ctx := testCtx(t, time.Minute)
+	fid, err := newTusClient(base, "t-ada").send(ctx, f, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each request opens the file: age reads its header and opens the
+	// last chunk to check the size (a whole chunk here: 100 MiB is 1600
+	// chunks, the last one flagged).
+	const open = ageHeadRead + ageSealed
+
+	for _, tc := range []struct {
+		name, rng   string
+		first, last int64 // the plaintext bytes wanted
+	}{
+		{"1 MiB from 50 MB", "bytes=50000000-51048575", 50000000, 51048575},
+		{"1 MiB at 50 MiB, chunk-aligned", "bytes=52428800-53477375", 52428800, 53477375},
+		{"suffix", "bytes=-100000", size - 100000, size - 1},
+		{"open end", "bytes=104000000-", 104000000, size - 1},
+		{"one byte", "bytes=77777777-77777777", 77777777, 77777777},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := s.in.DecryptedBytes()
+			st, b, h := getFile(t, base, fid, "?decrypt=1", "t-sue", map[string]string{"Range": tc.rng})
+			spent := s.in.DecryptedBytes() - before
+			want := make([]byte, tc.last-tc.first+1)
+			plainAt(want, tc.first)
+			if st != http.StatusPartialContent || h.Get("Content-Range") != fmt.Sprintf("bytes %d-%d/%d", tc.first, tc.last, size) {
+				t.Fatalf("status %d, Content-Range %q", st, h.Get("Content-Range"))
+			}
+			if string(b) != string(want) {
+				t.Fatalf("%d bytes differ from the plaintext's %d-%d", len(b), tc.first, tc.last)
+			}
+			bound := open + chunksOf(tc.first, tc.last)*ageSealed
+			if spent > bound || spent < chunksOf(tc.first, tc.last)*ageSealed-ageSealed {
+				t.Fatalf("decrypted %d bytes for %d bytes asked; want at most %d (%d chunks + header + last chunk)",
+					spent, len(want), bound, chunksOf(tc.first, tc.last))
+			}
+			t.Logf("%s: %d bytes served, %d decrypted (bound %d) of a %d-byte file", tc.rng, len(b), spent, bound, f.size)
+		})
+	}
+
+	t.Run("two ranges", func(t *testing.T) {
+		before := s.in.DecryptedBytes()
+		st, b, h := getFile(t, base, fid, "?decrypt=1", "t-sue", map[string]string{"Range": "bytes=100-199,60000000-60000099"})
+		spent := s.in.DecryptedBytes() - before
+		mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+		if st != http.StatusPartialContent || err != nil || mt != "multipart/byteranges" {
+			t.Fatalf("status %d, Content-Type %q (%v)", st, h.Get("Content-Type"), err)
+		}
+		mr := multipart.NewReader(strings.NewReader(string(b)), params["boundary"])
+		for _, first := range []int64{100, 60000000} {
+			p, err := mr.NextPart()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(p)
+			want := make([]byte, 100)
+			plainAt(want, first)
+			if p.Header.Get("Content-Range") != fmt.Sprintf("bytes %d-%d/%d", first, first+99, size) || string(got) != string(want) ||
+				p.Header.Get("Content-Type") != "video/webm" {
+				t.Fatalf("part %q %q: %d bytes, not the plaintext's", p.Header.Get("Content-Range"), p.Header.Get("Content-Type"), len(got))
+			}
+		}
+		if _, err := mr.NextPart(); err != io.EOF {
+			t.Fatalf("a third part: %v", err)
+		}
+		if bound := int64(open + 2*ageSealed); spent > bound {
+			t.Fatalf("decrypted %d for two 100-byte ranges, want at most %d", spent, bound)
+		}
+	})
+
+	t.Run("past the end", func(t *testing.T) {
+		before := s.in.DecryptedBytes()
+		st, _, h := getFile(t, base, fid, "?decrypt=1", "t-sue", map[string]string{"Range": fmt.Sprintf("bytes=%d-", size)})
+		spent := s.in.DecryptedBytes() - before
+		if st != http.StatusRequestedRangeNotSatisfiable || h.Get("Content-Range") != fmt.Sprintf("bytes */%d", size) {
+			t.Fatalf("status %d, Content-Range %q; want 416 bytes */%d", st, h.Get("Content-Range"), size)
+		}
+		if spent > int64(open) {
+			t.Fatalf("decrypted %d for a range past the end, want at most %d", spent, open)
+		}
+	})
+
+	t.Run("sealed bytes are not counted", func(t *testing.T) {
+		before := s.in.DecryptedBytes()
+		st, b, _ := getFile(t, base, fid, "", "t-sue", map[string]string{"Range": "bytes=0-3"})
+		if st != http.StatusPartialContent || string(b) != "age-" || s.in.DecryptedBytes() != before {
+			t.Fatalf("sealed range: %d %q, counter moved by %d", st, b, s.in.DecryptedBytes()-before)
+		}
+	})
+}
