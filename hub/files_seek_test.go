@@ -1,14 +1,17 @@
 package hub
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +21,8 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session/upload"
 )
 
@@ -199,4 +204,64 @@ func TestRangeDecryptsOnlyItsChunks_R_V5(t *testing.T) {
 			t.Fatalf("sealed range: %d %q, counter moved by %d", st, b, s.in.DecryptedBytes()-before)
 		}
 	})
+}
+
+// TestServeStoredForTheWebApp: ServeStored is how the web app streams a
+// recording whose access it decided: no token is asked for; with decrypt
+// the plaintext comes (Range answered), without it the sealed bytes; a
+// file whose bytes are gone is the 404 in words; decrypt on a file that
+// is not encrypted serves it as it is.
+func TestServeStoredForTheWebApp(t *testing.T) {
+	id, keyPath := identityFile(t)
+	s, base, dir := startStoreHub(t, func(c *Config) { c.Store.IdentityFile = keyPath })
+	ctx := testCtx(t, wait)
+	plain := bytes.Repeat([]byte("0123456789"), 30000)
+	sealed := ageFile(t, id, plain)
+	fid := uploadFile(t, ctx, base, "t-ada", "r.webm.age", sealed)
+	pid := uploadFile(t, ctx, base, "t-ada", "p.webm", plain)
+	file := func(id string) store.File {
+		f, err := s.Store().File(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	serve := func(f store.File, decrypt bool, rng string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/app/anything", nil)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		rec := httptest.NewRecorder()
+		s.Files().ServeStored(rec, req, f, decrypt)
+		return rec
+	}
+	for _, tc := range []struct {
+		name    string
+		f       store.File
+		decrypt bool
+		rng     string
+		status  int
+		body    []byte
+		ctype   string
+	}{
+		{"decrypted", file(fid), true, "", 200, plain, "video/webm"},
+		{"decrypted range", file(fid), true, "bytes=200000-200009", 206, plain[200000:200010], "video/webm"},
+		{"sealed", file(fid), false, "", 200, sealed, "application/octet-stream"},
+		{"plain file, decrypt asked", file(pid), true, "bytes=-10", 206, plain[len(plain)-10:], "video/webm"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := serve(tc.f, tc.decrypt, tc.rng)
+			if rec.Code != tc.status || !bytes.Equal(rec.Body.Bytes(), tc.body) || rec.Header().Get("Content-Type") != tc.ctype {
+				t.Fatalf("%d, %d bytes, %q; want %d, %d bytes, %q", rec.Code, rec.Body.Len(), rec.Header().Get("Content-Type"), tc.status, len(tc.body), tc.ctype)
+			}
+		})
+	}
+	gone := file(pid)
+	if err := os.Remove(filepath.Join(dir, "files", filepath.FromSlash(gone.Path))); err != nil {
+		t.Fatal(err)
+	}
+	var e api.Error
+	if rec := serve(gone, false, ""); rec.Code != http.StatusNotFound || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Code != api.ErrNoSuchFile {
+		t.Fatalf("a file gone from disk: %d %s", rec.Code, rec.Body.String())
+	}
 }
