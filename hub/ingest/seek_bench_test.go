@@ -16,20 +16,30 @@ import (
 	"github.com/agentdesk/agentdesk/hub/browsertest"
 )
 
-var encodeAll = flag.Bool("seek.encode-all", false,
-	"BenchmarkSeekOneHourRecording: encode every frame of the hour (about a minute of CPU at 640x360) instead of one minute repeated")
+var (
+	encodeAll = flag.Bool("seek.encode-all", false,
+		"BenchmarkSeekOneHourRecording: encode every frame of the hour (about a minute of CPU at 640x360) instead of one minute repeated")
+	seekSize = flag.String("seek.size", "640x360", "BenchmarkSeekOneHourRecording: the screen's size, WxH")
+	seekKey  = flag.Duration("seek.key", 0, "BenchmarkSeekOneHourRecording: force a keyframe this often (0: the encoder's own, at least every 10 s)")
+)
 
 // hourSpec is the benchmark's recording: an hour of a busy 640x360 screen
+// (-seek.size for another)
 // at the capture agent's frame rate and bit rate (600 kbit/s: ~270 MB)
 // with voice; by default its first minute is encoded and repeated
 // (recordingSpec.Loop), so it has the structure of an hour encoded to the
 // end (keyframes every 10 s, clusters, cues, bit rate) without the
 // minute of CPU that costs.
 func hourSpec() recordingSpec {
-	s := recordingSpec{Length: time.Hour, Width: 640, Height: 360, Bitrate: 600, Busy: 48, Loop: time.Minute}
+	s := recordingSpec{Length: time.Hour, Width: 640, Height: 360, Bitrate: 600, Loop: time.Minute}
+	if _, err := fmt.Sscanf(*seekSize, "%dx%d", &s.Width, &s.Height); err != nil || s.Width < 64 || s.Height < 64 {
+		s.Width, s.Height = 640, 360
+	}
+	s.Busy = s.Height * 2 / 15 // 48 rows at 360
 	if *encodeAll {
 		s.Loop = 0
 	}
+	s.KeyEvery = *seekKey
 	return s
 }
 
@@ -100,8 +110,8 @@ func BenchmarkSeekOneHourRecording(b *testing.B) {
 	spec := hourSpec()
 	plain := hourRecording(b)
 	rig := newSeekRig(b, plain)
-	b.Logf("recording: %v at %dx%d, %d kbit/s video + Opus voice; made in %v (loop %v: 0 means every frame encoded); sealed %d bytes",
-		spec.Length, spec.Width, spec.Height, spec.Bitrate, hourFile.took.Round(time.Millisecond), spec.Loop, rig.sealed)
+	b.Logf("recording: %v at %dx%d, %d kbit/s video asked + Opus voice, keyframes forced every %v (0: the encoder's, 10 s); made in %v (loop %v: 0 means every frame encoded); sealed %d bytes",
+		spec.Length, spec.Width, spec.Height, spec.Bitrate, spec.KeyEvery, hourFile.took.Round(time.Millisecond), spec.Loop, rig.sealed)
 	var hubRes, peerRes []seekResult
 	b.ResetTimer()
 	for range b.N {

@@ -36,6 +36,9 @@ type recordingSpec struct {
 	// repetition starts at a keyframe. The frame number the screen draws
 	// then counts from 0 again each Loop. Zero: every frame is encoded.
 	Loop time.Duration
+	// KeyEvery, when set, forces a keyframe at every multiple of it
+	// (the encoder makes one at least every vpx.KeyInterval anyway).
+	KeyEvery time.Duration
 }
 
 // wantFrame is the frame number the synthetic screen drew at target
@@ -173,7 +176,8 @@ func encode(spec recordingSpec, length time.Duration, emit func(capture.Packet) 
 				return err
 			}
 			scribble(frame, &noise, spec.Busy)
-			pkts, err := venc.Encode(frame, vpts, false) // the packets are ours
+			key := spec.KeyEvery > 0 && vpts%spec.KeyEvery == 0
+			pkts, err := venc.Encode(frame, vpts, key) // the packets are ours
 			if err != nil {
 				return fmt.Errorf("frame at %v: %w", vpts, err)
 			}
