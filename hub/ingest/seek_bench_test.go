@@ -88,9 +88,9 @@ var seekTargets = []float64{1800, 1234.5, 300.5, 2400, 3000.2, 600, 1807.3, 3300
 // decrypts for it. The recording (hourSpec) is sealed with age, uploaded
 // to a real hub and played in headless Chromium from the hub's file URL
 // with ?decrypt=1; its peer is the same WebM unencrypted from a bare
-// net/http ServeContent server, in another tab of the same browser, seek
-// for seek. One op is a round of len(seekTargets) seeks on each, with a
-// fresh browser; the metrics are over every seek of the run:
+// net/http ServeContent server, in a browser of its own, seek for seek.
+// One op is a round of len(seekTargets) seeks on each, with fresh
+// browsers; the metrics are over every seek of the run:
 //
 //	hub-p50-ms, hub-p99-ms     currentTime set → requestVideoFrameCallback, through the hub
 //	peer-p50-ms, peer-p99-ms   the same on the bare server
@@ -115,15 +115,14 @@ func BenchmarkSeekOneHourRecording(b *testing.B) {
 	var hubRes, peerRes []seekResult
 	b.ResetTimer()
 	for range b.N {
-		bctx := browsertest.New(b, path)
-		hubP, err := openPlayer(bctx, rig.hubURL+"/healthz", rig.fileURL, rig.hub.Files().DecryptedBytes, rig.hubSent)
+		// A browser each, so neither side's first seek warms the other's.
+		hctx, pctx := browsertest.New(b, path), browsertest.New(b, path)
+		hubP, err := openPlayer(hctx, rig.hubURL+"/healthz", rig.fileURL, rig.hub.Files().DecryptedBytes, rig.hubSent)
 		if err != nil {
 			b.Fatal(err)
 		}
-		pctx, cancel := chromedp.NewContext(bctx) // a second tab
 		peerP, err := openPlayer(pctx, rig.peerURL+"/", rig.peerURL+"/rec.webm", nil, rig.peerSent)
 		if err != nil {
-			cancel()
 			b.Fatal(err)
 		}
 		for _, target := range seekTargets {
@@ -133,7 +132,6 @@ func BenchmarkSeekOneHourRecording(b *testing.B) {
 			}{{hubP, &hubRes}, {peerP, &peerRes}} {
 				r, err := side.p.seek(target)
 				if err != nil {
-					cancel()
 					b.Fatal(err)
 				}
 				if want := spec.wantFrame(target); r.Shown < want-1 || r.Shown > want+1 {
@@ -142,7 +140,9 @@ func BenchmarkSeekOneHourRecording(b *testing.B) {
 				*side.res = append(*side.res, r)
 			}
 		}
-		cancel()
+		// Close this round's browsers now, not when the benchmark ends.
+		_ = chromedp.Cancel(hctx)
+		_ = chromedp.Cancel(pctx)
 	}
 	b.StopTimer()
 	report(b, hubRes, peerRes)
