@@ -250,7 +250,7 @@ func TestConfigErrorsInWords(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"desk: unknown key", []string{"--config", write("typo.yaml", "hub: http://x:1\ntokn: y\n")}, "line 2: unknown key tokn (the file has the keys hub, token and bell)"},
+		{"desk: unknown key", []string{"--config", write("typo.yaml", "hub: http://x:1\ntokn: y\n")}, "line 2: unknown key tokn (the file has the keys hub, token, bell and recordings_dir)"},
 		{"desk: a map for the hub", []string{"--config", write("map.yaml", "hub: {a: 1}\n")}, "line 1: hub wants a single value (text), not a set of keys"},
 		{"desk: bell not a bool", []string{"--config", write("bell.yaml", "bell: loud\n")}, `line 1: bell wants true or false, not "loud"`},
 		{"demo: word for a number", []string{"demo", "--log", "", "--config", write("hub.yaml", strings.Replace(string(configs.ChatHub), "capacity: 3", "capacity: three", 1))},

@@ -44,10 +44,15 @@ var (
 const MyRecordingsPage = 50
 
 // NewStore is the store client of the hub at hubURL (http://, https://,
-// ws:// or wss://; any path is dropped) for the agent's token. cfg is the
-// TLS of TLSConfig (nil: the system's authorities).
+// ws:// or wss://, or host:port for http, as Dial takes it; any path is
+// dropped) for the agent's token. cfg is the TLS of TLSConfig (nil: the
+// system's authorities).
 func NewStore(hubURL, token string, cfg *tls.Config) (*Store, error) {
-	u, err := url.Parse(strings.TrimSpace(hubURL))
+	raw := strings.TrimSpace(hubURL)
+	if raw != "" && !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("hubclient: hub address %q: want http://host:port or https://host", hubURL)
 	}

@@ -337,13 +337,14 @@ func TestNewStoreAddresses(t *testing.T) {
 		"https://hub.example/x/y":    "https://hub.example",
 		"ws://127.0.0.1:9/v1/agent":  "http://127.0.0.1:9",
 		"wss://hub.example/v1/agent": "https://hub.example",
+		"127.0.0.1:8080":             "http://127.0.0.1:8080",
 	} {
 		s, err := NewStore(in, "t", nil)
 		if err != nil || s.base != want {
 			t.Errorf("NewStore(%q): %v, %v; want %s", in, s, err, want)
 		}
 	}
-	for _, bad := range []string{"", "hub:8080", "ftp://hub", "://"} {
+	for _, bad := range []string{"", "ftp://hub", "://", "http://"} {
 		if _, err := NewStore(bad, "t", nil); err == nil {
 			t.Errorf("NewStore(%q) took it", bad)
 		}
