@@ -65,7 +65,7 @@ type SavedFile struct {
 
 // ErrNoBrowser is what Options.OpenURL returns when there is no browser
 // to open: the panel then shows the address to copy.
-var ErrNoBrowser = errors.New("no browser to open (no xdg-open, no $BROWSER)")
+var ErrNoBrowser = errors.New("no browser to open here: $BROWSER is not set and there is no display for xdg-open")
 
 // Timing and sizes of the panel.
 const (
@@ -98,7 +98,8 @@ type myRecPanel struct {
 	gen     int    // the load in flight; older answers are dropped
 	loadErr string // why the last load failed, in words
 
-	cursor, top int
+	cursor, top int // the selected row; the first row shown
+	w, h        int // SetSize
 
 	mode    recMode
 	folder  textinput.Model
@@ -218,11 +219,8 @@ func (p *myRecPanel) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case recOpenedMsg:
 		if msg.err != nil {
-			why := oneLine(msg.err.Error())
-			if errors.Is(msg.err, ErrNoBrowser) {
-				why = "no browser to open here (no xdg-open, no $BROWSER)"
-			}
-			p.say(true, "Could not open the player: "+why+". Copy the address:", msg.url)
+			p.say(true, "Could not open the player: "+oneLine(msg.err.Error())+".",
+				"Copy the address (in most terminals shift+drag selects it):", msg.url)
 			return nil
 		}
 		p.say(false, "Opened the player in the browser:", msg.url)
@@ -299,13 +297,24 @@ func (p *myRecPanel) key(k tea.KeyPressMsg, km keyMap) (cmd tea.Cmd, closed bool
 	return nil, false
 }
 
-// move moves the cursor by delta, within the list.
+// move moves the cursor by delta, within the list, and the first row
+// shown with it as little as keeps it in sight.
 func (p *myRecPanel) move(delta int) {
 	if len(p.rows) == 0 {
 		return
 	}
 	p.cursor = min(max(p.cursor+delta, 0), len(p.rows)-1)
+	p.top = visibleTop(p.top, p.cursor, p.rowsShown(), len(p.rows))
 }
+
+// SetSize is the panel's size: the body area.
+func (p *myRecPanel) SetSize(w, h int) { p.w, p.h = w, h }
+
+// rowsShown is about how many recordings the list shows at the panel's
+// size: the box's borders, the title and a blank line, the column heads,
+// the rule, the least footer and a line for "loading older…" go first.
+// (A longer footer shows fewer; the view keeps the cursor in sight.)
+func (p *myRecPanel) rowsShown() int { return max(p.h-2-2-1-1-recFooterLines-1, 1) }
 
 func (p *myRecPanel) chooseKey(k tea.KeyPressMsg, km keyMap) tea.Cmd {
 	r := p.selected()
@@ -407,6 +416,6 @@ func (p *myRecPanel) reminder(k keyMap) [][2]string {
 	case recSaving:
 		return [][2]string{{"esc", "cancel the download"}, quit}
 	}
-	return [][2]string{{"↑/↓", "move"}, {"pgup/pgdown", "page"}, {"enter", "download or play"},
-		{k.Reload.Help().Key, "reload"}, {"esc", "close"}, quit}
+	return [][2]string{{"↑/↓", "move"}, {"enter", "download or play"}, {"esc", "close"},
+		{k.Reload.Help().Key, "reload"}, {"pgup/pgdown", "page"}, quit}
 }

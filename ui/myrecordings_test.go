@@ -254,6 +254,11 @@ func TestMyRecordingsDownload(t *testing.T) {
 	wantScreen(t, m, "✓ Saved /tmp/rec/2026-11-20_093512_general_ada_record_chat-9.webm", "Checked: all 1000 bytes the hub announced arrived",
 		"SHA-256 of the saved file: 9f86d081")
 	golden(t, m, "myrec_saved")
+	// at 80x24 the outcome takes the room it needs, the list gives way
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	wantScreen(t, m, "✓ Saved", "SHA-256 of the saved file:", "▸ 2026-11-20 09:40")
+	golden(t, m, "myrec_saved_80x24")
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	// the next download offers the folder used last
 	drive(t, m, "enter", "d")
 	wantScreen(t, m, "Save into: /tmp/rec")
@@ -302,11 +307,11 @@ func TestMyRecordingsPlayer(t *testing.T) {
 
 	m = recModel(t, fs, func(string) error { return ErrNoBrowser })
 	drive(t, m, "M", "enter", "o")
-	wantScreen(t, m, "Could not open the player: no browser to open here (no xdg-open, no $BROWSER). Copy the address:",
+	wantScreen(t, m, "Could not open the player: no browser to open here: $BROWSER is not set", "Copy the address (in most terminals shift+drag selects it):",
 		"http://hub.example:8080/app/recordings/chat-9-record-1")
 	m = recModel(t, fs, nil)
 	drive(t, m, "M", "enter", "o")
-	wantScreen(t, m, "Copy the address:", "http://hub.example:8080/app/recordings/chat-9-record-1")
+	wantScreen(t, m, "Copy the address", "http://hub.example:8080/app/recordings/chat-9-record-1")
 }
 
 // The panel's keys stay in the panel: r reloads, it does not Record; d

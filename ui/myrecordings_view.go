@@ -12,8 +12,9 @@ import (
 	"charm.land/lipgloss/v2"
 )
 
-// recFooterLines is the room under the list for the choice, the folder
-// prompt, a download's progress or the last outcome.
+// recFooterLines is the least room under the list for the choice, the
+// folder prompt, a download's progress or the last outcome (which may
+// take more: the list gives way).
 const recFooterLines = 4
 
 // render draws the panel in the body area, w x h: a title with the keys,
@@ -36,16 +37,12 @@ func (p *myRecPanel) render(f *frame, w, h int) rendered {
 	case recSaving:
 		keys = "esc cancels the download"
 	}
-	lines := []string{fitWidth(st.Label.Render(title)+st.Hint.Render("   "+keys), inner)}
-	if f.m.warning != "" {
-		lines = append(lines, fitWidth(st.StatusErr.Render(" "+f.m.warning+" "), inner))
-	}
-	lines = append(lines, "")
-	listH := max(h-2-len(lines)-recFooterLines-1, 3) // the box's borders, the footer and its rule
+	lines := []string{fitWidth(st.Label.Render(title)+st.Hint.Render("   "+keys), inner), ""}
+	foot, fc := p.footer(f, inner)
+	listH := max(h-2-len(lines)-len(foot)-1, 3) // the box's borders, the footer and its rule
 	lines = append(lines, p.listLines(f, inner, listH)...)
 	lines = append(lines, st.Sep.Render(strings.Repeat("─", inner)))
 	var cur *tea.Cursor
-	foot, fc := p.footer(f, inner)
 	if fc != nil {
 		cur = tea.NewCursor(fc.X+2, fc.Y+len(lines)+1) // inside the box's border and padding
 	}
@@ -76,7 +73,7 @@ func (p *myRecPanel) listLines(f *frame, w, n int) []string {
 		out = append(out, st.RecInfo.Render("Loading your recordings from the hub…"))
 	case len(p.rows) == 0:
 		out = append(out, st.Value.Render("No recordings yet."), "",
-			st.Hint.Render(wrapWords("Recordings you make with Record (r) appear here once the chat is done and the desktop has uploaded the file: only your own, and only those made with Record (the others go to the recording store for supervisors).", w)))
+			st.Hint.Render(wrapWords("Recordings you make with Record (r) appear here when the chat is done, and can be downloaded once the desktop has uploaded the file. Only your own, and only those made with Record: the others go to the recording store for supervisors.", w)))
 		if p.loadErr != "" {
 			out = append(out, "", st.Attention.Render(wrapWords("The last reload failed: "+oneLine(p.loadErr)+" (r tries again)", w)))
 		}
@@ -99,9 +96,8 @@ func (p *myRecPanel) listLines(f *frame, w, n int) []string {
 		if extra != "" {
 			rowsH--
 		}
-		p.top = min(max(p.top, p.cursor-rowsH+1), p.cursor)
-		p.top = max(min(p.top, len(p.rows)-rowsH), 0)
-		for i := p.top; i < len(p.rows) && i < p.top+rowsH; i++ {
+		top := visibleTop(p.top, p.cursor, rowsH, len(p.rows))
+		for i := top; i < len(p.rows) && i < top+rowsH; i++ {
 			out = append(out, p.rowLine(f, i, custW, statW, w))
 		}
 		if extra != "" {
@@ -116,6 +112,14 @@ func (p *myRecPanel) listLines(f *frame, w, n int) []string {
 		lines = append(lines, "")
 	}
 	return lines[:n]
+}
+
+// visibleTop is the first row shown of n, rows at a time, from top on
+// but moved so that the cursor is in sight.
+func visibleTop(top, cursor, rows, n int) int {
+	rows = max(rows, 1)
+	top = min(max(top, cursor-rows+1), cursor)
+	return max(min(top, n-rows), 0)
 }
 
 // rowLine is one recording: when it finished, the customer, how long it
@@ -189,7 +193,7 @@ func (p *myRecPanel) footer(f *frame, w int) ([]string, *tea.Cursor) {
 	for len(lines) < recFooterLines {
 		lines = append(lines, "")
 	}
-	return lines[:recFooterLines], cur
+	return lines, cur
 }
 
 // savingLines shows a download's progress.

@@ -131,7 +131,7 @@ func (s *statusBar) Render(f *frame) rendered {
 func reminderLine(f *frame, w int) string {
 	st := f.st
 	items := f.m.keys.reminder(inTextField(f.focus))
-	if f.m.myrec.shown && !f.m.help && !f.m.showUploads {
+	if f.m.myrec.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = f.m.myrec.reminder(f.m.keys)
 	}
 	render := func(items [][2]string) string {

@@ -204,6 +204,7 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 	} else if m.showUploads {
 		out = append(out, renderUploads(f, w, bodyH).lines...)
 	} else if m.myrec.shown {
+		m.myrec.SetSize(w, bodyH)
 		r := m.myrec.render(f, w, bodyH)
 		place(r, 0, topLines)
 		out = append(out, r.lines...)
