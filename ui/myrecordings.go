@@ -39,6 +39,9 @@ type StoredRecording struct {
 	// Status is more of what became of it, e.g. "sent" once it was
 	// e-mailed to the agent (issue 13); "" says nothing more.
 	Status string
+	// NotKept says why the recording was not kept (R-H6: the customer
+	// declined or asked for deletion…): there is no file. "" : kept.
+	NotKept string
 }
 
 // StoredFile is a stored file of a recording.
@@ -287,7 +290,9 @@ func (p *myRecPanel) key(k tea.KeyPressMsg, km keyMap) (cmd tea.Cmd, closed bool
 			return p.load(""), false
 		}
 	case key.Matches(k, km.Open):
-		if p.selected() != nil {
+		if r := p.selected(); r != nil && r.NotKept != "" {
+			p.say(true, "This recording was not kept ("+oneLine(r.NotKept)+"): there is no file to download or play.")
+		} else if r != nil {
 			p.mode, p.note = recChoose, nil
 		}
 	}

@@ -67,8 +67,8 @@ func (f *fakeStore) cursors() []string {
 	return append([]string(nil), f.asked...)
 }
 
-// myRecs is three recordings, newest first: stored, stored and e-mailed
-// (issue 13's status), not stored yet.
+// myRecs is four recordings, newest first: stored, stored and e-mailed
+// (issue 13's status), not stored yet, not kept (R-H6).
 func myRecs() []StoredRecording {
 	return []StoredRecording{
 		{ID: "chat-9-record-1", Interaction: "chat-9", Customer: "Rita Moreno", Queue: "general",
@@ -79,6 +79,8 @@ func myRecs() []StoredRecording {
 			Files: []StoredFile{{ID: "f-7", Name: "2026-11-19_075800_billing_ada_record_chat-7.webm.age", Size: 48 << 20}}},
 		{ID: "chat-5-record-2", Interaction: "chat-5", Customer: "Ivan", Queue: "general",
 			Finished: now.Add(-50 * time.Hour), Duration: 12 * time.Second},
+		{ID: "chat-4-record-1", Interaction: "chat-4", Customer: "Mia", Queue: "billing",
+			Finished: now.Add(-51 * time.Hour), Duration: 30 * time.Second, NotKept: "the customer declined consent"},
 	}
 }
 
@@ -143,10 +145,10 @@ func TestScreenMyRecordings(t *testing.T) {
 	m := recModel(t, fs, nil)
 	drive(t, m, "M")
 	golden(t, m, "myrec_list")
-	wantScreen(t, m, "My Recordings (3)", "enter download or play", "esc, M or f3 closes",
+	wantScreen(t, m, "My Recordings (4)", "enter download or play", "esc, M or f3 closes",
 		"2026-11-20 09:40  Rita Moreno", "01:23", "1.0 MB", "stored",
 		"2026-11-19 08:00  Olga Petrova", "1:05:03", "48.0 MB", "stored · sent",
-		"2026-11-18 08:00  Ivan", "00:12", "not stored yet")
+		"2026-11-18 08:00  Ivan", "00:12", "not stored yet", "2026-11-18 07:00  Mia", "not kept: the customer decl")
 	if got := fs.cursors(); !reflect.DeepEqual(got, []string{""}) {
 		t.Errorf("pages asked %q, want the first", got)
 	}
@@ -290,6 +292,17 @@ func TestMyRecordingsNotStored(t *testing.T) {
 	wantScreen(t, m, "Nothing to download yet: the file is not stored on the hub")
 	if len(fs.dlAsked) != 0 {
 		t.Errorf("downloads asked %q", fs.dlAsked)
+	}
+}
+
+// A recording that was not kept (R-H6) has no file: enter says so.
+func TestMyRecordingsNotKept_R_H6(t *testing.T) {
+	fs := &fakeStore{pages: map[string]RecordingPage{"": {Recordings: myRecs()}}}
+	m := recModel(t, fs, nil)
+	drive(t, m, "M", "down", "down", "down", "enter")
+	wantScreen(t, m, "This recording was not kept (the customer declined consent): there is no file")
+	if m.myrec.mode != recList {
+		t.Error("enter on a recording not kept offered a choice")
 	}
 }
 

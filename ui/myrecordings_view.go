@@ -78,7 +78,7 @@ func (p *myRecPanel) listLines(f *frame, w, n int) []string {
 			out = append(out, "", st.Attention.Render(wrapWords("The last reload failed: "+oneLine(p.loadErr)+" (r tries again)", w)))
 		}
 	default:
-		custW := max(min(w-2-recDateW-recLengthW-recSizeW-6-20, 28), 8)
+		custW := max(min(w-2-recDateW-recLengthW-recSizeW-6-20, 22), 8)
 		statW := max(w-2-recDateW-custW-recLengthW-recSizeW-6, 6)
 		head := "  " + fitWidth("Finished", recDateW) + "  " + fitWidth("Customer", custW) + "  " +
 			fitWidth("Length", recLengthW) + fitWidth("Size", recSizeW) + "  " + fitWidth("File", statW)
@@ -133,6 +133,9 @@ func (p *myRecPanel) rowLine(f *frame, i, custW, statW, w int) string {
 	}
 	if r.Status != "" {
 		state += " · " + r.Status
+	}
+	if r.NotKept != "" {
+		state = "not kept: " + oneLine(r.NotKept)
 	}
 	customer := oneLine(r.Customer)
 	if customer == "" {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -48,15 +49,20 @@ func (m myRecordings) Page(ctx context.Context, cursor string) (ui.RecordingPage
 	if err != nil {
 		return ui.RecordingPage{}, err
 	}
-	out := ui.RecordingPage{Next: p.Next, Recordings: make([]ui.StoredRecording, 0, len(p.Recordings))}
-	for _, r := range p.Recordings {
+	out := ui.RecordingPage{Next: p.Next, Recordings: make([]ui.StoredRecording, 0, len(p.Recordings)+len(p.Dropped))}
+	for _, r := range append(p.Recordings, p.Dropped...) {
 		sr := ui.StoredRecording{ID: r.ID, Interaction: r.Interaction, Customer: r.Customer, Queue: r.Queue,
 			Finished: r.FinishedAt, Duration: r.Duration()}
+		if !r.Produced {
+			sr.NotKept = first(r.Why, "not kept")
+		}
 		for _, f := range r.Files {
 			sr.Files = append(sr.Files, ui.StoredFile{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size})
 		}
 		out.Recordings = append(out.Recordings, sr)
 	}
+	// the page's kept and dropped recordings, newest first together
+	sort.SliceStable(out.Recordings, func(i, j int) bool { return out.Recordings[i].Finished.After(out.Recordings[j].Finished) })
 	return out, nil
 }
 

@@ -3,14 +3,19 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/hubtest"
 	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/session"
+	"github.com/agentdesk/agentdesk/session/hubclient"
 	"github.com/agentdesk/agentdesk/ui"
 	"github.com/agentdesk/agentdesk/uploader"
 )
@@ -125,5 +130,68 @@ func TestExpandHome(t *testing.T) {
 	}
 	if got, _ := expandHome("rel"); !filepath.IsAbs(got) {
 		t.Errorf("a relative folder stays relative: %q", got)
+	}
+}
+
+// The panel's store on a real hub: the agent's kept and not kept (R-H6)
+// recordings of a page come newest first together, the dropped one with
+// why and no file.
+func TestMyRecordingsPageOnRealHub_R_C7(t *testing.T) {
+	h := hubtest.Shipped(t, t.TempDir(), nil)
+	srv := httptest.NewServer(h.Handler())
+	defer srv.Close()
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var rows []store.Recording
+	for i, c := range []struct {
+		customer string
+		produced bool
+	}{{"Ann", true}, {"Ben", false}, {"Cy", true}} {
+		r := store.Recording{ID: fmt.Sprintf("chat-%d-record-1", i+1), Interaction: fmt.Sprintf("chat-%d", i+1), Queue: "general",
+			Customer: c.customer, Agent: "ada", Kind: "record", State: "stopped", Delivery: "agent", Produced: c.produced,
+			FinishedAt: at.Add(time.Duration(i) * time.Hour), Parts: []session.Part{{Start: at.Add(time.Duration(i)*time.Hour - time.Minute), End: at.Add(time.Duration(i) * time.Hour)}}}
+		if !c.produced {
+			r.Why = "the customer declined consent"
+		}
+		rows = append(rows, r)
+	}
+	if err := h.Store().Apply(t.Context(), &store.Batch{Recordings: rows}); err != nil {
+		t.Fatal(err)
+	}
+	mr, err := newMyRecordings(srv.URL, "demo-token-ada", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := mr.Page(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range page.Recordings {
+		got = append(got, r.Customer+"|"+r.NotKept+"|"+r.Duration.String())
+	}
+	want := []string{"Cy||1m0s", "Ben|the customer declined consent|1m0s", "Ann||1m0s"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("page %v, want %v", got, want)
+	}
+}
+
+// Over TLS the panel trusts the hub's certificate as the desktop does
+// (--ca); without it, the words say what to do.
+func TestMyRecordingsOverTLS(t *testing.T) {
+	srv := startShippedHub(t, nil, true)
+	cfg, err := hubclient.TLSConfig(hubtest.CAFile(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr, err := newMyRecordings(srv.URL, "demo-token-ada", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mr.Page(t.Context(), ""); err != nil {
+		t.Fatalf("with the hub's CA: %v", err)
+	}
+	mr, _ = newMyRecordings(srv.URL, "demo-token-ada", nil)
+	if _, err := mr.Page(t.Context(), ""); err == nil || !strings.Contains(err.Error(), "--ca FILE") {
+		t.Fatalf("without the hub's CA: %v", err)
 	}
 }

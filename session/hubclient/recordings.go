@@ -86,6 +86,8 @@ type StoredRecording struct {
 	Parts       []session.Part `json:"parts"`
 	FinishedAt  time.Time      `json:"finished_at"`
 	Files       []StoredFile   `json:"files"`
+	Produced    bool           `json:"produced"`
+	Why         string         `json:"why"` // why it was not kept (R-H6), when not produced
 }
 
 // Duration is how long the recording's file plays: its parts end to end,
@@ -116,7 +118,10 @@ func (f StoredFile) Encrypted() bool { return strings.HasSuffix(f.Name, ".age") 
 // RecordingsPage is one page of the agent's recordings, newest first.
 type RecordingsPage struct {
 	Recordings []StoredRecording `json:"recordings"`
-	Next       string            `json:"next"` // the cursor of the next (older) page; "" at the end
+	// Dropped are those of the page that were not kept (R-H6: the
+	// customer declined or asked for deletion…), with why; no files.
+	Dropped []StoredRecording `json:"dropped"`
+	Next    string            `json:"next"` // the cursor of the next (older) page; "" at the end
 }
 
 // MyRecordings returns a page of at most limit (0: MyRecordingsPage) of
