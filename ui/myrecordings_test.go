@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
 // fakeStore is the hub's store as the panel sees it: pages by cursor, a
@@ -367,4 +370,39 @@ func TestMyRecordingsReminder(t *testing.T) {
 			t.Errorf("reminder %q lacks %q", lastLine(), want)
 		}
 	}
+}
+
+// The panel in a real tea.Program: M opens it and loads through a
+// command; enter, d, enter download, the progress and the end coming back
+// through the program until it is saved.
+func TestProgramMyRecordings(t *testing.T) {
+	fs := &fakeStore{pages: map[string]RecordingPage{"": {Recordings: myRecs()}},
+		saved: SavedFile{Path: "/tmp/rec/x.webm", Size: 1000, SHA256: strings.Repeat("ab", 32), Checked: "all 1000 bytes the hub announced arrived"}}
+	m := New(Options{Now: func() time.Time { return now }, MyRecordings: fs, RecordingsDir: "/tmp/rec"})
+	m.loc = time.UTC
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	var screen bytes.Buffer
+	wait := func(want string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			screen.Write(b)
+			return strings.Contains(ansi.Strip(screen.String()), want)
+		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	}
+	tm.Type("M")
+	wait("Olga Petrova")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	wait("d download the file to a folder")
+	tm.Type("d")
+	wait("Save into:")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	wait("✓ Saved /tmp/rec/x.webm")
+	fs.mu.Lock()
+	got := append([]string(nil), fs.dlAsked...)
+	fs.mu.Unlock()
+	if !reflect.DeepEqual(got, []string{"f-9 → /tmp/rec"}) {
+		t.Errorf("downloads asked %q", got)
+	}
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
