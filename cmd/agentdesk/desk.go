@@ -95,10 +95,9 @@ const deskSynopsis = `The desktop (agentdesk [flags]) connects to the hub as the
 token is given and shows My Interactions. URL and TOKEN may also come from
 AGENTDESK_HUB / AGENTDESK_TOKEN or from the config file (YAML, keys: hub,
 token, bell, recordings_dir). Flags win over the environment, which wins
-over the file. A
-token the hub refuses ends the desktop with exit code 1. A hub on https://
-whose certificate a private CA signed is trusted with --ca FILE (that CA's
-certificate, PEM; or AGENTDESK_CA).
+over the file. A token the hub refuses ends the desktop with exit code 1. A
+hub on https:// whose certificate a private CA signed is trusted with --ca
+FILE (that CA's certificate, PEM; or AGENTDESK_CA).
 
 With --script the desktop runs without a terminal and the script's keys and
 checks drive it (docs/scripting.md); the exit code is 0 when every check
