@@ -47,7 +47,7 @@ func TestRunUsage(t *testing.T) {
 		// version print the version and exit 0
 		{"help: doctor", []string{"--help"}, 0, "agentdesk doctor [--display :N]", ""},
 		{"help: version", []string{"--help"}, 0, "agentdesk version, agentdesk --version", ""},
-		{"help: token refused", []string{"--help"}, 0, "A\ntoken the hub refuses ends the desktop with exit code 1", ""},
+		{"help: token refused", []string{"--help"}, 0, "A token the hub refuses ends the desktop with exit code 1", ""},
 		{"help command: flags", []string{"help"}, 0, "-recipient key", ""},
 		{"version flag", []string{"--version"}, 0, "agentdesk " + Version + "\n", ""},
 		{"version single dash", []string{"-version"}, 0, "agentdesk " + Version + "\n", ""},
