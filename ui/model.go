@@ -278,9 +278,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case uploadsMsg:
 		m.uploadRows = msg
-		return m, m.waitUploads()
+		return m, tea.Batch(m.waitUploads(), m.myrec.uploadsDone(msg))
 	case recPageMsg, recProgressMsg, recSavedMsg, recOpenedMsg:
-		return m, m.myrec.update(msg)
+		cmd := m.myrec.update(msg)
+		if _, ok := msg.(recSavedMsg); ok && !m.myrec.shown && len(m.myrec.note) > 0 {
+			// the download went on with the panel hidden: its end is said here
+			if m.myrec.noteBad {
+				m.setError(m.myrec.note[0])
+			} else {
+				m.setStatus(m.myrec.note[0] + " (M shows what was checked)")
+			}
+		}
+		return m, cmd
 	case tickMsg:
 		return m, tea.Batch(m.onTick(), tick())
 	case sentMsg:

@@ -9,6 +9,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/uploader"
 )
 
 // MyRecordings is the hub's recording store as the My Recordings panel
@@ -109,6 +111,7 @@ type myRecPanel struct {
 	saving  *saving
 	note    []string // the last outcome, in words (a line each)
 	noteBad bool
+	stored  int // uploads the queue reported done, last time
 }
 
 // saving is a download in flight.
@@ -231,6 +234,24 @@ func (p *myRecPanel) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// uploadsDone reloads the list when the upload queue reports a file
+// stored since last time while the panel is shown: a row "not stored
+// yet" becomes downloadable without r.
+func (p *myRecPanel) uploadsDone(rows []uploader.ItemStatus) tea.Cmd {
+	n := 0
+	for _, r := range rows {
+		if r.State == uploader.StateDone {
+			n++
+		}
+	}
+	more := n > p.stored
+	p.stored = n
+	if !more || !p.shown || p.src == nil || p.loading || p.mode == recSaving {
+		return nil
+	}
+	return p.load("")
+}
+
 // reselect puts the cursor back on the recording with id, when listed.
 func (p *myRecPanel) reselect(id string) {
 	for i, r := range p.rows {
@@ -266,9 +287,13 @@ func (p *myRecPanel) key(k tea.KeyPressMsg, km keyMap) (cmd tea.Cmd, closed bool
 	case recFolder:
 		return p.folderKey(k, km), false
 	case recSaving:
-		if key.Matches(k, km.Esc) && !p.saving.cancelled {
+		switch {
+		case key.Matches(k, km.Esc) && !p.saving.cancelled:
 			p.saving.cancelled = true
 			p.saving.cancel()
+		case key.Matches(k, km.MyRec, km.MyRecC):
+			p.shown = false // the download goes on; its end is said on the status line
+			return nil, true
 		}
 		return nil, false
 	}
@@ -419,7 +444,7 @@ func (p *myRecPanel) reminder(k keyMap) [][2]string {
 	case recFolder:
 		return [][2]string{{"enter", "save into the folder"}, {"esc", "back"}, quit}
 	case recSaving:
-		return [][2]string{{"esc", "cancel the download"}, quit}
+		return [][2]string{{"esc", "cancel the download"}, {"M", "hide (it goes on)"}, quit}
 	}
 	return [][2]string{{"↑/↓", "move"}, {"enter", "download or play"}, {"esc", "close"},
 		{k.Reload.Help().Key, "reload"}, {"pgup/pgdown", "page"}, quit}

@@ -14,6 +14,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/agentdesk/agentdesk/uploader"
 )
 
 // fakeStore is the hub's store as the panel sees it: pages by cursor, a
@@ -405,4 +407,45 @@ func TestProgramMyRecordings(t *testing.T) {
 	}
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// M during a download hides the panel and the download goes on (an
+// offer may need the agent); its end is said on the status line.
+func TestMyRecordingsDownloadGoesOnHidden(t *testing.T) {
+	fs := &fakeStore{pages: map[string]RecordingPage{"": {Recordings: myRecs()}}, gate: make(chan struct{}),
+		saved: SavedFile{Path: "/tmp/rec/r.webm", Size: 1000, SHA256: strings.Repeat("0", 64), Checked: "all 1000 bytes"}}
+	m := recModel(t, fs, nil)
+	drive(t, m, "M", "enter", "d")
+	_, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	m.Update(cmd())
+	wantScreen(t, m, "M or f3 hides the panel, the download goes on")
+	drive(t, m, "M")
+	if m.myrec.shown || strings.Contains(plain(t, m), "Downloading") {
+		t.Fatal("M did not hide the panel during the download")
+	}
+	close(fs.gate)
+	runRec(t, m, waitSaving(m.myrec.saving.ch))
+	wantScreen(t, m, "✓ Saved /tmp/rec/r.webm (1000 B) (M shows what was checked)")
+	drive(t, m, "M")
+	wantScreen(t, m, "Checked: all 1000 bytes")
+}
+
+// A file the upload queue reports stored while the panel is shown
+// reloads the list, once. (Options.Uploads is unset: the batch holds no
+// queue pump to wait on.)
+func TestMyRecordingsReloadsWhenAnUploadIsStored(t *testing.T) {
+	fs := &fakeStore{pages: map[string]RecordingPage{"": {Recordings: myRecs()}}}
+	m := recModel(t, fs, nil)
+	drive(t, m, "M")
+	one := uploadsMsg{{ID: "1", State: uploader.StateUploading}}
+	_, cmd := m.Update(one)
+	runRec(t, m, cmd)
+	done := uploadsMsg{{ID: "1", State: uploader.StateDone, Stored: "f-1"}}
+	for range 2 {
+		_, cmd = m.Update(done)
+		runRec(t, m, cmd)
+	}
+	if got := fs.cursors(); !reflect.DeepEqual(got, []string{"", ""}) {
+		t.Errorf("pages asked %q, want the first page and one reload", got)
+	}
 }

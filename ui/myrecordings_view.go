@@ -35,7 +35,7 @@ func (p *myRecPanel) render(f *frame, w, h int) rendered {
 	case recChoose, recFolder:
 		keys = "esc back"
 	case recSaving:
-		keys = "esc cancels the download"
+		keys = "esc cancels the download · M or f3 hides the panel, the download goes on"
 	}
 	lines := []string{fitWidth(st.Label.Render(title)+st.Hint.Render("   "+keys), inner), ""}
 	foot, fc := p.footer(f, inner)
