@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/auth"
+	"github.com/agentdesk/agentdesk/hub/ingest"
 	"github.com/agentdesk/agentdesk/hub/store"
 )
 
@@ -30,4 +32,16 @@ func (s *Server) fileAccess(c api.Caller, f store.File) (see, decrypt bool) {
 		return true, true
 	}
 	return c.Agent() && c.ID == f.Agent, false
+}
+
+// Directory is who may use the hub: users, teams, tokens and each one's
+// scope (the web app logs in and scopes through it).
+func (s *Server) Directory() *auth.Directory { return s.tokens }
+
+// Backlog is the unfinished uploads per desktop (none without store.dir).
+func (s *Server) Backlog(ctx context.Context) ([]ingest.Backlog, error) {
+	if s.in == nil {
+		return nil, nil
+	}
+	return s.in.Backlog(ctx)
 }
