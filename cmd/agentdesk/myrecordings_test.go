@@ -195,3 +195,56 @@ func TestMyRecordingsOverTLS(t *testing.T) {
 		t.Fatalf("without the hub's CA: %v", err)
 	}
 }
+
+// TestTmuxMyRecordings runs the real binary, `agentdesk demo`, in a
+// 100x30 tmux session as an agent would: a chat recorded with Record,
+// Mark Done, then f3 (the chord, as the terminal sends it) opens My
+// Recordings, enter, d, enter downloads the recording into
+// --recordings-dir, and o opens the player with $BROWSER (a script that
+// notes the address it was given).
+func TestTmuxMyRecordings(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildAgentdesk(t, dir)
+	recDir := filepath.Join(dir, "Recordings")
+	opened := filepath.Join(dir, "opened")
+	browser := filepath.Join(dir, "note-browser")
+	writeExe(t, browser, "#!/bin/sh\necho \"$1\" > "+opened+"\n")
+	s := startTmux(t, 100, 30, fmt.Sprintf("env BROWSER=%s %s demo --customers 1 --speed 10 --not-ready --recordings-dir %s --log %s",
+		browser, bin, recDir, filepath.Join(dir, "demo.log")))
+	s.await("the desktop", "● Connected", "press y")
+	s.keys(false, "y")
+	s.await("Bob's offer", "Bob Smith · Alerting")
+	s.keys(false, "a")
+	s.await("the chat", "Bob Smith · Connected")
+	s.keys(false, "r")
+	s.await("recording", "● REC")
+	time.Sleep(500 * time.Millisecond) // a recording of some length
+	s.keys(false, "e")
+	s.await("wrap-up", "Bob Smith · Wrap-up")
+	s.keys(false, "d")
+	s.await("stored", "the hub stored the recording")
+	s.keys(false, "F3")
+	s.await("My Recordings", "My Recordings (1)", "Bob Smith", "stored")
+	s.keys(false, "Enter")
+	s.await("the choice", "d download the file to a folder")
+	s.keys(false, "d")
+	s.await("the folder", "Save into: "+recDir)
+	s.keys(false, "Enter")
+	s.await("saved", "✓ Saved", "Checked: all")
+	entries, err := os.ReadDir(recDir)
+	if err != nil || len(entries) != 1 || !strings.HasSuffix(entries[0].Name(), ".webm") {
+		t.Fatalf("the folder: %v, %v", entries, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(recDir, entries[0].Name())); !bytes.HasPrefix(b, []byte{0x1a, 0x45, 0xdf, 0xa3}) {
+		t.Errorf("the saved file is no WebM (%d bytes)", len(b))
+	}
+	s.keys(false, "Enter")
+	s.keys(false, "o")
+	s.await("the player opened", "Opened the player in the browser:")
+	b, _ := os.ReadFile(opened)
+	if !strings.Contains(string(b), "/app/recordings/chat-1-") {
+		t.Errorf("the browser was given %q", b)
+	}
+	s.keys(false, "Escape")
+	s.await("the list again", "My Interactions")
+}
