@@ -73,23 +73,13 @@ func (s *Store) Download(ctx context.Context, f StoredFile, dir string, progress
 		body = &countReader{r: resp.Body, total: total, report: progress}
 	}
 	n, err := io.Copy(io.MultiWriter(tmp, h), body)
-	switch {
-	case ctx.Err() != nil:
+	if ctx.Err() != nil {
 		return Saved{}, ctx.Err()
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return Saved{}, fmt.Errorf("%w: the hub stopped after %d of %d bytes", ErrIncomplete, n, total)
-	case err != nil:
-		return Saved{}, fmt.Errorf("the download of %s broke off: %w", f.Name, unwrapURL(err))
-	case total >= 0 && n != total:
-		return Saved{}, fmt.Errorf("%w: %d of the %d bytes the hub announced arrived", ErrIncomplete, n, total)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	checked := fmt.Sprintf("all %d bytes the hub announced arrived; the hub opened the sealed file with age, which authenticates every 64 KiB chunk", n)
-	if !f.Encrypted() {
-		if f.SHA256 != "" && !strings.EqualFold(sum, f.SHA256) {
-			return Saved{}, fmt.Errorf("%w: its SHA-256 %s differs from the stored file's %s", ErrIncomplete, sum, f.SHA256)
-		}
-		checked = "its SHA-256 matches the one the store keeps"
+	checked, err := check(f, n, total, sum, err)
+	if err != nil {
+		return Saved{}, err
 	}
 	if err := tmp.Sync(); err != nil {
 		return Saved{}, fmt.Errorf("cannot write in %s: %w", dir, err)
@@ -103,6 +93,30 @@ func (s *Store) Download(ctx context.Context, f StoredFile, dir string, progress
 	}
 	keep = true
 	return Saved{Path: path, Size: n, SHA256: sum, Checked: checked}, nil
+}
+
+// check says what was verified of a download of f that copied n bytes
+// of the total announced (-1: none) with SHA-256 sum and ended with err,
+// or why it failed.
+func check(f StoredFile, n, total int64, sum string, err error) (string, error) {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "", fmt.Errorf("%w: the hub stopped after %d of %d bytes", ErrIncomplete, n, total)
+	case err != nil:
+		return "", fmt.Errorf("the download of %s broke off: %w", f.Name, unwrapURL(err))
+	case total >= 0 && n != total:
+		return "", fmt.Errorf("%w: %d of the %d bytes the hub announced arrived", ErrIncomplete, n, total)
+	}
+	if f.Encrypted() {
+		return fmt.Sprintf("all %d bytes the hub announced arrived; the hub opened the sealed file with age, which authenticates every 64 KiB chunk", n), nil
+	}
+	switch {
+	case f.SHA256 == "":
+		return fmt.Sprintf("all %d bytes the hub announced arrived (the store named no SHA-256 to compare)", n), nil
+	case !strings.EqualFold(sum, f.SHA256):
+		return "", fmt.Errorf("%w: its SHA-256 %s differs from the stored file's %s", ErrIncomplete, sum, f.SHA256)
+	}
+	return "its SHA-256 matches the one the store keeps", nil
 }
 
 // saveName is the name a stored file is saved under: the store's name
