@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -375,4 +376,34 @@ func dirNames(t *testing.T, dir string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// What a download says it verified, and when it fails.
+func TestDownloadCheck(t *testing.T) {
+	sealed := StoredFile{Name: "a.webm.age", SHA256: "ff"}
+	open := StoredFile{Name: "a.webm", SHA256: "AB12"}
+	for _, c := range []struct {
+		name        string
+		f           StoredFile
+		n, total    int64
+		sum         string
+		err         error
+		words, fail string
+	}{
+		{"sealed, whole", sealed, 10, 10, "00", nil, "all 10 bytes the hub announced arrived; the hub opened the sealed file with age", ""},
+		{"sealed, short", sealed, 5, 10, "00", nil, "", "5 of the 10 bytes"},
+		{"cut off", sealed, 5, 10, "00", io.ErrUnexpectedEOF, "", "the hub stopped after 5 of 10 bytes"},
+		{"open, its SHA-256", open, 10, 10, "ab12", nil, "its SHA-256 matches the one the store keeps", ""},
+		{"open, another SHA-256", open, 10, 10, "ab13", nil, "", "differs from the stored file's AB12"},
+		{"open, none to compare", StoredFile{Name: "a.webm"}, 10, -1, "ab", nil, "the store named no SHA-256 to compare", ""},
+		{"broke off", open, 3, 10, "", errors.New("connection reset"), "", "broke off: connection reset"},
+	} {
+		words, err := check(c.f, c.n, c.total, c.sum, c.err)
+		switch {
+		case c.fail == "" && (err != nil || !strings.Contains(words, c.words)):
+			t.Errorf("%s: %q, %v; want %q", c.name, words, err, c.words)
+		case c.fail != "" && (err == nil || !strings.Contains(err.Error(), c.fail)):
+			t.Errorf("%s: %v; want an error with %q", c.name, err, c.fail)
+		}
+	}
 }
