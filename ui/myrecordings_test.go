@@ -449,3 +449,42 @@ func TestMyRecordingsReloadsWhenAnUploadIsStored(t *testing.T) {
 		t.Errorf("pages asked %q, want the first page and one reload", got)
 	}
 }
+
+// A reload that fails keeps the list shown and says why under it; a page
+// of older recordings that fails says so, and the next success clears it.
+func TestMyRecordingsReloadFails(t *testing.T) {
+	var first []StoredRecording
+	for i := range 10 {
+		first = append(first, StoredRecording{ID: fmt.Sprintf("r-%d", i), Customer: fmt.Sprintf("Customer %d", i), Finished: now})
+	}
+	fs := &fakeStore{pages: map[string]RecordingPage{"": {Recordings: first, Next: "n2"}}}
+	m := recModel(t, fs, nil)
+	drive(t, m, "M")
+	fs.mu.Lock()
+	fs.err = errors.New("cannot reach the hub at http://127.0.0.1:9: connection refused")
+	fs.mu.Unlock()
+	drive(t, m, "r")
+	wantScreen(t, m, "Could not reload the list: cannot reach the hub", "The list shown is from before; r tries again.", "Customer 0")
+	fs.mu.Lock()
+	fs.err = nil
+	fs.mu.Unlock()
+	drive(t, m, "r")
+	wantScreen(t, m, "Customer 0")
+	if strings.Contains(plain(t, m), "Could not") {
+		t.Error("the failure is still said after a good reload")
+	}
+	fs.mu.Lock()
+	fs.err = errors.New("cannot reach the hub at http://127.0.0.1:9: connection refused")
+	fs.mu.Unlock()
+	for range 6 {
+		drive(t, m, "down") // near the end: older ones are asked for, and fail
+	}
+	wantScreen(t, m, "Could not load older recordings: cannot reach the hub", "older recordings could not be loaded")
+	fs.mu.Lock()
+	fs.err = nil
+	fs.mu.Unlock()
+	drive(t, m, "r")
+	if s := plain(t, m); strings.Contains(s, "Could not") || strings.Contains(s, "could not") {
+		t.Errorf("the failure is still said after a good reload:\n%s", s)
+	}
+}

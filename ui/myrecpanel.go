@@ -42,6 +42,7 @@ type myRecPanel struct {
 	loading bool
 	gen     int    // the load in flight; older answers are dropped
 	loadErr string // why the last load failed, in words
+	errMore bool   // it was a load of older recordings, not of the newest
 
 	cursor, top int // the selected row; the first row shown
 	w, h        int // SetSize
@@ -125,10 +126,18 @@ func (p *myRecPanel) update(msg tea.Msg) tea.Cmd {
 		}
 		p.loading = false
 		if msg.err != nil {
-			p.loadErr = msg.err.Error()
+			p.loadErr, p.errMore = msg.err.Error(), msg.cursor != ""
+			switch {
+			case p.errMore:
+				p.say(true, "Could not load older recordings: "+oneLine(p.loadErr), "r reloads the list.")
+			case p.loaded:
+				p.say(true, "Could not reload the list: "+oneLine(p.loadErr), "The list shown is from before; r tries again.")
+			}
 			return nil
 		}
-		p.loadErr = ""
+		if p.loadErr != "" {
+			p.loadErr, p.note = "", nil // the words of the failure no longer hold
+		}
 		if msg.cursor == "" {
 			keep := ""
 			if p.cursor < len(p.rows) {

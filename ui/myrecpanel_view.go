@@ -74,9 +74,6 @@ func (p *myRecPanel) listLines(f *frame, w, n int) []string {
 	case len(p.rows) == 0:
 		out = append(out, st.Value.Render("No recordings yet."), "",
 			st.Hint.Render(wrapWords("Recordings you make with Record (r) appear here when the chat is done, and can be downloaded once the desktop has uploaded the file. Only your own, and only those made with Record: the others go to the recording store for supervisors.", w)))
-		if p.loadErr != "" {
-			out = append(out, "", st.Attention.Render(wrapWords("The last reload failed: "+oneLine(p.loadErr)+" (r tries again)", w)))
-		}
 	default:
 		custW := max(min(w-2-recDateW-recLengthW-recSizeW-6-20, 22), 8)
 		statW := max(w-2-recDateW-custW-recLengthW-recSizeW-6, 6)
@@ -88,8 +85,8 @@ func (p *myRecPanel) listLines(f *frame, w, n int) []string {
 		switch {
 		case p.loading && p.next != "":
 			extra = st.RecInfo.Render("  loading older recordings…")
-		case p.loadErr != "":
-			extra = st.Attention.Render(fitWidth("  could not load more: "+oneLine(p.loadErr)+" (r reloads)", w))
+		case p.loadErr != "" && p.errMore:
+			extra = st.Attention.Render("  older recordings could not be loaded (below; r reloads)")
 		case p.next != "":
 			extra = st.Hint.Render("  older recordings load as you scroll down")
 		}

@@ -376,7 +376,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		c := simcustomers.New(d.URL)
 		defer c.Close()
 		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec,
-			myrec: myRecOptions(d.URL, d.Agent.Token, nil, *recDir, m.getenv)}, stdout, stderr)
+			myrec: myRecOptions(d.Net.URL(), d.Agent.Token, nil, *recDir, m.getenv)}, stdout, stderr) // hub down cuts it too
 		if tmpLog != "" {
 			keepLog(tmpLog, err, stderr)
 		}

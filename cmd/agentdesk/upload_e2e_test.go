@@ -78,7 +78,7 @@ func runRecordedInto(t *testing.T, path, mode string, screen bool, recDir string
 	began := time.Now()
 	peers := scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec}
 	if recDir != "" {
-		peers.myrec = myRecOptions(d.URL, d.Agent.Token, nil, recDir, func(string) string { return "" })
+		peers.myrec = myRecOptions(d.Net.URL(), d.Agent.Token, nil, recDir, func(string) string { return "" }) // as the demo's script runs: through the cut
 	}
 	err = setup.run(t.Context(), d.Client, peers, &out, &errb)
 	wall := time.Since(began)
