@@ -132,7 +132,7 @@ func (s *Store) MyRecordings(ctx context.Context, cursor string, limit int) (Rec
 	if limit <= 0 {
 		limit = MyRecordingsPage
 	}
-	q := url.Values{"kind": {"record"}, "order": {"newest"}, "limit": {strconv.Itoa(limit)}}
+	q := url.Values{"kind": {"record"}, "sort": {"finished"}, "order": {"desc"}, "limit": {strconv.Itoa(limit)}}
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}

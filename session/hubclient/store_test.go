@@ -174,7 +174,7 @@ func TestMyRecordingsOnRealHub_R_C7(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.statusErr("the list", resp); resp.StatusCode != 400 || !strings.Contains(err.Error(), "order must be oldest (the default) or newest") {
+	if err := c.statusErr("the list", resp); resp.StatusCode != 400 || !strings.Contains(err.Error(), "want asc or desc") {
 		t.Errorf("order=sideways: %d %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()

@@ -112,7 +112,7 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		return page, fmt.Errorf("%w: the text to find is longer than %d bytes", store.ErrBadFilter, store.MaxTextQuery)
 	}
 	where, args, order := []string{"n > ?"}, []any{after}, "n"
-	if f.Newest {
+	if f.Desc {
 		where, order = []string{"n < ?"}, "n DESC"
 		if f.Cursor == "" {
 			args = []any{int64(math.MaxInt64)}
