@@ -488,3 +488,32 @@ func TestMyRecordingsReloadFails(t *testing.T) {
 		t.Errorf("the failure is still said after a good reload:\n%s", s)
 	}
 }
+
+// Quitting during a download asks first and says the download stops;
+// leaving stops it (its Download returns, its partial file gone) before
+// the program ends.
+func TestMyRecordingsQuitDuringDownload(t *testing.T) {
+	fs := &fakeStore{pages: map[string]RecordingPage{"": {Recordings: myRecs()}}, gate: make(chan struct{})}
+	m := recModel(t, fs, nil)
+	drive(t, m, "M", "enter", "d")
+	_, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	m.Update(cmd())
+	_, cmd = m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	if cmd != nil || m.confirm == nil {
+		t.Fatal("ctrl+c during a download left without asking")
+	}
+	wantScreen(t, m, "Download of 2026-11-20_093512_general_ada_record_chat-9.webm into /home/ada/Recordings: stops", "now and nothing is saved")
+	s := m.myrec.saving
+	_, cmd = m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	if cmd == nil {
+		t.Fatal("y did not leave")
+	}
+	done := make(chan struct{})
+	go func() { runRec(t, m, cmd); close(done) }()
+	select {
+	case <-s.finished: // the download returned: cancelled
+	case <-time.After(5 * time.Second):
+		t.Fatal("leaving did not stop the download")
+	}
+	<-done
+}

@@ -63,6 +63,7 @@ type saving struct {
 	cancel      context.CancelFunc
 	cancelled   bool
 	ch          chan tea.Msg
+	finished    chan struct{} // closed when Download returned (its partial file gone)
 }
 
 // Messages of the panel.
@@ -195,7 +196,7 @@ func (p *myRecPanel) uploadsDone(rows []uploader.ItemStatus) tea.Cmd {
 	}
 	more := n > p.stored
 	p.stored = n
-	if !more || !p.shown || p.src == nil || p.loading || p.mode == recSaving {
+	if !more || !p.shown || p.src == nil || p.loading || p.mode != recList {
 		return nil
 	}
 	return p.load("")
@@ -331,7 +332,13 @@ func (p *myRecPanel) folderKey(k tea.KeyPressMsg, km keyMap) tea.Cmd {
 		}
 		p.folder.Blur()
 		p.note = nil
-		return p.download(p.selected().Files[0], dir)
+		r := p.selected()
+		if r == nil || len(r.Files) == 0 { // the list changed under the prompt
+			p.mode = recList
+			p.say(true, "That recording is no longer listed with a file: choose it again.")
+			return nil
+		}
+		return p.download(r.Files[0], dir)
 	}
 	var cmd tea.Cmd
 	p.folder, cmd = p.folder.Update(k)
@@ -342,7 +349,7 @@ func (p *myRecPanel) folderKey(k tea.KeyPressMsg, km keyMap) tea.Cmd {
 // messages through the saving's channel.
 func (p *myRecPanel) download(f StoredFile, dir string) tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &saving{file: f, dir: dir, total: -1, cancel: cancel, ch: make(chan tea.Msg, 1)}
+	s := &saving{file: f, dir: dir, total: -1, cancel: cancel, ch: make(chan tea.Msg, 1), finished: make(chan struct{})}
 	p.saving, p.mode = s, recSaving
 	src := p.src
 	go func() {
@@ -353,6 +360,7 @@ func (p *myRecPanel) download(f StoredFile, dir string) tea.Cmd {
 			default:
 			}
 		})
+		close(s.finished)
 		for { // the end must arrive: drop a progress the screen has not taken
 			select {
 			case s.ch <- recSavedMsg{saved: saved, err: err}:
@@ -366,6 +374,28 @@ func (p *myRecPanel) download(f StoredFile, dir string) tea.Cmd {
 		}
 	}()
 	return waitSaving(s.ch)
+}
+
+// stopWait bounds how long quitting waits for a stopped download to
+// remove its partial file.
+const stopWait = 2 * time.Second
+
+// stop cancels a download in flight and waits (off Update, bounded) for
+// it to leave nothing behind; nil when none runs.
+func (p *myRecPanel) stop() tea.Cmd {
+	s := p.saving
+	if s == nil {
+		return nil
+	}
+	s.cancelled = true
+	s.cancel()
+	return func() tea.Msg {
+		select {
+		case <-s.finished:
+		case <-time.After(stopWait):
+		}
+		return nil
+	}
 }
 
 // openPlayer opens the recording's player in the browser, or says the
