@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/agentdesk/agentdesk/hub/store"
@@ -25,20 +24,42 @@ func insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
 	if err != nil {
 		return err
 	}
+	tags, err := json.Marshal(r.Tags)
+	if err != nil {
+		return err
+	}
+	finished := int64(0)
+	if !r.FinishedAt.IsZero() {
+		finished = r.FinishedAt.UnixMilli()
+	}
+	// Its voice: a file of it may have come before its row.
 	res, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, interaction, name, queue, customer, agent, kind, state,
-		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at,
+		contact, disposition, duration_ms, finished_ms, tags, voice)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			EXISTS (SELECT 1 FROM files f WHERE f.recording = ?1 AND (f.interaction = ?2 OR f.interaction = '') AND f.voice))`,
 		r.ID, r.Interaction, r.Name, r.Queue, r.Customer, r.Agent, r.Kind, r.State, r.Delivery, r.Side, r.Dest,
-		string(partitions), r.Screen, string(parts), string(log), r.Produced, r.Why, ts(r.FinishedAt))
+		string(partitions), r.Screen, string(parts), string(log), r.Produced, r.Why, ts(r.FinishedAt),
+		r.Contact, r.Disposition, store.PartsLength(r.Parts).Milliseconds(), finished, nullObj(tags))
 	if err != nil {
 		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
-	}
-	if !r.Produced {
-		return nil // nothing was recorded: nothing to find in it
 	}
 	n, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
+	}
+	for _, p := range r.Partitions {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO recording_partitions (n, partition) VALUES (?, ?)`, n, p); err != nil {
+			return fmt.Errorf("recording %s/%s: partition: %w", r.Interaction, r.ID, err)
+		}
+	}
+	for k, v := range r.Tags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO recording_tags (n, name, value) VALUES (?, ?, ?)`, n, k, v); err != nil {
+			return fmt.Errorf("recording %s/%s: tag: %w", r.Interaction, r.ID, err)
+		}
+	}
+	if !r.Produced {
+		return nil // nothing was recorded: nothing to find in it
 	}
 	// Its transcript for search: the lines it took, written before it.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO recordings_text (rowid, text)
@@ -85,90 +106,6 @@ func (s *DB) NameTaken(ctx context.Context, name string) (bool, error) {
 		return false, fmt.Errorf("sqlite: name taken: %w", err)
 	}
 	return true, nil
-}
-
-const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, delivery, side, dest, partitions,
-	screen, parts, log, produced, why, finished_at`
-
-// Recordings lists finished recordings in the order they finished, with
-// their lines and files (store.Store). The page's Next is the cursor of the
-// following page ("" at the end).
-func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.RecordingPage, error) {
-	var page store.RecordingPage
-	after := int64(0)
-	if f.Cursor != "" {
-		n, err := strconv.ParseInt(f.Cursor, 10, 64)
-		if err != nil || n < 0 {
-			return page, fmt.Errorf("%w: cursor %q", store.ErrBadCursor, f.Cursor)
-		}
-		after = n
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = store.DefaultLimit
-	}
-	if len(f.Text) > store.MaxTextQuery {
-		return page, fmt.Errorf("%w: the text to find is longer than %d bytes", store.ErrBadFilter, store.MaxTextQuery)
-	}
-	where, args := []string{"n > ?"}, []any{after}
-	for _, c := range []struct{ col, v string }{{"interaction", f.Interaction}, {"agent", f.Agent}, {"queue", f.Queue},
-		{"kind", f.Kind}, {"customer", f.Customer}} {
-		if c.v != "" {
-			where, args = append(where, c.col+" = ?"), append(args, c.v)
-		}
-	}
-	if !f.From.IsZero() {
-		where, args = append(where, "julianday(finished_at) >= julianday(?)"), append(args, ts(f.From))
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "julianday(finished_at) < julianday(?)"), append(args, ts(f.To))
-	}
-	if q := ftsQuery(f.Text); q != "" {
-		where, args = append(where, "n IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)"), append(args, q)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recCols+` FROM recordings
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY n LIMIT ?`, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
-	if err != nil {
-		return page, fmt.Errorf("sqlite: recordings: %w", err)
-	}
-	var ns []int64
-	for rows.Next() {
-		var r store.Recording
-		var n int64
-		var partitions, parts, log, finished string
-		if err := rows.Scan(&n, &r.ID, &r.Interaction, &r.Name, &r.Queue, &r.Customer, &r.Agent, &r.Kind, &r.State,
-			&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished); err != nil {
-			_ = rows.Close()
-			return page, fmt.Errorf("sqlite: recordings: scan: %w", err)
-		}
-		if err := unmarshalAll(r.Interaction, []byte(partitions), &r.Partitions, []byte(parts), &r.Parts, []byte(log), &r.Log); err != nil {
-			_ = rows.Close()
-			return page, err
-		}
-		if len(r.Partitions) == 0 {
-			r.Partitions = nil
-		}
-		if r.FinishedAt, err = parseTS(finished); err != nil {
-			_ = rows.Close()
-			return page, fmt.Errorf("sqlite: recording %s: %w", r.ID, err)
-		}
-		page.Recordings = append(page.Recordings, r)
-		ns = append(ns, n)
-	}
-	_ = rows.Close()
-	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("sqlite: recordings: %w", err)
-	}
-	if len(page.Recordings) > limit {
-		page.Recordings = page.Recordings[:limit]
-		page.Next = strconv.FormatInt(ns[limit-1], 10)
-	}
-	for i := range page.Recordings {
-		if err := s.fillRecording(ctx, &page.Recordings[i]); err != nil {
-			return page, err
-		}
-	}
-	return page, nil
 }
 
 // fillRecording reads a recording's lines and stored files.

@@ -235,7 +235,11 @@ func (s *DB) Version(ctx context.Context) (int, error) {
 }
 
 // migrate applies the migrations not yet recorded in schema_migrations.
-func (s *DB) migrate(ctx context.Context) error {
+func (s *DB) migrate(ctx context.Context) error { return s.migrateTo(ctx, len(migrations)) }
+
+// migrateTo applies the migrations up to version to (tests build the
+// databases earlier hubs left with it).
+func (s *DB) migrateTo(ctx context.Context, to int) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, applied TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
@@ -247,7 +251,7 @@ func (s *DB) migrate(ctx context.Context) error {
 	if have > len(migrations) {
 		return fmt.Errorf("%w: schema version %d, this hub knows %d: upgrade the hub", store.ErrNewerSchema, have, len(migrations))
 	}
-	for v := have + 1; v <= len(migrations); v++ {
+	for v := have + 1; v <= to; v++ {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
