@@ -189,14 +189,20 @@ func partitions(raw json.RawMessage) ([]string, error) {
 // serveRecordingList is GET /v1/recordings[?interaction=ID][&limit=N]
 // [&cursor=NEXT] and the search (issue 12, R-V5, R-V7; every parameter of
 // store.ParseQuery): finished (with their stored files), dropped and live
-// recordings with their change logs, from the store, a page at a time.
+// recordings with their change logs, from the store, a page at a time;
+// with format=csv (or Accept: text/csv) every finished one, as CSV.
 func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.apiAuth(w, r, http.MethodGet); !ok {
+	tok, ok := s.apiAuth(w, r, http.MethodGet)
+	if !ok {
 		return
 	}
 	f, err := store.ParseQuery(r.URL.Query())
 	if err != nil {
 		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)
+		return
+	}
+	if wantsCSV(r) {
+		s.serveRecordingCSV(w, r, tok, f)
 		return
 	}
 	l, err := s.SearchRecordings(f)

@@ -204,3 +204,8 @@ func TestRecordingSearchFiltersAPI(t *testing.T) {
 		}
 	}
 }
+
+// sessionWrap is a wrap-up with a disposition and case data.
+func sessionWrap(disposition string, caseData map[string]string) session.WrapUpData {
+	return session.WrapUpData{Disposition: disposition, CaseData: caseData}
+}

@@ -81,6 +81,7 @@ const (
 	OutcomeOK       = "ok"
 	OutcomeDenied   = "denied"
 	OutcomeNotFound = "not_found"
+	OutcomeFailed   = "failed" // the hub could not finish it (its store failed)
 )
 
 // Access is one access to recordings (issue 12 point 8, R-V9): who, when,

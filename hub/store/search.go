@@ -40,9 +40,12 @@ type RecordingFilter struct {
 	Sort string
 	Desc bool
 	// Count asks for RecordingPage.Total (it costs a second query).
-	Count  bool
-	Cursor string // a page's Next: the page after it ("" for the first); only for the same filter and sort
-	Limit  int    // 0: DefaultLimit
+	Count bool
+	// NoLines leaves out each recording's lines (an export needs only
+	// its columns and files).
+	NoLines bool
+	Cursor  string // a page's Next: the page after it ("" for the first); only for the same filter and sort
+	Limit   int    // 0: DefaultLimit
 }
 
 // Flag is a yes/no filter that may be left open.

@@ -55,6 +55,18 @@ func openFile(t *testing.T, path string) *DB {
 func TestContractFile(t *testing.T)   { storetest.Run(t, fileOpener{}) }
 func TestContractMemory(t *testing.T) { storetest.Run(t, memOpener{}) }
 
+// TestContractMemoryChecks runs the contract with every partition and tag
+// filter written as a check of each row (what a common value gets).
+func TestContractMemoryChecks(t *testing.T) { storetest.Run(t, checkOpener{}) }
+
+type checkOpener struct{ memOpener }
+
+func (o checkOpener) Open(t *testing.T) store.Store {
+	db := o.memOpener.Open(t).(*DB)
+	db.sideScan = -1
+	return db
+}
+
 // TestWALAndSchema: the file is in WAL mode at the newest schema.
 func TestWALAndSchema(t *testing.T) {
 	db := openFile(t, filepath.Join(t.TempDir(), "index.db"))

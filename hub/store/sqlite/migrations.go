@@ -148,7 +148,9 @@ var migrations = []string{
 
 	// 5: the store for people (issue 12): recordings searched by contact,
 	// disposition, partition, duration, screen, voice and metadata tags
-	// (R-V5, R-V7) and sorted by any column; saved searches, bookmarks,
+	// (R-V5, R-V7) and sorted by any column (each column's index ends in
+	// the time finished: a filter or a sort on it reads a page's rows in
+	// order, ties in the order they finished); saved searches, bookmarks,
 	// the access log (R-V9). Recordings finished before it get their
 	// contact and disposition from their chat, their duration from their
 	// parts, their voice from their files' manifests. Deleting a
@@ -176,7 +178,7 @@ var migrations = []string{
 		partition TEXT NOT NULL,
 		PRIMARY KEY (partition, n)
 	) WITHOUT ROWID;
-	CREATE INDEX recording_partitions_n ON recording_partitions(n);
+	CREATE INDEX recording_partitions_n ON recording_partitions(n, partition);
 	INSERT OR IGNORE INTO recording_partitions (n, partition)
 		SELECT r.n, p.value FROM recordings r, json_each(r.partitions) p WHERE p.value <> '';
 	CREATE TABLE recording_tags (
@@ -185,13 +187,19 @@ var migrations = []string{
 		value TEXT NOT NULL,
 		PRIMARY KEY (name, value, n)
 	) WITHOUT ROWID;
-	CREATE INDEX recording_tags_n ON recording_tags(n);
+	CREATE INDEX recording_tags_n ON recording_tags(n, name, value);
 	DROP INDEX recordings_finished;
+	DROP INDEX recordings_agent;
+	DROP INDEX recordings_queue;
+	DROP INDEX recordings_customer;
 	CREATE INDEX recordings_finished_ms ON recordings(finished_ms);
-	CREATE INDEX recordings_kind ON recordings(kind);
-	CREATE INDEX recordings_contact ON recordings(contact);
-	CREATE INDEX recordings_disposition ON recordings(disposition);
-	CREATE INDEX recordings_duration ON recordings(duration_ms);
+	CREATE INDEX recordings_agent_ms ON recordings(agent, finished_ms);
+	CREATE INDEX recordings_queue_ms ON recordings(queue, finished_ms);
+	CREATE INDEX recordings_kind_ms ON recordings(kind, finished_ms);
+	CREATE INDEX recordings_customer_ms ON recordings(customer, finished_ms);
+	CREATE INDEX recordings_contact_ms ON recordings(contact, finished_ms);
+	CREATE INDEX recordings_disposition_ms ON recordings(disposition, finished_ms);
+	CREATE INDEX recordings_duration_ms ON recordings(duration_ms, finished_ms);
 	CREATE INDEX recordings_id ON recordings(id);
 	CREATE TABLE saved_searches (
 		id      TEXT PRIMARY KEY,

@@ -108,32 +108,77 @@ func (s *DB) NameTaken(ctx context.Context, name string) (bool, error) {
 	return true, nil
 }
 
-// fillRecording reads a recording's lines and stored files.
-func (s *DB) fillRecording(ctx context.Context, r *store.Recording) error {
-	r.Lines = []session.MessageData{}
-	if r.Produced {
-		lines, err := s.queryLines(ctx, `SELECT l.chat, l.id, l.sender, l.name, l.text, l.url, l.at, l.private
-			FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
-			WHERE t.chat = ? AND t.recording = ? ORDER BY l.id`, r.Interaction, r.ID)
-		if err != nil {
-			return err
+// fillRecordings reads the lines (when asked) and the stored files of a
+// page of recordings: two queries for the page, not two for each.
+func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines bool) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	type key struct{ chat, rec string }
+	at := map[key]int{}
+	var chats, ids []any
+	seen := map[string]bool{}
+	for i := range recs {
+		r := &recs[i]
+		r.Lines = []session.MessageData{}
+		at[key{r.Interaction, r.ID}] = i
+		if !seen[r.Interaction] {
+			seen[r.Interaction] = true
+			chats = append(chats, r.Interaction)
 		}
-		for _, l := range lines {
-			r.Lines = append(r.Lines, l.MessageData)
+		ids = append(ids, r.ID)
+	}
+	if lines {
+		rows, err := s.db.QueryContext(ctx, `SELECT t.chat, t.recording, l.id, l.sender, l.name, l.text, l.url, l.at
+			FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
+			WHERE t.chat IN (`+marks(len(chats))+`) ORDER BY t.chat, t.recording, l.id`, chats...) // #nosec G202 -- parameters only
+		if err != nil {
+			return fmt.Errorf("sqlite: recordings: lines: %w", err)
+		}
+		for rows.Next() {
+			var k key
+			var m session.MessageData
+			var when string
+			if err := rows.Scan(&k.chat, &k.rec, &m.ID, &m.From, &m.Name, &m.Text, &m.URL, &when); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("sqlite: recordings: lines: %w", err)
+			}
+			i, ok := at[k]
+			if !ok || !recs[i].Produced {
+				continue // another recording of the chat, or one that kept nothing
+			}
+			if m.At, err = parseTS(when); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("sqlite: line %s/%d: %w", k.chat, m.ID, err)
+			}
+			recs[i].Lines = append(recs[i].Lines, m)
+		}
+		_ = rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlite: recordings: lines: %w", err)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, sha256, size FROM files
-		WHERE recording = ? AND (interaction = ? OR interaction = '') ORDER BY created, id`, r.ID, r.Interaction)
+	byID := map[string][]int{} // recording id → the page's recordings with it
+	for i := range recs {
+		byID[recs[i].ID] = append(byID[recs[i].ID], i)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size FROM files
+		WHERE recording IN (`+marks(len(ids))+`) ORDER BY created, id`, ids...) // #nosec G202 -- parameters only
 	if err != nil {
-		return fmt.Errorf("sqlite: recording %s: files: %w", r.ID, err)
+		return fmt.Errorf("sqlite: recordings: files: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var rec, chat string
 		var f store.FileRef
-		if err := rows.Scan(&f.ID, &f.Name, &f.SHA256, &f.Size); err != nil {
-			return fmt.Errorf("sqlite: recording %s: files: %w", r.ID, err)
+		if err := rows.Scan(&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size); err != nil {
+			return fmt.Errorf("sqlite: recordings: files: %w", err)
 		}
-		r.Files = append(r.Files, f)
+		for _, i := range byID[rec] {
+			if chat == "" || chat == recs[i].Interaction {
+				recs[i].Files = append(recs[i].Files, f)
+			}
+		}
 	}
 	return rows.Err()
 }

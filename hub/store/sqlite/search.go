@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/agentdesk/agentdesk/hub/store"
@@ -22,11 +24,13 @@ var sortCols = map[string]struct {
 }
 
 // cursor is where a page ended: the sort, its direction, the last row's
-// sort value and its n (ties go by n). It travels as base64 of its JSON.
+// sort value, time finished and n (ties go by the time finished, then n).
+// It travels as base64 of its JSON.
 type cursor struct {
 	Sort string `json:"s"`
 	Desc bool   `json:"d,omitempty"`
 	V    any    `json:"v"`
+	F    int64  `json:"f"`
 	N    int64  `json:"n"`
 }
 
@@ -65,15 +69,38 @@ func readCursor(s, sort string, desc, num bool) (cursor, error) {
 	return c, nil
 }
 
-// where builds the WHERE clause of f's filters (not its cursor).
-func where(f store.RecordingFilter) ([]string, []any) {
+// sideScan is how many rows of a side table (partitions, tags) a filter
+// may match and still drive the search: a rarer value lists its
+// recordings, which are then sorted; a commoner one is checked row by row
+// as the search walks its sort's index, which finds a page's rows early.
+// (DB.sideScan; tests set it to -1 to check every row.)
+const sideScan = 2000
+
+// where builds the WHERE clause of f's filters (not its cursor). For a
+// page (not a count) it asks the side tables how common a partition or
+// tag filter is, and writes it as a list or as a check (sideScan).
+func (s *DB) where(ctx context.Context, f store.RecordingFilter, count bool) ([]string, []any, error) {
 	var w []string
 	var args []any
-	for _, c := range []struct{ col, v string }{{"interaction", f.Interaction}, {"agent", f.Agent}, {"queue", f.Queue},
-		{"kind", f.Kind}, {"customer", f.Customer}, {"contact", f.Contact}, {"disposition", f.Disposition}} {
-		if c.v != "" {
-			w, args = append(w, c.col+" = ?"), append(args, c.v)
+	// A coarse column (a few values: a tenth of the rows or more each)
+	// filters a list sorted by another column best as a check of each
+	// row while the sort's index is walked: its own index would give
+	// thousands of rows to sort. "+col" keeps SQLite off its index.
+	sorted := f.Sort != "" && f.Sort != store.SortFinished && !count
+	for _, c := range []struct {
+		col, v string
+		coarse bool
+	}{{"interaction", f.Interaction, false}, {"agent", f.Agent, false}, {"queue", f.Queue, true},
+		{"kind", f.Kind, true}, {"customer", f.Customer, false}, {"contact", f.Contact, false},
+		{"disposition", f.Disposition, true}} {
+		if c.v == "" {
+			continue
 		}
+		col := c.col
+		if c.coarse && sorted && f.Sort != c.col {
+			col = "+" + col
+		}
+		w, args = append(w, col+" = ?"), append(args, c.v)
 	}
 	in := func(expr string, vs []string) {
 		if vs == nil {
@@ -83,16 +110,45 @@ func where(f store.RecordingFilter) ([]string, []any) {
 			w = append(w, "0") // an empty set matches nothing
 			return
 		}
-		w = append(w, expr+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", ")+")")
+		w = append(w, expr+" IN ("+marks(len(vs))+")")
 		for _, v := range vs {
 			args = append(args, v)
 		}
 	}
 	in("agent", f.AgentIn)
 	in("kind", f.KindIn)
+	// Partitions and tags: a list of the recordings that have them, or a
+	// check of each row.
+	side := func(table, cond string, vals []any) error {
+		list := count
+		if !list {
+			var n int
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+cond, vals...).Scan(&n); err != nil { // #nosec G202 -- constants
+				return fmt.Errorf("sqlite: recordings: %s: %w", table, err)
+			}
+			list = n <= s.sideScan
+		}
+		if list {
+			w = append(w, "n IN (SELECT n FROM "+table+" WHERE "+cond+")")
+		} else {
+			w = append(w, "EXISTS (SELECT 1 FROM "+table+" x WHERE x.n = recordings.n AND "+cond+")")
+		}
+		args = append(args, vals...)
+		return nil
+	}
 	if len(f.Partitions) > 0 {
-		in("n IN (SELECT n FROM recording_partitions WHERE partition", f.Partitions)
-		w[len(w)-1] += ")"
+		vals := make([]any, len(f.Partitions))
+		for i, p := range f.Partitions {
+			vals[i] = p
+		}
+		if err := side("recording_partitions", "partition IN ("+marks(len(vals))+")", vals); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.Tags)) {
+		if err := side("recording_tags", "name = ? AND value = ?", []any{k, f.Tags[k]}); err != nil {
+			return nil, nil, err
+		}
 	}
 	if f.MinDuration > 0 {
 		w, args = append(w, "duration_ms >= ?"), append(args, f.MinDuration.Milliseconds())
@@ -111,9 +167,6 @@ func where(f store.RecordingFilter) ([]string, []any) {
 			w = append(w, c.col+" = 0")
 		}
 	}
-	for k, v := range f.Tags {
-		w, args = append(w, "n IN (SELECT n FROM recording_tags WHERE name = ? AND value = ?)"), append(args, k, v)
-	}
 	if !f.From.IsZero() {
 		w, args = append(w, "finished_ms >= ?"), append(args, f.From.UnixMilli())
 	}
@@ -121,13 +174,23 @@ func where(f store.RecordingFilter) ([]string, []any) {
 		w, args = append(w, "finished_ms < ?"), append(args, f.To.UnixMilli())
 	}
 	if q := ftsQuery(f.Text); q != "" {
-		w, args = append(w, "n IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)"), append(args, q)
+		// Sorted by a column, the recordings that have the words are
+		// checked while its index is walked (rowids only): sorting them
+		// all would read every row.
+		n := "n"
+		if sorted {
+			n = "+n"
+		}
+		w, args = append(w, n+" IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)"), append(args, q)
 	}
-	return w, args
+	return w, args, nil
 }
 
+// marks is n comma-separated parameters.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
 const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, delivery, side, dest, partitions,
-	screen, parts, log, produced, why, finished_at, contact, disposition, duration_ms, voice, tags`
+	screen, parts, log, produced, why, finished_at, contact, disposition, duration_ms, voice, tags, finished_ms`
 
 // Recordings lists the finished recordings f selects, sorted, with their
 // lines and files, a page at a time, keyset-paged on (sort value, n)
@@ -149,8 +212,11 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 	if limit <= 0 {
 		limit = store.DefaultLimit
 	}
-	w, args := where(f)
 	if f.Count {
+		w, args, err := s.where(ctx, f, true)
+		if err != nil {
+			return page, err
+		}
 		q := `SELECT count(*) FROM recordings`
 		if len(w) > 0 {
 			q += ` WHERE ` + strings.Join(w, " AND ")
@@ -158,6 +224,10 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		if err := s.db.QueryRowContext(ctx, q, args...).Scan(&page.Total); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
 			return page, fmt.Errorf("sqlite: count recordings: %w", err)
 		}
+	}
+	w, args, err := s.where(ctx, f, false)
+	if err != nil {
+		return page, err
 	}
 	dir, cmp := "", ">"
 	if f.Desc {
@@ -168,13 +238,21 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		if err != nil {
 			return page, err
 		}
-		w, args = append(w, "("+sc.col+", n) "+cmp+" (?, ?)"), append(args, c.V, c.N)
+		if sort == store.SortFinished {
+			w, args = append(w, "(finished_ms, n) "+cmp+" (?, ?)"), append(args, c.F, c.N)
+		} else {
+			w, args = append(w, "("+sc.col+", finished_ms, n) "+cmp+" (?, ?, ?)"), append(args, c.V, c.F, c.N)
+		}
 	}
 	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings` // #nosec G202 -- the columns are constants; every value is a parameter
 	if len(w) > 0 {
 		q += ` WHERE ` + strings.Join(w, " AND ")
 	}
-	q += ` ORDER BY ` + sc.col + dir + `, n` + dir + ` LIMIT ?`
+	order := `finished_ms` + dir + `, n` + dir
+	if sort != store.SortFinished {
+		order = sc.col + dir + `, ` + order
+	}
+	q += ` ORDER BY ` + order + ` LIMIT ?`
 	rows, err := s.db.QueryContext(ctx, q, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
 	if err != nil {
 		return page, fmt.Errorf("sqlite: recordings: %w", err)
@@ -198,15 +276,11 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		page.Recordings = page.Recordings[:limit]
 		page.Next = keys[limit-1].String()
 	}
-	for i := range page.Recordings {
-		if err := s.fillRecording(ctx, &page.Recordings[i]); err != nil {
-			return page, err
-		}
-	}
-	return page, nil
+	return page, s.fillRecordings(ctx, page.Recordings, !f.NoLines)
 }
 
-// scanRecording reads a row of recCols and the sort value.
+// scanRecording reads a row of recCols and the sort value (its cursor but
+// the sort and direction).
 func scanRecording(rows interface{ Scan(...any) error }) (store.Recording, cursor, error) {
 	var r store.Recording
 	var k cursor
@@ -214,7 +288,7 @@ func scanRecording(rows interface{ Scan(...any) error }) (store.Recording, curso
 	var durMS int64
 	if err := rows.Scan(&k.N, &r.ID, &r.Interaction, &r.Name, &r.Queue, &r.Customer, &r.Agent, &r.Kind, &r.State,
 		&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished,
-		&r.Contact, &r.Disposition, &durMS, &r.Voice, &tags, &k.V); err != nil {
+		&r.Contact, &r.Disposition, &durMS, &r.Voice, &tags, &k.F, &k.V); err != nil {
 		return r, k, fmt.Errorf("sqlite: recordings: scan: %w", err)
 	}
 	if err := unmarshalAll(r.Interaction, []byte(partitions), &r.Partitions, []byte(parts), &r.Parts, []byte(log), &r.Log,

@@ -39,6 +39,7 @@ type DB struct {
 	upChat   *sql.Stmt
 	closeErr error
 	closed   bool
+	sideScan int // see the constant
 
 	// A store in a file: its lock, and the checkpointer's connection.
 	lock   *os.File
@@ -163,7 +164,7 @@ func open(dsn, name string) (*DB, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &DB{db: db}
+	s := &DB{db: db, sideScan: sideScan}
 	ctx := context.Background()
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
