@@ -48,20 +48,37 @@ func (s *Server) handleAPI(mux *http.ServeMux, method, path string, h http.Handl
 	}
 }
 
-// apiAuth checks the method and the bearer token; it answers the request
-// and returns false when either is wrong.
+// apiAuth checks the method and the bearer token of a request that acts
+// on chats (POST): the config's recording API tokens, supervisors' and
+// admins' own tokens. It answers the request and returns false when the
+// method or the caller is wrong.
 func (s *Server) apiAuth(w http.ResponseWriter, r *http.Request, method string) (APIToken, bool) {
+	c, ok := s.caller(w, r, method)
+	if !ok {
+		return APIToken{}, false
+	}
+	if !c.Service && c.Role != api.RoleSupervisor && c.Role != api.RoleAdmin {
+		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "the %s %s may not %s %s: it needs a recording API token, or a supervisor's or admin's", c.Role, c.ID, method, r.URL.Path)
+		return APIToken{}, false
+	}
+	return APIToken{Name: c.ID, Role: c.Role}, true
+}
+
+// caller checks the method and finds who calls by the bearer token: any
+// agent, user or recording API token. It answers the request and returns
+// false when the method is wrong or nobody is named.
+func (s *Server) caller(w http.ResponseWriter, r *http.Request, method string) (api.Caller, bool) {
 	if r.Method != method {
 		w.Header().Set("Allow", method)
 		api.WriteError(w, http.StatusMethodNotAllowed, api.ErrMethodNotAllowed, "use %s on %s", method, r.URL.Path)
-		return APIToken{}, false
+		return api.Caller{}, false
 	}
-	if c, ok := s.tokens.FromRequest(r, false); ok && !c.Agent() {
-		return APIToken{Name: c.ID, Role: c.Role}, true
+	if c, ok := s.tokens.FromRequest(r, false); ok {
+		return c, true
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="chathub recording API"`)
-	api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "send Authorization: Bearer <token> with a token of recording.api_tokens")
-	return APIToken{}, false
+	api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "send Authorization: Bearer <token>: an agent's token, a user's API token (chathub user token) or one of recording.api_tokens")
+	return api.Caller{}, false
 }
 
 // serveRecordingAPI is POST /v1/recording: the dynamic recording API (R-G3).
@@ -188,11 +205,13 @@ func partitions(raw json.RawMessage) ([]string, error) {
 
 // serveRecordingList is GET /v1/recordings[?interaction=ID][&limit=N]
 // [&cursor=NEXT] and the search (issue 12, R-V5, R-V7; every parameter of
-// store.ParseQuery): finished (with their stored files), dropped and live
-// recordings with their change logs, from the store, a page at a time;
-// with format=csv (or Accept: text/csv) every finished one, as CSV.
+// store.ParseQuery, and team=T): finished (with their stored files),
+// dropped and live recordings with their change logs, from the store, a
+// page at a time; only those in the caller's scope (agents: their own ad
+// hoc recordings; auth.Scope). With format=csv (or Accept: text/csv) every
+// finished one, as CSV, for a caller who may export.
 func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
-	tok, ok := s.apiAuth(w, r, http.MethodGet)
+	c, ok := s.caller(w, r, http.MethodGet)
 	if !ok {
 		return
 	}
@@ -201,8 +220,13 @@ func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)
 		return
 	}
+	if team := r.URL.Query().Get("team"); team != "" {
+		f.AgentIn = s.tokens.TeamAgents(team)
+	}
+	scope := s.tokens.Scope(c)
+	scope.Apply(&f) // only what the caller may see (R-V8, R-C7)
 	if wantsCSV(r) {
-		s.serveRecordingCSV(w, r, tok, f)
+		s.serveRecordingCSV(w, r, c, scope.CanExport(), f)
 		return
 	}
 	l, err := s.SearchRecordings(f)

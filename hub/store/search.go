@@ -12,9 +12,9 @@ import (
 type RecordingFilter struct {
 	Interaction                  string
 	Agent, Queue, Kind, Customer string
-	// AgentIn and KindIn narrow to a set (a team's agents, the kinds a
-	// role may see): nil is no constraint, a non-nil empty list matches
-	// nothing.
+	// AgentIn and KindIn narrow to a set (the caller's scope, a team's
+	// agents: issue 12, R-V8): nil is no constraint; a non-nil empty set
+	// matches nothing.
 	AgentIn, KindIn []string
 	// Contact is the customer's stable id (Recording.Contact).
 	Contact string
