@@ -163,7 +163,7 @@ func (s *Server) Recordings(interaction, cursor string, limit int) (RecordingLis
 
 // SearchRecordings lists the recordings f selects (issue 12, R-V5): the
 // finished ones from the store a page at a time, and the live ones that
-// match what a live recording already has: f's interaction, agents,
+// match what a live recording already has: f's id, interaction, agents,
 // queue, kinds, customer, contact, partitions and screen (none when f
 // asks for a time finished, words of the transcript, a disposition, a
 // duration, voice or tags: a live recording has none of them yet).
@@ -219,6 +219,6 @@ func liveMatch(f store.RecordingFilter, r *store.Recording) bool {
 	in := func(set []string, v string) bool { return set == nil || slices.Contains(set, v) }
 	partition := len(f.Partitions) == 0 || slices.ContainsFunc(r.Partitions, func(p string) bool { return slices.Contains(f.Partitions, p) })
 	screen := f.Screen == store.Either || (f.Screen == store.With) == r.Screen
-	return match(f.Agent, r.Agent) && match(f.Queue, r.Queue) && match(f.Kind, r.Kind) && match(f.Customer, r.Customer) &&
+	return match(f.ID, r.ID) && match(f.Agent, r.Agent) && match(f.Queue, r.Queue) && match(f.Kind, r.Kind) && match(f.Customer, r.Customer) &&
 		match(f.Contact, r.Contact) && in(f.AgentIn, r.Agent) && in(f.KindIn, r.Kind) && partition && screen
 }

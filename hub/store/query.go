@@ -51,7 +51,7 @@ func bad(param, format string, args ...any) error {
 // ParseQuery reads a recording search from URL parameters, the one parser
 // of GET /v1/recordings and the web app (issue 12, R-V5, R-V7):
 //
-//	interaction, agent, queue, kind (a session kind), customer, contact,
+//	id, interaction, agent, queue, kind (a session kind), customer, contact,
 //	disposition: exact values; partition (repeated, or a,b): any one;
 //	min_duration, max_duration: seconds (or 1m30s); screen, voice: 1 or 0;
 //	tag.NAME=VALUE: a metadata tag; from, to: RFC 3339 or a date (UTC;
@@ -62,7 +62,7 @@ func bad(param, format string, args ...any) error {
 // Parameters it does not know are left to the caller (team, format). An
 // error is a *QueryError naming the parameter.
 func ParseQuery(q url.Values) (RecordingFilter, error) {
-	f := RecordingFilter{Interaction: q.Get("interaction"), Agent: q.Get("agent"), Queue: q.Get("queue"),
+	f := RecordingFilter{ID: q.Get("id"), Interaction: q.Get("interaction"), Agent: q.Get("agent"), Queue: q.Get("queue"),
 		Kind: q.Get("kind"), Customer: q.Get("customer"), Contact: q.Get("contact"), Disposition: q.Get("disposition"),
 		Text: q.Get("q"), Cursor: q.Get("cursor"), Limit: PageLimit}
 	if f.Kind != "" {
@@ -230,6 +230,7 @@ func (f RecordingFilter) Values() url.Values {
 			q.Set(k, v)
 		}
 	}
+	set("id", f.ID)
 	set("interaction", f.Interaction)
 	set("agent", f.Agent)
 	set("queue", f.Queue)

@@ -12,7 +12,7 @@ import (
 // TestParseQuery (issue 12 point 3, R-V5, R-V7): every search parameter
 // is read, and Values gives back a query that reads as the same filter.
 func TestParseQuery(t *testing.T) {
-	q, err := url.ParseQuery("agent=ada&queue=billing&kind=snip&customer=Bea&contact=bea-1&disposition=Resolved" +
+	q, err := url.ParseQuery("id=chat-1-snip-1&agent=ada&queue=billing&kind=snip&customer=Bea&contact=bea-1&disposition=Resolved" +
 		"&partition=eu,sales&partition=us&min_duration=90&max_duration=5m&screen=1&voice=0&tag.case=77&tag.prio=high" +
 		"&from=2026-11-20&to=2026-11-21&q=parcel+late&sort=duration&order=desc&count=1&limit=50&cursor=abc&team=blue&format=csv")
 	if err != nil {
@@ -22,7 +22,7 @@ func TestParseQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := RecordingFilter{Agent: "ada", Queue: "billing", Kind: "snip", Customer: "Bea", Contact: "bea-1", Disposition: "Resolved",
+	want := RecordingFilter{ID: "chat-1-snip-1", Agent: "ada", Queue: "billing", Kind: "snip", Customer: "Bea", Contact: "bea-1", Disposition: "Resolved",
 		Partitions: []string{"eu", "sales", "us"}, MinDuration: 90 * time.Second, MaxDuration: 5 * time.Minute,
 		Screen: With, Voice: Without, Tags: map[string]string{"case": "77", "prio": "high"},
 		From: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC),

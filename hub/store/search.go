@@ -10,6 +10,8 @@ import (
 // each set field narrows the list; the zero filter matches all. Strings
 // match exactly.
 type RecordingFilter struct {
+	// ID is one recording's id (the player opens it by its id).
+	ID                           string
 	Interaction                  string
 	Agent, Queue, Kind, Customer string
 	// AgentIn and KindIn narrow to a set (the caller's scope, a team's

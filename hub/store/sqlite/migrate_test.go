@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -79,5 +80,48 @@ func TestDeletingARecordingLeavesNothing(t *testing.T) {
 	p, err := db.Recordings(ctx, store.RecordingFilter{Text: "parcel", Partitions: []string{"eu"}, Tags: map[string]string{"case": "1"}})
 	if err != nil || len(p.Recordings) != 1 || p.Recordings[0].ID != "chat-2-r" {
 		t.Fatalf("after the delete: %+v %v", p.Recordings, err)
+	}
+}
+
+// TestSearchBesideTheWriter: in a file, a search reads on its own
+// connection: it answers while a write transaction holds the writer (a
+// long search never holds up a commit the hub waits on, nor the reverse),
+// and it sees what was committed before it.
+func TestSearchBesideTheWriter(t *testing.T) {
+	db := openFile(t, filepath.Join(t.TempDir(), "index.db"))
+	ctx := context.Background()
+	rec := store.Recording{ID: "r1", Interaction: "chat-1", Kind: "record", State: "final", Delivery: "store", Produced: true, FinishedAt: time.Now()}
+	if err := db.Apply(ctx, &store.Batch{Recordings: []store.Recording{rec}}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.db.BeginTx(ctx, nil) // the writer's one connection, held
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('held', '1')`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		p, err := db.Recordings(ctx, store.RecordingFilter{Count: true, Text: "x", Sort: store.SortAgent})
+		if err == nil && p.Total != 0 {
+			err = fmt.Errorf("total %d", p.Total)
+		}
+		if err == nil {
+			p, err = db.Recordings(ctx, store.RecordingFilter{})
+			if err == nil && (len(p.Recordings) != 1 || p.Recordings[0].ID != "r1") {
+				err = fmt.Errorf("found %+v", p.Recordings)
+			}
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the search waited for the writer's transaction")
 	}
 }

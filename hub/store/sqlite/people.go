@@ -209,7 +209,7 @@ func (s *DB) Accesses(ctx context.Context, f store.AccessFilter) (store.AccessPa
 	if len(w) > 0 {
 		q += ` WHERE ` + strings.Join(w, " AND ")
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY n DESC LIMIT ?`, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
+	rows, err := s.rd.QueryContext(ctx, q+` ORDER BY n DESC LIMIT ?`, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
 	if err != nil {
 		return page, fmt.Errorf("sqlite: accesses: %w", err)
 	}

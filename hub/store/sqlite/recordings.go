@@ -129,7 +129,7 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 		ids = append(ids, r.ID)
 	}
 	if lines {
-		rows, err := s.db.QueryContext(ctx, `SELECT t.chat, t.recording, l.id, l.sender, l.name, l.text, l.url, l.at
+		rows, err := s.rd.QueryContext(ctx, `SELECT t.chat, t.recording, l.id, l.sender, l.name, l.text, l.url, l.at
 			FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
 			WHERE t.chat IN (`+marks(len(chats))+`) ORDER BY t.chat, t.recording, l.id`, chats...) // #nosec G202 -- parameters only
 		if err != nil {
@@ -162,7 +162,7 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 	for i := range recs {
 		byID[recs[i].ID] = append(byID[recs[i].ID], i)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size FROM files
+	rows, err := s.rd.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size FROM files
 		WHERE recording IN (`+marks(len(ids))+`) ORDER BY created, id`, ids...) // #nosec G202 -- parameters only
 	if err != nil {
 		return fmt.Errorf("sqlite: recordings: files: %w", err)

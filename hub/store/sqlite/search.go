@@ -90,7 +90,7 @@ func (s *DB) where(ctx context.Context, f store.RecordingFilter, count bool) ([]
 	for _, c := range []struct {
 		col, v string
 		coarse bool
-	}{{"interaction", f.Interaction, false}, {"agent", f.Agent, false}, {"queue", f.Queue, true},
+	}{{"id", f.ID, false}, {"interaction", f.Interaction, false}, {"agent", f.Agent, false}, {"queue", f.Queue, true},
 		{"kind", f.Kind, true}, {"customer", f.Customer, false}, {"contact", f.Contact, false},
 		{"disposition", f.Disposition, true}} {
 		if c.v == "" {
@@ -123,7 +123,7 @@ func (s *DB) where(ctx context.Context, f store.RecordingFilter, count bool) ([]
 		list := count
 		if !list {
 			var n int
-			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+cond, vals...).Scan(&n); err != nil { // #nosec G202 -- constants
+			if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+cond, vals...).Scan(&n); err != nil { // #nosec G202 -- constants
 				return fmt.Errorf("sqlite: recordings: %s: %w", table, err)
 			}
 			list = n <= s.sideScan
@@ -221,7 +221,7 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		if len(w) > 0 {
 			q += ` WHERE ` + strings.Join(w, " AND ")
 		}
-		if err := s.db.QueryRowContext(ctx, q, args...).Scan(&page.Total); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
+		if err := s.rd.QueryRowContext(ctx, q, args...).Scan(&page.Total); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
 			return page, fmt.Errorf("sqlite: count recordings: %w", err)
 		}
 	}
@@ -253,7 +253,7 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		order = sc.col + dir + `, ` + order
 	}
 	q += ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, q, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
+	rows, err := s.rd.QueryContext(ctx, q, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
 	if err != nil {
 		return page, fmt.Errorf("sqlite: recordings: %w", err)
 	}

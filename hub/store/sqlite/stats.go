@@ -35,7 +35,7 @@ func (s *DB) Stats(ctx context.Context, from, to time.Time) (store.Stats, error)
 		st.Days = append(st.Days, store.DayStats{Day: first.AddDate(0, 0, d), ByKind: map[string]int{}, ByQueue: map[string]int{}})
 	}
 	idx := func(ms int64) int { return int((ms - first.UnixMilli()) / dayMS) }
-	rows, err := s.db.QueryContext(ctx, `SELECT r.finished_ms, r.kind, r.queue, r.produced, `+hasFile+`
+	rows, err := s.rd.QueryContext(ctx, `SELECT r.finished_ms, r.kind, r.queue, r.produced, `+hasFile+`
 		FROM recordings r WHERE r.finished_ms >= ? AND r.finished_ms < ?`, first.UnixMilli(), end.UnixMilli())
 	if err != nil {
 		return st, fmt.Errorf("sqlite: stats: %w", err)
@@ -71,11 +71,11 @@ func (s *DB) Stats(ctx context.Context, from, to time.Time) (store.Stats, error)
 // statsBytes fills each day's bytes stored and the running total.
 func (s *DB) statsBytes(ctx context.Context, st *store.Stats, first, end time.Time) error {
 	var before int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM files WHERE substr(created, 1, 10) < ?`,
+	if err := s.rd.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM files WHERE substr(created, 1, 10) < ?`,
 		first.Format(time.DateOnly)).Scan(&before); err != nil {
 		return fmt.Errorf("sqlite: stats: bytes: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT substr(created, 1, 10) AS day, SUM(size) FROM files
+	rows, err := s.rd.QueryContext(ctx, `SELECT substr(created, 1, 10) AS day, SUM(size) FROM files
 		WHERE day >= ? AND day < ? GROUP BY day`, first.Format(time.DateOnly), end.Format(time.DateOnly))
 	if err != nil {
 		return fmt.Errorf("sqlite: stats: bytes: %w", err)
@@ -106,7 +106,7 @@ func (s *DB) statsBytes(ctx context.Context, st *store.Stats, first, end time.Ti
 // statsGaps lists the recordings that had to be made and are not stored,
 // with their cause (R-V10).
 func (s *DB) statsGaps(ctx context.Context, st *store.Stats, first, end time.Time) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.interaction, r.agent, r.queue, r.kind, r.finished_at, r.produced, r.why,
+	rows, err := s.rd.QueryContext(ctx, `SELECT r.id, r.interaction, r.agent, r.queue, r.kind, r.finished_at, r.produced, r.why,
 		EXISTS (SELECT 1 FROM tombstones t WHERE t.interaction = r.interaction)
 		FROM recordings r WHERE r.finished_ms >= ? AND r.finished_ms < ? AND (NOT r.produced OR NOT `+hasFile+`)
 		ORDER BY r.finished_ms, r.n LIMIT ?`, first.UnixMilli(), end.UnixMilli(), store.MaxGaps+1)

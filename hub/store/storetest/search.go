@@ -75,6 +75,7 @@ func testSearchFilters(t *testing.T, o Opener) {
 		f    store.RecordingFilter
 		want string
 	}{
+		{"one by its id", store.RecordingFilter{ID: "chat-2-r"}, "2"},
 		{"contact", store.RecordingFilter{Contact: "c-1"}, "1 3"},
 		{"disposition", store.RecordingFilter{Disposition: "Resolved"}, "1 3"},
 		{"a partition", store.RecordingFilter{Partitions: []string{"eu"}}, "1 4"},
