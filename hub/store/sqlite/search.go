@@ -174,12 +174,21 @@ func (s *DB) where(ctx context.Context, f store.RecordingFilter, count bool) ([]
 		w, args = append(w, "finished_ms < ?"), append(args, f.To.UnixMilli())
 	}
 	if q := ftsQuery(f.Text); q != "" {
-		// Sorted by a column, the recordings that have the words are
-		// checked while its index is walked (rowids only): sorting them
-		// all would read every row.
-		n := "n"
-		if sorted {
-			n = "+n"
+		// Words many recordings took are checked while the sort's index
+		// is walked (rowids only), like a common tag; so are any words
+		// when the list is sorted by a column. Rare words list their
+		// recordings.
+		list := !sorted
+		if list && !count {
+			var n int
+			if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM recordings_text WHERE recordings_text MATCH ?`, q).Scan(&n); err != nil {
+				return nil, nil, fmt.Errorf("sqlite: recordings: text: %w", err)
+			}
+			list = n <= s.sideScan
+		}
+		n := "+n"
+		if list {
+			n = "n"
 		}
 		w, args = append(w, n+" IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)"), append(args, q)
 	}
@@ -244,15 +253,20 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 			w, args = append(w, "("+sc.col+", finished_ms, n) "+cmp+" (?, ?, ?)"), append(args, c.V, c.F, c.N)
 		}
 	}
-	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings` // #nosec G202 -- the columns are constants; every value is a parameter
-	if len(w) > 0 {
-		q += ` WHERE ` + strings.Join(w, " AND ")
-	}
 	order := `finished_ms` + dir + `, n` + dir
 	if sort != store.SortFinished {
 		order = sc.col + dir + `, ` + order
 	}
-	q += ` ORDER BY ` + order + ` LIMIT ?`
+	// The page's rows are found first, by their keys alone (an index
+	// holds them all for most filters), and only then read whole: sorting
+	// whole rows would read every row that matches.
+	page1 := `SELECT n FROM recordings`
+	if len(w) > 0 {
+		page1 += ` WHERE ` + strings.Join(w, " AND ")
+	}
+	page1 += ` ORDER BY ` + order + ` LIMIT ?`
+	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings WHERE n IN (` + page1 + `) ORDER BY ` + order // #nosec G202 -- the columns are constants; every value is a parameter
+
 	rows, err := s.rd.QueryContext(ctx, q, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
 	if err != nil {
 		return page, fmt.Errorf("sqlite: recordings: %w", err)
