@@ -76,134 +76,178 @@ func readCursor(s, sort string, desc, num bool) (cursor, error) {
 // (DB.sideScan; tests set it to -1 to check every row.)
 const sideScan = 2000
 
-// where builds the WHERE clause of f's filters (not its cursor). For a
-// page (not a count) it asks the side tables how common a partition or
-// tag filter is, and writes it as a list or as a check (sideScan).
-func (s *DB) where(ctx context.Context, f store.RecordingFilter, count bool) ([]string, []any, error) {
-	var w []string
-	var args []any
-	// A coarse column (a few values: a tenth of the rows or more each)
-	// filters a list sorted by another column best as a check of each
-	// row while the sort's index is walked: its own index would give
-	// thousands of rows to sort. "+col" keeps SQLite off its index.
+// clause is a WHERE clause in the making: conditions joined by AND, and
+// their parameters in order.
+type clause struct {
+	conds []string
+	args  []any
+}
+
+func (c *clause) add(cond string, args ...any) {
+	c.conds, c.args = append(c.conds, cond), append(c.args, args...)
+}
+
+// sql is " WHERE …", or "" for no condition.
+func (c *clause) sql() string {
+	if len(c.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(c.conds, " AND ")
+}
+
+// where builds the WHERE clause of f's filters (not its cursor), for a
+// page or for its count.
+func (s *DB) where(ctx context.Context, f store.RecordingFilter, count bool) (*clause, error) {
+	c := &clause{}
 	sorted := f.Sort != "" && f.Sort != store.SortFinished && !count
-	for _, c := range []struct {
+	columns(c, f, sorted)
+	if err := s.sideFilters(ctx, c, f, count); err != nil {
+		return nil, err
+	}
+	if f.MinDuration > 0 {
+		c.add("duration_ms >= ?", f.MinDuration.Milliseconds())
+	}
+	if f.MaxDuration > 0 {
+		c.add("duration_ms <= ?", f.MaxDuration.Milliseconds())
+	}
+	for _, fl := range []struct {
+		col string
+		f   store.Flag
+	}{{"screen", f.Screen}, {"voice", f.Voice}} {
+		switch fl.f {
+		case store.With:
+			c.add(fl.col + " = 1")
+		case store.Without:
+			c.add(fl.col + " = 0")
+		}
+	}
+	if !f.From.IsZero() {
+		c.add("finished_ms >= ?", f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		c.add("finished_ms < ?", f.To.UnixMilli())
+	}
+	return c, s.textFilter(ctx, c, f, sorted, count)
+}
+
+// columns adds f's exact values and sets. A coarse column (a few values:
+// a tenth of the rows or more each) filters a list sorted by another
+// column best as a check of each row while the sort's index is walked:
+// its own index would give thousands of rows to sort. "+col" keeps SQLite
+// off its index.
+func columns(c *clause, f store.RecordingFilter, sorted bool) {
+	for _, e := range []struct {
 		col, v string
 		coarse bool
 	}{{"id", f.ID, false}, {"interaction", f.Interaction, false}, {"agent", f.Agent, false}, {"queue", f.Queue, true},
 		{"kind", f.Kind, true}, {"customer", f.Customer, false}, {"contact", f.Contact, false},
 		{"disposition", f.Disposition, true}} {
-		if c.v == "" {
+		if e.v == "" {
 			continue
 		}
-		col := c.col
-		if c.coarse && sorted && f.Sort != c.col {
+		col := e.col
+		if e.coarse && sorted && f.Sort != e.col {
 			col = "+" + col
 		}
-		w, args = append(w, col+" = ?"), append(args, c.v)
+		c.add(col+" = ?", e.v)
 	}
-	in := func(expr string, vs []string) {
-		if vs == nil {
-			return
-		}
-		if len(vs) == 0 {
-			w = append(w, "0") // an empty set matches nothing
-			return
-		}
-		w = append(w, expr+" IN ("+marks(len(vs))+")")
-		for _, v := range vs {
-			args = append(args, v)
+	for _, set := range []struct {
+		col string
+		vs  []string
+	}{{"agent", f.AgentIn}, {"kind", f.KindIn}} {
+		switch {
+		case set.vs == nil:
+		case len(set.vs) == 0:
+			c.add("0") // an empty set matches nothing
+		default:
+			c.add(set.col+" IN ("+marks(len(set.vs))+")", anys(set.vs)...)
 		}
 	}
-	in("agent", f.AgentIn)
-	in("kind", f.KindIn)
-	// Partitions and tags: a list of the recordings that have them, or a
-	// check of each row.
+}
+
+// sideFilters adds the partitions and tags: each a list of the recordings
+// that have it when it is rare (or for a count), else a check of each row.
+func (s *DB) sideFilters(ctx context.Context, c *clause, f store.RecordingFilter, count bool) error {
 	side := func(table, cond string, vals []any) error {
 		list := count
 		if !list {
-			var n int
-			if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+cond, vals...).Scan(&n); err != nil { // #nosec G202 -- constants
-				return fmt.Errorf("sqlite: recordings: %s: %w", table, err)
+			n, err := s.countWhere(ctx, table, cond, vals)
+			if err != nil {
+				return err
 			}
 			list = n <= s.sideScan
 		}
 		if list {
-			w = append(w, "n IN (SELECT n FROM "+table+" WHERE "+cond+")")
+			c.add("n IN (SELECT n FROM "+table+" WHERE "+cond+")", vals...)
 		} else {
-			w = append(w, "EXISTS (SELECT 1 FROM "+table+" x WHERE x.n = recordings.n AND "+cond+")")
+			c.add("EXISTS (SELECT 1 FROM "+table+" x WHERE x.n = recordings.n AND "+cond+")", vals...)
 		}
-		args = append(args, vals...)
 		return nil
 	}
 	if len(f.Partitions) > 0 {
-		vals := make([]any, len(f.Partitions))
-		for i, p := range f.Partitions {
-			vals[i] = p
-		}
-		if err := side("recording_partitions", "partition IN ("+marks(len(vals))+")", vals); err != nil {
-			return nil, nil, err
+		if err := side("recording_partitions", "partition IN ("+marks(len(f.Partitions))+")", anys(f.Partitions)); err != nil {
+			return err
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(f.Tags)) {
 		if err := side("recording_tags", "name = ? AND value = ?", []any{k, f.Tags[k]}); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	if f.MinDuration > 0 {
-		w, args = append(w, "duration_ms >= ?"), append(args, f.MinDuration.Milliseconds())
+	return nil
+}
+
+// textFilter adds the words of f.Text. Words many recordings took are
+// checked while the sort's index is walked (rowids only), like a common
+// tag; so are any words when the list is sorted by a column. Rare words
+// list their recordings.
+func (s *DB) textFilter(ctx context.Context, c *clause, f store.RecordingFilter, sorted, count bool) error {
+	q := ftsQuery(f.Text)
+	if q == "" {
+		return nil
 	}
-	if f.MaxDuration > 0 {
-		w, args = append(w, "duration_ms <= ?"), append(args, f.MaxDuration.Milliseconds())
-	}
-	for _, c := range []struct {
-		col string
-		f   store.Flag
-	}{{"screen", f.Screen}, {"voice", f.Voice}} {
-		switch c.f {
-		case store.With:
-			w = append(w, c.col+" = 1")
-		case store.Without:
-			w = append(w, c.col+" = 0")
+	list := !sorted
+	if list && !count {
+		n, err := s.countWhere(ctx, "recordings_text", "recordings_text MATCH ?", []any{q})
+		if err != nil {
+			return err
 		}
+		list = n <= s.sideScan
 	}
-	if !f.From.IsZero() {
-		w, args = append(w, "finished_ms >= ?"), append(args, f.From.UnixMilli())
+	n := "+n"
+	if list {
+		n = "n"
 	}
-	if !f.To.IsZero() {
-		w, args = append(w, "finished_ms < ?"), append(args, f.To.UnixMilli())
+	c.add(n+" IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)", q)
+	return nil
+}
+
+// countWhere counts the rows of a side table that match cond.
+func (s *DB) countWhere(ctx context.Context, table, cond string, vals []any) (int, error) {
+	var n int
+	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+cond, vals...).Scan(&n); err != nil { // #nosec G202 -- constants
+		return 0, fmt.Errorf("sqlite: recordings: %s: %w", table, err)
 	}
-	if q := ftsQuery(f.Text); q != "" {
-		// Words many recordings took are checked while the sort's index
-		// is walked (rowids only), like a common tag; so are any words
-		// when the list is sorted by a column. Rare words list their
-		// recordings.
-		list := !sorted
-		if list && !count {
-			var n int
-			if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM recordings_text WHERE recordings_text MATCH ?`, q).Scan(&n); err != nil {
-				return nil, nil, fmt.Errorf("sqlite: recordings: text: %w", err)
-			}
-			list = n <= s.sideScan
-		}
-		n := "+n"
-		if list {
-			n = "n"
-		}
-		w, args = append(w, n+" IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)"), append(args, q)
-	}
-	return w, args, nil
+	return n, nil
 }
 
 // marks is n comma-separated parameters.
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
+func anys(vs []string) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
 const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, delivery, side, dest, partitions,
 	screen, parts, log, produced, why, finished_at, contact, disposition, duration_ms, voice, tags, finished_ms`
 
 // Recordings lists the finished recordings f selects, sorted, with their
-// lines and files, a page at a time, keyset-paged on (sort value, n)
-// (store.Store).
+// lines and files, a page at a time, keyset-paged on (sort value, time
+// finished, n) (store.Store).
 func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.RecordingPage, error) {
 	var page store.RecordingPage
 	if len(f.Text) > store.MaxTextQuery {
@@ -222,19 +266,12 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		limit = store.DefaultLimit
 	}
 	if f.Count {
-		w, args, err := s.where(ctx, f, true)
-		if err != nil {
+		var err error
+		if page.Total, err = s.countRecordings(ctx, f); err != nil {
 			return page, err
 		}
-		q := `SELECT count(*) FROM recordings`
-		if len(w) > 0 {
-			q += ` WHERE ` + strings.Join(w, " AND ")
-		}
-		if err := s.rd.QueryRowContext(ctx, q, args...).Scan(&page.Total); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
-			return page, fmt.Errorf("sqlite: count recordings: %w", err)
-		}
 	}
-	w, args, err := s.where(ctx, f, false)
+	c, err := s.where(ctx, f, false)
 	if err != nil {
 		return page, err
 	}
@@ -243,14 +280,14 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		dir, cmp = " DESC", "<"
 	}
 	if f.Cursor != "" {
-		c, err := readCursor(f.Cursor, sort, f.Desc, sc.num)
+		k, err := readCursor(f.Cursor, sort, f.Desc, sc.num)
 		if err != nil {
 			return page, err
 		}
 		if sort == store.SortFinished {
-			w, args = append(w, "(finished_ms, n) "+cmp+" (?, ?)"), append(args, c.F, c.N)
+			c.add("(finished_ms, n) "+cmp+" (?, ?)", k.F, k.N)
 		} else {
-			w, args = append(w, "("+sc.col+", finished_ms, n) "+cmp+" (?, ?, ?)"), append(args, c.V, c.F, c.N)
+			c.add("("+sc.col+", finished_ms, n) "+cmp+" (?, ?, ?)", k.V, k.F, k.N)
 		}
 	}
 	order := `finished_ms` + dir + `, n` + dir
@@ -260,14 +297,9 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 	// The page's rows are found first, by their keys alone (an index
 	// holds them all for most filters), and only then read whole: sorting
 	// whole rows would read every row that matches.
-	page1 := `SELECT n FROM recordings`
-	if len(w) > 0 {
-		page1 += ` WHERE ` + strings.Join(w, " AND ")
-	}
-	page1 += ` ORDER BY ` + order + ` LIMIT ?`
-	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings WHERE n IN (` + page1 + `) ORDER BY ` + order // #nosec G202 -- the columns are constants; every value is a parameter
-
-	rows, err := s.rd.QueryContext(ctx, q, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
+	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings WHERE n IN (SELECT n FROM recordings` + c.sql() + // #nosec G202 -- the columns are constants; every value is a parameter
+		` ORDER BY ` + order + ` LIMIT ?) ORDER BY ` + order
+	rows, err := s.rd.QueryContext(ctx, q, append(c.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("sqlite: recordings: %w", err)
 	}
@@ -291,6 +323,19 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		page.Next = keys[limit-1].String()
 	}
 	return page, s.fillRecordings(ctx, page.Recordings, !f.NoLines)
+}
+
+// countRecordings counts what f selects, every page together.
+func (s *DB) countRecordings(ctx context.Context, f store.RecordingFilter) (int, error) {
+	c, err := s.where(ctx, f, true)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM recordings`+c.sql(), c.args...).Scan(&n); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
+		return 0, fmt.Errorf("sqlite: count recordings: %w", err)
+	}
+	return n, nil
 }
 
 // scanRecording reads a row of recCols and the sort value (its cursor but
