@@ -32,8 +32,9 @@ type SavedSearch struct {
 type Searches interface {
 	// SaveSearch keeps s. An empty ID gets NewID, a zero Created the
 	// current time; s is updated with both. A name the user already
-	// used is replaced (its ID stays). User and Name are required
-	// (ErrBadFilter); a name or query over its bound is ErrTooLong.
+	// used is replaced (its ID stays). User and Name are required and
+	// Query must read as a search (ParseQuery) (ErrBadFilter); a name or
+	// query over its bound is ErrTooLong.
 	SaveSearch(ctx context.Context, s *SavedSearch) error
 	// SavedSearches lists a user's saved searches by name.
 	SavedSearches(ctx context.Context, user string) ([]SavedSearch, error)

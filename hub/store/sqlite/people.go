@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,13 @@ func (s *DB) SaveSearch(ctx context.Context, ss *store.SavedSearch) error {
 	case len(ss.Query) > store.MaxSearchQuery:
 		return fmt.Errorf("%w: a saved search's query is at most %d bytes", store.ErrTooLong, store.MaxSearchQuery)
 	}
+	q, err := url.ParseQuery(ss.Query)
+	if err == nil {
+		_, err = store.ParseQuery(q)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: a saved search's query is not a search: %v", store.ErrBadFilter, err)
+	}
 	if ss.ID == "" {
 		ss.ID = store.NewID()
 	}
@@ -27,7 +35,7 @@ func (s *DB) SaveSearch(ctx context.Context, ss *store.SavedSearch) error {
 		ss.Created = time.Now().UTC()
 	}
 	// A name the user already used keeps its id and gets the new query.
-	err := s.db.QueryRowContext(ctx, `INSERT INTO saved_searches (id, user, name, query, created) VALUES (?, ?, ?, ?, ?)
+	err = s.db.QueryRowContext(ctx, `INSERT INTO saved_searches (id, user, name, query, created) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (user, name) DO UPDATE SET query = excluded.query, created = excluded.created RETURNING id`,
 		ss.ID, ss.User, ss.Name, ss.Query, ts(ss.Created)).Scan(&ss.ID)
 	if err != nil {

@@ -59,6 +59,8 @@ func testSavedSearches(t *testing.T, o Opener) {
 		{store.SavedSearch{User: "sue"}, store.ErrBadFilter},
 		{store.SavedSearch{User: "sue", Name: strings.Repeat("n", store.MaxSearchName+1)}, store.ErrTooLong},
 		{store.SavedSearch{User: "sue", Name: "big", Query: strings.Repeat("q", store.MaxSearchQuery+1)}, store.ErrTooLong},
+		{store.SavedSearch{User: "sue", Name: "bad", Query: "kind=webcam"}, store.ErrBadFilter},
+		{store.SavedSearch{User: "sue", Name: "bad", Query: "%zz"}, store.ErrBadFilter},
 	} {
 		if err := s.SaveSearch(ctx, &c.ss); !errors.Is(err, c.want) || !strings.Contains(err.Error(), "saved search") {
 			t.Errorf("SaveSearch(%.30v): %v, want %v in words", c.ss, err, c.want)
