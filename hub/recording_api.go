@@ -217,6 +217,7 @@ func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := store.ParseQuery(r.URL.Query())
 	if err != nil {
+		s.logAccess(r, c, &store.Access{Action: store.ActionSearch, Query: r.URL.RawQuery, Outcome: store.OutcomeDenied})
 		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)
 		return
 	}
@@ -230,15 +231,23 @@ func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, err := s.SearchRecordings(f)
+	acc := &store.Access{Action: store.ActionSearch, Query: r.URL.RawQuery, Outcome: store.OutcomeOK}
+	defer s.logAccess(r, c, acc) // every search, by whom and for what (point 8, R-V9)
 	switch {
 	case errors.Is(err, store.ErrBadFilter):
+		acc.Outcome = store.OutcomeDenied
 		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)
 	case errors.Is(err, store.ErrBadCursor):
+		acc.Outcome = store.OutcomeDenied
 		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "cursor %q is not one this hub handed out for this sort: use the \"next\" of a page", f.Cursor)
 	case err != nil:
+		acc.Outcome = store.OutcomeFailed
 		s.log.Error("store: recordings", "err", err)
 		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the store cannot be read just now; try again")
 	default:
+		if f.Interaction != "" && len(l.Recordings) == 1 {
+			acc.Recording, acc.Interaction, acc.Customer, acc.Kind = l.Recordings[0].ID, f.Interaction, l.Recordings[0].Customer, l.Recordings[0].Kind
+		}
 		api.WriteJSON(w, http.StatusOK, l)
 	}
 }

@@ -39,7 +39,7 @@ func (s *Server) serveRecordingCSV(w http.ResponseWriter, r *http.Request, c api
 	query := f.Values()
 	query.Del("cursor")
 	query.Del("limit")
-	acc := &store.Access{User: c.ID, Role: c.Role, From: r.RemoteAddr, Action: store.ActionExport, Query: query.Encode()}
+	acc := &store.Access{User: c.ID, Role: c.Role, From: s.clientIP(r), Action: store.ActionExport, Query: query.Encode()}
 	defer func() {
 		if err := s.st.LogAccess(context.WithoutCancel(r.Context()), acc); err != nil {
 			s.log.Error("store: access log", "err", err)

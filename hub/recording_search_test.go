@@ -147,6 +147,7 @@ func TestRecordingSearchFiltersAPI(t *testing.T) {
 	r.nextAs(t, session.JoinData{Name: "Bea", Contact: "bea-1"})
 	r.press(t, "record")
 	r.say(t, "hello")
+	time.Sleep(5 * time.Millisecond) // a part that lasts: on an idle machine the chat takes under a millisecond
 	r.finishWrapped(t, session.WrapUpData{Disposition: "Resolved", CaseData: map[string]string{"case": "77", "order": "A-1", "secret": "x"}})
 	bea := r.chat
 	r.nextAs(t, session.JoinData{Name: "Dave", Contact: "dave-9"})

@@ -173,6 +173,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	if cfg.Store.Dir != "" {
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
 			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
+			ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
 			StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,
 			ForwardedHeaders: len(cfg.proxies) > 0}, st, s.tokens, log)
 		if err != nil {

@@ -82,15 +82,28 @@ func (in *Ingest) serveFile(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		see, mayDecrypt = access(c, f)
 	}
+	logged := func(f store.File, decrypt bool, outcome string) {
+		if in.logged != nil {
+			in.logged(r, c, f, decrypt, outcome)
+		}
+	}
 	if !see {
+		logged(store.File{}, false, store.OutcomeNotFound)
 		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no stored file has id %q", id)
 		return
 	}
 	decrypt := r.URL.Query().Get("decrypt") == "1" && f.Encrypted
 	if decrypt && !mayDecrypt {
+		logged(f, decrypt, store.OutcomeDenied)
 		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "you may not have the hub decrypt file %s; the sealed file is served without decrypt=1", f.ID)
 		return
 	}
+	if decrypt && in.reason != nil && in.reason(c) && strings.TrimSpace(r.URL.Query().Get("reason")) == "" {
+		logged(f, decrypt, store.OutcomeDenied)
+		api.WriteError(w, http.StatusForbidden, api.ErrReasonRequired, "a %s gives a reason code to play a recording: add reason=… (it is kept with the access)", c.Role)
+		return
+	}
+	logged(f, decrypt, store.OutcomeOK)
 	in.ServeStored(w, r, f, decrypt)
 }
 
