@@ -245,4 +245,24 @@ var migrations = []string{
 		DELETE FROM bookmarks WHERE recording = old.id
 			AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.id = old.id);
 	END;`,
+
+	// 6: the audit log (issue 13, R-V9): its leaves (canonical JSON, with
+	// the leaf hash computed when each was appended), its Merkle tree's
+	// stored hashes (golang.org/x/mod/sumdb/tlog's numbering) and every
+	// signed checkpoint. hub/audit appends; nothing updates or deletes.
+	`CREATE TABLE audit_leaves (
+		n     INTEGER PRIMARY KEY,
+		hash  BLOB NOT NULL,
+		entry BLOB NOT NULL
+	);
+	CREATE TABLE audit_hashes (
+		i    INTEGER PRIMARY KEY,
+		hash BLOB NOT NULL
+	);
+	CREATE TABLE audit_checkpoints (
+		k    INTEGER PRIMARY KEY,
+		size INTEGER NOT NULL,
+		at   TEXT NOT NULL,
+		note BLOB NOT NULL
+	);`,
 }
