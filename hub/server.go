@@ -40,6 +40,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/audit"
 	"github.com/agentdesk/agentdesk/hub/auth"
 	"github.com/agentdesk/agentdesk/hub/ingest"
 	"github.com/agentdesk/agentdesk/hub/store"
@@ -66,7 +67,8 @@ type Server struct {
 	// recipient is the store's age public key, told to desktops in the
 	// welcome; "" when the hub has none.
 	recipient string
-	mail      mailer // nil: no e-mail (mail.smtp unset)
+	mail      mailer     // nil: no e-mail (mail.smtp unset)
+	audit     *audit.Log // nil: the store keeps no audit log
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
@@ -163,7 +165,16 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}}
 	}
 	s.j = newJournal(st, log)
+	if err := s.openAudit(st); err != nil {
+		s.j.close()
+		if opt.Store == nil {
+			_ = st.Close()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+	}
+	s.st = auditedStore{Store: st, s: s}
 	if err := s.restore(context.Background()); err != nil {
+		s.closeAudit()
 		s.j.close()
 		if opt.Store == nil {
 			_ = st.Close()
@@ -175,8 +186,9 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
 			ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
 			StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,
-			ForwardedHeaders: len(cfg.proxies) > 0}, st, s.tokens, log)
+			ForwardedHeaders: len(cfg.proxies) > 0}, s.st, s.tokens, log)
 		if err != nil {
+			s.closeAudit()
 			s.j.close()
 			if opt.Store == nil {
 				_ = st.Close()
@@ -387,6 +399,7 @@ func (s *Server) CloseStore() error {
 	if s.in != nil {
 		_ = s.in.Close()
 	}
+	s.closeAudit()
 	if s.ownsStore {
 		return s.st.Close()
 	}

@@ -75,6 +75,23 @@ type Directory struct {
 	modTime time.Time
 	size    int64
 	fails   map[string]*failures // "user:ID" and "addr:IP"
+	onLogin func(LoginAttempt)   // the audit log's hook (OnLogin)
+}
+
+// LoginAttempt is one call of Login as the audit log keeps it: the user
+// named, the address, who logged in (when it worked) and the error.
+type LoginAttempt struct {
+	User, From string
+	Caller     api.Caller
+	Err        error // nil, ErrBadLogin or a *LockedOut
+}
+
+// OnLogin sets f to be told of every Login, after it is decided (the hub's
+// audit log, issue 13). f runs on the caller's goroutine.
+func (d *Directory) OnLogin(f func(LoginAttempt)) {
+	d.mu.Lock()
+	d.onLogin = f
+	d.mu.Unlock()
 }
 
 // snapshot is the people as last loaded.
@@ -229,7 +246,15 @@ func (d *Directory) ReasonRequired(role string) bool {
 // user is locked out for LockFor, and after 4×Failures from one address
 // that address is; a locked login is not even checked. An unknown user
 // costs the same hash as a known one, so timing does not tell who exists.
-func (d *Directory) Login(id, password, from string) (api.Caller, error) {
+func (d *Directory) Login(id, password, from string) (c api.Caller, err error) {
+	defer func() {
+		d.mu.Lock()
+		f := d.onLogin
+		d.mu.Unlock()
+		if f != nil {
+			f(LoginAttempt{User: id, From: from, Caller: c, Err: err})
+		}
+	}()
 	now := d.now()
 	ukey, akey := "user:"+id, "addr:"+from
 	if until := d.locked(now, ukey, akey); !until.IsZero() {

@@ -1,0 +1,156 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/agentdesk/agentdesk/hub/audit"
+	"github.com/agentdesk/agentdesk/hub/auth"
+	"github.com/agentdesk/agentdesk/hub/store"
+)
+
+// AuditConfig is the top-level "audit:" section: the tamper-evident audit
+// log (issue 13, docs/audit.md).
+type AuditConfig struct {
+	// CheckpointEvery is how often the hub signs a checkpoint of the log
+	// when entries were added since the last (and it signs one as it
+	// stops). 0: a minute.
+	CheckpointEvery time.Duration `yaml:"checkpoint_every"`
+	// CheckpointDir, when set, gets a copy of every checkpoint as it is
+	// made: a folder on another disk or machine, out of reach of whoever
+	// could rewrite the store.
+	CheckpointDir string `yaml:"checkpoint_dir"`
+	// KeyFile is the checkpoints' Ed25519 signing key (made at first start,
+	// mode 0600). "": audit.key in store.dir.
+	KeyFile string `yaml:"key_file"`
+}
+
+// DefaultCheckpointEvery is audit.checkpoint_every's default.
+const DefaultCheckpointEvery = time.Minute
+
+// validateAudit checks the audit section.
+func (c *Config) validateAudit(bad func(string, ...any)) {
+	if c.Audit.CheckpointEvery < 0 || (c.Audit.CheckpointEvery > 0 && c.Audit.CheckpointEvery < 100*time.Millisecond) {
+		bad("audit.checkpoint_every: %v is too short; use a duration such as 1m (at least 100ms)", c.Audit.CheckpointEvery)
+	}
+}
+
+// AuditKeyFile is where the hub keeps the audit log's signing key: the
+// config's audit.key_file, else audit.key in the store folder ("" for a
+// hub without one: its key lives in memory).
+func AuditKeyFile(cfg *Config) string {
+	if cfg.Audit.KeyFile != "" {
+		return cfg.Audit.KeyFile
+	}
+	if cfg.Store.Dir == "" {
+		return ""
+	}
+	return filepath.Join(cfg.Store.Dir, audit.KeyFile)
+}
+
+// openAudit starts the audit log on the store (nil when the store keeps
+// none), with its key and its checkpoint timer.
+func (s *Server) openAudit(raw store.Store) error {
+	al, ok := raw.(store.AuditLog)
+	if !ok {
+		s.log.Warn("the store keeps no audit log")
+		return nil
+	}
+	var signer note.Signer
+	if path := AuditKeyFile(s.cfg); path != "" {
+		sg, _, err := audit.LoadOrCreateKey(path, audit.DefaultKeyName)
+		if err != nil {
+			return err
+		}
+		signer = sg
+	} else {
+		skey, _, err := note.GenerateKey(rand.Reader, audit.DefaultKeyName)
+		if err != nil {
+			return fmt.Errorf("audit: key: %w", err)
+		}
+		if signer, err = note.NewSigner(skey); err != nil {
+			return fmt.Errorf("audit: key: %w", err)
+		}
+	}
+	every := s.cfg.Audit.CheckpointEvery
+	if every <= 0 {
+		every = DefaultCheckpointEvery
+	}
+	l, err := audit.Open(context.Background(), al, audit.Options{Signer: signer, Every: every,
+		Dir: s.cfg.Audit.CheckpointDir, Now: s.clock.Now, Log: s.log})
+	if err != nil {
+		return err
+	}
+	s.audit = l
+	s.tokens.OnLogin(s.loginAudited)
+	return nil
+}
+
+// Audit is the hub's audit log (nil when its store keeps none).
+func (s *Server) Audit() *audit.Log { return s.audit }
+
+// audited appends e to the audit log; a failure is an error in the hub's
+// log (what was audited has happened already).
+func (s *Server) audited(ctx context.Context, e audit.Entry) {
+	if s.audit == nil {
+		return
+	}
+	if _, err := s.audit.Append(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Error("audit: append", "err", err, "action", e.Action, "user", e.User)
+	}
+}
+
+// loginAudited keeps a login, failed or not, in the audit log.
+func (s *Server) loginAudited(a auth.LoginAttempt) {
+	e := audit.Entry{Action: audit.ActionLogin, At: s.clock.Now().UTC().Format(time.RFC3339Nano), User: a.User,
+		Role: a.Caller.Role, From: a.From, Outcome: store.OutcomeOK}
+	switch {
+	case errors.Is(a.Err, auth.ErrLockedOut):
+		e.Outcome = audit.OutcomeLocked
+	case a.Err != nil:
+		e.Outcome = store.OutcomeDenied
+	}
+	s.audited(context.Background(), e)
+}
+
+// auditedStore is the hub's store with every access logged (store.LogAccess,
+// whoever calls it: the hub, its exports, the web app) and every stored
+// file's arrival also appended to the audit log.
+type auditedStore struct {
+	store.Store
+	s *Server
+}
+
+// LogAccess keeps the access and audits it.
+func (a auditedStore) LogAccess(ctx context.Context, acc *store.Access) error {
+	err := a.Store.LogAccess(ctx, acc)
+	if err == nil {
+		a.s.audited(ctx, audit.FromAccess(*acc))
+	}
+	return err
+}
+
+// PutFile indexes a stored file and audits its arrival with its SHA-256.
+func (a auditedStore) PutFile(ctx context.Context, f *store.File) error {
+	err := a.Store.PutFile(ctx, f)
+	if err == nil {
+		a.s.audited(ctx, audit.FromFile(*f, f.Created))
+	}
+	return err
+}
+
+// closeAudit stops the audit log's timer and signs its last checkpoint.
+func (s *Server) closeAudit() {
+	if s.audit == nil {
+		return
+	}
+	if err := s.audit.Close(context.Background()); err != nil {
+		s.log.Error("audit: last checkpoint", "err", err)
+	}
+}
