@@ -35,6 +35,7 @@ Usage:
   chathub --config FILE [--listen ADDR] [--store DIR]
   chathub --demo [--config FILE] [--listen ADDR] [--store DIR]
   chathub user …         manage users, teams and API tokens (chathub user --help)
+  chathub audit …        the audit log: key, verify, prove, check-proof (chathub audit --help)
   chathub version        print the version (also --version)
 
 Serves the customer web chat page on "/", customers on /v1/customer,
@@ -79,6 +80,9 @@ const Version = hubclient.Version
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "user" {
 		return runUser(args[1:], os.Stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "audit" {
+		return runAudit(ctx, args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("chathub", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
