@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -301,5 +302,77 @@ func TestAuditProofOffline_R_V9(t *testing.T) {
 	}
 	if code, _ := runAuditCmd(t, "prove", "--store", dir, "x"); code != 2 {
 		t.Fatalf("a bad entry number: exit %d, want 2", code)
+	}
+}
+
+// TestAuditDocScripts (issue 13 point 2): the Go program and the Python
+// script in docs/audit.md check a proof the hub made, and refuse it with
+// another entry's index.
+func TestAuditDocScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles a program")
+	}
+	doc, err := os.ReadFile("../../docs/audit.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := func(lang string) string {
+		_, rest, ok := strings.Cut(string(doc), "\n```"+lang+"\n// checkproof")
+		if !ok && lang == "python" {
+			_, rest, ok = strings.Cut(string(doc), "\n```python\n")
+		} else if ok {
+			rest = "// checkproof" + rest
+		}
+		body, _, ok2 := strings.Cut(rest, "\n```\n")
+		if !ok || !ok2 {
+			t.Fatalf("no %s script in docs/audit.md", lang)
+		}
+		return body + "\n"
+	}
+	dir, _, _ := auditStore(t)
+	_, vkey := runAuditCmd(t, "key", "--store", dir)
+	vkey = strings.TrimSpace(vkey)
+	tmp := t.TempDir()
+	proof, bad := filepath.Join(tmp, "proof.json"), filepath.Join(tmp, "bad.json")
+	if code, out := runAuditCmd(t, "prove", "--store", dir, "--out", proof, "13"); code != 0 {
+		t.Fatal(out)
+	}
+	b, _ := os.ReadFile(proof)
+	if err := os.WriteFile(bad, bytes.Replace(b, []byte(`"index": 13`), []byte(`"index": 12`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The Go program, built inside this module (it requires x/mod).
+	src := filepath.Join("testdata", "checkproof-"+filepath.Base(tmp))
+	if err := os.MkdirAll(src, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(src) })
+	if err := os.WriteFile(filepath.Join(src, "main.go"), []byte(block("go")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(tmp, "checkproof")
+	if out, err := exec.Command("go", "build", "-o", bin, "./"+src).CombinedOutput(); err != nil {
+		t.Fatalf("the Go program does not build: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, vkey, proof).CombinedOutput(); err != nil || !strings.Contains(string(out), "OK: entry 13") {
+		t.Fatalf("the Go program: %v %s", err, out)
+	}
+	if out, err := exec.Command(bin, vkey, bad).CombinedOutput(); err == nil {
+		t.Fatalf("the Go program checked a proof with the wrong index: %s", out)
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Log("no python3: the Python script is not run")
+		return
+	}
+	script := filepath.Join(tmp, "checkproof.py")
+	if err := os.WriteFile(script, []byte(block("python")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(py, script, proof).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "OK entry 13") {
+		t.Fatalf("the Python script: %v %s", err, out)
+	}
+	if out, err := exec.Command(py, script, bad).CombinedOutput(); err == nil {
+		t.Fatalf("the Python script checked a proof with the wrong index: %s", out)
 	}
 }

@@ -279,4 +279,3 @@ func BenchmarkAppend(b *testing.B) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
 	_ = l.Close(ctx)
 }
-
