@@ -57,6 +57,14 @@ type chat struct {
 	told      string            // the recording notice the customer was last given
 	mailed    int               // transcripts e-mailed to the customer
 
+	// Multi-party (issue 14): conferenced agents besides the owner, in
+	// the order they joined; pending invitations; open consultations.
+	parties  []*agent
+	invites  []*invite
+	consults []*consult
+	multi    bool // more than one agent has had it: snapshots say who is in it
+	pseq     int  // the last invitation or consultation number handed out
+
 	offer, inact, custGrace, acw timer
 }
 
@@ -154,6 +162,11 @@ func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer, c
 	if a := c.agent; a != nil && a.conn != nil && c.state != session.Queued {
 		a.conn.push(b)
 	}
+	for _, p := range c.parties {
+		if p.conn != nil {
+			p.conn.push(b)
+		}
+	}
 	return m, nil
 }
 
@@ -169,6 +182,7 @@ func (c *chat) snapshot() session.ChatData {
 		OfferedAt: c.offeredAt, OfferExpiry: c.offerExpiry, ACWDeadline: c.acwDeadline,
 		Transcript: slices.Clone(c.lines), History: c.history, HistoryMore: c.historyMore,
 		Disposition: c.disposition, Note: c.note, CaseData: maps.Clone(c.caseData),
+		Parties: c.partiesData(),
 	}
 	if d.Transcript == nil {
 		d.Transcript = []session.MessageData{}
@@ -191,6 +205,7 @@ func (s *Server) end(c *chat, reason string) error {
 	c.reason = reason
 	c.inact.stop()
 	c.custGrace.stop()
+	s.chatEnded(c, reason)
 	switch reason {
 	case session.EndContactLeft:
 		s.system(c, "%s left the chat", c.name)

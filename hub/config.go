@@ -67,6 +67,10 @@ type Timers struct {
 	InactivityTimeout time.Duration `yaml:"inactivity_timeout"`
 	AgentGrace        time.Duration `yaml:"agent_grace"`
 	ContactGrace      time.Duration `yaml:"contact_grace"`
+	// TransferTimeout is how long an invitation to take, join or be
+	// consulted about a chat waits for an answer (R-I7, R-I8, R-I9);
+	// unset, it is offer_timeout.
+	TransferTimeout time.Duration `yaml:"transfer_timeout"`
 }
 
 // QueueConfig is one queue customers can join.
@@ -110,6 +114,7 @@ func (t *Timers) timerFields() []struct {
 		{"acw", &t.ACW}, {"offer_timeout", &t.OfferTimeout},
 		{"inactivity_warn", &t.InactivityWarn}, {"inactivity_timeout", &t.InactivityTimeout},
 		{"agent_grace", &t.AgentGrace}, {"contact_grace", &t.ContactGrace},
+		{"transfer_timeout", &t.TransferTimeout},
 	}
 }
 
@@ -191,6 +196,9 @@ func (c *Config) Validate() error {
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
 	if c.MaxFrameBytes < 256 {
 		bad("max_frame_bytes: %d is too small; use at least 256 (65536 is a good value)", c.MaxFrameBytes)
+	}
+	if c.Timers.TransferTimeout == 0 {
+		c.Timers.TransferTimeout = c.Timers.OfferTimeout
 	}
 	for _, f := range c.Timers.timerFields() {
 		if *f.d <= 0 {

@@ -14,7 +14,11 @@ type agent struct {
 	ready bool
 	idle  int64            // hub sequence when the agent last got work or became ready
 	chats map[string]*chat // offered, connected and ACW chats it owns
-	grace timer            // agent_grace after a dropped socket
+	// joined are the chats it is conferenced into, consults its open
+	// consultations (issue 14).
+	joined   map[string]*chat
+	consults map[string]*consult
+	grace    timer // agent_grace after a dropped socket
 }
 
 // load counts live chats: offered and connected. ACW does not count.

@@ -87,6 +87,8 @@ type Server struct {
 	names    map[string]bool       // file names given in the open section (R-H4)
 	live     map[string]bool       // file names of the live chats' recordings
 	waits    map[string]*queueWait // recent waits per queue, for the customers' estimate
+	invites  map[string]*invite    // pending invitations of live chats, by id (issue 14)
+	consults map[string]*consult   // open consultations, by id (R-I9)
 	verify   bool                  // tests: every unlock checks that no change went unmarked
 	saved    map[*chat]string      // with verify: the row last written
 	unmarked []string              // with verify: the changes that went unmarked
@@ -138,17 +140,19 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient, mail: ml,
-		agents:  map[string]*agent{},
-		chats:   map[string]*chat{},
-		resumes: map[string]*chat{},
-		queues:  map[string][]*chat{},
-		peers:   map[*peer]struct{}{},
-		perIP:   map[string]int{},
-		dirty:   map[*chat]struct{}{},
-		dirtyAg: map[*agent]struct{}{},
-		names:   map[string]bool{},
-		live:    map[string]bool{},
-		waits:   map[string]*queueWait{},
+		agents:   map[string]*agent{},
+		chats:    map[string]*chat{},
+		resumes:  map[string]*chat{},
+		queues:   map[string][]*chat{},
+		peers:    map[*peer]struct{}{},
+		perIP:    map[string]int{},
+		dirty:    map[*chat]struct{}{},
+		dirtyAg:  map[*agent]struct{}{},
+		names:    map[string]bool{},
+		live:     map[string]bool{},
+		waits:    map[string]*queueWait{},
+		invites:  map[string]*invite{},
+		consults: map[string]*consult{},
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}
@@ -160,7 +164,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	s.tokens = dir
 	s.conns = effectiveConnLimits(cfg.Limits, log)
 	for _, a := range cfg.Agents {
-		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}}
+		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}, joined: map[string]*chat{}, consults: map[string]*consult{}}
 	}
 	s.j = newJournal(st, log)
 	if err := s.restore(context.Background()); err != nil {
@@ -251,6 +255,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/customer", s.serveCustomer)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /v1/store/key", s.serveStoreKey)
+	mux.HandleFunc("GET /v1/directory", s.serveDirectory)
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)

@@ -277,6 +277,9 @@ type ChatData struct {
 	Note        string            `json:"note,omitempty"`
 	CaseData    map[string]string `json:"case_data,omitempty"`
 	Recording   *RecordingData    `json:"recording,omitempty"` // recording state (issue 4)
+	// Parties is who is in the chat once another agent joined it or it
+	// was transferred (issue 14); nil while only its owner ever had it.
+	Parties *PartiesData `json:"parties,omitempty"`
 }
 
 // Session is an earlier chat with the same contact.

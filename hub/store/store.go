@@ -125,6 +125,7 @@ type Chat struct {
 	Recorder    json.RawMessage   // session.RecorderState
 	Names       map[string]string // recording id → file name, once finished
 	Told        string            // the recording notice the customer was last given (X-2)
+	Parties     json.RawMessage   // who else is in it, its invitations and consultations (issue 14), as the hub writes them
 }
 
 // Line is one transcript line of a chat. Private lines (the recording
@@ -180,6 +181,7 @@ type Recording struct {
 	Why         string                `json:"why,omitempty"` // why it was not produced
 	FinishedAt  time.Time             `json:"finished_at,omitzero"`
 	Files       []FileRef             `json:"files,omitempty"`
+	Agents      []string              `json:"agents,omitempty"` // every agent who handled the chat while it ran (issue 14)
 }
 
 // FileRef is a stored file as a recording lists it.

@@ -17,9 +17,9 @@ const (
 	insTookSQL = `INSERT OR IGNORE INTO took (chat, recording, line) VALUES (?, ?, ?)`
 	chatCols   = `id, seq, resume_hash, name, contact, queue, state, reason, agent, created, offered_at,
 		offer_expiry, connected_at, acw_deadline, away_until, ended_at, disposition, note, case_data, tried,
-		consent, delete_ask, deleted, recorder, names, told`
+		consent, delete_ask, deleted, recorder, names, told, parties`
 	upChatSQL = `INSERT OR REPLACE INTO chats (` + chatCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // Apply writes b in one transaction (store.Store).
@@ -127,7 +127,7 @@ func upsertChat(ctx context.Context, up *sql.Stmt, c *store.Chat) error {
 	_, err = up.ExecContext(ctx, c.ID, c.Seq, c.ResumeHash, c.Name, c.Contact, c.Queue, c.State.String(), c.Reason, c.Agent,
 		ts(c.Created), ts(c.OfferedAt), ts(c.OfferExpiry), ts(c.ConnectedAt), ts(c.ACWDeadline), ts(c.AwayUntil), ts(c.EndedAt),
 		c.Disposition, c.Note, nullObj(caseData), string(tried), c.Consent, c.DeleteAsk, c.Deleted,
-		jsonOr(c.Recorder, "{}"), nullObj(names), c.Told)
+		jsonOr(c.Recorder, "{}"), nullObj(names), c.Told, jsonOr(c.Parties, "{}"))
 	if err != nil {
 		return fmt.Errorf("chat %s: %w", c.ID, err)
 	}
@@ -232,10 +232,10 @@ func (s *DB) queryChats(ctx context.Context, q string, args ...any) ([]store.Cha
 	var out []store.Chat
 	for rows.Next() {
 		var c store.Chat
-		var state, created, offered, expiry, connected, acw, away, ended, caseData, tried, recorder, names string
+		var state, created, offered, expiry, connected, acw, away, ended, caseData, tried, recorder, names, parties string
 		if err := rows.Scan(&c.ID, &c.Seq, &c.ResumeHash, &c.Name, &c.Contact, &c.Queue, &state, &c.Reason, &c.Agent,
 			&created, &offered, &expiry, &connected, &acw, &away, &ended, &c.Disposition, &c.Note, &caseData, &tried,
-			&c.Consent, &c.DeleteAsk, &c.Deleted, &recorder, &names, &c.Told); err != nil {
+			&c.Consent, &c.DeleteAsk, &c.Deleted, &recorder, &names, &c.Told, &parties); err != nil {
 			return nil, fmt.Errorf("sqlite: chats: scan: %w", err)
 		}
 		if c.State, err = session.ParseState(state); err != nil {
@@ -265,6 +265,9 @@ func (s *DB) queryChats(ctx context.Context, q string, args ...any) ([]store.Cha
 		}
 		if recorder != "{}" {
 			c.Recorder = json.RawMessage(recorder)
+		}
+		if parties != "{}" {
+			c.Parties = json.RawMessage(parties)
 		}
 		out = append(out, c)
 	}

@@ -145,4 +145,10 @@ var migrations = []string{
 	CREATE INDEX recordings_queue ON recordings(queue);
 	CREATE INDEX recordings_customer ON recordings(customer);
 	CREATE INDEX recordings_finished ON recordings(julianday(finished_at));`,
+
+	// 5: multi-party chats (issue 14): who is in a live chat besides its
+	// owner, its pending invitations and consultations (one JSON value the
+	// hub writes whole), and every agent who handled a recording.
+	`ALTER TABLE chats ADD COLUMN parties TEXT NOT NULL DEFAULT '{}';
+	ALTER TABLE recordings ADD COLUMN agents TEXT NOT NULL DEFAULT '[]';`,
 }

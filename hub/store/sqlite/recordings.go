@@ -25,11 +25,15 @@ func insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
 	if err != nil {
 		return err
 	}
+	agents, err := json.Marshal(orEmpty(r.Agents))
+	if err != nil {
+		return err
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, interaction, name, queue, customer, agent, kind, state,
-		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at, agents)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Interaction, r.Name, r.Queue, r.Customer, r.Agent, r.Kind, r.State, r.Delivery, r.Side, r.Dest,
-		string(partitions), r.Screen, string(parts), string(log), r.Produced, r.Why, ts(r.FinishedAt))
+		string(partitions), r.Screen, string(parts), string(log), r.Produced, r.Why, ts(r.FinishedAt), string(agents))
 	if err != nil {
 		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
 	}
@@ -88,7 +92,7 @@ func (s *DB) NameTaken(ctx context.Context, name string) (bool, error) {
 }
 
 const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, delivery, side, dest, partitions,
-	screen, parts, log, produced, why, finished_at`
+	screen, parts, log, produced, why, finished_at, agents`
 
 // Recordings lists finished recordings in the order they finished, with
 // their lines and files (store.Store). The page's Next is the cursor of the
@@ -150,18 +154,21 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 	for rows.Next() {
 		var r store.Recording
 		var n int64
-		var partitions, parts, log, finished string
+		var partitions, parts, log, finished, agents string
 		if err := rows.Scan(&n, &r.ID, &r.Interaction, &r.Name, &r.Queue, &r.Customer, &r.Agent, &r.Kind, &r.State,
-			&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished); err != nil {
+			&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished, &agents); err != nil {
 			_ = rows.Close()
 			return page, fmt.Errorf("sqlite: recordings: scan: %w", err)
 		}
-		if err := unmarshalAll(r.Interaction, []byte(partitions), &r.Partitions, []byte(parts), &r.Parts, []byte(log), &r.Log); err != nil {
+		if err := unmarshalAll(r.Interaction, []byte(partitions), &r.Partitions, []byte(parts), &r.Parts, []byte(log), &r.Log, []byte(agents), &r.Agents); err != nil {
 			_ = rows.Close()
 			return page, err
 		}
 		if len(r.Partitions) == 0 {
 			r.Partitions = nil
+		}
+		if len(r.Agents) == 0 {
+			r.Agents = nil
 		}
 		if r.FinishedAt, err = parseTS(finished); err != nil {
 			_ = rows.Close()
