@@ -72,7 +72,9 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 	}
 	who, ok := s.tokens.Lookup(h.Token)
 	a := s.agents[who.ID]
-	if !ok || !who.Agent() || a == nil {
+	if ok && !who.Agent() && canSupervise(who) {
+		a = s.supervisor(who) // R-C8: a supervisor watches chats
+	} else if !ok || !who.Agent() || a == nil {
 		return nil, ferr(session.ErrCodeUnauthorized, "the token is not known to this hub")
 	}
 	if a.conn != nil { // a second login replaces the first
@@ -82,7 +84,7 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 	back := a.grace.running()
 	a.grace.stop()
 	a.conn = p
-	if a.idle == 0 {
+	if a.idle == 0 && !a.super {
 		s.idleSeq++
 		a.idle = s.idleSeq
 		s.touchAgent(a)
@@ -131,6 +133,10 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 // agentGone keeps the agent's chats for agent_grace; its offers go to the
 // next agent at once.
 func (s *Server) agentGone(a *agent) {
+	if a.super {
+		s.superGone(a)
+		return
+	}
 	a.conn = nil
 	if s.closed {
 		return // the hub is stopping: its chats stay as they are for the next one
@@ -169,7 +175,7 @@ func (s *Server) graceOver(a *agent) {
 		if c.state != session.Connected {
 			continue
 		}
-		if len(c.parties) > 0 { // a conferenced agent takes it over (R-I8)
+		if c.nextOwner() != nil { // a conferenced agent takes it over (R-I8)
 			s.ownerLeaves(c, session.EndAgentGone)
 			continue
 		}
@@ -224,7 +230,12 @@ func live(c *chat, what string) *frameError {
 
 // agentFrame handles one frame of a logged-in agent.
 func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
+	if a.super {
+		return s.superFrame(a, env)
+	}
 	switch env.Type {
+	case session.TypeMonitor, session.TypeUnmonitor, session.TypeBarge:
+		return ferr(session.ErrCodeUnauthorized, "%s is for supervisors: say hello with a supervisor's token", env.Type)
 	case session.TypeHello:
 		return ferr(session.ErrCodeBadState, "already logged in")
 	case session.TypeReady:
@@ -276,7 +287,7 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 		}
 		return s.remove(a, c, env)
 	case session.TypeEnd:
-		if c.state == session.Connected && len(c.parties) > 0 {
+		if c.state == session.Connected && c.nextOwner() != nil {
 			s.ownerLeaves(c, session.EndLeft) // ownership passes to the conference (R-I8)
 			return nil
 		}

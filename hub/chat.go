@@ -62,8 +62,9 @@ type chat struct {
 	parties  []*agent
 	invites  []*invite
 	consults []*consult
-	multi    bool // more than one agent has had it: snapshots say who is in it
-	pseq     int  // the last invitation or consultation number handed out
+	watchers []*agent // supervisors listening silently (R-C8); not stored
+	multi    bool     // more than one agent has had it: snapshots say who is in it
+	pseq     int      // the last invitation or consultation number handed out
 
 	offer, inact, custGrace, acw timer
 }
@@ -165,6 +166,11 @@ func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer, c
 	for _, p := range c.parties {
 		if p.conn != nil {
 			p.conn.push(b)
+		}
+	}
+	for _, w := range c.watchers {
+		if w.conn != nil {
+			w.conn.push(b)
 		}
 	}
 	return m, nil

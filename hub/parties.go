@@ -63,12 +63,15 @@ func (c *chat) in(a *agent) bool { return c.agent == a || slices.Contains(c.part
 
 // parties is who is in the chat, for its agents.
 func (c *chat) partiesData() *session.PartiesData {
-	if !c.multi || c.agent == nil {
+	if (!c.multi && len(c.watchers) == 0) || c.agent == nil {
 		return nil
 	}
 	d := &session.PartiesData{Owner: ref(c.agent), Parties: []session.AgentRef{}}
 	for _, p := range c.parties {
 		d.Parties = append(d.Parties, ref(p))
+	}
+	for _, w := range c.watchers {
+		d.Listening = append(d.Listening, ref(w))
 	}
 	return d
 }
@@ -101,7 +104,7 @@ func (s *Server) tellParties(c *chat) {
 		return
 	}
 	b := encode(session.TypeParties, c.id, d)
-	for _, a := range append([]*agent{c.agent}, c.parties...) {
+	for _, a := range slices.Concat([]*agent{c.agent}, c.parties, c.watchers) {
 		if a.conn != nil {
 			a.conn.push(b)
 		}
@@ -388,9 +391,9 @@ func (s *Server) leave(c *chat, a *agent, reason, line string) {
 // ownerLeaves passes the chat to its first conferenced party when its
 // owner ends or leaves it (R-I8): the customer's chat goes on.
 func (s *Server) ownerLeaves(c *chat, reason string) {
-	old, next := c.agent, c.parties[0]
+	old, next := c.agent, c.nextOwner()
 	s.closeFor(c, old, old.cfg.Name+" left the chat")
-	c.parties = c.parties[1:]
+	c.parties = slices.DeleteFunc(c.parties, func(p *agent) bool { return p == next })
 	delete(next.joined, c.id)
 	delete(old.chats, c.id)
 	c.agent = next
@@ -432,6 +435,7 @@ func (s *Server) closeFor(c *chat, a *agent, why string) {
 // parties are told the chat is over for them.
 func (s *Server) chatEnded(c *chat, reason string) {
 	s.closeFor(c, nil, "the contact's chat ended")
+	s.unwatchAll(c, reason)
 	for _, p := range slices.Clone(c.parties) {
 		delete(p.joined, c.id)
 		c.rec.Leave(p.cfg.ID)
@@ -453,10 +457,11 @@ func (s *Server) remove(a *agent, c *chat, env session.Envelope) *frameError {
 	if fe := decode(env, &d); fe != nil {
 		return fe
 	}
-	p := s.agents[d.Agent]
-	if p == nil || !slices.Contains(c.parties, p) {
+	i := slices.IndexFunc(c.parties, func(p *agent) bool { return p.cfg.ID == d.Agent })
+	if i < 0 {
 		return ferr(session.ErrCodeBadRequest, "remove: %.60q is not a party of chat %s", d.Agent, c.id)
 	}
+	p := c.parties[i]
 	s.leave(c, p, session.EndRemoved, fmt.Sprintf("%s removed %s from the chat", a.cfg.Name, p.cfg.Name))
 	return nil
 }

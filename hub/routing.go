@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -18,6 +19,10 @@ type agent struct {
 	// consultations (issue 14).
 	joined   map[string]*chat
 	consults map[string]*consult
+	// A supervisor's record (R-C8): who said hello, the chats watched.
+	super    bool
+	who      api.Caller
+	watching map[string]*chat
 	grace    timer // agent_grace after a dropped socket
 }
 

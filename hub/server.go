@@ -89,6 +89,7 @@ type Server struct {
 	waits    map[string]*queueWait // recent waits per queue, for the customers' estimate
 	invites  map[string]*invite    // pending invitations of live chats, by id (issue 14)
 	consults map[string]*consult   // open consultations, by id (R-I9)
+	supers   map[string]*agent     // supervisors who said hello, by id (R-C8); never routed to
 	verify   bool                  // tests: every unlock checks that no change went unmarked
 	saved    map[*chat]string      // with verify: the row last written
 	unmarked []string              // with verify: the changes that went unmarked
@@ -153,6 +154,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		waits:    map[string]*queueWait{},
 		invites:  map[string]*invite{},
 		consults: map[string]*consult{},
+		supers:   map[string]*agent{},
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}

@@ -134,6 +134,8 @@ type RemoveData struct {
 type PartiesData struct {
 	Owner   AgentRef   `json:"owner"`
 	Parties []AgentRef `json:"parties"`
+	// Listening are the supervisors silently watching the chat (R-C8).
+	Listening []AgentRef `json:"listening,omitempty"`
 }
 
 // ConvertData turns a consultation into a transfer or a conference.
@@ -193,3 +195,21 @@ type DirectoryQueue struct {
 	Ready     int    `json:"ready"`     // of them, ready
 	Available int    `json:"available"` // of them, ready and below capacity
 }
+
+// Supervisor monitoring (R-C8), on /v1/agent with a supervisor's or
+// admin's token: the supervisor watches a live chat silently (its agents
+// are told someone is listening; the customer is not) and may barge in as
+// a conference party.
+const (
+	// supervisor → hub: chat. Watch the chat: a snapshot, then every line.
+	TypeMonitor = "monitor"
+	// supervisor → hub: chat. Stop watching (state done, reason "left").
+	TypeUnmonitor = "unmonitor"
+	// supervisor → hub: chat. Join the chat as a conference party: a line
+	// tells everyone, the customer included.
+	TypeBarge = "barge"
+)
+
+// AttnMonitored tells the chat's agents that a supervisor started or
+// stopped listening (R-C8).
+const AttnMonitored = "monitored"
