@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,9 @@ type frameHarness struct {
 	s      *Server
 	agent  *agentSocket
 	grace  *agentSocket // a second agent, logged in, not ready (issue 14)
+	sue    *agentSocket // a supervisor (R-C8)
+	sc     *fakeConn
+	sin    inbound
 	cust   *customerSocket
 	ac, cc *fakeConn
 	gc     *fakeConn
@@ -60,16 +64,17 @@ func newFrameHarness(t *testing.T) *frameHarness {
 		c.Limits.MaxLinesPerChat = 50
 	})
 	s := newHub(t, cfg)
-	h := &frameHarness{t: t, s: s, ac: &fakeConn{}, cc: &fakeConn{}, gc: &fakeConn{}}
-	ap, cp, gp := newPeer(h.ac, s.j), newPeer(h.cc, s.j), newPeer(h.gc, s.j)
-	s.addPeer(ap)
-	s.addPeer(cp)
-	s.addPeer(gp)
-	h.agent, h.cust, h.grace = &agentSocket{s: s, p: ap}, s.newCustomerSocket(cp), &agentSocket{s: s, p: gp}
+	h := &frameHarness{t: t, s: s, ac: &fakeConn{}, cc: &fakeConn{}, gc: &fakeConn{}, sc: &fakeConn{}}
+	ap, cp, gp, sp := newPeer(h.ac, s.j), newPeer(h.cc, s.j), newPeer(h.gc, s.j), newPeer(h.sc, s.j)
+	for _, p := range []*peer{ap, cp, gp, sp} {
+		s.addPeer(p)
+	}
+	h.agent, h.cust, h.grace, h.sue = &agentSocket{s: s, p: ap}, s.newCustomerSocket(cp), &agentSocket{s: s, p: gp}, &agentSocket{s: s, p: sp}
 	h.toAgent(`{"v":1,"type":"hello","data":{"token":"t-ada","client":"fuzz"}}`)
 	h.toAgent(`{"v":1,"type":"ready","data":{"ready":true}}`)
 	h.toAgent(`grace>{"v":1,"type":"hello","data":{"token":"t-grace","client":"fuzz"}}`)
-	if h.agent.me == nil || h.grace.me == nil {
+	h.toAgent(`sue>{"v":1,"type":"hello","data":{"token":"t-sue","client":"fuzz"}}`)
+	if h.agent.me == nil || h.grace.me == nil || h.sue.me == nil {
 		t.Fatal("the harness's agents did not log in")
 	}
 	return h
@@ -80,6 +85,8 @@ func (h *frameHarness) toAgent(frame string) {
 	as, in := h.agent, &h.ain
 	if f, ok := strings.CutPrefix(frame, "grace>"); ok {
 		as, in, frame = h.grace, &h.gin, f
+	} else if f, ok := strings.CutPrefix(frame, "sue>"); ok {
+		as, in, frame = h.sue, &h.sin, f
 	}
 	if !h.stop && !h.s.frame(as.p, in, []byte(frame), as.frame) {
 		h.stop = true
@@ -98,9 +105,10 @@ func (h *frameHarness) finish() {
 	h.cust.gone()
 	h.agent.gone()
 	h.grace.gone()
+	h.sue.gone()
 	h.s.j.sync()
 	deadline := time.Now().Add(2 * time.Second)
-	for _, p := range []*peer{h.agent.p, h.cust.p, h.grace.p} {
+	for _, p := range []*peer{h.agent.p, h.cust.p, h.grace.p, h.sue.p} {
 		for {
 			p.mu.Lock()
 			idle := p.dead || (p.head == len(p.queue) && !p.writing)
@@ -111,7 +119,7 @@ func (h *frameHarness) finish() {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	for _, c := range []*fakeConn{h.ac, h.cc, h.gc} {
+	for _, c := range []*fakeConn{h.ac, h.cc, h.gc, h.sc} {
 		c.mu.Lock()
 		for _, b := range c.bad {
 			h.t.Errorf("the hub wrote a frame that is not an envelope: %.200q", b)
@@ -121,6 +129,7 @@ func (h *frameHarness) finish() {
 	h.s.dropPeer(h.agent.p)
 	h.s.dropPeer(h.cust.p)
 	h.s.dropPeer(h.grace.p)
+	h.s.dropPeer(h.sue.p)
 }
 
 var customerSeeds = []string{
@@ -177,6 +186,10 @@ var agentSeeds = []string{
 	`{"v":1,"type":"transfer","chat":"chat-1","data":{"agent":"grace","queue":"general"}}` + "\n" + `{"v":1,"type":"answer","data":{"invite":7}}` + "\n" +
 		`{"v":1,"type":"remove","chat":"chat-1","data":null}` + "\n" + `{"v":1,"type":"consult_to","chat":"chat-1","data":{"to":"x"}}` + "\n" +
 		`grace>{"v":1,"type":"answer","data":{"invite":"chat-1-transfer-1","accept":false,"reason":"\u0000"}}`,
+	// Monitoring (R-C8): sue watches, barges in, talks, leaves.
+	`{"v":1,"type":"accept","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"monitor","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"send","chat":"chat-1","data":{"text":"x"}}` + "\n" +
+		`sue>{"v":1,"type":"barge","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"send","chat":"chat-1","data":{"text":"hello"}}` + "\n" +
+		`{"v":1,"type":"end","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"end","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"ready","data":{"ready":true}}`,
 }
 
 // FuzzAgentFrames feeds the hub's agent socket (logged in as ada, ready,
@@ -227,6 +240,10 @@ func TestFrameHarnessParties(t *testing.T) {
 		7: func(c *chat) bool {
 			return c != nil && len(c.parties) == 1 && c.parties[0].cfg.ID == "grace" && len(c.consults) == 0
 		},
+		9: func(c *chat) bool {
+			return c != nil && c.state == session.ACW && len(c.parties) == 0 && len(c.watchers) == 0 &&
+				slices.ContainsFunc(c.lines, func(m session.MessageData) bool { return m.Text == "hello" && strings.Contains(m.Name, "sue") })
+		},
 	} {
 		h := newFrameHarness(t)
 		h.toCustomer([]byte(`{"v":1,"type":"join","data":{"name":"Ann","contact":"c-1","queue":"general"}}`))
@@ -240,8 +257,8 @@ func TestFrameHarnessParties(t *testing.T) {
 			t.Errorf("seed %d did not do what it says", i)
 		}
 		h.finish()
-		if h.gc.frames < 3 {
-			t.Errorf("seed %d: grace was written %d frames", i, h.gc.frames)
+		if n := map[int]int{5: h.gc.frames, 7: h.gc.frames, 9: h.sc.frames}[i]; n < 3 {
+			t.Errorf("seed %d: the second agent was written %d frames", i, n)
 		}
 	}
 }
