@@ -356,6 +356,9 @@ func (s *Server) transfer(c *chat, to *agent, queue string) {
 // join conferences agent a into the chat (R-I8): a line says who joined,
 // then they get the whole transcript and every line after it.
 func (s *Server) join(c *chat, a *agent) {
+	if c.in(a) {
+		return // in it already (a consultation turned conference after a conference invitation)
+	}
 	s.system(c, "%s joined the chat", a.cfg.Name)
 	c.parties = append(c.parties, a)
 	c.multi = true
@@ -399,6 +402,7 @@ func (s *Server) ownerLeaves(c *chat, reason string) {
 	c.agent = next
 	next.chats[c.id] = c
 	c.rec.Leave(old.cfg.ID)
+	c.rec.HandOver(next.cfg.ID)
 	s.touch(c)
 	if old.conn != nil {
 		old.conn.send(session.TypeState, c.id, session.StateData{State: session.Done, Reason: reason})

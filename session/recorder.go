@@ -220,6 +220,14 @@ func (r *Recorder) Leave(agent string) {
 	}
 }
 
+// HandOver makes agent, already in the chat, its owner (R-I8: the owner
+// left and a conferenced agent has the chat now).
+func (r *Recorder) HandOver(agent string) {
+	r.present = slices.DeleteFunc(r.present, func(a string) bool { return a == agent })
+	r.present = append([]string{agent}, r.present...)
+	r.owner = agent
+}
+
 // Present lists the agents in the chat now: the owner first.
 func (r *Recorder) Present() []string { return slices.Clone(r.present) }
 
