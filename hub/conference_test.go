@@ -3,6 +3,7 @@ package hub
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/agentdesk/agentdesk/session"
 )
@@ -135,4 +136,29 @@ func TestConferenceLimit(t *testing.T) {
 	agentLogin(t, base, "t-p5", false)
 	ada.send(session.TypeConference, chat, session.InviteRequest{Agent: "p5"})
 	refusedWith(ada, session.ErrCodeBadRequest)
+}
+
+// TestConferenceOwnerGone_R_I8: an owner whose connection does not come
+// back within agent_grace leaves the chat to the conferenced agent
+// instead of putting it back in the queue; the party sees the customer
+// typing too.
+func TestConferenceOwnerGone_R_I8(t *testing.T) {
+	_, base := startHub(t, partyConfig(func(c *Config) { c.Timers.AgentGrace = 300 * time.Millisecond }))
+	ada, cust, chat := partyChat(t, base)
+	grace, _ := agentLogin(t, base, "t-grace", false)
+	ada.send(session.TypeConference, chat, session.InviteRequest{Agent: "grace"})
+	answer(grace, invited(grace).ID, true, "")
+	inviteResult(ada)
+	grace.expect(session.TypeChat)
+	cust.send(session.TypeTyping, chat, session.TypingData{Typing: true, Preview: "wh"})
+	if td, _ := expectData[session.TypingData](grace, session.TypeTyping); !td.Typing || td.Preview != "wh" {
+		t.Fatalf("the party sees the customer typing: %+v", td)
+	}
+	ada.conn.CloseNow()
+	lineWith(cust, "Ada Lovelace left the chat; Grace Hopper has it now")
+	if snap, _ := expectData[session.ChatData](grace, session.TypeChat); snap.State != session.Connected || partyIDs(snap.Parties)[0] != "grace" {
+		t.Fatalf("grace's chat after ada's grace: %+v", snap)
+	}
+	cust.expectNone(session.TypeQueue)
+	talks(t, cust, session.TypeSend, chat, "still there?", []*client{grace}, nil)
 }
