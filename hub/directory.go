@@ -29,22 +29,28 @@ func (s *Server) Picker() session.Directory {
 		})
 	}
 	for _, q := range s.cfg.Queues {
-		dq := session.DirectoryQueue{Name: q.Name, Title: q.Title, Waiting: len(s.queues[q.Name])}
-		for _, a := range s.agents {
-			if a.conn == nil || !a.serves(q.Name) {
-				continue
-			}
-			dq.Agents++
-			if a.ready {
-				dq.Ready++
-			}
-			if a.eligible(q.Name) {
-				dq.Available++
-			}
-		}
-		d.Queues = append(d.Queues, dq)
+		d.Queues = append(d.Queues, s.queueFigures(q))
 	}
 	return d
+}
+
+// queueFigures counts a queue's waiting chats and its online, ready and
+// available agents. The caller holds the hub's lock, shared or exclusive.
+func (s *Server) queueFigures(q QueueConfig) session.DirectoryQueue {
+	dq := session.DirectoryQueue{Name: q.Name, Title: q.Title, Waiting: len(s.queues[q.Name])}
+	for _, a := range s.agents {
+		if a.conn == nil || !a.serves(q.Name) {
+			continue
+		}
+		dq.Agents++
+		if a.ready {
+			dq.Ready++
+		}
+		if a.eligible(q.Name) {
+			dq.Available++
+		}
+	}
+	return dq
 }
 
 // serveDirectory is GET /v1/directory, for agents (their desktop's

@@ -61,6 +61,20 @@ func TestDirectory(t *testing.T) {
 			t.Errorf("the directory shows %q: %s", secret, body)
 		}
 	}
+	// /healthz counts per queue and the multi-party figures, naming nobody.
+	code, body = apiDo(t, http.MethodGet, strings.Replace(url, "/v1/directory", "/healthz", 1), "", "")
+	var h Health
+	if err := json.Unmarshal(body, &h); code != http.StatusOK || err != nil {
+		t.Fatalf("healthz: %d %s %v", code, body, err)
+	}
+	if h.Conferenced != 1 || h.Invites != 0 || h.Queues["billing"].Available != 2 || h.Queues["general"].Ready != 1 {
+		t.Fatalf("healthz: %+v", h)
+	}
+	for _, name := range []string{"ada", "Grace", "Carol"} {
+		if strings.Contains(string(body), name) {
+			t.Fatalf("/healthz names %q: %s", name, body)
+		}
+	}
 	if code, body := apiDo(t, http.MethodGet, url, "", ""); code != http.StatusUnauthorized {
 		t.Fatalf("without a token: %d %s", code, body)
 	}

@@ -285,6 +285,16 @@ type Health struct {
 	Customers    int    `json:"customers"`
 	// Connections are the TCP connections open (on Listener; 0 without).
 	Connections int `json:"connections,omitempty"`
+	// Multi-party figures (issue 14): invitations pending, agents
+	// conferenced into chats (supervisors who barged in included),
+	// consultations open, supervisors watching.
+	Invites       int `json:"invites"`
+	Conferenced   int `json:"conferenced"`
+	Consultations int `json:"consultations"`
+	Watching      int `json:"watching"`
+	// Queues are the counters per queue, by name (no agent is named:
+	// GET /v1/directory has them, for agents).
+	Queues map[string]session.DirectoryQueue `json:"queues"`
 }
 
 // Health counts agents and chats.
@@ -312,9 +322,16 @@ func (s *Server) Health() Health {
 		if c.state.Live() {
 			h.ChatsLive++
 		}
+		h.Conferenced += len(c.parties)
+		h.Watching += len(c.watchers)
 	}
 	for _, q := range s.queues {
 		h.ChatsQueued += len(q)
+	}
+	h.Invites, h.Consultations = len(s.invites), len(s.consults)
+	h.Queues = map[string]session.DirectoryQueue{}
+	for _, q := range s.cfg.Queues {
+		h.Queues[q.Name] = s.queueFigures(q)
 	}
 	return h
 }
