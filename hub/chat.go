@@ -65,6 +65,7 @@ type chat struct {
 	watchers []*agent // supervisors listening silently (R-C8); not stored
 	multi    bool     // more than one agent has had it: snapshots say who is in it
 	pseq     int      // the last invitation or consultation number handed out
+	files    int      // files sent in it (files.max_per_chat); the lines tell after a restart
 
 	offer, inact, custGrace, acw timer
 }
@@ -129,6 +130,13 @@ func (s *Server) addLine(c *chat, from, name, text, url string) session.MessageD
 // has no room; the hub's own lines may go past the limits by a margin and
 // are dropped beyond it (the state change they mark still happens).
 func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer, checked bool) (session.MessageData, *frameError) {
+	return s.appendMsg(c, session.MessageData{From: from, Name: name, Text: text, URL: url}, toCustomer, checked)
+}
+
+// appendMsg is appendLine for a line given whole but for its id and time
+// (a file's line carries its File).
+func (s *Server) appendMsg(c *chat, m session.MessageData, toCustomer, checked bool) (session.MessageData, *frameError) {
+	from, text, url := m.From, m.Text, m.URL
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if checked {
@@ -146,7 +154,7 @@ func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer, c
 	if n := len(c.lines); n > 0 {
 		id = c.lines[n-1].ID + 1
 	}
-	m := session.MessageData{ID: id, From: from, Name: name, Text: text, URL: url, At: now}
+	m.ID, m.At = id, now
 	c.lines = append(c.lines, m)
 	c.cost += lineCost(m)
 	if c.rec != nil {

@@ -40,6 +40,7 @@ type Config struct {
 	Store              StoreConfig     `yaml:"store"`
 	Limits             Limits          `yaml:"limits"`
 	Mail               MailConfig      `yaml:"mail"`
+	Files              FilesConfig     `yaml:"files"` // files in chats (R-I6)
 	TLS                TLSConfig       `yaml:"tls"`
 	// Teams and Users are the people of the recording store (issue 12):
 	// teams in a tree, users with a role, a team, an argon2id password
@@ -221,6 +222,7 @@ func (c *Config) Validate() error {
 	c.validateStore(bad)
 	c.validateLimits(bad)
 	c.validateMail(bad)
+	c.validateFiles(bad)
 	c.validateNet(bad)
 	c.validatePeople(bad)
 	if c.Listen != "" {

@@ -185,6 +185,9 @@ func (s *Server) restoreChat(lc *store.LiveChat) (*chat, error) {
 		if l.From == session.FromCustomer {
 			c.lastCust = l.At
 		}
+		if l.File != nil && l.File.Status == session.FileSent {
+			c.files++
+		}
 	}
 	c.lastCust = latest(c.lastCust, c.connectedAt)
 	if len(row.Recorder) > 0 {

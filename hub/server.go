@@ -258,6 +258,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /v1/store/key", s.serveStoreKey)
 	mux.HandleFunc("GET /v1/directory", s.serveDirectory)
+	mux.HandleFunc("POST /v1/chats/{chat}/files", s.serveFileUpload)
+	mux.HandleFunc("GET /v1/chats/{chat}/files/{id}", s.serveFileDownload)
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)

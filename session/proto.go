@@ -214,6 +214,9 @@ type MessageData struct {
 	Text string    `json:"text"`
 	URL  string    `json:"url,omitempty"`
 	At   time.Time `json:"at"`
+	// File is set on a line that tells of a file sent, refused or broken
+	// (R-I6, issue 14).
+	File *FileData `json:"file,omitempty"`
 }
 
 // StateData tells a chat's new state. Reason is set when a chat ends

@@ -195,7 +195,7 @@ func TestSearchIndexesEarlierRecordings(t *testing.T) {
 	}
 	// Back to schema 3, as a hub of the previous version left it.
 	if _, err := db.db.ExecContext(ctx, `DROP TABLE recordings_text; DROP INDEX recordings_agent; DROP INDEX recordings_queue; DROP INDEX recordings_customer;
-		DROP INDEX recordings_finished; ALTER TABLE chats DROP COLUMN parties; ALTER TABLE recordings DROP COLUMN agents;
+		DROP INDEX recordings_finished; ALTER TABLE chats DROP COLUMN parties; ALTER TABLE recordings DROP COLUMN agents; ALTER TABLE lines DROP COLUMN file;
 		DELETE FROM schema_migrations WHERE version >= 4`); err != nil {
 		t.Fatal(err)
 	}

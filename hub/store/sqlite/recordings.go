@@ -204,7 +204,7 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 func (s *DB) fillRecording(ctx context.Context, r *store.Recording) error {
 	r.Lines = []session.MessageData{}
 	if r.Produced {
-		lines, err := s.queryLines(ctx, `SELECT l.chat, l.id, l.sender, l.name, l.text, l.url, l.at, l.private
+		lines, err := s.queryLines(ctx, `SELECT l.chat, l.id, l.sender, l.name, l.text, l.url, l.at, l.private, l.file
 			FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
 			WHERE t.chat = ? AND t.recording = ? ORDER BY l.id`, r.Interaction, r.ID)
 		if err != nil {

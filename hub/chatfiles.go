@@ -1,0 +1,248 @@
+package hub
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/session"
+)
+
+// Files in a chat (R-I6, issue 14 point 5): the customer and the chat's
+// agents send each other files over HTTP. The hub bounds the size
+// (files.max_bytes), finds the type by sniffing the content (never the
+// name), allows only files.allowed_types, cleans the name, keeps the file
+// in the store folder beside the chat's recordings (chatfiles/<chat>/
+// <sha256>) and tells both sides with a transcript line that carries the
+// file, its type, size and SHA-256: the line is part of the chat's
+// recordings like any other. A refused or broken file is a line too.
+
+// fileSender is who sends or fetches a chat's file.
+type fileSender struct {
+	c    *chat
+	from string // session.FromCustomer or FromAgent
+	name string
+}
+
+// fileCaller finds the chat and who calls: the customer by their resume
+// token, or its owner or a conferenced party by their agent token. It
+// answers 404 for anything else, so nobody learns which chats exist.
+func (s *Server) fileCaller(w http.ResponseWriter, r *http.Request) (fileSender, bool) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c := s.chats[r.PathValue("chat")]
+	if c != nil && token != "" {
+		if c.resumeHash != "" && hashResume(token) == c.resumeHash {
+			return fileSender{c: c, from: session.FromCustomer, name: c.name}, true
+		}
+		if who, ok := s.tokens.Lookup(token); ok && who.Agent() {
+			if a := s.agents[who.ID]; a != nil && c.in(a) {
+				return fileSender{c: c, from: session.FromAgent, name: a.cfg.Name}, true
+			}
+		}
+	}
+	api.WriteError(w, http.StatusNotFound, api.ErrNoSuchInteraction, "no chat %.40q of yours; send Authorization: Bearer <your resume token or agent token>", r.PathValue("chat"))
+	return fileSender{}, false
+}
+
+// cleanFileName keeps a file name's last path element, without control,
+// format (direction overrides) or path characters, without leading dots,
+// at most 120 bytes; "file" when nothing is left.
+func cleanFileName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r == unicode.ReplacementChar, unicode.IsControl(r), unicode.Is(unicode.Cf, r), strings.ContainsRune(`<>:"|?*`, r):
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimLeft(strings.TrimSpace(name), ". ")
+	for len(name) > 120 {
+		_, n := lastRune(name)
+		name = name[:len(name)-n]
+	}
+	if name == "" {
+		return "file"
+	}
+	return name
+}
+
+func lastRune(s string) (rune, int) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] < 0x80 || s[i] >= 0xC0 {
+			return rune(s[i]), len(s) - i
+		}
+	}
+	return 0, 1
+}
+
+// serveFileUpload is POST /v1/chats/{chat}/files?name=…: the body is the
+// file. It answers 201 with the line the file became, or an error; a
+// refused or broken file is told to both sides as a line.
+func (s *Server) serveFileUpload(w http.ResponseWriter, r *http.Request) {
+	fs, ok := s.fileCaller(w, r)
+	if !ok {
+		return
+	}
+	c := fs.c
+	name := cleanFileName(r.URL.Query().Get("name"))
+	f := &session.FileData{Name: name, Size: max(r.ContentLength, 0)}
+	refuse := func(code int, apiCode, status, format string, a ...any) {
+		f.Status, f.Reason = status, fmt.Sprintf(format, a...)
+		verb := map[string]string{session.FileRefused: "was refused", session.FileBroken: "did not arrive whole"}[status]
+		s.fileLine(c, session.MessageData{From: session.FromSystem, File: f,
+			Text: fmt.Sprintf("%s's file %s %s: %s", fs.name, name, verb, f.Reason)})
+		api.WriteError(w, code, apiCode, "%s", f.Reason)
+	}
+	if s.cfg.Store.Dir == "" {
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrNoStore, "this hub keeps no files: it has no store.dir")
+		return
+	}
+	limits := s.cfg.Files
+	s.mu.RLock()
+	state, sent := c.state, c.files
+	s.mu.RUnlock()
+	switch {
+	case state != session.Connected:
+		api.WriteError(w, http.StatusConflict, api.ErrWrongState, "chat %s is %s; files go only while it is connected", c.id, state)
+		return
+	case sent >= limits.MaxPerChat:
+		refuse(http.StatusConflict, api.ErrWrongState, session.FileRefused, "this chat has had %d files, the most it may (files.max_per_chat)", limits.MaxPerChat)
+		return
+	case r.ContentLength > limits.MaxBytes:
+		refuse(http.StatusRequestEntityTooLarge, api.ErrTooLarge, session.FileRefused, "it is %d bytes; the limit is %d (files.max_bytes)", r.ContentLength, limits.MaxBytes)
+		return
+	}
+	dir := filepath.Join(s.cfg.Store.Dir, "chatfiles", c.id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		s.log.Error("chat files", "chat", c.id, "err", err)
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the hub cannot keep files just now")
+		return
+	}
+	tmp, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		s.log.Error("chat files", "chat", c.id, "err", err)
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the hub cannot keep files just now")
+		return
+	}
+	defer os.Remove(tmp.Name()) // gone unless renamed
+	h := sha256.New()
+	sniff := &headBuffer{max: 512}
+	n, err := io.Copy(io.MultiWriter(tmp, h, sniff), http.MaxBytesReader(w, r.Body, limits.MaxBytes))
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	f.Size = n
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		refuse(http.StatusRequestEntityTooLarge, api.ErrTooLarge, session.FileRefused, "it is more than %d bytes (files.max_bytes)", limits.MaxBytes)
+		return
+	case err != nil || (r.ContentLength > 0 && n != r.ContentLength):
+		refuse(http.StatusBadRequest, api.ErrBadRequest, session.FileBroken, "the upload was cut off after %d bytes", n)
+		return
+	case n == 0:
+		refuse(http.StatusBadRequest, api.ErrBadRequest, session.FileRefused, "it is empty")
+		return
+	}
+	f.Type, _, _ = mime.ParseMediaType(http.DetectContentType(sniff.b))
+	if !slices.Contains(limits.AllowedTypes, f.Type) {
+		refuse(http.StatusUnsupportedMediaType, api.ErrBadRequest, session.FileRefused, "%s files are not allowed (files.allowed_types: %s)", f.Type, strings.Join(limits.AllowedTypes, ", "))
+		return
+	}
+	f.SHA256 = hex.EncodeToString(h.Sum(nil))
+	f.ID, f.Status = f.SHA256, session.FileSent
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, f.SHA256)); err != nil {
+		s.log.Error("chat files", "chat", c.id, "err", err)
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the hub cannot keep files just now")
+		return
+	}
+	m := s.fileLine(c, session.MessageData{From: fs.from, Name: fs.name, File: f,
+		Text: fmt.Sprintf("%s sent a file: %s (%s, %d bytes, sha256 %s)", fs.name, name, f.Type, f.Size, f.SHA256)})
+	if m.ID == 0 {
+		api.WriteError(w, http.StatusConflict, api.ErrWrongState, "the chat ended or its transcript is full; the file was not sent")
+		return
+	}
+	api.WriteJSON(w, http.StatusCreated, session.FileAnswer{Line: m})
+}
+
+// fileLine adds a file's line to the chat and waits until it is stored;
+// a line of a file sent counts against files.max_per_chat. The zero line
+// when the chat is no longer connected or its transcript is full.
+func (s *Server) fileLine(c *chat, m session.MessageData) session.MessageData {
+	s.lock()
+	if c.state != session.Connected || s.chats[c.id] != c {
+		s.unlock()
+		return session.MessageData{}
+	}
+	line, fe := s.appendMsg(c, m, true, m.From != session.FromSystem)
+	if fe == nil && m.File.Status == session.FileSent {
+		c.files++
+	}
+	s.unlock()
+	s.j.sync()
+	return line
+}
+
+// serveFileDownload is GET /v1/chats/{chat}/files/{id}: a file sent in the
+// chat, to its customer or its agents, as an attachment.
+func (s *Server) serveFileDownload(w http.ResponseWriter, r *http.Request) {
+	fs, ok := s.fileCaller(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	var f *session.FileData
+	fs.c.mu.Lock()
+	for _, m := range fs.c.lines {
+		if m.File != nil && m.File.Status == session.FileSent && m.File.ID == id {
+			f = m.File
+		}
+	}
+	fs.c.mu.Unlock()
+	if f == nil || s.cfg.Store.Dir == "" {
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no file %.70q in chat %s", id, fs.c.id)
+		return
+	}
+	// The id is a SHA-256 the hub computed and found among the chat's lines.
+	file, err := os.Open(filepath.Join(s.cfg.Store.Dir, "chatfiles", fs.c.id, f.ID)) // #nosec G304 -- a hex SHA-256 of the chat's own line
+	if err != nil {
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s of chat %s is no longer kept", id, fs.c.id)
+		return
+	}
+	defer file.Close()
+	w.Header().Set("Content-Type", f.Type)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	w.Header().Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, "", fs.c.created, file)
+}
+
+// headBuffer keeps the first max bytes written to it, for sniffing.
+type headBuffer struct {
+	b   []byte
+	max int
+}
+
+func (h *headBuffer) Write(p []byte) (int, error) {
+	if room := h.max - len(h.b); room > 0 {
+		h.b = append(h.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
