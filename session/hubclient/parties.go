@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/agentdesk/agentdesk/session"
 )
@@ -73,37 +70,17 @@ const maxDirectory = 4 << 20
 // agents and queues with their availability and load, for a picker.
 func (c *Client) Directory(ctx context.Context) (session.Directory, error) {
 	var d session.Directory
-	u, err := url.Parse(c.url)
+	u, err := c.httpURL("/v1/directory")
+	if err != nil {
+		return d, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return d, fmt.Errorf("hubclient: directory: %w", err)
 	}
-	switch u.Scheme {
-	case "ws":
-		u.Scheme = "http"
-	case "wss":
-		u.Scheme = "https"
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/v1/agent") + "/v1/directory"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	b, err := c.do(req, maxDirectory)
 	if err != nil {
 		return d, fmt.Errorf("hubclient: directory: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	hc := http.DefaultClient
-	if o := c.opt.dialOptions; o != nil && o.HTTPClient != nil {
-		hc = o.HTTPClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return d, fmt.Errorf("hubclient: directory: %w", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDirectory))
-	if err != nil {
-		return d, fmt.Errorf("hubclient: directory: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return d, fmt.Errorf("hubclient: directory: %s: %.200s", resp.Status, b)
 	}
 	if err := json.Unmarshal(b, &d); err != nil {
 		return d, fmt.Errorf("hubclient: directory: %w", err)
