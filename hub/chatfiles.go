@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/agentdesk/agentdesk/hub/api"
@@ -202,27 +203,32 @@ func (s *Server) fileLine(c *chat, m session.MessageData) session.MessageData {
 // serveFileDownload is GET /v1/chats/{chat}/files/{id}: a file sent in the
 // chat, to its customer or its agents, as an attachment.
 func (s *Server) serveFileDownload(w http.ResponseWriter, r *http.Request) {
-	fs, ok := s.fileCaller(w, r)
-	if !ok {
+	id, chatID := r.PathValue("id"), r.PathValue("chat")
+	s.mu.RLock()
+	live := s.chats[chatID] != nil
+	s.mu.RUnlock()
+	var f *session.FileData
+	var created time.Time
+	if live {
+		fs, ok := s.fileCaller(w, r)
+		if !ok {
+			return
+		}
+		fs.c.mu.Lock()
+		f, created = findFile(fs.c.lines, id), fs.c.created
+		fs.c.mu.Unlock()
+	} else if f, created = s.doneFile(r, chatID, id); f == nil {
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchInteraction, "no chat %.40q of yours; send Authorization: Bearer <your resume token or agent token>", chatID)
 		return
 	}
-	id := r.PathValue("id")
-	var f *session.FileData
-	fs.c.mu.Lock()
-	for _, m := range fs.c.lines {
-		if m.File != nil && m.File.Status == session.FileSent && m.File.ID == id {
-			f = m.File
-		}
-	}
-	fs.c.mu.Unlock()
-	if f == nil || s.cfg.Store.Dir == "" {
-		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no file %.70q in chat %s", id, fs.c.id)
+	if f == nil || f.ID == "" || f.ID != id || s.cfg.Store.Dir == "" {
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no file %.70q in chat %s", id, chatID)
 		return
 	}
 	// The id is a SHA-256 the hub computed and found among the chat's lines.
-	file, err := os.Open(filepath.Join(s.cfg.Store.Dir, "chatfiles", fs.c.id, f.ID)) // #nosec G304 -- a hex SHA-256 of the chat's own line
+	file, err := os.Open(filepath.Join(s.cfg.Store.Dir, "chatfiles", chatID, f.ID)) // #nosec G304 -- a chat the hub knows and a hex SHA-256 of its own line
 	if err != nil {
-		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s of chat %s is no longer kept", id, fs.c.id)
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s of chat %s is no longer kept", id, chatID)
 		return
 	}
 	defer file.Close()
@@ -231,7 +237,55 @@ func (s *Server) serveFileDownload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "sandbox")
 	w.Header().Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, "", fs.c.created, file)
+	http.ServeContent(w, r, "", created, file)
+}
+
+// findFile is the file sent with id among lines, or nil.
+func findFile(lines []session.MessageData, id string) *session.FileData {
+	for _, m := range lines {
+		if m.File != nil && m.File.Status == session.FileSent && m.File.ID == id {
+			return m.File
+		}
+	}
+	return nil
+}
+
+// doneFile finds a file of a chat that is done, for an agent who owned
+// it last or who is in a live chat with the same contact (it shows in
+// their history, R-I2); nil for anyone else.
+func (s *Server) doneFile(r *http.Request, chatID, id string) (*session.FileData, time.Time) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	who, ok := s.tokens.Lookup(token)
+	if token == "" || !ok || !who.Agent() {
+		return nil, time.Time{}
+	}
+	row, err := s.st.Chat(r.Context(), chatID)
+	if err != nil || row.State != session.Done {
+		return nil, time.Time{}
+	}
+	allowed := row.Agent == who.ID
+	s.mu.RLock()
+	if a := s.agents[who.ID]; !allowed && a != nil && row.Contact != "" {
+		for _, c := range s.chats {
+			allowed = allowed || (c.contact == row.Contact && c.in(a))
+		}
+	}
+	s.mu.RUnlock()
+	if !allowed {
+		return nil, time.Time{}
+	}
+	lines, err := s.st.Transcript(r.Context(), chatID)
+	if err != nil {
+		return nil, time.Time{}
+	}
+	ml := make([]session.MessageData, len(lines))
+	for i, l := range lines {
+		ml[i] = l.MessageData
+	}
+	if f := findFile(ml, id); f != nil {
+		return f, row.Created
+	}
+	return &session.FileData{}, row.Created // the chat is theirs, the file is not in it: 404 no_such_file
 }
 
 // headBuffer keeps the first max bytes written to it, for sniffing.

@@ -228,3 +228,38 @@ func TestCleanFileName_R_I6(t *testing.T) {
 		}
 	}
 }
+
+// TestChatFilesAfterDone_R_I6_R_I2: once the chat is done its last owner
+// still fetches its files, and so does an agent who has the same contact
+// in a live chat (the file shows in their history); nobody else does.
+func TestChatFilesAfterDone_R_I6_R_I2(t *testing.T) {
+	_, base := startHub(t, partyConfig(func(c *Config) { c.Store.Dir = t.TempDir() }))
+	httpBase := "http" + strings.TrimPrefix(base, "ws")
+	ada, cust, chat := partyChat(t, base)
+	if code, body := postFile(t, httpBase, chat, joinedResume(t, cust), "a.png", pngBytes); code != http.StatusCreated {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	f := fileLineOf(ada).File
+	finishChat(t, ada, chat)
+	if code, got := getChatFile(t, httpBase, chat, "t-ada", f.ID); code != http.StatusOK || !bytes.Equal(got, pngBytes) {
+		t.Fatalf("the last owner after done: %d", code)
+	}
+	for _, tok := range []string{"t-grace", "t-sue", ""} {
+		if code, _ := getChatFile(t, httpBase, chat, tok, f.ID); code != http.StatusNotFound {
+			t.Fatalf("%q after done: %d", tok, code)
+		}
+	}
+	if code, _ := getChatFile(t, httpBase, chat, "t-ada", strings.Repeat("0", 64)); code != http.StatusNotFound {
+		t.Fatalf("a file not in the chat: %d", code)
+	}
+	// Carol comes back; Grace has her: the earlier chat's file is in
+	// Grace's history, so she may fetch it.
+	ada.send(session.TypeReady, "", session.ReadyData{Ready: false})
+	ada.expect(session.TypeAgent)
+	grace, _ := agentLogin(t, base, "t-grace", true)
+	c2, j2 := customerJoin(t, base, session.JoinData{Name: "Carol", Contact: "carol-1"})
+	connect(t, grace, c2, j2.Chat)
+	if code, got := getChatFile(t, httpBase, chat, "t-grace", f.ID); code != http.StatusOK || !bytes.Equal(got, pngBytes) {
+		t.Fatalf("an agent with the contact's history: %d", code)
+	}
+}
