@@ -226,7 +226,11 @@ func (s *Server) serveFileDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The id is a SHA-256 the hub computed and found among the chat's lines.
-	file, err := os.Open(filepath.Join(s.cfg.Store.Dir, "chatfiles", chatID, f.ID)) // #nosec G304 -- a chat the hub knows and a hex SHA-256 of its own line
+	if !validChatID(chatID) {
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no file %.70q in chat %.40q", id, chatID)
+		return
+	}
+	file, err := os.Open(filepath.Join(s.cfg.Store.Dir, "chatfiles", chatID, f.ID)) // #nosec G304 G703 -- a chat id of the hub's own form and a hex SHA-256 the hub computed
 	if err != nil {
 		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s of chat %s is no longer kept", id, chatID)
 		return
@@ -299,4 +303,19 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 		h.b = append(h.b, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
+}
+
+// validChatID reports whether id has the form of the hub's chat ids
+// ("chat-" and digits): nothing else names a folder.
+func validChatID(id string) bool {
+	n, ok := strings.CutPrefix(id, "chat-")
+	if !ok || n == "" || len(n) > 19 {
+		return false
+	}
+	for _, r := range n {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
