@@ -59,13 +59,14 @@ type chat struct {
 
 	// Multi-party (issue 14): conferenced agents besides the owner, in
 	// the order they joined; pending invitations; open consultations.
-	parties  []*agent
-	invites  []*invite
-	consults []*consult
-	watchers []*agent // supervisors listening silently (R-C8); not stored
-	multi    bool     // more than one agent has had it: snapshots say who is in it
-	pseq     int      // the last invitation or consultation number handed out
-	files    int      // files sent in it (files.max_per_chat); the lines tell after a restart
+	parties   []*agent
+	invites   []*invite
+	consults  []*consult
+	watchers  []*agent // supervisors listening silently (R-C8); not stored
+	multi     bool     // more than one agent has had it: snapshots say who is in it
+	pseq      int      // the last invitation or consultation number handed out
+	files     int      // files sent in it (files.max_per_chat); the lines tell after a restart; under mu
+	uploading int      // files being sent now; under mu
 
 	offer, inact, custGrace, acw timer
 }

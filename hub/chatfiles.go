@@ -115,14 +115,22 @@ func (s *Server) serveFileUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limits := s.cfg.Files
+	// A place among the chat's files is taken before the first byte, so
+	// uploads in parallel cannot pass files.max_per_chat together.
 	s.mu.RLock()
-	state, sent := c.state, c.files
+	c.mu.Lock()
+	state, taken := c.state, c.files+c.uploading
+	if state == session.Connected && taken < limits.MaxPerChat {
+		c.uploading++
+		defer func() { c.mu.Lock(); c.uploading--; c.mu.Unlock() }()
+	}
+	c.mu.Unlock()
 	s.mu.RUnlock()
 	switch {
 	case state != session.Connected:
 		api.WriteError(w, http.StatusConflict, api.ErrWrongState, "chat %s is %s; files go only while it is connected", c.id, state)
 		return
-	case sent >= limits.MaxPerChat:
+	case taken >= limits.MaxPerChat:
 		refuse(http.StatusConflict, api.ErrWrongState, session.FileRefused, "this chat has had %d files, the most it may (files.max_per_chat)", limits.MaxPerChat)
 		return
 	case r.ContentLength > limits.MaxBytes:
@@ -193,7 +201,9 @@ func (s *Server) fileLine(c *chat, m session.MessageData) session.MessageData {
 	}
 	line, fe := s.appendMsg(c, m, true, m.From != session.FromSystem)
 	if fe == nil && m.File.Status == session.FileSent {
+		c.mu.Lock()
 		c.files++
+		c.mu.Unlock()
 	}
 	s.unlock()
 	s.j.sync()

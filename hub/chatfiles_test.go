@@ -263,3 +263,33 @@ func TestChatFilesAfterDone_R_I6_R_I2(t *testing.T) {
 		t.Fatalf("an agent with the contact's history: %d", code)
 	}
 }
+
+// TestChatFilesPerChatLimit_R_I6: uploads in parallel cannot pass
+// files.max_per_chat together.
+func TestChatFilesPerChatLimit_R_I6(t *testing.T) {
+	_, base := startHub(t, partyConfig(func(c *Config) { c.Store.Dir = t.TempDir(); c.Files.MaxPerChat = 3 }))
+	httpBase := "http" + strings.TrimPrefix(base, "ws")
+	_, cust, chat := partyChat(t, base)
+	resume := joinedResume(t, cust)
+	codes := make(chan int, 8)
+	for i := range 8 {
+		go func() {
+			body := append([]byte("file number "), byte('0'+i))
+			code, _ := postFile(t, httpBase, chat, resume, "n.txt", body)
+			codes <- code
+		}()
+	}
+	sent := 0
+	for range 8 {
+		switch code := <-codes; code {
+		case http.StatusCreated:
+			sent++
+		case http.StatusConflict:
+		default:
+			t.Fatalf("status %d", code)
+		}
+	}
+	if sent != 3 {
+		t.Fatalf("%d files sent in parallel, want files.max_per_chat = 3", sent)
+	}
+}
