@@ -115,22 +115,15 @@ func (s *Server) serveFileUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limits := s.cfg.Files
-	// A place among the chat's files is taken before the first byte, so
-	// uploads in parallel cannot pass files.max_per_chat together.
-	s.mu.RLock()
-	c.mu.Lock()
-	state, taken := c.state, c.files+c.uploading
-	if state == session.Connected && taken < limits.MaxPerChat {
-		c.uploading++
-		defer func() { c.mu.Lock(); c.uploading--; c.mu.Unlock() }()
+	state, release := s.takeFilePlace(c)
+	if release != nil {
+		defer release()
 	}
-	c.mu.Unlock()
-	s.mu.RUnlock()
 	switch {
 	case state != session.Connected:
 		api.WriteError(w, http.StatusConflict, api.ErrWrongState, "chat %s is %s; files go only while it is connected", c.id, state)
 		return
-	case taken >= limits.MaxPerChat:
+	case release == nil:
 		refuse(http.StatusConflict, api.ErrWrongState, session.FileRefused, "this chat has had %d files, the most it may (files.max_per_chat)", limits.MaxPerChat)
 		return
 	case r.ContentLength > limits.MaxBytes:
@@ -138,49 +131,40 @@ func (s *Server) serveFileUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dir := filepath.Join(s.cfg.Store.Dir, "chatfiles", c.id)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		s.log.Error("chat files", "chat", c.id, "err", err)
-		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the hub cannot keep files just now")
-		return
+	up, err := receive(w, r, dir, limits.MaxBytes)
+	if up.tmp != "" {
+		defer os.Remove(up.tmp) // gone unless renamed
 	}
-	tmp, err := os.CreateTemp(dir, ".upload-*")
-	if err != nil {
-		s.log.Error("chat files", "chat", c.id, "err", err)
-		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the hub cannot keep files just now")
-		return
-	}
-	defer os.Remove(tmp.Name()) // gone unless renamed
-	h := sha256.New()
-	sniff := &headBuffer{max: 512}
-	n, err := io.Copy(io.MultiWriter(tmp, h, sniff), http.MaxBytesReader(w, r.Body, limits.MaxBytes))
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	f.Size = n
+	f.Size = up.n
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
 		refuse(http.StatusRequestEntityTooLarge, api.ErrTooLarge, session.FileRefused, "it is more than %d bytes (files.max_bytes)", limits.MaxBytes)
 		return
-	case err != nil || (r.ContentLength > 0 && n != r.ContentLength):
-		refuse(http.StatusBadRequest, api.ErrBadRequest, session.FileBroken, "the upload was cut off after %d bytes", n)
+	case errors.Is(err, errKeep):
+		s.log.Error("chat files", "chat", c.id, "err", err)
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the hub cannot keep files just now")
 		return
-	case n == 0:
+	case err != nil || (r.ContentLength > 0 && up.n != r.ContentLength):
+		refuse(http.StatusBadRequest, api.ErrBadRequest, session.FileBroken, "the upload was cut off after %d bytes", up.n)
+		return
+	case up.n == 0:
 		refuse(http.StatusBadRequest, api.ErrBadRequest, session.FileRefused, "it is empty")
 		return
 	}
-	f.Type, _, _ = mime.ParseMediaType(http.DetectContentType(sniff.b))
+	f.Type, _, _ = mime.ParseMediaType(http.DetectContentType(up.head))
 	if !slices.Contains(limits.AllowedTypes, f.Type) {
 		refuse(http.StatusUnsupportedMediaType, api.ErrBadRequest, session.FileRefused, "%s files are not allowed (files.allowed_types: %s)", f.Type, strings.Join(limits.AllowedTypes, ", "))
 		return
 	}
-	f.SHA256 = hex.EncodeToString(h.Sum(nil))
+	f.SHA256 = up.sum
 	f.ID, f.Status = f.SHA256, session.FileSent
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, f.SHA256)); err != nil {
+	if err := os.Rename(up.tmp, filepath.Join(dir, f.SHA256)); err != nil {
 		s.log.Error("chat files", "chat", c.id, "err", err)
 		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the hub cannot keep files just now")
 		return
 	}
+	syncDir(dir)
 	m := s.fileLine(c, session.MessageData{From: fs.from, Name: fs.name, File: f,
 		Text: fmt.Sprintf("%s sent a file: %s (%s, %d bytes, sha256 %s)", fs.name, name, f.Type, f.Size, f.SHA256)})
 	if m.ID == 0 {
@@ -188,6 +172,68 @@ func (s *Server) serveFileUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	api.WriteJSON(w, http.StatusCreated, session.FileAnswer{Line: m})
+}
+
+// takeFilePlace takes a place among the chat's files before the first
+// byte, so uploads in parallel cannot pass files.max_per_chat together.
+// release gives it back; it is nil when there was none to take (or the
+// chat is not connected: state says).
+func (s *Server) takeFilePlace(c *chat) (state session.State, release func()) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != session.Connected || c.files+c.uploading >= s.cfg.Files.MaxPerChat {
+		return c.state, nil
+	}
+	c.uploading++
+	return c.state, func() { c.mu.Lock(); c.uploading--; c.mu.Unlock() }
+}
+
+// errKeep marks an upload the hub could not write to its disk.
+var errKeep = errors.New("hub: cannot keep the file")
+
+// received is an upload written to a temporary file in its chat's folder.
+type received struct {
+	tmp  string // the temporary file; "" when none was made
+	n    int64
+	sum  string // SHA-256, hex
+	head []byte // the first 512 bytes, to sniff the type
+}
+
+// receive writes the request's body, at most limit bytes, to a synced
+// temporary file in dir, hashing it and keeping its head.
+func receive(w http.ResponseWriter, r *http.Request, dir string, limit int64) (received, error) {
+	var up received
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return up, fmt.Errorf("%w: %v", errKeep, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		return up, fmt.Errorf("%w: %v", errKeep, err)
+	}
+	up.tmp = tmp.Name()
+	h := sha256.New()
+	head := &headBuffer{max: 512}
+	up.n, err = io.Copy(io.MultiWriter(tmp, h, head), http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		if serr := tmp.Sync(); serr != nil {
+			err = fmt.Errorf("%w: %v", errKeep, serr)
+		}
+	}
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("%w: %v", errKeep, cerr)
+	}
+	up.sum, up.head = hex.EncodeToString(h.Sum(nil)), head.b
+	return up, err
+}
+
+// syncDir makes a rename in dir durable, where the file system allows.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil { // #nosec G304 -- the chat's own folder
+		_ = d.Sync()
+		_ = d.Close()
+	}
 }
 
 // fileLine adds a file's line to the chat and waits until it is stored;
