@@ -53,7 +53,8 @@ func TestTransferToAgentAccepted_R_I7(t *testing.T) {
 }
 
 // TestTransferRejectedAndTimedOut_R_I7: a reject tells the sender who and
-// why, a transfer nobody answers runs out after timers.transfer_timeout;
+// why, a transfer nobody answers, to an agent or to a queue, runs out after
+// timers.transfer_timeout;
 // both times the sender keeps the chat and the customer is not told.
 func TestTransferRejectedAndTimedOut_R_I7(t *testing.T) {
 	_, base := startHub(t, partyConfig(func(c *Config) { c.Timers.TransferTimeout = 300 * time.Millisecond }))
@@ -79,6 +80,13 @@ func TestTransferRejectedAndTimedOut_R_I7(t *testing.T) {
 	}
 	answer(alan, inv.ID, true, "")
 	refusedWith(alan, session.ErrCodeNoSuchChat)
+	// To a queue: its member does not answer either.
+	ada.send(session.TypeTransfer, chat, session.InviteRequest{Queue: "billing"})
+	qinv := invited(alan)
+	if r := inviteResult(ada); r.Status != session.InviteTimeout || r.ID != qinv.ID {
+		t.Fatalf("R-I7: a transfer to a queue nobody answers runs out: %+v", r)
+	}
+	inviteResult(alan)
 	talks(t, ada, session.TypeSend, chat, "still with you", []*client{cust}, []*client{alan})
 	drain(cust)
 	for _, e := range cust.seen() {
