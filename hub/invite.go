@@ -59,7 +59,7 @@ func (s *Server) inviteFrame(a *agent, c *chat, env session.Envelope) *frameErro
 		to = s.agents[d.Agent]
 		switch {
 		case to == nil:
-			return ferr(session.ErrCodeBadRequest, "%s: no agent %q", env.Type, d.Agent)
+			return ferr(session.ErrCodeBadRequest, "%s: no agent %.60q", env.Type, d.Agent)
 		case to == a || c.in(to):
 			return ferr(session.ErrCodeBadRequest, "%s: %s is in this chat already", env.Type, to.cfg.Name)
 		case c.invited(to):
@@ -73,7 +73,7 @@ func (s *Server) inviteFrame(a *agent, c *chat, env session.Envelope) *frameErro
 		}
 	} else {
 		if s.cfg.queue(d.Queue).Name == "" {
-			return ferr(session.ErrCodeBadRequest, "%s: no queue %q; choose one of: %s", env.Type, d.Queue, strings.Join(s.cfg.queueNames(), ", "))
+			return ferr(session.ErrCodeBadRequest, "%s: no queue %.60q; choose one of: %s", env.Type, d.Queue, strings.Join(s.cfg.queueNames(), ", "))
 		}
 		if to = s.pickFor(inv); to == nil {
 			return ferr(session.ErrCodeUnavailable, "%s: nobody in queue %s is available now", env.Type, d.Queue)
