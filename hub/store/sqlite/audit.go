@@ -166,4 +166,4 @@ func OpenReadOnly(path string) (*DB, error) {
 }
 
 // auditSchema is the migration that made the audit tables.
-const auditSchema = 6
+const auditSchema = 7

@@ -246,7 +246,15 @@ var migrations = []string{
 			AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.id = old.id);
 	END;`,
 
-	// 6: the audit log (issue 13, R-V9): its leaves (canonical JSON, with
+	// 6: multi-party chats (issue 14): who is in a live chat besides its
+	// owner, its pending invitations and consultations (one JSON value the
+	// hub writes whole), every agent who handled a recording, and the file
+	// a transcript line tells of (R-I6), as JSON.
+	`ALTER TABLE chats ADD COLUMN parties TEXT NOT NULL DEFAULT '{}';
+	ALTER TABLE recordings ADD COLUMN agents TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE lines ADD COLUMN file TEXT NOT NULL DEFAULT '';`,
+
+	// 7: the audit log (issue 13, R-V9): its leaves (canonical JSON, with
 	// the leaf hash computed when each was appended), its Merkle tree's
 	// stored hashes (golang.org/x/mod/sumdb/tlog's numbering) and every
 	// signed checkpoint. hub/audit appends; nothing updates or deletes.
