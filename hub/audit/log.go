@@ -299,3 +299,19 @@ func (l *Log) Close(ctx context.Context) error {
 	_, _, err := l.Checkpoint(ctx)
 	return err
 }
+
+// Scan calls f with each entry from position from on, in order, until f
+// returns an error (returned) or the entries end: for the hub's audit page
+// and tests. An entry that does not parse is an error.
+func (l *Log) Scan(ctx context.Context, from int64, f func(Entry) error) error {
+	return l.st.ScanAudit(ctx, from, func(lf store.AuditLeaf) error {
+		e, err := ParseEntry(lf.Entry)
+		if err != nil {
+			return fmt.Errorf("audit: entry %d: %w", lf.N, err)
+		}
+		return f(e)
+	})
+}
+
+// Store is the store the log keeps its leaves in (Verify, Prove).
+func (l *Log) Store() store.AuditLog { return l.st }
