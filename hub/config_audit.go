@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -26,6 +27,10 @@ type AuditConfig struct {
 	// made: a folder on another disk or machine, out of reach of whoever
 	// could rewrite the store.
 	CheckpointDir string `yaml:"checkpoint_dir"`
+	// CheckpointURL, when set, is POSTed every checkpoint as it is made
+	// (text/plain, the signed note), tried again with backoff: a witness
+	// or a log collector elsewhere.
+	CheckpointURL string `yaml:"checkpoint_url"`
 	// KeyFile is the checkpoints' Ed25519 signing key (made at first start,
 	// mode 0600). "": audit.key in store.dir.
 	KeyFile string `yaml:"key_file"`
@@ -38,6 +43,12 @@ const DefaultCheckpointEvery = time.Minute
 func (c *Config) validateAudit(bad func(string, ...any)) {
 	if c.Audit.CheckpointEvery < 0 || (c.Audit.CheckpointEvery > 0 && c.Audit.CheckpointEvery < 100*time.Millisecond) {
 		bad("audit.checkpoint_every: %v is too short; use a duration such as 1m (at least 100ms)", c.Audit.CheckpointEvery)
+	}
+	if u := c.Audit.CheckpointURL; u != "" {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad("audit.checkpoint_url: %q is not an http or https URL, e.g. https://witness.example.org/agentdesk", u)
+		}
 	}
 }
 
@@ -83,7 +94,7 @@ func (s *Server) openAudit(raw store.Store) error {
 		every = DefaultCheckpointEvery
 	}
 	l, err := audit.Open(context.Background(), al, audit.Options{Signer: signer, Every: every,
-		Dir: s.cfg.Audit.CheckpointDir, Now: s.clock.Now, Log: s.log})
+		Dir: s.cfg.Audit.CheckpointDir, URL: s.cfg.Audit.CheckpointURL, Now: s.clock.Now, Log: s.log})
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,14 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -278,4 +282,59 @@ func BenchmarkAppend(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
 	_ = l.Close(ctx)
+}
+
+// TestCheckpointsPosted (issue 13 point 2): with a URL, every checkpoint
+// is POSTed as it is made, signed; a server that fails is tried again,
+// and Close waits for the last one.
+func TestCheckpointsPosted(t *testing.T) {
+	ctx := context.Background()
+	signer, v := testKey(t)
+	var mu sync.Mutex
+	var got []Checkpoint
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls == 1 {
+			http.Error(w, "down for a moment", http.StatusServiceUnavailable)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		c, err := OpenCheckpoint(b, v)
+		if err != nil || r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+			t.Errorf("posted %s %q: %v", r.Method, b, err)
+		}
+		got = append(got, c)
+	}))
+	defer srv.Close()
+	db, err := sqlite.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, err := Open(ctx, db, Options{Signer: signer, Every: time.Hour, URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := l.Append(ctx, access(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := l.Checkpoint(ctx); err != nil { // refused once, sent again after a backoff (cut short by Close)
+		t.Fatal(err)
+	}
+	if _, err := l.Append(ctx, access(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(ctx); err != nil { // the last checkpoint, of 4
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0].Size != 3 || got[1].Size != 4 || calls != 3 {
+		t.Fatalf("posted %d checkpoints in %d calls: %+v", len(got), calls, got)
+	}
 }

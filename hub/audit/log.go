@@ -1,12 +1,14 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -29,8 +31,15 @@ type Options struct {
 	// folder elsewhere: another disk, a mount of another machine), so a
 	// rewrite of the whole log is caught against it.
 	Dir string
-	Now func() time.Time // nil: time.Now
-	Log *slog.Logger
+	// URL, when set, is POSTed every checkpoint as it is made (the signed
+	// note, text/plain), in the background, tried again with backoff
+	// (1 s doubling, 5 tries); Close waits up to SendWait for what is
+	// still queued. Client nil: a client with a 10 s timeout.
+	URL      string
+	Client   *http.Client
+	SendWait time.Duration    // 0: 5 s
+	Now      func() time.Time // nil: time.Now
+	Log      *slog.Logger
 }
 
 // Log appends entries to the audit tree and signs its checkpoints. Safe
@@ -49,6 +58,9 @@ type Log struct {
 
 	stop chan struct{}
 	done chan struct{}
+
+	outbox   chan []byte   // checkpoints to POST to o.URL
+	sendDone chan struct{} // closed when the sender has ended
 }
 
 // edgeHash is the newest stored hash of a level: the nodes tlog reads to
@@ -92,6 +104,16 @@ func Open(ctx context.Context, st store.AuditLog, o Options) (*Log, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if o.URL != "" {
+		if l.o.Client == nil {
+			l.o.Client = &http.Client{Timeout: 10 * time.Second}
+		}
+		if l.o.SendWait <= 0 {
+			l.o.SendWait = 5 * time.Second
+		}
+		l.outbox, l.sendDone = make(chan []byte, 1024), make(chan struct{})
+		go l.sender(l.outbox) // #nosec G118 -- it outlives Open's context; Close ends it
 	}
 	go l.run() // #nosec G118 -- the timer outlives Open's context; Close stops it
 	return l, nil
@@ -228,12 +250,62 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, bool, error) {
 	}
 	l.lastCk = l.size
 	c := Checkpoint{Origin: l.o.Origin, Size: l.size, Root: root, Note: msg}
+	if l.outbox != nil {
+		select {
+		case l.outbox <- msg:
+		default:
+			l.log.Error("audit: the checkpoint URL is behind: a checkpoint was not sent", "size", c.Size, "url", l.o.URL)
+		}
+	}
 	if l.o.Dir != "" {
 		if err := writeCheckpoint(l.o.Dir, c, at); err != nil {
 			return c, true, err
 		}
 	}
 	return c, true, nil
+}
+
+// sender POSTs the checkpoints queued to o.URL, each tried again with
+// backoff; after Close it gives each what is left of SendWait.
+func (l *Log) sender(outbox <-chan []byte) {
+	defer close(l.sendDone)
+	for msg := range outbox {
+		wait := time.Second
+		for try := 1; ; try++ {
+			err := l.post(msg)
+			if err == nil {
+				break
+			}
+			if try == 5 {
+				l.log.Error("audit: checkpoint not sent", "url", l.o.URL, "err", err, "tries", try)
+				break
+			}
+			select {
+			case <-time.After(wait):
+			case <-l.stop: // closing: one more try, without waiting
+			}
+			wait *= 2
+		}
+	}
+}
+
+// post sends one checkpoint; a status other than 2xx is an error.
+func (l *Log) post(msg []byte) error {
+	req, err := http.NewRequest(http.MethodPost, l.o.URL, bytes.NewReader(msg))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	resp, err := l.o.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s answered %s", l.o.URL, resp.Status)
+	}
+	return nil
 }
 
 // CheckpointName is a checkpoint's file name in the checkpoint folder.
@@ -297,6 +369,18 @@ func (l *Log) Close(ctx context.Context) error {
 	close(l.stop)
 	<-l.done
 	_, _, err := l.Checkpoint(ctx)
+	l.mu.Lock()
+	ob := l.outbox
+	l.outbox = nil // a Checkpoint after Close sends nothing
+	l.mu.Unlock()
+	if ob != nil {
+		close(ob)
+		select {
+		case <-l.sendDone:
+		case <-time.After(l.o.SendWait):
+			l.log.Error("audit: checkpoints still unsent at close", "url", l.o.URL)
+		}
+	}
 	return err
 }
 
