@@ -15,7 +15,9 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/agentdesk/agentdesk/hub"
 	"github.com/agentdesk/agentdesk/hub/audit"
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/sqlite"
 )
 
@@ -31,13 +33,16 @@ Usage:
                                          every one given (kept elsewhere)
   chathub audit prove --store DIR [--out FILE] ENTRY
                                          write the inclusion proof of entry
-                                         number ENTRY in the latest checkpoint
+                                         ENTRY (its number, or the id of the
+                                         access or stored file it audits) in
+                                         the latest checkpoint
   chathub audit check-proof PROOF --key VERIFIER
                                          check a proof with the verifier key
                                          alone (no hub, no store)
 
 --store is the hub's store folder (index.db and audit.key in it); the store
-is opened read-only and may belong to a running hub. --key-file FILE names
+is opened read-only and may belong to a running hub. --config FILE takes
+store.dir, audit.key_file and audit.checkpoint_dir from the hub's config. --key-file FILE names
 the signing key when it is not DIR/audit.key; --key VERIFIER (the key or a
 file holding it) is the verifier key, instead of the one derived from it.
 
@@ -68,6 +73,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("chathub audit "+verb, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dir := fs.String("store", "", "the store folder")
+	cfgPath := fs.String("config", "", "the hub config (store.dir, audit.key_file, audit.checkpoint_dir)")
 	keyFile := fs.String("key-file", "", "the signing key")
 	vkey := fs.String("key", "", "the verifier key, or a file holding it")
 	out := fs.String("out", "", "where to write the proof")
@@ -88,10 +94,25 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			pos, rest = append(pos, rest[0]), rest[1:]
 		}
 	}
+	if *cfgPath != "" && verb != "check-proof" {
+		cfg, err := hub.LoadConfig(*cfgPath)
+		if err != nil {
+			return fail(auditUnread, "%v", err)
+		}
+		if *dir == "" {
+			*dir = cfg.Store.Dir
+		}
+		if *keyFile == "" {
+			*keyFile = cfg.Audit.KeyFile
+		}
+		if *ckDir == "" && verb == "verify" {
+			*ckDir = cfg.Audit.CheckpointDir
+		}
+	}
 	switch verb {
 	case "key", "verify", "prove":
 		if *dir == "" {
-			return fail(auditUsage2, "%s: --store DIR is required (the hub's store folder)", verb)
+			return fail(auditUsage2, "%s: --store DIR (the hub's store folder) or --config FILE is required", verb)
 		}
 	case "check-proof":
 		if len(pos) != 1 || *vkey == "" {
@@ -165,7 +186,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		n, err := strconv.ParseInt(pos[0], 10, 64)
 		if err != nil || n < 0 {
-			return fail(auditUsage2, "prove: %q is not an entry number (0, 1, …)", pos[0])
+			if n, err = findEntry(ctx, db, pos[0]); err != nil {
+				return fail(auditUsage2, "prove: %q is neither an entry number (0, 1, …) nor the id of an audited access or file: %v", pos[0], err)
+			}
 		}
 		c, err := audit.LatestCheckpoint(ctx, db, verifier, n)
 		if err != nil {
@@ -187,6 +210,27 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return auditOK
 	}
 	return auditOK
+}
+
+// findEntry is the position of the first entry with the id (an access's
+// in the access log, or a stored file's).
+func findEntry(ctx context.Context, db *sqlite.DB, id string) (int64, error) {
+	n := int64(-1)
+	errFound := errors.New("found")
+	err := db.ScanAudit(ctx, 0, func(l store.AuditLeaf) error {
+		if e, err := audit.ParseEntry(l.Entry); err == nil && e.ID == id {
+			n = l.N
+			return errFound
+		}
+		return nil
+	})
+	if n >= 0 {
+		return n, nil
+	}
+	if err == nil {
+		err = errors.New("no entry has that id")
+	}
+	return 0, err
 }
 
 // checkProof is `chathub audit check-proof`.

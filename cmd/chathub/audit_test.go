@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/agentdesk/agentdesk/configs"
 	"github.com/agentdesk/agentdesk/hub"
 	"github.com/agentdesk/agentdesk/hub/audit"
 	"github.com/agentdesk/agentdesk/hub/hubtest"
@@ -268,7 +269,7 @@ func TestAuditRewriteCaughtByCheckpointElsewhere_R_V9(t *testing.T) {
 // key alone; a proof whose entry was changed, or checked with another key,
 // fails with exit 1.
 func TestAuditProofOffline_R_V9(t *testing.T) {
-	dir, _, _ := auditStore(t)
+	dir, ckDir, _ := auditStore(t)
 	code, vkey := runAuditCmd(t, "key", "--store", dir)
 	vkey = strings.TrimSpace(vkey)
 	if code != 0 || !strings.HasPrefix(vkey, audit.DefaultKeyName+"+") {
@@ -296,6 +297,31 @@ func TestAuditProofOffline_R_V9(t *testing.T) {
 	_, other, _ := note.GenerateKey(nil, audit.DefaultKeyName)
 	if code, out := runAuditCmd(t, "check-proof", proof, "--key", other); code != 1 {
 		t.Fatalf("another key: exit %d, want 1\n%s", code, out)
+	}
+	// By the id of what it audits (the stored file's), and with the
+	// store and the checkpoint folder taken from the hub's config.
+	db, err := sqlite.OpenReadOnly(filepath.Join(dir, "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fileID string
+	_ = db.ScanAudit(context.Background(), 10, func(l store.AuditLeaf) error {
+		e, _ := audit.ParseEntry(l.Entry)
+		fileID = e.ID
+		return io.EOF
+	})
+	db.Close()
+	cfg := filepath.Join(t.TempDir(), "chathub.yaml")
+	yml := strings.Replace(string(configs.ChatHub), "  dir: agentdesk-store", "  dir: "+dir, 1) + "audit:\n  checkpoint_dir: " + ckDir + "\n"
+	if err := os.WriteFile(cfg, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out = runAuditCmd(t, "prove", "--config", cfg, fileID)
+	if code != 0 || !strings.Contains(out, `"index": 10,`) {
+		t.Fatalf("prove by the file's id %s: %d %s", fileID, code, out)
+	}
+	if code, out := runAuditCmd(t, "verify", "--config", cfg); code != 0 || !strings.Contains(out, "consistent with 4 signed checkpoints") {
+		t.Fatalf("verify --config (the store's 2 checkpoints and the folder's 2): %d %s", code, out)
 	}
 	if code, _ := runAuditCmd(t, "verify", "--store", filepath.Join(dir, "nope")); code != 3 {
 		t.Fatalf("a missing store: exit %d, want 3", code)
