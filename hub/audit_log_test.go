@@ -4,15 +4,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/hub/audit"
 	"github.com/agentdesk/agentdesk/hub/auth"
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/sqlite"
+	"github.com/agentdesk/agentdesk/session"
 )
 
 // TestAuditLog_R_V9 (issue 13 point 1): a real upload's arrival (with the
@@ -108,5 +112,90 @@ func TestAuditLog_R_V9(t *testing.T) {
 	rep, err := audit.Verify(context.Background(), db, v, nil)
 	if err != nil || !rep.OK() || rep.Size != int64(len(want)) || rep.Checkpoints != 1 {
 		t.Fatalf("verify: %+v %v", rep, err)
+	}
+}
+
+// TestAuditMissedAccesses_R_V9 (issue 13 point 1): accesses the access log
+// kept but a hub killed before auditing them (each is two commits), or
+// kept before the audit log existed, are audited when the hub starts,
+// marked late, once.
+func TestAuditMissedAccesses_R_V9(t *testing.T) {
+	dir := t.TempDir()
+	cfg := func(c *Config) { c.Store.Dir = dir }
+	s := newHub(t, testConfig(t, cfg))
+	if _, err := s.Directory().Login("nobody", "x", "198.51.100.1"); err == nil {
+		t.Fatal("logged in")
+	}
+	s.Close()
+	if err := s.CloseStore(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sqlite.Open(filepath.Join(dir, "index.db")) // the store alone: what the hub logged before it was killed
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{store.ActionSearch, store.ActionPlay, store.ActionExport} {
+		if err := raw.LogAccess(context.Background(), &store.Access{User: "sue", Role: "supervisor", Action: a, Outcome: store.OutcomeOK}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	for round := range 2 { // the second start finds nothing left to audit
+		s = newHub(t, testConfig(t, cfg))
+		var got []string
+		if err := s.Audit().Scan(context.Background(), 0, func(e audit.Entry) error {
+			got = append(got, fmt.Sprintf("%s %s %v", e.Action, e.User, e.Late))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := "login nobody false\nsearch sue true\nplay sue true\nexport sue true"
+		if strings.Join(got, "\n") != want {
+			t.Fatalf("round %d: audit log:\n%s\nwant:\n%s", round, strings.Join(got, "\n"), want)
+		}
+		s.Close()
+		if err := s.CloseStore(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestAuditErasure_R_V9_R_H6 (issue 13 point 1): a recording's file
+// deleted at the customer's request is in the audit log twice: its arrival
+// and its erasure, both with the file's SHA-256; the erasure names who
+// confirmed it and why, never the content.
+func TestAuditErasure_R_V9_R_H6(t *testing.T) {
+	r := recHub(t, func(c *Config) { c.Store.Dir = t.TempDir() })
+	ctx := testCtx(t, 30*time.Second)
+	r.press(t, "record")
+	f := chatFile(t, r.chat, "early")
+	id, err := newTusClient(r.http, "t-grace").send(ctx, f, time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cust.send(session.TypeDeleteAsk, r.chat, nil)
+	recFrame(r.g)
+	r.g.send(session.TypeDeleteRec, r.chat, nil)
+	if d := recFrame(r.g); !d.Deleted {
+		t.Fatalf("after delete: %+v", d)
+	}
+	var got []string
+	if err := r.s.Audit().Scan(context.Background(), 0, func(e audit.Entry) error {
+		if e.ID == id {
+			got = append(got, fmt.Sprintf("%s %s %s %s %s %s", e.Action, e.User, e.Role, e.Interaction, e.SHA256, e.Outcome))
+			if e.Action == ActionErase && e.Reason == "" {
+				t.Errorf("the erasure says not why: %+v", e)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"stored grace agent " + r.chat + " " + f.sha + " ok",
+		"erase grace agent " + r.chat + " " + f.sha + " ok",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the file's audit entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

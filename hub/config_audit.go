@@ -3,10 +3,12 @@ package hub
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -100,6 +102,62 @@ func (s *Server) openAudit(raw store.Store) error {
 	}
 	s.audit = l
 	s.tokens.OnLogin(s.loginAudited)
+	if err := s.auditMissed(context.Background(), al); err != nil {
+		s.log.Error("audit: the accesses left unaudited by the last run", "err", err)
+	}
+	return nil
+}
+
+// accessActions are the actions of the access log's entries.
+var accessActions = map[string]bool{store.ActionSearch: true, store.ActionView: true, store.ActionPlay: true,
+	store.ActionDownload: true, store.ActionExport: true}
+
+// auditMissed appends, marked late, the accesses the access log kept
+// after the last one audited: a hub killed between the two left them
+// (each is two commits), and a store older than the audit log holds its
+// whole access log so. It reads the audit log's tail, further back while
+// it finds no access.
+func (s *Server) auditMissed(ctx context.Context, al store.AuditLog) error {
+	size := s.audit.Size()
+	last := ""
+	for back := int64(1000); ; back *= 100 {
+		from := max(0, size-back)
+		err := s.audit.Scan(ctx, from, func(e audit.Entry) error {
+			if accessActions[e.Action] && e.ID != "" {
+				last = e.ID
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if last != "" || from == 0 {
+			break
+		}
+	}
+	n := 0
+	for {
+		page, err := al.AccessesAfter(ctx, last, 1000)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		es := make([]audit.Entry, len(page))
+		for i, a := range page {
+			es[i] = audit.FromAccess(a)
+			es[i].Late = true
+		}
+		if _, err := s.audit.AppendBatch(ctx, es); err != nil {
+			return err
+		}
+		n += len(page)
+		last = page[len(page)-1].ID
+	}
+	if n > 0 {
+		s.log.Warn("audit: accesses logged but not audited (the hub stopped in between, or they predate the audit log) were audited now, marked late", "accesses", n)
+	}
 	return nil
 }
 
@@ -163,5 +221,24 @@ func (s *Server) closeAudit() {
 	}
 	if err := s.audit.Close(context.Background()); err != nil {
 		s.log.Error("audit: last checkpoint", "err", err)
+	}
+}
+
+// ActionErase is the audit entry of a recording's file deleted at the
+// customer's request (R-H6): its tombstone, never its content.
+const ActionErase = "erase"
+
+// erasedAudited appends an erasure's tombstones to the audit log: who
+// decided ("agent ID" or "customer"), why, each file's SHA-256 and size.
+func (s *Server) erasedAudited(stones []store.Tombstone) {
+	for _, t := range stones {
+		role, user, _ := strings.Cut(t.By, " ")
+		if user == "" {
+			user = role
+		}
+		meta, _ := json.Marshal(map[string]any{"file": t.File, "size": t.Size})
+		s.audited(context.Background(), audit.Entry{Action: ActionErase, At: t.At.UTC().Format(time.RFC3339Nano),
+			User: user, Role: role, Interaction: t.Interaction, Recording: t.Recording, ID: t.File, SHA256: t.SHA256,
+			Metadata: meta, Reason: t.Why, Outcome: store.OutcomeOK})
 	}
 }

@@ -48,6 +48,7 @@ func (s *Server) erase(c *chat, by, why string) {
 		stones = append(stones, store.Tombstone{At: now, Interaction: c.id, By: by, Why: why})
 	}
 	s.j.add(func(b *store.Batch) { b.Tombstones = append(b.Tombstones, stones...) })
+	s.erasedAudited(stones)
 	s.log.Info("recordings erased", "chat", c.id, "files", len(gone), "by", by, "why", why)
 }
 

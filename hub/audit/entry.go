@@ -41,24 +41,28 @@ const Version = 1
 // Metadata is re-encoded with sorted keys (Canonical), so an entry's bytes,
 // and so its hash, are the same wherever they are recomputed.
 type Entry struct {
-	Action      string          `json:"action"`
-	At          string          `json:"at"` // RFC 3339, UTC, nanoseconds
-	Customer    string          `json:"customer,omitempty"`
-	From        string          `json:"from,omitempty"` // the caller's address
-	ID          string          `json:"id,omitempty"`   // the access's id in the access log, or the stored file's
-	Interaction string          `json:"interaction,omitempty"`
-	Kind        string          `json:"kind,omitempty"` // the interaction type (the recording's kind)
-	Metadata    json.RawMessage `json:"metadata,omitempty"`
-	Outcome     string          `json:"outcome"`
-	Prev        string          `json:"prev,omitempty"` // hex leaf hash of entry seq-1
-	Query       string          `json:"query,omitempty"`
-	Reason      string          `json:"reason,omitempty"` // the reason code given
-	Recording   string          `json:"recording,omitempty"`
-	Role        string          `json:"role,omitempty"`
-	Seq         int64           `json:"seq"`
-	SHA256      string          `json:"sha256,omitempty"` // a stored file's
-	User        string          `json:"user"`
-	V           int             `json:"v"`
+	Action      string `json:"action"`
+	At          string `json:"at"` // RFC 3339, UTC, nanoseconds
+	Customer    string `json:"customer,omitempty"`
+	From        string `json:"from,omitempty"` // the caller's address
+	ID          string `json:"id,omitempty"`   // the access's id in the access log, or the stored file's
+	Interaction string `json:"interaction,omitempty"`
+	Kind        string `json:"kind,omitempty"` // the interaction type (the recording's kind)
+	// Late: appended when the hub started, for an access its access log
+	// kept but the hub stopped (was killed) before auditing, or kept
+	// before the audit log existed.
+	Late      bool            `json:"late,omitempty"`
+	Metadata  json.RawMessage `json:"metadata,omitempty"`
+	Outcome   string          `json:"outcome"`
+	Prev      string          `json:"prev,omitempty"` // hex leaf hash of entry seq-1
+	Query     string          `json:"query,omitempty"`
+	Reason    string          `json:"reason,omitempty"` // the reason code given
+	Recording string          `json:"recording,omitempty"`
+	Role      string          `json:"role,omitempty"`
+	Seq       int64           `json:"seq"`
+	SHA256    string          `json:"sha256,omitempty"` // a stored file's
+	User      string          `json:"user"`
+	V         int             `json:"v"`
 }
 
 // FromAccess is the entry of an access the hub logged (store.AccessLog).

@@ -52,4 +52,9 @@ type AuditLog interface {
 	AddAuditCheckpoint(ctx context.Context, c AuditCheckpoint) error
 	// AuditCheckpoints lists every kept checkpoint, oldest first.
 	AuditCheckpoints(ctx context.Context) ([]AuditCheckpoint, error)
+	// AccessesAfter lists up to limit accesses of the access log kept
+	// after the one with id ("": from the first), oldest first: those a
+	// hub killed between logging and auditing them left unaudited. An id
+	// the access log does not hold is ErrNotFound.
+	AccessesAfter(ctx context.Context, id string, limit int) ([]Access, error)
 }

@@ -137,6 +137,39 @@ func (s *DB) AuditCheckpoints(ctx context.Context) ([]store.AuditCheckpoint, err
 	return out, rows.Err()
 }
 
+// AccessesAfter lists the accesses kept after the one with id, oldest
+// first (store.AuditLog).
+func (s *DB) AccessesAfter(ctx context.Context, id string, limit int) ([]store.Access, error) {
+	var after int64
+	if id != "" {
+		err := s.db.QueryRowContext(ctx, `SELECT n FROM accesses WHERE id = ?`, id).Scan(&after)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("%w: access %s", store.ErrNotFound, id)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: accesses after %s: %w", id, err)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, user, role, from_addr, action, recording, interaction, customer,
+		kind, reason, query, outcome FROM accesses WHERE n > ? ORDER BY n LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: accesses after %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []store.Access
+	for rows.Next() {
+		var a store.Access
+		var at string
+		if err := rows.Scan(&a.ID, &at, &a.User, &a.Role, &a.From, &a.Action, &a.Recording, &a.Interaction,
+			&a.Customer, &a.Kind, &a.Reason, &a.Query, &a.Outcome); err != nil {
+			return nil, fmt.Errorf("sqlite: accesses after %s: %w", id, err)
+		}
+		a.At, _ = parseTS(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // OpenReadOnly opens an existing store file for reading only, without its
 // lock and without migrating it: for `chathub audit verify` and `prove`,
 // which may read a copy or a store whose hub is stopped. Writes fail.
