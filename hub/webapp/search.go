@@ -1,0 +1,289 @@
+package webapp
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/hub/store"
+)
+
+// maxTags bounds the configured metadata tags (R-V7).
+const maxTags = 10
+
+// searchKeys are the search form's fields, in the query string as the
+// recording API spells them (GET /v1/recordings).
+var searchKeys = []string{"agent", "team", "from", "to", "customer", "contact", "queue", "kind", "disposition",
+	"partition", "min_duration", "max_duration", "screen", "voice", "q", "sort"}
+
+// sortable are the result table's columns that sort.
+var sortable = []struct{ Key, Label string }{
+	{"finished", "Finished"}, {"agent", "Agent"}, {"customer", "Customer"}, {"queue", "Queue"},
+	{"kind", "Kind"}, {"duration", "Length"},
+}
+
+type tagField struct{ Key, Name, Value string }
+
+type resultRow struct {
+	ID, Name, Agent, Customer, Queue, Kind string
+	Finished                               time.Time
+	Length                                 time.Duration
+	Screen                                 bool
+	Lines                                  int
+}
+
+type sortLink struct {
+	Label, URL string
+	Active     bool
+	Desc       bool
+}
+
+type searchPage struct {
+	Q         url.Values
+	Kinds     []struct{ Value, Label string }
+	Tags      []tagField
+	Rows      []resultRow
+	Total     int
+	Next      string
+	Sorts     []sortLink
+	Saved     []SavedSearch
+	Query     string // the current search's query string (no cursor)
+	ExportURL string
+	Ignored   []string
+	Error     string
+	Searched  bool
+}
+
+// cleanQuery keeps the search's own fields of q (no cursor, no token).
+func (a *App) cleanQuery(q url.Values) url.Values {
+	out := url.Values{}
+	keep := func(k string) {
+		if v := strings.TrimSpace(q.Get(k)); v != "" {
+			out.Set(k, v)
+		}
+	}
+	for _, k := range searchKeys {
+		keep(k)
+	}
+	for _, t := range a.o.Tags {
+		keep("tag." + t)
+	}
+	return out
+}
+
+func (a *App) search(w http.ResponseWriter, r *http.Request) {
+	s := sessionOf(r.Context())
+	u := *s.user
+	q := a.cleanQuery(r.URL.Query())
+	p := searchPage{Q: q, Kinds: kinds, Query: q.Encode()}
+	for _, t := range a.o.Tags {
+		p.Tags = append(p.Tags, tagField{Key: "tag." + t, Name: t, Value: q.Get("tag." + t)})
+	}
+	cur := q.Get("sort")
+	for _, c := range sortable {
+		l := sortLink{Label: c.Label, Active: strings.TrimPrefix(cur, "-") == c.Key, Desc: cur == "-"+c.Key}
+		nq := cloneValues(q)
+		if l.Active && !l.Desc {
+			nq.Set("sort", "-"+c.Key)
+		} else {
+			nq.Set("sort", c.Key)
+		}
+		l.URL = "/app/recordings?" + nq.Encode()
+		p.Sorts = append(p.Sorts, l)
+	}
+	if saved, err := a.b.SavedSearches(r.Context(), u); err == nil {
+		p.Saved = saved
+	} else {
+		a.o.Log.Error("webapp: saved searches", "err", err)
+	}
+	full := cloneValues(q)
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		full.Set("cursor", c)
+	}
+	f, ignored, err := parseQuery(full)
+	p.Ignored = ignored
+	if err != nil {
+		p.Error = err.Error()
+		a.render(w, r, http.StatusBadRequest, "search", p)
+		return
+	}
+	f.Limit = pageSize
+	res, err := a.b.Search(r.Context(), u, f)
+	switch {
+	case errors.Is(err, store.ErrBadCursor):
+		p.Error = "That page link is out of date: start the search again."
+		a.render(w, r, http.StatusBadRequest, "search", p)
+		return
+	case errors.Is(err, store.ErrBadFilter):
+		p.Error = strings.TrimPrefix(err.Error(), "store: ")
+		a.render(w, r, http.StatusBadRequest, "search", p)
+		return
+	case err != nil:
+		a.unavailable(w, r, "search", err)
+		return
+	}
+	a.logAccess(r, Access{Action: "search", Query: q.Encode()})
+	p.Searched, p.Total = true, res.Total
+	for _, rec := range res.Recordings {
+		p.Rows = append(p.Rows, rowOf(rec))
+	}
+	if res.Next != "" {
+		nq := cloneValues(q)
+		nq.Set("cursor", res.Next)
+		p.Next = "/app/recordings?" + nq.Encode()
+	}
+	if a.b.Rights(u).Export {
+		p.ExportURL = "/app/export.csv?" + q.Encode()
+	}
+	a.render(w, r, http.StatusOK, "search", p)
+}
+
+func rowOf(rec store.Recording) resultRow {
+	return resultRow{ID: rec.ID, Name: rec.Name, Agent: rec.Agent, Customer: rec.Customer, Queue: rec.Queue,
+		Kind: rec.Kind, Finished: rec.FinishedAt, Length: NewTimeline(rec).Length(), Screen: rec.Screen, Lines: len(rec.Lines)}
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := make(url.Values, len(q))
+	for k, v := range q {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// parseQuery turns a search's query string into a filter, and names the
+// fields it had to leave out because the store cannot filter on them
+// yet. It is the one place to swap for the store's shared parser.
+var parseQuery = localParseQuery
+
+// localParseQuery reads what store.RecordingFilter carries today, the
+// same way GET /v1/recordings does.
+func localParseQuery(q url.Values) (store.RecordingFilter, []string, error) {
+	f := store.RecordingFilter{Agent: q.Get("agent"), Queue: q.Get("queue"), Kind: q.Get("kind"),
+		Customer: q.Get("customer"), Text: q.Get("q"), Cursor: q.Get("cursor")}
+	if f.Kind != "" && kindName(f.Kind) == f.Kind {
+		return f, nil, fmt.Errorf("kind %q is not one of record, snip, auto, fulltime, selective, dynamic, abuse", f.Kind)
+	}
+	for _, b := range []struct {
+		key string
+		t   *time.Time
+		end bool
+	}{{"from", &f.From, false}, {"to", &f.To, true}} {
+		v := q.Get(b.key)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return f, nil, fmt.Errorf("%s %q: want a date like 2026-11-20", b.key, v)
+		}
+		if b.end {
+			t = t.AddDate(0, 0, 1)
+		}
+		*b.t = t
+	}
+	if len(f.Text) > store.MaxTextQuery {
+		return f, nil, fmt.Errorf("words: at most %d bytes", store.MaxTextQuery)
+	}
+	var ignored []string
+	for k := range q {
+		switch k {
+		case "agent", "queue", "kind", "customer", "q", "cursor", "from", "to":
+		default:
+			if q.Get(k) != "" {
+				ignored = append(ignored, k)
+			}
+		}
+	}
+	slices.Sort(ignored)
+	return f, ignored, nil
+}
+
+// export writes the whole result set as CSV (compliance and admin).
+func (a *App) export(w http.ResponseWriter, r *http.Request) {
+	u := *sessionOf(r.Context()).user
+	if !a.b.Rights(u).Export {
+		a.notFound(w, r)
+		return
+	}
+	q := a.cleanQuery(r.URL.Query())
+	f, _, err := parseQuery(q)
+	if err != nil {
+		a.render(w, r, http.StatusBadRequest, "message", messagePage{Title: "Bad search", Message: err.Error(), Back: "/app/"})
+		return
+	}
+	f.Limit = 1000
+	a.logAccess(r, Access{Action: "export", Query: q.Encode()})
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="recordings.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "name", "finished", "agent", "customer", "queue", "kind", "length_s", "screen", "file_id", "sha256", "size"})
+	for n := 0; n < maxExport; {
+		res, err := a.b.Search(r.Context(), u, f)
+		if err != nil {
+			a.o.Log.Error("webapp: export", "err", err)
+			_ = cw.Write([]string{"# the export stopped: the store could not be read"})
+			break
+		}
+		for _, rec := range res.Recordings {
+			row := []string{rec.ID, rec.Name, rec.FinishedAt.UTC().Format(time.RFC3339), rec.Agent, rec.Customer, rec.Queue,
+				rec.Kind, strconv.FormatFloat(NewTimeline(rec).Length().Seconds(), 'f', 1, 64), strconv.FormatBool(rec.Screen)}
+			if len(rec.Files) == 0 {
+				_ = cw.Write(append(row, "", "", ""))
+			}
+			for _, fr := range rec.Files {
+				_ = cw.Write(append(slices.Clone(row), fr.ID, fr.SHA256, strconv.FormatInt(fr.Size, 10)))
+			}
+			n++
+		}
+		if res.Next == "" {
+			break
+		}
+		f.Cursor = res.Next
+	}
+	cw.Flush()
+}
+
+const maxExport = 100000
+
+func (a *App) saveSearch(w http.ResponseWriter, r *http.Request) {
+	u := *sessionOf(r.Context()).user
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	raw, _ := url.ParseQuery(r.PostFormValue("query"))
+	q := a.cleanQuery(raw)
+	if name == "" || len(name) > 100 {
+		a.render(w, r, http.StatusBadRequest, "message", messagePage{Title: "Not saved",
+			Message: "Give the search a name (at most 100 characters).", Back: "/app/recordings?" + q.Encode()})
+		return
+	}
+	if _, err := a.b.SaveSearch(r.Context(), u, SavedSearch{Name: name, Query: q.Encode()}); err != nil {
+		a.unavailable(w, r, "save a search", err)
+		return
+	}
+	http.Redirect(w, r, "/app/recordings?"+q.Encode(), http.StatusSeeOther)
+}
+
+func (a *App) deleteSearch(w http.ResponseWriter, r *http.Request) {
+	u := *sessionOf(r.Context()).user
+	err := a.b.DeleteSearch(r.Context(), u, r.PathValue("sid"))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		a.unavailable(w, r, "delete a saved search", err)
+		return
+	}
+	http.Redirect(w, r, "/app/", http.StatusSeeOther)
+}
+
+// logAccess records an access by the request's user.
+func (a *App) logAccess(r *http.Request, acc Access) {
+	u := sessionOf(r.Context()).user
+	acc.At, acc.User, acc.Role, acc.From = a.o.Now().UTC(), u.ID, u.Role, a.o.ClientIP(r)
+	if err := a.b.LogAccess(r.Context(), acc); err != nil {
+		a.o.Log.Error("webapp: access log", "err", err)
+	}
+}
