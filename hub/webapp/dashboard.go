@@ -82,8 +82,8 @@ const (
 	dashboardDays                    = 14
 	otherSeries                      = "other"
 	seriesClasses                    = 8
-	backlogRowH, backlogBarMaxW      = 26.0, 420.0
-	backlogLabelW                    = 150.0
+	backlogRowH, backlogBarMaxW      = 34.0, 500.0
+	backlogLabelW, backlogW          = 140.0, 1000.0
 	dayLabelEvery, dayLabelEveryWide = 1, 2
 )
 
@@ -122,26 +122,53 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "dashboard", p)
 }
 
-// niceMax rounds m up to 1, 2 or 5 times a power of ten, for the y axis.
-func niceMax(m float64) float64 {
+// yTicks is the number of steps on a y axis.
+const yTicks = 4
+
+// niceMax is the top of a y axis over m: yTicks steps of 1, 2 or 5
+// times a power of ten (of unit: 1, or 1024^k for bytes).
+func niceMax(m, unit float64) float64 {
 	if m <= 0 {
-		return 1
+		return yTicks * unit
 	}
-	p := math.Pow(10, math.Floor(math.Log10(m)))
-	for _, f := range []float64{1, 2, 5, 10} {
-		if f*p >= m {
-			return f * p
+	step := m / unit / yTicks
+	p := math.Pow(10, math.Floor(math.Log10(step)))
+	for _, f := range []float64{1, 2, 2.5, 5, 10} {
+		if f*p >= step {
+			return f * p * yTicks * unit
 		}
 	}
-	return 10 * p
+	return 10 * p * yTicks * unit
+}
+
+// byteUnit is the binary unit in which m is written (KiB, MiB, ...).
+func byteUnit(m int64) float64 {
+	u := 1.0
+	for float64(m) >= 1024*u && u < 1<<40 {
+		u *= 1024
+	}
+	return u
+}
+
+// age says how long ago, in words.
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + " days"
 }
 
 // frame is a chart's axes: day labels under the columns and y ticks.
 func frame(c *chart, days []DayStats, top float64, fmtY func(float64) string) float64 {
 	c.W, c.H = chartW, chartH
-	for i := 0; i <= 4; i++ {
-		v := top * float64(i) / 4
-		c.YTicks = append(c.YTicks, label{X: padL - 6, Y: padT + plotH - plotH*float64(i)/4, Text: fmtY(v)})
+	for i := 0; i <= yTicks; i++ {
+		v := top * float64(i) / yTicks
+		c.YTicks = append(c.YTicks, label{X: padL - 6, Y: padT + plotH - plotH*float64(i)/yTicks, Text: fmtY(v)})
 	}
 	step := plotW / float64(max(len(days), 1))
 	every := dayLabelEvery
@@ -195,7 +222,7 @@ func stacked(id, title string, days []DayStats, of func(DayStats) map[string]int
 	if top == 0 {
 		c.Empty = "No recordings in these days."
 	}
-	ymax := niceMax(float64(top))
+	ymax := niceMax(float64(top), 1)
 	step := frame(&c, days, ymax, func(v float64) string { return strconv.Itoa(int(v)) })
 	c.Head = append([]string{"Day"}, names(series, name)...)
 	if other {
@@ -260,7 +287,7 @@ func storage(days []DayStats) chart {
 	for _, d := range days {
 		top = max(top, d.Stored)
 	}
-	ymax := niceMax(float64(top))
+	ymax := niceMax(float64(top), byteUnit(top))
 	step := frame(&c, days, ymax, func(v float64) string { return fmtBytes(int64(v)) })
 	var pts []string
 	var prev int64
@@ -296,13 +323,13 @@ func storage(days []DayStats) chart {
 // bar) and those with a recording stored (a solid one inside it); a
 // missing one is red (R-V10).
 func coverage(days []DayStats) chart {
-	c := chart{ID: "coverage", Title: "Coverage: chats that had to be recorded, and recordings stored (R-V10)",
+	c := chart{ID: "coverage", Title: "Coverage (R-V10): had to be recorded, and stored",
 		Head: []string{"Day", "Had to be recorded", "Stored", "Missing"}}
 	top := 0
 	for _, d := range days {
 		top = max(top, d.MustRecord)
 	}
-	ymax := niceMax(float64(top))
+	ymax := niceMax(float64(top), 1)
 	step := frame(&c, days, ymax, func(v float64) string { return strconv.Itoa(int(v)) })
 	for i, d := range days {
 		x := padL + step*float64(i) + step*0.15
@@ -340,20 +367,20 @@ func backlog(bs []Backlog, now time.Time) chart {
 	for _, b := range bs {
 		top = max(top, b.Uploads)
 	}
-	c.W, c.H = chartW, backlogRowH*float64(max(len(bs), 1))+8
+	c.W, c.H = backlogW, backlogRowH*float64(max(len(bs), 1))+8
 	for i, b := range bs {
 		y := 4 + backlogRowH*float64(i)
 		w := backlogBarMaxW * float64(b.Uploads) / float64(max(top, 1))
-		age := now.Sub(b.Oldest).Round(time.Minute)
+		old := now.Sub(b.Oldest)
 		class := "s0"
-		if age > 24*time.Hour {
+		if old > 24*time.Hour {
 			class = "late"
 		}
 		c.YTicks = append(c.YTicks, label{X: backlogLabelW - 8, Y: y + backlogRowH/2, Text: b.Desktop})
 		c.Rects = append(c.Rects, rect{X: backlogLabelW, Y: y + 4, W: max(w, 2), H: backlogRowH - 8, Class: class,
-			Title: fmt.Sprintf("%s: %d uploads, oldest %s old", b.Desktop, b.Uploads, age)})
+			Title: fmt.Sprintf("%s: %s, the oldest started %s ago", b.Desktop, plural(b.Uploads, "upload"), age(old))})
 		c.XLabels = append(c.XLabels, label{X: backlogLabelW + max(w, 2) + 8, Y: y + backlogRowH/2,
-			Text: fmt.Sprintf("%d · %s · oldest %s ago", b.Uploads, fmtBytes(b.Bytes), age)})
+			Text: fmt.Sprintf("%s · %s · oldest %s ago", plural(b.Uploads, "upload"), fmtBytes(b.Bytes), age(old))})
 		c.Rows = append(c.Rows, []string{b.Desktop, strconv.Itoa(b.Uploads), fmtBytes(b.Bytes), b.Oldest.UTC().Format("2006-01-02 15:04")})
 	}
 	if len(bs) == 0 {
@@ -362,4 +389,11 @@ func backlog(bs []Backlog, now time.Time) chart {
 	c.Legend = []legendItem{{Class: "s0", Text: "Waiting"}, {Class: "late", Text: "Oldest waiting over a day"}}
 	c.Desc = "One bar per desktop: the number of uploads started and not finished, with the age of the oldest."
 	return c
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }

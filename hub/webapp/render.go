@@ -111,7 +111,7 @@ func (a *App) renderWith(w http.ResponseWriter, r *http.Request, s *appSession, 
 // the user's to see (R-V8).
 func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found",
-		Message: "No such recording, or not yours to see.", Back: "/app/"})
+		Message: "No such recording, or not yours to see."})
 }
 
 func (a *App) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {

@@ -153,12 +153,29 @@
 
   // Bookmarks: added and deleted in place, the video playing on.
   const list = $('#bookmarks');
+  const svgNS = 'http://www.w3.org/2000/svg';
+  // marks draws each bookmark as a tick on the timeline.
+  function marks() {
+    const tl = $('#timeline'), len = length();
+    if (!tl || !list || len <= 0) return;
+    for (const m of $$('rect.mark', tl)) m.remove();
+    for (const li of $$('li[data-t]', list)) {
+      const r = document.createElementNS(svgNS, 'rect');
+      r.setAttribute('class', 'mark');
+      r.setAttribute('x', String(Math.min(996, 1000 * (+li.dataset.t) / len)));
+      r.setAttribute('y', '0'); r.setAttribute('width', '4'); r.setAttribute('height', '7');
+      tl.insertBefore(r, playhead);
+    }
+  }
+  marks();
+  if (video) video.addEventListener('loadedmetadata', marks);
   const form = $('#bookmark-form');
   async function send(f) {
     const token = f.querySelector('input[name=csrf]').value;
     const r = await fetch(f.action, { method: 'POST', body: new URLSearchParams(new FormData(f)), headers: { 'X-CSRF-Token': token }, credentials: 'same-origin' });
     if (!r.ok) throw new Error(await r.text());
     list.innerHTML = await r.text();
+    marks();
   }
   if (form && list) {
     form.addEventListener('submit', e => {
