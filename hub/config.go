@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/agentdesk/agentdesk/configs/yamlerr"
+	"github.com/agentdesk/agentdesk/hub/auth"
 )
 
 // ErrConfig is wrapped by every configuration error, so callers (the
@@ -40,6 +41,12 @@ type Config struct {
 	Limits             Limits          `yaml:"limits"`
 	Mail               MailConfig      `yaml:"mail"`
 	TLS                TLSConfig       `yaml:"tls"`
+	// Teams and Users are the people of the recording store (issue 12):
+	// teams in a tree, users with a role, a team, an argon2id password
+	// hash and API tokens. More may come from access.users_file.
+	Teams  []auth.Team  `yaml:"teams"`
+	Users  []auth.User  `yaml:"users"`
+	Access AccessConfig `yaml:"access"`
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
 	// proxies in front of the hub: only from them are X-Forwarded-For,
 	// X-Forwarded-Proto and X-Forwarded-Host believed (docs/reverse-proxy.md).
@@ -83,6 +90,7 @@ type AgentConfig struct {
 	ID       string   `yaml:"id"`
 	Name     string   `yaml:"name"`
 	Token    string   `yaml:"token"`
+	Team     string   `yaml:"team"` // the agent's team: whose supervisors see their recordings (R-V8)
 	Capacity int      `yaml:"capacity"`
 	Queues   []string `yaml:"queues"`
 	// Recording rights and policies; nil means DefaultRights.
@@ -206,6 +214,7 @@ func (c *Config) Validate() error {
 	c.validateLimits(bad)
 	c.validateMail(bad)
 	c.validateNet(bad)
+	c.validatePeople(bad)
 	if c.Listen != "" {
 		if _, err := url.Parse("http://" + c.Listen); err != nil || !strings.Contains(c.Listen, ":") {
 			bad("listen: %q is not host:port, e.g. 127.0.0.1:8080", c.Listen)

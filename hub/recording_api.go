@@ -49,20 +49,37 @@ func (s *Server) handleAPI(mux *http.ServeMux, method, path string, h http.Handl
 	}
 }
 
-// apiAuth checks the method and the bearer token; it answers the request
-// and returns false when either is wrong.
+// apiAuth checks the method and the bearer token of a request that acts
+// on chats (POST): the config's recording API tokens, supervisors' and
+// admins' own tokens. It answers the request and returns false when the
+// method or the caller is wrong.
 func (s *Server) apiAuth(w http.ResponseWriter, r *http.Request, method string) (APIToken, bool) {
+	c, ok := s.caller(w, r, method)
+	if !ok {
+		return APIToken{}, false
+	}
+	if !c.Service && c.Role != api.RoleSupervisor && c.Role != api.RoleAdmin {
+		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "the %s %s may not %s %s: it needs a recording API token, or a supervisor's or admin's", c.Role, c.ID, method, r.URL.Path)
+		return APIToken{}, false
+	}
+	return APIToken{Name: c.ID, Role: c.Role}, true
+}
+
+// caller checks the method and finds who calls by the bearer token: any
+// agent, user or recording API token. It answers the request and returns
+// false when the method is wrong or nobody is named.
+func (s *Server) caller(w http.ResponseWriter, r *http.Request, method string) (api.Caller, bool) {
 	if r.Method != method {
 		w.Header().Set("Allow", method)
 		api.WriteError(w, http.StatusMethodNotAllowed, api.ErrMethodNotAllowed, "use %s on %s", method, r.URL.Path)
-		return APIToken{}, false
+		return api.Caller{}, false
 	}
-	if c, ok := s.tokens.FromRequest(r, false); ok && !c.Agent() {
-		return APIToken{Name: c.ID, Role: c.Role}, true
+	if c, ok := s.tokens.FromRequest(r, false); ok {
+		return c, true
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="chathub recording API"`)
-	api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "send Authorization: Bearer <token> with a token of recording.api_tokens")
-	return APIToken{}, false
+	api.WriteError(w, http.StatusUnauthorized, api.ErrUnauthorized, "send Authorization: Bearer <token>: an agent's token, a user's API token (chathub user token) or one of recording.api_tokens")
+	return api.Caller{}, false
 }
 
 // serveRecordingAPI is POST /v1/recording: the dynamic recording API (R-G3).
@@ -191,17 +208,23 @@ func partitions(raw json.RawMessage) ([]string, error) {
 const maxListLimit = 1000
 
 // serveRecordingList is GET /v1/recordings[?interaction=ID][&limit=N]
-// [&cursor=NEXT] and the search (issue 12, R-V5): [&agent=ID][&queue=Q]
+// [&cursor=NEXT] and the search (issue 12, R-V5): [&agent=ID][&team=T][&queue=Q]
 // [&kind=K][&customer=NAME][&from=T][&to=T][&q=WORDS]: finished (with
 // their stored files), dropped and live recordings with their change logs,
-// from the store, a page at a time.
+// from the store, a page at a time; only those in the caller's scope
+// (agents: their own ad hoc recordings; auth.Scope).
 func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.apiAuth(w, r, http.MethodGet); !ok {
+	c, ok := s.caller(w, r, http.MethodGet)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
 	f := store.RecordingFilter{Interaction: q.Get("interaction"), Agent: q.Get("agent"), Queue: q.Get("queue"),
 		Kind: q.Get("kind"), Customer: q.Get("customer"), Text: q.Get("q"), Cursor: q.Get("cursor")}
+	if team := q.Get("team"); team != "" {
+		f.AgentIn = s.tokens.TeamAgents(team)
+	}
+	s.tokens.Scope(c).Apply(&f) // only what the caller may see (R-V8, R-C7)
 	if f.Kind != "" {
 		if _, err := session.ParseKind(f.Kind); err != nil {
 			api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "kind: %v", strings.TrimPrefix(err.Error(), "session: "))

@@ -121,7 +121,7 @@ func TestRecordingAPIErrors_R_G3(t *testing.T) {
 		{"missing interaction", "POST", "/v1/recording", "t-sue", `{"operation":3013}`, 400, api.ErrBadRequest, "interaction is required"},
 		{"no token", "POST", "/v1/recording", "", on(`3013`), 401, api.ErrUnauthorized, "Bearer"},
 		{"wrong token", "POST", "/v1/recording", "t-nobody", on(`3013`), 401, api.ErrUnauthorized, ""},
-		{"agent token", "POST", "/v1/recording", "t-grace", on(`3013`), 401, api.ErrUnauthorized, ""},
+		{"agent token", "POST", "/v1/recording", "t-grace", on(`3013`), 403, api.ErrForbidden, "agent grace may not"},
 		{"list without token", "GET", "/v1/recordings", "", "", 401, api.ErrUnauthorized, ""},
 		{"unknown interaction", "POST", "/v1/recording", "t-sue", `{"operation":3013,"interaction":"chat-999"}`, 404, api.ErrNoSuchInteraction, "chat-999"},
 		{"unknown recording", "POST", "/v1/recording", "t-sue", `{"operation":3014,"interaction":"` + r.chat + `","id":"nope"}`, 404, api.ErrNoSuchRecording, "nope"},

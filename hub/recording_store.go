@@ -193,7 +193,8 @@ func (s *Server) SearchRecordings(f store.RecordingFilter) (RecordingList, error
 		for _, r := range c.rec.Recordings() {
 			sr := c.stored(r)
 			sr.Produced = false // not yet
-			if match(f.Agent, sr.Agent) && match(f.Queue, sr.Queue) && match(f.Kind, sr.Kind) && match(f.Customer, sr.Customer) {
+			if match(f.Agent, sr.Agent) && match(f.Queue, sr.Queue) && match(f.Kind, sr.Kind) && match(f.Customer, sr.Customer) &&
+				inSet(f.AgentIn, sr.Agent) && inSet(f.KindIn, sr.Kind) {
 				l.Live = append(l.Live, sr)
 			}
 		}
@@ -201,3 +202,6 @@ func (s *Server) SearchRecordings(f store.RecordingFilter) (RecordingList, error
 	}
 	return l, nil
 }
+
+// inSet reports whether v is in set; a nil set holds everything.
+func inSet(set []string, v string) bool { return set == nil || slices.Contains(set, v) }

@@ -25,7 +25,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"filippo.io/age"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,9 +35,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/coder/websocket"
 
 	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/auth"
 	"github.com/agentdesk/agentdesk/hub/ingest"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/sqlite"
@@ -56,8 +58,8 @@ type Server struct {
 	clock  Clock
 	st     store.Store
 	j      *journal
-	in     *ingest.Ingest // nil without store.dir
-	tokens *api.Tokens
+	in     *ingest.Ingest                // nil without store.dir
+	tokens *auth.Directory               // who calls: agents' and API tokens, users
 	conns  connLimits                    // the connection caps in force (limits, under the open-file limit)
 	lns    atomic.Pointer[limitListener] // the counting listener, once Listener made it
 	stop   chan struct{}                 // closed by Close: ends the pinger
@@ -151,7 +153,11 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}
 	}
-	s.tokens = cfg.tokens()
+	dir, err := cfg.directory(clock.Now, log)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	s.tokens = dir
 	s.conns = effectiveConnLimits(cfg.Limits, log)
 	for _, a := range cfg.Agents {
 		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}}
@@ -166,7 +172,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if cfg.Store.Dir != "" {
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
-			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused,
+			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
 			StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,
 			ForwardedHeaders: len(cfg.proxies) > 0}, st, s.tokens, log)
 		if err != nil {
@@ -227,18 +233,6 @@ func openStore(dir string, log *slog.Logger) (store.Store, error) {
 		return nil, fmt.Errorf("%w: %v", ErrStore, err)
 	}
 	return st, nil
-}
-
-// tokens is who may call the hub's HTTP API: agents and API tokens.
-func (c *Config) tokens() *api.Tokens {
-	var list []api.Token
-	for _, a := range c.Agents {
-		list = append(list, api.Token{Secret: a.Token, Caller: api.Caller{Role: api.RoleAgent, ID: a.ID}})
-	}
-	for _, t := range c.Recording.APITokens {
-		list = append(list, api.Token{Secret: t.Token, Caller: api.Caller{Role: t.Role, ID: t.Name}})
-	}
-	return api.NewTokens(list...)
 }
 
 // Store is the hub's store (for tools and tests that read it).

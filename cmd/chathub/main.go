@@ -3,6 +3,7 @@
 //
 //	chathub --config FILE [--listen ADDR] [--store DIR]
 //	chathub --demo [--config FILE] [--listen ADDR] [--store DIR]
+//	chathub user list|add|passwd|token|revoke|disable|enable|remove|team …
 //	chathub version
 //
 // Exit codes: 0 ok, 1 runtime failure, 2 bad flags or bad config.
@@ -33,6 +34,7 @@ const usage = `chathub — the agentdesk contact centre server
 Usage:
   chathub --config FILE [--listen ADDR] [--store DIR]
   chathub --demo [--config FILE] [--listen ADDR] [--store DIR]
+  chathub user …         manage users, teams and API tokens (chathub user --help)
   chathub version        print the version (also --version)
 
 Serves the customer web chat page on "/", customers on /v1/customer,
@@ -75,6 +77,9 @@ const Version = hubclient.Version
 
 // run is the whole program; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "user" {
+		return runUser(args[1:], os.Stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("chathub", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	listen := fs.String("listen", "", "address to listen on")
@@ -166,7 +171,8 @@ func loadConfig(path string, demo bool, stderr io.Writer) (*hub.Config, int) {
 	if keys := hub.PublishedTokens(cfg); len(keys) > 0 {
 		fmt.Fprintf(stderr, "chathub: %s: published demo tokens in %s: anyone who has read the\n"+
 			"agentdesk repository can use them to read every chat and recording. Give each token a\n"+
-			"secret of your own (e.g. openssl rand -hex 24), or run with --demo to try the hub out.\n",
+			"secret of your own (e.g. openssl rand -hex 24) and each user a password of their own\n"+
+			"(chathub user passwd), or run with --demo to try the hub out.\n",
 			path, strings.Join(keys, ", "))
 		return nil, 2
 	}

@@ -49,7 +49,7 @@ func TestFlagsAndConfigErrors(t *testing.T) {
 		{"no config without --demo", []string{"--listen", "127.0.0.1:0"}, 2, "no --config given"},
 		{"published demo tokens without --demo", []string{"--config", "../../configs/chathub.yaml"}, 2,
 			"published demo tokens in agents[0].token (ada), agents[1].token (grace)"},
-		{"a copy with a demo token", []string{"--config", demoCopy}, 2, "published demo tokens in recording.api_tokens[0].token (sue):"},
+		{"a copy with a demo token", []string{"--config", demoCopy}, 2, "published demo tokens in recording.api_tokens[0].token (sue), users[0].password (ada), users[3].password (sue)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

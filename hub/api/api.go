@@ -59,17 +59,32 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Roles of a caller.
+// Roles of a caller (issue 12 point 1, R-V8). Agents' desktop tokens are
+// RoleAgent; people who log in to the web app or hold a per-user API token
+// have the role of their user; the config's recording API tokens are
+// RoleSupervisor or RoleFlow and see every recording.
 const (
-	RoleAgent      = "agent"      // an agent's desktop token
-	RoleSupervisor = "supervisor" // a recording API token: every recording
+	RoleAgent      = "agent"      // an agent: their own ad hoc recordings
+	RoleSupervisor = "supervisor" // their team tree's recordings, snippets too
+	RoleQuality    = "quality"    // their team tree's recordings for evaluation, not snippets
+	RoleCompliance = "compliance" // every recording but snippets; may export
+	RoleAdmin      = "admin"      // every recording; manages users and teams
 	RoleFlow       = "flow"       // a recording API token of the chat flow (IVR, routing)
 )
 
+// Roles lists the roles a user may have, in order of reach.
+var Roles = []string{RoleAgent, RoleQuality, RoleSupervisor, RoleCompliance, RoleAdmin}
+
 // Caller is an authenticated caller.
 type Caller struct {
-	Role string // RoleAgent, RoleSupervisor or RoleFlow
-	ID   string // the agent's id, or the API token's name
+	Role string // one of the roles above
+	ID   string // the agent's or user's id, or the API token's name
+	Name string // a person's name to show ("" for a token)
+	Team string // the user's team ("" for none, and for config API tokens)
+	// Service is set for the config's recording API tokens
+	// (recording.api_tokens): scripts of the contact centre that see
+	// every recording, whatever their role.
+	Service bool
 }
 
 // Agent reports whether the caller is an agent.

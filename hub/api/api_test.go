@@ -18,13 +18,13 @@ func TestTokensLookup(t *testing.T) {
 		want                Caller
 		ok                  bool
 	}{
-		{"agent bearer", "Bearer t-ada", "", false, Caller{RoleAgent, "ada"}, true},
-		{"supervisor bearer", "Bearer t-sue", "", false, Caller{RoleSupervisor, "sue"}, true},
+		{"agent bearer", "Bearer t-ada", "", false, Caller{Role: RoleAgent, ID: "ada"}, true},
+		{"supervisor bearer", "Bearer t-sue", "", false, Caller{Role: RoleSupervisor, ID: "sue"}, true},
 		{"wrong token", "Bearer t-eve", "", false, Caller{}, false},
 		{"empty bearer never matches an empty secret", "Bearer ", "", false, Caller{}, false},
 		{"no header", "", "", false, Caller{}, false},
 		{"query refused unless allowed", "", "t-sue", false, Caller{}, false},
-		{"query when allowed", "", "t-sue", true, Caller{RoleSupervisor, "sue"}, true},
+		{"query when allowed", "", "t-sue", true, Caller{Role: RoleSupervisor, ID: "sue"}, true},
 		{"basic auth is not bearer", "Basic t-ada", "", false, Caller{}, false},
 	}
 	for _, c := range cases {

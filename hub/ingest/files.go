@@ -74,13 +74,21 @@ func (in *Ingest) serveFile(w http.ResponseWriter, r *http.Request) {
 		in.log.Error("file index", "err", err)
 		return
 	}
-	if err != nil || !(c.Supervisor() || c.Agent() && c.ID == f.Agent) {
+	access := in.access
+	if access == nil {
+		access = defaultAccess
+	}
+	var see, mayDecrypt bool
+	if err == nil {
+		see, mayDecrypt = access(c, f)
+	}
+	if !see {
 		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no stored file has id %q", id)
 		return
 	}
 	decrypt := r.URL.Query().Get("decrypt") == "1" && f.Encrypted
-	if decrypt && !c.Supervisor() {
-		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "only supervisors may have the hub decrypt file %s; the sealed file is served without decrypt=1", f.ID)
+	if decrypt && !mayDecrypt {
+		api.WriteError(w, http.StatusForbidden, api.ErrForbidden, "you may not have the hub decrypt file %s; the sealed file is served without decrypt=1", f.ID)
 		return
 	}
 	if !in.takeSlot(w) {

@@ -58,6 +58,18 @@ type Config struct {
 	// confirmed, or consent declined (R-H6). Such an upload is answered
 	// 410 Gone, at creation or at its last byte, and never stored.
 	Refused func(ctx context.Context, interaction string) string
+	// Access, when set, decides who may fetch a stored file and whether
+	// the hub decrypts it for them (issue 12, R-V8): the hub's roles and
+	// team tree. Nil keeps issue 10's rule: the uploading agent gets the
+	// sealed bytes; supervisors may also have them decrypted.
+	Access func(c api.Caller, f store.File) (see, decrypt bool)
+}
+
+// Callers finds who is calling from a request's bearer token or, when
+// query is true, its access_token parameter (*api.Tokens, the hub's
+// directory of users).
+type Callers interface {
+	FromRequest(r *http.Request, query bool) (api.Caller, bool)
 }
 
 // Ingest serves uploads and stored files. Build it with Open, mount it with
@@ -67,7 +79,8 @@ type Ingest struct {
 	files   string // dir/files
 	uploads string // dir/uploads
 	index   store.Files
-	tokens  *api.Tokens
+	tokens  Callers
+	access  func(c api.Caller, f store.File) (see, decrypt bool)
 	log     *slog.Logger
 	fstore  filestore.FileStore
 	tus     http.Handler
@@ -80,10 +93,17 @@ type Ingest struct {
 	once    bool
 }
 
+// defaultAccess is issue 10's rule: supervisors and the uploading agent
+// see a file; only supervisors may have it decrypted.
+func defaultAccess(c api.Caller, f store.File) (see, decrypt bool) {
+	see = c.Supervisor() || c.Agent() && c.ID == f.Agent
+	return see, see && c.Supervisor()
+}
+
 // Open creates the store's folders, finishes what a killed hub left
 // half-stored, deletes expired unfinished uploads and starts the janitor
 // that keeps deleting them.
-func Open(cfg Config, index store.Files, tokens *api.Tokens, log *slog.Logger) (*Ingest, error) {
+func Open(cfg Config, index store.Files, tokens Callers, log *slog.Logger) (*Ingest, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -98,7 +118,7 @@ func Open(cfg Config, index store.Files, tokens *api.Tokens, log *slog.Logger) (
 		cfg.MaxTransfers = 64
 	}
 	in := &Ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
-		index: index, tokens: tokens, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers),
+		index: index, tokens: tokens, access: cfg.Access, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers),
 		refused: cfg.Refused}
 	for _, d := range []string{in.files, in.uploads} {
 		if err := os.MkdirAll(d, 0o750); err != nil {

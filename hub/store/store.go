@@ -273,7 +273,11 @@ type RecordingFilter struct {
 	// Search (issue 12, R-V5): each set field narrows the list; the
 	// strings match exactly.
 	Agent, Queue, Kind, Customer string
-	From, To                     time.Time // finished in [From, To); zero: open
+	// AgentIn and KindIn narrow to a set (the caller's scope, a team's
+	// agents: issue 12, R-V8): nil is no constraint; a non-nil empty set
+	// matches nothing.
+	AgentIn, KindIn []string
+	From, To        time.Time // finished in [From, To); zero: open
 	// Text is words of the recorded transcript (full text, every word
 	// must occur; case and accents do not matter). At most MaxTextQuery
 	// bytes.

@@ -117,6 +117,21 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 			where, args = append(where, c.col+" = ?"), append(args, c.v)
 		}
 	}
+	for _, c := range []struct {
+		col string
+		in  []string
+	}{{"agent", f.AgentIn}, {"kind", f.KindIn}} {
+		switch {
+		case c.in == nil:
+		case len(c.in) == 0:
+			where = append(where, "0")
+		default:
+			where = append(where, c.col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(c.in)), ",")+")")
+			for _, v := range c.in {
+				args = append(args, v)
+			}
+		}
+	}
 	if !f.From.IsZero() {
 		where, args = append(where, "julianday(finished_at) >= julianday(?)"), append(args, ts(f.From))
 	}

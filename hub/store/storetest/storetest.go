@@ -489,6 +489,10 @@ func testSearchRecordings(t *testing.T, o Opener) {
 		{"text and agent", store.RecordingFilter{Text: "parcel", Agent: "grace"}, nil},
 		{"syntax is words", store.RecordingFilter{Text: `parcel" OR "sorry NEAR(`}, nil},
 		{"a quote alone", store.RecordingFilter{Text: `"`}, nil},
+		{"agents in a set", store.RecordingFilter{AgentIn: []string{"grace", "nobody"}}, []string{"chat-2"}},
+		{"kinds in a set", store.RecordingFilter{KindIn: []string{"record", "automatic"}}, []string{"chat-1", "chat-3", "chat-4"}},
+		{"an empty set matches nothing", store.RecordingFilter{AgentIn: []string{}}, nil},
+		{"sets and fields", store.RecordingFilter{AgentIn: []string{"ada"}, KindIn: []string{"record"}, Queue: "general"}, []string{"chat-4"}},
 	} {
 		page, err := s.Recordings(ctx, c.f)
 		if err != nil {

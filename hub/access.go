@@ -1,0 +1,47 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/auth"
+	"github.com/agentdesk/agentdesk/hub/ingest"
+	"github.com/agentdesk/agentdesk/hub/store"
+)
+
+// fileAccess decides who may fetch a stored file (issue 12 point 5, R-V8,
+// R-C7): whoever's scope holds its recording may, decrypted; the agent who
+// uploaded it may have the sealed bytes of what their scope does not hold
+// (they know it exists: asking for it decrypted is a 403, not a 404);
+// anyone else gets the 404 of an unknown file. The recording's own row
+// decides its agent and kind when the store has it, not the upload's
+// metadata, which the desktop wrote.
+func (s *Server) fileAccess(c api.Caller, f store.File) (see, decrypt bool) {
+	agent, kind := f.Agent, f.Kind
+	if f.Recording != "" && f.Interaction != "" {
+		page, err := s.st.Recordings(context.Background(), store.RecordingFilter{Interaction: f.Interaction, Limit: 100})
+		if err == nil {
+			for _, r := range page.Recordings {
+				if r.ID == f.Recording {
+					agent, kind = r.Agent, r.Kind
+				}
+			}
+		}
+	}
+	if s.tokens.Scope(c).Allows(agent, kind) {
+		return true, true
+	}
+	return c.Agent() && c.ID == f.Agent, false
+}
+
+// Directory is who may use the hub: users, teams, tokens and each one's
+// scope (the web app logs in and scopes through it).
+func (s *Server) Directory() *auth.Directory { return s.tokens }
+
+// Backlog is the unfinished uploads per desktop (none without store.dir).
+func (s *Server) Backlog(ctx context.Context) ([]ingest.Backlog, error) {
+	if s.in == nil {
+		return nil, nil
+	}
+	return s.in.Backlog(ctx)
+}

@@ -1,0 +1,69 @@
+package ingest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/session/upload"
+)
+
+// Backlog is one desktop's unfinished uploads as the hub sees them (issue
+// 12 point 7): started, not yet whole. A desktop that has not started an
+// upload is not here: the dashboard's coverage lists its recordings as
+// having no file.
+type Backlog struct {
+	Agent     string    `json:"agent"`
+	Uploads   int       `json:"uploads"`
+	Pending   int64     `json:"pending_bytes"` // still to come
+	Received  int64     `json:"received_bytes"`
+	Oldest    time.Time `json:"oldest"`    // when the oldest of them was started
+	LastMoved time.Time `json:"last_move"` // when a byte last arrived for any of them
+}
+
+// Backlog lists the unfinished uploads per agent, the oldest first.
+func (in *Ingest) Backlog(ctx context.Context) ([]Backlog, error) {
+	ents, err := os.ReadDir(in.uploads)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]*Backlog{}
+	for _, e := range ents {
+		id, ok := strings.CutSuffix(e.Name(), ".info")
+		if !ok {
+			continue
+		}
+		up, err := in.fstore.GetUpload(ctx, id)
+		if err != nil {
+			continue
+		}
+		info, err := up.GetInfo(ctx)
+		if err != nil || info.SizeIsDeferred || info.Offset >= info.Size {
+			continue
+		}
+		agent := info.MetaData[upload.MetaAgent]
+		b := by[agent]
+		if b == nil {
+			b = &Backlog{Agent: agent}
+			by[agent] = b
+		}
+		b.Uploads++
+		b.Pending += info.Size - info.Offset
+		b.Received += info.Offset
+		if fi, err := e.Info(); err == nil && (b.Oldest.IsZero() || fi.ModTime().Before(b.Oldest)) {
+			b.Oldest = fi.ModTime()
+		}
+		if fi, err := os.Stat(filepath.Join(in.uploads, id)); err == nil && fi.ModTime().After(b.LastMoved) {
+			b.LastMoved = fi.ModTime()
+		}
+	}
+	out := make([]Backlog, 0, len(by))
+	for _, b := range by {
+		out = append(out, *b)
+	}
+	slices.SortFunc(out, func(x, y Backlog) int { return x.Oldest.Compare(y.Oldest) })
+	return out, nil
+}
