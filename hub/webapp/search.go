@@ -20,12 +20,21 @@ const maxTags = 10
 // searchKeys are the search form's fields, in the query string as the
 // recording API spells them (GET /v1/recordings).
 var searchKeys = []string{"agent", "team", "from", "to", "customer", "contact", "queue", "kind", "disposition",
-	"partition", "min_duration", "max_duration", "screen", "voice", "q", "sort"}
+	"partition", "min_duration", "max_duration", "screen", "voice", "q", "sort", "order"}
 
-// sortable are the result table's columns that sort.
+// sortable are the result table's columns that sort (sort=column,
+// order=asc|desc, as store.ParseQuery reads them).
 var sortable = []struct{ Key, Label string }{
 	{"finished", "Finished"}, {"agent", "Agent"}, {"customer", "Customer"}, {"queue", "Queue"},
 	{"kind", "Kind"}, {"duration", "Length"},
+}
+
+// Parser is a Backend that parses a search's query itself (the store's
+// shared parser, and the team through the directory): the web app then
+// uses it instead of its own. Ignored names the fields it could not
+// apply.
+type Parser interface {
+	ParseQuery(q url.Values) (f store.RecordingFilter, ignored []string, err error)
 }
 
 type tagField struct{ Key, Name, Value string }
@@ -85,14 +94,14 @@ func (a *App) search(w http.ResponseWriter, r *http.Request) {
 	for _, t := range a.o.Tags {
 		p.Tags = append(p.Tags, tagField{Key: "tag." + t, Name: t, Value: q.Get("tag." + t)})
 	}
-	cur := q.Get("sort")
+	cur, desc := q.Get("sort"), q.Get("order") == "desc"
 	for _, c := range sortable {
-		l := sortLink{Label: c.Label, Active: strings.TrimPrefix(cur, "-") == c.Key, Desc: cur == "-"+c.Key}
+		l := sortLink{Label: c.Label, Active: cur == c.Key, Desc: cur == c.Key && desc}
 		nq := cloneValues(q)
+		nq.Set("sort", c.Key)
+		nq.Del("order")
 		if l.Active && !l.Desc {
-			nq.Set("sort", "-"+c.Key)
-		} else {
-			nq.Set("sort", c.Key)
+			nq.Set("order", "desc")
 		}
 		l.URL = "/app/recordings?" + nq.Encode()
 		p.Sorts = append(p.Sorts, l)
@@ -106,7 +115,7 @@ func (a *App) search(w http.ResponseWriter, r *http.Request) {
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		full.Set("cursor", c)
 	}
-	f, ignored, err := parseQuery(full)
+	f, ignored, err := a.parse(full)
 	p.Ignored = ignored
 	if err != nil {
 		p.Error = err.Error()
@@ -157,10 +166,15 @@ func cloneValues(q url.Values) url.Values {
 	return out
 }
 
-// parseQuery turns a search's query string into a filter, and names the
-// fields it had to leave out because the store cannot filter on them
-// yet. It is the one place to swap for the store's shared parser.
-var parseQuery = localParseQuery
+// parse turns a search's query string into a filter, and names the
+// fields it had to leave out because the store cannot filter on them:
+// the Backend's parser when it has one, else localParseQuery.
+func (a *App) parse(q url.Values) (store.RecordingFilter, []string, error) {
+	if p, ok := a.b.(Parser); ok {
+		return p.ParseQuery(q)
+	}
+	return localParseQuery(q)
+}
 
 // localParseQuery reads what store.RecordingFilter carries today, the
 // same way GET /v1/recordings does.
@@ -213,7 +227,7 @@ func (a *App) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := a.cleanQuery(r.URL.Query())
-	f, _, err := parseQuery(q)
+	f, _, err := a.parse(q)
 	if err != nil {
 		a.render(w, r, http.StatusBadRequest, "message", messagePage{Title: "Bad search", Message: err.Error(), Back: "/app/"})
 		return
