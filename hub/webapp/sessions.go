@@ -70,8 +70,10 @@ func (ss *sessions) get(id string) (*appSession, bool) {
 	return s, true
 }
 
-// create makes a new session for u (nil: anonymous), evicting dead ones
-// and, over the cap, the least recently used.
+// create makes a new session for u (nil: anonymous). Over the cap it
+// evicts the dead ones, then the least recently used anonymous one (a
+// flood of log-in forms must not end people's sessions), then the least
+// recently used.
 func (ss *sessions) create(u *User) *appSession {
 	now := ss.o.Now()
 	s := &appSession{id: randomID(), csrf: randomID(), user: u, created: now, lastSeen: now,
@@ -79,16 +81,22 @@ func (ss *sessions) create(u *User) *appSession {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.byID) >= ss.o.MaxSessions {
-		var oldest *appSession
+		var oldAnon, oldUser *appSession
 		for id, o := range ss.byID {
-			if !ss.alive(o, now) {
+			switch {
+			case !ss.alive(o, now):
 				delete(ss.byID, id)
-			} else if oldest == nil || o.lastSeen.Before(oldest.lastSeen) {
-				oldest = o
+			case o.user == nil && (oldAnon == nil || o.lastSeen.Before(oldAnon.lastSeen)):
+				oldAnon = o
+			case o.user != nil && (oldUser == nil || o.lastSeen.Before(oldUser.lastSeen)):
+				oldUser = o
 			}
 		}
-		if len(ss.byID) >= ss.o.MaxSessions && oldest != nil {
-			delete(ss.byID, oldest.id)
+		if len(ss.byID) >= ss.o.MaxSessions {
+			if oldAnon == nil {
+				oldAnon = oldUser
+			}
+			delete(ss.byID, oldAnon.id)
 		}
 	}
 	ss.byID[s.id] = s

@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -378,4 +379,50 @@ func regexpFind(t *testing.T, s, re string) string {
 		t.Fatalf("%s not in the page", re)
 	}
 	return m[1]
+}
+
+// TestSessionCap: over MaxSessions, log-in forms are evicted before
+// people's sessions; MaxAge ends a session in use.
+func TestSessionCap(t *testing.T) {
+	f := newFake()
+	c := &testClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	a, err := New(f, Options{Now: c.now, MaxSessions: 3, MaxAge: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := User{ID: "sue"}
+	s1 := a.sessions.create(&u)
+	for range 10 {
+		c.add(time.Second)
+		a.sessions.create(nil)
+	}
+	if _, ok := a.sessions.get(s1.id); !ok {
+		t.Fatal("a flood of log-in forms evicted a person's session")
+	}
+	for range 2 * 59 {
+		c.add(30 * time.Second)
+		a.sessions.get(s1.id)
+	}
+	c.add(2 * time.Minute)
+	if _, ok := a.sessions.get(s1.id); ok {
+		t.Fatal("a session in use outlived MaxAge")
+	}
+}
+
+// TestSecureCookieOverTLS: over TLS the session cookie is Secure.
+func TestSecureCookieOverTLS(t *testing.T) {
+	a, err := New(newFake(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(a)
+	t.Cleanup(srv.Close)
+	resp, err := srv.Client().Get(srv.URL + "/app/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ck := resp.Cookies(); len(ck) != 1 || !ck[0].Secure || !ck[0].HttpOnly || ck[0].SameSite != http.SameSiteStrictMode {
+		t.Fatalf("cookie over TLS: %+v", ck)
+	}
 }
