@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/agentdesk/agentdesk/hub/browsertest"
 )
@@ -171,6 +172,37 @@ func TestBrowserApp(t *testing.T) {
 		t.Errorf("the video stopped: %v", err)
 	}
 	shoot(t, ctx, "3-recording")
+
+	// Keyboard: → is 5 s on, ] faster, ? the help; skipping pauses.
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); document.querySelector('#video').currentTime = 2`),
+		chromedp.Poll[chromedp.Void](`!document.querySelector('#video').seeking`, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent("]"), chromedp.KeyEvent("?"),
+		chromedp.Poll[chromedp.Void](`Math.abs(document.querySelector('#video').currentTime - 7) < 0.3 && document.querySelector('#video').playbackRate === 1.25 && !document.querySelector('#help').hidden`,
+			chromedp.WithPollingTimeout(5*time.Second)),
+	); err != nil {
+		st, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify([document.querySelector('#video').currentTime, document.querySelector('#video').playbackRate, document.querySelector('#help').hidden])`))
+		t.Fatalf("shortcuts: %s: %v", st, err)
+	}
+	shoot(t, ctx, "3b-help")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#skip")),
+		chromedp.Evaluate[chromedp.Void](`(() => { const v = document.querySelector('#video'); window.__seen = [];
+			v.addEventListener('timeupdate', () => window.__seen.push(v.currentTime)); v.currentTime = 7.5; v.play(); return true; })()`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#video').currentTime > 11.5`, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#video').pause()`),
+	); err != nil {
+		t.Fatalf("skip paused stretches: %v", err)
+	}
+	seen, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`window.__seen`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range seen {
+		if x > 8.6 && x < 10.9 {
+			t.Fatalf("played at %.2f s, inside the pause 8–11 s, with skipping on (seen %v)", x, seen)
+		}
+	}
 
 	// A deep link to a moment.
 	if err := chromedp.Do(ctx,
