@@ -254,6 +254,13 @@ func TestBrowserApp(t *testing.T) {
 			t.Fatal(err)
 		}
 		shoot(t, ctx, "2-search")
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app/"), chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-form")),
+			chromedp.SendKeys(chromedp.CSS("#user"), "quinn"), chromedp.SendKeys(chromedp.CSS("#password"), "pw-quinn"),
+			chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#search-form")),
+			chromedp.Navigate(base+"/app/recordings/r-ada"), chromedp.WaitVisible(chromedp.CSS("#reason-form"))); err != nil {
+			t.Fatal(err)
+		}
+		shoot(t, ctx, "7-reason")
 	}
 }
 
