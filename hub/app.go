@@ -91,7 +91,8 @@ func (b appBackend) Login(_ context.Context, id, password, from string) (webapp.
 
 func (b appBackend) Rights(u webapp.User) webapp.Rights {
 	sc := b.scope(u)
-	return webapp.Rights{Export: sc.CanExport(), Admin: sc.CanAdmin(), Reason: b.s.tokens.ReasonRequired(u.Role)}
+	return webapp.Rights{Export: sc.CanExport(), Admin: sc.CanAdmin(), Reason: b.s.tokens.ReasonRequired(u.Role),
+		Dashboard: u.Role != api.RoleAgent}
 }
 
 // Search lists the produced recordings f finds within u's scope.
@@ -159,8 +160,8 @@ func (b appBackend) DeleteSearch(context.Context, webapp.User, string) error { r
 
 // LogAccess writes the access to the hub's log.
 func (b appBackend) LogAccess(_ context.Context, a webapp.Access) error {
-	b.s.log.Info("access", "user", a.User, "role", a.Role, "from", a.From, "action", a.Action,
-		"recording", a.Recording, "query", a.Query, "reason", a.Reason)
+	b.s.log.Info("access", "user", a.User, "role", a.Role, "from", a.From, "action", a.Action, "recording", a.Recording,
+		"interaction", a.Interaction, "kind", a.Kind, "query", a.Query, "reason", a.Reason, "outcome", a.Outcome)
 	return nil
 }
 

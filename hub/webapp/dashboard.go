@@ -99,6 +99,10 @@ type dashboardPage struct {
 
 func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 	u := *sessionOf(r.Context()).user
+	if !a.b.Rights(u).Dashboard {
+		a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Message: "No such page."})
+		return
+	}
 	to := a.o.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 	from := to.AddDate(0, 0, -dashboardDays)
 	st, err := a.b.Stats(r.Context(), u, from, to)

@@ -71,7 +71,8 @@ func (f *fakeBackend) Login(_ context.Context, id, password, _ string) (User, er
 }
 
 func (f *fakeBackend) Rights(u User) Rights {
-	return Rights{Export: u.Role == "compliance" || u.Role == "admin", Admin: u.Role == "admin", Reason: u.Role == "quality"}
+	return Rights{Export: u.Role == "compliance" || u.Role == "admin", Admin: u.Role == "admin", Reason: u.Role == "quality",
+		Dashboard: u.Role != "agent"}
 }
 
 func (f *fakeBackend) teamOf(agent string) string { return f.users[agent].Team }

@@ -57,6 +57,7 @@ func (a *App) recording(w http.ResponseWriter, r *http.Request) {
 	u := *s.user
 	rec, err := a.b.Recording(r.Context(), u, r.PathValue("id"))
 	if errors.Is(err, ErrNotFound) {
+		a.logAccess(r, Access{Action: "view", Recording: r.PathValue("id"), Outcome: OutcomeNotFound})
 		a.notFound(w, r)
 		return
 	}
@@ -64,7 +65,7 @@ func (a *App) recording(w http.ResponseWriter, r *http.Request) {
 		a.unavailable(w, r, "a recording", err)
 		return
 	}
-	a.logAccess(r, Access{Action: "view", Recording: rec.ID})
+	a.logAccess(r, recAccess("view", rec))
 	tl := NewTimeline(rec)
 	p := recordingPage{Rec: rec, Length: tl.Length().Seconds()}
 	for _, l := range rec.Lines {
@@ -125,6 +126,7 @@ func (a *App) media(w http.ResponseWriter, r *http.Request) {
 	u := *s.user
 	rec, err := a.b.Recording(r.Context(), u, r.PathValue("id"))
 	if errors.Is(err, ErrNotFound) {
+		a.logAccess(r, Access{Action: "play", Recording: r.PathValue("id"), Outcome: OutcomeNotFound})
 		http.Error(w, "no such recording, or not yours to see", http.StatusNotFound)
 		return
 	}
@@ -146,11 +148,16 @@ func (a *App) media(w http.ResponseWriter, r *http.Request) {
 	})
 	if a.b.Rights(u).Reason && reason == "" {
 		a.sessions.with(func() { delete(s.played, rec.ID) })
+		acc := recAccess("play", rec)
+		acc.Outcome = OutcomeDenied
+		a.logAccess(r, acc)
 		http.Error(w, "give a reason to play this recording first (on its page)", http.StatusForbidden)
 		return
 	}
 	if first {
-		a.logAccess(r, Access{Action: "play", Recording: rec.ID, Reason: reason})
+		acc := recAccess("play", rec)
+		acc.Reason = reason
+		a.logAccess(r, acc)
 	}
 	a.b.ServeMedia(w, r, rec, f)
 }

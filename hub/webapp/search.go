@@ -293,10 +293,18 @@ func (a *App) deleteSearch(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/app/", http.StatusSeeOther)
 }
 
+// recAccess is an access to rec.
+func recAccess(action string, rec store.Recording) Access {
+	return Access{Action: action, Recording: rec.ID, Interaction: rec.Interaction, Customer: rec.Customer, Kind: rec.Kind}
+}
+
 // logAccess records an access by the request's user.
 func (a *App) logAccess(r *http.Request, acc Access) {
 	u := sessionOf(r.Context()).user
 	acc.At, acc.User, acc.Role, acc.From = a.o.Now().UTC(), u.ID, u.Role, a.o.ClientIP(r)
+	if acc.Outcome == "" {
+		acc.Outcome = OutcomeOK
+	}
 	if err := a.b.LogAccess(r.Context(), acc); err != nil {
 		a.o.Log.Error("webapp: access log", "err", err)
 	}

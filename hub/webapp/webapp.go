@@ -52,6 +52,9 @@ func (u User) Label() string {
 type Rights struct {
 	Export bool // CSV export of a result set (compliance, admin)
 	Admin  bool // the users page
+	// Dashboard: the dashboard's figures (the whole centre's, not only
+	// the user's scope: supervisors and above).
+	Dashboard bool
 	// Reason: playback needs a reason code, kept with the access (R-V8).
 	Reason bool
 }
@@ -81,9 +84,20 @@ type Access struct {
 	From      string // the client's address
 	Action    string // search, view, play, export
 	Recording string // "" for a search or an export
-	Query     string // what was searched or exported
-	Reason    string // the reason code given to play
+	// Interaction, Customer and Kind are the recording's, when there is
+	// one.
+	Interaction, Customer, Kind string
+	Query                       string // what was searched or exported
+	Reason                      string // the reason code given to play
+	Outcome                     string // ok, denied (no reason given), not_found (unknown or out of scope)
 }
+
+// Outcomes of an Access.
+const (
+	OutcomeOK       = "ok"
+	OutcomeDenied   = "denied"
+	OutcomeNotFound = "not_found"
+)
 
 // Result is one page of a search and, when the store can count, how many
 // recordings match in all (-1: unknown).

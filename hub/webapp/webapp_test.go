@@ -209,6 +209,11 @@ func TestRecordingScope(t *testing.T) {
 			t.Errorf("%s: no clear message", p)
 		}
 	}
+	for _, a := range e.f.accesses() {
+		if a.User == "bob" && a.Action != "search" && a.Outcome != OutcomeNotFound {
+			t.Errorf("a refused access is logged as %+v", a)
+		}
+	}
 }
 
 // TestPlayerPage (point 4): transcript lines at their file time, the
@@ -272,7 +277,17 @@ func TestReasonCode(t *testing.T) {
 		t.Fatalf("media with a reason: %s", resp.Status)
 	}
 	a := e.f.accesses()
-	if last := a[len(a)-1]; last.Action != "play" || last.Reason != "QA-7 evaluation" || last.User != "quinn" {
+	denied := 0
+	for _, x := range a {
+		if x.Action == "play" && x.Outcome == OutcomeDenied {
+			denied++
+		}
+	}
+	if denied != 1 {
+		t.Errorf("%d denied plays logged, want 1", denied)
+	}
+	if last := a[len(a)-1]; last.Action != "play" || last.Reason != "QA-7 evaluation" || last.User != "quinn" || last.Outcome != OutcomeOK ||
+		last.Interaction != "c-1" || last.Kind != "auto" || last.Customer != "Bea" {
 		t.Fatalf("the play is not logged with its reason: %+v", last)
 	}
 }
@@ -338,6 +353,11 @@ func TestDashboardAndAdmin(t *testing.T) {
 	}
 	if resp, _ := do(t, c, "GET", e.srv.URL+"/app/admin/users", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a supervisor on the users page: %s, want 404", resp.Status)
+	}
+	ada := client(t)
+	e.login(t, ada, "ada")
+	if resp, _ := do(t, ada, "GET", e.srv.URL+"/app/dashboard", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an agent on the dashboard: %s, want 404", resp.Status)
 	}
 	root := client(t)
 	e.login(t, root, "root")
