@@ -209,7 +209,7 @@ const maxListLimit = 1000
 
 // serveRecordingList is GET /v1/recordings[?interaction=ID][&limit=N]
 // [&cursor=NEXT] and the search (issue 12, R-V5): [&agent=ID][&team=T][&queue=Q]
-// [&kind=K][&customer=NAME][&from=T][&to=T][&q=WORDS]: finished (with
+// [&kind=K][&customer=NAME][&from=T][&to=T][&q=WORDS][&sort=finished][&order=desc]: finished (with
 // their stored files), dropped and live recordings with their change logs,
 // from the store, a page at a time; only those in the caller's scope
 // (agents: their own ad hoc recordings; auth.Scope).
@@ -246,6 +246,18 @@ func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		*p.t = t
+	}
+	if v := q.Get("sort"); v != "" && v != "finished" {
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "sort: %q: want finished", v)
+		return
+	}
+	switch v := q.Get("order"); v {
+	case "", "asc":
+	case "desc":
+		f.Desc = true
+	default:
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "order: want asc or desc, not %q", v)
+		return
 	}
 	if len(f.Text) > store.MaxTextQuery {
 		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "q: at most %d bytes of words to find", store.MaxTextQuery)

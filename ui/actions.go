@@ -199,6 +199,10 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.myrec.shown {
+		cmd, _ := m.myrec.key(k, m.keys)
+		return cmd
+	}
 	if m.focus == focusPrompt {
 		return m.promptKey(k)
 	}
@@ -258,6 +262,8 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.help = true
 	case key.Matches(k, m.keys.UploadsC):
 		m.showUploads = true
+	case key.Matches(k, m.keys.MyRecC):
+		return m.myrec.show(), true
 	case key.Matches(k, m.keys.Focus):
 		m.cycleFocus(1)
 	case key.Matches(k, m.keys.BackTab):
@@ -317,6 +323,8 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 		m.help = true
 	case key.Matches(k, m.keys.Uploads):
 		m.showUploads = true
+	case key.Matches(k, m.keys.MyRec):
+		return m.myrec.show()
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
 	}

@@ -31,8 +31,12 @@ type keyMap struct {
 	Help, HelpC    key.Binding
 	Uploads        key.Binding // the Uploads panel
 	UploadsC       key.Binding
-	Quit, QuitC    key.Binding
-	Send           key.Binding // enter in a text field
+	MyRec, MyRecC  key.Binding // the My Recordings panel
+	// In the My Recordings panel: reload the list; on a recording,
+	// download it or open its player.
+	Reload, Save, Player key.Binding
+	Quit, QuitC          key.Binding
+	Send                 key.Binding // enter in a text field
 }
 
 func newKeyMap() keyMap {
@@ -80,6 +84,11 @@ func newKeyMap() keyMap {
 		Help:       b("?", "this help", "?"),
 		Uploads:    b("U", "Uploads panel", "U"),
 		UploadsC:   b("f2", "Uploads panel", "f2"),
+		MyRec:      b("M", "My Recordings", "M"),
+		MyRecC:     b("f3", "My Recordings", "f3"),
+		Reload:     b("r", "reload", "r"),
+		Save:       b("d", "download", "d"),
+		Player:     b("o", "open the player", "o"),
 		HelpC:      b("f1", "this help", "f1"),
 		Quit:       b("q", "quit", "q"),
 		QuitC:      b("ctrl+c", "quit", "ctrl+c"),
@@ -143,7 +152,7 @@ func (k keyMap) helpGroups() []helpGroup {
 			one(k.Up), one(k.Down), one(k.NextC), one(k.PrevC), one(k.Focus), one(k.BackTab), one(k.Open), one(k.Send), one(k.Esc),
 		}},
 		{"More", []helpRow{
-			one(k.ScrollUp), one(k.ScrollDown), one(k.Pick), pair(k.Help, k.HelpC), pair(k.Uploads, k.UploadsC), pair(k.Quit, k.QuitC),
+			one(k.ScrollUp), one(k.ScrollDown), one(k.Pick), pair(k.Help, k.HelpC), pair(k.Uploads, k.UploadsC), pair(k.MyRec, k.MyRecC), pair(k.Quit, k.QuitC),
 		}},
 	}
 }

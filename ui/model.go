@@ -52,6 +52,15 @@ type Options struct {
 	// OnQuit says what quitting does to a live recording, for the quit
 	// question ("" : the in-process capture's words, quit.go).
 	OnQuit string
+	// MyRecordings, when set, feeds the My Recordings panel (M / f3):
+	// the agent's own ad hoc recordings on the hub (R-C7).
+	MyRecordings MyRecordings
+	// RecordingsDir is the folder the panel offers to download into
+	// (the agent may change it before each download).
+	RecordingsDir string
+	// OpenURL opens an address in the browser; nil or ErrNoBrowser: the
+	// panel shows the address to copy.
+	OpenURL func(url string) error
 }
 
 // Timing of the desktop.
@@ -141,6 +150,7 @@ type Model struct {
 	warning     string
 	showUploads bool                  // the Uploads panel covers the body
 	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
+	myrec       *myRecPanel           // the My Recordings panel; shown, it covers the body
 
 	refused error  // the hub refused this desktop for good: the program ends
 	bell    bool   // ring the terminal bell on a new offer
@@ -203,6 +213,7 @@ func New(o Options) *Model {
 	m.list = &chatList{}
 	m.pane = &chatPane{}
 	m.bottom = &statusBar{}
+	m.myrec = newMyRecPanel(o.MyRecordings, o.RecordingsDir, o.OpenURL)
 	return m
 }
 
@@ -267,7 +278,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case uploadsMsg:
 		m.uploadRows = msg
-		return m, m.waitUploads()
+		return m, tea.Batch(m.waitUploads(), m.myrec.uploadsDone(msg))
+	case recPageMsg, recProgressMsg, recSavedMsg, recOpenedMsg:
+		cmd := m.myrec.update(msg)
+		if _, ok := msg.(recSavedMsg); ok && !m.myrec.shown && len(m.myrec.note) > 0 {
+			// the download went on with the panel hidden: its end is said here
+			if m.myrec.noteBad {
+				m.setError(m.myrec.note[0])
+			} else {
+				m.setStatus(m.myrec.note[0] + " (M shows what was checked)")
+			}
+		}
+		return m, cmd
 	case tickMsg:
 		return m, tea.Batch(m.onTick(), tick())
 	case sentMsg:

@@ -25,8 +25,9 @@ func (m *Model) quit() tea.Cmd {
 	return nil
 }
 
-// leave ends the program (the typing notice first).
-func (m *Model) leave() tea.Cmd { return tea.Sequence(m.stopTyping(), tea.Quit) }
+// leave ends the program (the typing notice first; a download of My
+// Recordings is stopped and its partial file removed).
+func (m *Model) leave() tea.Cmd { return tea.Sequence(m.stopTyping(), m.myrec.stop(), tea.Quit) }
 
 // liveWork says, one line each, what quitting does to the live chats and
 // recordings; nil when nothing is live.
@@ -74,6 +75,10 @@ func (m *Model) liveWork() []string {
 			what = "capture stops now; back in time, the recording goes on in the same file (one file, the hub's name), else what was recorded is uploaded when you next start agentdesk."
 		}
 		out = append(out, fmt.Sprintf("Recording of %s: %s", strings.Join(recorded, ", "), what))
+	}
+	if s := m.myrec.saving; s != nil && !s.cancelled {
+		out = append(out, fmt.Sprintf("Download of %s into %s: stops now and nothing is saved; My Recordings (M) can start it again.",
+			strings.TrimSuffix(s.file.Name, ".age"), s.dir))
 	}
 	return out
 }

@@ -131,6 +131,9 @@ func (s *statusBar) Render(f *frame) rendered {
 func reminderLine(f *frame, w int) string {
 	st := f.st
 	items := f.m.keys.reminder(inTextField(f.focus))
+	if f.m.myrec.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
+		items = f.m.myrec.reminder(f.m.keys)
+	}
 	render := func(items [][2]string) string {
 		var out []string
 		for _, it := range items {

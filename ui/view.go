@@ -203,6 +203,11 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 		out = append(out, renderConfirm(f, q, w, bodyH).lines...)
 	} else if m.showUploads {
 		out = append(out, renderUploads(f, w, bodyH).lines...)
+	} else if m.myrec.shown {
+		m.myrec.SetSize(w, bodyH)
+		r := m.myrec.render(f, w, bodyH)
+		place(r, 0, topLines)
+		out = append(out, r.lines...)
 	} else {
 		for _, ti := range []*textinput.Model{&m.composer, &m.urlInput, &m.note, &m.caseIn} {
 			ti.SetWidth(max(paneW-12, 10))

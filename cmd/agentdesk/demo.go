@@ -48,8 +48,9 @@ wrong (docs/scripting.md).
 Recording: the demo makes an age key pair at start; the hub keeps the
 identity (its store is a temporary folder), the desktop encrypts every
 recording to the recipient and uploads it to the demo hub when the chat is
-done. U or f2 shows the Uploads panel. The recording flags are the desktop's
-(agentdesk --help).`
+done. U or f2 shows the Uploads panel; M or f3 My Recordings, to download
+a recording decrypted (--recordings-dir) or play it in the browser. The
+recording flags are the desktop's (agentdesk --help).`
 
 // Errors of the demo's setup that are the user's input (exit 2).
 var (
@@ -299,6 +300,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		filepath.Join(os.TempDir(), "agentdesk-demo-*.log")+", named before and after the desktop (with --script removed\nwhen the run passes, named on stderr when not); --log '' keeps no log")
 	speed := fs.Float64("speed", 1, "customers' pace: 2 is twice as fast")
 	bell := bellFlag(fs)
+	recDir := recordingsDirFlag(fs)
 	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -373,13 +375,15 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if run != nil {
 		c := simcustomers.New(d.URL)
 		defer c.Close()
-		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec}, stdout, stderr)
+		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec,
+			myrec: myRecOptions(d.Net.URL(), d.Agent.Token, nil, *recDir, m.getenv)}, stdout, stderr) // hub down cuts it too
 		if tmpLog != "" {
 			keepLog(tmpLog, err, stderr)
 		}
 		return err
 	}
-	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath, Rec: rec, Bell: *bell}, stdin, stdout)
+	return m.demoDesk(ctx, d, demoDeskOptions{NotReady: *notReady, Quiet: *quiet, LogPath: *logPath, Rec: rec, Bell: *bell,
+		MyRec: myRecOptions(d.URL, d.Agent.Token, nil, *recDir, m.getenv)}, stdin, stdout)
 }
 
 // demoDeskOptions are the interactive demo's settings.
@@ -389,6 +393,7 @@ type demoDeskOptions struct {
 	LogPath  string    // shown with the addresses
 	Rec      *recorder // capture and uploads (nil: none)
 	Bell     bool      // ring the terminal bell on a new offer
+	MyRec    *myRecSetup
 }
 
 // demoDesk runs the interactive desktop on a running demo: the addresses
@@ -416,6 +421,7 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 	if o.Rec != nil {
 		uo = o.Rec.options(uo)
 	}
+	uo = o.MyRec.apply(uo)
 	err := m.tui(ctx, uo, stdin, stdout)
 	d.Close()
 	say()

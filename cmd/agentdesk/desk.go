@@ -26,10 +26,12 @@ type fileConfig struct {
 	Hub   string `yaml:"hub"`
 	Token string `yaml:"token"`
 	Bell  *bool  `yaml:"bell"` // ring the terminal bell on a new offer (nil: yes)
+	// RecordingsDir is the folder My Recordings offers for downloads.
+	RecordingsDir string `yaml:"recordings_dir"`
 }
 
 // fileConfigKeys names the keys for an unknown one.
-const fileConfigKeys = "the file has the keys hub, token and bell"
+const fileConfigKeys = "the file has the keys hub, token, bell and recordings_dir"
 
 // loadFileConfig reads a desktop config file; unknown keys are errors,
 // said in the file's words (the key, its line, what it wants).
@@ -92,10 +94,10 @@ func first(v ...string) string {
 const deskSynopsis = `The desktop (agentdesk [flags]) connects to the hub as the agent whose
 token is given and shows My Interactions. URL and TOKEN may also come from
 AGENTDESK_HUB / AGENTDESK_TOKEN or from the config file (YAML, keys: hub,
-token, bell). Flags win over the environment, which wins over the file. A
-token the hub refuses ends the desktop with exit code 1. A hub on https://
-whose certificate a private CA signed is trusted with --ca FILE (that CA's
-certificate, PEM; or AGENTDESK_CA).
+token, bell, recordings_dir). Flags win over the environment, which wins
+over the file. A token the hub refuses ends the desktop with exit code 1. A
+hub on https:// whose certificate a private CA signed is trusted with --ca
+FILE (that CA's certificate, PEM; or AGENTDESK_CA).
 
 With --script the desktop runs without a terminal and the script's keys and
 checks drive it (docs/scripting.md); the exit code is 0 when every check
@@ -107,7 +109,13 @@ Recording: while a chat has a recording on, the screen (when the recording
 asks for it) and the microphone are captured into a crash-safe spool; when
 the chat is done each recording becomes one WebM (encrypted with --recipient)
 and is uploaded to the hub (or --upload-dir) at once or inside the
---upload-window. U or f2 shows the Uploads panel.`
+--upload-window. U or f2 shows the Uploads panel.
+
+My Recordings (M or f3) lists the agent's own recordings made with Record,
+newest first, from the hub; enter on one downloads it decrypted into a
+folder (--recordings-dir, default ~/Recordings, changeable each time; never
+over another file) or opens its player in the browser ($BROWSER, else
+xdg-open with a display; without one the address is shown to copy).`
 
 // desk runs the desktop against a hub.
 func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -118,6 +126,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	logPath := fs.String("log", "", "append the connection log to this file (default: no log)")
 	caFile := fs.String("ca", "", "trust the hub's certificate by this CA certificate (PEM) besides the system's (env AGENTDESK_CA)")
 	bell := bellFlag(fs)
+	recDir := recordingsDirFlag(fs)
 	cf := addCaptureFlags(fs)
 	sf := addScriptFlags(fs)
 	if err := parse(fs, args, stdout, stderr); err != nil {
@@ -166,11 +175,12 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 	defer closeRec()
 	client := hubclient.Dial(ctx, url, tok, hubclient.WithLogger(log), hubclient.WithVersion(Version), hubclient.WithTLS(cf.hubTLS))
 	defer client.Close()
+	mr := myRecOptions(url, tok, cf.hubTLS, first(*recDir, fc.RecordingsDir), m.getenv)
 	if run != nil {
 		// no simulated customers, no network control, no recording API
-		return run.run(ctx, client, scriptPeers{rec: rec}, stdout, stderr)
+		return run.run(ctx, client, scriptPeers{rec: rec, myrec: mr}, stdout, stderr)
 	}
-	return m.tui(ctx, rec.options(ui.Options{Hub: rec.hub(ctx, client), Bell: bellOn(fs, *bell, fc)}), stdin, stdout)
+	return m.tui(ctx, mr.apply(rec.options(ui.Options{Hub: rec.hub(ctx, client), Bell: bellOn(fs, *bell, fc)})), stdin, stdout)
 }
 
 // openLog opens a text logger appending to path (created when missing,

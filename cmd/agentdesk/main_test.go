@@ -47,7 +47,7 @@ func TestRunUsage(t *testing.T) {
 		// version print the version and exit 0
 		{"help: doctor", []string{"--help"}, 0, "agentdesk doctor [--display :N]", ""},
 		{"help: version", []string{"--help"}, 0, "agentdesk version, agentdesk --version", ""},
-		{"help: token refused", []string{"--help"}, 0, "A\ntoken the hub refuses ends the desktop with exit code 1", ""},
+		{"help: token refused", []string{"--help"}, 0, "A token the hub refuses ends the desktop with exit code 1", ""},
 		{"help command: flags", []string{"help"}, 0, "-recipient key", ""},
 		{"version flag", []string{"--version"}, 0, "agentdesk " + Version + "\n", ""},
 		{"version single dash", []string{"-version"}, 0, "agentdesk " + Version + "\n", ""},
@@ -250,7 +250,7 @@ func TestConfigErrorsInWords(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"desk: unknown key", []string{"--config", write("typo.yaml", "hub: http://x:1\ntokn: y\n")}, "line 2: unknown key tokn (the file has the keys hub, token and bell)"},
+		{"desk: unknown key", []string{"--config", write("typo.yaml", "hub: http://x:1\ntokn: y\n")}, "line 2: unknown key tokn (the file has the keys hub, token, bell and recordings_dir)"},
 		{"desk: a map for the hub", []string{"--config", write("map.yaml", "hub: {a: 1}\n")}, "line 1: hub wants a single value (text), not a set of keys"},
 		{"desk: bell not a bool", []string{"--config", write("bell.yaml", "bell: loud\n")}, `line 1: bell wants true or false, not "loud"`},
 		{"demo: word for a number", []string{"demo", "--log", "", "--config", write("hub.yaml", strings.Replace(string(configs.ChatHub), "capacity: 3", "capacity: three", 1))},

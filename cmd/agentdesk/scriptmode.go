@@ -128,7 +128,8 @@ type scriptPeers struct {
 	customers script.Customers
 	hub       script.HubControl
 	api       script.RecordingAPI
-	rec       *recorder // the desktop's capture and uploads (nil: none)
+	rec       *recorder   // the desktop's capture and uploads (nil: none)
+	myrec     *myRecSetup // the My Recordings panel's store (nil: none)
 }
 
 // run runs the script against the real desktop model on hub, with the demo's
@@ -144,6 +145,7 @@ func (s *scriptSetup) run(ctx context.Context, hub ui.Hub, peers scriptPeers, st
 	if peers.rec != nil {
 		o = peers.rec.options(o)
 	}
+	o = peers.myrec.apply(o)
 	model := ui.New(o)
 	code := script.RunScript(ctx, s.script, model, peers.customers, stdout, stderr, script.Options{
 		Events:      s.events,

@@ -30,6 +30,13 @@ import (
 // the recorder was closed, and the wall time the script ran.
 func runRecorded(t *testing.T, path, mode string, screen bool) (*demo, *recorder, time.Duration) {
 	t.Helper()
+	return runRecordedInto(t, path, mode, screen, "")
+}
+
+// runRecordedInto is runRecorded with the My Recordings panel on the demo
+// hub, downloading into recDir ("" : no panel).
+func runRecordedInto(t *testing.T, path, mode string, screen bool, recDir string) (*demo, *recorder, time.Duration) {
+	t.Helper()
 	raw, err := os.ReadFile(suiteConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +76,11 @@ func runRecorded(t *testing.T, path, mode string, screen bool) (*demo, *recorder
 	setup := &scriptSetup{script: s, events: events, cols: script.DefaultCols, rows: script.DefaultRows, flags: &scriptFlags{}}
 	var out, errb bytes.Buffer
 	began := time.Now()
-	err = setup.run(t.Context(), d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec}, &out, &errb)
+	peers := scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec}
+	if recDir != "" {
+		peers.myrec = myRecOptions(d.Net.URL(), d.Agent.Token, nil, recDir, func(string) string { return "" }) // as the demo's script runs: through the cut
+	}
+	err = setup.run(t.Context(), d.Client, peers, &out, &errb)
 	wall := time.Since(began)
 	closeRec()
 	if err != nil {

@@ -284,6 +284,8 @@ type RecordingFilter struct {
 	Text   string
 	Cursor string // a page's Next: the page after it ("" for the first)
 	Limit  int    // 0: DefaultLimit
+	// Desc lists the last finished first; Next then pages back in time.
+	Desc bool
 }
 
 // MaxTextQuery bounds RecordingFilter.Text.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -110,7 +111,13 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 	if len(f.Text) > store.MaxTextQuery {
 		return page, fmt.Errorf("%w: the text to find is longer than %d bytes", store.ErrBadFilter, store.MaxTextQuery)
 	}
-	where, args := []string{"n > ?"}, []any{after}
+	where, args, order := []string{"n > ?"}, []any{after}, "n"
+	if f.Desc {
+		where, order = []string{"n < ?"}, "n DESC"
+		if f.Cursor == "" {
+			args = []any{int64(math.MaxInt64)}
+		}
+	}
 	for _, c := range []struct{ col, v string }{{"interaction", f.Interaction}, {"agent", f.Agent}, {"queue", f.Queue},
 		{"kind", f.Kind}, {"customer", f.Customer}} {
 		if c.v != "" {
@@ -142,7 +149,7 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		where, args = append(where, "n IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)"), append(args, q)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+recCols+` FROM recordings
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY n LIMIT ?`, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
 	if err != nil {
 		return page, fmt.Errorf("sqlite: recordings: %w", err)
 	}

@@ -493,6 +493,8 @@ func testSearchRecordings(t *testing.T, o Opener) {
 		{"kinds in a set", store.RecordingFilter{KindIn: []string{"record", "automatic"}}, []string{"chat-1", "chat-3", "chat-4"}},
 		{"an empty set matches nothing", store.RecordingFilter{AgentIn: []string{}}, nil},
 		{"sets and fields", store.RecordingFilter{AgentIn: []string{"ada"}, KindIn: []string{"record"}, Queue: "general"}, []string{"chat-4"}},
+		{"newest first", store.RecordingFilter{Desc: true}, []string{"chat-4", "chat-3", "chat-2", "chat-1"}},
+		{"newest first, searched", store.RecordingFilter{Agent: "ada", Desc: true, Text: "parcel"}, []string{"chat-3", "chat-1"}},
 	} {
 		page, err := s.Recordings(ctx, c.f)
 		if err != nil {
@@ -514,6 +516,15 @@ func testSearchRecordings(t *testing.T, o Opener) {
 	p2, err := s.Recordings(ctx, store.RecordingFilter{Agent: "ada", Limit: 2, Cursor: p1.Next})
 	if err != nil || len(p2.Recordings) != 1 || p2.Recordings[0].Interaction != "chat-4" || p2.Next != "" {
 		t.Fatalf("the search's second page: %+v %v", p2, err)
+	}
+	// newest first, the cursor pages back in time (the desktop's My Recordings)
+	n1, err := s.Recordings(ctx, store.RecordingFilter{Agent: "ada", Desc: true, Limit: 2})
+	if err != nil || len(n1.Recordings) != 2 || n1.Recordings[0].Interaction != "chat-4" || n1.Next == "" {
+		t.Fatalf("newest first by page: %+v %v", n1, err)
+	}
+	n2, err := s.Recordings(ctx, store.RecordingFilter{Agent: "ada", Desc: true, Limit: 2, Cursor: n1.Next})
+	if err != nil || len(n2.Recordings) != 1 || n2.Recordings[0].Interaction != "chat-1" || n2.Next != "" {
+		t.Fatalf("newest first, the second page: %+v %v", n2, err)
 	}
 	if _, err := s.Recordings(ctx, store.RecordingFilter{Text: strings.Repeat("a", store.MaxTextQuery+1)}); !errors.Is(err, store.ErrBadFilter) {
 		t.Fatalf("a text too long: %v", err)
