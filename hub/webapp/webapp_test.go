@@ -446,3 +446,35 @@ func TestSecureCookieOverTLS(t *testing.T) {
 		t.Fatalf("cookie over TLS: %+v", ck)
 	}
 }
+
+// parsingFake is a Backend with its own query parser (Parser): the team
+// becomes its agents, as the hub's directory does.
+type parsingFake struct{ *fakeBackend }
+
+func (p parsingFake) ParseQuery(q url.Values) (store.RecordingFilter, []string, error) {
+	f, _, err := localParseQuery(url.Values{"q": q["q"]})
+	if q.Get("team") == "south" {
+		f.Agent = "bob"
+	}
+	return f, nil, err
+}
+
+// TestBackendParser: a Backend that parses queries itself is used, and
+// nothing is reported as not applied.
+func TestBackendParser(t *testing.T) {
+	f := newFake()
+	seed(f, nil)
+	a, err := New(parsingFake{f}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	e := &env{f: f, srv: srv}
+	c := client(t)
+	e.login(t, c, "root")
+	_, page := do(t, c, "GET", srv.URL+"/app/recordings?team=south", nil)
+	if !strings.Contains(page, "61 found") || strings.Contains(page, "Not applied") {
+		t.Fatalf("team=south through the Backend's parser: %s", regexpFind(t, page, `id="count">([^<]*)<`))
+	}
+}
