@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/hub/auth"
@@ -44,4 +45,34 @@ func (s *Server) Backlog(ctx context.Context) ([]ingest.Backlog, error) {
 		return nil, nil
 	}
 	return s.in.Backlog(ctx)
+}
+
+// logAccess keeps one access in the store's access log (issue 12 point 8,
+// R-V9): who (c), when, from where (the client's address, through a
+// trusted proxy), and what acc says. A log that cannot be written is an
+// error in the hub's log; the answer has gone already.
+func (s *Server) logAccess(r *http.Request, c api.Caller, acc *store.Access) {
+	acc.User, acc.Role, acc.From = c.ID, c.Role, s.clientIP(r)
+	if acc.At.IsZero() {
+		acc.At = s.clock.Now()
+	}
+	if err := s.st.LogAccess(context.WithoutCancel(r.Context()), acc); err != nil {
+		s.log.Error("store: access log", "err", err, "action", acc.Action, "user", c.ID)
+	}
+}
+
+// fileAccessed keeps a stored file's fetch in the access log: a download,
+// sealed or decrypted, with the reason code given (?reason=) and whether
+// it was served, refused or not found.
+func (s *Server) fileAccessed(r *http.Request, c api.Caller, f store.File, decrypt bool, outcome string) {
+	acc := &store.Access{Action: store.ActionDownload, Recording: f.Recording, Interaction: f.Interaction,
+		Customer: f.Customer, Kind: f.Kind, Reason: r.URL.Query().Get("reason"), Outcome: outcome}
+	if outcome == store.OutcomeNotFound {
+		acc.Query = "file=" + r.PathValue("id") // the id asked for: nothing of a file the caller may not see
+		acc.Recording, acc.Interaction, acc.Customer, acc.Kind = "", "", "", ""
+	}
+	if decrypt {
+		acc.Query = "decrypt=1"
+	}
+	s.logAccess(r, c, acc)
 }

@@ -8,15 +8,20 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 )
 
 // RecordingConfig is the top-level "recording:" section: how finished
-// recordings are named (R-H4) and who may use the dynamic recording API
-// (R-G3).
+// recordings are named (R-H4), who may use the dynamic recording API
+// (R-G3), and the metadata tags every recording carries (R-V7).
 type RecordingConfig struct {
 	FileNameTemplate string     `yaml:"filename_template"`
 	APITokens        []APIToken `yaml:"api_tokens"`
+	// MetadataTags name up to store.MaxTags keys of a chat's case data
+	// (R-I10): each finished recording keeps their values as its tags,
+	// searchable (R-V7).
+	MetadataTags []string `yaml:"metadata_tags"`
 }
 
 // APIToken is one bearer token of the recording API.
@@ -105,6 +110,7 @@ func (c *Config) validateRecording(bad func(string, ...any)) {
 	if err := session.ValidateFileNameTemplate(c.Recording.FileNameTemplate); err != nil {
 		bad("recording.filename_template: %v", strings.TrimPrefix(err.Error(), "session: "))
 	}
+	c.validateTags(bad)
 	agentTokens := map[string]string{}
 	for _, a := range c.Agents {
 		agentTokens[a.Token] = a.ID
@@ -149,6 +155,38 @@ func (c *Config) validateRecording(bad func(string, ...any)) {
 			bad("agents[%d].recording.screen_percent: %d; want 0 to 100", i, r.ScreenPercent)
 		}
 	}
+}
+
+// validateTags checks recording.metadata_tags (R-V7): at most
+// store.MaxTags names, each a valid tag name, none twice.
+func (c *Config) validateTags(bad func(string, ...any)) {
+	tags := c.Recording.MetadataTags
+	if len(tags) > store.MaxTags {
+		bad("recording.metadata_tags: %d tags; at most %d (R-V7)", len(tags), store.MaxTags)
+	}
+	for i, t := range tags {
+		switch {
+		case !store.ValidTagName(t):
+			bad("recording.metadata_tags[%d]: %q; a tag is 1 to 64 letters, digits, '_', '.' or '-' (a key of the chat's case data)", i, t)
+		case slices.Index(tags, t) < i:
+			bad("recording.metadata_tags[%d]: %q is listed twice", i, t)
+		}
+	}
+}
+
+// tagsOf is what a finished recording keeps of the chat's case data: the
+// values of the configured metadata tags it has (R-V7), nil for none.
+func (c *Config) tagsOf(caseData map[string]string) map[string]string {
+	var tags map[string]string
+	for _, t := range c.Recording.MetadataTags {
+		if v, ok := caseData[t]; ok {
+			if tags == nil {
+				tags = map[string]string{}
+			}
+			tags[t] = v
+		}
+	}
+	return tags
 }
 
 // DefaultConsentText is asked when a queue asks for consent without its

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -204,103 +203,53 @@ func partitions(raw json.RawMessage) ([]string, error) {
 	return out, nil
 }
 
-// maxListLimit bounds one page of GET /v1/recordings.
-const maxListLimit = 1000
-
 // serveRecordingList is GET /v1/recordings[?interaction=ID][&limit=N]
-// [&cursor=NEXT] and the search (issue 12, R-V5): [&agent=ID][&team=T][&queue=Q]
-// [&kind=K][&customer=NAME][&from=T][&to=T][&q=WORDS][&sort=finished][&order=desc]: finished (with
-// their stored files), dropped and live recordings with their change logs,
-// from the store, a page at a time; only those in the caller's scope
-// (agents: their own ad hoc recordings; auth.Scope).
+// [&cursor=NEXT] and the search (issue 12, R-V5, R-V7; every parameter of
+// store.ParseQuery, and team=T): finished (with their stored files),
+// dropped and live recordings with their change logs, from the store, a
+// page at a time; only those in the caller's scope (agents: their own ad
+// hoc recordings; auth.Scope). With format=csv (or Accept: text/csv) every
+// finished one, as CSV, for a caller who may export.
 func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.caller(w, r, http.MethodGet)
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	f := store.RecordingFilter{Interaction: q.Get("interaction"), Agent: q.Get("agent"), Queue: q.Get("queue"),
-		Kind: q.Get("kind"), Customer: q.Get("customer"), Text: q.Get("q"), Cursor: q.Get("cursor")}
-	if team := q.Get("team"); team != "" {
+	f, err := store.ParseQuery(r.URL.Query())
+	if err != nil {
+		s.logAccess(r, c, &store.Access{Action: store.ActionSearch, Query: r.URL.RawQuery, Outcome: store.OutcomeDenied})
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)
+		return
+	}
+	if team := r.URL.Query().Get("team"); team != "" {
 		f.AgentIn = s.tokens.TeamAgents(team)
 	}
-	s.tokens.Scope(c).Apply(&f) // only what the caller may see (R-V8, R-C7)
-	if f.Kind != "" {
-		if _, err := session.ParseKind(f.Kind); err != nil {
-			api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "kind: %v", strings.TrimPrefix(err.Error(), "session: "))
-			return
-		}
-	}
-	for _, p := range []struct {
-		key string
-		t   *time.Time
-		end bool
-	}{{"from", &f.From, false}, {"to", &f.To, true}} {
-		v := q.Get(p.key)
-		if v == "" {
-			continue
-		}
-		t, err := searchTime(v, p.end)
-		if err != nil {
-			api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%s=%q: want a date (2026-11-20) or a time (2026-11-20T09:30:00Z)", p.key, v)
-			return
-		}
-		*p.t = t
-	}
-	if v := q.Get("sort"); v != "" && v != "finished" {
-		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "sort: %q: want finished", v)
+	scope := s.tokens.Scope(c)
+	scope.Apply(&f) // only what the caller may see (R-V8, R-C7)
+	if wantsCSV(r) {
+		s.serveRecordingCSV(w, r, c, scope.CanExport(), f)
 		return
 	}
-	switch v := q.Get("order"); v {
-	case "", "asc":
-	case "desc":
-		f.Desc = true
-	default:
-		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "order: want asc or desc, not %q", v)
-		return
-	}
-	if len(f.Text) > store.MaxTextQuery {
-		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "q: at most %d bytes of words to find", store.MaxTextQuery)
-		return
-	}
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxListLimit {
-			api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "limit must be a number from 1 to %d, not %q", maxListLimit, v)
-			return
-		}
-		limit = n
-	}
-	f.Limit = limit
 	l, err := s.SearchRecordings(f)
+	acc := &store.Access{Action: store.ActionSearch, Query: r.URL.RawQuery, Outcome: store.OutcomeOK}
+	defer s.logAccess(r, c, acc) // every search, by whom and for what (point 8, R-V9)
 	switch {
 	case errors.Is(err, store.ErrBadFilter):
+		acc.Outcome = store.OutcomeDenied
 		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)
 	case errors.Is(err, store.ErrBadCursor):
-		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "cursor %q is not one this hub handed out: use the \"next\" of a page", q.Get("cursor"))
+		acc.Outcome = store.OutcomeDenied
+		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "cursor %q is not one this hub handed out for this sort: use the \"next\" of a page", f.Cursor)
 	case err != nil:
+		acc.Outcome = store.OutcomeFailed
 		s.log.Error("store: recordings", "err", err)
 		api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the store cannot be read just now; try again")
 	default:
+		if f.Interaction != "" && len(l.Recordings) == 1 {
+			acc.Recording, acc.Interaction, acc.Customer, acc.Kind = l.Recordings[0].ID, f.Interaction, l.Recordings[0].Customer, l.Recordings[0].Kind
+		}
 		api.WriteJSON(w, http.StatusOK, l)
 	}
-}
-
-// searchTime reads a search bound: an RFC 3339 time, or a date (UTC) that
-// begins there for from and ends there, the whole day included, for to.
-func searchTime(v string, end bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	d, err := time.Parse(time.DateOnly, v)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if end {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d, nil
 }
 
 // AbusiveRequest is the body of POST /v1/abusive.

@@ -23,6 +23,9 @@ type RecordingList struct {
 	Dropped    []store.Recording `json:"dropped"`    // finished but not produced (R-H6), no lines
 	Live       []store.Recording `json:"live"`       // of chats not yet done
 	Next       string            `json:"next,omitempty"`
+	// Total counts the finished recordings (produced and dropped) of
+	// every page, when the search asked (count=1).
+	Total *int `json:"total,omitempty"`
 }
 
 func delivery(k session.Kind) string {
@@ -32,9 +35,12 @@ func delivery(k session.Kind) string {
 	return DeliveryStore
 }
 
-func (c *chat) stored(r *session.Recording) store.Recording {
+// stored is a recording of c as the store keeps it: with the chat's
+// contact, disposition and, of its case data, the values of tags (R-V7).
+func (c *chat) stored(r *session.Recording, tags func(map[string]string) map[string]string) store.Recording {
 	return store.Recording{
-		ID: r.ID, Name: c.names[r.ID], Interaction: c.id, Queue: c.queue, Customer: c.name, Agent: r.Agent,
+		ID: r.ID, Name: c.names[r.ID], Interaction: c.id, Queue: c.queue, Customer: c.name, Contact: c.contact,
+		Disposition: c.disposition, Tags: tags(c.caseData), Agent: r.Agent,
 		Kind: r.Kind.String(), State: r.State.String(), Delivery: delivery(r.Kind), Side: r.Side, Dest: r.Dest,
 		Partitions: slices.Clone(r.Partitions), Screen: r.Screen, Parts: slices.Clone(r.Parts),
 		Lines: slices.Clone(r.Lines), Log: slices.Clone(r.Log), Produced: true,
@@ -55,7 +61,7 @@ func (s *Server) recFinish(c *chat) {
 			if !out.Produced {
 				delete(s.live, c.names[r.ID]) // a recording that is not produced has no name (R-H6)
 				delete(c.names, r.ID)
-				sr := c.stored(r)
+				sr := c.stored(r, s.cfg.tagsOf)
 				sr.Produced, sr.Why, sr.Lines, sr.FinishedAt = false, out.Why, nil, now
 				rows = append(rows, sr)
 				why = append(why, out.Why)
@@ -70,7 +76,7 @@ func (s *Server) recFinish(c *chat) {
 				c.names[r.ID] = name
 				s.names[name] = true
 			}
-			sr := c.stored(r)
+			sr := c.stored(r, s.cfg.tagsOf)
 			sr.FinishedAt, sr.Lines = now, nil
 			rows = append(rows, sr)
 			for _, m := range r.Lines {
@@ -157,9 +163,10 @@ func (s *Server) Recordings(interaction, cursor string, limit int) (RecordingLis
 
 // SearchRecordings lists the recordings f selects (issue 12, R-V5): the
 // finished ones from the store a page at a time, and the live ones that
-// match f's interaction, agent, queue, kind and customer (none when f asks
-// for a time finished or for words of the transcript: a live recording
-// has neither yet).
+// match what a live recording already has: f's id, interaction, agents,
+// queue, kinds, customer, contact, partitions and screen (none when f
+// asks for a time finished, words of the transcript, a disposition, a
+// duration, voice or tags: a live recording has none of them yet).
 func (s *Server) SearchRecordings(f store.RecordingFilter) (RecordingList, error) {
 	s.j.sync() // what was acknowledged before this call is in the list
 	l := RecordingList{Recordings: []store.Recording{}, Dropped: []store.Recording{}, Live: []store.Recording{}}
@@ -175,26 +182,28 @@ func (s *Server) SearchRecordings(f store.RecordingFilter) (RecordingList, error
 		}
 	}
 	l.Next = page.Next
+	if f.Count {
+		l.Total = &page.Total
+	}
+	if !f.From.IsZero() || !f.To.IsZero() || strings.TrimSpace(f.Text) != "" || f.Disposition != "" ||
+		f.MinDuration > 0 || f.MaxDuration > 0 || f.Voice != store.Either || len(f.Tags) > 0 {
+		return l, nil
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var live []*chat
-	if !f.From.IsZero() || !f.To.IsZero() || strings.TrimSpace(f.Text) != "" {
-		return l, nil
-	}
 	for _, c := range s.chats {
 		if c.state != session.Done && c.rec != nil && (f.Interaction == "" || c.id == f.Interaction) {
 			live = append(live, c)
 		}
 	}
 	slices.SortFunc(live, func(x, y *chat) int { return int(x.seq - y.seq) })
-	match := func(filter, v string) bool { return filter == "" || filter == v }
 	for _, c := range live {
 		c.mu.Lock()
 		for _, r := range c.rec.Recordings() {
-			sr := c.stored(r)
+			sr := c.stored(r, s.cfg.tagsOf)
 			sr.Produced = false // not yet
-			if match(f.Agent, sr.Agent) && match(f.Queue, sr.Queue) && match(f.Kind, sr.Kind) && match(f.Customer, sr.Customer) &&
-				inSet(f.AgentIn, sr.Agent) && inSet(f.KindIn, sr.Kind) {
+			if liveMatch(f, &sr) {
 				l.Live = append(l.Live, sr)
 			}
 		}
@@ -203,5 +212,13 @@ func (s *Server) SearchRecordings(f store.RecordingFilter) (RecordingList, error
 	return l, nil
 }
 
-// inSet reports whether v is in set; a nil set holds everything.
-func inSet(set []string, v string) bool { return set == nil || slices.Contains(set, v) }
+// liveMatch reports whether a live recording matches what f asks of the
+// columns it already has.
+func liveMatch(f store.RecordingFilter, r *store.Recording) bool {
+	match := func(filter, v string) bool { return filter == "" || filter == v }
+	in := func(set []string, v string) bool { return set == nil || slices.Contains(set, v) }
+	partition := len(f.Partitions) == 0 || slices.ContainsFunc(r.Partitions, func(p string) bool { return slices.Contains(f.Partitions, p) })
+	screen := f.Screen == store.Either || (f.Screen == store.With) == r.Screen
+	return match(f.ID, r.ID) && match(f.Agent, r.Agent) && match(f.Queue, r.Queue) && match(f.Kind, r.Kind) && match(f.Customer, r.Customer) &&
+		match(f.Contact, r.Contact) && in(f.AgentIn, r.Agent) && in(f.KindIn, r.Kind) && partition && screen
+}

@@ -174,6 +174,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	if cfg.Store.Dir != "" {
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
 			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
+			ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
 			StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,
 			ForwardedHeaders: len(cfg.proxies) > 0}, st, s.tokens, log)
 		if err != nil {
@@ -238,6 +239,11 @@ func openStore(dir string, log *slog.Logger) (store.Store, error) {
 
 // Store is the hub's store (for tools and tests that read it).
 func (s *Server) Store() store.Store { return s.st }
+
+// Files is the recording store's file side (uploads, stored files and
+// their serving; nil without store.dir): what the web app streams a
+// recording through (ServeStored), and its counters.
+func (s *Server) Files() *ingest.Ingest { return s.in }
 
 // Handler serves "/" (the customer page and its queues.json), "/v1/customer",
 // "/v1/agent", "/healthz" and the recording API: "/v1/recording",

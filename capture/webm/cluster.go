@@ -81,8 +81,13 @@ func (c *clusterWriter) add(p capture.Packet, dur time.Duration) error {
 	c.last = pts
 	ms := pts / time.Millisecond
 	age := pts - c.start
+	// A keyframe starts a cluster (and so a cue point) once the open
+	// one is MinCluster long, or at once when the open one has no cue
+	// point (it was cut at MaxCluster on a delta frame): every keyframe
+	// is then less than MinCluster after a cue point, and a seek near it
+	// decodes from there, not from the keyframe before.
 	startNew := !c.open || age >= MaxCluster ||
-		(p.Track == capture.TrackVideo && p.Key && age >= MinCluster) ||
+		(p.Track == capture.TrackVideo && p.Key && (age >= MinCluster || !c.cueKey)) ||
 		(!c.videoTrack && age >= MinCluster)
 	if startNew {
 		if err := c.flush(); err != nil {

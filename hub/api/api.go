@@ -20,6 +20,7 @@ const (
 	ErrBadRequest         = "bad_request"          // 400: unknown operation, bad record, missing interaction
 	ErrUnauthorized       = "unauthorized"         // 401: no or unknown bearer token
 	ErrForbidden          = "forbidden"            // 403: the caller may not see that
+	ErrReasonRequired     = "reason_required"      // 403: the caller's role gives a reason code to play (access.reason_required)
 	ErrNoSuchInteraction  = "no_such_interaction"  // 404: no chat with that id
 	ErrNoSuchRecording    = "no_such_recording"    // 404: the chat has no recording with that id
 	ErrNoSuchFile         = "no_such_file"         // 404: unknown, or not the caller's to see

@@ -82,8 +82,20 @@ func (d *Directory) TeamAgents(team string) []string {
 }
 
 // Allows reports whether the scope holds a recording of agent and kind.
+// A file of no kind (an upload that named no recording) is held by
+// every scope that holds its agent but an agent's own, which holds only
+// ad hoc recordings.
 func (s Scope) Allows(agent, kind string) bool {
-	return (s.all || s.agents[agent]) && (s.kinds == nil || slices.Contains(s.kinds, kind))
+	if !s.all && !s.agents[agent] {
+		return false
+	}
+	switch {
+	case s.kinds == nil:
+		return true
+	case kind == "":
+		return !slices.Equal(s.kinds, []string{"record"})
+	}
+	return slices.Contains(s.kinds, kind)
 }
 
 // Apply narrows f to the scope: what it already asked for, and only what

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"filippo.io/age"
@@ -63,6 +64,15 @@ type Config struct {
 	// team tree. Nil keeps issue 10's rule: the uploading agent gets the
 	// sealed bytes; supervisors may also have them decrypted.
 	Access func(c api.Caller, f store.File) (see, decrypt bool)
+	// ReasonRequired, when set, says whether the caller must give a reason
+	// code (?reason=) before a file is decrypted for them
+	// (access.reason_required).
+	ReasonRequired func(c api.Caller) bool
+	// Accessed, when set, is told of every fetch of a stored file by a
+	// known caller: the file (zero when not found or hidden), whether it
+	// was decrypted, and the outcome (store.OutcomeOK, OutcomeDenied,
+	// OutcomeNotFound), for the access log.
+	Accessed func(r *http.Request, c api.Caller, f store.File, decrypt bool, outcome string)
 }
 
 // Callers finds who is calling from a request's bearer token or, when
@@ -81,6 +91,8 @@ type Ingest struct {
 	index   store.Files
 	tokens  Callers
 	access  func(c api.Caller, f store.File) (see, decrypt bool)
+	reason  func(c api.Caller) bool
+	logged  func(r *http.Request, c api.Caller, f store.File, decrypt bool, outcome string)
 	log     *slog.Logger
 	fstore  filestore.FileStore
 	tus     http.Handler
@@ -91,6 +103,9 @@ type Ingest struct {
 	serial  *tusserial.Serial // one request per upload at a time; the janitor takes a turn too
 	stop    chan struct{}     // closed by Close: ends the janitor
 	once    bool
+
+	// decrypted counts the sealed bytes read to be decrypted (DecryptedBytes).
+	decrypted atomic.Int64
 }
 
 // defaultAccess is issue 10's rule: supervisors and the uploading agent
@@ -118,7 +133,7 @@ func Open(cfg Config, index store.Files, tokens Callers, log *slog.Logger) (*Ing
 		cfg.MaxTransfers = 64
 	}
 	in := &Ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
-		index: index, tokens: tokens, access: cfg.Access, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers),
+		index: index, tokens: tokens, access: cfg.Access, reason: cfg.ReasonRequired, logged: cfg.Accessed, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers),
 		refused: cfg.Refused}
 	for _, d := range []string{in.files, in.uploads} {
 		if err := os.MkdirAll(d, 0o750); err != nil {

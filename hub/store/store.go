@@ -59,11 +59,16 @@ type Store interface {
 	// Tombstones lists what was deleted of an interaction's recordings at
 	// the customer's request (R-H6), oldest first.
 	Tombstones(ctx context.Context, interaction string) ([]Tombstone, error)
-	// Recordings lists finished recordings in the order they finished,
-	// each with its recorded lines (none for a dropped one) and its stored
-	// files, a page at a time.
+	// Recordings lists the finished recordings f selects, in the order
+	// they finished or by f.Sort, each with its recorded lines (none for a
+	// dropped one) and its stored files, a page at a time. A cursor of
+	// another sort is ErrBadCursor; a filter it cannot run ErrBadFilter.
 	Recordings(ctx context.Context, f RecordingFilter) (RecordingPage, error)
 	Files
+	Searches
+	Bookmarks
+	AccessLog
+	Dashboard
 	// Close closes the store. It is idempotent.
 	Close() error
 }
@@ -164,7 +169,8 @@ type Recording struct {
 	Name        string                `json:"name,omitempty"` // file name from the admin's template (R-H4)
 	Interaction string                `json:"interaction"`
 	Queue       string                `json:"queue"`
-	Customer    string                `json:"customer"`
+	Customer    string                `json:"customer"`          // the customer's name
+	Contact     string                `json:"contact,omitempty"` // the customer's stable id (R-I2)
 	Agent       string                `json:"agent"`
 	Kind        string                `json:"kind"`
 	State       string                `json:"state"`
@@ -179,7 +185,21 @@ type Recording struct {
 	Produced    bool                  `json:"produced"`
 	Why         string                `json:"why,omitempty"` // why it was not produced
 	FinishedAt  time.Time             `json:"finished_at,omitzero"`
-	Files       []FileRef             `json:"files,omitempty"`
+	// Disposition is the chat's wrap-up disposition when the recording
+	// finished (R-I10).
+	Disposition string `json:"disposition,omitempty"`
+	// DurationSeconds is the length of its parts, pauses included (they
+	// are padded, R-G4): the length of its file. The store computes it
+	// from Parts; what a Batch carries here is ignored.
+	DurationSeconds float64 `json:"duration_seconds"`
+	// Voice: a stored file of it carries voice (an audio track in its
+	// manifest). The store keeps it as files come and go; what a Batch
+	// carries here is ignored.
+	Voice bool `json:"voice"`
+	// Tags are its metadata tags (R-V7): the values the chat's case data
+	// had under the configured tag names when it finished.
+	Tags  map[string]string `json:"tags,omitempty"`
+	Files []FileRef         `json:"files,omitempty"`
 }
 
 // FileRef is a stored file as a recording lists it.
@@ -265,36 +285,6 @@ type HistoryQuery struct {
 	Exclude  string // a chat never to return (the one being offered)
 	Sessions int
 	MaxBytes int
-}
-
-// RecordingFilter selects finished recordings; empty fields match all.
-type RecordingFilter struct {
-	Interaction string
-	// Search (issue 12, R-V5): each set field narrows the list; the
-	// strings match exactly.
-	Agent, Queue, Kind, Customer string
-	// AgentIn and KindIn narrow to a set (the caller's scope, a team's
-	// agents: issue 12, R-V8): nil is no constraint; a non-nil empty set
-	// matches nothing.
-	AgentIn, KindIn []string
-	From, To        time.Time // finished in [From, To); zero: open
-	// Text is words of the recorded transcript (full text, every word
-	// must occur; case and accents do not matter). At most MaxTextQuery
-	// bytes.
-	Text   string
-	Cursor string // a page's Next: the page after it ("" for the first)
-	Limit  int    // 0: DefaultLimit
-	// Desc lists the last finished first; Next then pages back in time.
-	Desc bool
-}
-
-// MaxTextQuery bounds RecordingFilter.Text.
-const MaxTextQuery = 500
-
-// RecordingPage is one page of Recordings.
-type RecordingPage struct {
-	Recordings []Recording
-	Next       string // the cursor of the next page; "" when this is the last
 }
 
 // FileFilter selects files in SearchFiles; empty fields match everything.

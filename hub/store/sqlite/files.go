@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -31,30 +32,82 @@ func (s *DB) PutFile(ctx context.Context, f *store.File) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: put file %s: %w", f.ID, err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO files (id, name, path, sha256, size, interaction, recording, agent,
-		customer, queue, kind, disposition, partitions, metadata, manifest, encrypted, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	voice := hasVoice(f.Manifest)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: put file %s: %w", f.ID, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.ExecContext(ctx, `INSERT INTO files (id, name, path, sha256, size, interaction, recording, agent,
+		customer, queue, kind, disposition, partitions, metadata, manifest, encrypted, created, voice)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ID, f.Name, f.Path, strings.ToLower(f.SHA256), f.Size, f.Interaction, f.Recording, f.Agent,
 		f.Customer, f.Queue, f.Kind, f.Disposition, string(parts), jsonOr(f.Metadata, "{}"), jsonOr(f.Manifest, "{}"),
-		f.Encrypted, f.Created.UTC().Format(time.RFC3339Nano))
+		f.Encrypted, f.Created.UTC().Format(time.RFC3339Nano), voice)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return fmt.Errorf("%w: %s (%s)", store.ErrExists, f.ID, f.Path)
 		}
 		return fmt.Errorf("sqlite: put file %s: %w", f.ID, err)
 	}
+	if voice && f.Recording != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE recordings SET voice = 1 WHERE id = ? AND (interaction = ? OR ? = '')`,
+			f.Recording, f.Interaction, f.Interaction); err != nil {
+			return fmt.Errorf("sqlite: put file %s: voice: %w", f.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: put file %s: %w", f.ID, err)
+	}
+	s.wrote()
 	return nil
+}
+
+// hasVoice reports whether a file's manifest lists an audio track: the
+// microphone (R-V1).
+func hasVoice(manifest json.RawMessage) bool {
+	var m struct {
+		Tracks []struct {
+			Type string `json:"type"`
+		} `json:"tracks"`
+	}
+	if len(manifest) == 0 || json.Unmarshal(manifest, &m) != nil {
+		return false
+	}
+	for _, t := range m.Tracks {
+		if t.Type == "audio" {
+			return true
+		}
+	}
+	return false
 }
 
 // DeleteFile removes the file with id from the index (store.Files).
 func (s *DB) DeleteFile(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM files WHERE id = ?`, id)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete file %s: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	defer func() { _ = tx.Rollback() }()
+	var rec, chat string
+	err = tx.QueryRowContext(ctx, `DELETE FROM files WHERE id = ? RETURNING recording, interaction`, id).Scan(&rec, &chat)
+	if err == sql.ErrNoRows {
 		return fmt.Errorf("%w: file %s", store.ErrNotFound, id)
 	}
+	if err != nil {
+		return fmt.Errorf("sqlite: delete file %s: %w", id, err)
+	}
+	if rec != "" { // its recording's voice: the files left tell
+		if _, err := tx.ExecContext(ctx, `UPDATE recordings SET voice = EXISTS (SELECT 1 FROM files f
+			WHERE f.recording = recordings.id AND (f.interaction = recordings.interaction OR f.interaction = '') AND f.voice)
+			WHERE id = ? AND (interaction = ? OR ? = '')`, rec, chat, chat); err != nil {
+			return fmt.Errorf("sqlite: delete file %s: voice: %w", id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: delete file %s: %w", id, err)
+	}
+	s.wrote()
 	return nil
 }
 

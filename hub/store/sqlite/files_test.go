@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"os/exec"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/storetest"
-	"github.com/agentdesk/agentdesk/session"
 )
 
 // fileOpener runs the contract on a real SQLite file, reopened as a
@@ -54,6 +54,18 @@ func openFile(t *testing.T, path string) *DB {
 
 func TestContractFile(t *testing.T)   { storetest.Run(t, fileOpener{}) }
 func TestContractMemory(t *testing.T) { storetest.Run(t, memOpener{}) }
+
+// TestContractMemoryChecks runs the contract with every partition and tag
+// filter written as a check of each row (what a common value gets).
+func TestContractMemoryChecks(t *testing.T) { storetest.Run(t, checkOpener{}) }
+
+type checkOpener struct{ memOpener }
+
+func (o checkOpener) Open(t *testing.T) store.Store {
+	db := o.memOpener.Open(t).(*DB)
+	db.sideScan = -1
+	return db
+}
 
 // TestWALAndSchema: the file is in WAL mode at the newest schema.
 func TestWALAndSchema(t *testing.T) {
@@ -178,31 +190,38 @@ func TestOpenTwiceInOneProcess(t *testing.T) {
 	openFile(t, path)
 }
 
-// TestSearchIndexesEarlierRecordings: a store made before the search
-// (schema 3) gets its finished recordings' text indexed when it opens
-// with schema 4.
+// oldStore makes a database at schema version v, as a hub of that
+// version left it, runs setup on it (raw SQL of that version) and closes
+// it.
+func oldStore(t *testing.T, path string, v int, setup string, args ...any) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	old := &DB{db: raw}
+	ctx := context.Background()
+	if err := old.migrateTo(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, setup, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSearchIndexesEarlierRecordings: schema 4 indexes the text of the
+// recordings finished before it.
 func TestSearchIndexesEarlierRecordings(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "index.db")
+	oldStore(t, path, 3, `INSERT INTO lines (chat, id, sender, text, at) VALUES ('chat-1', 1, 'customer', 'where is my parcel', ?);
+		INSERT INTO took (chat, recording, line) VALUES ('chat-1', 'r1', 1);
+		INSERT INTO recordings (id, interaction, kind, state, delivery, produced, finished_at)
+			VALUES ('r1', 'chat-1', 'record', 'final', 'store', 1, ?)`, time.Now().UTC().Format(time.RFC3339Nano), time.Now().UTC().Format(time.RFC3339Nano))
 	db := openFile(t, path)
 	ctx := context.Background()
-	b := &store.Batch{
-		Lines:      []store.Line{{Chat: "chat-1", MessageData: session.MessageData{ID: 1, From: session.FromCustomer, Text: "where is my parcel", At: time.Now()}}},
-		Took:       []store.Took{{Chat: "chat-1", Recording: "r1", Line: 1}},
-		Recordings: []store.Recording{{ID: "r1", Interaction: "chat-1", Kind: "record", State: "final", Delivery: "store", Produced: true, FinishedAt: time.Now()}},
-	}
-	if err := db.Apply(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	// Back to schema 3, as a hub of the previous version left it.
-	if _, err := db.db.ExecContext(ctx, `DROP TABLE recordings_text; DROP INDEX recordings_agent; DROP INDEX recordings_queue; DROP INDEX recordings_customer;
-		DROP INDEX recordings_finished; DELETE FROM schema_migrations WHERE version = 4`); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db = openFile(t, path)
-	if v, err := db.Version(ctx); err != nil || v != 4 {
+	if v, err := db.Version(ctx); err != nil || v != len(migrations) {
 		t.Fatalf("schema %d %v", v, err)
 	}
 	page, err := db.Recordings(ctx, store.RecordingFilter{Text: "parcel"})

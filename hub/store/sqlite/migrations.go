@@ -145,4 +145,104 @@ var migrations = []string{
 	CREATE INDEX recordings_queue ON recordings(queue);
 	CREATE INDEX recordings_customer ON recordings(customer);
 	CREATE INDEX recordings_finished ON recordings(julianday(finished_at));`,
+
+	// 5: the store for people (issue 12): recordings searched by contact,
+	// disposition, partition, duration, screen, voice and metadata tags
+	// (R-V5, R-V7) and sorted by any column (each column's index ends in
+	// the time finished: a filter or a sort on it reads a page's rows in
+	// order, ties in the order they finished); saved searches, bookmarks,
+	// the access log (R-V9). Recordings finished before it get their
+	// contact and disposition from their chat, their duration from their
+	// parts, their voice from their files' manifests. Deleting a
+	// recording's row deletes its text, partitions, tags and bookmarks.
+	`ALTER TABLE recordings ADD COLUMN contact TEXT NOT NULL DEFAULT '';
+	ALTER TABLE recordings ADD COLUMN disposition TEXT NOT NULL DEFAULT '';
+	ALTER TABLE recordings ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE recordings ADD COLUMN finished_ms INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE recordings ADD COLUMN voice INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE recordings ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+	ALTER TABLE files ADD COLUMN voice INTEGER NOT NULL DEFAULT 0;
+	UPDATE files SET voice = EXISTS (SELECT 1 FROM json_each(files.manifest, '$.tracks') t
+		WHERE json_extract(t.value, '$.type') = 'audio') WHERE json_valid(manifest);
+	UPDATE recordings SET
+		contact = COALESCE((SELECT c.contact FROM chats c WHERE c.id = recordings.interaction), ''),
+		disposition = COALESCE((SELECT c.disposition FROM chats c WHERE c.id = recordings.interaction), ''),
+		finished_ms = COALESCE(CAST(round((julianday(finished_at) - 2440587.5) * 86400000) AS INTEGER), 0),
+		duration_ms = COALESCE((SELECT SUM(MAX(0, CAST(round((julianday(json_extract(p.value, '$.end')) -
+			julianday(json_extract(p.value, '$.start'))) * 86400000) AS INTEGER))) FROM json_each(recordings.parts) p
+			WHERE json_extract(p.value, '$.end') IS NOT NULL), 0),
+		voice = EXISTS (SELECT 1 FROM files f WHERE f.recording = recordings.id
+			AND (f.interaction = recordings.interaction OR f.interaction = '') AND f.voice);
+	CREATE TABLE recording_partitions (
+		n         INTEGER NOT NULL,
+		partition TEXT NOT NULL,
+		PRIMARY KEY (partition, n)
+	) WITHOUT ROWID;
+	CREATE INDEX recording_partitions_n ON recording_partitions(n, partition);
+	INSERT OR IGNORE INTO recording_partitions (n, partition)
+		SELECT r.n, p.value FROM recordings r, json_each(r.partitions) p WHERE p.value <> '';
+	CREATE TABLE recording_tags (
+		n     INTEGER NOT NULL,
+		name  TEXT NOT NULL,
+		value TEXT NOT NULL,
+		PRIMARY KEY (name, value, n)
+	) WITHOUT ROWID;
+	CREATE INDEX recording_tags_n ON recording_tags(n, name, value);
+	DROP INDEX recordings_finished;
+	DROP INDEX recordings_agent;
+	DROP INDEX recordings_queue;
+	DROP INDEX recordings_customer;
+	CREATE INDEX recordings_finished_ms ON recordings(finished_ms);
+	CREATE INDEX recordings_agent_ms ON recordings(agent, finished_ms);
+	CREATE INDEX recordings_queue_ms ON recordings(queue, finished_ms);
+	CREATE INDEX recordings_kind_ms ON recordings(kind, finished_ms);
+	CREATE INDEX recordings_customer_ms ON recordings(customer, finished_ms);
+	CREATE INDEX recordings_contact_ms ON recordings(contact, finished_ms);
+	CREATE INDEX recordings_disposition_ms ON recordings(disposition, finished_ms);
+	CREATE INDEX recordings_duration_ms ON recordings(duration_ms, finished_ms);
+	CREATE INDEX recordings_id ON recordings(id);
+	CREATE TABLE saved_searches (
+		id      TEXT PRIMARY KEY,
+		user    TEXT NOT NULL,
+		name    TEXT NOT NULL,
+		query   TEXT NOT NULL,
+		created TEXT NOT NULL,
+		UNIQUE (user, name)
+	);
+	CREATE TABLE bookmarks (
+		id        TEXT PRIMARY KEY,
+		recording TEXT NOT NULL,
+		user      TEXT NOT NULL,
+		at        TEXT NOT NULL,
+		offset_ms INTEGER NOT NULL,
+		comment   TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX bookmarks_recording ON bookmarks(recording, offset_ms);
+	CREATE TABLE accesses (
+		n           INTEGER PRIMARY KEY,
+		id          TEXT NOT NULL UNIQUE,
+		at          TEXT NOT NULL,
+		at_ms       INTEGER NOT NULL,
+		user        TEXT NOT NULL,
+		role        TEXT NOT NULL DEFAULT '',
+		from_addr   TEXT NOT NULL DEFAULT '',
+		action      TEXT NOT NULL,
+		recording   TEXT NOT NULL DEFAULT '',
+		interaction TEXT NOT NULL DEFAULT '',
+		customer    TEXT NOT NULL DEFAULT '',
+		kind        TEXT NOT NULL DEFAULT '',
+		reason      TEXT NOT NULL DEFAULT '',
+		query       TEXT NOT NULL DEFAULT '',
+		outcome     TEXT NOT NULL
+	);
+	CREATE INDEX accesses_user ON accesses(user, n);
+	CREATE INDEX accesses_recording ON accesses(recording, n);
+	CREATE INDEX accesses_at ON accesses(at_ms);
+	CREATE TRIGGER recordings_gone AFTER DELETE ON recordings BEGIN
+		DELETE FROM recordings_text WHERE rowid = old.n;
+		DELETE FROM recording_partitions WHERE n = old.n;
+		DELETE FROM recording_tags WHERE n = old.n;
+		DELETE FROM bookmarks WHERE recording = old.id
+			AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.id = old.id);
+	END;`,
 }

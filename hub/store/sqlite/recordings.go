@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/agentdesk/agentdesk/hub/store"
@@ -26,20 +24,42 @@ func insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
 	if err != nil {
 		return err
 	}
+	tags, err := json.Marshal(r.Tags)
+	if err != nil {
+		return err
+	}
+	finished := int64(0)
+	if !r.FinishedAt.IsZero() {
+		finished = r.FinishedAt.UnixMilli()
+	}
+	// Its voice: a file of it may have come before its row.
 	res, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, interaction, name, queue, customer, agent, kind, state,
-		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at,
+		contact, disposition, duration_ms, finished_ms, tags, voice)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			EXISTS (SELECT 1 FROM files f WHERE f.recording = ?1 AND (f.interaction = ?2 OR f.interaction = '') AND f.voice))`,
 		r.ID, r.Interaction, r.Name, r.Queue, r.Customer, r.Agent, r.Kind, r.State, r.Delivery, r.Side, r.Dest,
-		string(partitions), r.Screen, string(parts), string(log), r.Produced, r.Why, ts(r.FinishedAt))
+		string(partitions), r.Screen, string(parts), string(log), r.Produced, r.Why, ts(r.FinishedAt),
+		r.Contact, r.Disposition, store.PartsLength(r.Parts).Milliseconds(), finished, nullObj(tags))
 	if err != nil {
 		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
-	}
-	if !r.Produced {
-		return nil // nothing was recorded: nothing to find in it
 	}
 	n, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
+	}
+	for _, p := range r.Partitions {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO recording_partitions (n, partition) VALUES (?, ?)`, n, p); err != nil {
+			return fmt.Errorf("recording %s/%s: partition: %w", r.Interaction, r.ID, err)
+		}
+	}
+	for k, v := range r.Tags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO recording_tags (n, name, value) VALUES (?, ?, ?)`, n, k, v); err != nil {
+			return fmt.Errorf("recording %s/%s: tag: %w", r.Interaction, r.ID, err)
+		}
+	}
+	if !r.Produced {
+		return nil // nothing was recorded: nothing to find in it
 	}
 	// Its transcript for search: the lines it took, written before it.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO recordings_text (rowid, text)
@@ -88,137 +108,77 @@ func (s *DB) NameTaken(ctx context.Context, name string) (bool, error) {
 	return true, nil
 }
 
-const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, delivery, side, dest, partitions,
-	screen, parts, log, produced, why, finished_at`
-
-// Recordings lists finished recordings in the order they finished, with
-// their lines and files (store.Store). The page's Next is the cursor of the
-// following page ("" at the end).
-func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.RecordingPage, error) {
-	var page store.RecordingPage
-	after := int64(0)
-	if f.Cursor != "" {
-		n, err := strconv.ParseInt(f.Cursor, 10, 64)
-		if err != nil || n < 0 {
-			return page, fmt.Errorf("%w: cursor %q", store.ErrBadCursor, f.Cursor)
+// fillRecordings reads the lines (when asked) and the stored files of a
+// page of recordings: two queries for the page, not two for each.
+func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines bool) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	type key struct{ chat, rec string }
+	at := map[key]int{}
+	var chats, ids []any
+	seen := map[string]bool{}
+	for i := range recs {
+		r := &recs[i]
+		r.Lines = []session.MessageData{}
+		at[key{r.Interaction, r.ID}] = i
+		if !seen[r.Interaction] {
+			seen[r.Interaction] = true
+			chats = append(chats, r.Interaction)
 		}
-		after = n
+		ids = append(ids, r.ID)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = store.DefaultLimit
-	}
-	if len(f.Text) > store.MaxTextQuery {
-		return page, fmt.Errorf("%w: the text to find is longer than %d bytes", store.ErrBadFilter, store.MaxTextQuery)
-	}
-	where, args, order := []string{"n > ?"}, []any{after}, "n"
-	if f.Desc {
-		where, order = []string{"n < ?"}, "n DESC"
-		if f.Cursor == "" {
-			args = []any{int64(math.MaxInt64)}
-		}
-	}
-	for _, c := range []struct{ col, v string }{{"interaction", f.Interaction}, {"agent", f.Agent}, {"queue", f.Queue},
-		{"kind", f.Kind}, {"customer", f.Customer}} {
-		if c.v != "" {
-			where, args = append(where, c.col+" = ?"), append(args, c.v)
-		}
-	}
-	for _, c := range []struct {
-		col string
-		in  []string
-	}{{"agent", f.AgentIn}, {"kind", f.KindIn}} {
-		switch {
-		case c.in == nil:
-		case len(c.in) == 0:
-			where = append(where, "0")
-		default:
-			where = append(where, c.col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(c.in)), ",")+")")
-			for _, v := range c.in {
-				args = append(args, v)
-			}
-		}
-	}
-	if !f.From.IsZero() {
-		where, args = append(where, "julianday(finished_at) >= julianday(?)"), append(args, ts(f.From))
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "julianday(finished_at) < julianday(?)"), append(args, ts(f.To))
-	}
-	if q := ftsQuery(f.Text); q != "" {
-		where, args = append(where, "n IN (SELECT rowid FROM recordings_text WHERE recordings_text MATCH ?)"), append(args, q)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recCols+` FROM recordings
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, limit+1)...) // #nosec G202 -- the columns are constants; every value is a parameter
-	if err != nil {
-		return page, fmt.Errorf("sqlite: recordings: %w", err)
-	}
-	var ns []int64
-	for rows.Next() {
-		var r store.Recording
-		var n int64
-		var partitions, parts, log, finished string
-		if err := rows.Scan(&n, &r.ID, &r.Interaction, &r.Name, &r.Queue, &r.Customer, &r.Agent, &r.Kind, &r.State,
-			&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished); err != nil {
-			_ = rows.Close()
-			return page, fmt.Errorf("sqlite: recordings: scan: %w", err)
-		}
-		if err := unmarshalAll(r.Interaction, []byte(partitions), &r.Partitions, []byte(parts), &r.Parts, []byte(log), &r.Log); err != nil {
-			_ = rows.Close()
-			return page, err
-		}
-		if len(r.Partitions) == 0 {
-			r.Partitions = nil
-		}
-		if r.FinishedAt, err = parseTS(finished); err != nil {
-			_ = rows.Close()
-			return page, fmt.Errorf("sqlite: recording %s: %w", r.ID, err)
-		}
-		page.Recordings = append(page.Recordings, r)
-		ns = append(ns, n)
-	}
-	_ = rows.Close()
-	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("sqlite: recordings: %w", err)
-	}
-	if len(page.Recordings) > limit {
-		page.Recordings = page.Recordings[:limit]
-		page.Next = strconv.FormatInt(ns[limit-1], 10)
-	}
-	for i := range page.Recordings {
-		if err := s.fillRecording(ctx, &page.Recordings[i]); err != nil {
-			return page, err
-		}
-	}
-	return page, nil
-}
-
-// fillRecording reads a recording's lines and stored files.
-func (s *DB) fillRecording(ctx context.Context, r *store.Recording) error {
-	r.Lines = []session.MessageData{}
-	if r.Produced {
-		lines, err := s.queryLines(ctx, `SELECT l.chat, l.id, l.sender, l.name, l.text, l.url, l.at, l.private
+	if lines {
+		rows, err := s.rd.QueryContext(ctx, `SELECT t.chat, t.recording, l.id, l.sender, l.name, l.text, l.url, l.at
 			FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
-			WHERE t.chat = ? AND t.recording = ? ORDER BY l.id`, r.Interaction, r.ID)
+			WHERE t.chat IN (`+marks(len(chats))+`) ORDER BY t.chat, t.recording, l.id`, chats...) // #nosec G202 -- parameters only
 		if err != nil {
-			return err
+			return fmt.Errorf("sqlite: recordings: lines: %w", err)
 		}
-		for _, l := range lines {
-			r.Lines = append(r.Lines, l.MessageData)
+		for rows.Next() {
+			var k key
+			var m session.MessageData
+			var when string
+			if err := rows.Scan(&k.chat, &k.rec, &m.ID, &m.From, &m.Name, &m.Text, &m.URL, &when); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("sqlite: recordings: lines: %w", err)
+			}
+			i, ok := at[k]
+			if !ok || !recs[i].Produced {
+				continue // another recording of the chat, or one that kept nothing
+			}
+			if m.At, err = parseTS(when); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("sqlite: line %s/%d: %w", k.chat, m.ID, err)
+			}
+			recs[i].Lines = append(recs[i].Lines, m)
+		}
+		_ = rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlite: recordings: lines: %w", err)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, sha256, size FROM files
-		WHERE recording = ? AND (interaction = ? OR interaction = '') ORDER BY created, id`, r.ID, r.Interaction)
+	byID := map[string][]int{} // recording id → the page's recordings with it
+	for i := range recs {
+		byID[recs[i].ID] = append(byID[recs[i].ID], i)
+	}
+	rows, err := s.rd.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size FROM files
+		WHERE recording IN (`+marks(len(ids))+`) ORDER BY created, id`, ids...) // #nosec G202 -- parameters only
 	if err != nil {
-		return fmt.Errorf("sqlite: recording %s: files: %w", r.ID, err)
+		return fmt.Errorf("sqlite: recordings: files: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var rec, chat string
 		var f store.FileRef
-		if err := rows.Scan(&f.ID, &f.Name, &f.SHA256, &f.Size); err != nil {
-			return fmt.Errorf("sqlite: recording %s: files: %w", r.ID, err)
+		if err := rows.Scan(&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size); err != nil {
+			return fmt.Errorf("sqlite: recordings: files: %w", err)
 		}
-		r.Files = append(r.Files, f)
+		for _, i := range byID[rec] {
+			if chat == "" || chat == recs[i].Interaction {
+				recs[i].Files = append(recs[i].Files, f)
+			}
+		}
 	}
 	return rows.Err()
 }

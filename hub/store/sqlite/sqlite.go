@@ -29,16 +29,20 @@ import (
 	"github.com/agentdesk/agentdesk/hub/store"
 )
 
-// DB is an open store. It is safe for concurrent use: every call takes the
-// one connection in turn.
+// DB is an open store. It is safe for concurrent use: every write takes
+// the one writing connection in turn; searches (recordings, the access
+// log, the dashboard's figures) read on connections of their own in a
+// file, so a long search never holds up a commit the hub waits on.
 type DB struct {
 	path     string
 	db       *sql.DB
+	rd       *sql.DB // the searches' connections (db itself in memory)
 	insLine  *sql.Stmt
 	insTook  *sql.Stmt
 	upChat   *sql.Stmt
 	closeErr error
 	closed   bool
+	sideScan int // see the constant
 
 	// A store in a file: its lock, and the checkpointer's connection.
 	lock   *os.File
@@ -60,6 +64,9 @@ var (
 // so steady that the checkpointer never finds the log wholly copied (and
 // so never sees it restart from its beginning).
 const autoCheckpoint = 32768
+
+// searchConns is how many searches read at once beside the writer.
+const searchConns = 2
 
 // checkpointEvery is how long the checkpointer lets commits gather before
 // it copies them into the database.
@@ -92,7 +99,17 @@ func Open(path string) (*DB, error) {
 	ck.SetMaxIdleConns(1)
 	ck.SetConnMaxLifetime(0)
 	ck.SetConnMaxIdleTime(0)
-	db.path, db.lock, db.ckpt = path, lock, ck
+	rd, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(2000)&_pragma=query_only(1)&_pragma=cache_size(-2048)")
+	if err != nil {
+		_ = ck.Close()
+		_ = db.Close()
+		_ = lock.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	rd.SetMaxOpenConns(searchConns)
+	rd.SetMaxIdleConns(searchConns)
+	rd.SetConnMaxIdleTime(time.Minute)
+	db.path, db.lock, db.ckpt, db.rd = path, lock, ck, rd
 	db.kick, db.stop, db.ckDone = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go db.checkpointer()
 	return db, nil
@@ -163,7 +180,7 @@ func open(dsn, name string) (*DB, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &DB{db: db}
+	s := &DB{db: db, rd: db, sideScan: sideScan}
 	ctx := context.Background()
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
@@ -189,6 +206,9 @@ func (s *DB) Close() error {
 		close(s.stop)
 		<-s.ckDone
 		_ = s.ckpt.Close()
+	}
+	if s.rd != s.db {
+		_ = s.rd.Close()
 	}
 	for _, st := range []*sql.Stmt{s.insLine, s.insTook, s.upChat} {
 		if st != nil {
@@ -235,7 +255,11 @@ func (s *DB) Version(ctx context.Context) (int, error) {
 }
 
 // migrate applies the migrations not yet recorded in schema_migrations.
-func (s *DB) migrate(ctx context.Context) error {
+func (s *DB) migrate(ctx context.Context) error { return s.migrateTo(ctx, len(migrations)) }
+
+// migrateTo applies the migrations up to version to (tests build the
+// databases earlier hubs left with it).
+func (s *DB) migrateTo(ctx context.Context, to int) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, applied TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
@@ -247,7 +271,7 @@ func (s *DB) migrate(ctx context.Context) error {
 	if have > len(migrations) {
 		return fmt.Errorf("%w: schema version %d, this hub knows %d: upgrade the hub", store.ErrNewerSchema, have, len(migrations))
 	}
-	for v := have + 1; v <= len(migrations); v++ {
+	for v := have + 1; v <= to; v++ {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err

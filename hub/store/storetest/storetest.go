@@ -36,6 +36,13 @@ func Run(t *testing.T, o Opener) {
 	t.Run("History", func(t *testing.T) { testHistory(t, o) })
 	t.Run("Recordings", func(t *testing.T) { testRecordings(t, o) })
 	t.Run("SearchRecordings", func(t *testing.T) { testSearchRecordings(t, o) })
+	t.Run("SearchFilters", func(t *testing.T) { testSearchFilters(t, o) })
+	t.Run("SortAndCount", func(t *testing.T) { testSortAndCount(t, o) })
+	t.Run("Voice", func(t *testing.T) { testVoice(t, o) })
+	t.Run("SavedSearches", func(t *testing.T) { testSavedSearches(t, o) })
+	t.Run("Bookmarks", func(t *testing.T) { testBookmarks(t, o) })
+	t.Run("AccessLog", func(t *testing.T) { testAccessLog(t, o) })
+	t.Run("Stats", func(t *testing.T) { testStats(t, o) })
 }
 
 const (
@@ -354,7 +361,8 @@ func testRecordings(t *testing.T, o Opener) {
 			Kind: "record", State: "final", Delivery: "agent", Side: "destination", Dest: "d", Partitions: []string{"p1"},
 			Screen: true, Parts: []session.Part{{Start: t0, End: t0.Add(time.Minute), Pauses: []session.Span{{From: t0.Add(time.Second), To: t0.Add(2 * time.Second)}}}},
 			Log:      []session.RecChange{{At: t0, Op: "start", From: "stopped", To: "on", By: session.Actor{Role: "agent", ID: "ada", Reason: "Record pressed"}}},
-			Produced: produced, FinishedAt: t0.Add(time.Hour)}
+			Produced: produced, FinishedAt: t0.Add(time.Hour), Contact: "bea-1", Disposition: "Resolved",
+			Tags: map[string]string{"case": "77"}}
 	}
 	r1, r2, r3 := rec("chat-1", "chat-1-record-1", "one.webm", true), rec("chat-1", "chat-1-snip-2", "", false), rec("chat-2", "chat-2-record-1", "two.webm", true)
 	r2.Why = "the customer asked for deletion"
@@ -381,6 +389,7 @@ func testRecordings(t *testing.T, o Opener) {
 		t.Fatalf("%d recordings, next %q", len(page.Recordings), page.Next)
 	}
 	want := r1
+	want.DurationSeconds = 60 // its part, the pause padded in (R-G4)
 	want.Lines = []session.MessageData{b.Lines[1].MessageData}
 	want.Files = []store.FileRef{{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size}}
 	eq(t, "recording", page.Recordings[0], want)
