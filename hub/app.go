@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,14 +17,12 @@ import (
 )
 
 // appBackend adapts the hub to the web app (hub/webapp, issue 12 points
-// 2, 4, 7): log-in and scope through the directory (R-V8, R-C7), the
-// store for recordings, the ingest for the backlog.
+// 2, 4, 7, 8): log-in and scope through the directory (R-V8, R-C7); the
+// store for recordings, saved searches, bookmarks, the access log and the
+// dashboard's figures; the ingest for the media and the backlog.
 type appBackend struct{ s *Server }
 
 var _ webapp.Backend = appBackend{}
-
-// errNotYet answers what the hub cannot do for the web app yet.
-var errNotYet = errors.New("hub: not available in this hub yet")
 
 // appMount is the server's web app, built on first use: its sessions
 // live as long as the server.
@@ -95,7 +93,8 @@ func (b appBackend) Rights(u webapp.User) webapp.Rights {
 		Dashboard: u.Role != api.RoleAgent}
 }
 
-// Search lists the produced recordings f finds within u's scope.
+// Search lists the finished recordings f finds within u's scope, dropped
+// ones too (they show why they were not stored).
 func (b appBackend) Search(ctx context.Context, u webapp.User, f store.RecordingFilter) (webapp.Result, error) {
 	b.scope(u).Apply(&f)
 	b.s.j.sync() // what was acknowledged before is in the list
@@ -103,15 +102,18 @@ func (b appBackend) Search(ctx context.Context, u webapp.User, f store.Recording
 	if err != nil {
 		return webapp.Result{}, err
 	}
-	page.Recordings = slices.DeleteFunc(page.Recordings, func(r store.Recording) bool { return !r.Produced })
-	return webapp.Result{RecordingPage: page, Total: -1}, nil
+	total := -1
+	if f.Count {
+		total = page.Total
+	}
+	return webapp.Result{RecordingPage: page, Total: total}, nil
 }
 
 // recordingID is what the recorder names a recording: its chat's id, its
 // kind and a number (session.Recorder); the chat is found from it.
 var recordingID = regexp.MustCompile(`^(.+)-(record|snip|auto|fulltime|selective|dynamic|abuse)-[0-9]+$`)
 
-// Recording finds a produced recording by id within u's scope; outside
+// Recording finds a finished recording by id within u's scope; outside
 // it, like unknown, is webapp.ErrNotFound (R-V8).
 func (b appBackend) Recording(ctx context.Context, u webapp.User, id string) (store.Recording, error) {
 	m := recordingID.FindStringSubmatch(id)
@@ -125,49 +127,115 @@ func (b appBackend) Recording(ctx context.Context, u webapp.User, id string) (st
 	}
 	sc := b.scope(u)
 	for _, r := range page.Recordings {
-		if r.ID == id && r.Produced && sc.Allows(r.Agent, r.Kind) {
+		if r.ID == id && sc.Allows(r.Agent, r.Kind) {
 			return r, nil
 		}
 	}
 	return store.Recording{}, webapp.ErrNotFound
 }
 
-func (b appBackend) ServeMedia(w http.ResponseWriter, _ *http.Request, _ store.Recording, _ store.FileRef) {
-	http.Error(w, "this hub cannot stream recordings to the web app yet", http.StatusServiceUnavailable)
+// ParseQuery reads a search as GET /v1/recordings does (store.ParseQuery),
+// the team through the directory (its agents and its sub-teams').
+func (b appBackend) ParseQuery(q url.Values) (store.RecordingFilter, []string, error) {
+	f, err := store.ParseQuery(q)
+	if err != nil {
+		return f, nil, err
+	}
+	if team := q.Get("team"); team != "" {
+		f.AgentIn = b.s.tokens.TeamAgents(team)
+	}
+	return f, nil, nil
 }
 
-func (b appBackend) Bookmarks(context.Context, webapp.User, string) ([]webapp.Bookmark, error) {
-	return nil, errNotYet
+// ServeMedia streams the stored file, decrypted, with Range (the ingest's
+// ServeStored: only the chunks a range needs are opened).
+func (b appBackend) ServeMedia(w http.ResponseWriter, r *http.Request, _ store.Recording, ref store.FileRef) {
+	if b.s.in == nil {
+		http.Error(w, "this hub keeps no files (store.dir)", http.StatusServiceUnavailable)
+		return
+	}
+	f, err := b.s.st.File(r.Context(), ref.ID)
+	if err != nil {
+		http.Error(w, "no such file", http.StatusNotFound)
+		return
+	}
+	b.s.in.ServeStored(w, r, f, f.Encrypted)
 }
 
-func (b appBackend) AddBookmark(context.Context, webapp.User, webapp.Bookmark) (webapp.Bookmark, error) {
-	return webapp.Bookmark{}, errNotYet
+func (b appBackend) Bookmarks(ctx context.Context, _ webapp.User, rec string) ([]webapp.Bookmark, error) {
+	bs, err := b.s.st.Bookmarks(ctx, rec)
+	out := make([]webapp.Bookmark, 0, len(bs))
+	for _, x := range bs {
+		out = append(out, webapp.Bookmark{ID: x.ID, Recording: x.Recording, By: x.User, At: x.Offset.Seconds(), Comment: x.Comment, Created: x.At})
+	}
+	return out, err
 }
 
-func (b appBackend) DeleteBookmark(context.Context, webapp.User, string, string) error {
-	return errNotYet
+func (b appBackend) AddBookmark(ctx context.Context, u webapp.User, bm webapp.Bookmark) (webapp.Bookmark, error) {
+	x := store.Bookmark{Recording: bm.Recording, User: u.ID, Offset: time.Duration(bm.At * float64(time.Second)), Comment: bm.Comment}
+	if err := b.s.st.AddBookmark(ctx, &x); err != nil {
+		return webapp.Bookmark{}, err
+	}
+	bm.ID, bm.By, bm.Created = x.ID, x.User, x.At
+	return bm, nil
 }
 
-func (b appBackend) SavedSearches(context.Context, webapp.User) ([]webapp.SavedSearch, error) {
-	return nil, errNotYet
+func (b appBackend) DeleteBookmark(ctx context.Context, u webapp.User, _, id string) error {
+	return notFound(b.s.st.DeleteBookmark(ctx, id, u.ID))
 }
 
-func (b appBackend) SaveSearch(context.Context, webapp.User, webapp.SavedSearch) (webapp.SavedSearch, error) {
-	return webapp.SavedSearch{}, errNotYet
+func (b appBackend) SavedSearches(ctx context.Context, u webapp.User) ([]webapp.SavedSearch, error) {
+	ss, err := b.s.st.SavedSearches(ctx, u.ID)
+	out := make([]webapp.SavedSearch, 0, len(ss))
+	for _, x := range ss {
+		out = append(out, webapp.SavedSearch{ID: x.ID, Name: x.Name, Query: x.Query})
+	}
+	return out, err
 }
 
-func (b appBackend) DeleteSearch(context.Context, webapp.User, string) error { return errNotYet }
-
-// LogAccess writes the access to the hub's log.
-func (b appBackend) LogAccess(_ context.Context, a webapp.Access) error {
-	b.s.log.Info("access", "user", a.User, "role", a.Role, "from", a.From, "action", a.Action, "recording", a.Recording,
-		"interaction", a.Interaction, "kind", a.Kind, "query", a.Query, "reason", a.Reason, "outcome", a.Outcome)
-	return nil
+func (b appBackend) SaveSearch(ctx context.Context, u webapp.User, s webapp.SavedSearch) (webapp.SavedSearch, error) {
+	x := store.SavedSearch{User: u.ID, Name: s.Name, Query: s.Query}
+	err := b.s.st.SaveSearch(ctx, &x)
+	s.ID = x.ID
+	return s, err
 }
 
-// Stats gives the upload backlog per desktop.
-func (b appBackend) Stats(ctx context.Context, _ webapp.User, _, _ time.Time) (webapp.Stats, error) {
+func (b appBackend) DeleteSearch(ctx context.Context, u webapp.User, id string) error {
+	return notFound(b.s.st.DeleteSavedSearch(ctx, u.ID, id))
+}
+
+// notFound is the web app's ErrNotFound for the store's.
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return webapp.ErrNotFound
+	}
+	return err
+}
+
+// LogAccess keeps the access in the store's access log (point 8).
+func (b appBackend) LogAccess(ctx context.Context, a webapp.Access) error {
+	return b.s.st.LogAccess(ctx, &store.Access{At: a.At, User: a.User, Role: a.Role, From: a.From, Action: a.Action,
+		Recording: a.Recording, Interaction: a.Interaction, Customer: a.Customer, Kind: a.Kind, Reason: a.Reason, Query: a.Query, Outcome: a.Outcome})
+}
+
+// Stats are the store's figures of the days and the ingest's backlog; the
+// gaps listed are those within u's scope.
+func (b appBackend) Stats(ctx context.Context, u webapp.User, from, to time.Time) (webapp.Stats, error) {
 	var st webapp.Stats
+	ss, err := b.s.st.Stats(ctx, from, to)
+	if err != nil {
+		return st, err
+	}
+	for _, d := range ss.Days {
+		st.Days = append(st.Days, webapp.DayStats{Day: d.Day, ByKind: d.ByKind, ByQueue: d.ByQueue, Stored: d.Total,
+			MustRecord: d.Required, Recorded: d.Stored})
+	}
+	sc := b.scope(u)
+	for _, g := range ss.Gaps {
+		if sc.Allows(g.Agent, g.Kind) {
+			st.Gaps = append(st.Gaps, webapp.Gap{Day: g.FinishedAt, Interaction: g.Interaction, Agent: g.Agent, Cause: g.Cause})
+		}
+	}
 	bl, err := b.s.Backlog(ctx)
 	if err != nil {
 		return st, err

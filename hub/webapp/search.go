@@ -3,7 +3,6 @@ package webapp
 import (
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,7 +25,7 @@ var searchKeys = []string{"agent", "team", "from", "to", "customer", "contact", 
 // order=asc|desc, as store.ParseQuery reads them).
 var sortable = []struct{ Key, Label string }{
 	{"finished", "Finished"}, {"agent", "Agent"}, {"customer", "Customer"}, {"queue", "Queue"},
-	{"kind", "Kind"}, {"duration", "Length"},
+	{"kind", "Kind"}, {"disposition", "Disposition"}, {"duration", "Length"},
 }
 
 // Parser is a Backend that parses a search's query itself (the store's
@@ -41,9 +40,11 @@ type tagField struct{ Key, Name, Value string }
 
 type resultRow struct {
 	ID, Name, Agent, Customer, Queue, Kind string
+	Disposition                            string
+	Why                                    string // why it was not stored ("" when it was)
 	Finished                               time.Time
 	Length                                 time.Duration
-	Screen                                 bool
+	Screen, Voice                          bool
 	Lines                                  int
 }
 
@@ -122,7 +123,7 @@ func (a *App) search(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusBadRequest, "search", p)
 		return
 	}
-	f.Limit = pageSize
+	f.Limit, f.Count = pageSize, true
 	res, err := a.b.Search(r.Context(), u, f)
 	switch {
 	case errors.Is(err, store.ErrBadCursor):
@@ -155,7 +156,21 @@ func (a *App) search(w http.ResponseWriter, r *http.Request) {
 
 func rowOf(rec store.Recording) resultRow {
 	return resultRow{ID: rec.ID, Name: rec.Name, Agent: rec.Agent, Customer: rec.Customer, Queue: rec.Queue,
-		Kind: rec.Kind, Finished: rec.FinishedAt, Length: NewTimeline(rec).Length(), Screen: rec.Screen, Lines: len(rec.Lines)}
+		Kind: rec.Kind, Disposition: rec.Disposition, Finished: rec.FinishedAt, Length: NewTimeline(rec).Length(), Screen: rec.Screen,
+		Voice: rec.Voice, Lines: len(rec.Lines), Why: whyNot(rec)}
+}
+
+// whyNot says why a recording has no stored file ("" when it has one).
+func whyNot(rec store.Recording) string {
+	switch {
+	case !rec.Produced && rec.Why != "":
+		return rec.Why
+	case !rec.Produced:
+		return "not produced"
+	case len(rec.Files) == 0:
+		return "no file uploaded yet"
+	}
+	return ""
 }
 
 func cloneValues(q url.Values) url.Values {
@@ -176,46 +191,17 @@ func (a *App) parse(q url.Values) (store.RecordingFilter, []string, error) {
 	return localParseQuery(q)
 }
 
-// localParseQuery reads what store.RecordingFilter carries today, the
-// same way GET /v1/recordings does.
+// localParseQuery is the store's parser (store.ParseQuery, the one of GET
+// /v1/recordings); the team, which needs the directory, it cannot apply.
 func localParseQuery(q url.Values) (store.RecordingFilter, []string, error) {
-	f := store.RecordingFilter{Agent: q.Get("agent"), Queue: q.Get("queue"), Kind: q.Get("kind"),
-		Customer: q.Get("customer"), Text: q.Get("q"), Cursor: q.Get("cursor")}
-	if f.Kind != "" && kindName(f.Kind) == f.Kind {
-		return f, nil, fmt.Errorf("kind %q is not one of record, snip, auto, fulltime, selective, dynamic, abuse", f.Kind)
-	}
-	for _, b := range []struct {
-		key string
-		t   *time.Time
-		end bool
-	}{{"from", &f.From, false}, {"to", &f.To, true}} {
-		v := q.Get(b.key)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return f, nil, fmt.Errorf("%s %q: want a date like 2026-11-20", b.key, v)
-		}
-		if b.end {
-			t = t.AddDate(0, 0, 1)
-		}
-		*b.t = t
-	}
-	if len(f.Text) > store.MaxTextQuery {
-		return f, nil, fmt.Errorf("words: at most %d bytes", store.MaxTextQuery)
+	f, err := store.ParseQuery(q)
+	if err != nil {
+		return f, nil, err
 	}
 	var ignored []string
-	for k := range q {
-		switch k {
-		case "agent", "queue", "kind", "customer", "q", "cursor", "from", "to":
-		default:
-			if q.Get(k) != "" {
-				ignored = append(ignored, k)
-			}
-		}
+	if q.Get("team") != "" {
+		ignored = append(ignored, "team")
 	}
-	slices.Sort(ignored)
 	return f, ignored, nil
 }
 

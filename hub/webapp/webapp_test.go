@@ -180,7 +180,7 @@ func TestSearchPage(t *testing.T) {
 		t.Errorf("an agent's export: %s, want 404", resp.Status)
 	}
 	resp, page = do(t, ada, "GET", e.srv.URL+"/app/recordings?kind=nonsense", nil)
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "is not one of") {
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "kind: ") {
 		t.Errorf("a bad kind: %s", resp.Status)
 	}
 	sue := client(t)
