@@ -124,6 +124,9 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 		}
 	}
 	ctx := browser(t, path)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 860)); err != nil {
+		t.Fatal(err)
+	}
 	login := func(user string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(chromedp.WaitVisible(chromedp.CSS("#login-form")),
 			chromedp.SendKeys(chromedp.CSS("#user"), user), chromedp.SendKeys(chromedp.CSS("#password"), "password-"+user),
@@ -157,6 +160,7 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 		e, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('#video').error ? document.querySelector('#video').error.code : 0`))
 		t.Fatalf("the decrypted recording did not play (media error %d): %v", e, err)
 	}
+	appShot(t, ctx, "hub-recording")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#transcript .line[data-t="13"]`)),
 		chromedp.Poll[chromedp.Void](`!document.querySelector('#video').seeking && Math.abs(document.querySelector('#video').currentTime - 13) < 0.5`,
 			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
@@ -179,11 +183,14 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#save-name"), "ada's"),
 		chromedp.Click(chromedp.CSS("#save")),
 		chromedp.WaitVisible(`//ul[@id="saved"]//a[normalize-space()="ada's"]`),
-		chromedp.Navigate(base+"/app/dashboard"),
-		chromedp.WaitVisible(chromedp.CSS("#chart-coverage")),
 	); err != nil {
-		t.Fatalf("bookmark, saved search, dashboard: %v", err)
+		t.Fatalf("bookmark, saved search: %v", err)
 	}
+	appShot(t, ctx, "hub-search")
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app/dashboard"), chromedp.WaitVisible(chromedp.CSS("#chart-coverage"))); err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	appShot(t, ctx, "hub-dashboard")
 	ctxb := context.Background()
 	if bs, err := s.Store().Bookmarks(ctxb, "w-1-auto-1"); err != nil || len(bs) != 1 || bs[0].User != "sup" || (bs[0].Offset-13*time.Second).Abs() > time.Second {
 		t.Fatalf("the bookmark in the store: %+v %v", bs, err)
@@ -227,5 +234,21 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 	resp.Body.Close()
 	if resp.Request.URL.Path != "/app/login" {
 		t.Fatalf("not logged in, the recording page led to %s, want the log-in page", resp.Request.URL)
+	}
+}
+
+// appShot saves a screenshot as name.png in $WEBAPP_SCREENSHOTS, when set.
+func appShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("WEBAPP_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

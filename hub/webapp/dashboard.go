@@ -76,7 +76,7 @@ type legendItem struct{ Class, Text string }
 
 const (
 	chartW, chartH                   = 760.0, 240.0
-	padL, padR, padT, padB           = 56.0, 12.0, 12.0, 30.0
+	padL, padR, padT, padB           = 72.0, 12.0, 12.0, 30.0
 	plotW, plotH                     = chartW - padL - padR, chartH - padT - padB
 	maxSeries                        = 7
 	dashboardDays                    = 14
@@ -136,6 +136,9 @@ func niceMax(m, unit float64) float64 {
 		return yTicks * unit
 	}
 	step := m / unit / yTicks
+	if unit == 1 && step < 1 { // counts: whole steps
+		return yTicks
+	}
 	p := math.Pow(10, math.Floor(math.Log10(step)))
 	for _, f := range []float64{1, 2, 2.5, 5, 10} {
 		if f*p >= step {

@@ -152,6 +152,9 @@ func fmtBytes(n int64) string {
 		f /= unit
 		i++
 	}
+	if f >= 100 || f == float64(int64(f)) {
+		return fmt.Sprintf("%.0f %ciB", f, "KMGTP"[i])
+	}
 	return fmt.Sprintf("%.1f %ciB", f, "KMGTP"[i])
 }
 

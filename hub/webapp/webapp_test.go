@@ -343,7 +343,7 @@ func TestDashboardAndAdmin(t *testing.T) {
 	e.login(t, c, "sue")
 	resp, page := do(t, c, "GET", e.srv.URL+"/app/dashboard", nil)
 	for _, want := range []string{"1 of 5 chats that had to be recorded", "declined consent", `id="chart-by-kind"`, "Automatic (5)",
-		`class="line" points=`, "<desc id=\"storage-d\">", "2 uploads · 3.0 MiB · oldest 2 h ago", "<details>"} {
+		`class="line" points=`, "<desc id=\"storage-d\">", "2 uploads · 3 MiB · oldest 2 h ago", "<details>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the dashboard lacks %q", want)
 		}
