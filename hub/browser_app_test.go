@@ -1,12 +1,19 @@
 package hub
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"math"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -50,10 +57,18 @@ func screenVoiceWebM(t *testing.T) []byte {
 // south). It holds one recording of ada's (north): 20 s, paused from 8 to
 // 11 s, four lines, its file sealed with age.
 func appHub(t *testing.T) (*Server, string) {
+	s, base, _ := appHubMedia(t)
+	return s, base
+}
+
+// appHubMedia is appHub that also returns the recording's plaintext;
+// it has a compliance user "comp" too, who gives a reason code to play.
+func appHubMedia(t *testing.T) (*Server, string, []byte) {
 	t.Helper()
 	ageID, keyPath := identityFile(t)
 	var users []auth.User
-	for _, u := range []auth.User{{ID: "sup", Name: "Sue", Role: api.RoleSupervisor, Team: "north"}, {ID: "far", Role: api.RoleSupervisor, Team: "south"}} {
+	for _, u := range []auth.User{{ID: "sup", Name: "Sue", Role: api.RoleSupervisor, Team: "north"}, {ID: "far", Role: api.RoleSupervisor, Team: "south"},
+		{ID: "comp", Role: api.RoleCompliance}} {
 		h, err := auth.HashPassword("password-" + u.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -66,6 +81,7 @@ func appHub(t *testing.T) (*Server, string) {
 		c.Teams = []auth.Team{{Name: "north"}, {Name: "north-east", Parent: "north"}, {Name: "south"}}
 		c.Users = users
 		c.Agents[0].Team, c.Agents[2].Team = "north", "south" // ada, alan
+		c.Access.ReasonRequired = []string{api.RoleCompliance}
 	})
 	t0 := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 	chat, id := "w-1", "w-1-auto-1"
@@ -86,7 +102,8 @@ func appHub(t *testing.T) (*Server, string) {
 	if err := s.Store().Apply(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	sealed := ageFile(t, ageID, screenVoiceWebM(t))
+	plain := screenVoiceWebM(t)
+	sealed := ageFile(t, ageID, plain)
 	path := "web/" + chat + ".webm.age"
 	if err := os.MkdirAll(filepath.Join(dir, "files", "web"), 0o700); err != nil {
 		t.Fatal(err)
@@ -99,7 +116,80 @@ func appHub(t *testing.T) (*Server, string) {
 	if err := s.Store().PutFile(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	return s, base
+	return s, base, plain
+}
+
+// TestWebAppMediaRange_R_V8: the web app's media URL on a real hub, with
+// the session cookie: a compliance officer (reason code required) gets
+// 403 until they give one; then a range from the middle of the sealed
+// recording comes back as exactly those bytes of the plaintext, and the
+// play is in the store's access log with its reason. Without a session,
+// the media is not served.
+func TestWebAppMediaRange_R_V8(t *testing.T) {
+	s, base, plain := appHubMedia(t)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	get := func(u string, hdr ...string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+u, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b
+	}
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	media := "/app/recordings/w-1-auto-1/media"
+	if resp, _ := get(media); resp.Request.URL.Path != "/app/login" {
+		t.Fatalf("media without a session led to %s, want the log-in", resp.Request.URL)
+	}
+	_, page := get("/app/login")
+	resp, err := c.PostForm(base+"/app/login", url.Values{"csrf": {token.FindStringSubmatch(string(page))[1]}, "user": {"comp"}, "password": {"password-comp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, page = get("/app/recordings/w-1-auto-1")
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(page, []byte(`id="reason-form"`)) {
+		t.Fatalf("compliance's page: %s, want the reason form", resp.Status)
+	}
+	if resp, _ := get(media); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("media before the reason: %s, want 403", resp.Status)
+	}
+	resp, err = c.PostForm(base+"/app/recordings/w-1-auto-1/reason", url.Values{"csrf": {token.FindStringSubmatch(string(page))[1]}, "reason": {"audit 2026-77"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	from, to := len(plain)/2, len(plain)/2+99_999
+	resp, body := get(media, "Range", fmt.Sprintf("bytes=%d-%d", from, to))
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, plain[from:to+1]) ||
+		resp.Header.Get("Content-Range") != fmt.Sprintf("bytes %d-%d/%d", from, to, len(plain)) {
+		t.Fatalf("range %d-%d: %s %q, %d bytes, equal %v", from, to, resp.Status, resp.Header.Get("Content-Range"), len(body), bytes.Equal(body, plain[from:to+1]))
+	}
+	acc, err := s.Store().Accesses(context.Background(), store.AccessFilter{User: "comp", Action: store.ActionPlay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	for _, a := range acc.Accesses {
+		outcomes = append(outcomes, a.Outcome+":"+a.Reason)
+	}
+	slices.Sort(outcomes)
+	if !slices.Equal(outcomes, []string{"denied:", "ok:audit 2026-77"}) {
+		t.Fatalf("compliance's plays in the access log: %v", outcomes)
+	}
 }
 
 // TestBrowserWebApp_R_V8 drives the web app on a real hub (issue 12
