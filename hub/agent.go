@@ -3,6 +3,7 @@ package hub
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,7 +72,9 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 	}
 	who, ok := s.tokens.Lookup(h.Token)
 	a := s.agents[who.ID]
-	if !ok || !who.Agent() || a == nil {
+	if ok && !who.Agent() && canSupervise(who) {
+		a = s.supervisor(who) // R-C8: a supervisor watches chats
+	} else if !ok || !who.Agent() || a == nil {
 		return nil, ferr(session.ErrCodeUnauthorized, "the token is not known to this hub")
 	}
 	if a.conn != nil { // a second login replaces the first
@@ -81,7 +84,7 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 	back := a.grace.running()
 	a.grace.stop()
 	a.conn = p
-	if a.idle == 0 {
+	if a.idle == 0 && !a.super {
 		s.idleSeq++
 		a.idle = s.idleSeq
 		s.touchAgent(a)
@@ -122,6 +125,7 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 			c.cust.send(session.TypePresence, c.id, session.PresenceData{Reconnecting: false})
 		}
 	}
+	s.resumeParties(a)
 	s.routeAll(a)
 	return a, nil
 }
@@ -129,11 +133,16 @@ func (s *Server) hello(p *peer, env session.Envelope) (*agent, *frameError) {
 // agentGone keeps the agent's chats for agent_grace; its offers go to the
 // next agent at once.
 func (s *Server) agentGone(a *agent) {
+	if a.super {
+		s.superGone(a)
+		return
+	}
 	a.conn = nil
 	if s.closed {
 		return // the hub is stopping: its chats stay as they are for the next one
 	}
 	s.log.Info("agent offline", "agent", a.cfg.ID)
+	s.agentPartiesGone(a)
 	for _, c := range a.sortedChats() {
 		switch c.state {
 		case session.Offered:
@@ -156,6 +165,8 @@ func (s *Server) graceOver(a *agent) {
 	a.ready = false
 	queues := map[string]bool{}
 	s.touchAgent(a)
+	s.agentPartiesGone(a) // invitations resumed after a restart that it never came back for
+	s.partiesGraceOver(a)
 	for _, c := range a.sortedChats() {
 		if c.state == session.Offered {
 			s.revoke(c, "agent_gone") // an offer resumed after a restart that its agent never came back for
@@ -164,9 +175,14 @@ func (s *Server) graceOver(a *agent) {
 		if c.state != session.Connected {
 			continue
 		}
+		if c.nextOwner() != nil { // a conferenced agent takes it over (R-I8)
+			s.ownerLeaves(c, session.EndAgentGone)
+			continue
+		}
 		if err := s.move(c, session.EvRequeue); err != nil {
 			continue
 		}
+		s.chatEnded(c, session.EndAgentGone)
 		c.inact.stop()
 		s.recState(c)
 		s.system(c, "%s was disconnected; you are back in the queue for the next agent", a.cfg.Name)
@@ -214,7 +230,12 @@ func live(c *chat, what string) *frameError {
 
 // agentFrame handles one frame of a logged-in agent.
 func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
+	if a.super {
+		return s.superFrame(a, env)
+	}
 	switch env.Type {
+	case session.TypeMonitor, session.TypeUnmonitor, session.TypeBarge:
+		return ferr(session.ErrCodeUnauthorized, "%s is for supervisors: say hello with a supervisor's token", env.Type)
 	case session.TypeHello:
 		return ferr(session.ErrCodeBadState, "already logged in")
 	case session.TypeReady:
@@ -231,8 +252,18 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 		a.conn.send(session.TypeAgent, "", session.AgentData{Ready: a.ready})
 		s.routeAll(a)
 		return nil
-	case session.TypeAccept, session.TypeReject, session.TypeEnd, session.TypeWrapUp, session.TypeDone,
-		session.TypeRecord, session.TypeAbusive, session.TypeDeleteRec, session.TypeHistory:
+	case session.TypeAnswer:
+		return s.answer(a, env)
+	case session.TypeConsultSend, session.TypeConsultEnd, session.TypeConsultTo:
+		return s.consultFrame(a, env)
+	case session.TypeEnd:
+		if c := s.chats[env.Chat]; c != nil && c.agent != a && slices.Contains(c.parties, a) {
+			s.leave(c, a, session.EndLeft, a.cfg.Name+" left the chat") // a party leaves (R-I8)
+			return nil
+		}
+	case session.TypeAccept, session.TypeReject, session.TypeWrapUp, session.TypeDone,
+		session.TypeRecord, session.TypeAbusive, session.TypeDeleteRec, session.TypeHistory,
+		session.TypeTransfer, session.TypeConference, session.TypeConsult, session.TypeRemove:
 	default:
 		return ferr(session.ErrCodeUnknownType, "unknown message type %q", env.Type)
 	}
@@ -248,7 +279,18 @@ func (s *Server) agentFrame(a *agent, env session.Envelope) *frameError {
 			return transitionError(func() error { _, err := session.Transition(c.state, session.EvRevoke); return err }())
 		}
 		s.revoke(c, session.RevokeRejected)
+	case session.TypeTransfer, session.TypeConference, session.TypeConsult:
+		return s.inviteFrame(a, c, env)
+	case session.TypeRemove:
+		if fe := live(c, env.Type); fe != nil {
+			return fe
+		}
+		return s.remove(a, c, env)
 	case session.TypeEnd:
+		if c.state == session.Connected && c.nextOwner() != nil {
+			s.ownerLeaves(c, session.EndLeft) // ownership passes to the conference (R-I8)
+			return nil
+		}
 		if err := s.end(c, session.EndAgentEnded); err != nil {
 			return transitionError(err)
 		}
@@ -335,6 +377,9 @@ func (s *Server) agentRelay(p *peer, a *agent, in *inbound) *frameError {
 		return ferr(session.ErrCodeUnauthorized, "this agent logged in on another connection")
 	}
 	c, fe := s.chatOf(a, env)
+	if x := s.chats[env.Chat]; fe != nil && x != nil && slices.Contains(x.parties, a) {
+		c, fe = x, nil // a conferenced party talks in the chat too (R-I8)
+	}
 	if fe != nil {
 		return fe
 	}

@@ -57,6 +57,17 @@ type chat struct {
 	told      string            // the recording notice the customer was last given
 	mailed    int               // transcripts e-mailed to the customer
 
+	// Multi-party (issue 14): conferenced agents besides the owner, in
+	// the order they joined; pending invitations; open consultations.
+	parties   []*agent
+	invites   []*invite
+	consults  []*consult
+	watchers  []*agent // supervisors listening silently (R-C8); not stored
+	multi     bool     // more than one agent has had it: snapshots say who is in it
+	pseq      int      // the last invitation or consultation number handed out
+	files     int      // files sent in it (files.max_per_chat); the lines tell after a restart; under mu
+	uploading int      // files being sent now; under mu
+
 	offer, inact, custGrace, acw timer
 }
 
@@ -120,6 +131,13 @@ func (s *Server) addLine(c *chat, from, name, text, url string) session.MessageD
 // has no room; the hub's own lines may go past the limits by a margin and
 // are dropped beyond it (the state change they mark still happens).
 func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer, checked bool) (session.MessageData, *frameError) {
+	return s.appendMsg(c, session.MessageData{From: from, Name: name, Text: text, URL: url}, toCustomer, checked)
+}
+
+// appendMsg is appendLine for a line given whole but for its id and time
+// (a file's line carries its File).
+func (s *Server) appendMsg(c *chat, m session.MessageData, toCustomer, checked bool) (session.MessageData, *frameError) {
+	from, text, url := m.From, m.Text, m.URL
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if checked {
@@ -137,7 +155,7 @@ func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer, c
 	if n := len(c.lines); n > 0 {
 		id = c.lines[n-1].ID + 1
 	}
-	m := session.MessageData{ID: id, From: from, Name: name, Text: text, URL: url, At: now}
+	m.ID, m.At = id, now
 	c.lines = append(c.lines, m)
 	c.cost += lineCost(m)
 	if c.rec != nil {
@@ -154,6 +172,16 @@ func (s *Server) appendLine(c *chat, from, name, text, url string, toCustomer, c
 	if a := c.agent; a != nil && a.conn != nil && c.state != session.Queued {
 		a.conn.push(b)
 	}
+	for _, p := range c.parties {
+		if p.conn != nil {
+			p.conn.push(b)
+		}
+	}
+	for _, w := range c.watchers {
+		if w.conn != nil {
+			w.conn.push(b)
+		}
+	}
 	return m, nil
 }
 
@@ -169,6 +197,7 @@ func (c *chat) snapshot() session.ChatData {
 		OfferedAt: c.offeredAt, OfferExpiry: c.offerExpiry, ACWDeadline: c.acwDeadline,
 		Transcript: slices.Clone(c.lines), History: c.history, HistoryMore: c.historyMore,
 		Disposition: c.disposition, Note: c.note, CaseData: maps.Clone(c.caseData),
+		Parties: c.partiesData(),
 	}
 	if d.Transcript == nil {
 		d.Transcript = []session.MessageData{}
@@ -191,6 +220,7 @@ func (s *Server) end(c *chat, reason string) error {
 	c.reason = reason
 	c.inact.stop()
 	c.custGrace.stop()
+	s.chatEnded(c, reason)
 	switch reason {
 	case session.EndContactLeft:
 		s.system(c, "%s left the chat", c.name)

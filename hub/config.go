@@ -40,6 +40,7 @@ type Config struct {
 	Store              StoreConfig     `yaml:"store"`
 	Limits             Limits          `yaml:"limits"`
 	Mail               MailConfig      `yaml:"mail"`
+	Files              FilesConfig     `yaml:"files"` // files in chats (R-I6)
 	TLS                TLSConfig       `yaml:"tls"`
 	// Teams and Users are the people of the recording store (issue 12):
 	// teams in a tree, users with a role, a team, an argon2id password
@@ -67,6 +68,10 @@ type Timers struct {
 	InactivityTimeout time.Duration `yaml:"inactivity_timeout"`
 	AgentGrace        time.Duration `yaml:"agent_grace"`
 	ContactGrace      time.Duration `yaml:"contact_grace"`
+	// TransferTimeout is how long an invitation to take, join or be
+	// consulted about a chat waits for an answer (R-I7, R-I8, R-I9);
+	// unset, it is offer_timeout.
+	TransferTimeout time.Duration `yaml:"transfer_timeout"`
 }
 
 // QueueConfig is one queue customers can join.
@@ -110,6 +115,7 @@ func (t *Timers) timerFields() []struct {
 		{"acw", &t.ACW}, {"offer_timeout", &t.OfferTimeout},
 		{"inactivity_warn", &t.InactivityWarn}, {"inactivity_timeout", &t.InactivityTimeout},
 		{"agent_grace", &t.AgentGrace}, {"contact_grace", &t.ContactGrace},
+		{"transfer_timeout", &t.TransferTimeout},
 	}
 }
 
@@ -192,6 +198,9 @@ func (c *Config) Validate() error {
 	if c.MaxFrameBytes < 256 {
 		bad("max_frame_bytes: %d is too small; use at least 256 (65536 is a good value)", c.MaxFrameBytes)
 	}
+	if c.Timers.TransferTimeout == 0 {
+		c.Timers.TransferTimeout = c.Timers.OfferTimeout
+	}
 	for _, f := range c.Timers.timerFields() {
 		if *f.d <= 0 {
 			bad("timers.%s: missing or not positive; set a duration such as 30s", f.key)
@@ -213,6 +222,7 @@ func (c *Config) Validate() error {
 	c.validateStore(bad)
 	c.validateLimits(bad)
 	c.validateMail(bad)
+	c.validateFiles(bad)
 	c.validateNet(bad)
 	c.validatePeople(bad)
 	if c.Listen != "" {

@@ -104,6 +104,9 @@ func encode(typ, chat string, data any) []byte {
 // encodeMessage is encode for a transcript line, by hand: it is the hot
 // path, and encoding/json costs several allocations per line.
 func encodeMessage(chat string, m session.MessageData) []byte {
+	if m.File != nil {
+		return encode(session.TypeMessage, chat, m) // rare: the plain way
+	}
 	b := make([]byte, 0, 160+len(m.Text)+len(m.URL))
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, session.ProtocolVersion, 10)

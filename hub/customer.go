@@ -204,9 +204,17 @@ func (s *Server) customerRelay(p *peer, me *chat, in *inbound) *frameError {
 		_, fe := s.appendLine(me, session.FromCustomer, me.name, send.Text, "", true, true)
 		return fe
 	}
-	if me.state == session.Connected && me.agent.conn != nil {
+	if me.state == session.Connected && (me.agent.conn != nil || len(me.parties) > 0) {
 		typing.Preview = truncate(typing.Preview, maxPreviewLen)
-		me.agent.conn.push(encodeTyping(me.id, typing)) // the preview goes to the agent only (R-I3)
+		b := encodeTyping(me.id, typing) // the preview goes to the agents only (R-I3)
+		if me.agent.conn != nil {
+			me.agent.conn.push(b)
+		}
+		for _, p := range me.parties { // and to the conferenced ones (issue 14)
+			if p.conn != nil {
+				p.conn.push(b)
+			}
+		}
 	}
 	return nil
 }

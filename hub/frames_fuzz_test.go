@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,9 +45,15 @@ type frameHarness struct {
 	t      *testing.T
 	s      *Server
 	agent  *agentSocket
+	grace  *agentSocket // a second agent, logged in, not ready (issue 14)
+	sue    *agentSocket // a supervisor (R-C8)
+	sc     *fakeConn
+	sin    inbound
 	cust   *customerSocket
 	ac, cc *fakeConn
+	gc     *fakeConn
 	ain    inbound
+	gin    inbound
 	cin    inbound
 	stop   bool // a frame was refused for good: the socket would close
 }
@@ -56,21 +64,31 @@ func newFrameHarness(t *testing.T) *frameHarness {
 		c.Limits.MaxLinesPerChat = 50
 	})
 	s := newHub(t, cfg)
-	h := &frameHarness{t: t, s: s, ac: &fakeConn{}, cc: &fakeConn{}}
-	ap, cp := newPeer(h.ac, s.j), newPeer(h.cc, s.j)
-	s.addPeer(ap)
-	s.addPeer(cp)
-	h.agent, h.cust = &agentSocket{s: s, p: ap}, s.newCustomerSocket(cp)
+	h := &frameHarness{t: t, s: s, ac: &fakeConn{}, cc: &fakeConn{}, gc: &fakeConn{}, sc: &fakeConn{}}
+	ap, cp, gp, sp := newPeer(h.ac, s.j), newPeer(h.cc, s.j), newPeer(h.gc, s.j), newPeer(h.sc, s.j)
+	for _, p := range []*peer{ap, cp, gp, sp} {
+		s.addPeer(p)
+	}
+	h.agent, h.cust, h.grace, h.sue = &agentSocket{s: s, p: ap}, s.newCustomerSocket(cp), &agentSocket{s: s, p: gp}, &agentSocket{s: s, p: sp}
 	h.toAgent(`{"v":1,"type":"hello","data":{"token":"t-ada","client":"fuzz"}}`)
 	h.toAgent(`{"v":1,"type":"ready","data":{"ready":true}}`)
-	if h.agent.me == nil {
-		t.Fatal("the harness's agent did not log in")
+	h.toAgent(`grace>{"v":1,"type":"hello","data":{"token":"t-grace","client":"fuzz"}}`)
+	h.toAgent(`sue>{"v":1,"type":"hello","data":{"token":"t-sue","client":"fuzz"}}`)
+	if h.agent.me == nil || h.grace.me == nil || h.sue.me == nil {
+		t.Fatal("the harness's agents did not log in")
 	}
 	return h
 }
 
+// toAgent gives ada a frame, or grace one that starts with "grace>".
 func (h *frameHarness) toAgent(frame string) {
-	if !h.stop && !h.s.frame(h.agent.p, &h.ain, []byte(frame), h.agent.frame) {
+	as, in := h.agent, &h.ain
+	if f, ok := strings.CutPrefix(frame, "grace>"); ok {
+		as, in, frame = h.grace, &h.gin, f
+	} else if f, ok := strings.CutPrefix(frame, "sue>"); ok {
+		as, in, frame = h.sue, &h.sin, f
+	}
+	if !h.stop && !h.s.frame(as.p, in, []byte(frame), as.frame) {
 		h.stop = true
 	}
 }
@@ -86,9 +104,11 @@ func (h *frameHarness) toCustomer(frame []byte) {
 func (h *frameHarness) finish() {
 	h.cust.gone()
 	h.agent.gone()
+	h.grace.gone()
+	h.sue.gone()
 	h.s.j.sync()
 	deadline := time.Now().Add(2 * time.Second)
-	for _, p := range []*peer{h.agent.p, h.cust.p} {
+	for _, p := range []*peer{h.agent.p, h.cust.p, h.grace.p, h.sue.p} {
 		for {
 			p.mu.Lock()
 			idle := p.dead || (p.head == len(p.queue) && !p.writing)
@@ -99,7 +119,7 @@ func (h *frameHarness) finish() {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	for _, c := range []*fakeConn{h.ac, h.cc} {
+	for _, c := range []*fakeConn{h.ac, h.cc, h.gc, h.sc} {
 		c.mu.Lock()
 		for _, b := range c.bad {
 			h.t.Errorf("the hub wrote a frame that is not an envelope: %.200q", b)
@@ -108,6 +128,8 @@ func (h *frameHarness) finish() {
 	}
 	h.s.dropPeer(h.agent.p)
 	h.s.dropPeer(h.cust.p)
+	h.s.dropPeer(h.grace.p)
+	h.s.dropPeer(h.sue.p)
 }
 
 var customerSeeds = []string{
@@ -148,6 +170,26 @@ var agentSeeds = []string{
 		`{"v":1,"type":"history","chat":"chat-1","data":{"before":"x"}}` + "\n" + `{"v":1,"type":"typing","chat":"chat-1","data":{"typing":true}}`,
 	`{"v":1,"type":"hello","data":{"token":"t-grace"}}` + "\n" + `{"v":1,"type":"ready","data":{"ready":false}}` + "\n" + `{"v":1,"type":"bogus"}`,
 	`{"v":1,"type":"push_url","chat":"chat-1","data":{"url":"javascript:alert(1)"}}` + "\n" + `{"v":1,"type":"wrapup","chat":"chat-9"}`,
+	// Multi-party frames (issue 14): grace is logged in on a second socket
+	// and answers what she is offered (the harness's "grace>" lines).
+	`{"v":1,"type":"accept","chat":"chat-1"}` + "\n" + `grace>{"v":1,"type":"ready","data":{"ready":true}}` + "\n" +
+		`{"v":1,"type":"transfer","chat":"chat-1","data":{"agent":"grace","text":"over to you"}}` + "\n" +
+		`grace>{"v":1,"type":"answer","data":{"invite":"chat-1-transfer-1","accept":true}}` + "\n" + `grace>{"v":1,"type":"send","chat":"chat-1","data":{"text":"hi"}}`,
+	`{"v":1,"type":"accept","chat":"chat-1"}` + "\n" + `{"v":1,"type":"conference","chat":"chat-1","data":{"agent":"grace"}}` + "\n" +
+		`grace>{"v":1,"type":"answer","data":{"invite":"chat-1-conf-1","accept":true}}` + "\n" + `{"v":1,"type":"remove","chat":"chat-1","data":{"agent":"grace"}}` + "\n" +
+		`{"v":1,"type":"conference","chat":"chat-1","data":{"queue":"general"}}` + "\n" + `grace>{"v":1,"type":"answer","data":{"invite":"chat-1-conf-2","accept":true}}` + "\n" +
+		`{"v":1,"type":"end","chat":"chat-1"}` + "\n" + `grace>{"v":1,"type":"end","chat":"chat-1"}`,
+	`{"v":1,"type":"accept","chat":"chat-1"}` + "\n" + `{"v":1,"type":"consult","chat":"chat-1","data":{"agent":"grace","text":"a question"}}` + "\n" +
+		`grace>{"v":1,"type":"answer","data":{"invite":"chat-1-consult-inv-1","accept":true}}` + "\n" +
+		`grace>{"v":1,"type":"consult_send","chat":"chat-1-consult-2","data":{"text":"an answer"}}` + "\n" +
+		`{"v":1,"type":"consult_to","chat":"chat-1-consult-2","data":{"to":"conference"}}` + "\n" + `{"v":1,"type":"consult_end","chat":"chat-1-consult-2"}`,
+	`{"v":1,"type":"transfer","chat":"chat-1","data":{"agent":"grace","queue":"general"}}` + "\n" + `{"v":1,"type":"answer","data":{"invite":7}}` + "\n" +
+		`{"v":1,"type":"remove","chat":"chat-1","data":null}` + "\n" + `{"v":1,"type":"consult_to","chat":"chat-1","data":{"to":"x"}}` + "\n" +
+		`grace>{"v":1,"type":"answer","data":{"invite":"chat-1-transfer-1","accept":false,"reason":"\u0000"}}`,
+	// Monitoring (R-C8): sue watches, barges in, talks, leaves.
+	`{"v":1,"type":"accept","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"monitor","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"send","chat":"chat-1","data":{"text":"x"}}` + "\n" +
+		`sue>{"v":1,"type":"barge","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"send","chat":"chat-1","data":{"text":"hello"}}` + "\n" +
+		`{"v":1,"type":"end","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"end","chat":"chat-1"}` + "\n" + `sue>{"v":1,"type":"ready","data":{"ready":true}}`,
 }
 
 // FuzzAgentFrames feeds the hub's agent socket (logged in as ada, ready,
@@ -186,5 +228,37 @@ func TestFrameHarness(t *testing.T) {
 	h.finish()
 	if h.ac.frames < 8 || h.cc.frames < 4 {
 		t.Fatalf("frames written: agent %d, customer %d", h.ac.frames, h.cc.frames)
+	}
+}
+
+// TestFrameHarnessParties: the multi-party seeds drive the real handlers:
+// the transfer seed leaves chat-1 with grace, the consultation seed turns
+// into a conference with grace in it.
+func TestFrameHarnessParties(t *testing.T) {
+	for i, want := range map[int]func(c *chat) bool{
+		5: func(c *chat) bool { return c != nil && c.agent != nil && c.agent.cfg.ID == "grace" },
+		7: func(c *chat) bool {
+			return c != nil && len(c.parties) == 1 && c.parties[0].cfg.ID == "grace" && len(c.consults) == 0
+		},
+		9: func(c *chat) bool {
+			return c != nil && c.state == session.ACW && len(c.parties) == 0 && len(c.watchers) == 0 &&
+				slices.ContainsFunc(c.lines, func(m session.MessageData) bool { return m.Text == "hello" && strings.Contains(m.Name, "sue") })
+		},
+	} {
+		h := newFrameHarness(t)
+		h.toCustomer([]byte(`{"v":1,"type":"join","data":{"name":"Ann","contact":"c-1","queue":"general"}}`))
+		for _, f := range strings.Split(agentSeeds[i], "\n") {
+			h.toAgent(f)
+		}
+		h.s.mu.RLock()
+		ok := want(h.s.chats["chat-1"])
+		h.s.mu.RUnlock()
+		if !ok {
+			t.Errorf("seed %d did not do what it says", i)
+		}
+		h.finish()
+		if n := map[int]int{5: h.gc.frames, 7: h.gc.frames, 9: h.sc.frames}[i]; n < 3 {
+			t.Errorf("seed %d: the second agent was written %d frames", i, n)
+		}
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,6 +99,16 @@ type client struct {
 	in   chan session.Envelope
 	done chan struct{}
 	err  error // why the socket ended; read after done
+
+	mu  sync.Mutex
+	all []session.Envelope // every envelope received, in order (seen)
+}
+
+// seen is every envelope the client received so far, read or not.
+func (c *client) seen() []session.Envelope {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.all)
 }
 
 func dial(t *testing.T, base, path string) *client {
@@ -129,6 +141,9 @@ func dialWith(t *testing.T, base, path string, opts *websocket.DialOptions) *cli
 				c.err = err
 				return
 			}
+			c.mu.Lock()
+			c.all = append(c.all, env)
+			c.mu.Unlock()
 			c.in <- env
 		}
 	}()

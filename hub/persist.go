@@ -63,6 +63,7 @@ func (s *Server) chatRow(c *chat) store.Chat {
 		ConnectedAt: c.connectedAt, ACWDeadline: c.acwDeadline, AwayUntil: c.awayUntil, EndedAt: c.endedAt,
 		Disposition: c.disposition, Note: c.note, CaseData: maps.Clone(c.caseData),
 		Consent: c.consent, DeleteAsk: c.deleteAsk, Deleted: c.deleted, Names: maps.Clone(c.names), Told: c.told,
+		Parties: c.partiesJSON(),
 	}
 	if c.agent != nil {
 		row.Agent = c.agent.cfg.ID
@@ -153,7 +154,7 @@ func (s *Server) restore(ctx context.Context) error {
 	// Agents who owned live chats were online when the hub stopped: they
 	// get agent_grace from now to come back.
 	for _, a := range s.agents {
-		if len(a.chats) > 0 {
+		if len(a.chats) > 0 || len(a.joined) > 0 || len(a.consults) > 0 {
 			s.arm(&a.grace, s.cfg.Timers.AgentGrace, func() { s.graceOver(a) })
 		}
 	}
@@ -183,6 +184,9 @@ func (s *Server) restoreChat(lc *store.LiveChat) (*chat, error) {
 		}
 		if l.From == session.FromCustomer {
 			c.lastCust = l.At
+		}
+		if l.File != nil && l.File.Status == session.FileSent {
+			c.files++
 		}
 	}
 	c.lastCust = latest(c.lastCust, c.connectedAt)
@@ -237,6 +241,9 @@ func (s *Server) restoreChat(lc *store.LiveChat) (*chat, error) {
 	if c.resumeHash != "" {
 		s.resumes[c.resumeHash] = c
 	}
+	if err := s.restoreParties(c, row.Parties); err != nil {
+		return nil, err
+	}
 	for _, name := range c.names {
 		s.live[name] = true
 	}
@@ -258,6 +265,7 @@ func (s *Server) rearm(c *chat, now time.Time) {
 		s.arm(&c.offer, c.offerExpiry.Sub(now), func() { s.revoke(c, session.RevokeTimeout) })
 	case session.Connected:
 		s.armInactivity(c, 0)
+		s.rearmInvites(c, now)
 	case session.ACW:
 		s.arm(&c.acw, c.acwDeadline.Sub(now), func() { _ = s.finish(c) })
 	}

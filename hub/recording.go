@@ -48,6 +48,14 @@ func (s *Server) recDo(c *chat, f func(now time.Time) (string, error)) (string, 
 	if a := c.agent; a != nil && a.conn != nil {
 		a.conn.send(session.TypeRecording, c.id, c.recordingData(change))
 	}
+	if len(c.parties) > 0 { // each desktop in the chat captures while it is recorded (issue 14)
+		b := encode(session.TypeRecording, c.id, c.partyRecording(change))
+		for _, p := range c.parties {
+			if p.conn != nil {
+				p.conn.push(b)
+			}
+		}
+	}
 	if c.state != session.Connected && c.state != session.ACW {
 		return change, nil // no marker in a transcript no one works on
 	}

@@ -43,7 +43,7 @@ func (c *chat) stored(r *session.Recording, tags func(map[string]string) map[str
 		Disposition: c.disposition, Tags: tags(c.caseData), Agent: r.Agent,
 		Kind: r.Kind.String(), State: r.State.String(), Delivery: delivery(r.Kind), Side: r.Side, Dest: r.Dest,
 		Partitions: slices.Clone(r.Partitions), Screen: r.Screen, Parts: slices.Clone(r.Parts),
-		Lines: slices.Clone(r.Lines), Log: slices.Clone(r.Log), Produced: true,
+		Lines: slices.Clone(r.Lines), Log: slices.Clone(r.Log), Produced: true, Agents: slices.Clone(r.Agents),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -14,7 +15,15 @@ type agent struct {
 	ready bool
 	idle  int64            // hub sequence when the agent last got work or became ready
 	chats map[string]*chat // offered, connected and ACW chats it owns
-	grace timer            // agent_grace after a dropped socket
+	// joined are the chats it is conferenced into, consults its open
+	// consultations (issue 14).
+	joined   map[string]*chat
+	consults map[string]*consult
+	// A supervisor's record (R-C8): who said hello, the chats watched.
+	super    bool
+	who      api.Caller
+	watching map[string]*chat
+	grace    timer // agent_grace after a dropped socket
 }
 
 // load counts live chats: offered and connected. ACW does not count.

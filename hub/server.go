@@ -88,6 +88,9 @@ type Server struct {
 	names    map[string]bool       // file names given in the open section (R-H4)
 	live     map[string]bool       // file names of the live chats' recordings
 	waits    map[string]*queueWait // recent waits per queue, for the customers' estimate
+	invites  map[string]*invite    // pending invitations of live chats, by id (issue 14)
+	consults map[string]*consult   // open consultations, by id (R-I9)
+	supers   map[string]*agent     // supervisors who said hello, by id (R-C8); never routed to
 	verify   bool                  // tests: every unlock checks that no change went unmarked
 	saved    map[*chat]string      // with verify: the row last written
 	unmarked []string              // with verify: the changes that went unmarked
@@ -139,17 +142,20 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient, mail: ml,
-		agents:  map[string]*agent{},
-		chats:   map[string]*chat{},
-		resumes: map[string]*chat{},
-		queues:  map[string][]*chat{},
-		peers:   map[*peer]struct{}{},
-		perIP:   map[string]int{},
-		dirty:   map[*chat]struct{}{},
-		dirtyAg: map[*agent]struct{}{},
-		names:   map[string]bool{},
-		live:    map[string]bool{},
-		waits:   map[string]*queueWait{},
+		agents:   map[string]*agent{},
+		chats:    map[string]*chat{},
+		resumes:  map[string]*chat{},
+		queues:   map[string][]*chat{},
+		peers:    map[*peer]struct{}{},
+		perIP:    map[string]int{},
+		dirty:    map[*chat]struct{}{},
+		dirtyAg:  map[*agent]struct{}{},
+		names:    map[string]bool{},
+		live:     map[string]bool{},
+		waits:    map[string]*queueWait{},
+		invites:  map[string]*invite{},
+		consults: map[string]*consult{},
+		supers:   map[string]*agent{},
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}
@@ -161,7 +167,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	s.tokens = dir
 	s.conns = effectiveConnLimits(cfg.Limits, log)
 	for _, a := range cfg.Agents {
-		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}}
+		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}, joined: map[string]*chat{}, consults: map[string]*consult{}}
 	}
 	s.j = newJournal(st, log)
 	if err := s.restore(context.Background()); err != nil {
@@ -258,6 +264,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/customer", s.serveCustomer)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /v1/store/key", s.serveStoreKey)
+	mux.HandleFunc("GET /v1/directory", s.serveDirectory)
+	mux.HandleFunc("POST /v1/chats/{chat}/files", s.serveFileUpload)
+	mux.HandleFunc("GET /v1/chats/{chat}/files/{id}", s.serveFileDownload)
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)
@@ -286,6 +295,16 @@ type Health struct {
 	Customers    int    `json:"customers"`
 	// Connections are the TCP connections open (on Listener; 0 without).
 	Connections int `json:"connections,omitempty"`
+	// Multi-party figures (issue 14): invitations pending, agents
+	// conferenced into chats (supervisors who barged in included),
+	// consultations open, supervisors watching.
+	Invites       int `json:"invites"`
+	Conferenced   int `json:"conferenced"`
+	Consultations int `json:"consultations"`
+	Watching      int `json:"watching"`
+	// Queues are the counters per queue, by name (no agent is named:
+	// GET /v1/directory has them, for agents).
+	Queues map[string]session.DirectoryQueue `json:"queues"`
 }
 
 // Health counts agents and chats.
@@ -313,9 +332,16 @@ func (s *Server) Health() Health {
 		if c.state.Live() {
 			h.ChatsLive++
 		}
+		h.Conferenced += len(c.parties)
+		h.Watching += len(c.watchers)
 	}
 	for _, q := range s.queues {
 		h.ChatsQueued += len(q)
+	}
+	h.Invites, h.Consultations = len(s.invites), len(s.consults)
+	h.Queues = map[string]session.DirectoryQueue{}
+	for _, q := range s.cfg.Queues {
+		h.Queues[q.Name] = s.queueFigures(q)
 	}
 	return h
 }

@@ -148,13 +148,15 @@ type Desk struct {
 	Recipient string
 	Error     string // the last desk-wide error from the hub, in words
 
-	chats map[string]*Chat
-	next  int
+	chats    map[string]*Chat
+	invites  map[string]InviteData    // offered to this agent (issue 14)
+	consults map[string]*Consultation // open, this agent's
+	next     int
 }
 
 // NewDesk returns an empty desk, connecting.
 func NewDesk() *Desk {
-	return &Desk{chats: map[string]*Chat{}, Link: LinkStatus{State: LinkConnecting}}
+	return &Desk{chats: map[string]*Chat{}, invites: map[string]InviteData{}, consults: map[string]*Consultation{}, Link: LinkStatus{State: LinkConnecting}}
 }
 
 // Thresholds returns T1 and T2 of R-I4 from the settings, or the defaults.

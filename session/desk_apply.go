@@ -73,6 +73,9 @@ func (d *Desk) Apply(e Envelope, now time.Time) ([]Notice, error) {
 	case TypeHistory:
 		return d.applyHistory(e)
 	}
+	if ns, ok, err := d.applyParties(e, now); ok {
+		return ns, err
+	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownFrame, e.Type)
 }
 
@@ -91,6 +94,8 @@ func (d *Desk) applyWelcome(e Envelope, now time.Time) ([]Notice, error) {
 	}
 	d.Agent, d.Settings, d.Ready, d.Welcomed, d.Error = w.Agent, w.Settings, w.Ready, true, ""
 	d.Recipient = w.Recipient
+	clear(d.invites) // the hub sends them again after the welcome
+	clear(d.consults)
 	keep := map[string]bool{}
 	var out []Notice
 	for _, cd := range w.Chats {

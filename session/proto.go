@@ -214,6 +214,9 @@ type MessageData struct {
 	Text string    `json:"text"`
 	URL  string    `json:"url,omitempty"`
 	At   time.Time `json:"at"`
+	// File is set on a line that tells of a file sent, refused or broken
+	// (R-I6, issue 14).
+	File *FileData `json:"file,omitempty"`
 }
 
 // StateData tells a chat's new state. Reason is set when a chat ends
@@ -277,6 +280,9 @@ type ChatData struct {
 	Note        string            `json:"note,omitempty"`
 	CaseData    map[string]string `json:"case_data,omitempty"`
 	Recording   *RecordingData    `json:"recording,omitempty"` // recording state (issue 4)
+	// Parties is who is in the chat once another agent joined it or it
+	// was transferred (issue 14); nil while only its owner ever had it.
+	Parties *PartiesData `json:"parties,omitempty"`
 }
 
 // Session is an earlier chat with the same contact.

@@ -39,6 +39,10 @@ type Recording struct {
 	Parts      []Part        `json:"parts"`
 	Lines      []MessageData `json:"lines"` // transcript entered while on and not paused (R-C5)
 	Log        []RecChange   `json:"log"`   // every change, with who and why
+	// Agents are every agent who owned or was conferenced into the chat
+	// while this recording ran, in the order they came (issue 14: a
+	// transferred chat's recording names every agent who handled it).
+	Agents []string `json:"agents,omitempty"`
 }
 
 // RecChange is one change of a recording, kept for the audit trail.
@@ -72,6 +76,7 @@ type Recorder struct {
 	chat      string
 	state     State
 	owner     string
+	present   []string          // the owner, then the conferenced agents (issue 14)
 	rights    map[string]Rights // every agent involved so far (R-H6)
 	recs      []*Recording
 	all       []MessageData // the whole transcript, for an abuse recording (R-H7)
@@ -116,6 +121,7 @@ const consentAsked = 2
 // the policies wait for a Yes (X-1).
 func (r *Recorder) Connect(agent string, rights Rights, route Route, now time.Time) {
 	r.owner = agent
+	r.present = []string{agent}
 	r.involve(agent, rights)
 	r.state = Connected
 	if r.consent == consentAsked {
@@ -169,19 +175,69 @@ func (r *Recorder) involve(agent string, rights Rights) {
 	r.denied = r.denied || !rights.Permits
 }
 
-// Transfer moves the chat to agent: full-time and selective recordings stop
-// (R-G1, R-G2), the new agent is involved (R-H6) and their policies apply,
-// selective again only if the new route asks (R-G2).
+// Transfer moves the chat to agent (R-I7). What belonged to the agent
+// who had it stops: full-time (R-G1) and selective (R-G2) recordings, the
+// automatic one of their policy (R-H2 is per agent) and their own Record or
+// Snip (their desktop no longer captures the chat); recordings the dynamic
+// API runs (R-G3) go on and name the new agent too. The new agent is
+// involved (R-H6) and their policies apply, selective again only if the new
+// route asks (R-G2).
 func (r *Recorder) Transfer(agent string, rights Rights, route Route, now time.Time) {
 	by := Actor{Role: "system", Reason: "transferred to " + agent}
 	for _, rec := range r.recs {
-		if (rec.Kind == KindFullTime || rec.Kind == KindSelective) && (rec.State == RecOn || rec.State == RecPaused) {
+		if rec.Kind != KindDynamic && (rec.State == RecOn || rec.State == RecPaused) {
 			r.move(rec, OpStop, by, now)
 		}
 	}
+	old := r.owner
 	r.owner = agent
+	r.present = slices.DeleteFunc(r.present, func(a string) bool { return a == old || a == agent })
+	r.present = append([]string{agent}, r.present...)
 	r.involve(agent, rights)
+	r.handled(agent)
 	r.applyPolicies(agent, rights, route, now)
+}
+
+// Join adds a conferenced agent (R-I8): they are involved (R-H6: if they do
+// not permit recordings, none of this chat is produced unless it is
+// flagged abusive, R-H7), and every running recording names them.
+func (r *Recorder) Join(agent string, rights Rights) {
+	if !slices.Contains(r.present, agent) {
+		r.present = append(r.present, agent)
+	}
+	r.involve(agent, rights)
+	r.handled(agent)
+}
+
+// Leave takes a conferenced agent out of the chat. When the owner leaves,
+// the first conferenced agent becomes the owner (R-I8); the recordings go
+// on (the customer's chat goes on) and their own policies do not apply
+// again.
+func (r *Recorder) Leave(agent string) {
+	r.present = slices.DeleteFunc(r.present, func(a string) bool { return a == agent })
+	if agent == r.owner && len(r.present) > 0 {
+		r.owner = r.present[0]
+	}
+}
+
+// HandOver makes agent, already in the chat, its owner (R-I8: the owner
+// left and a conferenced agent has the chat now).
+func (r *Recorder) HandOver(agent string) {
+	r.present = slices.DeleteFunc(r.present, func(a string) bool { return a == agent })
+	r.present = append([]string{agent}, r.present...)
+	r.owner = agent
+}
+
+// Present lists the agents in the chat now: the owner first.
+func (r *Recorder) Present() []string { return slices.Clone(r.present) }
+
+// handled names agent on every recording still running.
+func (r *Recorder) handled(agent string) {
+	for _, rec := range r.recs {
+		if (rec.State == RecOn || rec.State == RecPaused) && !slices.Contains(rec.Agents, agent) {
+			rec.Agents = append(rec.Agents, agent)
+		}
+	}
 }
 
 // SetConsent records the customer's answer to the flow's consent question
@@ -282,6 +338,7 @@ func (r *Recorder) Finish(now time.Time) []Outcome {
 		rec := r.newRecording(KindAbuse, "", "destination", "", nil)
 		rec.Parts = []Part{{Start: firstAt(r.all, now), End: now}}
 		rec.Lines = slices.Clone(r.all)
+		rec.Agents = r.involved()
 		rec.Log = append(rec.Log, RecChange{At: now, Op: "start", To: RecStopped.String(), By: r.abusiveBy})
 	}
 	why := ""
@@ -316,4 +373,15 @@ func firstAt(lines []MessageData, now time.Time) time.Time {
 		return lines[0].At
 	}
 	return now
+}
+
+// involved lists every agent who took part, sorted (for a recording of the
+// whole chat).
+func (r *Recorder) involved() []string {
+	out := make([]string, 0, len(r.rights))
+	for a := range r.rights {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -43,6 +43,10 @@ func (r *Recorder) newRecording(kind Kind, id, side, dest string, partitions []s
 		ID: id, Kind: kind, State: RecStopped, Agent: owner, Side: side, Dest: dest,
 		Partitions: slices.Clone(partitions),
 		Screen:     Sampled(r.chat, "screen", r.rights[owner].ScreenPercent),
+		Agents:     slices.Clone(r.present),
+	}
+	if len(rec.Agents) == 0 && owner != "" {
+		rec.Agents = []string{owner}
 	}
 	r.recs = append(r.recs, rec)
 	return rec

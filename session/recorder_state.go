@@ -10,6 +10,7 @@ type RecorderState struct {
 	Chat       string            `json:"chat"`
 	State      State             `json:"state"`
 	Owner      string            `json:"owner,omitempty"`
+	Present    []string          `json:"present,omitempty"` // the owner, then the conferenced agents
 	Rights     map[string]Rights `json:"rights,omitempty"`
 	Recordings []Recording       `json:"recordings,omitempty"`
 	Abusive    bool              `json:"abusive,omitempty"`
@@ -25,7 +26,7 @@ type RecorderState struct {
 // with the Recorder: encode it before the Recorder changes again.
 func (r *Recorder) Snapshot() RecorderState {
 	st := RecorderState{
-		Chat: r.chat, State: r.state, Owner: r.owner, Rights: r.rights,
+		Chat: r.chat, State: r.state, Owner: r.owner, Present: r.present, Rights: r.rights,
 		Abusive: r.abusive, AbusiveBy: r.abusiveBy, Consent: r.consent, Waiting: r.waiting,
 		Deletion: r.deletion, Denied: r.denied, Seq: r.seq,
 	}
@@ -46,7 +47,7 @@ func (r *Recorder) Snapshot() RecorderState {
 // not have is an error: the store lost a line.
 func RestoreRecorder(st RecorderState, transcript []MessageData, took map[string][]int64) (*Recorder, error) {
 	r := &Recorder{
-		chat: st.Chat, state: st.State, owner: st.Owner, rights: map[string]Rights{},
+		chat: st.Chat, state: st.State, owner: st.Owner, present: st.Present, rights: map[string]Rights{},
 		abusive: st.Abusive, abusiveBy: st.AbusiveBy, consent: st.Consent, waiting: st.Waiting,
 		deletion: st.Deletion, denied: st.Denied, seq: st.Seq,
 	}

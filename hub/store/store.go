@@ -130,6 +130,7 @@ type Chat struct {
 	Recorder    json.RawMessage   // session.RecorderState
 	Names       map[string]string // recording id → file name, once finished
 	Told        string            // the recording notice the customer was last given (X-2)
+	Parties     json.RawMessage   // who else is in it, its invitations and consultations (issue 14), as the hub writes them
 }
 
 // Line is one transcript line of a chat. Private lines (the recording
@@ -200,6 +201,8 @@ type Recording struct {
 	// had under the configured tag names when it finished.
 	Tags  map[string]string `json:"tags,omitempty"`
 	Files []FileRef         `json:"files,omitempty"`
+	// Agents are every agent who handled the chat while it ran (issue 14).
+	Agents []string `json:"agents,omitempty"`
 }
 
 // FileRef is a stored file as a recording lists it.

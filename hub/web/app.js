@@ -112,8 +112,68 @@
       body.textContent = m.text;
     }
     li.appendChild(body);
+    if (m.file) fileLine(li, m.file);
     $("transcript").appendChild(li);
     li.scrollIntoView({ block: "end" });
+  }
+
+  // Files (R-I6): sent over HTTP with the resume token; every file sent,
+  // refused or broken is a line of the transcript that carries it.
+  function fileLine(li, f) {
+    li.className += " file file-" + f.status;
+    li.dataset.file = f.status;
+    if (f.status !== "sent") return; // the line says why: refused or broken
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "link download";
+    b.textContent = "Save " + f.name;
+    b.addEventListener("click", function () { download(f); });
+    li.appendChild(b);
+  }
+  function fileURL(id) {
+    return "v1/chats/" + encodeURIComponent(chat) + "/files" + (id ? "/" + encodeURIComponent(id) : "");
+  }
+  function auth() { return { Authorization: "Bearer " + (sessionStorage.getItem("agentdesk.resume") || "") }; }
+  function download(f) {
+    fetch(fileURL(f.id), { headers: auth() }).then(function (r) {
+      if (!r.ok) throw new Error("the file is no longer available");
+      return r.blob();
+    }).then(function (blob) {
+      // The bytes are checked against the SHA-256 the hub announced, where
+      // the browser can (a secure context).
+      var check = window.crypto && crypto.subtle ? blob.arrayBuffer().then(function (buf) {
+        return crypto.subtle.digest("SHA-256", buf);
+      }).then(function (d) {
+        var hex = Array.prototype.map.call(new Uint8Array(d), function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+        if (hex !== f.sha256) throw new Error(f.name + " did not arrive whole; try again");
+        return hex;
+      }) : Promise.resolve("");
+      return check.then(function (hex) {
+        var old = document.getElementById("saved-file");
+        if (old) old.remove();
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(blob);
+        a.download = f.name;
+        a.id = "saved-file";
+        a.dataset.size = String(blob.size);
+        a.dataset.sha256 = hex;
+        a.hidden = true;
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
+      });
+    }).catch(function (err) { $("filenote").textContent = String(err.message || err); });
+  }
+  function upload(file) {
+    var note = $("filenote");
+    note.textContent = "Sending " + file.name + "…";
+    fetch(fileURL("") + "?name=" + encodeURIComponent(file.name), { method: "POST", headers: auth(), body: file })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (b) {
+          note.textContent = r.ok ? "" : "Not sent: " + ((b && b.error && b.error.message) || r.status);
+        });
+      })
+      .catch(function () { note.textContent = "Not sent: the connection failed"; });
   }
 
   function showChat(on) {
@@ -308,6 +368,11 @@
   });
 
   $("leave").addEventListener("click", function () { send("leave"); });
+  $("file").addEventListener("change", function () {
+    var f = this.files && this.files[0];
+    if (f && chat) upload(f);
+    this.value = "";
+  });
   $("mailform").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var to = $("mailto").value.trim();

@@ -13,13 +13,13 @@ import (
 )
 
 const (
-	insLineSQL = `INSERT INTO lines (chat, id, sender, name, text, url, at, private) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	insLineSQL = `INSERT INTO lines (chat, id, sender, name, text, url, at, private, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insTookSQL = `INSERT OR IGNORE INTO took (chat, recording, line) VALUES (?, ?, ?)`
 	chatCols   = `id, seq, resume_hash, name, contact, queue, state, reason, agent, created, offered_at,
 		offer_expiry, connected_at, acw_deadline, away_until, ended_at, disposition, note, case_data, tried,
-		consent, delete_ask, deleted, recorder, names, told`
+		consent, delete_ask, deleted, recorder, names, told, parties`
 	upChatSQL = `INSERT OR REPLACE INTO chats (` + chatCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // Apply writes b in one transaction (store.Store).
@@ -63,7 +63,11 @@ func (s *DB) apply(ctx context.Context, tx *sql.Tx, b *store.Batch) error {
 	if len(b.Lines) > 0 {
 		ins := tx.StmtContext(ctx, s.insLine)
 		for _, l := range b.Lines {
-			if _, err := ins.ExecContext(ctx, l.Chat, l.ID, l.From, l.Name, l.Text, l.URL, ts(l.At), l.Private); err != nil {
+			file, err := lineFile(l.File)
+			if err != nil {
+				return err
+			}
+			if _, err := ins.ExecContext(ctx, l.Chat, l.ID, l.From, l.Name, l.Text, l.URL, ts(l.At), l.Private, file); err != nil {
 				return fmt.Errorf("line %s/%d: %w", l.Chat, l.ID, err)
 			}
 		}
@@ -127,7 +131,7 @@ func upsertChat(ctx context.Context, up *sql.Stmt, c *store.Chat) error {
 	_, err = up.ExecContext(ctx, c.ID, c.Seq, c.ResumeHash, c.Name, c.Contact, c.Queue, c.State.String(), c.Reason, c.Agent,
 		ts(c.Created), ts(c.OfferedAt), ts(c.OfferExpiry), ts(c.ConnectedAt), ts(c.ACWDeadline), ts(c.AwayUntil), ts(c.EndedAt),
 		c.Disposition, c.Note, nullObj(caseData), string(tried), c.Consent, c.DeleteAsk, c.Deleted,
-		jsonOr(c.Recorder, "{}"), nullObj(names), c.Told)
+		jsonOr(c.Recorder, "{}"), nullObj(names), c.Told, jsonOr(c.Parties, "{}"))
 	if err != nil {
 		return fmt.Errorf("chat %s: %w", c.ID, err)
 	}
@@ -168,7 +172,7 @@ func (s *DB) Load(ctx context.Context) (*store.Live, error) {
 	for i := range live.Chats {
 		byID[live.Chats[i].ID] = &live.Chats[i]
 	}
-	lines, err := s.queryLines(ctx, `SELECT l.chat, l.id, l.sender, l.name, l.text, l.url, l.at, l.private
+	lines, err := s.queryLines(ctx, `SELECT l.chat, l.id, l.sender, l.name, l.text, l.url, l.at, l.private, l.file
 		FROM lines l JOIN chats c ON c.id = l.chat WHERE c.state <> 'done' ORDER BY l.chat, l.id`)
 	if err != nil {
 		return nil, err
@@ -232,10 +236,10 @@ func (s *DB) queryChats(ctx context.Context, q string, args ...any) ([]store.Cha
 	var out []store.Chat
 	for rows.Next() {
 		var c store.Chat
-		var state, created, offered, expiry, connected, acw, away, ended, caseData, tried, recorder, names string
+		var state, created, offered, expiry, connected, acw, away, ended, caseData, tried, recorder, names, parties string
 		if err := rows.Scan(&c.ID, &c.Seq, &c.ResumeHash, &c.Name, &c.Contact, &c.Queue, &state, &c.Reason, &c.Agent,
 			&created, &offered, &expiry, &connected, &acw, &away, &ended, &c.Disposition, &c.Note, &caseData, &tried,
-			&c.Consent, &c.DeleteAsk, &c.Deleted, &recorder, &names, &c.Told); err != nil {
+			&c.Consent, &c.DeleteAsk, &c.Deleted, &recorder, &names, &c.Told, &parties); err != nil {
 			return nil, fmt.Errorf("sqlite: chats: scan: %w", err)
 		}
 		if c.State, err = session.ParseState(state); err != nil {
@@ -266,6 +270,9 @@ func (s *DB) queryChats(ctx context.Context, q string, args ...any) ([]store.Cha
 		if recorder != "{}" {
 			c.Recorder = json.RawMessage(recorder)
 		}
+		if parties != "{}" {
+			c.Parties = json.RawMessage(parties)
+		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -290,9 +297,15 @@ func (s *DB) queryLines(ctx context.Context, q string, args ...any) ([]store.Lin
 	var out []store.Line
 	for rows.Next() {
 		var l store.Line
-		var at string
-		if err := rows.Scan(&l.Chat, &l.ID, &l.From, &l.Name, &l.Text, &l.URL, &at, &l.Private); err != nil {
+		var at, file string
+		if err := rows.Scan(&l.Chat, &l.ID, &l.From, &l.Name, &l.Text, &l.URL, &at, &l.Private, &file); err != nil {
 			return nil, fmt.Errorf("sqlite: lines: scan: %w", err)
+		}
+		if file != "" {
+			l.File = new(session.FileData)
+			if err := json.Unmarshal([]byte(file), l.File); err != nil {
+				return nil, fmt.Errorf("sqlite: line %s/%d: file: %w", l.Chat, l.ID, err)
+			}
 		}
 		if l.At, err = parseTS(at); err != nil {
 			return nil, fmt.Errorf("sqlite: line %s/%d: %w", l.Chat, l.ID, err)
@@ -349,7 +362,7 @@ func (s *DB) History(ctx context.Context, q store.HistoryQuery) ([]session.Sessi
 	}
 	budget := q.MaxBytes
 	for i := range sessions {
-		lines, err := s.queryLines(ctx, `SELECT chat, id, sender, name, text, url, at, private FROM lines WHERE chat = ? ORDER BY id`, sessions[i].Chat)
+		lines, err := s.queryLines(ctx, `SELECT chat, id, sender, name, text, url, at, private, file FROM lines WHERE chat = ? ORDER BY id`, sessions[i].Chat)
 		if err != nil {
 			return nil, false, err
 		}
@@ -397,5 +410,14 @@ func (t *timeField) parse(s string) error {
 
 // Transcript returns one chat's lines in order (store.Store).
 func (s *DB) Transcript(ctx context.Context, chat string) ([]store.Line, error) {
-	return s.queryLines(ctx, `SELECT chat, id, sender, name, text, url, at, private FROM lines WHERE chat = ? ORDER BY id`, chat)
+	return s.queryLines(ctx, `SELECT chat, id, sender, name, text, url, at, private, file FROM lines WHERE chat = ? ORDER BY id`, chat)
+}
+
+// lineFile is a line's file as the lines table keeps it: JSON, or "".
+func lineFile(f *session.FileData) (string, error) {
+	if f == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(f)
+	return string(b), err
 }

@@ -245,4 +245,12 @@ var migrations = []string{
 		DELETE FROM bookmarks WHERE recording = old.id
 			AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.id = old.id);
 	END;`,
+
+	// 6: multi-party chats (issue 14): who is in a live chat besides its
+	// owner, its pending invitations and consultations (one JSON value the
+	// hub writes whole), every agent who handled a recording, and the file
+	// a transcript line tells of (R-I6), as JSON.
+	`ALTER TABLE chats ADD COLUMN parties TEXT NOT NULL DEFAULT '{}';
+	ALTER TABLE recordings ADD COLUMN agents TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE lines ADD COLUMN file TEXT NOT NULL DEFAULT '';`,
 }

@@ -28,6 +28,10 @@ func insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
 	if err != nil {
 		return err
 	}
+	agents, err := json.Marshal(orEmpty(r.Agents))
+	if err != nil {
+		return err
+	}
 	finished := int64(0)
 	if !r.FinishedAt.IsZero() {
 		finished = r.FinishedAt.UnixMilli()
@@ -35,12 +39,12 @@ func insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
 	// Its voice: a file of it may have come before its row.
 	res, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, interaction, name, queue, customer, agent, kind, state,
 		delivery, side, dest, partitions, screen, parts, log, produced, why, finished_at,
-		contact, disposition, duration_ms, finished_ms, tags, voice)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		contact, disposition, duration_ms, finished_ms, tags, agents, voice)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 			EXISTS (SELECT 1 FROM files f WHERE f.recording = ?1 AND (f.interaction = ?2 OR f.interaction = '') AND f.voice))`,
 		r.ID, r.Interaction, r.Name, r.Queue, r.Customer, r.Agent, r.Kind, r.State, r.Delivery, r.Side, r.Dest,
 		string(partitions), r.Screen, string(parts), string(log), r.Produced, r.Why, ts(r.FinishedAt),
-		r.Contact, r.Disposition, store.PartsLength(r.Parts).Milliseconds(), finished, nullObj(tags))
+		r.Contact, r.Disposition, store.PartsLength(r.Parts).Milliseconds(), finished, nullObj(tags), string(agents))
 	if err != nil {
 		return fmt.Errorf("recording %s/%s: %w", r.Interaction, r.ID, err)
 	}
@@ -129,7 +133,7 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 		ids = append(ids, r.ID)
 	}
 	if lines {
-		rows, err := s.rd.QueryContext(ctx, `SELECT t.chat, t.recording, l.id, l.sender, l.name, l.text, l.url, l.at
+		rows, err := s.rd.QueryContext(ctx, `SELECT t.chat, t.recording, l.id, l.sender, l.name, l.text, l.url, l.at, l.file
 			FROM took t JOIN lines l ON l.chat = t.chat AND l.id = t.line
 			WHERE t.chat IN (`+marks(len(chats))+`) ORDER BY t.chat, t.recording, l.id`, chats...) // #nosec G202 -- parameters only
 		if err != nil {
@@ -138,8 +142,8 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 		for rows.Next() {
 			var k key
 			var m session.MessageData
-			var when string
-			if err := rows.Scan(&k.chat, &k.rec, &m.ID, &m.From, &m.Name, &m.Text, &m.URL, &when); err != nil {
+			var when, file string
+			if err := rows.Scan(&k.chat, &k.rec, &m.ID, &m.From, &m.Name, &m.Text, &m.URL, &when, &file); err != nil {
 				_ = rows.Close()
 				return fmt.Errorf("sqlite: recordings: lines: %w", err)
 			}
@@ -150,6 +154,13 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 			if m.At, err = parseTS(when); err != nil {
 				_ = rows.Close()
 				return fmt.Errorf("sqlite: line %s/%d: %w", k.chat, m.ID, err)
+			}
+			if file != "" {
+				m.File = new(session.FileData)
+				if err := json.Unmarshal([]byte(file), m.File); err != nil {
+					_ = rows.Close()
+					return fmt.Errorf("sqlite: line %s/%d: file: %w", k.chat, m.ID, err)
+				}
 			}
 			recs[i].Lines = append(recs[i].Lines, m)
 		}

@@ -243,7 +243,7 @@ func anys(vs []string) []any {
 }
 
 const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, delivery, side, dest, partitions,
-	screen, parts, log, produced, why, finished_at, contact, disposition, duration_ms, voice, tags, finished_ms`
+	screen, parts, log, produced, why, finished_at, contact, disposition, duration_ms, voice, tags, agents, finished_ms`
 
 // Recordings lists the finished recordings f selects, sorted, with their
 // lines and files, a page at a time, keyset-paged on (sort value, time
@@ -343,16 +343,19 @@ func (s *DB) countRecordings(ctx context.Context, f store.RecordingFilter) (int,
 func scanRecording(rows interface{ Scan(...any) error }) (store.Recording, cursor, error) {
 	var r store.Recording
 	var k cursor
-	var partitions, parts, log, finished, tags string
+	var partitions, parts, log, finished, tags, agents string
 	var durMS int64
 	if err := rows.Scan(&k.N, &r.ID, &r.Interaction, &r.Name, &r.Queue, &r.Customer, &r.Agent, &r.Kind, &r.State,
 		&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished,
-		&r.Contact, &r.Disposition, &durMS, &r.Voice, &tags, &k.F, &k.V); err != nil {
+		&r.Contact, &r.Disposition, &durMS, &r.Voice, &tags, &agents, &k.F, &k.V); err != nil {
 		return r, k, fmt.Errorf("sqlite: recordings: scan: %w", err)
 	}
 	if err := unmarshalAll(r.Interaction, []byte(partitions), &r.Partitions, []byte(parts), &r.Parts, []byte(log), &r.Log,
-		[]byte(tags), &r.Tags); err != nil {
+		[]byte(tags), &r.Tags, []byte(agents), &r.Agents); err != nil {
 		return r, k, err
+	}
+	if len(r.Agents) == 0 {
+		r.Agents = nil
 	}
 	if len(r.Partitions) == 0 {
 		r.Partitions = nil
