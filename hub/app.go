@@ -110,25 +110,32 @@ func (b appBackend) Search(ctx context.Context, u webapp.User, f store.Recording
 }
 
 // recordingID is what the recorder names a recording: its chat's id, its
-// kind and a number (session.Recorder); the chat is found from it.
+// kind and a number (session.Recorder); the chat is found from it. Ids
+// the recording API gave are found by id alone.
 var recordingID = regexp.MustCompile(`^(.+)-(record|snip|auto|fulltime|selective|dynamic|abuse)-[0-9]+$`)
 
 // Recording finds a finished recording by id within u's scope; outside
 // it, like unknown, is webapp.ErrNotFound (R-V8).
 func (b appBackend) Recording(ctx context.Context, u webapp.User, id string) (store.Recording, error) {
-	m := recordingID.FindStringSubmatch(id)
-	if m == nil {
-		return store.Recording{}, webapp.ErrNotFound
-	}
 	b.s.j.sync()
-	page, err := b.s.st.Recordings(ctx, store.RecordingFilter{Interaction: m[1], Limit: 100})
-	if err != nil {
-		return store.Recording{}, err
-	}
 	sc := b.scope(u)
-	for _, r := range page.Recordings {
-		if r.ID == id && sc.Allows(r.Agent, r.Kind) {
-			return r, nil
+	filters := []store.RecordingFilter{{ID: id, Limit: 100}} // any id: a scan of the ids
+	if m := recordingID.FindStringSubmatch(id); m != nil {
+		// The recorder's own form: its chat's (interaction, id) index first.
+		filters = append([]store.RecordingFilter{{ID: id, Interaction: m[1], Limit: 100}}, filters...)
+	}
+	for _, f := range filters {
+		page, err := b.s.st.Recordings(ctx, f)
+		if err != nil {
+			return store.Recording{}, err
+		}
+		for _, r := range page.Recordings {
+			if r.ID == id {
+				if sc.Allows(r.Agent, r.Kind) {
+					return r, nil
+				}
+				return store.Recording{}, webapp.ErrNotFound
+			}
 		}
 	}
 	return store.Recording{}, webapp.ErrNotFound
