@@ -3,9 +3,11 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -260,8 +262,92 @@ func (b appBackend) Directory(context.Context) ([]webapp.Team, []webapp.Person, 
 		teams = append(teams, webapp.Team{ID: t.Name, Name: t.Name, Parent: t.Parent})
 	}
 	var people []webapp.Person
-	for _, u := range b.s.tokens.Users() {
-		people = append(people, webapp.Person{ID: u.ID, Name: u.Name, Role: u.Role, Team: u.Team})
+	d := b.s.tokens
+	for _, u := range d.Users() {
+		people = append(people, webapp.Person{ID: u.ID, Name: u.Name, Role: u.Role, Team: u.Team, Locked: d.Locked(u.ID),
+			Disabled: u.Disabled, Password: u.Password != "", Fixed: d.InConfig(u.ID)})
 	}
 	return teams, people, nil
+}
+
+// Editable reports whether admins can manage users from the users page:
+// the hub has a users file (access.users_file).
+func (b appBackend) Editable() bool { return b.s.tokens.Editable() }
+
+// EditUsers makes one change of the users page in the users file, as
+// chathub user would, and keeps it in the access log (who, what; never
+// the password).
+func (b appBackend) EditUsers(ctx context.Context, by webapp.User, c webapp.UserChange) error {
+	d := b.s.tokens
+	what := url.Values{"op": {c.Op}, "id": {c.ID}}
+	err := d.Edit(func(p *auth.People) error { return applyUserChange(p, c) })
+	if err == nil && c.Op == "unlock" {
+		d.Unlock(c.ID)
+	}
+	for k, v := range map[string]string{"role": c.Role, "team": c.Team, "name": c.Name, "parent": c.Parent} {
+		if v != "" {
+			what.Set(k, v)
+		}
+	}
+	out := store.OutcomeOK
+	if err != nil {
+		out = store.OutcomeDenied
+	}
+	if lerr := b.s.st.LogAccess(ctx, &store.Access{User: by.ID, Role: by.Role, From: c.From, At: time.Now().UTC(), Action: store.ActionUsers,
+		Query: what.Encode(), Outcome: out}); lerr != nil {
+		b.s.log.Error("store: access log", "err", lerr)
+	}
+	return err
+}
+
+// applyUserChange is one change of the users page on the users file.
+func applyUserChange(p *auth.People, c webapp.UserChange) error {
+	i := slices.IndexFunc(p.Users, func(u auth.User) bool { return u.ID == c.ID })
+	if c.Op != "add" && c.Op != "team" && i < 0 {
+		return fmt.Errorf("no user %q in the users file", c.ID)
+	}
+	hash := func() (string, error) {
+		if c.Password == "" {
+			return "", nil
+		}
+		return auth.HashPassword(c.Password)
+	}
+	switch c.Op {
+	case "add":
+		if i >= 0 {
+			return fmt.Errorf("user %q exists", c.ID)
+		}
+		h, err := hash()
+		if err != nil {
+			return err
+		}
+		p.Users = append(p.Users, auth.User{ID: c.ID, Name: c.Name, Role: c.Role, Team: c.Team, Password: h})
+	case "set":
+		p.Users[i].Role, p.Users[i].Team = c.Role, c.Team
+		if c.Name != "" {
+			p.Users[i].Name = c.Name
+		}
+	case "password":
+		if c.Password == "" {
+			return errors.New("give the new password")
+		}
+		h, err := hash()
+		if err != nil {
+			return err
+		}
+		p.Users[i].Password = h
+	case "disable", "enable":
+		p.Users[i].Disabled = c.Op == "disable"
+	case "unlock":
+	case "remove":
+		p.Users = slices.Delete(p.Users, i, i+1)
+	case "team":
+		if slices.ContainsFunc(p.Teams, func(t auth.Team) bool { return t.Name == c.ID }) {
+			return fmt.Errorf("team %q exists", c.ID)
+		}
+		p.Teams = append(p.Teams, auth.Team{Name: c.ID, Parent: c.Parent})
+	default:
+		return fmt.Errorf("unknown change %q", c.Op)
+	}
+	return nil
 }

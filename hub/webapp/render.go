@@ -31,6 +31,21 @@ var funcs = template.FuncMap{
 	"bytes":    fmtBytes,
 	"join":     strings.Join,
 	"kindName": kindName,
+	"member":   memberOf,
+}
+
+// memberRow is one user's row of the users page, with what its forms need.
+type memberRow struct {
+	P              Person
+	CSRF           string
+	ReadOnly       bool
+	Roles, TeamIDs []string
+}
+
+// memberOf is the users page's row of p.
+func memberOf(v view, p Person) memberRow {
+	ap, _ := v.Page.(adminPage)
+	return memberRow{P: p, CSRF: v.CSRF, ReadOnly: ap.ReadOnly, Roles: ap.Roles, TeamIDs: ap.TeamIDs}
 }
 
 func parsePages() (*pages, error) {

@@ -117,6 +117,27 @@ type Team struct {
 type Person struct {
 	ID, Name, Role, Team string
 	Locked               bool
+	Disabled             bool
+	Password             bool // a password is set: they can log in here
+	Fixed                bool // from the hub's config: not editable here
+}
+
+// UserAdmin is a Backend that lets admins manage users and teams from the
+// users page (issue 12 point 5: admin manages users and teams). A Backend
+// without it, or whose Editable is false, shows the page read-only.
+type UserAdmin interface {
+	Editable() bool
+	// EditUsers makes change as by; an error is shown in words.
+	EditUsers(ctx context.Context, by User, change UserChange) error
+}
+
+// UserChange is one change of the users page. Op is add (ID, Name, Role,
+// Team, Password), set (Role, Team, Name of ID), password (of ID),
+// disable, enable, unlock, remove (ID), or team (ID a new team under
+// Parent).
+type UserChange struct {
+	Op, ID, Name, Role, Team, Parent, Password string
+	From                                       string // the admin's address, for the access log
 }
 
 // Backend is what the web app needs of the hub. Every method that takes
@@ -264,6 +285,7 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/recordings/{id}/bookmarks/{bid}/delete", a.authed(a.deleteBookmark))
 	m.HandleFunc("GET /app/dashboard", a.authed(a.dashboard))
 	m.HandleFunc("GET /app/admin/users", a.authed(a.adminUsers))
+	m.HandleFunc("POST /app/admin/users", a.authed(a.adminEdit))
 	m.HandleFunc("/app/", a.authed(a.notFound))
 	a.mux = m
 }
