@@ -108,9 +108,11 @@ func (s *Server) openAudit(raw store.Store) error {
 	return nil
 }
 
-// accessActions are the actions of the access log's entries.
-var accessActions = map[string]bool{store.ActionSearch: true, store.ActionView: true, store.ActionPlay: true,
-	store.ActionDownload: true, store.ActionExport: true}
+// fromAccessLog reports whether an entry audits an access of the access
+// log (every entry with an id but a stored file's or an erasure's).
+func fromAccessLog(e audit.Entry) bool {
+	return e.ID != "" && e.Action != audit.ActionStored && e.Action != ActionErase && e.Action != audit.ActionLogin
+}
 
 // auditMissed appends, marked late, the accesses the access log kept
 // after the last one audited: a hub killed between the two left them
@@ -123,7 +125,7 @@ func (s *Server) auditMissed(ctx context.Context, al store.AuditLog) error {
 	for back := int64(1000); ; back *= 100 {
 		from := max(0, size-back)
 		err := s.audit.Scan(ctx, from, func(e audit.Entry) error {
-			if accessActions[e.Action] && e.ID != "" {
+			if fromAccessLog(e) {
 				last = e.ID
 			}
 			return nil

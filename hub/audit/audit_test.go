@@ -338,3 +338,41 @@ func TestCheckpointsPosted(t *testing.T) {
 		t.Fatalf("posted %d checkpoints in %d calls: %+v", len(got), calls, got)
 	}
 }
+
+// TestVerifyBesideRunningHub: verify reads a store the hub still has open
+// (and writes to), read-only and without its lock.
+func TestVerifyBesideRunningHub(t *testing.T) {
+	ctx := context.Background()
+	signer, v := testKey(t)
+	path := filepath.Join(t.TempDir(), "index.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, err := Open(ctx, db, Options{Signer: signer, Every: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close(ctx)
+	for i := range 5 {
+		if _, err := l.Append(ctx, access(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := sqlite.OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := l.Append(ctx, access(5)); err != nil { // the hub goes on beside it
+		t.Fatal(err)
+	}
+	rep, err := Verify(ctx, ro, v, nil)
+	if err != nil || !rep.OK() || rep.Size < 5 || rep.Checkpoints != 1 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}
