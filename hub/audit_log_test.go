@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -197,5 +198,45 @@ func TestAuditErasure_R_V9_R_H6(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("the file's audit entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestAuditWebApp_R_V9 (issue 13 point 1): the web app's logins, good and
+// bad, its landing search and an admin's change of the users are audited
+// with the client's address, through the hub (auth.Directory.Login, the
+// store's LogAccess).
+func TestAuditWebApp_R_V9(t *testing.T) {
+	hash, err := auth.HashPassword("root's long password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "users.yaml")
+	if err := auth.WritePeople(file, auth.People{Users: []auth.User{{ID: "root", Role: "admin", Password: hash}}}); err != nil {
+		t.Fatal(err)
+	}
+	s, base, _ := startStoreHub(t, func(c *Config) { c.Access.UsersFile = file })
+	if newAppClient(t, base).login("root", "not the password") {
+		t.Fatal("a wrong password logged in")
+	}
+	root := newAppClient(t, base)
+	if !root.login("root", "root's long password") {
+		t.Fatal("root cannot log in")
+	}
+	if code, _ := root.change(url.Values{"op": {"team"}, "id": {"billing"}}); code != http.StatusSeeOther {
+		t.Fatalf("add a team: %d", code)
+	}
+	var got []string
+	if err := s.Audit().Scan(context.Background(), 0, func(e audit.Entry) error {
+		if !strings.HasPrefix(e.From, "127.0.0.1") {
+			t.Errorf("entry %d from %q", e.Seq, e.From)
+		}
+		got = append(got, strings.Join([]string{e.Action, e.User, e.Role, e.Outcome}, " "))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := "login root  denied\nlogin root admin ok\nsearch root admin ok\nusers root admin ok" // the landing page is a search
+	if strings.Join(got, "\n") != want {
+		t.Fatalf("audit log:\n%q\nwant:\n%q", strings.Join(got, "\n"), want)
 	}
 }
