@@ -312,7 +312,8 @@ func TestAuditProofOffline_R_V9(t *testing.T) {
 	})
 	db.Close()
 	cfg := filepath.Join(t.TempDir(), "chathub.yaml")
-	yml := strings.Replace(string(configs.ChatHub), "  dir: agentdesk-store", "  dir: "+dir, 1) + "audit:\n  checkpoint_dir: " + ckDir + "\n"
+	yml := strings.Replace(string(configs.ChatHub), "  dir: agentdesk-store", "  dir: "+dir, 1)
+	yml = strings.Replace(yml, "  # checkpoint_dir: /mnt/elsewhere/agentdesk-checkpoints", "  checkpoint_dir: "+ckDir, 1)
 	if err := os.WriteFile(cfg, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}
