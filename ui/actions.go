@@ -203,6 +203,9 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		cmd, _ := m.myrec.key(k, m.keys)
 		return cmd
 	}
+	if m.picker.shown {
+		return m.pickerKey(k)
+	}
 	if m.focus == focusPrompt {
 		return m.promptKey(k)
 	}
@@ -264,6 +267,8 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.showUploads = true
 	case key.Matches(k, m.keys.MyRecC):
 		return m.myrec.show(), true
+	case key.Matches(k, m.keys.PickerC):
+		return m.openPicker(), true
 	case key.Matches(k, m.keys.Focus):
 		m.cycleFocus(1)
 	case key.Matches(k, m.keys.BackTab):
@@ -325,6 +330,8 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 		m.showUploads = true
 	case key.Matches(k, m.keys.MyRec):
 		return m.myrec.show()
+	case key.Matches(k, m.keys.Picker):
+		return m.openPicker()
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
 	}
@@ -469,6 +476,8 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 		case hitDispo:
 			m.setFocus(focusDispo)
 			return m.pickDispo(h.t.n)
+		case hitPickRow, hitPickAct:
+			return m.pickerClick(h.t)
 		case hitFocus:
 			if f := focus(h.t.n); m.focusAllowed(f) {
 				m.setFocus(f)

@@ -61,6 +61,9 @@ type Options struct {
 	// OpenURL opens an address in the browser; nil or ErrNoBrowser: the
 	// panel shows the address to copy.
 	OpenURL func(url string) error
+	// Directory, when set, feeds the picker (t / f4): agents and queues
+	// with their availability and load (issue 14).
+	Directory Directory
 }
 
 // Timing of the desktop.
@@ -148,9 +151,11 @@ type Model struct {
 	base        string // the warning the desktop started with
 	needKey     bool   // Options.NeedKey
 	warning     string
-	showUploads bool                  // the Uploads panel covers the body
-	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
-	myrec       *myRecPanel           // the My Recordings panel; shown, it covers the body
+	showUploads bool                   // the Uploads panel covers the body
+	uploadRows  []uploader.ItemStatus  // the last snapshot of the queue
+	myrec       *myRecPanel            // the My Recordings panel; shown, it covers the body
+	picker      *picker                // the transfer / conference / consult picker; shown, it covers the body
+	outgoing    map[string][]*outgoing // invitations sent from each chat (outgoing.go)
 
 	refused error  // the hub refused this desktop for good: the program ends
 	bell    bool   // ring the terminal bell on a new offer
@@ -214,6 +219,7 @@ func New(o Options) *Model {
 	m.pane = &chatPane{}
 	m.bottom = &statusBar{}
 	m.myrec = newMyRecPanel(o.MyRecordings, o.RecordingsDir, o.OpenURL)
+	m.picker = newPicker(o.Directory)
 	return m
 }
 
@@ -290,8 +296,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, cmd
+	case pickDirMsg:
+		m.picker.took(msg, m.now())
+		return m, nil
 	case tickMsg:
-		return m, tea.Batch(m.onTick(), tick())
+		return m, tea.Batch(m.onTick(), tick(), m.picker.tick(m.now()))
 	case sentMsg:
 		if msg.err != nil {
 			m.setError("could not " + msg.what + ": " + msg.err.Error())
@@ -306,8 +315,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
+			if m.picker.shown {
+				m.picker.move(-1)
+				return m, nil
+			}
 			return m, m.scrollUp(3)
 		case tea.MouseWheelDown:
+			if m.picker.shown {
+				m.picker.move(1)
+				return m, nil
+			}
 			m.scroll = max(m.scroll-3, 0)
 		}
 		return m, nil
@@ -338,6 +355,15 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 	}
 	if ev.Envelope != nil {
 		m.historyCame(ev.Envelope)
+		if words, bad := m.inviteResult(ev.Envelope); words != "" {
+			defer func() {
+				if bad {
+					m.setError(words)
+				} else {
+					m.setStatus(words)
+				}
+			}()
+		}
 		if ev.Envelope.Type == session.TypeWelcome {
 			defer m.keyWarning() // after the desk has the welcome
 		}

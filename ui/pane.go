@@ -52,6 +52,9 @@ func (p *chatPane) Render(f *frame) rendered {
 		head += st.Hint.Render(" · queue " + oneLine(c.Queue))
 	}
 	top := rendered{lines: []string{head}}
+	if l := partyLine(f, c, p.w-1); l != "" {
+		top.lines = append(top.lines, " "+l)
+	}
 	top.lines = append(top.lines, recLines(f, c, p.w)...)
 	top.lines = append(top.lines, st.Sep.Render(strings.Repeat("─", p.w)))
 	w := p.w - 1 // one column of margin on the left
@@ -124,6 +127,7 @@ func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
 	if c.LastError != "" {
 		r.lines = append(r.lines, st.Error.Render(ansi.Truncate("✗ "+oneLine(c.LastError), w, "…")))
 	}
+	r.lines = append(r.lines, outgoingLines(f, c, w)...)
 	r.lines = append(r.lines, st.Sep.Render(strings.Repeat("─", w)))
 	switch {
 	case c.State == session.Offered:

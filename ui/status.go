@@ -134,6 +134,9 @@ func reminderLine(f *frame, w int) string {
 	if f.m.myrec.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = f.m.myrec.reminder(f.m.keys)
 	}
+	if f.m.picker.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
+		items = f.m.picker.reminder(f.m.keys)
+	}
 	render := func(items [][2]string) string {
 		var out []string
 		for _, it := range items {

@@ -36,10 +36,12 @@ type frame struct {
 type hitKind int
 
 const (
-	hitRow    hitKind = iota // select chat
-	hitButton                // toolbar button act
-	hitDispo                 // pick disposition n
-	hitFocus                 // focus field n (a focus value)
+	hitRow     hitKind = iota // select chat
+	hitButton                 // toolbar button act
+	hitDispo                  // pick disposition n
+	hitFocus                  // focus field n (a focus value)
+	hitPickRow                // the picker's entry n
+	hitPickAct                // the picker's action n (pickKinds)
 )
 
 type hitTarget struct {
@@ -203,6 +205,10 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 		out = append(out, renderConfirm(f, q, w, bodyH).lines...)
 	} else if m.showUploads {
 		out = append(out, renderUploads(f, w, bodyH).lines...)
+	} else if m.picker.shown {
+		r := m.picker.render(f, w, bodyH)
+		place(r, 0, topLines)
+		out = append(out, r.lines...)
 	} else if m.myrec.shown {
 		m.myrec.SetSize(w, bodyH)
 		r := m.myrec.render(f, w, bodyH)
