@@ -203,6 +203,15 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		cmd, _ := m.myrec.key(k, m.keys)
 		return cmd
 	}
+	if m.removing != "" {
+		return m.removeKey(k)
+	}
+	if cmd, ok := m.inviteKey(k, false); ok {
+		return cmd
+	}
+	if m.consult.shown {
+		return m.consultKey(k)
+	}
 	if m.picker.shown {
 		return m.pickerKey(k)
 	}
@@ -269,6 +278,8 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.myrec.show(), true
 	case key.Matches(k, m.keys.PickerC):
 		return m.openPicker(), true
+	case key.Matches(k, m.keys.ConsultsC):
+		return m.showConsult(), true
 	case key.Matches(k, m.keys.Focus):
 		m.cycleFocus(1)
 	case key.Matches(k, m.keys.BackTab):
@@ -306,6 +317,9 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 			return m.do(a.act)
 		}
 	}
+	if cmd, ok := m.inviteKey(k, true); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(k, m.keys.Ready):
 		return m.toggleReady()
@@ -332,6 +346,10 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.myrec.show()
 	case key.Matches(k, m.keys.Picker):
 		return m.openPicker()
+	case key.Matches(k, m.keys.Consults):
+		return m.showConsult()
+	case key.Matches(k, m.keys.RemoveParty):
+		return m.startRemove()
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
 	}
@@ -478,6 +496,10 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 			return m.pickDispo(h.t.n)
 		case hitPickRow, hitPickAct:
 			return m.pickerClick(h.t)
+		case hitInvite:
+			return m.answerInvite(h.t.n == 1)
+		case hitConsultOpen:
+			return m.showConsult()
 		case hitFocus:
 			if f := focus(h.t.n); m.focusAllowed(f) {
 				m.setFocus(f)

@@ -156,6 +156,9 @@ type Model struct {
 	myrec       *myRecPanel            // the My Recordings panel; shown, it covers the body
 	picker      *picker                // the transfer / conference / consult picker; shown, it covers the body
 	outgoing    map[string][]*outgoing // invitations sent from each chat (outgoing.go)
+	answered    map[string]bool        // invitations this agent answered (the hub says nothing back on accept)
+	removing    string                 // the chat whose party to remove is being asked (invites.go)
+	consult     *consultView           // the consultation view; shown, it covers the body
 
 	refused error  // the hub refused this desktop for good: the program ends
 	bell    bool   // ring the terminal bell on a new offer
@@ -220,6 +223,7 @@ func New(o Options) *Model {
 	m.bottom = &statusBar{}
 	m.myrec = newMyRecPanel(o.MyRecordings, o.RecordingsDir, o.OpenURL)
 	m.picker = newPicker(o.Directory)
+	m.consult = newConsultView()
 	return m
 }
 
@@ -355,6 +359,7 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 	}
 	if ev.Envelope != nil {
 		m.historyCame(ev.Envelope)
+		defer m.consultOpened(ev.Envelope)
 		if words, bad := m.inviteResult(ev.Envelope); words != "" {
 			defer func() {
 				if bad {

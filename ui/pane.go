@@ -52,7 +52,7 @@ func (p *chatPane) Render(f *frame) rendered {
 		head += st.Hint.Render(" · queue " + oneLine(c.Queue))
 	}
 	top := rendered{lines: []string{head}}
-	if l := partyLine(f, c, p.w-1); l != "" {
+	for _, l := range partyLines(f, c, p.w-1) {
 		top.lines = append(top.lines, " "+l)
 	}
 	top.lines = append(top.lines, recLines(f, c, p.w)...)

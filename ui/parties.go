@@ -9,13 +9,13 @@ import (
 	"github.com/agentdesk/agentdesk/session"
 )
 
-// partyLine says who is in a conference (R-I8) and who is listening
+// partyLines says who is in a conference (R-I8) and who is listening
 // (R-C8), under the chat's header; "" while the chat is this agent's
 // alone.
-func partyLine(f *frame, c *session.Chat, w int) string {
+func partyLines(f *frame, c *session.Chat, w int) []string {
 	p := c.Parties
 	if p == nil || (len(p.Parties) == 0 && len(p.Listening) == 0 && (p.Owner.ID == "" || p.Owner.ID == f.desk.Agent.ID)) {
-		return ""
+		return nil
 	}
 	st := f.st
 	name := func(a session.AgentRef) string {
@@ -32,18 +32,36 @@ func partyLine(f *frame, c *session.Chat, w int) string {
 	for _, a := range p.Parties {
 		parts = append(parts, st.Value.Render(name(a)))
 	}
-	line := strings.Join(parts, st.Hint.Render(" · "))
 	if len(p.Listening) > 0 {
 		var ls []string
 		for _, a := range p.Listening {
 			ls = append(ls, name(a))
 		}
-		line += st.Hint.Render(" · ") + st.RecSup.Render("listening: "+strings.Join(ls, ", "))
+		parts = append(parts, st.RecSup.Render("listening: "+strings.Join(ls, ", ")))
 	}
-	if lipgloss.Width(line) > w {
-		line = ansi.Truncate(line, w, "…")
+	// packed at the " · " between names, at most two lines
+	sep := st.Hint.Render(" · ")
+	var out []string
+	cur := ""
+	for _, part := range parts {
+		switch {
+		case cur == "":
+			cur = part
+		case lipgloss.Width(cur+sep+part) <= w:
+			cur += sep + part
+		default:
+			out = append(out, cur)
+			cur = part
+		}
 	}
-	return line
+	out = append(out, cur)
+	if len(out) > 2 {
+		out = append(out[:1], strings.Join(out[1:], sep))
+	}
+	for i := range out {
+		out[i] = ansi.Truncate(out[i], w, "…")
+	}
+	return out
 }
 
 // owns tells whether this agent owns c (a chat with no parties is its own).

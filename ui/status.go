@@ -120,6 +120,9 @@ func (s *statusBar) Render(f *frame) rendered {
 	if q := f.m.confirm; q != nil {
 		msg, style = q.question, st.Confirm
 	}
+	if q := f.m.removeQuestion(); f.m.removing != "" && q != "" {
+		msg, style = q, st.Confirm
+	}
 	return rendered{lines: []string{
 		style.Render(fitWidth(" "+msg, s.w)),
 		reminderLine(f, s.w),
@@ -134,7 +137,9 @@ func reminderLine(f *frame, w int) string {
 	if f.m.myrec.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = f.m.myrec.reminder(f.m.keys)
 	}
-	if f.m.picker.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
+	if f.m.consult.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
+		items = [][2]string{{"enter", "send"}, {"^E", "end consultation"}, {"f7", "to transfer"}, {"f8", "to conference"}, {"tab", "next"}, {"esc", "close"}, {caret(f.m.keys.QuitC), "quit"}}
+	} else if f.m.picker.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = f.m.picker.reminder(f.m.keys)
 	}
 	render := func(items [][2]string) string {
