@@ -206,6 +206,9 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if m.removing != "" {
 		return m.removeKey(k)
 	}
+	if m.files.mode != fileNone {
+		return m.fileKey(k)
+	}
 	if cmd, ok := m.inviteKey(k, false); ok {
 		return cmd
 	}
@@ -350,6 +353,10 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.showConsult()
 	case key.Matches(k, m.keys.RemoveParty):
 		return m.startRemove()
+	case key.Matches(k, m.keys.SendFile):
+		return m.startSendFile()
+	case key.Matches(k, m.keys.SaveFile):
+		return m.startSaveFile()
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
 	}

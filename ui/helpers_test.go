@@ -137,7 +137,7 @@ func run(t *testing.T, m *Model, cmd tea.Cmd) {
 		return
 	}
 	switch msg.(type) {
-	case sentMsg, tea.QuitMsg, pickDirMsg:
+	case sentMsg, tea.QuitMsg, pickDirMsg, fileDoneMsg:
 		_, next := m.Update(msg)
 		run(t, m, next)
 	}

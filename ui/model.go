@@ -64,6 +64,10 @@ type Options struct {
 	// Directory, when set, feeds the picker (t / f4): agents and queues
 	// with their availability and load (issue 14).
 	Directory Directory
+	// Files, when set, sends and saves the files of a chat (R-I6).
+	Files ChatFiles
+	// FilesDir is the folder first offered to save a chat's file into.
+	FilesDir string
 }
 
 // Timing of the desktop.
@@ -159,6 +163,7 @@ type Model struct {
 	answered    map[string]bool        // invitations this agent answered (the hub says nothing back on accept)
 	removing    string                 // the chat whose party to remove is being asked (invites.go)
 	consult     *consultView           // the consultation view; shown, it covers the body
+	files       *chatFiles             // the file prompts (files.go)
 
 	refused error  // the hub refused this desktop for good: the program ends
 	bell    bool   // ring the terminal bell on a new offer
@@ -224,6 +229,7 @@ func New(o Options) *Model {
 	m.myrec = newMyRecPanel(o.MyRecordings, o.RecordingsDir, o.OpenURL)
 	m.picker = newPicker(o.Directory)
 	m.consult = newConsultView()
+	m.files = newChatFiles(o.Files, o.FilesDir)
 	return m
 }
 
@@ -300,6 +306,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, cmd
+	case fileDoneMsg:
+		m.fileDone(msg)
+		return m, nil
 	case pickDirMsg:
 		m.picker.took(msg, m.now())
 		return m, nil

@@ -136,6 +136,10 @@ func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
 			text += " · ends in " + mmss(c.OfferExpiry.Sub(f.now))
 		}
 		r.lines = append(r.lines, st.Attention.Render(text))
+	case f.m.files.mode != fileNone && f.m.files.chat == c.ID:
+		f.m.files.input.SetWidth(max(w-30, 10))
+		r.lines = append(r.lines, f.m.files.input.View())
+		r.cursorAt(true, len(r.lines)-1, 0, f.m.files.input.Cursor())
 	case f.focus == focusPrompt:
 		r.lines = append(r.lines, f.m.urlInput.View())
 		r.cursorAt(true, len(r.lines)-1, 0, f.m.urlInput.Cursor())
@@ -249,6 +253,25 @@ func (p *chatPane) line(f *frame, m session.MessageData, at time.Time, w int) []
 
 func (p *chatPane) body(f *frame, m session.MessageData) string {
 	st := f.st
+	if m.File != nil {
+		words := fileWords(m.File)
+		style := st.Value
+		if m.File.Status != "sent" {
+			style = st.Error
+		}
+		name := oneLine(m.Name)
+		if name == "" {
+			name = m.From
+		}
+		if m.From == session.FromSystem {
+			return style.Render(words)
+		}
+		who := st.Customer
+		if m.From == session.FromAgent {
+			who = st.Agent
+		}
+		return who.Render(name+":") + " " + style.Render(words)
+	}
 	if m.From == session.FromSystem {
 		return st.System.Render("· " + oneLine(m.Text))
 	}

@@ -137,7 +137,9 @@ func reminderLine(f *frame, w int) string {
 	if f.m.myrec.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = f.m.myrec.reminder(f.m.keys)
 	}
-	if f.m.consult.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
+	if f.m.files.mode != fileNone {
+		items = [][2]string{{"enter", "go"}, {"esc", "cancel"}, {caret(f.m.keys.QuitC), "quit"}}
+	} else if f.m.consult.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = [][2]string{{"enter", "send"}, {"^E", "end consultation"}, {"f7", "to transfer"}, {"f8", "to conference"}, {"tab", "next"}, {"esc", "close"}, {caret(f.m.keys.QuitC), "quit"}}
 	} else if f.m.picker.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = f.m.picker.reminder(f.m.keys)
