@@ -391,6 +391,10 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 			m.setStatus("! " + closed)
 		}
 		m.fixSelection()
+		if m.consult.shown && m.current() == nil { // the last consultation ended
+			m.consult.shown = false
+			m.consult.input.Blur()
+		}
 		m.dropStaleNotice()
 		if c := m.selectedChat(); c != nil && m.focus != focusNote && c.Note != "" {
 			m.note.SetValue(c.Note) // the field shows the hub's note while not edited

@@ -101,7 +101,11 @@ func (o *outgoing) words(now time.Time) string {
 	if o.who != "" {
 		who = oneLine(o.who)
 	}
-	s := kindWord(o.kind) + " to " + who + ": "
+	to := " to "
+	if o.kind == session.InviteConsult {
+		to = " with "
+	}
+	s := kindWord(o.kind) + to + who + ": "
 	switch o.status {
 	case "":
 		s += fmt.Sprintf("waiting for an answer (%s)", mmss(now.Sub(o.at)))
