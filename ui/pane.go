@@ -188,10 +188,15 @@ func (p *chatPane) transcript(f *frame, c *session.Chat, w, h int) []string {
 	if len(lines) == 0 {
 		lines = []string{f.st.Hint.Render("No messages yet.")}
 	}
-	if done && c.HistoryMore { // R-I2: older sessions wait in the hub's store
-		lines = append([]string{f.st.Hint.Render("↑ older chats with " + c.Customer + ": scroll up (pgup) to load them")}, lines...)
-	} else if done && len(c.History) > 0 {
-		lines = append([]string{f.st.Hint.Render("── the history with " + c.Customer + " begins here")}, lines...)
+	switch {
+	case done && c.HistoryMore && len(c.History) > 0: // R-I2: older sessions wait in the hub's store
+		day, _ := historySince(f, c)
+		lines = append([]string{f.st.Hint.Render("↑ since " + day + " · pgup: older chats with " + oneLine(c.Customer))}, lines...)
+	case done && c.HistoryMore:
+		lines = append([]string{f.st.Hint.Render("↑ older chats with " + oneLine(c.Customer) + ": scroll up (pgup) to load them")}, lines...)
+	case done && len(c.History) > 0:
+		day, n := historySince(f, c)
+		lines = append([]string{f.st.Hint.Render("── history with " + oneLine(c.Customer) + " since " + day + " (" + n + ")")}, lines...)
 	}
 	f.m.maxScroll = max(len(lines)-h, 0) // pgup stops at the top
 	if !done {
@@ -204,6 +209,16 @@ func (p *chatPane) transcript(f *frame, c *session.Chat, w, h int) []string {
 		out[len(out)-1] = f.st.Hint.Render(fmt.Sprintf("↓ %d newer lines · pgdown", scroll))
 	}
 	return out
+}
+
+// historySince says how far back the history shown goes: the first
+// earlier chat's day and how many earlier chats there are (R-I2).
+func historySince(f *frame, c *session.Chat) (day, count string) {
+	first := c.History[0].Start
+	if len(c.History[0].Transcript) > 0 && (first.IsZero() || c.History[0].Transcript[0].At.Before(first)) {
+		first = c.History[0].Transcript[0].At
+	}
+	return dayLabel(first.In(f.m.loc), f.now.In(f.m.loc)), plural(len(c.History), "earlier chat")
 }
 
 func sameDay(a, b time.Time) bool {
