@@ -57,6 +57,7 @@ type Server struct {
 	log    *slog.Logger
 	clock  Clock
 	st     store.Store
+	app    appMount // the web app (/app/, app.go)
 	j      *journal
 	in     *ingest.Ingest                // nil without store.dir
 	tokens *auth.Directory               // who calls: agents' and API tokens, users
@@ -278,6 +279,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s.cfg.Queues)
 	})
+	s.mountApp(mux)
 	mux.Handle("GET /", webHandler())
 	return s.guard(mux)
 }

@@ -413,6 +413,7 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 				logIn = "log in " + o.LogPath
 			}
 			fmt.Fprintf(stdout, "agentdesk demo: hub on %s, you are %s (%s), %s\n%s\n", d.URL, d.Agent.Name, d.Agent.ID, logIn, banner)
+			fmt.Fprintf(stdout, "Recordings (web app): %s/app/ (log in as sue, password demo-password-sue; the demo users are in docs/people.md)\n", d.URL)
 		}
 	}
 	say()

@@ -261,3 +261,39 @@ func TestScope(t *testing.T) {
 		t.Error("export and admin rights")
 	}
 }
+
+func TestEdit(t *testing.T) {
+	d, err := New(Options{People: testPeople(t), Agents: testAgents})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Edit(func(*People) error { return nil }); !errors.Is(err, ErrNoUsersFile) || d.Editable() {
+		t.Fatalf("Edit without a users file: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "users.yaml")
+	d, err = New(Options{People: testPeople(t), Agents: testAgents, File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := HashPassword("ned's long password")
+	if err := d.Edit(func(p *People) error {
+		p.Users = append(p.Users, User{ID: "nia", Role: "quality", Team: "south", Password: h})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := d.Login("nia", "ned's long password", ""); err != nil || c.Team != "south" {
+		t.Fatalf("a user added by Edit logs in at once: %+v %v", c, err)
+	}
+	for _, bad := range []func(p *People) error{
+		func(p *People) error { p.Users = append(p.Users, User{ID: "sue", Role: "admin"}); return nil }, // the config's
+		func(p *People) error { p.Users[0].Team = "atlantis"; return nil },
+	} {
+		if err := d.Edit(bad); err == nil {
+			t.Error("a bad edit was written")
+		}
+	}
+	if u, _ := d.User("nia"); u.Team != "south" || !d.InConfig("sue") || d.InConfig("nia") {
+		t.Fatalf("after refused edits: %+v", u)
+	}
+}

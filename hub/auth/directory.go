@@ -69,6 +69,7 @@ type Directory struct {
 	log   *slog.Logger
 	fixed *api.Tokens // agents' and services' tokens from the config
 
+	edit    sync.Mutex // serialises Edit
 	mu      sync.Mutex
 	snap    *snapshot
 	checked time.Time // when File was last looked at

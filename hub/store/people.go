@@ -75,6 +75,7 @@ const (
 	ActionPlay     = "play"
 	ActionDownload = "download"
 	ActionExport   = "export"
+	ActionUsers    = "users" // an admin changed users or teams (Query says what)
 )
 
 // How an access ended (Access.Outcome).
