@@ -109,6 +109,11 @@ func TestConferenceParties_R_I8_R_C8(t *testing.T) {
 	if m.removing != "" || !strings.Contains(m.status, "only the chat's owner (Grace Hopper)") {
 		t.Errorf("a party was asked whom to remove (status %q)", m.status)
 	}
+	// removed by the owner: the chat leaves, and the status line says why
+	feed(t, m, frame_(t, session.TypeState, "bob", session.StateData{State: session.Done, Reason: session.EndRemoved}))
+	if m.desk.Chat("bob") != nil || !strings.Contains(m.status, "you were removed from the chat with Bob Marsh by its owner") {
+		t.Errorf("removal not said (status %q)", m.status)
+	}
 }
 
 // R-I9: a consultation is its own view: the contact's transcript

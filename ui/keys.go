@@ -130,14 +130,14 @@ func (k keyMap) reminder(inText bool) [][2]string {
 		return [][2]string{
 			{"f1", "help"}, {"esc", "list"}, {caret(k.AcceptC), "accept"}, {caret(k.EndC), "end"},
 			{caret(k.RecordC), "record"}, {caret(k.PauseC), "pause"}, {caret(k.PushURLC), "URL"},
-			{caret(k.DoneC), "done"}, {caret(k.ReadyC), "ready"}, {caret(k.PickerC), "transfer…"}, {caret(k.QuitC), "quit"},
+			{caret(k.DoneC), "done"}, {caret(k.ReadyC), "ready"}, {caret(k.PickerC), "transfer"}, {caret(k.QuitC), "quit"},
 		}
 	}
 	return [][2]string{
 		{k.Help.Help().Key, "help"}, {k.Focus.Help().Key, "focus"}, {k.Accept.Help().Key, "accept"},
-		{k.Reject.Help().Key, "reject"}, {k.End.Help().Key, "end"}, {k.PushURL.Help().Key, "push URL"},
+		{k.Reject.Help().Key, "reject"}, {k.End.Help().Key, "end"}, {k.Picker.Help().Key, "transfer"}, {k.PushURL.Help().Key, "push URL"},
 		{k.Done.Help().Key, "done"}, {k.Ready.Help().Key, "ready"}, {k.Record.Help().Key, "record"},
-		{k.Pause.Help().Key, "pause"}, {k.Picker.Help().Key, "transfer…"}, {k.Quit.Help().Key, "quit"},
+		{k.Pause.Help().Key, "pause"}, {k.Quit.Help().Key, "quit"},
 	}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/agentdesk/agentdesk/session"
@@ -122,8 +123,9 @@ func (o *outgoing) words(now time.Time) string {
 	default:
 		s += oneLine(o.status)
 	}
-	if o.reason != "" {
-		s += " — " + oneLine(o.reason)
+	// a reason that only says the status again ("Grace Hopper rejected it") is left out
+	if r := oneLine(o.reason); r != "" && !(o.status == session.InviteRejected && strings.Contains(r, "rejected")) {
+		s += " — " + r
 	}
 	return s
 }

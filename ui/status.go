@@ -88,7 +88,18 @@ func (m *Model) closedByHub(e session.Envelope) string {
 	}
 	var sd session.StateData
 	c := m.desk.Chat(e.Chat)
-	if e.Decode(&sd) != nil || sd.State != session.Done || c == nil || c.State != session.ACW {
+	if e.Decode(&sd) != nil || sd.State != session.Done || c == nil {
+		return ""
+	}
+	switch sd.Reason { // the chat goes on without this agent (issue 14)
+	case session.EndTransferred:
+		return "the chat with " + oneLine(c.Customer) + " was transferred: it has left your desktop"
+	case session.EndRemoved:
+		return "you were removed from the chat with " + oneLine(c.Customer) + " by its owner"
+	case session.EndLeft:
+		return "you left the chat with " + oneLine(c.Customer) + "; it goes on without you"
+	}
+	if c.State != session.ACW {
 		return ""
 	}
 	if m.doneSent[c.ID] {

@@ -424,7 +424,7 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 	if !o.NotReady {
 		h = readyOnWelcome(ctx, h)
 	}
-	uo := ui.Options{Hub: h, Banner: banner, Bell: o.Bell}
+	uo := ui.Options{Hub: h, Banner: banner, Bell: o.Bell, Directory: d.Client, Files: chatFiles{d.Client}, FilesDir: "~/Downloads"}
 	if o.Rec != nil {
 		uo = o.Rec.options(uo)
 	}
