@@ -20,8 +20,9 @@ import (
 
 type consultView struct {
 	shown bool
-	id    string // the consultation shown
-	want  string // the chat of a consultation just accepted: shown when it opens
+	id    string            // the consultation shown
+	want  string            // the chat of a consultation just accepted: shown when it opens
+	about map[string]string // customer names of the chats consulted about, from their invitations
 	input textinput.Model
 }
 
@@ -146,6 +147,9 @@ func (m *Model) renderConsult(f *frame, w, h int) rendered {
 	m.desk.ReadConsultation(k.ID)
 	inner := w - 2
 	about := k.Chat
+	if n := m.consult.about[k.Chat]; n != "" {
+		about = "the chat with " + oneLine(n)
+	}
 	contact := k.Contact
 	if c := f.desk.Chat(k.Chat); c != nil {
 		about = "the chat with " + oneLine(c.Customer)

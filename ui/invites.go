@@ -128,6 +128,10 @@ func (m *Model) answerInvite(accept bool) tea.Cmd {
 		m.setStatus("accepted: " + inviteWords(inv))
 		if inv.Kind == session.InviteConsult {
 			m.consult.want = inv.Chat.ID // shown as soon as it opens
+			if m.consult.about == nil {
+				m.consult.about = map[string]string{}
+			}
+			m.consult.about[inv.Chat.ID] = inv.Chat.Customer
 		}
 	} else {
 		m.setStatus("rejected: " + inviteWords(inv))

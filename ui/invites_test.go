@@ -166,7 +166,8 @@ func TestConsultationView_R_I9(t *testing.T) {
 		From: session.AgentRef{ID: "ada", Name: "Ada Lovelace"}, With: session.AgentRef{ID: "grace", Name: "Grace Hopper"},
 		Contact: []session.MessageData{line(1, session.FromCustomer, "Carol King", "I was charged twice", now)}}
 	feed(t, m2, frame_(t, session.TypeConsultation, "carol-consult-1", k2))
-	if !m2.consult.shown || !strings.Contains(plain(t, m2), "Carol King: I was charged twice") {
+	if s := plain(t, m2); !m2.consult.shown || !strings.Contains(s, "Carol King: I was charged twice") ||
+		!strings.Contains(s, "Consultation with Ada Lovelace about the chat with Carol King") || strings.Contains(s, "f7") {
 		t.Fatalf("the accepted consultation is not shown with the contact's transcript:\n%s", plain(t, m2))
 	}
 	h2.reset()

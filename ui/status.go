@@ -151,7 +151,11 @@ func reminderLine(f *frame, w int) string {
 	if f.m.files.mode != fileNone {
 		items = [][2]string{{"enter", "go"}, {"esc", "cancel"}, {caret(f.m.keys.QuitC), "quit"}}
 	} else if f.m.consult.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
-		items = [][2]string{{"enter", "send"}, {"^E", "end consultation"}, {"f7", "to transfer"}, {"f8", "to conference"}, {"tab", "next"}, {"esc", "close"}, {caret(f.m.keys.QuitC), "quit"}}
+		items = [][2]string{{"enter", "send"}, {"^E", "end consultation"}}
+		if k := f.m.current(); k != nil && k.From.ID == f.desk.Agent.ID {
+			items = append(items, [2]string{"f7", "to transfer"}, [2]string{"f8", "to conference"})
+		}
+		items = append(items, [2]string{"tab", "next"}, [2]string{"esc", "close"}, [2]string{caret(f.m.keys.QuitC), "quit"})
 	} else if f.m.picker.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = f.m.picker.reminder(f.m.keys)
 	}
