@@ -32,6 +32,7 @@ type peerAgent struct {
 	invites  []session.InviteData
 	consults map[string]session.ConsultationData
 	chats    map[string]session.State
+	sent     int // invitations this agent sent that have no result yet
 }
 
 func newPeerAgents(url string, cfg *hub.Config) *peerAgents {
@@ -88,8 +89,8 @@ func (a *peerAgent) pump() {
 			}
 		case session.TypeInviteResult:
 			var r session.InviteResultData
-			if e.Decode(&r) == nil {
-				a.dropInvite(r.ID)
+			if e.Decode(&r) == nil && !a.dropInvite(r.ID) && a.sent > 0 {
+				a.sent-- // the result of one it sent
 			}
 		case session.TypeConsultation:
 			var k session.ConsultationData
@@ -121,13 +122,15 @@ func (a *peerAgent) pump() {
 	}
 }
 
-func (a *peerAgent) dropInvite(id string) {
+// dropInvite forgets an invitation to this agent; false when it was not one.
+func (a *peerAgent) dropInvite(id string) bool {
 	for i, inv := range a.invites {
 		if inv.ID == id {
 			a.invites = append(a.invites[:i], a.invites[i+1:]...)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // until waits for cond (checked under the lock) or the end of ctx.
@@ -194,11 +197,58 @@ func (p *peerAgents) End(ctx context.Context, name string) error {
 	return a.send(ctx, typ, id, nil)
 }
 
+func (p *peerAgents) Take(ctx context.Context, name string) error {
+	a, err := p.peer(ctx, name)
+	if err != nil {
+		return err
+	}
+	var id string
+	err = a.until(ctx, "offer", func() bool {
+		for c, st := range a.chats {
+			if st == session.Offered {
+				id = c
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return err
+	}
+	return a.send(ctx, session.TypeAccept, id, nil)
+}
+
+func (p *peerAgents) Invite(ctx context.Context, name, kind, to string) error {
+	a, err := p.peer(ctx, name)
+	if err != nil {
+		return err
+	}
+	_, id, err := a.target(ctx, "", "chat")
+	if err != nil {
+		return err
+	}
+	typ := map[string]string{session.InviteTransfer: session.TypeTransfer, session.InviteConference: session.TypeConference, session.InviteConsult: session.TypeConsult}[kind]
+	if typ == "" {
+		return fmt.Errorf("no such invitation kind %q", kind)
+	}
+	// one at a time, as a person would: the last one's answer first
+	if err := a.until(ctx, "answer to the last invitation", func() bool { return a.sent == 0 }); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.sent++
+	a.mu.Unlock()
+	return a.send(ctx, typ, id, session.InviteRequest{Agent: to})
+}
+
 // target waits for the agent's open consultation (consultTyp) or else a
 // connected chat (chatTyp) and names it.
 func (a *peerAgent) target(ctx context.Context, consultTyp, chatTyp string) (typ, id string, err error) {
 	err = a.until(ctx, "consultation or connected chat", func() bool {
 		for k := range a.consults {
+			if consultTyp == "" {
+				break
+			}
 			typ, id = consultTyp, k
 			return true
 		}

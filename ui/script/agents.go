@@ -17,22 +17,31 @@ type Agents interface {
 	Answer(ctx context.Context, name string, accept bool) error
 	Say(ctx context.Context, name, text string) error
 	End(ctx context.Context, name string) error
+	// Take accepts the offer the agent holds (waiting for one); Invite
+	// sends a transfer, conference or consult (kind) of the agent's
+	// connected chat to the agent with id to.
+	Take(ctx context.Context, name string) error
+	Invite(ctx context.Context, name, kind, to string) error
 }
 
 // Agent actions of an OpAgent step.
 const (
-	AgentReady  = "ready"
-	AgentAccept = "accepts"
-	AgentReject = "rejects"
-	AgentSays   = "says"
-	AgentEnds   = "ends"
+	AgentReady       = "ready"
+	AgentAccept      = "accepts"
+	AgentReject      = "rejects"
+	AgentSays        = "says"
+	AgentEnds        = "ends"
+	AgentTakes       = "takes"
+	AgentTransfers   = "transfers"
+	AgentConferences = "conferences"
+	AgentConsults    = "consults"
 )
 
 // EventAgent is the events log's record of an agent step.
 const EventAgent = "agent"
 
 func (p *parser) parseAgent(st *Step, cmd token, args []token) error {
-	usage := `agent NAME ready | agent NAME accepts | agent NAME rejects | agent NAME says "text" | agent NAME ends`
+	usage := `agent NAME ready | takes | accepts | rejects | says "text" | ends | transfers ID | conferences ID | consults ID`
 	if len(args) < 2 {
 		return p.errAt(end(cmd, args), "agent needs a name and an action: %s", usage)
 	}
@@ -43,7 +52,12 @@ func (p *parser) parseAgent(st *Step, cmd token, args []token) error {
 	act, rest := args[1], args[2:]
 	st.Action = act.text
 	switch act.text {
-	case AgentReady, AgentAccept, AgentReject, AgentEnds:
+	case AgentTransfers, AgentConferences, AgentConsults:
+		if len(rest) != 1 || !validName(rest[0].text) {
+			return p.errAt(end(cmd, args), "agent %s takes the id of the agent: agent %s %s ada", act.text, st.Name, act.text)
+		}
+		st.Text = rest[0].text
+	case AgentReady, AgentAccept, AgentReject, AgentEnds, AgentTakes:
 		if len(rest) != 0 {
 			return p.errAt(rest[0].col, "agent %s takes nothing more: agent %s %s", act.text, st.Name, act.text)
 		}
@@ -74,6 +88,14 @@ func (r *runner) agent(ctx context.Context, st *Step) (*Failure, error) {
 		err = a.Say(actx, st.Name, st.Text)
 	case AgentEnds:
 		err = a.End(actx, st.Name)
+	case AgentTakes:
+		err = a.Take(actx, st.Name)
+	case AgentTransfers:
+		err = a.Invite(actx, st.Name, "transfer", st.Text)
+	case AgentConferences:
+		err = a.Invite(actx, st.Name, "conference", st.Text)
+	case AgentConsults:
+		err = a.Invite(actx, st.Name, "consult", st.Text)
 	}
 	f := map[string]any{"name": st.Name, "action": st.Action, "line": st.Pos.Line, "ok": err == nil}
 	if st.Text != "" {
