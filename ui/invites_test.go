@@ -26,6 +26,9 @@ func TestInvitationAccept_R_I7(t *testing.T) {
 		!strings.Contains(s, "[A Accept] [X Reject]") {
 		t.Fatalf("the invitation line is not shown:\n%s", s)
 	}
+	if m.status != "! Grace Hopper asks you to take the chat with Carol King: A accepts, X rejects" {
+		t.Errorf("status %q", m.status)
+	}
 	*clock = now.Add(5 * time.Second)
 	if !strings.Contains(plain(t, m), "⇄ 00:15 Grace Hopper") {
 		t.Error("the countdown does not run")

@@ -17,7 +17,7 @@ import (
 // addNotices puts notices in the status line, each saying which chat it
 // is about unless its words name the customer already, so that the hub's
 // words never read as the customer's ("! Bob Smith: Ada started Record").
-// A new offer rings the terminal bell when the desktop has it on.
+// A new offer or invitation rings the terminal bell when the desktop has it on.
 func (m *Model) addNotices(ns []session.Notice) {
 	for _, n := range ns {
 		m.notices = append(m.notices, n)
@@ -35,6 +35,9 @@ func (m *Model) addNotices(ns []session.Notice) {
 				text = strings.TrimPrefix(m.status, "! ") + "; offered to you again: a accepts, x rejects"
 			}
 			m.setStatus("! " + text)
+			m.ring = m.ring || m.bell
+		case session.AttnInvite: // an invitation alerts like an offer (issue 14)
+			m.setStatus("! " + text + ": A accepts, X rejects")
 			m.ring = m.ring || m.bell
 		default:
 			m.setStatus("! " + text)
