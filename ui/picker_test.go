@@ -185,3 +185,51 @@ func TestPickerRefreshAndError(t *testing.T) {
 		t.Errorf("the picker opened on a chat in wrap-up (status %q)", m.status)
 	}
 }
+
+// The picker by mouse and at 80x24: a click on a row moves to it, a
+// second click chooses it; the wheel moves; every line fits.
+func TestPickerMouseAndSmall(t *testing.T) {
+	d := &fakeDirectory{dir: directory()}
+	m, h := pickerModel(t, d)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	press(t, m, "t")
+	lines := strings.Split(plain(t, m), "\n")
+	if len(lines) != 24 {
+		t.Fatalf("%d lines at 80x24", len(lines))
+	}
+	for i, l := range lines {
+		if w := len([]rune(l)); w > 80 {
+			t.Errorf("line %d is %d wide", i, w)
+		}
+	}
+	click := func(n int) {
+		t.Helper()
+		_, hits, _ := m.layout()
+		for _, ht := range hits {
+			if ht.t.kind == hitPickRow && ht.t.n == n {
+				_, cmd := m.Update(tea.MouseClickMsg{X: ht.x + 3, Y: ht.y, Button: tea.MouseLeft})
+				run(t, m, cmd)
+				return
+			}
+		}
+		t.Fatalf("no row %d to click", n)
+	}
+	click(2) // Grace Hopper (queues first)
+	if m.picker.cursor != 2 || m.picker.mode != pickList {
+		t.Fatalf("cursor %d mode %v after one click", m.picker.cursor, m.picker.mode)
+	}
+	click(2)
+	if m.picker.mode != pickAction || m.picker.chosen == nil || m.picker.chosen.agent.ID != "grace" {
+		t.Fatalf("a second click did not choose Grace")
+	}
+	press(t, m, "esc")
+	m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if m.picker.cursor != 3 {
+		t.Errorf("the wheel did not move the cursor: %d", m.picker.cursor)
+	}
+	h.reset()
+	press(t, m, "enter", "c")
+	if e := h.last(t); e.Type != session.TypeConference || decode[session.InviteRequest](t, e).Agent != "alan" {
+		t.Errorf("sent %s %+v, want conference alan", e.Type, decode[session.InviteRequest](t, e))
+	}
+}
