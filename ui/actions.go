@@ -209,6 +209,16 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if m.files.mode != fileNone {
 		return m.fileKey(k)
 	}
+	if m.showInvite {
+		cmd, ok := m.inviteKey(k, true)
+		if !ok && key.Matches(k, m.keys.Esc, m.keys.InvView, m.keys.Quit) {
+			m.showInvite = false
+		}
+		if len(m.invites()) == 0 {
+			m.showInvite = false
+		}
+		return cmd
+	}
 	if cmd, ok := m.inviteKey(k, false); ok {
 		return cmd
 	}
@@ -353,6 +363,12 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.showConsult()
 	case key.Matches(k, m.keys.RemoveParty):
 		return m.startRemove()
+	case key.Matches(k, m.keys.InvView):
+		if len(m.invites()) == 0 {
+			m.setError("no invitation open")
+		} else {
+			m.showInvite = true
+		}
 	case key.Matches(k, m.keys.SendFile):
 		return m.startSendFile()
 	case key.Matches(k, m.keys.SaveFile):

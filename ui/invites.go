@@ -199,3 +199,32 @@ func (m *Model) removeKey(k tea.KeyPressMsg) tea.Cmd {
 	m.setStatus("Remove a party: cancelled")
 	return nil
 }
+
+// renderInvitation draws the oldest invitation's chat read-only in the
+// body (I): what the agent is asked to take, join or consult about.
+func (m *Model) renderInvitation(f *frame, w, h int) rendered {
+	st := f.st
+	invs := m.invites()
+	var r rendered
+	if len(invs) == 0 {
+		m.showInvite = false
+		r.lines = []string{"", " " + st.Hint.Render("No invitation open.")}
+		return r.fit(h)
+	}
+	inv := invs[0]
+	r.lines = append(r.lines, " "+ansi.Truncate(st.Label.Render(inviteWords(inv)), w-2, "…"))
+	r.lines = append(r.lines, " "+st.Hint.Render("read-only until you accept · A accepts · X rejects · esc or I closes"))
+	r.lines = append(r.lines, st.Divider.Render(divider("the chat with "+oneLine(inv.Chat.Customer), w)))
+	var ls []string
+	for _, l := range inv.Chat.Transcript {
+		for _, s := range m.pane.(*chatPane).line(f, l, l.At.In(f.m.loc), w-2) {
+			ls = append(ls, " "+s)
+		}
+	}
+	if len(ls) == 0 {
+		ls = []string{" " + st.Hint.Render("No messages yet.")}
+	}
+	n := h - len(r.lines)
+	r.lines = append(r.lines, padTop(lastLines(ls, n), n)...)
+	return r.fit(h)
+}

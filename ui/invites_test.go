@@ -29,6 +29,12 @@ func TestInvitationAccept_R_I7(t *testing.T) {
 	if m.status != "! Grace Hopper asks you to take the chat with Carol King: A accepts, X rejects" {
 		t.Errorf("status %q", m.status)
 	}
+	// I shows the chat offered, read-only, before the answer (R-I7: with its transcript)
+	press(t, m, "I")
+	if s := plain(t, m); !strings.Contains(s, "the chat with Carol King") || !strings.Contains(s, "Carol King: I was charged twice") ||
+		!strings.Contains(s, "read-only until you accept") {
+		t.Errorf("I does not show the invitation's chat:\n%s", s)
+	}
 	*clock = now.Add(5 * time.Second)
 	if !strings.Contains(plain(t, m), "⇄ 00:15 Grace Hopper") {
 		t.Error("the countdown does not run")
@@ -39,7 +45,7 @@ func TestInvitationAccept_R_I7(t *testing.T) {
 	if h.last(t).Type != session.TypeAnswer || a.Invite != "carol-transfer-1" || !a.Accept {
 		t.Errorf("A sent %s %+v, want answer accept carol-transfer-1", h.last(t).Type, a)
 	}
-	if strings.Contains(plain(t, m), "[A Accept]") {
+	if s := plain(t, m); strings.Contains(s, "[A Accept]") || strings.Contains(s, "read-only until you accept") {
 		t.Error("the answered invitation is still shown")
 	}
 }

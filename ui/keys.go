@@ -42,6 +42,7 @@ type keyMap struct {
 	InvAccept, InvReject         key.Binding
 	InvAcceptC, InvRejectC       key.Binding
 	RemoveParty                  key.Binding
+	InvView                      key.Binding // the oldest invitation's chat, read-only
 	Consults, ConsultsC          key.Binding
 	ConsultTransfer, ConsultConf key.Binding
 	// Files in a chat (R-I6): send one, save the last one received.
@@ -109,6 +110,7 @@ func newKeyMap() keyMap {
 		InvAcceptC:      b("f5", "accept invite", "f5"),
 		InvRejectC:      b("f6", "reject invite", "f6"),
 		RemoveParty:     b("R", "remove a party", "R"),
+		InvView:         b("I", "see invitation", "I"),
 		Consults:        b("C", "consultations", "C"),
 		ConsultsC:       b("f9", "consultations", "f9"),
 		ConsultTransfer: b("f7", "to a transfer", "f7"),
@@ -175,7 +177,7 @@ func (k keyMap) helpGroups() []helpGroup {
 		}},
 		{"Move", []helpRow{
 			one(k.Up), one(k.Down), one(k.NextC), one(k.PrevC), one(k.Focus), one(k.BackTab), one(k.Open), one(k.Send), one(k.Esc),
-			one(k.SendFile), one(k.SaveFile),
+			one(k.SendFile), one(k.SaveFile), one(k.InvView),
 		}},
 		{"More", []helpRow{
 			one(k.ScrollUp), one(k.ScrollDown), one(k.Pick), pair(k.Help, k.HelpC), pair(k.Uploads, k.UploadsC), pair(k.MyRec, k.MyRecC),

@@ -162,6 +162,7 @@ type Model struct {
 	outgoing    map[string][]*outgoing // invitations sent from each chat (outgoing.go)
 	answered    map[string]bool        // invitations this agent answered (the hub says nothing back on accept)
 	removing    string                 // the chat whose party to remove is being asked (invites.go)
+	showInvite  bool                   // the oldest invitation's chat covers the body (I)
 	consult     *consultView           // the consultation view; shown, it covers the body
 	files       *chatFiles             // the file prompts (files.go)
 

@@ -213,6 +213,8 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 		out = append(out, renderConfirm(f, q, w, bodyH).lines...)
 	} else if m.showUploads {
 		out = append(out, renderUploads(f, w, bodyH).lines...)
+	} else if m.showInvite {
+		out = append(out, m.renderInvitation(f, w, bodyH).lines...)
 	} else if m.consult.shown {
 		r := m.renderConsult(f, w, bodyH)
 		place(r, 0, topLines)
