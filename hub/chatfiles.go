@@ -117,7 +117,11 @@ func (s *Server) serveFileUpload(w http.ResponseWriter, r *http.Request) {
 	limits := s.cfg.Files
 	state, release := s.takeFilePlace(c)
 	if release != nil {
-		defer release()
+		defer func() {
+			if release != nil {
+				release()
+			}
+		}()
 	}
 	switch {
 	case state != session.Connected:
@@ -167,6 +171,9 @@ func (s *Server) serveFileUpload(w http.ResponseWriter, r *http.Request) {
 	syncDir(dir)
 	m := s.fileLine(c, session.MessageData{From: fs.from, Name: fs.name, File: f,
 		Text: fmt.Sprintf("%s sent a file: %s (%s, %d bytes, sha256 %s)", fs.name, name, f.Type, f.Size, f.SHA256)})
+	if m.ID != 0 {
+		release = nil // the place became one of the chat's files (fileLine)
+	}
 	if m.ID == 0 {
 		api.WriteError(w, http.StatusConflict, api.ErrWrongState, "the chat ended or its transcript is full; the file was not sent")
 		return
@@ -246,9 +253,13 @@ func (s *Server) fileLine(c *chat, m session.MessageData) session.MessageData {
 		return session.MessageData{}
 	}
 	line, fe := s.appendMsg(c, m, true, m.From != session.FromSystem)
-	if fe == nil && m.File.Status == session.FileSent {
+	if fe == nil && line.ID != 0 && m.File.Status == session.FileSent {
+		// Its place moves from the uploads in flight to the chat's files
+		// at once: counted twice for a moment, a parallel upload would be
+		// refused with a place still free.
 		c.mu.Lock()
 		c.files++
+		c.uploading = max(c.uploading-1, 0)
 		c.mu.Unlock()
 	}
 	s.unlock()

@@ -275,7 +275,10 @@ func TestChatFilesPerChatLimit_R_I6(t *testing.T) {
 	for i := range 8 {
 		go func() {
 			body := append([]byte("file number "), byte('0'+i))
-			code, _ := postFile(t, httpBase, chat, resume, "n.txt", body)
+			code, b := postFile(t, httpBase, chat, resume, "n.txt", body)
+			if code != http.StatusCreated {
+				t.Logf("upload %d: %d %s", i, code, b)
+			}
 			codes <- code
 		}()
 	}
