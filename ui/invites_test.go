@@ -179,6 +179,9 @@ func TestConsultationView_R_I9(t *testing.T) {
 		!strings.Contains(s, "Consultation with Ada Lovelace about the chat with Carol King") || strings.Contains(s, "f7") {
 		t.Fatalf("the accepted consultation is not shown with the contact's transcript:\n%s", plain(t, m2))
 	}
+	if !strings.Contains(m2.status, "Consultation with Ada Lovelace opened") {
+		t.Errorf("the consulted agent is told %q, want who asked", m2.status)
+	}
 	h2.reset()
 	press(t, m2, "f8")
 	if len(h2.types()) != 0 || !strings.Contains(m2.status, "only Ada Lovelace, who owns the chat") {
