@@ -166,6 +166,11 @@ func TestConsultationView_R_I9(t *testing.T) {
 	if m.desk.Chat("bob").State != session.Connected {
 		t.Error("ending the consultation touched the chat")
 	}
+	k.State, k.Reason = session.ConsultEnded, "Ada Lovelace ended it"
+	feed(t, m, frame_(t, session.TypeConsultation, "bob-consult-1", k))
+	if m.consult.shown || strings.Contains(plain(t, m), "between you") {
+		t.Error("the consultation view stayed after the consultation ended")
+	}
 	// the consulted side: the contact's transcript comes with it; no f7
 	m2, h2, _ := newModel(t)
 	feed(t, m2, frame_(t, session.TypeWelcome, "", session.WelcomeData{Agent: session.AgentInfo{ID: "grace", Name: "Grace Hopper", Capacity: 3}, Settings: settings()}))

@@ -396,6 +396,12 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 			m.consult.shown = false
 			m.consult.input.Blur()
 		}
+		if p := m.picker; p.shown { // the chat it acts on ended or left
+			if c := m.desk.Chat(p.chat); c == nil || c.State != session.Connected {
+				p.close()
+				m.setError("the picker closed: the chat is no longer connected")
+			}
+		}
 		m.dropStaleNotice()
 		if c := m.selectedChat(); c != nil && m.focus != focusNote && c.Note != "" {
 			m.note.SetValue(c.Note) // the field shows the hub's note while not edited

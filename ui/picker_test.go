@@ -92,6 +92,12 @@ func TestPickerListsAndFilters(t *testing.T) {
 	if m.picker.shown {
 		t.Error("esc did not close the picker")
 	}
+	// the chat ends while the picker is open: it closes and says why
+	press(t, m, "t")
+	feed(t, m, frame_(t, session.TypeState, "bob", session.StateData{State: session.ACW, Reason: session.EndContactLeft}))
+	if m.picker.shown || !strings.Contains(m.status, "the picker closed: the chat is no longer connected") {
+		t.Errorf("the picker stayed on a chat in wrap-up (status %q)", m.status)
+	}
 }
 
 // R-I7: enter on an agent, then t sends transfer{agent}; the pane says it
