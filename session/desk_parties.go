@@ -103,7 +103,11 @@ func (d *Desk) applyParties(e Envelope, now time.Time) (ns []Notice, ok bool, er
 		if !fresh {
 			return nil, true, nil
 		}
-		return []Notice{{Chat: k.Chat, Reason: AttnConsult, At: now, Text: fmt.Sprintf("Consultation with %s opened", k.With.Name)}}, true, nil
+		other := k.With // the consulted agent sees who asked
+		if other.ID == d.Agent.ID {
+			other = k.From
+		}
+		return []Notice{{Chat: k.Chat, Reason: AttnConsult, At: now, Text: fmt.Sprintf("Consultation with %s opened", other.Name)}}, true, nil
 	case TypeConsultLine:
 		k := d.consults[e.Chat]
 		if k == nil {

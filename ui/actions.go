@@ -203,6 +203,31 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		cmd, _ := m.myrec.key(k, m.keys)
 		return cmd
 	}
+	if m.removing != "" {
+		return m.removeKey(k)
+	}
+	if m.files.mode != fileNone {
+		return m.fileKey(k)
+	}
+	if m.showInvite {
+		cmd, ok := m.inviteKey(k, true)
+		if !ok && key.Matches(k, m.keys.Esc, m.keys.InvView, m.keys.Quit) {
+			m.showInvite = false
+		}
+		if len(m.invites()) == 0 {
+			m.showInvite = false
+		}
+		return cmd
+	}
+	if cmd, ok := m.inviteKey(k, false); ok {
+		return cmd
+	}
+	if m.consult.shown {
+		return m.consultKey(k)
+	}
+	if m.picker.shown {
+		return m.pickerKey(k)
+	}
 	if m.focus == focusPrompt {
 		return m.promptKey(k)
 	}
@@ -264,6 +289,10 @@ func (m *Model) chordKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		m.showUploads = true
 	case key.Matches(k, m.keys.MyRecC):
 		return m.myrec.show(), true
+	case key.Matches(k, m.keys.PickerC):
+		return m.openPicker(), true
+	case key.Matches(k, m.keys.ConsultsC):
+		return m.showConsult(), true
 	case key.Matches(k, m.keys.Focus):
 		m.cycleFocus(1)
 	case key.Matches(k, m.keys.BackTab):
@@ -301,6 +330,9 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 			return m.do(a.act)
 		}
 	}
+	if cmd, ok := m.inviteKey(k, true); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(k, m.keys.Ready):
 		return m.toggleReady()
@@ -325,6 +357,22 @@ func (m *Model) listKey(k tea.KeyPressMsg) tea.Cmd {
 		m.showUploads = true
 	case key.Matches(k, m.keys.MyRec):
 		return m.myrec.show()
+	case key.Matches(k, m.keys.Picker):
+		return m.openPicker()
+	case key.Matches(k, m.keys.Consults):
+		return m.showConsult()
+	case key.Matches(k, m.keys.RemoveParty):
+		return m.startRemove()
+	case key.Matches(k, m.keys.InvView):
+		if len(m.invites()) == 0 {
+			m.setError("no invitation open")
+		} else {
+			m.showInvite = true
+		}
+	case key.Matches(k, m.keys.SendFile):
+		return m.startSendFile()
+	case key.Matches(k, m.keys.SaveFile):
+		return m.startSaveFile()
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
 	}
@@ -469,6 +517,12 @@ func (m *Model) onClick(ms tea.Mouse) tea.Cmd {
 		case hitDispo:
 			m.setFocus(focusDispo)
 			return m.pickDispo(h.t.n)
+		case hitPickRow, hitPickAct:
+			return m.pickerClick(h.t)
+		case hitInvite:
+			return m.answerInvite(h.t.n == 1)
+		case hitConsultOpen:
+			return m.showConsult()
 		case hitFocus:
 			if f := focus(h.t.n); m.focusAllowed(f) {
 				m.setFocus(f)

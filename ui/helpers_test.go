@@ -137,7 +137,7 @@ func run(t *testing.T, m *Model, cmd tea.Cmd) {
 		return
 	}
 	switch msg.(type) {
-	case sentMsg, tea.QuitMsg:
+	case sentMsg, tea.QuitMsg, pickDirMsg, fileDoneMsg:
 		_, next := m.Update(msg)
 		run(t, m, next)
 	}
@@ -166,6 +166,8 @@ func keyMsgs(t *testing.T, k string) []tea.KeyPressMsg {
 	named := map[string]tea.KeyPressMsg{
 		"enter": {Code: tea.KeyEnter}, "tab": {Code: tea.KeyTab}, "esc": {Code: tea.KeyEscape},
 		"up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown}, "f1": {Code: tea.KeyF1},
+		"f4": {Code: tea.KeyF4}, "f5": {Code: tea.KeyF5}, "f6": {Code: tea.KeyF6}, "f7": {Code: tea.KeyF7},
+		"f8": {Code: tea.KeyF8}, "f9": {Code: tea.KeyF9}, "backspace": {Code: tea.KeyBackspace},
 		"pgup": {Code: tea.KeyPgUp}, "pgdown": {Code: tea.KeyPgDown},
 		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "space": {Code: tea.KeySpace, Text: " "},
 	}

@@ -38,7 +38,7 @@ func TestScrollUpLoadsOlderHistory(t *testing.T) {
 	for range 10 {
 		press(t, m, "pgup")
 	}
-	if s := plain(t, m); !strings.Contains(s, "A question from last month.") || !strings.Contains(s, "the history with Bob Marsh begins here") {
+	if s := plain(t, m); !strings.Contains(s, "A question from last month.") || !strings.Contains(s, "history with Bob Marsh since") {
 		t.Fatalf("older session not shown at the top:\n%s", s)
 	}
 	if got := h.types(); len(got) != 1 {

@@ -35,8 +35,20 @@ type keyMap struct {
 	// In the My Recordings panel: reload the list; on a recording,
 	// download it or open its player.
 	Reload, Save, Player key.Binding
-	Quit, QuitC          key.Binding
-	Send                 key.Binding // enter in a text field
+	// Multi-party chats (issue 14): the picker (transfer, conference,
+	// consult), answering an invitation, removing a party, the
+	// consultation view.
+	Picker, PickerC              key.Binding
+	InvAccept, InvReject         key.Binding
+	InvAcceptC, InvRejectC       key.Binding
+	RemoveParty                  key.Binding
+	InvView                      key.Binding // the oldest invitation's chat, read-only
+	Consults, ConsultsC          key.Binding
+	ConsultTransfer, ConsultConf key.Binding
+	// Files in a chat (R-I6): send one, save the last one received.
+	SendFile, SaveFile key.Binding
+	Quit, QuitC        key.Binding
+	Send               key.Binding // enter in a text field
 }
 
 func newKeyMap() keyMap {
@@ -90,9 +102,24 @@ func newKeyMap() keyMap {
 		Save:       b("d", "download", "d"),
 		Player:     b("o", "open the player", "o"),
 		HelpC:      b("f1", "this help", "f1"),
-		Quit:       b("q", "quit", "q"),
-		QuitC:      b("ctrl+c", "quit", "ctrl+c"),
-		Send:       b("enter", "send / save", "enter"),
+
+		Picker:          b("t", "invite/transfer", "t"),
+		PickerC:         b("f4", "invite/transfer", "f4"),
+		InvAccept:       b("A", "accept invite", "A"),
+		InvReject:       b("X", "reject invite", "X"),
+		InvAcceptC:      b("f5", "accept invite", "f5"),
+		InvRejectC:      b("f6", "reject invite", "f6"),
+		RemoveParty:     b("R", "remove a party", "R"),
+		InvView:         b("I", "see invitation", "I"),
+		Consults:        b("C", "consultations", "C"),
+		ConsultsC:       b("f9", "consultations", "f9"),
+		ConsultTransfer: b("f7", "to a transfer", "f7"),
+		ConsultConf:     b("f8", "to a conference", "f8"),
+		SendFile:        b("f", "send a file", "f"),
+		SaveFile:        b("F", "save a file", "F"),
+		Quit:            b("q", "quit", "q"),
+		QuitC:           b("ctrl+c", "quit", "ctrl+c"),
+		Send:            b("enter", "send / save", "enter"),
 	}
 }
 
@@ -105,12 +132,12 @@ func (k keyMap) reminder(inText bool) [][2]string {
 		return [][2]string{
 			{"f1", "help"}, {"esc", "list"}, {caret(k.AcceptC), "accept"}, {caret(k.EndC), "end"},
 			{caret(k.RecordC), "record"}, {caret(k.PauseC), "pause"}, {caret(k.PushURLC), "URL"},
-			{caret(k.DoneC), "done"}, {caret(k.ReadyC), "ready"}, {caret(k.QuitC), "quit"},
+			{caret(k.DoneC), "done"}, {caret(k.ReadyC), "ready"}, {caret(k.PickerC), "transfer"}, {caret(k.QuitC), "quit"},
 		}
 	}
 	return [][2]string{
 		{k.Help.Help().Key, "help"}, {k.Focus.Help().Key, "focus"}, {k.Accept.Help().Key, "accept"},
-		{k.Reject.Help().Key, "reject"}, {k.End.Help().Key, "end"}, {k.PushURL.Help().Key, "push URL"},
+		{k.Reject.Help().Key, "reject"}, {k.End.Help().Key, "end"}, {k.Picker.Help().Key, "transfer"}, {k.PushURL.Help().Key, "push URL"},
 		{k.Done.Help().Key, "done"}, {k.Ready.Help().Key, "ready"}, {k.Record.Help().Key, "record"},
 		{k.Pause.Help().Key, "pause"}, {k.Quit.Help().Key, "quit"},
 	}
@@ -150,9 +177,13 @@ func (k keyMap) helpGroups() []helpGroup {
 		}},
 		{"Move", []helpRow{
 			one(k.Up), one(k.Down), one(k.NextC), one(k.PrevC), one(k.Focus), one(k.BackTab), one(k.Open), one(k.Send), one(k.Esc),
+			one(k.SendFile), one(k.SaveFile), one(k.InvView),
 		}},
 		{"More", []helpRow{
-			one(k.ScrollUp), one(k.ScrollDown), one(k.Pick), pair(k.Help, k.HelpC), pair(k.Uploads, k.UploadsC), pair(k.MyRec, k.MyRecC), pair(k.Quit, k.QuitC),
+			one(k.ScrollUp), one(k.ScrollDown), one(k.Pick), pair(k.Help, k.HelpC), pair(k.Uploads, k.UploadsC), pair(k.MyRec, k.MyRecC),
+			pair(k.Picker, k.PickerC), pair(k.InvAccept, k.InvAcceptC), pair(k.InvReject, k.InvRejectC),
+			one(k.RemoveParty), pair(k.Consults, k.ConsultsC), one(k.ConsultTransfer), one(k.ConsultConf),
+			pair(k.Quit, k.QuitC),
 		}},
 	}
 }

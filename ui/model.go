@@ -61,6 +61,13 @@ type Options struct {
 	// OpenURL opens an address in the browser; nil or ErrNoBrowser: the
 	// panel shows the address to copy.
 	OpenURL func(url string) error
+	// Directory, when set, feeds the picker (t / f4): agents and queues
+	// with their availability and load (issue 14).
+	Directory Directory
+	// Files, when set, sends and saves the files of a chat (R-I6).
+	Files ChatFiles
+	// FilesDir is the folder first offered to save a chat's file into.
+	FilesDir string
 }
 
 // Timing of the desktop.
@@ -148,9 +155,16 @@ type Model struct {
 	base        string // the warning the desktop started with
 	needKey     bool   // Options.NeedKey
 	warning     string
-	showUploads bool                  // the Uploads panel covers the body
-	uploadRows  []uploader.ItemStatus // the last snapshot of the queue
-	myrec       *myRecPanel           // the My Recordings panel; shown, it covers the body
+	showUploads bool                   // the Uploads panel covers the body
+	uploadRows  []uploader.ItemStatus  // the last snapshot of the queue
+	myrec       *myRecPanel            // the My Recordings panel; shown, it covers the body
+	picker      *picker                // the transfer / conference / consult picker; shown, it covers the body
+	outgoing    map[string][]*outgoing // invitations sent from each chat (outgoing.go)
+	answered    map[string]bool        // invitations this agent answered (the hub says nothing back on accept)
+	removing    string                 // the chat whose party to remove is being asked (invites.go)
+	showInvite  bool                   // the oldest invitation's chat covers the body (I)
+	consult     *consultView           // the consultation view; shown, it covers the body
+	files       *chatFiles             // the file prompts (files.go)
 
 	refused error  // the hub refused this desktop for good: the program ends
 	bell    bool   // ring the terminal bell on a new offer
@@ -214,6 +228,9 @@ func New(o Options) *Model {
 	m.pane = &chatPane{}
 	m.bottom = &statusBar{}
 	m.myrec = newMyRecPanel(o.MyRecordings, o.RecordingsDir, o.OpenURL)
+	m.picker = newPicker(o.Directory)
+	m.consult = newConsultView()
+	m.files = newChatFiles(o.Files, o.FilesDir)
 	return m
 }
 
@@ -290,8 +307,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, cmd
+	case fileDoneMsg:
+		m.fileDone(msg)
+		return m, nil
+	case pickDirMsg:
+		m.picker.took(msg, m.now())
+		return m, nil
 	case tickMsg:
-		return m, tea.Batch(m.onTick(), tick())
+		return m, tea.Batch(m.onTick(), tick(), m.picker.tick(m.now()))
 	case sentMsg:
 		if msg.err != nil {
 			m.setError("could not " + msg.what + ": " + msg.err.Error())
@@ -306,8 +329,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
+			if m.picker.shown {
+				m.picker.move(-1)
+				return m, nil
+			}
 			return m, m.scrollUp(3)
 		case tea.MouseWheelDown:
+			if m.picker.shown {
+				m.picker.move(1)
+				return m, nil
+			}
 			m.scroll = max(m.scroll-3, 0)
 		}
 		return m, nil
@@ -338,6 +369,16 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 	}
 	if ev.Envelope != nil {
 		m.historyCame(ev.Envelope)
+		defer m.consultOpened(ev.Envelope)
+		if words, bad := m.inviteResult(ev.Envelope); words != "" {
+			defer func() {
+				if bad {
+					m.setError(words)
+				} else {
+					m.setStatus(words)
+				}
+			}()
+		}
 		if ev.Envelope.Type == session.TypeWelcome {
 			defer m.keyWarning() // after the desk has the welcome
 		}
@@ -351,6 +392,16 @@ func (m *Model) onLink(ev session.LinkEvent) (end bool) {
 			m.setStatus("! " + closed)
 		}
 		m.fixSelection()
+		if m.consult.shown && m.current() == nil { // the last consultation ended
+			m.consult.shown = false
+			m.consult.input.Blur()
+		}
+		if p := m.picker; p.shown { // the chat it acts on ended or left
+			if c := m.desk.Chat(p.chat); c == nil || c.State != session.Connected {
+				p.close()
+				m.setError("the picker closed: the chat is no longer connected")
+			}
+		}
 		m.dropStaleNotice()
 		if c := m.selectedChat(); c != nil && m.focus != focusNote && c.Note != "" {
 			m.note.SetValue(c.Note) // the field shows the hub's note while not edited

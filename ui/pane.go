@@ -52,6 +52,9 @@ func (p *chatPane) Render(f *frame) rendered {
 		head += st.Hint.Render(" · queue " + oneLine(c.Queue))
 	}
 	top := rendered{lines: []string{head}}
+	for _, l := range partyLines(f, c, p.w-1) {
+		top.lines = append(top.lines, " "+l)
+	}
 	top.lines = append(top.lines, recLines(f, c, p.w)...)
 	top.lines = append(top.lines, st.Sep.Render(strings.Repeat("─", p.w)))
 	w := p.w - 1 // one column of margin on the left
@@ -124,6 +127,7 @@ func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
 	if c.LastError != "" {
 		r.lines = append(r.lines, st.Error.Render(ansi.Truncate("✗ "+oneLine(c.LastError), w, "…")))
 	}
+	r.lines = append(r.lines, outgoingLines(f, c, w)...)
 	r.lines = append(r.lines, st.Sep.Render(strings.Repeat("─", w)))
 	switch {
 	case c.State == session.Offered:
@@ -132,6 +136,10 @@ func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
 			text += " · ends in " + mmss(c.OfferExpiry.Sub(f.now))
 		}
 		r.lines = append(r.lines, st.Attention.Render(text))
+	case f.m.files.mode != fileNone && f.m.files.chat == c.ID:
+		f.m.files.input.SetWidth(max(w-30, 10))
+		r.lines = append(r.lines, f.m.files.input.View())
+		r.cursorAt(true, len(r.lines)-1, 0, f.m.files.input.Cursor())
 	case f.focus == focusPrompt:
 		r.lines = append(r.lines, f.m.urlInput.View())
 		r.cursorAt(true, len(r.lines)-1, 0, f.m.urlInput.Cursor())
@@ -180,10 +188,15 @@ func (p *chatPane) transcript(f *frame, c *session.Chat, w, h int) []string {
 	if len(lines) == 0 {
 		lines = []string{f.st.Hint.Render("No messages yet.")}
 	}
-	if done && c.HistoryMore { // R-I2: older sessions wait in the hub's store
-		lines = append([]string{f.st.Hint.Render("↑ older chats with " + c.Customer + ": scroll up (pgup) to load them")}, lines...)
-	} else if done && len(c.History) > 0 {
-		lines = append([]string{f.st.Hint.Render("── the history with " + c.Customer + " begins here")}, lines...)
+	switch {
+	case done && c.HistoryMore && len(c.History) > 0: // R-I2: older sessions wait in the hub's store
+		day, _ := historySince(f, c)
+		lines = append([]string{f.st.Hint.Render("↑ since " + day + " · pgup: older chats with " + oneLine(c.Customer))}, lines...)
+	case done && c.HistoryMore:
+		lines = append([]string{f.st.Hint.Render("↑ older chats with " + oneLine(c.Customer) + ": scroll up (pgup) to load them")}, lines...)
+	case done && len(c.History) > 0:
+		day, n := historySince(f, c)
+		lines = append([]string{f.st.Hint.Render("── history with " + oneLine(c.Customer) + " since " + day + " (" + n + ")")}, lines...)
 	}
 	f.m.maxScroll = max(len(lines)-h, 0) // pgup stops at the top
 	if !done {
@@ -196,6 +209,16 @@ func (p *chatPane) transcript(f *frame, c *session.Chat, w, h int) []string {
 		out[len(out)-1] = f.st.Hint.Render(fmt.Sprintf("↓ %d newer lines · pgdown", scroll))
 	}
 	return out
+}
+
+// historySince says how far back the history shown goes: the first
+// earlier chat's day and how many earlier chats there are (R-I2).
+func historySince(f *frame, c *session.Chat) (day, count string) {
+	first := c.History[0].Start
+	if len(c.History[0].Transcript) > 0 && (first.IsZero() || c.History[0].Transcript[0].At.Before(first)) {
+		first = c.History[0].Transcript[0].At
+	}
+	return dayLabel(first.In(f.m.loc), f.now.In(f.m.loc)), plural(len(c.History), "earlier chat")
 }
 
 func sameDay(a, b time.Time) bool {
@@ -245,6 +268,25 @@ func (p *chatPane) line(f *frame, m session.MessageData, at time.Time, w int) []
 
 func (p *chatPane) body(f *frame, m session.MessageData) string {
 	st := f.st
+	if m.File != nil {
+		words := fileWords(m.File)
+		style := st.Value
+		if m.File.Status != "sent" {
+			style = st.Error
+		}
+		name := oneLine(m.Name)
+		if name == "" {
+			name = m.From
+		}
+		if m.From == session.FromSystem {
+			return style.Render(words)
+		}
+		who := st.Customer
+		if m.From == session.FromAgent {
+			who = st.Agent
+		}
+		return who.Render(name+":") + " " + style.Render(words)
+	}
 	if m.From == session.FromSystem {
 		return st.System.Render("· " + oneLine(m.Text))
 	}

@@ -17,7 +17,7 @@ import (
 // addNotices puts notices in the status line, each saying which chat it
 // is about unless its words name the customer already, so that the hub's
 // words never read as the customer's ("! Bob Smith: Ada started Record").
-// A new offer rings the terminal bell when the desktop has it on.
+// A new offer or invitation rings the terminal bell when the desktop has it on.
 func (m *Model) addNotices(ns []session.Notice) {
 	for _, n := range ns {
 		m.notices = append(m.notices, n)
@@ -35,6 +35,9 @@ func (m *Model) addNotices(ns []session.Notice) {
 				text = strings.TrimPrefix(m.status, "! ") + "; offered to you again: a accepts, x rejects"
 			}
 			m.setStatus("! " + text)
+			m.ring = m.ring || m.bell
+		case session.AttnInvite: // an invitation alerts like an offer (issue 14)
+			m.setStatus("! " + text + ": A accepts, X rejects")
 			m.ring = m.ring || m.bell
 		default:
 			m.setStatus("! " + text)
@@ -88,7 +91,18 @@ func (m *Model) closedByHub(e session.Envelope) string {
 	}
 	var sd session.StateData
 	c := m.desk.Chat(e.Chat)
-	if e.Decode(&sd) != nil || sd.State != session.Done || c == nil || c.State != session.ACW {
+	if e.Decode(&sd) != nil || sd.State != session.Done || c == nil {
+		return ""
+	}
+	switch sd.Reason { // the chat goes on without this agent (issue 14)
+	case session.EndTransferred:
+		return "the chat with " + oneLine(c.Customer) + " was transferred: it has left your desktop"
+	case session.EndRemoved:
+		return "you were removed from the chat with " + oneLine(c.Customer) + " by its owner"
+	case session.EndLeft:
+		return "you left the chat with " + oneLine(c.Customer) + "; it goes on without you"
+	}
+	if c.State != session.ACW {
 		return ""
 	}
 	if m.doneSent[c.ID] {
@@ -120,6 +134,9 @@ func (s *statusBar) Render(f *frame) rendered {
 	if q := f.m.confirm; q != nil {
 		msg, style = q.question, st.Confirm
 	}
+	if q := f.m.removeQuestion(); f.m.removing != "" && q != "" {
+		msg, style = q, st.Confirm
+	}
 	return rendered{lines: []string{
 		style.Render(fitWidth(" "+msg, s.w)),
 		reminderLine(f, s.w),
@@ -133,6 +150,17 @@ func reminderLine(f *frame, w int) string {
 	items := f.m.keys.reminder(inTextField(f.focus))
 	if f.m.myrec.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
 		items = f.m.myrec.reminder(f.m.keys)
+	}
+	if f.m.files.mode != fileNone {
+		items = [][2]string{{"enter", "go"}, {"esc", "cancel"}, {caret(f.m.keys.QuitC), "quit"}}
+	} else if f.m.consult.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
+		items = [][2]string{{"enter", "send"}, {"^E", "end consultation"}}
+		if k := f.m.current(); k != nil && k.From.ID == f.desk.Agent.ID {
+			items = append(items, [2]string{"f7", "to transfer"}, [2]string{"f8", "to conference"})
+		}
+		items = append(items, [2]string{"tab", "next"}, [2]string{"esc", "close"}, [2]string{caret(f.m.keys.QuitC), "quit"})
+	} else if f.m.picker.shown && !f.m.help && !f.m.showUploads && f.m.confirm == nil {
+		items = f.m.picker.reminder(f.m.keys)
 	}
 	render := func(items [][2]string) string {
 		var out []string

@@ -36,10 +36,14 @@ type frame struct {
 type hitKind int
 
 const (
-	hitRow    hitKind = iota // select chat
-	hitButton                // toolbar button act
-	hitDispo                 // pick disposition n
-	hitFocus                 // focus field n (a focus value)
+	hitRow         hitKind = iota // select chat
+	hitButton                     // toolbar button act
+	hitDispo                      // pick disposition n
+	hitFocus                      // focus field n (a focus value)
+	hitPickRow                    // the picker's entry n
+	hitPickAct                    // the picker's action n (pickKinds)
+	hitInvite                     // answer the oldest invitation: n 1 accepts, 0 rejects
+	hitConsultOpen                // show the consultations
 )
 
 type hitTarget struct {
@@ -196,6 +200,12 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 	tb := m.toolbar.Render(f).fit(2)
 	place(tb, 0, len(out))
 	out = append(out, tb.lines...)
+	if bar := m.barLines(f, w); len(bar.lines) > 0 && bodyH-len(bar.lines) >= 4 {
+		place(bar, 0, len(out))
+		out = append(out, bar.lines...)
+		bodyH -= len(bar.lines)
+		topLines += len(bar.lines)
+	}
 
 	if m.help {
 		out = append(out, renderHelp(f, w, bodyH).lines...)
@@ -203,6 +213,16 @@ func (m *Model) layout() (string, []hit, *tea.Cursor) {
 		out = append(out, renderConfirm(f, q, w, bodyH).lines...)
 	} else if m.showUploads {
 		out = append(out, renderUploads(f, w, bodyH).lines...)
+	} else if m.showInvite {
+		out = append(out, m.renderInvitation(f, w, bodyH).lines...)
+	} else if m.consult.shown {
+		r := m.renderConsult(f, w, bodyH)
+		place(r, 0, topLines)
+		out = append(out, r.lines...)
+	} else if m.picker.shown {
+		r := m.picker.render(f, w, bodyH)
+		place(r, 0, topLines)
+		out = append(out, r.lines...)
 	} else if m.myrec.shown {
 		m.myrec.SetSize(w, bodyH)
 		r := m.myrec.render(f, w, bodyH)

@@ -93,6 +93,9 @@ type demo struct {
 	// hub decrypts with Identity (store.identity_file), the desktop
 	// encrypts to Recipient. Empty when the config names its own identity.
 	Recipient, Identity string
+	// Config is the hub's configuration (a script's `agent` steps sign in
+	// with its agents' tokens).
+	Config *hub.Config
 
 	tmpStore  string // the recording store's temporary folder, removed by Close; "" when store.dir is absolute
 	srv       *http.Server
@@ -145,7 +148,7 @@ func startDemo(ctx context.Context, o demoOptions) (*demo, error) {
 		os.RemoveAll(tmpStore)
 		return nil, err
 	}
-	d := &demo{Recipient: recipient, Identity: identity, tmpStore: tmpStore, Hub: h, Agent: agent, URL: baseURL(ln.Addr()), APIToken: supervisorToken(cfg), crowdDone: make(chan struct{})}
+	d := &demo{Config: cfg, Recipient: recipient, Identity: identity, tmpStore: tmpStore, Hub: h, Agent: agent, URL: baseURL(ln.Addr()), APIToken: supervisorToken(cfg), crowdDone: make(chan struct{})}
 	d.Page = d.URL + "/"
 	d.srv = &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -375,7 +378,10 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if run != nil {
 		c := simcustomers.New(d.URL)
 		defer c.Close()
-		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec,
+		agents := newPeerAgents(d.URL, d.Config)
+		defer agents.Close()
+		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec, agents: agents,
+			directory: d.Client, files: chatFiles{d.Client},
 			myrec: myRecOptions(d.Net.URL(), d.Agent.Token, nil, *recDir, m.getenv)}, stdout, stderr) // hub down cuts it too
 		if tmpLog != "" {
 			keepLog(tmpLog, err, stderr)
@@ -418,7 +424,7 @@ func (m *Main) demoDesk(ctx context.Context, d *demo, o demoDeskOptions, stdin i
 	if !o.NotReady {
 		h = readyOnWelcome(ctx, h)
 	}
-	uo := ui.Options{Hub: h, Banner: banner, Bell: o.Bell}
+	uo := ui.Options{Hub: h, Banner: banner, Bell: o.Bell, Directory: d.Client, Files: chatFiles{d.Client}, FilesDir: "~/Downloads"}
 	if o.Rec != nil {
 		uo = o.Rec.options(uo)
 	}

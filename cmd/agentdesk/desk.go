@@ -180,7 +180,7 @@ func (m *Main) desk(ctx context.Context, args []string, stdin io.Reader, stdout,
 		// no simulated customers, no network control, no recording API
 		return run.run(ctx, client, scriptPeers{rec: rec, myrec: mr}, stdout, stderr)
 	}
-	return m.tui(ctx, mr.apply(rec.options(ui.Options{Hub: rec.hub(ctx, client), Bell: bellOn(fs, *bell, fc)})), stdin, stdout)
+	return m.tui(ctx, mr.apply(rec.options(ui.Options{Hub: rec.hub(ctx, client), Directory: client, Files: chatFiles{client}, FilesDir: "~/Downloads", Bell: bellOn(fs, *bell, fc)})), stdin, stdout)
 }
 
 // openLog opens a text logger appending to path (created when missing,

@@ -130,6 +130,9 @@ type scriptPeers struct {
 	api       script.RecordingAPI
 	rec       *recorder   // the desktop's capture and uploads (nil: none)
 	myrec     *myRecSetup // the My Recordings panel's store (nil: none)
+	agents    script.Agents
+	directory ui.Directory // the picker's (nil: none)
+	files     ui.ChatFiles // a chat's files (nil: none)
 }
 
 // run runs the script against the real desktop model on hub, with the demo's
@@ -141,7 +144,7 @@ func (s *scriptSetup) run(ctx context.Context, hub ui.Hub, peers scriptPeers, st
 	if peers.rec != nil {
 		hub = peers.rec.hub(ctx, hub)
 	}
-	o := ui.Options{Hub: script.TapHub(ctx, hub, s.events)}
+	o := ui.Options{Hub: script.TapHub(ctx, hub, s.events), Directory: peers.directory, Files: peers.files, FilesDir: os.TempDir()}
 	if peers.rec != nil {
 		o = peers.rec.options(o)
 	}
@@ -155,6 +158,7 @@ func (s *scriptSetup) run(ctx context.Context, hub ui.Hub, peers scriptPeers, st
 		Update:      s.flags.update,
 		Hub:         peers.hub,
 		API:         peers.api,
+		Agents:      peers.agents,
 	})
 	return codeErr(code)
 }

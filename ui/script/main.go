@@ -101,6 +101,7 @@ type Options struct {
 	Update      bool         // --update: rewrite snapshots that differ
 	Hub         HubControl   // demo mode: what `hub down` / `hub up` act on; nil otherwise
 	API         RecordingAPI // demo mode: what `api` steps call; nil otherwise
+	Agents      Agents       // demo mode: the other agents of `agent` steps; nil otherwise
 }
 
 // Main runs the script at scriptPath against model and reports: the whole
@@ -124,6 +125,7 @@ func RunScript(ctx context.Context, s *Script, model tea.Model, customers Custom
 		Customers:   customers,
 		Hub:         opts.Hub,
 		API:         opts.API,
+		Agents:      opts.Agents,
 		Events:      opts.Events,
 		Cols:        opts.Cols,
 		Rows:        opts.Rows,

@@ -39,10 +39,11 @@ const (
 	OpCustomer            // simulated customer Name does Action
 	OpHub                 // demo mode: cut (HubDown) or restore (HubUp) the network to the hub
 	OpAPI                 // demo mode: call the hub's recording API (R-G3)
+	OpAgent               // demo mode: another agent Name does Action (issue 14)
 )
 
 var opNames = [...]string{"key", "type", "wait", "wait-gone", "expect", "expect-not",
-	"sleep", "resize", "snapshot", "compare", "customer", "hub", "api"}
+	"sleep", "resize", "snapshot", "compare", "customer", "hub", "api", "agent"}
 
 // String returns the command word of the op.
 func (o Op) String() string {
@@ -235,6 +236,10 @@ func (p *parser) parseLine(line string) (Step, bool, error) {
 	case "api":
 		st.Op = OpAPI
 		err = p.parseAPI(&st, cmd, args)
+	case "agent":
+		st.Op = OpAgent
+		st.Timeout = p.timeout
+		err = p.parseAgent(&st, cmd, args)
 	default:
 		err = p.unknownCommand(cmd)
 	}
@@ -245,7 +250,7 @@ func (p *parser) parseLine(line string) (Step, bool, error) {
 }
 
 // commands lists the command words, for hints.
-const commands = "key, type, wait, wait-gone, expect, expect-not, sleep, resize, snapshot, compare, customer, hub, api, set"
+const commands = "key, type, wait, wait-gone, expect, expect-not, sleep, resize, snapshot, compare, customer, hub, api, agent, set"
 
 func (p *parser) unknownCommand(cmd token) error {
 	if cmd.quoted {

@@ -51,6 +51,7 @@ type Env struct {
 	Customers   Customers     // nil outside demo mode: customer steps are then an error
 	Hub         HubControl    // nil outside demo mode: hub steps are then an error
 	API         RecordingAPI  // nil outside demo mode: api steps are then an error
+	Agents      Agents        // nil outside demo mode: agent steps are then an error
 	Events      *EventLog     // nil: no events log
 	Cols, Rows  int           // starting terminal size; 0 means DefaultCols x DefaultRows
 	SnapshotDir string        // "" means <script dir>/snapshots
@@ -153,6 +154,11 @@ func check(s *Script, env Env) error {
 		case OpAPI:
 			if err := checkAPI(st, env); err != nil {
 				return err
+			}
+		case OpAgent:
+			if env.Agents == nil {
+				return &SyntaxError{File: st.Pos.File, Line: st.Pos.Line, Col: st.Pos.Col,
+					Msg: "agent steps need the other agents of demo mode: run `agentdesk demo --script FILE`"}
 			}
 		case OpSnapshot:
 			saved[st.Name] = true
@@ -306,6 +312,9 @@ func (r *runner) step(ctx context.Context, st *Step) (f *Failure, checked bool, 
 		return f, false, err
 	case OpAPI:
 		return r.api(ctx, st)
+	case OpAgent:
+		f, err := r.agent(ctx, st)
+		return f, false, err
 	}
 	return nil, false, fmt.Errorf("script: unknown step op %v", st.Op)
 }
