@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -327,6 +328,11 @@ func (d *Desk) applyAttention(e Envelope, now time.Time) ([]Notice, error) {
 	text := ad.Text
 	if text == "" {
 		text = strings.ReplaceAll(ad.Reason, "_", " ")
+	}
+	if (ad.Reason == AttnPartyJoined || ad.Reason == AttnPartyLeft) && slices.ContainsFunc(c.Attention, func(o Notice) bool {
+		return o.Reason == ad.Reason && o.Text == text
+	}) {
+		return nil, nil // the system line of the same words said it already
 	}
 	n := Notice{Chat: c.ID, Reason: ad.Reason, Text: text, At: now, Deadline: ad.Deadline}
 	c.Attention = append(c.Attention, n)

@@ -132,6 +132,12 @@ func TestAttentionNotices(t *testing.T) {
 				env(t, TypeMessage, "c1", msg(4, FromSystem, "Ada joined the chat", t0)), // the agent herself
 			}
 		}, 0, []string{AttnPartyJoined, AttnPartyLeft}},
+		{"R-I8 a conference join once, from the system line and the hub's attention alike", func(t *testing.T) []Envelope {
+			return []Envelope{
+				env(t, TypeMessage, "c1", msg(1, FromSystem, "Grace Hopper joined the chat", t0)),
+				env(t, TypeAttention, "c1", AttentionData{Reason: AttnPartyJoined, Text: "Grace Hopper joined the chat"}),
+			}
+		}, 0, []string{AttnPartyJoined}},
 		{"R-I11 pending warning at yellow, once", func(t *testing.T) []Envelope {
 			return []Envelope{env(t, TypeMessage, "c1", msg(1, FromCustomer, "hello?", t0))}
 		}, 21 * time.Second, []string{AttnPendingWarn}},
