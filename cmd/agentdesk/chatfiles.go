@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,9 +16,6 @@ import (
 
 // chatFiles is the desktop's ui.ChatFiles over the hub client (R-I6).
 type chatFiles struct{ c *hubclient.Client }
-
-// maxSameName bounds the "name (n).ext" tries of a save.
-const maxSameName = 1000
 
 // SendFile sends the file at path (~ is the home folder) into chat.
 func (f chatFiles) SendFile(ctx context.Context, chat, path string) (session.MessageData, error) {
@@ -73,7 +68,7 @@ func (f chatFiles) SaveFile(ctx context.Context, chat string, fd session.FileDat
 	if sum := hex.EncodeToString(h.Sum(nil)); fd.SHA256 != "" && !strings.EqualFold(sum, fd.SHA256) {
 		return "", fmt.Errorf("%s was not saved: it arrived damaged (SHA-256 %s, the hub said %s)", fd.Name, sum[:12], fd.SHA256)
 	}
-	return claimName(tmp.Name(), dir, cleanName(fd.Name))
+	return hubclient.ClaimName(tmp.Name(), dir, cleanName(fd.Name))
 }
 
 // cleanName is a file's name as saved: its last element, no control
@@ -90,25 +85,4 @@ func cleanName(name string) string {
 		return "file"
 	}
 	return name
-}
-
-// claimName links tmp into dir as name or the first free "stem (n).ext":
-// a link never replaces a file.
-func claimName(tmp, dir, name string) (string, error) {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	for i := 0; i < maxSameName; i++ {
-		p := filepath.Join(dir, name)
-		if i > 0 {
-			p = filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, i, ext))
-		}
-		err := os.Link(tmp, p)
-		if err == nil {
-			return p, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("cannot save %s: %w", p, err)
-		}
-	}
-	return "", fmt.Errorf("cannot save %s: %d files of that name are there already", filepath.Join(dir, name), maxSameName)
 }

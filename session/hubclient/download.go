@@ -87,7 +87,7 @@ func (s *Store) Download(ctx context.Context, f StoredFile, dir string, progress
 	if err := tmp.Close(); err != nil {
 		return Saved{}, fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
-	path, err := claimName(tmp.Name(), dir, name)
+	path, err := ClaimName(tmp.Name(), dir, name)
 	if err != nil {
 		return Saved{}, err
 	}
@@ -142,12 +142,12 @@ func saveName(f StoredFile) string {
 	return name
 }
 
-// claimName gives the finished temporary file tmp its name in dir: name,
+// ClaimName gives the finished temporary file tmp its name in dir: name,
 // or the first of "stem (1).ext", "stem (2).ext"… that is free. A hard
 // link claims a name atomically and never replaces a file; where the
 // folder cannot hold links, an empty file created exclusively claims it
 // and the temporary file is renamed over that claim.
-func claimName(tmp, dir, name string) (string, error) {
+func ClaimName(tmp, dir, name string) (string, error) {
 	ext := filepath.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
 	for i := 0; i < maxSameName; i++ {
