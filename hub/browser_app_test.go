@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/hub/auth"
+	"github.com/agentdesk/agentdesk/hub/browsertest"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 )
@@ -30,25 +30,9 @@ import (
 // the hub's tests do not link the cgo encoders, see testWebM).
 func screenVoiceWebM(t *testing.T) []byte {
 	t.Helper()
-	ff, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ffmpeg is missing: run .ci/deps.sh")
-		}
-		t.Skip("ffmpeg is missing; install it to run this test")
-	}
-	out := filepath.Join(t.TempDir(), "rec.webm")
-	cmd := exec.Command(ff, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=20:size=640x360:rate=10",
+	return ffmpegWebM(t, "-f", "lavfi", "-i", "testsrc=duration=20:size=640x360:rate=10",
 		"-f", "lavfi", "-i", "sine=frequency=440:duration=20", "-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime",
-		"-c:a", "libopus", "-b:a", "24k", "-f", "webm", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v %s", err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+		"-c:a", "libopus", "-b:a", "24k")
 }
 
 // appHub starts a hub with a store, the hub's age identity, the team
@@ -224,7 +208,7 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder})
+			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.CSPRecorder})
 			return err
 		}),
 		chromedp.Navigate(base+"/app/"),
@@ -250,7 +234,7 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 		e, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('#video').error ? document.querySelector('#video').error.code : 0`))
 		t.Fatalf("the decrypted recording did not play (media error %d): %v", e, err)
 	}
-	appShot(t, ctx, "hub-recording")
+	browsertest.Screenshot(t, ctx, "hub-recording")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#transcript .line[data-t="13"]`)),
 		chromedp.Poll[chromedp.Void](`!document.querySelector('#video').seeking && Math.abs(document.querySelector('#video').currentTime - 13) < 0.5`,
 			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
@@ -276,11 +260,11 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 	); err != nil {
 		t.Fatalf("bookmark, saved search: %v", err)
 	}
-	appShot(t, ctx, "hub-search")
+	browsertest.Screenshot(t, ctx, "hub-search")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app/dashboard"), chromedp.WaitVisible(chromedp.CSS("#chart-coverage"))); err != nil {
 		t.Fatalf("dashboard: %v", err)
 	}
-	appShot(t, ctx, "hub-dashboard")
+	browsertest.Screenshot(t, ctx, "hub-dashboard")
 	ctxb := context.Background()
 	if bs, err := s.Store().Bookmarks(ctxb, "w-1-auto-1"); err != nil || len(bs) != 1 || bs[0].User != "sup" || (bs[0].Offset-13*time.Second).Abs() > time.Second {
 		t.Fatalf("the bookmark in the store: %+v %v", bs, err)
@@ -324,21 +308,5 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 	resp.Body.Close()
 	if resp.Request.URL.Path != "/app/login" {
 		t.Fatalf("not logged in, the recording page led to %s, want the log-in page", resp.Request.URL)
-	}
-}
-
-// appShot saves a screenshot as name.png in $WEBAPP_SCREENSHOTS, when set.
-func appShot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("WEBAPP_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o600); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -12,9 +12,17 @@ import (
 
 // testWebM makes a 4 s VP8 WebM with ffmpeg (testsrc pattern). capture/webm
 // needs encoded packets from the cgo VP8 encoder, which the hub's tests do
-// not link; ffmpeg makes the same kind of file. Without ffmpeg the test
-// fails under CI and skips elsewhere.
+// not link; ffmpeg makes the same kind of file.
 func testWebM(t *testing.T) []byte {
+	t.Helper()
+	return ffmpegWebM(t, "-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=15",
+		"-c:v", "libvpx", "-b:v", "300k", "-deadline", "realtime")
+}
+
+// ffmpegWebM runs ffmpeg with the inputs and codecs of args and returns
+// the WebM it wrote. Without ffmpeg the test fails under CI and skips
+// elsewhere.
+func ffmpegWebM(t *testing.T, args ...string) []byte {
 	t.Helper()
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
@@ -24,8 +32,7 @@ func testWebM(t *testing.T) []byte {
 		t.Skip("ffmpeg is missing; install it to run this test")
 	}
 	out := filepath.Join(t.TempDir(), "rec.webm")
-	cmd := exec.Command(ff, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=15",
-		"-c:v", "libvpx", "-b:v", "300k", "-deadline", "realtime", "-f", "webm", out)
+	cmd := exec.Command(ff, append(append([]string{"-loglevel", "error"}, args...), "-f", "webm", out)...) // #nosec G204 -- the test's own arguments
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v %s", err, b)
 	}

@@ -400,11 +400,6 @@ func browserFor(t *testing.T, caFile string) context.Context {
 	return browsertest.NewTrusting(t, path, caFile)
 }
 
-// cspRecorder collects the page's Content-Security-Policy violations; it
-// is installed before any of the page's scripts runs.
-const cspRecorder = `window.__csp = []; document.addEventListener('securitypolicyviolation',
-	e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`
-
 // pageUnderCSP chats through the customer page at base with agent ag (its
 // websocket on wsBase): join, the agent takes it and answers, the
 // customer writes, and no CSP violation is recorded; then an inline
@@ -415,7 +410,7 @@ func pageUnderCSP(t *testing.T, ctx context.Context, base, wsBase string, ag *cl
 	name := "Csp" + strconv.FormatInt(time.Now().UnixNano()%1000, 10)
 	err := chromedp.Do(ctx,
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder})
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.CSPRecorder})
 			return err
 		}),
 		chromedp.Navigate(base+"/"),

@@ -138,3 +138,26 @@ func PlayVideo(ctx context.Context, page, src string, past float64, timeout time
 	}
 	return p, nil
 }
+
+// CSPRecorder is a script that collects the page's Content-Security-Policy
+// violations in window.__csp; install it before any of the page's scripts
+// runs (page.AddScriptToEvaluateOnNewDocument).
+const CSPRecorder = `window.__csp = []; document.addEventListener('securitypolicyviolation',
+	e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`
+
+// Screenshot saves the whole page as name.png in $WEBAPP_SCREENSHOTS, when
+// that is set: to look at what the tests drew.
+func Screenshot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("WEBAPP_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

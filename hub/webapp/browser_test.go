@@ -59,26 +59,6 @@ func withCSP(h http.Handler) http.Handler {
 	})
 }
 
-const cspRecorder = `window.__csp = []; document.addEventListener('securitypolicyviolation',
-	e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`
-
-// shoot saves a screenshot of the page as name.png in
-// $WEBAPP_SCREENSHOTS (when set), to look at.
-func shoot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("WEBAPP_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestBrowserApp drives the app in headless Chromium (issue 12's proof):
 // log in, search by agent and by a word, open a recording, the video
 // plays, a click on a transcript line seeks there, a chapter is drawn, a
@@ -94,7 +74,7 @@ func TestBrowserApp(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1366, 860),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder})
+			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.CSPRecorder})
 			return err
 		}),
 		chromedp.Navigate(base+"/app/"),
@@ -103,7 +83,7 @@ func TestBrowserApp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("log-in page: %v", err)
 	}
-	shoot(t, ctx, "1-login")
+	browsertest.Screenshot(t, ctx, "1-login")
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#user"), "sue"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "pw-sue"),
@@ -171,7 +151,7 @@ func TestBrowserApp(t *testing.T) {
 	if playing, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector('#video').ended`)); err != nil || !playing {
 		t.Errorf("the video stopped: %v", err)
 	}
-	shoot(t, ctx, "3-recording")
+	browsertest.Screenshot(t, ctx, "3-recording")
 
 	// Keyboard: → is 5 s on, ] faster, ? the help; skipping pauses.
 	if err := chromedp.Do(ctx,
@@ -184,7 +164,7 @@ func TestBrowserApp(t *testing.T) {
 		st, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify([document.querySelector('#video').currentTime, document.querySelector('#video').playbackRate, document.querySelector('#help').hidden])`))
 		t.Fatalf("shortcuts: %s: %v", st, err)
 	}
-	shoot(t, ctx, "3b-help")
+	browsertest.Screenshot(t, ctx, "3b-help")
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#skip")),
 		chromedp.Evaluate[chromedp.Void](`(() => { const v = document.querySelector('#video'); window.__seen = [];
@@ -215,7 +195,7 @@ func TestBrowserApp(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app/dashboard"), chromedp.WaitVisible(chromedp.CSS("#chart-coverage"))); err != nil {
 		t.Fatal(err)
 	}
-	shoot(t, ctx, "4-dashboard")
+	browsertest.Screenshot(t, ctx, "4-dashboard")
 
 	// Forbidden: the same clear message as unknown (R-V8).
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app/recordings/r-bob-3#t=5"), chromedp.WaitVisible(chromedp.CSS("#message"))); err != nil {
@@ -224,7 +204,7 @@ func TestBrowserApp(t *testing.T) {
 	if msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#message"))); err != nil || msg != "No such recording, or not yours to see." {
 		t.Fatalf("forbidden deep link: %q %v", msg, err)
 	}
-	shoot(t, ctx, "5-forbidden")
+	browsertest.Screenshot(t, ctx, "5-forbidden")
 
 	// A post without the token, from the page itself, is refused.
 	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch('/app/searches', {method: 'POST', body: new URLSearchParams({name: 'x', query: 'agent=ada'})}).then(r => r.status)`,
@@ -249,18 +229,18 @@ func TestBrowserApp(t *testing.T) {
 			chromedp.Navigate(base+"/app/admin/users"), chromedp.WaitVisible(chromedp.CSS("#tree"))); err != nil {
 			t.Fatal(err)
 		}
-		shoot(t, ctx, "6-users")
+		browsertest.Screenshot(t, ctx, "6-users")
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app/recordings?queue=billing"), chromedp.WaitVisible(chromedp.CSS("#results"))); err != nil {
 			t.Fatal(err)
 		}
-		shoot(t, ctx, "2-search")
+		browsertest.Screenshot(t, ctx, "2-search")
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/app/"), chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-form")),
 			chromedp.SendKeys(chromedp.CSS("#user"), "quinn"), chromedp.SendKeys(chromedp.CSS("#password"), "pw-quinn"),
 			chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#search-form")),
 			chromedp.Navigate(base+"/app/recordings/r-ada"), chromedp.WaitVisible(chromedp.CSS("#reason-form"))); err != nil {
 			t.Fatal(err)
 		}
-		shoot(t, ctx, "7-reason")
+		browsertest.Screenshot(t, ctx, "7-reason")
 	}
 }
 
