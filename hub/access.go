@@ -20,7 +20,7 @@ import (
 func (s *Server) fileAccess(c api.Caller, f store.File) (see, decrypt bool) {
 	agent, kind := f.Agent, f.Kind
 	if f.Recording != "" && f.Interaction != "" {
-		page, err := s.st.Recordings(context.Background(), store.RecordingFilter{Interaction: f.Interaction, Limit: 100})
+		page, err := s.st.Recordings(context.Background(), store.RecordingFilter{ID: f.Recording, Interaction: f.Interaction, NoLines: true, Limit: 100})
 		if err == nil {
 			for _, r := range page.Recordings {
 				if r.ID == f.Recording {
