@@ -159,6 +159,18 @@ func (s *Server) inviteOver(inv *invite, status, why string) {
 	}
 }
 
+// dropInvitesTo withdraws c's other invitations to a, who is in the chat
+// now (another invitation of theirs was accepted, or a consultation
+// became a transfer or a conference): an invitation to join a chat one is
+// in means nothing.
+func (s *Server) dropInvitesTo(c *chat, a *agent) {
+	for _, inv := range slices.Clone(c.invites) {
+		if inv.to == a {
+			s.inviteOver(inv, session.InviteCancelled, a.cfg.Name+" is in the chat already")
+		}
+	}
+}
+
 // answer handles an invited agent's accept or reject.
 func (s *Server) answer(a *agent, env session.Envelope) *frameError {
 	var d session.AnswerData

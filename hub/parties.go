@@ -143,6 +143,7 @@ func (s *Server) transfer(c *chat, to *agent, queue string) {
 	if c.cust != nil {
 		c.cust.send(session.TypeAgentIn, c.id, session.AgentInData{Name: to.cfg.Name})
 	}
+	s.dropInvitesTo(c, to)
 	s.tellParties(c)
 	s.routeAll(old) // the old owner has room again
 }
@@ -165,6 +166,7 @@ func (s *Server) join(c *chat, a *agent) {
 	if o := c.agent; o.conn != nil {
 		o.conn.send(session.TypeRecording, c.id, c.recordingData(a.cfg.Name+" joined"))
 	}
+	s.dropInvitesTo(c, a)
 	s.tellParties(c)
 	s.attend(c, session.AttnPartyJoined, a.cfg.Name+" joined the chat", a)
 }
