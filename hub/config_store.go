@@ -38,6 +38,13 @@ type StoreConfig struct {
 	// whole file and starts that upload again from byte 0). 0 means
 	// DefaultPartialExpiry.
 	PartialExpiry time.Duration `yaml:"partial_expiry"`
+	// Immutable keeps stored recordings from being changed or deleted
+	// before their time: in S3 (Objects) each object is written with
+	// Object Lock when the bucket has it.
+	Immutable bool `yaml:"immutable"`
+	// Objects puts the recording files in an S3-compatible bucket
+	// (config_objects.go); empty: in Dir/files.
+	Objects ObjectsConfig `yaml:"objects"`
 }
 
 // validateStore checks the store section and fills in its defaults.
@@ -65,6 +72,7 @@ func (c *Config) validateStore(bad func(string, ...any)) {
 	if s.IdentityFile != "" && s.Dir == "" {
 		bad("store.identity_file: set only with store.dir (a hub without a store has nothing to decrypt)")
 	}
+	c.validateObjects(bad)
 	if s.Dir != "" {
 		if fi, err := os.Stat(s.Dir); err == nil && !fi.IsDir() {
 			bad("store.dir: %q is a file, not a folder", s.Dir)

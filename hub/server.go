@@ -189,11 +189,19 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
 	}
 	if cfg.Store.Dir != "" {
-		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
-			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
-			ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
-			StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,
-			ForwardedHeaders: len(cfg.proxies) > 0}, s.st, s.tokens, log)
+		var files ingest.Storage
+		objects, err := openObjects(context.Background(), cfg.Store, log)
+		if objects != nil {
+			files = objects
+		}
+		var in *ingest.Ingest
+		if err == nil {
+			in, err = ingest.Open(ingest.Config{Dir: cfg.Store.Dir, Storage: files, MaxUploadBytes: cfg.Store.MaxUploadBytes,
+				IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
+				ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
+				StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,
+				ForwardedHeaders: len(cfg.proxies) > 0}, s.st, s.tokens, log)
+		}
 		if err != nil {
 			s.closeAudit()
 			s.j.close()

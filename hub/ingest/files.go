@@ -4,8 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -33,8 +31,13 @@ func (in *Ingest) serveVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := in.index.FileBySHA(r.Context(), sha, c.ID) // only the caller's own files
 	if err == nil {
-		if fi, serr := os.Stat(in.path(f)); serr != nil || fi.Size() != f.Size {
-			err = store.ErrNotFound // indexed but not (wholly) on disk: not a confirmation
+		if sf, serr := in.storage.Open(r.Context(), f.Path); serr != nil {
+			err = store.ErrNotFound // indexed but not stored: not a confirmation
+		} else {
+			if sf.Size() != f.Size {
+				err = store.ErrNotFound // not wholly stored
+			}
+			_ = sf.Close()
 		}
 	}
 	switch {
@@ -45,11 +48,6 @@ func (in *Ingest) serveVerify(w http.ResponseWriter, r *http.Request) {
 	default:
 		api.WriteJSON(w, http.StatusOK, upload.Verified{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size})
 	}
-}
-
-// path is a stored file's place on disk.
-func (in *Ingest) path(f store.File) string {
-	return filepath.Join(in.files, filepath.FromSlash(f.Path))
 }
 
 // serveFile serves a stored file's bytes (Range supported) to a supervisor
@@ -126,25 +124,25 @@ func (in *Ingest) ServeStored(w http.ResponseWriter, r *http.Request, f store.Fi
 		return
 	}
 	defer in.giveSlot()
-	src, err := os.Open(in.path(f))
+	src, err := in.storage.Open(r.Context(), f.Path)
+	if errors.Is(err, ErrNotStored) {
+		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s is indexed but missing from the storage", f.ID)
+		return
+	}
 	if err != nil {
-		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s is indexed but missing on disk", f.ID)
+		api.WriteError(w, http.StatusServiceUnavailable, api.ErrInternal, "file %s cannot be read from the storage just now", f.ID)
+		in.log.Error("open a stored file", "file", f.ID, "err", err)
 		return
 	}
 	defer src.Close()
-	fi, err := src.Stat()
-	if err != nil {
-		api.WriteError(w, http.StatusInternalServerError, api.ErrInternal, "cannot read file %s", f.ID)
-		return
-	}
-	var content io.ReadSeeker = src
+	var content io.ReadSeeker = io.NewSectionReader(src, 0, src.Size())
 	name := f.Name
 	if decrypt && f.Encrypted {
 		if len(in.ids) == 0 {
 			api.WriteError(w, http.StatusConflict, api.ErrNoIdentity, "the hub holds no age identity (store.identity_file) to decrypt file %s", f.ID)
 			return
 		}
-		plain, size, err := age.DecryptReaderAt(countingReaderAt{src, &in.decrypted}, fi.Size(), in.ids...)
+		plain, size, err := age.DecryptReaderAt(countingReaderAt{src, &in.decrypted}, src.Size(), in.ids...)
 		if err != nil {
 			api.WriteError(w, http.StatusConflict, api.ErrCannotDecrypt, "cannot decrypt file %s: %v", f.ID, err)
 			return
@@ -154,7 +152,7 @@ func (in *Ingest) ServeStored(w http.ResponseWriter, r *http.Request, f store.Fi
 	w.Header().Set("Content-Type", contentType(name))
 	w.Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "private, no-store")
-	http.ServeContent(stallWriter(w, in.stall), r, "", fi.ModTime(), content)
+	http.ServeContent(stallWriter(w, in.stall), r, "", src.ModTime(), content)
 }
 
 // DecryptedBytes is how many bytes of sealed files the hub has read to

@@ -73,6 +73,9 @@ type Config struct {
 	// was decrypted, and the outcome (store.OutcomeOK, OutcomeDenied,
 	// OutcomeNotFound), for the access log.
 	Accessed func(r *http.Request, c api.Caller, f store.File, decrypt bool, outcome string)
+	// Storage keeps the stored files; nil keeps them in Dir/files (a
+	// Folder). Unfinished uploads stay in Dir/uploads either way.
+	Storage Storage
 }
 
 // Callers finds who is calling from a request's bearer token or, when
@@ -86,8 +89,8 @@ type Callers interface {
 // Register, end it with Close.
 type Ingest struct {
 	dir     string // absolute
-	files   string // dir/files
 	uploads string // dir/uploads
+	storage Storage
 	index   store.Files
 	tokens  Callers
 	access  func(c api.Caller, f store.File) (see, decrypt bool)
@@ -132,11 +135,14 @@ func Open(cfg Config, index store.Files, tokens Callers, log *slog.Logger) (*Ing
 	if cfg.MaxTransfers <= 0 {
 		cfg.MaxTransfers = 64
 	}
-	in := &Ingest{dir: dir, files: filepath.Join(dir, "files"), uploads: filepath.Join(dir, "uploads"),
+	in := &Ingest{dir: dir, uploads: filepath.Join(dir, "uploads"), storage: cfg.Storage,
 		index: index, tokens: tokens, access: cfg.Access, reason: cfg.ReasonRequired, logged: cfg.Accessed, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers),
 		refused: cfg.Refused}
-	for _, d := range []string{in.files, in.uploads} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
+	if err := os.MkdirAll(in.uploads, 0o750); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
+	}
+	if in.storage == nil {
+		if in.storage, err = NewFolder(dir); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 		}
 	}
@@ -408,7 +414,7 @@ func (in *Ingest) Erase(ctx context.Context, interaction string) ([]store.File, 
 	}
 	var gone []store.File
 	for _, f := range files {
-		if err := os.Remove(in.path(f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := in.storage.Remove(ctx, f.Path); err != nil {
 			return gone, fmt.Errorf("ingest: erase %s: %w", f.ID, err)
 		}
 		if err := in.index.DeleteFile(ctx, f.ID); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -9,7 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
+	"path"
 	"strings"
 	"syscall"
 
@@ -96,7 +96,7 @@ func (in *Ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, e
 		return f, err
 	}
 	if why := in.refusal(ctx, info.MetaData); why != "" { // deleted while it was being placed
-		_ = os.Remove(in.path(f))
+		_ = in.storage.Remove(ctx, f.Path)
 		_ = in.index.DeleteFile(ctx, f.ID)
 		return store.File{}, errGone(why)
 	}
@@ -119,21 +119,19 @@ func hashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// place links the upload's bytes into files/[dest/]name under a safe,
-// unused name and indexes them; on a failure nothing is left behind.
+// place puts the upload's bytes into the storage as [dest/]name under a
+// safe, unused name and indexes them; on a failure nothing is left behind.
 func (in *Ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.MetaData) (store.File, error) {
 	rel := ""
 	if m.dest != "" {
 		rel = safeName(m.dest)
-		if err := os.MkdirAll(filepath.Join(in.files, rel), 0o750); err != nil {
-			return store.File{}, err
-		}
 	}
-	name, err := linkUnused(bin, filepath.Join(in.files, rel), safeName(m.filename))
+	key, err := in.storage.Put(ctx, Upload{Path: bin, Size: m.size, SHA256: m.sha}, rel, safeName(m.filename))
 	if err != nil {
 		return store.File{}, err
 	}
-	f := store.File{Name: name, Path: filepath.ToSlash(filepath.Join(rel, name)), SHA256: m.sha, Size: m.size,
+	name := path.Base(key)
+	f := store.File{Name: name, Path: key, SHA256: m.sha, Size: m.size,
 		Interaction: md[upload.MetaInteraction], Recording: md[upload.MetaRecording], Agent: md[upload.MetaAgent],
 		Encrypted: strings.HasSuffix(name, ".age")}
 	if mf := m.manifest; mf != nil {
@@ -151,8 +149,8 @@ func (in *Ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.M
 		}
 	}
 	if err := in.index.PutFile(ctx, &f); err != nil {
-		if rerr := os.Remove(filepath.Join(in.files, rel, name)); rerr != nil {
-			in.log.Error("a stored file the index refused is left on disk", "file", filepath.Join(rel, name), "err", rerr)
+		if rerr := in.storage.Remove(ctx, key); rerr != nil {
+			in.log.Error("a stored file the index refused is left in the storage", "file", key, "err", rerr)
 		}
 		return store.File{}, err
 	}
@@ -164,29 +162,6 @@ func (in *Ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.M
 func safeName(s string) string {
 	n, _ := session.FileName("{id}", session.FileNameFields{ID: s}, nil)
 	return n
-}
-
-// linkUnused hard-links src into dir as name, or name-2, name-3, … (before
-// the extension) when taken: never overwrites, atomic, no copy.
-func linkUnused(src, dir, name string) (string, error) {
-	base, ext := name, ""
-	if i := strings.IndexByte(name, '.'); i > 0 {
-		base, ext = name[:i], name[i:]
-	}
-	for n := 1; n < 10000; n++ {
-		cand := name
-		if n > 1 {
-			cand = fmt.Sprintf("%s-%d%s", base, n, ext)
-		}
-		err := os.Link(src, filepath.Join(dir, cand))
-		if err == nil {
-			return cand, nil
-		}
-		if !errors.Is(err, os.ErrExist) {
-			return "", err
-		}
-	}
-	return "", fmt.Errorf("hub: no free name for %s in %s", name, dir)
 }
 
 // terminate removes an upload's bytes and info.

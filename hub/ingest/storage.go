@@ -1,0 +1,264 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/hub/store"
+)
+
+// Storage keeps the stored recording files, each under a key: the
+// slash-separated store.File.Path, "[dest/]name". The hub's own folder
+// (Folder, the default) is one; an S3-compatible bucket
+// (hub/ingest/s3files) is another. Retention's archive tier is an optional
+// power: Archiver.
+type Storage interface {
+	// Put stores the verified upload src under a free key in folder dir
+	// ("" or one R-G2 dest): name, or name-2, name-3, … before its first
+	// dot when taken. It never replaces a stored file. Before it returns
+	// the stored bytes are checked against src.SHA256 (and src.Size); on
+	// any failure nothing is left stored under the key.
+	Put(ctx context.Context, src Upload, dir, name string) (key string, err error)
+	// Open opens the file under key (live or archived) for reading at any
+	// offset. A key that is not stored is ErrNotStored.
+	Open(ctx context.Context, key string) (StoredFile, error)
+	// Remove deletes the file under key wherever it is, live and archived
+	// (erasure, purge): nothing of it may be read afterwards. A key that
+	// is not stored is no error.
+	Remove(ctx context.Context, key string) error
+}
+
+// Archiver is a Storage with an archive tier (R-V6): another bucket, or
+// the folder archive/ beside files/. An archived file keeps its key and
+// can still be opened.
+type Archiver interface {
+	// Archive moves the file under key to the archive tier; a file
+	// already archived is no error. A key stored nowhere is ErrNotStored.
+	Archive(ctx context.Context, key string) error
+	// Restore moves an archived file back; a file already live is no
+	// error. A key stored nowhere is ErrNotStored.
+	Restore(ctx context.Context, key string) error
+	// Archived reports whether the file under key is in the archive tier.
+	Archived(ctx context.Context, key string) (bool, error)
+}
+
+// Upload is a finished upload on the hub's disk, checked against its
+// checksum, waiting to be stored.
+type Upload struct {
+	Path   string // tusd's file of the upload's bytes
+	Size   int64
+	SHA256 string // lowercase hex
+}
+
+// StoredFile is an open stored file. ReadAt may be called from one
+// goroutine at a time; Close is idempotent.
+type StoredFile interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+	ModTime() time.Time
+}
+
+// ErrNotStored is returned for a key that no file is stored under.
+var ErrNotStored = errors.New("ingest: no file is stored under that key")
+
+// ErrVerify is wrapped when a stored file does not read back as the
+// bytes that were put (size or SHA-256).
+var ErrVerify = errors.New("ingest: the stored file differs from the upload")
+
+// FreeKeys lists the keys Put tries for name in dir, in order: name, then
+// name-2, name-3, … before the first dot of name.
+func FreeKeys(dir, name string, yield func(key string) bool) {
+	base, ext := name, ""
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		base, ext = name[:i], name[i:]
+	}
+	for n := 1; n < 10000; n++ {
+		cand := name
+		if n > 1 {
+			cand = fmt.Sprintf("%s-%d%s", base, n, ext)
+		}
+		if !yield(path.Join(dir, cand)) {
+			return
+		}
+	}
+}
+
+// Folder is the default Storage: files/ under the store folder, the
+// upload hard-linked in (no copy), archive/ beside it for the archive tier.
+type Folder struct {
+	files, archive string
+}
+
+var (
+	_ Storage  = (*Folder)(nil)
+	_ Archiver = (*Folder)(nil)
+)
+
+// NewFolder keeps files in dir/files and archives them to dir/archive.
+func NewFolder(dir string) (*Folder, error) {
+	f := &Folder{files: filepath.Join(dir, "files"), archive: filepath.Join(dir, "archive")}
+	if err := os.MkdirAll(f.files, 0o750); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Put hard-links the upload into files/dir/ under a free name: atomic,
+// never replacing. The link is the very file that was hashed, so the
+// check after it is its size.
+func (s *Folder) Put(_ context.Context, src Upload, dir, name string) (string, error) {
+	if err := os.MkdirAll(filepath.Join(s.files, filepath.FromSlash(dir)), 0o750); err != nil {
+		return "", err
+	}
+	var key string
+	var err error
+	FreeKeys(dir, name, func(k string) bool {
+		if _, serr := os.Stat(filepath.Join(s.archive, filepath.FromSlash(k))); serr == nil {
+			return true // archived under that name
+		}
+		err = os.Link(src.Path, s.path(k))
+		if errors.Is(err, os.ErrExist) {
+			return true
+		}
+		key = k
+		return false
+	})
+	if err != nil {
+		return "", err
+	}
+	if key == "" {
+		return "", fmt.Errorf("ingest: no free name for %s in %q", name, dir)
+	}
+	if fi, err := os.Stat(s.path(key)); err != nil || fi.Size() != src.Size {
+		_ = os.Remove(s.path(key))
+		return "", fmt.Errorf("%w: %s", ErrVerify, key)
+	}
+	return key, nil
+}
+
+func (s *Folder) path(key string) string {
+	return filepath.Join(s.files, filepath.FromSlash(key))
+}
+
+func (s *Folder) archived(key string) string {
+	return filepath.Join(s.archive, filepath.FromSlash(key))
+}
+
+// Open opens files/key, or archive/key.
+func (s *Folder) Open(_ context.Context, key string) (StoredFile, error) {
+	f, err := os.Open(s.path(key)) // #nosec G304 -- a key of the index, under files/
+	if errors.Is(err, os.ErrNotExist) {
+		f, err = os.Open(s.archived(key)) // #nosec G304 -- the same, under archive/
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNotStored, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return &osFile{File: f, size: fi.Size(), mod: fi.ModTime()}, nil
+}
+
+// Remove deletes files/key and archive/key.
+func (s *Folder) Remove(_ context.Context, key string) error {
+	for _, p := range []string{s.path(key), s.archived(key)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Archive renames files/key to archive/key.
+func (s *Folder) Archive(_ context.Context, key string) error {
+	return move(s.path(key), s.archived(key), key)
+}
+
+// Restore renames archive/key back to files/key.
+func (s *Folder) Restore(_ context.Context, key string) error {
+	return move(s.archived(key), s.path(key), key)
+}
+
+// Archived reports whether archive/key exists.
+func (s *Folder) Archived(_ context.Context, key string) (bool, error) {
+	_, err := os.Stat(s.archived(key))
+	if err == nil {
+		return true, nil
+	}
+	if _, lerr := os.Stat(s.path(key)); lerr == nil {
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: %s", ErrNotStored, key)
+}
+
+// move renames from to to; done already (to there, from not) is no error.
+func move(from, to, key string) error {
+	if _, err := os.Stat(from); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(to); err == nil {
+			return nil
+		}
+		return fmt.Errorf("%w: %s", ErrNotStored, key)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
+		return err
+	}
+	return os.Rename(from, to)
+}
+
+type osFile struct {
+	*os.File
+	size   int64
+	mod    time.Time
+	closed bool
+}
+
+func (f *osFile) Size() int64        { return f.size }
+func (f *osFile) ModTime() time.Time { return f.mod }
+
+func (f *osFile) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	return f.File.Close()
+}
+
+// ErrNoArchive is returned by Archive and Restore when the storage has no
+// archive tier.
+var ErrNoArchive = errors.New("ingest: the recording storage has no archive tier")
+
+// Storage is where the stored files are kept: the store folder's files/
+// (Folder) or an S3 bucket.
+func (in *Ingest) Storage() Storage { return in.storage }
+
+// Archive moves stored file f to the storage's archive tier (retention,
+// R-V6); it can still be played from there. The index is not changed.
+func (in *Ingest) Archive(ctx context.Context, f store.File) error {
+	a, ok := in.storage.(Archiver)
+	if !ok {
+		return ErrNoArchive
+	}
+	return a.Archive(ctx, f.Path)
+}
+
+// Restore moves an archived file f back to the live tier.
+func (in *Ingest) Restore(ctx context.Context, f store.File) error {
+	a, ok := in.storage.(Archiver)
+	if !ok {
+		return ErrNoArchive
+	}
+	return a.Restore(ctx, f.Path)
+}
