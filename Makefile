@@ -4,7 +4,7 @@ BIN     := bin
 PKGS    := ./...
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build run test deps deps-build fmt-check vet check unit fuzz bench deb clean
+.PHONY: all build run test deps deps-build fmt-check vet check s3tools unit fuzz bench deb clean
 
 all: build
 
@@ -47,13 +47,22 @@ check:
 	$(TOOLS)/gosec -quiet -exclude-dir=hub/sim -exclude-dir=hub/browsertest -exclude-dir=hub/internal $(CHECK_PKGS)
 	$(TOOLS)/staticcheck $(CHECK_PKGS)
 
+## s3tools: the S3-compatible server the store's tests run (versitygw,
+## its posix backend storing into a temp folder), pinned, built into
+## bin/tools from the Go module proxy
+VERSITYGW_VERSION := v1.8.0
+s3tools:
+	@test -x $(TOOLS)/versitygw -a -f $(TOOLS)/versitygw.$(VERSITYGW_VERSION) || { \
+		GOBIN=$(TOOLS) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION) && \
+		touch $(TOOLS)/versitygw.$(VERSITYGW_VERSION); }
+
 ## test: everything CI runs (installs what it needs first)
 # The tests that measure real time (the 60 s audio/video sync, the paused
 # recording's silence and slate, the pipe source's bursts) run on their
 # own, after the rest, without the race detector: they must not share the
 # 2 cores with the suite's kill -9 days and browsers.
 TIMED := ^(TestSync60s|TestRealScreenRecording|TestPipeSourceBursts)$$
-test: deps fmt-check vet check
+test: deps fmt-check vet check s3tools
 	$(GO) test -count=1 -race -timeout 12m -skip '$(TIMED)' $(PKGS)
 	$(GO) test -count=1 -p 1 -timeout 5m -run '$(TIMED)' -v ./capture/ ./capture/internal/pulse/
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s

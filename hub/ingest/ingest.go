@@ -106,6 +106,8 @@ type Ingest struct {
 	serial  *tusserial.Serial // one request per upload at a time; the janitor takes a turn too
 	stop    chan struct{}     // closed by Close: ends the janitor
 	once    bool
+	// ownFolder: storage is the Folder Open made (Close closes it).
+	ownFolder bool
 
 	// decrypted counts the sealed bytes read to be decrypted (DecryptedBytes).
 	decrypted atomic.Int64
@@ -145,6 +147,7 @@ func Open(cfg Config, index store.Files, tokens Callers, log *slog.Logger) (*Ing
 		if in.storage, err = NewFolder(dir); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 		}
+		in.ownFolder = true
 	}
 	// Hubs before issue 10 decrypted recordings for playback into tmp/;
 	// one killed mid-request left plaintext there. Decryption streams now.
@@ -176,6 +179,9 @@ func (in *Ingest) Close() error {
 	if !in.once {
 		in.once = true
 		close(in.stop)
+		if f, ok := in.storage.(*Folder); ok && in.ownFolder {
+			_ = f.Close()
+		}
 	}
 	return nil
 }

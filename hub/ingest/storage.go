@@ -92,9 +92,11 @@ func FreeKeys(dir, name string, yield func(key string) bool) {
 }
 
 // Folder is the default Storage: files/ under the store folder, the
-// upload hard-linked in (no copy), archive/ beside it for the archive tier.
+// upload hard-linked in from uploads/ (no copy), archive/ beside it for
+// the archive tier. Every path goes through an os.Root of the store
+// folder: no key reaches outside it.
 type Folder struct {
-	files, archive string
+	root *os.Root
 }
 
 var (
@@ -102,29 +104,42 @@ var (
 	_ Archiver = (*Folder)(nil)
 )
 
-// NewFolder keeps files in dir/files and archives them to dir/archive.
+// NewFolder keeps files in dir/files and archives them to dir/archive;
+// the uploads it is given must lie under dir. Close it after use.
 func NewFolder(dir string) (*Folder, error) {
-	f := &Folder{files: filepath.Join(dir, "files"), archive: filepath.Join(dir, "archive")}
-	if err := os.MkdirAll(f.files, 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o750); err != nil {
 		return nil, err
 	}
-	return f, nil
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Folder{root: root}, nil
+}
+
+// Close releases the store folder. It is idempotent.
+func (s *Folder) Close() error {
+	_ = s.root.Close()
+	return nil
 }
 
 // Put hard-links the upload into files/dir/ under a free name: atomic,
 // never replacing. The link is the very file that was hashed, so the
 // check after it is its size.
 func (s *Folder) Put(_ context.Context, src Upload, dir, name string) (string, error) {
-	if err := os.MkdirAll(filepath.Join(s.files, filepath.FromSlash(dir)), 0o750); err != nil {
+	from, err := filepath.Rel(s.root.Name(), src.Path)
+	if err != nil || !filepath.IsLocal(from) {
+		return "", fmt.Errorf("ingest: upload %s is not under the store folder", src.Path)
+	}
+	if err := s.root.MkdirAll(live(dir), 0o750); err != nil {
 		return "", err
 	}
 	var key string
-	var err error
 	FreeKeys(dir, name, func(k string) bool {
-		if _, serr := os.Stat(filepath.Join(s.archive, filepath.FromSlash(k))); serr == nil {
+		if _, serr := s.root.Stat(archived(k)); serr == nil {
 			return true // archived under that name
 		}
-		err = os.Link(src.Path, s.path(k))
+		err = s.root.Link(from, live(k))
 		if errors.Is(err, os.ErrExist) {
 			return true
 		}
@@ -137,26 +152,22 @@ func (s *Folder) Put(_ context.Context, src Upload, dir, name string) (string, e
 	if key == "" {
 		return "", fmt.Errorf("ingest: no free name for %s in %q", name, dir)
 	}
-	if fi, err := os.Stat(s.path(key)); err != nil || fi.Size() != src.Size {
-		_ = os.Remove(s.path(key))
+	if fi, err := s.root.Stat(live(key)); err != nil || fi.Size() != src.Size {
+		_ = s.root.Remove(live(key))
 		return "", fmt.Errorf("%w: %s", ErrVerify, key)
 	}
 	return key, nil
 }
 
-func (s *Folder) path(key string) string {
-	return filepath.Join(s.files, filepath.FromSlash(key))
-}
-
-func (s *Folder) archived(key string) string {
-	return filepath.Join(s.archive, filepath.FromSlash(key))
-}
+// live and archived are key's names under the store folder.
+func live(key string) string     { return path.Join("files", key) }
+func archived(key string) string { return path.Join("archive", key) }
 
 // Open opens files/key, or archive/key.
 func (s *Folder) Open(_ context.Context, key string) (StoredFile, error) {
-	f, err := os.Open(s.path(key)) // #nosec G304 -- a key of the index, under files/
+	f, err := s.root.Open(live(key))
 	if errors.Is(err, os.ErrNotExist) {
-		f, err = os.Open(s.archived(key)) // #nosec G304 -- the same, under archive/
+		f, err = s.root.Open(archived(key))
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrNotStored, key)
@@ -174,8 +185,8 @@ func (s *Folder) Open(_ context.Context, key string) (StoredFile, error) {
 
 // Remove deletes files/key and archive/key.
 func (s *Folder) Remove(_ context.Context, key string) error {
-	for _, p := range []string{s.path(key), s.archived(key)} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+	for _, p := range []string{live(key), archived(key)} {
+		if err := s.root.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}
@@ -184,38 +195,37 @@ func (s *Folder) Remove(_ context.Context, key string) error {
 
 // Archive renames files/key to archive/key.
 func (s *Folder) Archive(_ context.Context, key string) error {
-	return move(s.path(key), s.archived(key), key)
+	return s.move(live(key), archived(key), key)
 }
 
 // Restore renames archive/key back to files/key.
 func (s *Folder) Restore(_ context.Context, key string) error {
-	return move(s.archived(key), s.path(key), key)
+	return s.move(archived(key), live(key), key)
 }
 
 // Archived reports whether archive/key exists.
 func (s *Folder) Archived(_ context.Context, key string) (bool, error) {
-	_, err := os.Stat(s.archived(key))
-	if err == nil {
+	if _, err := s.root.Stat(archived(key)); err == nil {
 		return true, nil
 	}
-	if _, lerr := os.Stat(s.path(key)); lerr == nil {
+	if _, err := s.root.Stat(live(key)); err == nil {
 		return false, nil
 	}
 	return false, fmt.Errorf("%w: %s", ErrNotStored, key)
 }
 
 // move renames from to to; done already (to there, from not) is no error.
-func move(from, to, key string) error {
-	if _, err := os.Stat(from); errors.Is(err, os.ErrNotExist) {
-		if _, err := os.Stat(to); err == nil {
+func (s *Folder) move(from, to, key string) error {
+	if _, err := s.root.Stat(from); errors.Is(err, os.ErrNotExist) {
+		if _, err := s.root.Stat(to); err == nil {
 			return nil
 		}
 		return fmt.Errorf("%w: %s", ErrNotStored, key)
 	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
+	if err := s.root.MkdirAll(path.Dir(to), 0o750); err != nil {
 		return err
 	}
-	return os.Rename(from, to)
+	return s.root.Rename(from, to)
 }
 
 type osFile struct {

@@ -86,7 +86,6 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 		k, err := io.ReadFull(o.body, p[n:min(want, int64(n)+o.end-o.pos)])
 		n += k
 		o.pos += int64(k)
-		o.s.fetched.Add(int64(k))
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 			o.drop()
 			return n, fmt.Errorf("s3files: read %s: %w", o.key, err)
@@ -122,6 +121,7 @@ func (o *object) open(off, need int64) error {
 		}
 	}
 	o.s.gets.Add(1)
+	o.s.fetched.Add(end - off)
 	body, _, _, err := o.s.core.GetObject(o.ctx, o.bucket, o.key, opts)
 	if err != nil {
 		return fmt.Errorf("s3files: get %s bytes %d-%d: %w", o.key, off, end-1, err)

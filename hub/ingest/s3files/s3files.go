@@ -76,7 +76,7 @@ type Store struct {
 	cfg      Config
 	lock     map[string]bool // bucket → written with Object Lock
 	log      *slog.Logger
-	fetched  atomic.Int64 // bytes received by ranged GETs (Fetched)
+	fetched  atomic.Int64 // bytes asked for by ranged GETs (Fetched)
 	gets     atomic.Int64 // ranged GETs made (Gets)
 	readBack atomic.Int64 // objects verified by reading them back
 }
@@ -141,8 +141,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Fetched is how many bytes the store has received by ranged GETs for
-// Open's readers since it opened; Gets how many GETs it made.
+// Fetched is how many bytes Open's readers have asked for with ranged
+// GETs since the store opened (what the server may send: a read-ahead
+// window cut short by a seek is counted whole).
 func (s *Store) Fetched() int64 { return s.fetched.Load() }
 
 // Gets is how many ranged GETs Open's readers have made.
