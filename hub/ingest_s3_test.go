@@ -14,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+
 	"github.com/agentdesk/agentdesk/hub/ingest"
 	"github.com/agentdesk/agentdesk/hub/ingest/s3files"
 	"github.com/agentdesk/agentdesk/hub/ingest/s3files/s3test"
+	"github.com/agentdesk/agentdesk/session/upload"
 )
 
 // startS3 runs a real S3 server for one test (versitygw storing into a
@@ -195,6 +198,35 @@ func TestS3StoreRefusals(t *testing.T) {
 		})
 	}
 
+	t.Run("checksum mismatch", func(t *testing.T) {
+		_, base, _ := startStoreHub(t, func(c *Config) { c.Store.Objects = s3Objects(t, srv, live, archive) })
+		ctx := testCtx(t, time.Minute)
+		for _, size := range []int{64 << 10, 11 << 20} { // one PUT; a multipart upload
+			data := randomBytes(t, size)
+			f, err := newTestFile(filepath.Join(t.TempDir(), "up"), data, recMeta())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newTusClient(base, "t-ada")
+			loc, resp, b, err := c.create(ctx, f.size, f.meta)
+			if err != nil || resp.StatusCode != http.StatusCreated {
+				t.Fatalf("create: %v %v %s", err, resp, b)
+			}
+			bad := append([]byte(nil), data...)
+			bad[size-1000] ^= 0xff // corrupted in transit, in the last part
+			resp, b, err = c.patch(ctx, loc, 0, f.size, bytes.NewReader(bad))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != upload.StatusChecksumMismatch || string(b) != "checksum mismatch" {
+				t.Fatalf("%d bytes corrupted: %d %q, want 460 checksum mismatch", size, resp.StatusCode, b)
+			}
+			if n := objectsIn(t, srv, live); n != 0 {
+				t.Fatalf("%d bytes corrupted: %d objects in the bucket", size, n)
+			}
+		}
+	})
+
 	t.Run("gone from the bucket", func(t *testing.T) {
 		s, base, _ := startStoreHub(t, func(c *Config) { c.Store.Objects = s3Objects(t, srv, live, archive) })
 		ctx := testCtx(t, time.Minute)
@@ -218,3 +250,22 @@ func TestS3StoreRefusals(t *testing.T) {
 }
 
 var _ ingest.Storage = (*s3files.Store)(nil)
+
+// objectsIn counts the objects in bucket (and its unfinished multipart
+// uploads).
+func objectsIn(t *testing.T, srv *s3test.Server, bucket string) int {
+	t.Helper()
+	n := 0
+	for o := range srv.Client.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		n++
+	}
+	for u := range srv.Client.ListIncompleteUploads(context.Background(), bucket, "", true) {
+		if u.Err == nil {
+			n++
+		}
+	}
+	return n
+}

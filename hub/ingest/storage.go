@@ -66,6 +66,19 @@ type StoredFile interface {
 	ModTime() time.Time
 }
 
+// SelfChecking is a Storage whose Put hashes the upload as it reads it to
+// store it, and refuses bytes that do not hash to src.SHA256 with an error
+// wrapping ErrChecksum, nothing stored: the hub then does not hash the
+// upload before it (one read of the file instead of two).
+type SelfChecking interface {
+	Storage
+	ChecksUploads()
+}
+
+// ErrChecksum is wrapped by a SelfChecking Put refusing an upload whose
+// bytes are not those of its SHA-256 (the hub answers 460).
+var ErrChecksum = errors.New("ingest: the upload's bytes do not match its sha256")
+
 // ErrNotStored is returned for a key that no file is stored under.
 var ErrNotStored = errors.New("ingest: no file is stored under that key")
 

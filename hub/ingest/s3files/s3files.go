@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -56,6 +55,9 @@ type Config struct {
 	AccessKeyID         string
 	SecretAccessKey     string
 	PartSize            int64 // 0: DefaultPartSize; at least 5 MiB
+	// PartsInFlight is how many parts of one upload are sent at once
+	// (each holds a PartSize buffer); 0: DefaultPartsInFlight.
+	PartsInFlight int
 	// LockFor, when above 0, writes every object with Object Lock retained
 	// this long from its writing (store.immutable), in LockMode
 	// (GOVERNANCE when ""), in a bucket that has Object Lock enabled; a
@@ -99,6 +101,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.PartSize == 0 {
 		cfg.PartSize = DefaultPartSize
+	}
+	if cfg.PartsInFlight <= 0 {
+		cfg.PartsInFlight = DefaultPartsInFlight
 	}
 	if cfg.PartSize < minPartSize {
 		return nil, fmt.Errorf("%w: part size %d is below S3's 5 MiB", ErrConfig, cfg.PartSize)
@@ -206,12 +211,7 @@ func (s *Store) Put(ctx context.Context, src ingest.Upload, dir, name string) (s
 	if key == "" {
 		return "", fmt.Errorf("s3files: no free name for %s in %q", name, dir)
 	}
-	var want string // the checksum the server should answer, as S3 spells it
-	if src.Size <= s.cfg.PartSize {
-		want, err = s.putOne(ctx, f, src, key)
-	} else {
-		want, err = s.putParts(ctx, f, src, key)
-	}
+	want, err := s.put(ctx, f, src, key) // the checksum the server should answer, as S3 spells it
 	if err == nil {
 		err = s.verify(ctx, s.cfg.Bucket, key, src, want)
 	}
@@ -238,69 +238,6 @@ func (s *Store) putOptions(bucket string) minio.PutObjectOptions {
 		o.StorageClass = s.cfg.ArchiveStorageClass
 	}
 	return o
-}
-
-// putOne puts a file of at most one part with one PUT.
-func (s *Store) putOne(ctx context.Context, f *os.File, src ingest.Upload, key string) (string, error) {
-	raw, err := hex.DecodeString(src.SHA256)
-	if err != nil {
-		return "", fmt.Errorf("s3files: sha256 %q: %w", src.SHA256, err)
-	}
-	want := base64.StdEncoding.EncodeToString(raw)
-	o := s.putOptions(s.cfg.Bucket)
-	o.UserMetadata = map[string]string{"x-amz-checksum-sha256": want}
-	_, err = s.core.PutObject(ctx, s.cfg.Bucket, key, io.NewSectionReader(f, 0, src.Size), src.Size, "", src.SHA256, o)
-	if err != nil {
-		return "", fmt.Errorf("s3files: put %s: %w", key, err)
-	}
-	return want, nil
-}
-
-// putParts puts a larger file with a multipart upload of PartSize parts,
-// each with its SHA-256 (signed and as the part's checksum); any failure
-// aborts the upload. It returns the composite checksum S3 answers for the
-// object: base64(SHA-256(part SHA-256s)) + "-" + parts.
-func (s *Store) putParts(ctx context.Context, f *os.File, src ingest.Upload, key string) (string, error) {
-	o := s.putOptions(s.cfg.Bucket)
-	o.UserMetadata = map[string]string{"x-amz-checksum-algorithm": "SHA256"}
-	id, err := s.core.NewMultipartUpload(ctx, s.cfg.Bucket, key, o)
-	if err != nil {
-		return "", fmt.Errorf("s3files: start the multipart upload of %s: %w", key, err)
-	}
-	var parts []minio.CompletePart
-	all, whole := sha256.New(), sha256.New() // the parts' checksums; the file's
-	for off, n := int64(0), 1; off < src.Size; off, n = off+s.cfg.PartSize, n+1 {
-		size := min(s.cfg.PartSize, src.Size-off)
-		h := sha256.New()
-		if _, err = io.Copy(io.MultiWriter(h, whole), io.NewSectionReader(f, off, size)); err != nil {
-			break
-		}
-		sum := h.Sum(nil)
-		all.Write(sum)
-		if off+size == src.Size && hex.EncodeToString(whole.Sum(nil)) != src.SHA256 {
-			err = fmt.Errorf("%w: %s: the file's SHA-256 is not the upload's %s", ingest.ErrVerify, src.Path, src.SHA256)
-			break
-		}
-		b64 := base64.StdEncoding.EncodeToString(sum)
-		var p minio.ObjectPart
-		p, err = s.core.PutObjectPart(ctx, s.cfg.Bucket, key, id, n, io.NewSectionReader(f, off, size), size,
-			minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum), CustomHeader: http.Header{"X-Amz-Checksum-Sha256": {b64}}})
-		if err != nil {
-			err = fmt.Errorf("part %d: %w", n, err)
-			break
-		}
-		parts = append(parts, minio.CompletePart{PartNumber: n, ETag: p.ETag, ChecksumSHA256: b64})
-	}
-	if err == nil {
-		_, err = s.core.CompleteMultipartUpload(ctx, s.cfg.Bucket, key, id, parts, minio.PutObjectOptions{})
-	}
-	if err != nil {
-		if aerr := s.core.AbortMultipartUpload(context.WithoutCancel(ctx), s.cfg.Bucket, key, id); aerr != nil {
-			s.log.Warn("cannot abort a failed multipart upload", "key", key, "err", aerr)
-		}
-		return "", fmt.Errorf("s3files: put %s: %w", key, err)
-	}
-	return fmt.Sprintf("%s-%d", base64.StdEncoding.EncodeToString(all.Sum(nil)), len(parts)), nil
 }
 
 // verify checks the object under key in bucket: its size, and its
