@@ -19,6 +19,7 @@ pkgs=(
   systemd                  # systemd-analyze verify checks the capture agent's units
   passwd                   # useradd: a second user the capture agent's socket refuses
   libnss3-tools            # certutil: headless Chromium trusts a test CA (the hub over TLS)
+  nats-server              # the cluster's hubs talk over a real NATS server (issue 16)
 )
 need=()
 for p in "${pkgs[@]}"; do
