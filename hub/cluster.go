@@ -24,7 +24,8 @@ type ClusterConfig struct {
 	NATS string `yaml:"nats"`
 	// NATSTokenFile holds the token the hub logs in to NATS with.
 	NATSTokenFile string `yaml:"nats_token_file"`
-	// Role is "core" or "edge".
+	// Role is "core", "edge" or "auto": a hub that takes the store when
+	// nobody holds it and is an edge until then (docs/cluster.md).
 	Role string `yaml:"role"`
 	// Node names this hub in the cluster (letters, digits, - and _);
 	// default: the host name.
@@ -34,6 +35,10 @@ type ClusterConfig struct {
 	// http(s) address as the edges reach it. The core must list the edges
 	// in trusted_proxies.
 	CoreURL string `yaml:"core_url"`
+	// Advertise is this hub's http(s) address as the other hubs reach it:
+	// while it is the core, the edges forward there (required with role
+	// auto).
+	Advertise string `yaml:"advertise"`
 	// Subject prefixes every NATS subject the hubs use; hubs of one
 	// cluster share it, two clusters on one NATS differ (default
 	// "agentdesk").
@@ -42,6 +47,10 @@ type ClusterConfig struct {
 	natsToken string
 	coreURL   *url.URL
 }
+
+// RoleAuto: the hub is the core while it holds the store, an edge
+// otherwise (OpenNode).
+const RoleAuto = "auto"
 
 // Cluster roles.
 const (
@@ -93,17 +102,34 @@ func (c *Config) validateCluster(bad func(string, ...any)) {
 	if !nodeName.MatchString(k.Subject) {
 		bad("cluster.subject: %q: use letters, digits, - and _", k.Subject)
 	}
+	httpURL := func(key, s string) *url.URL {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			bad("cluster.%s: %q is not an http(s):// address", key, s)
+			return nil
+		}
+		return u
+	}
+	if k.Advertise != "" {
+		httpURL("advertise", k.Advertise)
+	}
 	switch k.Role {
 	case RoleCore:
 	case RoleEdge:
-		u, err := url.Parse(k.CoreURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("cluster.core_url: %q: an edge sends HTTP to the core at an http(s):// URL", k.CoreURL)
+		if k.CoreURL == "" {
+			bad("cluster.core_url: an edge sends what is not a socket to the core: set its http(s):// address")
 		} else {
-			k.coreURL = u
+			k.coreURL = httpURL("core_url", k.CoreURL)
+		}
+	case RoleAuto:
+		if k.Advertise == "" {
+			bad("cluster.advertise: with role auto, set this hub's http(s):// address as the other hubs reach it")
+		}
+		if k.CoreURL != "" {
+			bad("cluster.core_url: with role auto the core's address comes from the core itself; remove core_url")
 		}
 	default:
-		bad("cluster.role: %q is not core or edge", k.Role)
+		bad("cluster.role: %q is not core, edge or auto", k.Role)
 	}
 }
 
@@ -123,6 +149,12 @@ const (
 
 func subj(prefix string, parts ...string) string {
 	return prefix + "." + strings.Join(parts, ".")
+}
+
+// coreBeat is the core's heartbeat.
+type coreBeat struct {
+	Instance string `json:"instance"`
+	URL      string `json:"url,omitempty"` // cluster.advertise
 }
 
 // openRequest is what an edge tells the core of a new socket.
@@ -182,7 +214,7 @@ func (s *Server) joinCluster() error {
 	if err != nil {
 		return err
 	}
-	if k.Role == RoleCore {
+	if k.Role == RoleCore || k.Role == RoleAuto {
 		s.core, err = newCoreCluster(s, nc)
 	} else {
 		s.edge, err = newEdgeCluster(s, nc)

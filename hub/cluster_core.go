@@ -89,6 +89,12 @@ func newCoreCluster(s *Server, nc *nats.Conn) (*coreCluster, error) {
 	return cc, nil
 }
 
+// beat is the core's heartbeat.
+func (cc *coreCluster) beat() []byte {
+	b, _ := json.Marshal(coreBeat{Instance: cc.instance, URL: cc.s.cfg.Cluster.Advertise})
+	return b
+}
+
 func (cc *coreCluster) unsubscribe() {
 	for _, sb := range cc.subs {
 		_ = sb.Unsubscribe()
@@ -103,7 +109,7 @@ func (cc *coreCluster) run() {
 	defer t.Stop()
 	alive := subj(cc.prefix, "core", "alive")
 	for {
-		_ = cc.nc.Publish(alive, []byte(cc.instance))
+		_ = cc.nc.Publish(alive, cc.beat())
 		select {
 		case <-cc.stop:
 			return
@@ -153,7 +159,7 @@ func (cc *coreCluster) edgeAlive(m *nats.Msg) {
 	if prev.instance != inst {
 		// A new edge (or one restarted) hears the core at once, not at
 		// the next beat.
-		_ = cc.nc.Publish(subj(cc.prefix, "core", "alive"), []byte(cc.instance))
+		_ = cc.nc.Publish(subj(cc.prefix, "core", "alive"), cc.beat())
 	}
 	var gone []*vconn
 	if prev.instance != "" && prev.instance != inst {

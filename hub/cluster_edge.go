@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ type edgeCluster struct {
 	mu       sync.Mutex
 	socks    map[string]*edgeSocket
 	core     string    // the core's instance last heard
+	coreURL  *url.URL  // where it takes HTTP: cluster.core_url, or what it advertises
 	coreSeen time.Time // when
 	closed   bool
 }
@@ -52,9 +54,15 @@ func newEdgeCluster(s *Server, nc *nats.Conn) (*edgeCluster, error) {
 	k := s.cfg.Cluster
 	ec := &edgeCluster{s: s, nc: nc, prefix: k.Subject, node: k.Node, instance: newInstance(),
 		socks: map[string]*edgeSocket{}, stop: make(chan struct{}), done: make(chan struct{})}
-	target := k.coreURL
+	ec.coreURL = k.coreURL
 	ec.proxy = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
+			ec.mu.Lock()
+			target := ec.coreURL
+			ec.mu.Unlock()
+			if target == nil { // not heard yet: the error handler answers
+				target = &url.URL{Scheme: "http", Host: "core.invalid"}
+			}
 			r.SetURL(target)
 			r.Out.Host = r.In.Host
 			// The core believes these from a trusted proxy: the client's
@@ -148,10 +156,19 @@ func (ec *edgeCluster) restartAll(why string) {
 }
 
 func (ec *edgeCluster) coreAlive(m *nats.Msg) {
-	inst := string(m.Data)
+	var beat coreBeat
+	if json.Unmarshal(m.Data, &beat) != nil || beat.Instance == "" {
+		return
+	}
+	inst := beat.Instance
 	ec.mu.Lock()
 	prev := ec.core
 	ec.core, ec.coreSeen = inst, time.Now()
+	if beat.URL != "" && ec.s.cfg.Cluster.CoreURL == "" {
+		if u, err := url.Parse(beat.URL); err == nil {
+			ec.coreURL = u
+		}
+	}
 	ec.mu.Unlock()
 	if prev != "" && prev != inst {
 		ec.restartAll("the core hub restarted")

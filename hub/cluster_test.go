@@ -246,3 +246,28 @@ func TestClusterCoreGoneEdgeSocketsReconnect(t *testing.T) {
 		t.Fatalf("a socket without a core: %d", res.StatusCode)
 	}
 }
+
+// TestClusterConfigErrors: a cluster section that cannot work is refused
+// at start, naming the key.
+func TestClusterConfigErrors(t *testing.T) {
+	cases := []struct{ yaml, want string }{
+		{"cluster: {role: core}", "cluster.nats: set the NATS server"},
+		{"cluster: {nats: 'http://x:4222', role: core}", "not a nats:// or tls:// URL"},
+		{"cluster: {nats: 'nats://u:secret@x:4222', role: core}", "not in the URL"},
+		{"cluster: {nats: 'nats://x:4222', role: boss}", `"boss" is not core, edge or auto`},
+		{"cluster: {nats: 'nats://x:4222', role: edge}", "cluster.core_url"},
+		{"cluster: {nats: 'nats://x:4222', role: auto}", "cluster.advertise"},
+		{"cluster: {nats: 'nats://x:4222', role: auto, advertise: 'http://a:1', core_url: 'http://b:2'}", "remove core_url"},
+		{"cluster: {nats: 'nats://x:4222', role: core, node: 'a.b'}", "cluster.node"},
+		{"cluster: {nats: 'nats://x:4222', role: core, nats_token_file: /nonexistent/t}", "cluster.nats_token_file"},
+	}
+	for _, tc := range cases {
+		_, err := ParseConfig([]byte(testYAML + tc.yaml + "\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+	if _, err := ParseConfig([]byte(testYAML + "cluster: {nats: 'nats://x:4222', role: auto, advertise: 'http://10.0.0.1:8080'}\n")); err != nil {
+		t.Errorf("a good auto section: %v", err)
+	}
+}

@@ -140,6 +140,11 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	st := opt.Store
+	if st == nil && cfg.Cluster.Role == RoleEdge {
+		if st, err = sqlite.OpenMemory(); err != nil { // an edge keeps no chat: this stays empty
+			return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		}
+	}
 	if st == nil {
 		var err error
 		if st, err = openStore(cfg.Store.Dir, log); err != nil {
@@ -195,7 +200,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
 	}
-	if cfg.Store.Dir != "" {
+	if cfg.Store.Dir != "" && cfg.Cluster.Role != RoleEdge { // an edge forwards uploads to the core
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
 			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
 			ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
@@ -268,7 +273,7 @@ func openStore(dir string, log *slog.Logger) (store.Store, error) {
 	}
 	st, err := sqlite.Open(filepath.Join(dir, "index.db"))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		return nil, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	return st, nil
 }
