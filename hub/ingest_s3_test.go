@@ -227,6 +227,20 @@ func TestS3StoreRefusals(t *testing.T) {
 		}
 	})
 
+	t.Run("readyz", func(t *testing.T) {
+		srv2, live2, archive2 := startS3(t)
+		s, _, _ := startStoreHub(t, func(c *Config) { c.Store.Objects = s3Objects(t, srv2, live2, archive2) })
+		if r := s.Readiness(context.Background()); !r.Ready || r.Checks["files"] != "ok" {
+			t.Fatalf("with S3 up: %+v", r)
+		}
+		srv2.Stop()
+		if r := s.Readiness(context.Background()); r.Ready || r.Checks["files"] == "ok" {
+			t.Fatalf("with S3 down: %+v", r)
+		} else {
+			t.Logf("S3 down: %s", r.Checks["files"])
+		}
+	})
+
 	t.Run("gone from the bucket", func(t *testing.T) {
 		s, base, _ := startStoreHub(t, func(c *Config) { c.Store.Objects = s3Objects(t, srv, live, archive) })
 		ctx := testCtx(t, time.Minute)

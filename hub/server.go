@@ -97,6 +97,10 @@ type Server struct {
 	saved    map[*chat]string      // with verify: the row last written
 	unmarked []string              // with verify: the changes that went unmarked
 
+	core        *coreCluster // cluster.role core: the sockets edges hold
+	edge        *edgeCluster // cluster.role edge: this hub holds sockets for the core
+	raw         store.Store  // the store as opened, under the audit's wrapper (readiness asks it)
+	m           *metrics
 	ownsStore   bool // Open opened it, so CloseStore closes it
 	storeClosed bool
 }
@@ -136,6 +140,11 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	st := opt.Store
+	if st == nil && cfg.Cluster.Role == RoleEdge {
+		if st, err = sqlite.OpenMemory(); err != nil { // an edge keeps no chat: this stays empty
+			return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		}
+	}
 	if st == nil {
 		var err error
 		if st, err = openStore(cfg.Store.Dir, log); err != nil {
@@ -171,7 +180,10 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	for _, a := range cfg.Agents {
 		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}, joined: map[string]*chat{}, consults: map[string]*consult{}}
 	}
+	s.raw = st
+	s.m = newMetrics(s)
 	s.j = newJournal(st, log)
+	s.j.m = s.m
 	if err := s.openAudit(st); err != nil {
 		s.j.close()
 		if opt.Store == nil {
@@ -188,7 +200,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
 	}
-	if cfg.Store.Dir != "" {
+	if cfg.Store.Dir != "" && cfg.Cluster.Role != RoleEdge { // an edge forwards uploads to the core
 		var files ingest.Storage
 		objects, err := openObjects(context.Background(), cfg.Store, log)
 		if objects != nil {
@@ -214,6 +226,17 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if opt.Store == nil {
 		s.ownsStore = true
+	}
+	if err := s.joinCluster(); err != nil {
+		if s.in != nil {
+			_ = s.in.Close()
+		}
+		s.closeAudit()
+		s.j.close()
+		if opt.Store == nil {
+			_ = st.Close()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	s.stop = make(chan struct{})
 	go s.pinger(s.stop)
@@ -258,7 +281,7 @@ func openStore(dir string, log *slog.Logger) (store.Store, error) {
 	}
 	st, err := sqlite.Open(filepath.Join(dir, "index.db"))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		return nil, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	return st, nil
 }
@@ -280,9 +303,21 @@ func (s *Server) Files() *ingest.Ingest { return s.in }
 // (security headers, HSTS, the connection caps, trusted proxies).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	if s.edge != nil {
+		s.edge.routes(mux)
+		mux.HandleFunc("GET /metrics", s.serveMetrics)
+		mux.HandleFunc("GET /queues.json", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(s.cfg.Queues)
+		})
+		mux.Handle("/", webHandler()) // not "GET /": it would overlap the proxied "/v1/"
+		return s.guard(mux)
+	}
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
 	mux.HandleFunc("GET /v1/customer", s.serveCustomer)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	mux.HandleFunc("GET /v1/store/key", s.serveStoreKey)
 	mux.HandleFunc("GET /v1/directory", s.serveDirectory)
 	mux.HandleFunc("POST /v1/chats/{chat}/files", s.serveFileUpload)
@@ -301,7 +336,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	s.mountApp(mux)
 	mux.Handle("GET /", webHandler())
-	return s.guard(mux)
+	return s.guard(s.countUploads(mux))
 }
 
 // Health is the body of /healthz.
@@ -399,6 +434,9 @@ func (s *Server) Close() {
 	}
 	s.closed = true
 	close(s.stop)
+	if s.edge != nil {
+		defer s.edge.close() // after the unlock: its sockets are told to reconnect
+	}
 	for _, c := range s.chats {
 		c.stopTimers()
 	}
@@ -425,6 +463,9 @@ func (s *Server) Close() {
 // Call it after Close and after the HTTP server has stopped; it is
 // idempotent.
 func (s *Server) CloseStore() error {
+	if s.core != nil {
+		s.core.close() // what the peers wrote reaches the edges first
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.storeClosed {

@@ -39,8 +39,14 @@ Usage:
   chathub version        print the version (also --version)
 
 Serves the customer web chat page on "/", customers on /v1/customer,
-agent desktops on /v1/agent, a health check on /healthz, the recording
+agent desktops on /v1/agent, a health check on /healthz, readiness on
+/readyz (503 while the store or the files' storage does not answer, or
+the hub shuts down), Prometheus metrics on /metrics (with
+metrics.token_file; docs/operations.md), the recording
 API, and the recording store: uploads on /v1/uploads/, files on /v1/files/.
+With a cluster: section it is one of several hubs over NATS: the core
+that holds every chat, an edge that holds sockets for it, or (role auto)
+whichever the store makes it; any hub can die (docs/cluster.md).
 With tls.cert_file and tls.key_file in the config it serves HTTPS and WSS
 only (docs/configuration.md; behind a reverse proxy: docs/reverse-proxy.md).
 
@@ -61,6 +67,9 @@ Flags:
                   "listen" in the config)
   --store DIR     the store folder (overrides "store.dir"); without any,
                   chats are kept in memory only and lost at exit
+  --log-format F  text (default) or json: one JSON object per line, for a
+                  log collector
+  --log-level L   debug, info (default), warn or error
   --version       print the version and exit
   -h, --help      show this help
 
@@ -91,6 +100,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	storeDir := fs.String("store", "", "recording store folder")
 	version := fs.Bool("version", false, "print the version")
 	demo := fs.Bool("demo", false, "run on the demo config and accept its published tokens")
+	logFormat := fs.String("log-format", "text", "text or json")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage)
@@ -107,7 +118,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chathub: unexpected argument %q\n\n%s", fs.Arg(0), usage)
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "chathub: %v\n\n%s", err, usage)
+		return 2
+	}
 
 	cfg, code := loadConfig(*cfgPath, *demo, stderr)
 	if cfg == nil {
@@ -134,6 +149,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chathub: listen: %v\n", err)
 		return 1
 	}
+	if cfg.Cluster.Role == hub.RoleAuto {
+		n, err := hub.OpenNode(cfg, hub.Options{Log: log})
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "chathub: %v\n", err)
+			return 1
+		}
+		defer n.CloseStore()
+		return serve(ctx, ln, n, cfg, log)
+	}
 	h, err := hub.Open(cfg, hub.Options{Log: log})
 	if err != nil {
 		_ = ln.Close()
@@ -142,6 +167,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer h.CloseStore()
 	return serve(ctx, ln, h, cfg, log)
+}
+
+// served is what serve runs: a hub, or a cluster's node of role auto.
+type served interface {
+	HTTPServer() *http.Server
+	Listener(net.Listener) net.Listener
+	Close()
 }
 
 // loadConfig reads the config chathub runs on: --config, or with --demo
@@ -184,7 +216,7 @@ func loadConfig(path string, demo bool, stderr io.Writer) (*hub.Config, int) {
 }
 
 // serve runs the hub on ln until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, ln net.Listener, h *hub.Server, cfg *hub.Config, log *slog.Logger) int {
+func serve(ctx context.Context, ln net.Listener, h served, cfg *hub.Config, log *slog.Logger) int {
 	srv := h.HTTPServer()
 	ln = h.Listener(ln)
 	scheme := "http"
@@ -213,4 +245,20 @@ func serve(ctx context.Context, ln net.Listener, h *hub.Server, cfg *hub.Config,
 	}
 	log.Info("chathub stopped")
 	return 0
+}
+
+// newLogger is the hub's log on w: text or JSON lines, from level up.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
+	}
+	o := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", format)
 }

@@ -285,3 +285,18 @@ func (in *Ingest) Restore(ctx context.Context, f store.File) error {
 	}
 	return a.Restore(ctx, f.Path)
 }
+
+// Ping reports whether the recording files' storage answers (the hub's
+// /readyz): the store folder's files/ is there, or the S3 buckets answer.
+func (in *Ingest) Ping(ctx context.Context) error {
+	if p, ok := in.storage.(store.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+// Ping reports whether files/ is there.
+func (s *Folder) Ping(context.Context) error {
+	_, err := s.root.Stat("files")
+	return err
+}

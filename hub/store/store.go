@@ -35,6 +35,8 @@ var (
 	ErrBadCursor = errors.New("store: bad cursor")
 	// ErrBadFilter: a search a store cannot run (text too long).
 	ErrBadFilter = errors.New("store: bad filter")
+	// ErrInUse: another hub holds the store (it is the core).
+	ErrInUse = errors.New("store: in use by another hub")
 )
 
 // Store is the persistent store the hub's core runs on. Implementations
@@ -78,6 +80,12 @@ type Store interface {
 // way of the messages it acknowledges.
 type Checkpointer interface {
 	Checkpoint(ctx context.Context) error
+}
+
+// Pinger is a store (or a file storage) that can tell whether it answers,
+// for the hub's /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
 }
 
 // Files is the index of stored recording files: what the upload ingest and

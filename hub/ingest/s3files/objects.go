@@ -256,3 +256,21 @@ func (s *Store) move(ctx context.Context, key, from, to string) error {
 func bothComposite(a, b string) bool {
 	return a != bare(a) || b != bare(b)
 }
+
+// Ping reports whether the server answers and the buckets are there (the
+// hub's /readyz).
+func (s *Store) Ping(ctx context.Context) error {
+	for _, b := range []string{s.cfg.Bucket, s.cfg.ArchiveBucket} {
+		if b == "" {
+			continue
+		}
+		ok, err := s.c.BucketExists(ctx, b)
+		if err != nil {
+			return fmt.Errorf("s3 %s: %w", s.cfg.Endpoint, err)
+		}
+		if !ok {
+			return fmt.Errorf("s3 %s: bucket %q is gone", s.cfg.Endpoint, b)
+		}
+	}
+	return nil
+}

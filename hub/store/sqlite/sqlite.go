@@ -57,6 +57,7 @@ type DB struct {
 var (
 	_ store.Store        = (*DB)(nil)
 	_ store.Checkpointer = (*DB)(nil)
+	_ store.Pinger       = (*DB)(nil)
 )
 
 // autoCheckpoint is the WAL size (in pages) at which the writer
@@ -73,7 +74,9 @@ const searchConns = 2
 const checkpointEvery = 250 * time.Millisecond
 
 // ErrLocked: another process (a second hub) holds the database.
-var ErrLocked = errors.New("sqlite: the store is in use by another process (is a second hub running on the same store folder?)")
+// It is store.ErrInUse: a cluster's hub that finds the store held stays an
+// edge (docs/cluster.md).
+var ErrLocked = fmt.Errorf("sqlite: the store is in use by another process (is a second hub running on the same store folder?): %w", store.ErrInUse)
 
 // Open opens (creating when missing) the database at path and brings its
 // schema up to date.
@@ -242,6 +245,12 @@ func (s *DB) Checkpoint(ctx context.Context) error {
 		return prev.err
 	}
 	return err
+}
+
+// Ping reads from the database on a search connection: the hub's /readyz.
+func (s *DB) Ping(ctx context.Context) error {
+	var one int
+	return s.rd.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
 }
 
 // errBox lets an atomic.Value hold a nil error.
