@@ -75,6 +75,7 @@ func fileSHA(t *testing.T, path string) (string, error) {
 // archive moves the object to the archive bucket (still playable) and
 // restore back; erasure (R-H6) leaves it in neither bucket.
 func TestS3Store_R_V10_R_V5_R_V6_X1(t *testing.T) {
+	t.Parallel()
 	srv, live, archive := startS3(t)
 	id, keyPath := identityFile(t)
 	s, base, dir := startStoreHub(t, func(c *Config) {

@@ -143,12 +143,6 @@ func Open(cfg Config, index store.Files, tokens Callers, log *slog.Logger) (*Ing
 	if err := os.MkdirAll(in.uploads, 0o750); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 	}
-	if in.storage == nil {
-		if in.storage, err = NewFolder(dir); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
-		}
-		in.ownFolder = true
-	}
 	// Hubs before issue 10 decrypted recordings for playback into tmp/;
 	// one killed mid-request left plaintext there. Decryption streams now.
 	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
@@ -161,6 +155,12 @@ func Open(cfg Config, index store.Files, tokens Callers, log *slog.Logger) (*Ing
 	}
 	if err := in.mountTus(cfg); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
+	}
+	if in.storage == nil {
+		if in.storage, err = NewFolder(dir); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrOpen, err)
+		}
+		in.ownFolder = true
 	}
 	stored, dropped := in.recoverUploads(context.Background())
 	expired := in.ExpireUploads(context.Background(), time.Now(), cfg.PartialExpiry)
