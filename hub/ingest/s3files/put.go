@@ -51,6 +51,7 @@ func (s *Store) put(ctx context.Context, f *os.File, src ingest.Upload, key stri
 		o := s.putOptions(s.cfg.Bucket)
 		o.UserMetadata = map[string]string{"x-amz-checksum-sha256": b64}
 		o.DisableContentSha256 = true // see unsigned
+		o.SetMatchETagExcept("*")     // If-None-Match: never replace an object (another hub's, put since the name was found free)
 		if _, err := s.core.PutObject(ctx, s.cfg.Bucket, key, bytes.NewReader(buf), src.Size, "", "", o); err != nil {
 			return "", fmt.Errorf("s3files: put %s: %w", key, err)
 		}
@@ -149,7 +150,9 @@ func (s *Store) putParts(ctx context.Context, f *os.File, src ingest.Upload, key
 	wg.Wait()
 	err = failed
 	if err == nil {
-		_, err = s.core.CompleteMultipartUpload(ctx, s.cfg.Bucket, key, id, parts, minio.PutObjectOptions{})
+		co := minio.PutObjectOptions{}
+		co.SetMatchETagExcept("*") // as for one PUT: never replace an object
+		_, err = s.core.CompleteMultipartUpload(ctx, s.cfg.Bucket, key, id, parts, co)
 	}
 	if err != nil {
 		if aerr := s.core.AbortMultipartUpload(context.WithoutCancel(ctx), s.cfg.Bucket, key, id); aerr != nil {

@@ -396,3 +396,24 @@ func benchBuckets(b *testing.B) (string, string) {
 	}
 	return live, archive
 }
+
+// TestServerRefusesReplacing: Put sends If-None-Match: * (one PUT and a
+// multipart upload's completion), so an object another hub put under the
+// same name since it was found free is never replaced; this server
+// refuses such a PUT.
+func TestServerRefusesReplacing(t *testing.T) {
+	t.Parallel()
+	live, _ := buckets(t, false)
+	ctx := context.Background()
+	o := minio.PutObjectOptions{}
+	o.SetMatchETagExcept("*")
+	if _, err := srv.Client.PutObject(ctx, live, "k", bytes.NewReader([]byte("first")), 5, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.PutObject(ctx, live, "k", bytes.NewReader([]byte("other")), 5, o); err == nil {
+		t.Fatal("an object was replaced despite If-None-Match: *")
+	}
+	if got, _ := onDisk(live, "k"); string(got) != "first" {
+		t.Fatalf("the object holds %q", got)
+	}
+}
