@@ -23,7 +23,7 @@ func (s *Store) Open(ctx context.Context, key string) (ingest.StoredFile, error)
 		}
 		st, err := s.c.StatObject(ctx, b, key, minio.StatObjectOptions{})
 		if err == nil {
-			return &object{s: s, ctx: context.WithoutCancel(ctx), bucket: b, key: key, etag: st.ETag, size: st.Size, mod: st.LastModified}, nil
+			return &object{s: s, ctx: ctx, bucket: b, key: key, etag: st.ETag, size: st.Size, mod: st.LastModified}, nil
 		}
 		if !notFound(err) {
 			return nil, fmt.Errorf("s3files: open %s: %w", key, err)
@@ -45,7 +45,7 @@ const (
 // ETag pinned with If-Match). Safe for concurrent use (one GET at a time).
 type object struct {
 	s           *Store
-	ctx         context.Context
+	ctx         context.Context // the request's: a GET ends with it
 	bucket, key string
 	etag        string
 	size        int64
