@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -390,5 +391,80 @@ func TestRetentionImmutable_R_V6(t *testing.T) {
 	}
 	if denied != 3 {
 		t.Fatalf("immutable refusals audited: %d, want 3", denied)
+	}
+}
+
+// TestComplianceWebPage_R_V6_R_H6: the web app's compliance page, in a
+// real hub on loopback, shows a compliance officer the holds in force and
+// the retention dry run; its erase form is refused while a hold covers the
+// recording (the hold named), the hold is lifted from the page with a
+// reason, and the erasure is then done. Anyone else gets the 404 of an
+// unknown page, and a post without the form token is refused.
+func TestComplianceWebPage_R_V6_R_H6(t *testing.T) {
+	hash, err := auth.HashPassword("cora's long password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var toks map[string]string
+	s, base, dir := startStoreHub(t, func(c *Config) {
+		toks = retentionUsers(t, c)
+		for i := range c.Users {
+			c.Users[i].Password = hash
+		}
+		c.Retention.Rules = retention.Rules{{Name: "two-years", Age: retention.Age(2 * retention.Year), Action: retention.Purge}}
+	})
+	old := &backdated{id: "r-old", kind: "auto", queue: "general", age: 3 * retention.Year}
+	seedRecordings(t, s, dir, []*backdated{old})
+	code, body := apiDo(t, "POST", base+"/v1/holds", toks["cora"], `{"recording":"r-old","reason":"subpoena 5"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("hold: %d %s", code, body)
+	}
+	hold := decodeJSON[store.Hold](t, body)
+
+	quinn := newAppClient(t, base)
+	if !quinn.login("quinn", "cora's long password") {
+		t.Fatal("quinn cannot log in")
+	}
+	if code, page := quinn.do("GET", "/app/compliance", nil); code != http.StatusNotFound || strings.Contains(page, hold.ID) {
+		t.Fatalf("a quality manager's compliance page: %d", code)
+	}
+	cora := newAppClient(t, base)
+	if !cora.login("cora", "cora's long password") {
+		t.Fatal("cora cannot log in")
+	}
+	code, page := cora.do("GET", "/app/compliance", nil)
+	if code != 200 || !strings.Contains(page, hold.ID) || !strings.Contains(page, "subpoena 5") || !strings.Contains(page, "two-years") ||
+		!strings.Contains(page, "on legal hold "+hold.ID) {
+		t.Fatalf("compliance page: %d %s", code, page)
+	}
+	if code, _ := cora.do("POST", "/app/compliance/erase", url.Values{"recording": {"r-old"}, "reason": {"GDPR 1"}}); code != http.StatusForbidden {
+		t.Fatalf("an erasure without the form token: %d", code)
+	}
+	code, page = cora.do("POST", "/app/compliance/erase", url.Values{"csrf": {cora.csrf}, "recording": {"r-old"}, "reason": {"GDPR 1"}})
+	if code != http.StatusConflict || !strings.Contains(page, "legal hold "+hold.ID) {
+		t.Fatalf("erase under hold: %d %s", code, page)
+	}
+	if !exists(filepath.Join(dir, "files", old.file.Path)) {
+		t.Fatal("a refused erasure deleted the file")
+	}
+	if code, _ := cora.do("POST", "/app/compliance/holds/"+hold.ID+"/lift", url.Values{"csrf": {cora.csrf}, "reason": {"withdrawn"}}); code != http.StatusSeeOther {
+		t.Fatalf("lift: %d", code)
+	}
+	if code, _ := cora.do("POST", "/app/compliance/erase", url.Values{"csrf": {cora.csrf}, "recording": {"r-old"}, "reason": {"GDPR 1"}}); code != http.StatusSeeOther {
+		t.Fatalf("erase: %d", code)
+	}
+	if exists(filepath.Join(dir, "files", old.file.Path)) {
+		t.Fatal("erased, yet the file is there")
+	}
+	found := 0
+	for _, e := range auditOf(t, s, ActionErase, ActionHoldLifted) {
+		for _, x := range e {
+			if x.User == "cora" && x.From != "" {
+				found++
+			}
+		}
+	}
+	if found != 3 { // the refusal, the lift, the erasure
+		t.Fatalf("audited from the page: %d entries, want 3", found)
 	}
 }
