@@ -468,3 +468,30 @@ func TestComplianceWebPage_R_V6_R_H6(t *testing.T) {
 		t.Fatalf("audited from the page: %d entries, want 3", found)
 	}
 }
+
+// TestRetentionSchedule_R_V6: with retention.every the hub runs the rules
+// by itself: a recording due for archiving moves to archive/, audited as
+// the schedule's (user retention, role system).
+func TestRetentionSchedule_R_V6(t *testing.T) {
+	s, _, dir := startStoreHub(t, func(c *Config) {
+		c.Retention.Every = time.Second
+		c.Retention.Rules = retention.Rules{{Name: "quarter", Age: retention.Age(90 * retention.Day), Action: retention.Archive}}
+	})
+	due := &backdated{id: "r-due", kind: "auto", queue: "general", age: 100 * retention.Day}
+	seedRecordings(t, s, dir, []*backdated{due})
+	deadline := time.Now().Add(10 * time.Second)
+	// The file moves, then its entry is appended: wait for both.
+	for !exists(filepath.Join(dir, "archive", due.file.Path)) || len(auditOf(t, s, ActionArchive)[ActionArchive]) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled run did not archive the recording in 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var by []string
+	for _, e := range auditOf(t, s, ActionArchive)[ActionArchive] {
+		by = append(by, e.User+"/"+e.Role+"/"+e.Reason)
+	}
+	if len(by) != 1 || by[0] != "retention/system/retention rule quarter" {
+		t.Fatalf("audited: %v", by)
+	}
+}
