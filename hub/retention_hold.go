@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/agentdesk/agentdesk/hub/api"
@@ -84,4 +85,93 @@ func (s *Server) LiftHold(ctx context.Context, a actor, id, reason string) (stor
 	s.holdAudited(ctx, a, ActionHoldLifted, h, h.LiftReason)
 	s.log.Info("legal hold lifted", "hold", h.ID, "by", h.LiftedBy)
 	return h, nil
+}
+
+// holdKey keys a recording in a heldSet.
+func holdKey(interaction, id string) string { return interaction + "\x00" + id }
+
+// heldSet is every recording an active legal hold covers, with the first
+// hold that does: the holds on one recording, and every recording each
+// matter's search finds (no cap).
+func (s *Server) heldSet(ctx context.Context) (map[string]store.Hold, error) {
+	hs, err := s.st.Holds(ctx, false)
+	if err != nil {
+		return nil, fmt.Errorf("retention: holds: %w", err)
+	}
+	out := map[string]store.Hold{}
+	for _, h := range hs {
+		if h.Matter == "" {
+			if _, ok := out[holdKey(h.Interaction, h.Recording)]; !ok {
+				out[holdKey(h.Interaction, h.Recording)] = h
+			}
+			continue
+		}
+		f, err := matterFilter(h)
+		if err != nil {
+			return nil, err
+		}
+		f.Limit, f.NoLines = store.DefaultLimit, true
+		for {
+			page, err := s.st.Recordings(ctx, f)
+			if err != nil {
+				return nil, fmt.Errorf("retention: hold %s: %w", h.ID, err)
+			}
+			for _, r := range page.Recordings {
+				if _, ok := out[holdKey(r.Interaction, r.ID)]; !ok {
+					out[holdKey(r.Interaction, r.ID)] = h
+				}
+			}
+			if page.Next == "" {
+				break
+			}
+			f.Cursor = page.Next
+		}
+	}
+	return out, nil
+}
+
+// matterFilter is a matter hold's search.
+func matterFilter(h store.Hold) (store.RecordingFilter, error) {
+	q, err := url.ParseQuery(h.Query)
+	if err != nil {
+		return store.RecordingFilter{}, fmt.Errorf("retention: hold %s: %w", h.ID, err)
+	}
+	f, err := store.ParseQuery(q)
+	if err != nil {
+		return store.RecordingFilter{}, fmt.Errorf("retention: hold %s: %w", h.ID, err)
+	}
+	f.Cursor, f.Count = "", false
+	return f, nil
+}
+
+// holdOn is the first active legal hold that covers r, if any.
+func (s *Server) holdOn(ctx context.Context, r store.Recording) (store.Hold, bool, error) {
+	hs, err := s.st.Holds(ctx, false)
+	if err != nil {
+		return store.Hold{}, false, err
+	}
+	for _, h := range hs {
+		if h.Matter == "" {
+			if h.Recording == r.ID && h.Interaction == r.Interaction {
+				return h, true, nil
+			}
+			continue
+		}
+		f, err := matterFilter(h)
+		if err != nil {
+			return store.Hold{}, false, err
+		}
+		if (f.ID != "" && f.ID != r.ID) || (f.Interaction != "" && f.Interaction != r.Interaction) {
+			continue
+		}
+		f.ID, f.Interaction, f.Limit, f.NoLines = r.ID, r.Interaction, 1, true
+		page, err := s.st.Recordings(ctx, f)
+		if err != nil {
+			return store.Hold{}, false, err
+		}
+		if len(page.Recordings) > 0 {
+			return h, true, nil
+		}
+	}
+	return store.Hold{}, false, nil
 }
