@@ -113,6 +113,8 @@ func (s *Server) writeRetentionError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &held):
 		api.WriteError(w, http.StatusConflict, ErrCodeOnHold, "%v", err)
+	case errors.Is(err, store.ErrHeld): // the store's own check (a hold of the recording's own)
+		api.WriteError(w, http.StatusConflict, ErrCodeOnHold, "%v", strings.TrimPrefix(err.Error(), "store: "))
 	case errors.Is(err, ErrImmutable):
 		api.WriteError(w, http.StatusConflict, ErrCodeImmutable, "%v", err)
 	case errors.Is(err, store.ErrNotFound):

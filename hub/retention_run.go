@@ -366,23 +366,35 @@ func (s *Server) deleteRecording(ctx context.Context, r store.Recording, a actor
 		s.retentionAudited(ctx, a, action, r, nil, why, store.OutcomeDenied, map[string]any{"refused": err.Error()})
 		return nil, err
 	}
+	// Each file is set aside first (a rename), so that a store that
+	// refuses the purge gets it back whole; a crash in between leaves it
+	// set aside, and the next purge of the recording ends the job.
+	var aside []string
 	for _, ref := range r.Files {
 		f, err := s.st.File(ctx, ref.ID)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) || s.cfg.Store.Dir == "" {
 			continue
 		}
 		if err != nil {
+			putBack(aside)
 			return nil, err
 		}
-		if s.cfg.Store.Dir != "" {
-			if err := os.Remove(ingest.StoredPath(s.cfg.Store.Dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("retention: delete file %s: %w", f.ID, err)
-			}
+		p := ingest.StoredPath(s.cfg.Store.Dir, f)
+		if err := os.Rename(p, p+purging); err != nil && !errors.Is(err, os.ErrNotExist) {
+			putBack(aside)
+			return nil, fmt.Errorf("retention: delete file %s: %w", f.ID, err)
 		}
+		aside = append(aside, p)
 	}
 	stones, err := s.st.PurgeRecording(ctx, store.Purge{Interaction: r.Interaction, Recording: r.ID, At: now, By: a.by(), Why: why})
 	if err != nil {
+		putBack(aside)
 		return nil, err
+	}
+	for _, p := range aside {
+		if err := os.Remove(p + purging); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Error("retention: a purged file could not be deleted; delete it by hand", "path", p+purging, "err", err)
+		}
 	}
 	for _, t := range stones {
 		var ref *store.FileRef
@@ -397,4 +409,14 @@ func (s *Server) deleteRecording(ctx context.Context, r store.Recording, a actor
 		s.retentionAudited(ctx, a, action, r, ref, why, store.OutcomeOK, nil)
 	}
 	return stones, nil
+}
+
+// purging suffixes a file set aside while its recording is purged.
+const purging = ".purging"
+
+// putBack returns files set aside for a purge that did not happen.
+func putBack(paths []string) {
+	for _, p := range paths {
+		_ = os.Rename(p+purging, p)
+	}
 }
