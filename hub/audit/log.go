@@ -53,7 +53,8 @@ type Log struct {
 	size   int64
 	prev   tlog.Hash // the last leaf's hash
 	edge   [64]edgeHash
-	lastCk int64 // the size of the last checkpoint made (-1: none yet)
+	lastCk int64                 // the size of the last checkpoint made (-1: none yet)
+	latest store.AuditCheckpoint // the newest checkpoint known (Latest)
 	closed bool
 
 	stop chan struct{}
@@ -249,6 +250,7 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, bool, error) {
 		return Checkpoint{}, false, fmt.Errorf("audit: checkpoint: %w", err)
 	}
 	l.lastCk = l.size
+	l.latest = store.AuditCheckpoint{Size: l.size, At: at, Note: msg}
 	c := Checkpoint{Origin: l.o.Origin, Size: l.size, Root: root, Note: msg}
 	if l.outbox != nil {
 		select {
