@@ -146,8 +146,18 @@ func TestIndexFind(t *testing.T) {
 	if _, _, err := l.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if c, ok, err := l.Latest(ctx); !ok || err != nil || c.Size != n+10 {
+	if c, ok, err := l.Latest(ctx); !ok || err != nil || c.Size != n+10 || c.At.IsZero() {
 		t.Fatalf("latest checkpoint: %+v %v %v", c, ok, err)
+	}
+	// A log opened again reads it from the store, root and all.
+	mine, _, _ := l.Latest(ctx)
+	l2, err := Open(ctx, l.Store(), Options{Signer: l.o.Signer, Every: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close(ctx)
+	if c, ok, err := l2.Latest(ctx); !ok || err != nil || c.Size != n+10 || c.Root != mine.Root || c.Origin != DefaultOrigin {
+		t.Fatalf("latest checkpoint read again: %+v %v %v, want root %x", c, ok, err, mine.Root)
 	}
 }
 

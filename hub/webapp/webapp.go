@@ -57,6 +57,12 @@ type Rights struct {
 	Dashboard bool
 	// Reason: playback needs a reason code, kept with the access (R-V8).
 	Reason bool
+	// Audit: the audit page and its CSV export (compliance, admin; the
+	// Backend is an Auditor).
+	Audit bool
+	// History: a recording's own access history on its page (compliance,
+	// admin, supervisors; agents when access.agents_see_viewers is on).
+	History bool
 }
 
 // Bookmark is a comment on a moment of a recording (point 4).
@@ -97,6 +103,7 @@ const (
 	OutcomeOK       = "ok"
 	OutcomeDenied   = "denied"
 	OutcomeNotFound = "not_found"
+	OutcomeFailed   = "failed" // the store failed
 )
 
 // Result is one page of a search and, when the store can count, how many
@@ -284,6 +291,8 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/recordings/{id}/bookmarks", a.authed(a.addBookmark))
 	m.HandleFunc("POST /app/recordings/{id}/bookmarks/{bid}/delete", a.authed(a.deleteBookmark))
 	m.HandleFunc("GET /app/dashboard", a.authed(a.dashboard))
+	m.HandleFunc("GET /app/audit", a.authed(a.audit))
+	m.HandleFunc("GET /app/audit.csv", a.authed(a.auditExport))
 	m.HandleFunc("GET /app/admin/users", a.authed(a.adminUsers))
 	m.HandleFunc("POST /app/admin/users", a.authed(a.adminEdit))
 	m.HandleFunc("/app/", a.authed(a.notFound))
