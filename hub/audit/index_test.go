@@ -67,8 +67,9 @@ func appendIndexed(t testing.TB, l *Log, from, n int) {
 // every match once; it catches up with entries appended after it was
 // built; Latest names the newest checkpoint.
 func TestIndexFind(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	const n = 3000
+	const n = 1200
 	l, _ := indexLog(t, n)
 	x := NewIndex(l.Store())
 	if _, ok, err := l.Latest(ctx); ok || err != nil {
