@@ -83,8 +83,9 @@ type indexFields struct {
 }
 
 // CatchUp indexes the entries appended since the last call. An entry that
-// does not parse is indexed with its fields empty (Verify is what judges
-// the log; the page still lists what it can).
+// does not parse is indexed with its fields empty, and a position the
+// store skips (a row deleted behind the log's back) as an empty row:
+// Verify is what judges the log; the page still lists what it can.
 func (x *Index) CatchUp(ctx context.Context) error {
 	x.catch.Lock()
 	defer x.catch.Unlock()
@@ -117,8 +118,12 @@ func (x *Index) CatchUp(ctx context.Context) error {
 		batch, strs, local = batch[:0], nil, map[string]uint32{}
 	}
 	err := x.st.ScanAudit(ctx, from, func(lf store.AuditLeaf) error {
-		if want := int64(len(x.rows) + len(batch)); lf.N != want {
+		want := int64(len(x.rows) + len(batch))
+		if lf.N < want {
 			return fmt.Errorf("audit: index: the store gave entry %d where %d was due", lf.N, want)
+		}
+		for ; want < lf.N; want++ { // missing from the store: nothing to find there
+			batch = append(batch, indexRow{})
 		}
 		var f indexFields
 		var r indexRow
@@ -129,7 +134,7 @@ func (x *Index) CatchUp(ctx context.Context) error {
 			r.user, r.role, r.action, r.outcome, r.recording = intern(f.User), intern(f.Role), intern(f.Action), intern(f.Outcome), intern(f.Recording)
 		}
 		batch = append(batch, r)
-		if len(batch) == 4096 {
+		if len(batch) >= 4096 {
 			flush()
 		}
 		return nil
@@ -218,7 +223,11 @@ func (x *Index) match(f Filter) (seqs []int64, total int, next int64) {
 	if !f.To.IsZero() {
 		to = f.To.UnixNano()
 	}
-	for i := int64(len(x.rows)) - 1; i >= 0; i-- {
+	start := int64(len(x.rows))
+	if !f.Count && f.Before > 0 && f.Before < start {
+		start = f.Before // no total wanted: nothing newer to walk
+	}
+	for i := start - 1; i >= 0; i-- {
 		r := &x.rows[i]
 		if f.User != "" && r.user != user || f.Recording != "" && r.recording != rec || f.Action != "" && r.action != act ||
 			f.Outcome != "" && r.outcome != out || r.at < from || r.at >= to {
