@@ -1,7 +1,8 @@
 // Package webapp is the hub's web app for people (issue 12 points 2, 4, 7
-// and the web side of 3 and 5): log in, search the recording store, play
-// a recording with its transcript in step, bookmarks, saved searches, a
-// dashboard and the users page, all under /app/.
+// and the web side of 3 and 5; issue 13 point 3): log in, search the
+// recording store, play a recording with its transcript in step and its
+// access history, bookmarks, saved searches, a dashboard, the users page
+// and the audit page, all under /app/.
 //
 // Pages are rendered on the server with html/template; the query string
 // is a search's whole state. The one script, static/player.js, is served
