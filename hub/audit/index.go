@@ -168,7 +168,7 @@ func (x *Index) Each(ctx context.Context, f Filter, fn func(Entry) error) error 
 		return err
 	}
 	f.Count = false
-	max := f.Limit
+	most := f.Limit
 	f.Limit = 500
 	n := 0
 	for {
@@ -178,7 +178,7 @@ func (x *Index) Each(ctx context.Context, f Filter, fn func(Entry) error) error 
 			return err
 		}
 		for _, e := range es {
-			if max > 0 && n >= max {
+			if most > 0 && n >= most {
 				return nil
 			}
 			if err := fn(e); err != nil {
