@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/agentdesk/agentdesk/hub/internal/natstest"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -192,11 +194,22 @@ func BenchmarkHubRelay(b *testing.B) {
 	}
 }
 
+// BenchmarkClusterRelay is BenchmarkHubRelay's load across a cluster
+// (issue 16): the customers on an edge hub, the agents on the core (its
+// store a SQLite file), every customer frame crossing a real nats-server
+// to the core: beside BenchmarkHubRelay/store=file its p50 and p99 give
+// the latency a cross-hub hop adds.
+func BenchmarkClusterRelay(b *testing.B) { benchHubRelay(b, "cluster-file") }
+
 func benchHubRelay(b *testing.B, kind string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv := startRelayServer(b, kind)
 	base := srv.base
+	custBase := base
+	if srv.edge != "" {
+		custBase = srv.edge
+	}
 	lat := newLatencies(benchChats * benchMsgs * b.N)
 	var agentsUp sync.WaitGroup
 	for i := range benchAgents {
@@ -240,7 +253,7 @@ func benchHubRelay(b *testing.B, kind string) {
 	var inChat sync.WaitGroup
 	inChat.Add(benchChats)
 	for i := range custs {
-		c := benchDial(ctx, b, base+"/v1/customer")
+		c := benchDial(ctx, b, custBase+"/v1/customer")
 		custs[i] = c
 		if err := writeEnv(ctx, c, session.TypeJoin, "", session.JoinData{Name: fmt.Sprintf("C%d", i)}); err != nil {
 			b.Fatal(err)
@@ -374,6 +387,7 @@ func benchHubConfig() (*Config, error) {
 // benchmark's process.
 type relayServer struct {
 	base   string // ws://127.0.0.1:port
+	edge   string // a cluster's edge hub, ws://127.0.0.1:port ("" alone)
 	in     io.WriteCloser
 	out    *bufio.Scanner
 	before uint64
@@ -399,6 +413,9 @@ func startRelayServer(b *testing.B, kind string) *relayServer {
 	b.Cleanup(func() { in.Close(); _ = cmd.Wait() })
 	r := &relayServer{in: in, out: bufio.NewScanner(out)}
 	r.base = "ws" + strings.TrimPrefix(r.line(b, "addr "), "http")
+	if strings.HasPrefix(kind, "cluster") {
+		r.edge = "ws" + strings.TrimPrefix(r.line(b, "edge "), "http")
+	}
 	r.before = r.mem(b)
 	return r
 }
@@ -448,6 +465,7 @@ func TestHelperRelayServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var h http.Handler
+	var edgeURL string // a cluster's edge
 	switch kind {
 	case "hub-memory", "hub-file":
 		cfg, err := benchHubConfig()
@@ -464,6 +482,43 @@ func TestHelperRelayServer(t *testing.T) {
 		defer s.CloseStore()
 		defer s.Close()
 		h = s.Handler()
+	case "cluster-file":
+		ns := natstest.Start(t)
+		tf := filepath.Join(t.TempDir(), "nats.token")
+		if err := os.WriteFile(tf, []byte(ns.Token), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		open := func(role, node, coreURL string) *Server {
+			cfg, err := benchHubConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Cluster = ClusterConfig{NATS: ns.URL, NATSTokenFile: tf, Role: role, Node: node, CoreURL: coreURL}
+			cfg.validateCluster(func(f string, a ...any) { t.Fatalf(f, a...) })
+			if role == RoleCore {
+				cfg.Store.Dir = t.TempDir()
+			}
+			s, err := Open(cfg, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		core := open(RoleCore, "core", "")
+		defer core.CloseStore()
+		defer core.Close()
+		h = core.Handler()
+		edgeTS := httptest.NewUnstartedServer(nil)
+		edge := open(RoleEdge, "edge", "http://"+edgeTS.Listener.Addr().String()) // not used: sockets only
+		defer edge.CloseStore()
+		defer edge.Close()
+		edgeTS.Config.Handler = edge.Handler()
+		edgeTS.Start()
+		defer edgeTS.Close()
+		for up, _ := edge.edge.coreUp(); !up; up, _ = edge.edge.coreUp() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		edgeURL = edgeTS.URL
 	case "bare":
 		h = bareRelay(ctx)
 	default:
@@ -482,6 +537,9 @@ func TestHelperRelayServer(t *testing.T) {
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Println("addr " + ts.URL)
+	if edgeURL != "" {
+		fmt.Println("edge " + edgeURL)
+	}
 	sc := bufio.NewScanner(os.Stdin)
 	heaps := 0
 	for sc.Scan() {
