@@ -69,6 +69,7 @@ type Server struct {
 	// welcome; "" when the hub has none.
 	recipient string
 	mail      mailer     // nil: no e-mail (mail.smtp unset)
+	dl        *deliverer // nil: ad hoc recordings are not e-mailed (deliver.go)
 	audit     *audit.Log // nil: the store keeps no audit log
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
@@ -143,7 +144,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 	}
 	s := &Server{
-		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient, mail: ml,
+		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient,
 		agents:   map[string]*agent{},
 		chats:    map[string]*chat{},
 		resumes:  map[string]*chat{},
@@ -158,6 +159,9 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		invites:  map[string]*invite{},
 		consults: map[string]*consult{},
 		supers:   map[string]*agent{},
+	}
+	if ml != nil {
+		s.mail = ml
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}
@@ -188,6 +192,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
 	}
+	s.newDeliveries(st, ml)
 	if cfg.Store.Dir != "" {
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
 			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
@@ -204,6 +209,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 		s.in = in
 	}
+	s.dl.start()
 	if opt.Store == nil {
 		s.ownsStore = true
 	}
@@ -417,6 +423,7 @@ func (s *Server) Close() {
 // Call it after Close and after the HTTP server has stopped; it is
 // idempotent.
 func (s *Server) CloseStore() error {
+	s.dl.stop() // first: its attempt may wait on the lock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.storeClosed {

@@ -12,7 +12,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -88,13 +87,13 @@ func start(t testing.TB, withTLS bool) *Server {
 	}
 	s.srv = srv
 	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(ln) }()
+	go func() { defer close(done); _ = srv.Serve(gate{ln, s}) }()
 	t.Cleanup(func() { _ = srv.Close(); <-done })
 	return s
 }
 
-// Down makes the server drop every new connection at once until Up (a
-// mail server that is away).
+// Down makes the server close every new connection at once, before its
+// greeting, until Up (a mail server that is away).
 func (s *Server) Down() { s.mu.Lock(); s.down = true; s.mu.Unlock() }
 
 // Up lets connections in again.
@@ -114,14 +113,30 @@ func (s *Server) Messages() []Message {
 }
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
-	s.mu.Lock()
-	down := s.down
-	s.mu.Unlock()
-	if down {
-		_ = c.Conn().Close()
-		return nil, errors.New("smtptest: down")
-	}
 	return &session{s: s, c: c}, nil
+}
+
+// gate is the server's listener: while the server is down it closes
+// every connection as it comes, before a word is said.
+type gate struct {
+	net.Listener
+	s *Server
+}
+
+func (g gate) Accept() (net.Conn, error) {
+	for {
+		c, err := g.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		g.s.mu.Lock()
+		down := g.s.down
+		g.s.mu.Unlock()
+		if !down {
+			return c, nil
+		}
+		_ = c.Close()
+	}
 }
 
 type session struct {
