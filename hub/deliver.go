@@ -229,6 +229,9 @@ func (d *deliverer) attempt(ctx context.Context, row store.Delivery) {
 		return // the hub is stopping: it stays due, tried at the next start
 	}
 	row.Tries++
+	if err != nil {
+		err = scrubbed{err, to} // the address stays out of the log, the audit log and the words
+	}
 	switch {
 	case err == nil:
 		row.Sent = s.clock.Now()
@@ -385,6 +388,18 @@ func sizeWords(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// scrubbed is an error whose text has the recipient's address replaced
+// (a mail server's answer may quote it).
+type scrubbed struct {
+	err error
+	to  string
+}
+
+func (e scrubbed) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.to, "<the agent's address>")
+}
+func (e scrubbed) Unwrap() error { return e.err }
 
 // mailWhy says in words why an attempt failed, for the agent's My
 // Recordings and the audit log: never the server's address or a password

@@ -102,7 +102,8 @@ func (s *Server) Up() { s.mu.Lock(); s.down = false; s.mu.Unlock() }
 // RefuseNext refuses the next n messages for now (451 at MAIL FROM).
 func (s *Server) RefuseNext(n int) { s.mu.Lock(); s.tempErr = n; s.mu.Unlock() }
 
-// RejectNext rejects the next n messages for good (554 at MAIL FROM).
+// RejectNext rejects the next n messages for good (554 at RCPT TO, the
+// answer quoting the address).
 func (s *Server) RejectNext(n int) { s.mu.Lock(); s.permErr = n; s.mu.Unlock() }
 
 // Messages returns what the server took so far.
@@ -169,15 +170,18 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	case x.s.tempErr > 0:
 		x.s.tempErr--
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-	case x.s.permErr > 0:
-		x.s.permErr--
-		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected"}
 	}
 	x.m.From = from
 	return nil
 }
 
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	if x.s.permErr > 0 {
+		x.s.permErr--
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "<" + to + "> rejected"}
+	}
 	x.m.To = append(x.m.To, to)
 	return nil
 }
