@@ -96,10 +96,13 @@ type QueueConfig struct {
 
 // AgentConfig is one agent who may log in with Token.
 type AgentConfig struct {
-	ID       string   `yaml:"id"`
-	Name     string   `yaml:"name"`
-	Token    string   `yaml:"token"`
-	Team     string   `yaml:"team"` // the agent's team: whose supervisors see their recordings (R-V8)
+	ID    string `yaml:"id"`
+	Name  string `yaml:"name"`
+	Token string `yaml:"token"`
+	Team  string `yaml:"team"` // the agent's team: whose supervisors see their recordings (R-V8)
+	// Email is where the agent's ad hoc recordings are e-mailed (R-C7,
+	// mail:); "": none are.
+	Email    string   `yaml:"email"`
 	Capacity int      `yaml:"capacity"`
 	Queues   []string `yaml:"queues"`
 	// Recording rights and policies; nil means DefaultRights.

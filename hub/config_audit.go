@@ -214,6 +214,7 @@ func (a auditedStore) PutFile(ctx context.Context, f *store.File) error {
 	err := a.Store.PutFile(ctx, f)
 	if err == nil {
 		a.s.audited(ctx, audit.FromFile(*f, f.Created))
+		a.s.fileStored(ctx, *f) // an ad hoc recording's file goes to its agent (deliver.go)
 	}
 	return err
 }

@@ -69,6 +69,7 @@ type Server struct {
 	// welcome; "" when the hub has none.
 	recipient string
 	mail      mailer     // nil: no e-mail (mail.smtp unset)
+	dl        *deliverer // nil: ad hoc recordings are not e-mailed (deliver.go)
 	audit     *audit.Log // nil: the store keeps no audit log
 	ret       retentionState
 
@@ -153,7 +154,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 	}
 	s := &Server{
-		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient, mail: ml,
+		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient,
 		agents:   map[string]*agent{},
 		chats:    map[string]*chat{},
 		resumes:  map[string]*chat{},
@@ -168,6 +169,9 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		invites:  map[string]*invite{},
 		consults: map[string]*consult{},
 		supers:   map[string]*agent{},
+	}
+	if ml != nil {
+		s.mail = ml
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}
@@ -202,6 +206,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
 	}
 	if cfg.Store.Dir != "" && cfg.Cluster.Role != RoleEdge { // an edge forwards uploads to the core
+		s.newDeliveries(st, ml) // the hub that stores the files e-mails the agents theirs
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
 			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
 			ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
@@ -217,6 +222,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 		s.in = in
 	}
+	s.dl.start()
 	if opt.Store == nil {
 		s.ownsStore = true
 	}
@@ -458,6 +464,7 @@ func (s *Server) Close() {
 // Call it after Close and after the HTTP server has stopped; it is
 // idempotent.
 func (s *Server) CloseStore() error {
+	s.dl.stop() // first: its attempt may wait on the lock
 	if s.core != nil {
 		s.core.close() // what the peers wrote reaches the edges first
 	}

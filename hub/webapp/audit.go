@@ -67,11 +67,11 @@ type Auditor interface {
 }
 
 // auditOutcomes are the outcomes an entry may have, for the filter.
-var auditOutcomes = []string{"ok", "denied", "not_found", "failed", "locked"}
+var auditOutcomes = []string{"ok", "denied", "not_found", "failed", "locked", "retry"}
 
 // auditActions are the actions the filter suggests (others are typed).
 var auditActions = []string{"login", "search", "view", "play", "download", "export", "report", "bookmark", "users",
-	"audit", "audit_export", "stored", "erase", "archive", "purge", "restore", "hold", "release"}
+	"audit", "audit_export", "stored", "erase", "archive", "purge", "restore", "hold", "release", "mail"}
 
 // auditKeys are the audit page's filter fields in its query string.
 var auditKeys = []string{"user", "recording", "action", "outcome", "from", "to"}

@@ -300,4 +300,24 @@ var migrations = []string{
 	BEGIN
 		SELECT RAISE(ABORT, 'legal hold: the recording is on hold');
 	END;`,
+
+	// 9: deliveries of ad hoc recordings to their agents by e-mail (issue
+	// 13 point 7, R-C7): one row per stored file, its state and its tries,
+	// so that a restarted hub goes on retrying. next is in Unix
+	// nanoseconds.
+	`CREATE TABLE deliveries (
+		file        TEXT PRIMARY KEY,
+		recording   TEXT NOT NULL DEFAULT '',
+		interaction TEXT NOT NULL DEFAULT '',
+		agent       TEXT NOT NULL DEFAULT '',
+		state       TEXT NOT NULL,
+		tries       INTEGER NOT NULL DEFAULT 0,
+		next        INTEGER NOT NULL DEFAULT 0,
+		why         TEXT NOT NULL DEFAULT '',
+		link        INTEGER NOT NULL DEFAULT 0,
+		sent        TEXT NOT NULL DEFAULT '',
+		created     TEXT NOT NULL
+	);
+	CREATE INDEX deliveries_due ON deliveries(next) WHERE state = 'pending';
+	CREATE INDEX deliveries_recording ON deliveries(recording);`,
 }

@@ -44,6 +44,7 @@ func Run(t *testing.T, o Opener) {
 	t.Run("AccessLog", func(t *testing.T) { testAccessLog(t, o) })
 	t.Run("Stats", func(t *testing.T) { testStats(t, o) })
 	t.Run("Retention", func(t *testing.T) { RunRetention(t, o) })
+	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, o) })
 }
 
 const (
