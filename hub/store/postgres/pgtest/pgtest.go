@@ -232,3 +232,19 @@ func Need(t testing.TB, s *Server) *Server {
 	}
 	return s
 }
+
+// StartT starts a server for one test and stops it when the test ends:
+// for a package whose other tests need none. Without PostgreSQL it skips
+// t, or fails it when CI=true.
+func StartT(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start()
+	if errors.Is(err, ErrNoPostgres) && os.Getenv("CI") != "true" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
