@@ -19,6 +19,7 @@ pkgs=(
   systemd                  # systemd-analyze verify checks the capture agent's units
   passwd                   # useradd: a second user the capture agent's socket refuses
   libnss3-tools            # certutil: headless Chromium trusts a test CA (the hub over TLS)
+  postgresql               # the store contract and chathub migrate on a real PostgreSQL (initdb + postgres started by the tests)
 )
 need=()
 for p in "${pkgs[@]}"; do

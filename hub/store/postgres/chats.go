@@ -37,8 +37,9 @@ var upChatSQL = func() string {
 		`) ON CONFLICT (id) DO UPDATE SET ` + strings.Join(set, ", ")
 }()
 
-// Apply writes b in one transaction, its statements sent together in one
-// round trip (store.Store).
+// Apply writes b in one transaction and one round trip: its statements
+// go together as a pipeline that PostgreSQL runs as one implicit
+// transaction, all of it or nothing (store.Store).
 func (s *DB) Apply(ctx context.Context, b *store.Batch) error {
 	if b.Empty() {
 		return nil
@@ -47,17 +48,14 @@ func (s *DB) Apply(ctx context.Context, b *store.Batch) error {
 	if err != nil {
 		return fmt.Errorf("postgres: apply: %w", err)
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		br := tx.SendBatch(ctx, q)
-		for _, w := range what {
-			if _, err := br.Exec(); err != nil {
-				_ = br.Close()
-				return fmt.Errorf("%s: %w", w, err)
-			}
+	br := s.pool.SendBatch(ctx, q)
+	for _, w := range what {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("postgres: apply: %s: %w", w, err)
 		}
-		return br.Close()
-	})
-	if err != nil {
+	}
+	if err := br.Close(); err != nil {
 		return fmt.Errorf("postgres: apply: %w", err)
 	}
 	return nil
