@@ -2,6 +2,9 @@ package hub
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/agentdesk/agentdesk/hub/store"
@@ -13,7 +16,7 @@ import (
 // TestHubOnPostgres (issue 16, X-3): with store.driver: postgres the hub
 // keeps its memory in PostgreSQL: a chat being recorded resumes after a
 // restart with its transcript, and once it ends its recording is found by
-// a word of what it took, accents folded (R-V5).
+// a word of what it took, accents folded (R-V5); /readyz asks PostgreSQL.
 func TestHubOnPostgres(t *testing.T) {
 	dsn := pgtest.StartT(t).Database(t)
 	t.Setenv("AGENTDESK_TEST_PG", dsn)
@@ -28,6 +31,16 @@ func TestHubOnPostgres(t *testing.T) {
 	}
 	if _, ok := st.(*postgres.DB); !ok {
 		t.Fatalf("the hub's store is a %T, want PostgreSQL", st)
+	}
+	// Ready: the hub's store is PostgreSQL, and it answers.
+	res, err := http.Get(r.ts.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"store":"ok"`) {
+		t.Fatalf("/readyz on PostgreSQL: %d %s", res.StatusCode, body)
 	}
 	g, _ := agentLogin(t, r.base, "t-grace", true)
 	c, j := customerJoin(t, r.base, session.JoinData{Name: "Zoë", Contact: "zoe-1"})

@@ -36,6 +36,7 @@ type DB struct {
 var (
 	_ store.Store    = (*DB)(nil)
 	_ store.AuditLog = (*DB)(nil)
+	_ store.Pinger   = (*DB)(nil)
 )
 
 // migrateLock is the advisory lock key under which a hub migrates the
@@ -86,6 +87,15 @@ func Redact(dsn string) string {
 // Close closes the pool. It is idempotent.
 func (s *DB) Close() error {
 	s.closeOnce.Do(s.pool.Close)
+	return nil
+}
+
+// Ping reads from the database: the hub's /readyz (store.Pinger).
+func (s *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := s.pool.QueryRow(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
 	return nil
 }
 

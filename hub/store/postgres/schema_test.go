@@ -42,6 +42,13 @@ func TestMigrationsOneHubAtATime(t *testing.T) {
 	if rows != len(migrations) || max != len(migrations) {
 		t.Fatalf("schema_migrations: %d rows up to %d, want %d", rows, max, len(migrations))
 	}
+	if err := dbs[1].Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	dbs[1].Close()
+	if err := dbs[1].Ping(ctx); err == nil {
+		t.Fatal("a closed store answers its ping")
+	}
 }
 
 // TestNewerSchema: a database a newer hub migrated is refused, not
