@@ -17,7 +17,7 @@ import (
 	"github.com/agentdesk/agentdesk/hub/store/sqlite"
 )
 
-const migrateUsage = `chathub migrate — move a SQLite store into PostgreSQL (issue 16, docs/cluster.md)
+const migrateUsage = /* #nosec G101 -- the usage text shows a DSN's form, no credential */ `chathub migrate — move a SQLite store into PostgreSQL (issue 16, docs/cluster.md)
 
 Usage:
   chathub migrate --from DIR --to DSN [--replace]
