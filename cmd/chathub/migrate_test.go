@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/agentdesk/agentdesk/configs"
 	"github.com/agentdesk/agentdesk/hub/audit"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/postgres"
@@ -213,6 +215,16 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	}
 	if rep, err := audit.Verify(ctx, pg, v, nil); err != nil || !rep.OK() || rep.Size != 12 {
 		t.Fatalf("the audit log on PostgreSQL: %+v %v", rep, err)
+	}
+	// chathub audit verify, on the hub's config that names PostgreSQL.
+	cfg := filepath.Join(t.TempDir(), "chathub.yaml")
+	yml := strings.Replace(string(configs.ChatHub), "  dir: agentdesk-store",
+		"  dir: "+dir+"\n  driver: postgres\n  dsn_env: AGENTDESK_MIGRATE_TEST_DSN", 1)
+	if err := os.WriteFile(cfg, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runAuditCmd(t, "verify", "--config", cfg); code != 0 || !strings.Contains(out, "12 entries") {
+		t.Fatalf("audit verify on PostgreSQL: exit %d\n%s", code, out)
 	}
 	// Written on: new rows take numbers after the copied ones.
 	if err := pg.Apply(ctx, &store.Batch{Recordings: []store.Recording{{ID: "new-r", Interaction: "chat-99", Kind: "record",
