@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/agentdesk/agentdesk/hub/store"
 )
 
@@ -155,7 +157,7 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 	}
 	c := where(f)
 	if f.Count {
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM recordings`+c.sql(), c.args...).Scan(&page.Total); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM recordings`+c.sql(), custom(c.args)...).Scan(&page.Total); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
 			return page, fmt.Errorf("postgres: count recordings: %w", err)
 		}
 	}
@@ -179,7 +181,7 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		order = sc.col + dir + `, ` + order
 	}
 	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings` + c.sql() + ` ORDER BY ` + order + ` LIMIT ` + c.next(limit+1) // #nosec G202 -- the columns are constants; every value is a parameter
-	rows, err := s.pool.Query(ctx, q, c.args...)
+	rows, err := s.pool.Query(ctx, q, custom(c.args)...)
 	if err != nil {
 		return page, fmt.Errorf("postgres: recordings: %w", err)
 	}
@@ -204,6 +206,13 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 	}
 	return page, s.fillRecordings(ctx, page.Recordings, !f.NoLines)
 }
+
+// custom runs a search with a plan made for its values: a cached
+// statement's generic plan, made once for any values, walks the sort's
+// index checking a common tag row by row as readily as it lists a rare
+// one's recordings (pgx's QueryExecModeExec: an unnamed statement,
+// planned each time it runs).
+func custom(args []any) []any { return append([]any{pgx.QueryExecModeExec}, args...) }
 
 // scanRecording reads a row of recCols and the sort value (its cursor but
 // the sort and direction).
