@@ -168,6 +168,12 @@ func openStore(sc StoreConfig, log *slog.Logger) (store.Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrStore, err)
 		}
+		// One hub per database until hubs share their live chats: each
+		// resumes every live chat it finds.
+		if err := st.LockHub(ctx); err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("%w: %s: %v", ErrStore, postgres.Redact(sc.dsn), err)
+		}
 		log.Info("store: PostgreSQL", "database", postgres.Redact(sc.dsn))
 		return st, nil
 	}

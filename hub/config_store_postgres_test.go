@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -16,7 +17,8 @@ import (
 // TestHubOnPostgres (issue 16, X-3): with store.driver: postgres the hub
 // keeps its memory in PostgreSQL: a chat being recorded resumes after a
 // restart with its transcript, and once it ends its recording is found by
-// a word of what it took, accents folded (R-V5); /readyz asks PostgreSQL.
+// a word of what it took, accents folded (R-V5); /readyz asks PostgreSQL;
+// a second hub on the same database is refused.
 func TestHubOnPostgres(t *testing.T) {
 	dsn := pgtest.StartT(t).Database(t)
 	t.Setenv("AGENTDESK_TEST_PG", dsn)
@@ -41,6 +43,14 @@ func TestHubOnPostgres(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"store":"ok"`) {
 		t.Fatalf("/readyz on PostgreSQL: %d %s", res.StatusCode, body)
+	}
+	// A second hub on the same database is refused while this one runs.
+	if second, err := Open(r.cfg, Options{}); err == nil {
+		second.Close()
+		second.CloseStore()
+		t.Fatal("a second hub opened the same PostgreSQL database")
+	} else if !errors.Is(err, postgres.ErrLocked) && !strings.Contains(err.Error(), "in use by another hub") {
+		t.Fatalf("a second hub: %v", err)
 	}
 	g, _ := agentLogin(t, r.base, "t-grace", true)
 	c, j := customerJoin(t, r.base, session.JoinData{Name: "Zoë", Contact: "zoe-1"})

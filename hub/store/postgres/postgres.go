@@ -31,6 +31,7 @@ import (
 type DB struct {
 	pool      *pgxpool.Pool
 	closeOnce sync.Once
+	hub       *pgxpool.Conn // LockHub's connection, holding the lock
 }
 
 var (
@@ -45,6 +46,12 @@ const migrateLock = 0x6167656e746465
 
 // auditLock serializes audit appends across hubs.
 const auditLock = migrateLock + 1
+
+// hubLock is the advisory lock a hub holds on its database (LockHub).
+const hubLock = migrateLock + 2
+
+// ErrLocked: another hub holds the database (LockHub).
+var ErrLocked = errors.New("postgres: the database is in use by another hub (one hub per database until hubs share their live chats)")
 
 // Open connects to the database of dsn (a PostgreSQL URL or key=value
 // string) and brings its schema up to date. Errors never carry the
@@ -84,9 +91,37 @@ func Redact(dsn string) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, host, cfg.Port, cfg.Database)
 }
 
-// Close closes the pool. It is idempotent.
+// LockHub makes this store the database's only hub until Close: a
+// session advisory lock on a connection of its own, which goes with the
+// session when the hub dies. Another hub holding it is ErrLocked. Hubs
+// that share their live chats (issue 16's cluster) do not take it.
+func (s *DB) LockHub(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: lock: %w", err)
+	}
+	var got bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, int64(hubLock)).Scan(&got); err != nil {
+		conn.Release()
+		return fmt.Errorf("postgres: lock: %w", err)
+	}
+	if !got {
+		conn.Release()
+		return ErrLocked
+	}
+	s.hub = conn
+	return nil
+}
+
+// Close closes the pool (and so ends LockHub's lock). It is idempotent.
 func (s *DB) Close() error {
-	s.closeOnce.Do(s.pool.Close)
+	s.closeOnce.Do(func() {
+		if s.hub != nil {
+			_ = s.hub.Conn().Close(context.Background()) // the session, and its lock, end
+			s.hub.Release()
+		}
+		s.pool.Close()
+	})
 	return nil
 }
 

@@ -88,3 +88,21 @@ func TestPasswordNeverShown(t *testing.T) {
 		t.Errorf("Redact: %q", r)
 	}
 }
+
+// TestLockHub: one hub per database: a second LockHub is ErrLocked until
+// the first store closes (or its hub dies: the session ends).
+func TestLockHub(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Need(t, srv).Database(t)
+	a, b := openDSN(t, dsn), openDSN(t, dsn)
+	if err := a.LockHub(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.LockHub(ctx); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a second hub: %v, want ErrLocked", err)
+	}
+	a.Close()
+	if err := b.LockHub(ctx); err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+}
