@@ -117,7 +117,13 @@ func (s *DB) LockHub(ctx context.Context) error {
 func (s *DB) Close() error {
 	s.closeOnce.Do(func() {
 		if s.hub != nil {
-			_ = s.hub.Conn().Close(context.Background()) // the session, and its lock, end
+			// Unlocked before the close returns (a closed session's locks
+			// go only when the server notices); the session's end is the
+			// backstop.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, _ = s.hub.Exec(ctx, `SELECT pg_advisory_unlock($1)`, int64(hubLock))
+			_ = s.hub.Conn().Close(ctx)
+			cancel()
 			s.hub.Release()
 		}
 		s.pool.Close()
