@@ -168,11 +168,11 @@ func openStore(sc StoreConfig, log *slog.Logger) (store.Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrStore, err)
 		}
-		// One hub per database until hubs share their live chats: each
-		// resumes every live chat it finds.
+		// One core per database: it resumes every live chat it finds
+		// (store.ErrInUse when another holds it: role auto's election).
 		if err := st.LockHub(ctx); err != nil {
 			_ = st.Close()
-			return nil, fmt.Errorf("%w: %s: %v", ErrStore, postgres.Redact(sc.dsn), err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrStore, postgres.Redact(sc.dsn), err)
 		}
 		log.Info("store: PostgreSQL", "database", postgres.Redact(sc.dsn))
 		return st, nil
@@ -190,7 +190,7 @@ func openStore(sc StoreConfig, log *slog.Logger) (store.Store, error) {
 	}
 	st, err := sqlite.Open(filepath.Join(sc.Dir, "index.db"))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		return nil, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	return st, nil
 }

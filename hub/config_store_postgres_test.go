@@ -49,7 +49,7 @@ func TestHubOnPostgres(t *testing.T) {
 		second.Close()
 		second.CloseStore()
 		t.Fatal("a second hub opened the same PostgreSQL database")
-	} else if !errors.Is(err, postgres.ErrLocked) && !strings.Contains(err.Error(), "in use by another hub") {
+	} else if !errors.Is(err, store.ErrInUse) || !strings.Contains(err.Error(), "in use by another hub") {
 		t.Fatalf("a second hub: %v", err)
 	}
 	g, _ := agentLogin(t, r.base, "t-grace", true)

@@ -50,8 +50,9 @@ const auditLock = migrateLock + 1
 // hubLock is the advisory lock a hub holds on its database (LockHub).
 const hubLock = migrateLock + 2
 
-// ErrLocked: another hub holds the database (LockHub).
-var ErrLocked = errors.New("postgres: the database is in use by another hub (one hub per database until hubs share their live chats)")
+// ErrLocked: another hub holds the database (LockHub). It is
+// store.ErrInUse: a cluster's hub that finds it held stays an edge.
+var ErrLocked = fmt.Errorf("postgres: the database is in use by another hub (its core): %w", store.ErrInUse)
 
 // Open connects to the database of dsn (a PostgreSQL URL or key=value
 // string) and brings its schema up to date. Errors never carry the
@@ -91,10 +92,10 @@ func Redact(dsn string) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, host, cfg.Port, cfg.Database)
 }
 
-// LockHub makes this store the database's only hub until Close: a
-// session advisory lock on a connection of its own, which goes with the
-// session when the hub dies. Another hub holding it is ErrLocked. Hubs
-// that share their live chats (issue 16's cluster) do not take it.
+// LockHub makes this store's hub the database's only one, its core, until
+// Close: a session advisory lock on a connection of its own, which goes
+// with the session when the hub dies. Another hub holding it is ErrLocked
+// (store.ErrInUse: with cluster role auto the others are edges).
 func (s *DB) LockHub(ctx context.Context) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
