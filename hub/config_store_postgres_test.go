@@ -4,10 +4,17 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/agentdesk/agentdesk/hub/internal/natstest"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/postgres"
 	"github.com/agentdesk/agentdesk/hub/store/postgres/pgtest"
@@ -77,5 +84,98 @@ func TestHubOnPostgres(t *testing.T) {
 	page, err := r.s.Store().Recordings(context.Background(), store.RecordingFilter{Text: "CAFE froid"})
 	if err != nil || len(page.Recordings) != 1 || page.Recordings[0].Interaction != j.Chat {
 		t.Fatalf("the recording by its words: %+v %v", page.Recordings, err)
+	}
+}
+
+// TestClusterAutoOnPostgres (issue 16 points 1 and 4): two hubs of role
+// auto on one PostgreSQL database and a real nats-server: PostgreSQL's
+// lock elects one core, the other is an edge and carries its sockets to it
+// (a customer on one hub chats with an agent on the other); when the core
+// stops the edge takes the store within seconds and resumes the chat from
+// PostgreSQL with its transcript.
+func TestClusterAutoOnPostgres(t *testing.T) {
+	dsn := pgtest.StartT(t).Database(t)
+	t.Setenv("AGENTDESK_TEST_PG", dsn)
+	ns := natstest.Start(t)
+	tf := filepath.Join(t.TempDir(), "nats.token")
+	if err := os.WriteFile(tf, []byte(ns.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type node struct {
+		n   *Node
+		ts  *httptest.Server
+		url string
+	}
+	start := func(name string) node {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := "http://" + ln.Addr().String()
+		cfg := testConfig(t, func(c *Config) {
+			c.Store.Driver, c.Store.DSNEnv = DriverPostgres, "AGENTDESK_TEST_PG"
+			c.Cluster = ClusterConfig{NATS: ns.URL, NATSTokenFile: tf, Role: RoleAuto, Node: name, Advertise: url}
+			c.TrustedProxies = []string{"127.0.0.1"}
+			var errs []string
+			bad := func(f string, a ...any) { errs = append(errs, f) }
+			c.Store.validateDriver(bad)
+			c.validateNet(bad)
+			c.validateCluster(bad)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+		})
+		n, err := OpenNode(cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewUnstartedServer(n)
+		ts.Listener.Close()
+		ts.Listener = ln
+		ts.Start()
+		t.Cleanup(func() { n.Close(); ts.Close(); _ = n.CloseStore() })
+		return node{n, ts, "ws" + strings.TrimPrefix(url, "http")}
+	}
+	a := start("hub-a")
+	if !a.n.IsCore() {
+		t.Fatal("the first hub on a free database is not the core")
+	}
+	b := start("hub-b")
+	if b.n.IsCore() {
+		t.Fatal("a second core on the same PostgreSQL database")
+	}
+	deadline := time.Now().Add(wait)
+	for up, _ := b.n.Server().edge.coreUp(); !up; up, _ = b.n.Server().edge.coreUp() {
+		if time.Now().After(deadline) {
+			t.Fatal("the edge never heard the core")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	g, _ := agentLogin(t, a.url, "t-grace", true)
+	c, j := customerJoin(t, b.url, session.JoinData{Name: "Zoë"})
+	connect(t, g, c, j.Chat)
+	c.send(session.TypeSend, j.Chat, session.SendData{Text: "through the edge"})
+	lineWith(g, "through the edge")
+
+	a.n.Close() // the core stops, and its store with it: its lock goes
+	if err := a.n.CloseStore(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	deadline = stopped.Add(10 * time.Second)
+	for !b.n.IsCore() {
+		if time.Now().After(deadline) {
+			t.Fatal("the edge did not take the store within 10 s of the core's stop")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("the edge became the core %v after the core stopped", time.Since(stopped).Round(time.Millisecond))
+	g2, wg := agentLogin(t, b.url, "t-grace", false)
+	if len(wg.Chats) != 1 || wg.Chats[0].ID != j.Chat {
+		t.Fatalf("grace's chats on the new core: %+v", wg.Chats)
+	}
+	snap, _ := expectData[session.ChatData](g2, session.TypeChat)
+	if got := lineTexts(snap.Transcript); !slices.Contains(got, "customer:through the edge") {
+		t.Fatalf("the transcript on the new core: %q", got)
 	}
 }
