@@ -1,6 +1,7 @@
 // Package storetest is the contract every store.Store implementation
-// passes: one suite, run against SQLite today and PostgreSQL when it comes
-// (the way litestream tests its replica clients).
+// passes: one suite, run against SQLite (hub/store/sqlite) and PostgreSQL
+// (hub/store/postgres, on a real server the tests start), the way
+// litestream tests its replica clients.
 package storetest
 
 import (
