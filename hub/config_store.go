@@ -164,7 +164,14 @@ func openStore(sc StoreConfig, log *slog.Logger) (store.Store, error) {
 	if sc.Driver == DriverPostgres {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		st, err := postgres.Open(ctx, sc.dsn)
+		dsn := sc.dsn
+		if dsn == "" {
+			dsn = sc.DSN // a config built in code, not validated
+		}
+		if dsn == "" {
+			return nil, fmt.Errorf("%w: store.driver: postgres without a connection string (store.dsn, store.dsn_file or store.dsn_env)", ErrStore)
+		}
+		st, err := postgres.Open(ctx, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrStore, err)
 		}
@@ -172,9 +179,9 @@ func openStore(sc StoreConfig, log *slog.Logger) (store.Store, error) {
 		// (store.ErrInUse when another holds it: role auto's election).
 		if err := st.LockHub(ctx); err != nil {
 			_ = st.Close()
-			return nil, fmt.Errorf("%w: %s: %w", ErrStore, postgres.Redact(sc.dsn), err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrStore, postgres.Redact(dsn), err)
 		}
-		log.Info("store: PostgreSQL", "database", postgres.Redact(sc.dsn))
+		log.Info("store: PostgreSQL", "database", postgres.Redact(dsn))
 		return st, nil
 	}
 	if sc.Dir == "" {

@@ -108,3 +108,13 @@ func TestStoreDriverConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenStoreWithoutDSN: a config built in code that names PostgreSQL
+// without a connection string is refused in words, not connected to
+// whatever the environment's PG variables say.
+func TestOpenStoreWithoutDSN(t *testing.T) {
+	_, err := Open(&Config{Store: StoreConfig{Driver: DriverPostgres}}, Options{})
+	if !errors.Is(err, ErrStore) || !strings.Contains(err.Error(), "without a connection string") {
+		t.Fatalf("open: %v", err)
+	}
+}
