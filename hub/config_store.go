@@ -62,6 +62,11 @@ type StoreConfig struct {
 	DSN     string `yaml:"dsn"`
 	DSNFile string `yaml:"dsn_file"`
 	DSNEnv  string `yaml:"dsn_env"`
+	// Immutable refuses every deletion of a recording (retention's purge,
+	// a compliance erasure) before the retention rules say purge for it,
+	// whoever asks: write-once storage, SEC 17a-4 style (R-V6,
+	// docs/retention.md).
+	Immutable bool `yaml:"immutable"`
 
 	dsn string // the connection string read from DSN, DSNFile or DSNEnv
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,6 +86,24 @@ func populate(t *testing.T, dir string, signer audit.Options) {
 	if err := db.AddBookmark(ctx, &store.Bookmark{Recording: "chat-1-record-1", User: "sue", Offset: 3 * time.Second, Comment: "listen"}); err != nil {
 		t.Fatal(err)
 	}
+	hold := store.Hold{Recording: "chat-2-record-1", Interaction: "chat-2", PlacedBy: "compliance cora", Reason: "matter 7"}
+	if err := db.PlaceHold(ctx, &hold); err != nil {
+		t.Fatal(err)
+	}
+	lifted := store.Hold{Matter: "old", Query: "agent=ada", PlacedBy: "compliance cora", Reason: "matter 1"}
+	if err := db.PlaceHold(ctx, &lifted); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.LiftHold(ctx, lifted.ID, "compliance cora", "settled", t0); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := db.SearchFiles(ctx, store.FileFilter{Interaction: "chat-3"})
+	if err != nil || len(fs) != 1 {
+		t.Fatal(fs, err)
+	}
+	if err := db.SetArchived(ctx, fs[0].ID, t0.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	l, err := audit.Open(ctx, db, signer)
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +160,8 @@ func everything(t *testing.T, s store.Store) map[string]string {
 	js("bookmarks", bs, err)
 	as, err := s.Accesses(ctx, store.AccessFilter{})
 	js("accesses", as, err)
+	hs, err := s.Holds(ctx, true)
+	js("holds", hs, err)
 	st, err := s.Stats(ctx, time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
 	js("stats", st, err)
 	if al, ok := s.(store.AuditLog); ok {
@@ -176,7 +197,7 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 		t.Fatalf("migrate: exit %d\n%s%s", code, out.String(), errb.String())
 	}
 	for _, table := range []string{"chats", "lines", "took", "recordings", "recording_partitions", "recording_tags", "files",
-		"accesses", "audit_leaves", "audit_hashes", "audit_checkpoints", "saved_searches", "bookmarks", "tombstones", "meta", "agents", "contacts"} {
+		"accesses", "holds", "audit_leaves", "audit_hashes", "audit_checkpoints", "saved_searches", "bookmarks", "tombstones", "meta", "agents", "contacts"} {
 		if !regexpLine(out.String(), table) {
 			t.Errorf("the report has no matching line for %s:\n%s", table, out.String())
 		}
@@ -205,6 +226,12 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("%s differs after the copy:\n got %.600s\nwant %.600s", k, got[k], w)
 		}
+	}
+	if !strings.Contains(got["files"], `"archived"`) || !strings.Contains(got["holds"], "settled") {
+		t.Errorf("the copy lost an archived file or a lifted hold: %s %s", got["files"], got["holds"])
+	}
+	if _, err := pg.PurgeRecording(ctx, store.Purge{Interaction: "chat-2", Recording: "chat-2-record-1", By: "x", Why: "y"}); !errors.Is(err, store.ErrHeld) {
+		t.Errorf("a recording on hold purged on the copy: %v", err)
 	}
 	if !strings.Contains(got["search"], "chat-5-record-1") {
 		t.Errorf("the full text search on the copy found %s", got["search"])

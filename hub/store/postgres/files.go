@@ -101,7 +101,7 @@ func (s *DB) DeleteFile(ctx context.Context, id string) error {
 }
 
 const fileColumns = `id, name, path, sha256, size, interaction, recording, agent, customer, queue, kind,
-	disposition, partitions, metadata, manifest, encrypted, created`
+	disposition, partitions, metadata, manifest, encrypted, created, archived`
 
 // File returns the file with id (store.Files).
 func (s *DB) File(ctx context.Context, id string) (store.File, error) {
@@ -147,9 +147,9 @@ func (s *DB) SearchFiles(ctx context.Context, f store.FileFilter) ([]store.File,
 func (s *DB) queryFiles(ctx context.Context, q string, args ...any) ([]store.File, error) {
 	var out []store.File
 	var f store.File
-	var parts, meta, manifest, created string
+	var parts, meta, manifest, created, archived string
 	_, err := forEach(ctx, s.pool, q, args, []any{&f.ID, &f.Name, &f.Path, &f.SHA256, &f.Size, &f.Interaction, &f.Recording,
-		&f.Agent, &f.Customer, &f.Queue, &f.Kind, &f.Disposition, &parts, &meta, &manifest, &f.Encrypted, &created}, func() error {
+		&f.Agent, &f.Customer, &f.Queue, &f.Kind, &f.Disposition, &parts, &meta, &manifest, &f.Encrypted, &created, &archived}, func() error {
 		r := f
 		r.Partitions, r.Metadata, r.Manifest = nil, nil, nil
 		if err := json.Unmarshal([]byte(parts), &r.Partitions); err != nil {
@@ -167,6 +167,9 @@ func (s *DB) queryFiles(ctx context.Context, q string, args ...any) ([]store.Fil
 		var err error
 		if r.Created, err = time.Parse(time.RFC3339Nano, created); err != nil {
 			return fmt.Errorf("file %s: created: %w", r.ID, err)
+		}
+		if r.Archived, err = parseTS(archived); err != nil {
+			return fmt.Errorf("file %s: archived: %w", r.ID, err)
 		}
 		out = append(out, r)
 		return nil

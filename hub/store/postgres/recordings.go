@@ -136,8 +136,8 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 	}
 	var rec, chat string
 	var f store.FileRef
-	_, err := forEach(ctx, s.pool, `SELECT recording, interaction, id, name, sha256, size FROM files
-		WHERE recording = ANY($1) ORDER BY created, id`, []any{ids}, []any{&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size}, func() error {
+	_, err := forEach(ctx, s.pool, `SELECT recording, interaction, id, name, sha256, size, archived <> '' FROM files
+		WHERE recording = ANY($1) ORDER BY created, id`, []any{ids}, []any{&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size, &f.Archived}, func() error {
 		for _, i := range byID[rec] {
 			if chat == "" || chat == recs[i].Interaction {
 				recs[i].Files = append(recs[i].Files, f)
