@@ -25,7 +25,8 @@ Usage:
 
 Copies the hub's memory and index (DIR/index.db: chats, lines, contacts,
 agents, recordings, stored files' index, saved searches, bookmarks, the
-access log, the audit log and its checkpoints, tombstones) into the
+access log, legal holds, the audit log and its checkpoints, tombstones:
+every table of the SQLite store but its full-text index) into the
 PostgreSQL database of DSN, in one transaction, then reads every table back
 and compares its rows' count and checksum with the source's: a table that
 differs undoes the whole copy. The recording files stay in DIR (keep
