@@ -102,6 +102,11 @@ func Start() (*Server, error) {
 	s.cmd = run("postgres", "-D", data, "-k", dir, "-c", "listen_addresses=", "-c", "fsync=off",
 		"-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	// A test binary killed (a timeout's panic) takes its server with it.
+	if s.cmd.SysProcAttr == nil {
+		s.cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	s.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
 	if err := s.cmd.Start(); err != nil {
 		_ = logf.Close()
 		_ = os.RemoveAll(dir)
