@@ -162,6 +162,9 @@ func everything(t *testing.T, s store.Store) map[string]string {
 	js("accesses", as, err)
 	hs, err := s.Holds(ctx, true)
 	js("holds", hs, err)
+	var csv bytes.Buffer
+	n, err := store.ExportCSV(ctx, s, store.RecordingFilter{Sort: store.SortAgent, Desc: true}, &csv, store.MaxExport)
+	js("csv export", []any{n, csv.String()}, err)
 	st, err := s.Stats(ctx, time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
 	js("stats", st, err)
 	if al, ok := s.(store.AuditLog); ok {
@@ -232,6 +235,9 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	}
 	if _, err := pg.PurgeRecording(ctx, store.Purge{Interaction: "chat-2", Recording: "chat-2-record-1", By: "x", Why: "y"}); !errors.Is(err, store.ErrHeld) {
 		t.Errorf("a recording on hold purged on the copy: %v", err)
+	}
+	if !strings.Contains(got["csv export"], "chat-25-record-1") {
+		t.Errorf("the CSV export of the copy: %.300s", got["csv export"])
 	}
 	if !strings.Contains(got["search"], "chat-5-record-1") {
 		t.Errorf("the full text search on the copy found %s", got["search"])
