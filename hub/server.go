@@ -30,7 +30,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,7 +148,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if st == nil {
 		var err error
-		if st, err = openStore(cfg.Store.Dir, log); err != nil {
+		if st, err = openStore(cfg.Store, log); err != nil {
 			return nil, err
 		}
 	}
@@ -264,26 +263,6 @@ func storeRecipient(sc StoreConfig) (string, error) {
 		}
 	}
 	return "", nil
-}
-
-// openStore opens dir's database, or one in memory when dir is "".
-func openStore(dir string, log *slog.Logger) (store.Store, error) {
-	if dir == "" {
-		log.Warn("store.dir is not set: chats and recordings are kept in memory and lost when the hub stops")
-		st, err := sqlite.OpenMemory()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrStore, err)
-		}
-		return st, nil
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrStore, err)
-	}
-	st, err := sqlite.Open(filepath.Join(dir, "index.db"))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	return st, nil
 }
 
 // Store is the hub's store (for tools and tests that read it).

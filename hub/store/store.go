@@ -3,9 +3,9 @@
 // stored recording files (issue 9). It declares what the hub's core and its
 // upload ingest need of a store (Store, Files) and the rows they exchange;
 // the implementations live in subpackages: sqlite (the embedded default,
-// one database file in the store folder, or in memory) and, later,
-// PostgreSQL. storetest is the one contract suite every implementation
-// passes.
+// one database file in the store folder, or in memory) and postgres (a
+// PostgreSQL database, for hubs beyond one machine). storetest is the one
+// contract suite every implementation passes.
 //
 // The hub writes through: every change reaches the store in a Batch, and
 // the hub acknowledges nothing (no frame leaves, no API answer is sent)
