@@ -44,6 +44,7 @@ type Config struct {
 	Cluster            ClusterConfig   `yaml:"cluster"`
 	Files              FilesConfig     `yaml:"files"` // files in chats (R-I6)
 	Audit              AuditConfig     `yaml:"audit"`
+	Retention          RetentionConfig `yaml:"retention"` // archive, purge (R-V6)
 	TLS                TLSConfig       `yaml:"tls"`
 	// Teams and Users are the people of the recording store (issue 12):
 	// teams in a tree, users with a role, a team, an argon2id password
@@ -95,10 +96,13 @@ type QueueConfig struct {
 
 // AgentConfig is one agent who may log in with Token.
 type AgentConfig struct {
-	ID       string   `yaml:"id"`
-	Name     string   `yaml:"name"`
-	Token    string   `yaml:"token"`
-	Team     string   `yaml:"team"` // the agent's team: whose supervisors see their recordings (R-V8)
+	ID    string `yaml:"id"`
+	Name  string `yaml:"name"`
+	Token string `yaml:"token"`
+	Team  string `yaml:"team"` // the agent's team: whose supervisors see their recordings (R-V8)
+	// Email is where the agent's ad hoc recordings are e-mailed (R-C7,
+	// mail:); "": none are.
+	Email    string   `yaml:"email"`
 	Capacity int      `yaml:"capacity"`
 	Queues   []string `yaml:"queues"`
 	// Recording rights and policies; nil means DefaultRights.
@@ -229,6 +233,7 @@ func (c *Config) Validate() error {
 	c.validateCluster(bad)
 	c.validateFiles(bad)
 	c.validateAudit(bad)
+	c.validateRetention(bad)
 	c.validateNet(bad)
 	c.validatePeople(bad)
 	if c.Listen != "" {

@@ -248,6 +248,9 @@ func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 		if f.Interaction != "" && len(l.Recordings) == 1 {
 			acc.Recording, acc.Interaction, acc.Customer, acc.Kind = l.Recordings[0].ID, f.Interaction, l.Recordings[0].Customer, l.Recordings[0].Kind
 		}
+		if c.Agent() {
+			l.Mail = s.mailStates(r.Context(), c.ID, l.Recordings) // their own ad hoc recordings' e-mail (R-C7)
+		}
 		api.WriteJSON(w, http.StatusOK, l)
 	}
 }

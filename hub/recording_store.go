@@ -26,6 +26,9 @@ type RecordingList struct {
 	// Total counts the finished recordings (produced and dropped) of
 	// every page, when the search asked (count=1).
 	Total *int `json:"total,omitempty"`
+	// Mail is, for an agent's own ad hoc recordings, how far their e-mail
+	// to the agent got, by recording id (issue 13 point 7, deliver.go).
+	Mail map[string]MailState `json:"mail,omitempty"`
 }
 
 func delivery(k session.Kind) string {

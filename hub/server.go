@@ -30,7 +30,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,7 +68,9 @@ type Server struct {
 	// welcome; "" when the hub has none.
 	recipient string
 	mail      mailer     // nil: no e-mail (mail.smtp unset)
+	dl        *deliverer // nil: ad hoc recordings are not e-mailed (deliver.go)
 	audit     *audit.Log // nil: the store keeps no audit log
+	ret       retentionState
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
@@ -147,12 +148,12 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if st == nil {
 		var err error
-		if st, err = openStore(cfg.Store.Dir, log); err != nil {
+		if st, err = openStore(cfg.Store, log); err != nil {
 			return nil, err
 		}
 	}
 	s := &Server{
-		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient, mail: ml,
+		cfg: cfg, log: log, clock: clock, st: st, recipient: recipient,
 		agents:   map[string]*agent{},
 		chats:    map[string]*chat{},
 		resumes:  map[string]*chat{},
@@ -167,6 +168,9 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		invites:  map[string]*invite{},
 		consults: map[string]*consult{},
 		supers:   map[string]*agent{},
+	}
+	if ml != nil {
+		s.mail = ml
 	}
 	if opt.verify {
 		s.verify, s.saved = true, map[*chat]string{}
@@ -201,6 +205,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
 	}
 	if cfg.Store.Dir != "" && cfg.Cluster.Role != RoleEdge { // an edge forwards uploads to the core
+		s.newDeliveries(st, ml) // the hub that stores the files e-mails the agents theirs
 		var files ingest.Storage
 		objects, err := openObjects(context.Background(), cfg.Store, log)
 		if objects != nil {
@@ -224,6 +229,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 		s.in = in
 	}
+	s.dl.start()
 	if opt.Store == nil {
 		s.ownsStore = true
 	}
@@ -240,6 +246,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	s.stop = make(chan struct{})
 	go s.pinger(s.stop)
+	s.startRetention()
 	return s, nil
 }
 
@@ -264,26 +271,6 @@ func storeRecipient(sc StoreConfig) (string, error) {
 		}
 	}
 	return "", nil
-}
-
-// openStore opens dir's database, or one in memory when dir is "".
-func openStore(dir string, log *slog.Logger) (store.Store, error) {
-	if dir == "" {
-		log.Warn("store.dir is not set: chats and recordings are kept in memory and lost when the hub stops")
-		st, err := sqlite.OpenMemory()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrStore, err)
-		}
-		return st, nil
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrStore, err)
-	}
-	st, err := sqlite.Open(filepath.Join(dir, "index.db"))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	return st, nil
 }
 
 // Store is the hub's store (for tools and tests that read it).
@@ -325,6 +312,7 @@ func (s *Server) Handler() http.Handler {
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)
+	s.mountRetention(mux)
 	if s.in != nil {
 		s.in.Register(mux)
 	} else {
@@ -463,6 +451,7 @@ func (s *Server) Close() {
 // Call it after Close and after the HTTP server has stopped; it is
 // idempotent.
 func (s *Server) CloseStore() error {
+	s.dl.stop() // first: its attempt may wait on the lock
 	if s.core != nil {
 		s.core.close() // what the peers wrote reaches the edges first
 	}
@@ -472,6 +461,7 @@ func (s *Server) CloseStore() error {
 		return nil
 	}
 	s.storeClosed = true
+	s.stopRetention()
 	s.j.close()
 	if s.in != nil {
 		_ = s.in.Close()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -21,22 +20,6 @@ type mailer interface {
 // maxMailsPerChat bounds the transcripts one chat's customer may have
 // e-mailed: enough for a typo, not a relay for spam.
 const maxMailsPerChat = 2
-
-// newMailer builds the hub's mailer from the config, nil without one.
-func newMailer(c MailConfig) (mailer, error) {
-	if c.SMTP == "" {
-		return nil, nil
-	}
-	s := &mail.Sender{Addr: c.SMTP, From: c.From, Username: c.Username}
-	if c.PasswordFile != "" {
-		b, err := os.ReadFile(c.PasswordFile)
-		if err != nil {
-			return nil, fmt.Errorf("mail.password_file: %v", err)
-		}
-		s.Password = strings.TrimSpace(string(b))
-	}
-	return s, nil
-}
 
 // transcriptMail e-mails the customer the transcript of their chat that
 // ended (issue 11 point 21): what the customer saw, never the agent-only

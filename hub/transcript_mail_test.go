@@ -18,7 +18,9 @@ import (
 // words. The message reaches a real SMTP server on loopback.
 func TestTranscriptByMail_I11(t *testing.T) {
 	srv := smtptest.Start(t)
-	r := recHub(t, func(c *Config) { c.Mail = MailConfig{SMTP: srv.Addr, From: "Contact centre <noreply@example.org>"} })
+	r := recHub(t, func(c *Config) {
+		c.Mail = MailConfig{SMTP: srv.Addr, From: "Contact centre <noreply@example.org>", AllowPlain: true}
+	})
 	r.press(t, "record") // an agent-only marker the mail must not carry
 	r.say(t, "my order 77 is late")
 	r.cust.send(session.TypeTranscriptMail, r.chat, session.TranscriptMailData{Address: "bea@example.org"})
@@ -81,7 +83,7 @@ func TestTranscriptByMail_I11(t *testing.T) {
 func TestBrowserTranscriptByMail_I11(t *testing.T) {
 	path := chromium(t)
 	srv := smtptest.Start(t)
-	s, base := startHub(t, func(c *Config) { c.Mail = MailConfig{SMTP: srv.Addr, From: "noreply@example.org"} })
+	s, base := startHub(t, func(c *Config) { c.Mail = MailConfig{SMTP: srv.Addr, From: "noreply@example.org", AllowPlain: true} })
 	agent, _ := agentLogin(t, base, "t-grace", true)
 	ctx := browser(t, path)
 	httpBase := "http" + strings.TrimPrefix(base, "ws")

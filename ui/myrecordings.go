@@ -31,13 +31,29 @@ type StoredRecording struct {
 	Finished    time.Time
 	Duration    time.Duration
 	Files       []StoredFile // none until the desktop's upload is stored
-	// Status is more of what became of it, e.g. "sent" once it was
-	// e-mailed to the agent (issue 13); "" says nothing more.
-	Status string
+	// Mail is how far its e-mail to the agent got (issue 13, R-C7); nil
+	// when the hub says nothing of it.
+	Mail *MailState
 	// NotKept says why the recording was not kept (R-H6: the customer
 	// declined or asked for deletion…): there is no file. "" : kept.
 	NotKept string
 }
+
+// MailState is how far a recording's e-mail to the agent got.
+type MailState struct {
+	State string    // MailSending, MailSent or MailNotSent
+	Sent  time.Time // when the mail server took it
+	Tries int       // attempts so far (the failed ones, while sending)
+	Why   string    // the last failure, in words
+	Link  bool      // sent as a link to the player: too big to attach
+}
+
+// The states of MailState.
+const (
+	MailSending = "sending"
+	MailSent    = "sent"
+	MailNotSent = "not_sent"
+)
 
 // StoredFile is a stored file of a recording.
 type StoredFile struct {

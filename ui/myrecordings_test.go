@@ -78,9 +78,11 @@ func myRecs() []StoredRecording {
 	return []StoredRecording{
 		{ID: "chat-9-record-1", Interaction: "chat-9", Customer: "Rita Moreno", Queue: "general",
 			Finished: now.Add(-20 * time.Minute), Duration: 83 * time.Second,
+			Mail:  &MailState{State: MailSending, Tries: 2, Why: "the mail server cannot be reached"},
 			Files: []StoredFile{{ID: "f-9", Name: "2026-11-20_093512_general_ada_record_chat-9.webm.age", Size: 1 << 20}}},
 		{ID: "chat-7-record-1", Interaction: "chat-7", Customer: "Olga Petrova", Queue: "billing",
-			Finished: now.Add(-26 * time.Hour), Duration: 65*time.Minute + 3*time.Second, Status: "sent",
+			Finished: now.Add(-26 * time.Hour), Duration: 65*time.Minute + 3*time.Second,
+			Mail:  &MailState{State: MailSent, Sent: now.Add(-26*time.Hour + 3*time.Minute), Tries: 1},
 			Files: []StoredFile{{ID: "f-7", Name: "2026-11-19_075800_billing_ada_record_chat-7.webm.age", Size: 48 << 20}}},
 		{ID: "chat-5-record-2", Interaction: "chat-5", Customer: "Ivan", Queue: "general",
 			Finished: now.Add(-50 * time.Hour), Duration: 12 * time.Second},
@@ -144,15 +146,16 @@ func wantScreen(t *testing.T, m *Model, want ...string) {
 
 // Issue 12 point 6 (R-C7): M opens My Recordings: the agent's own ad hoc
 // recordings, newest first, with when, customer, length, size and whether
-// the file is stored (and its status, e.g. sent); esc closes it.
+// the file is stored, or how far its e-mail to the agent got once it is
+// (issue 13: sent and when, sending and the retries); esc closes it.
 func TestScreenMyRecordings(t *testing.T) {
 	fs := &fakeStore{pages: map[string]RecordingPage{"": {Recordings: myRecs()}}}
 	m := recModel(t, fs, nil)
 	drive(t, m, "M")
 	golden(t, m, "myrec_list")
 	wantScreen(t, m, "My Recordings (4)", "enter download or play", "esc, M or f3 closes",
-		"2026-11-20 09:40  Rita Moreno", "01:23", "1.0 MB", "stored",
-		"2026-11-19 08:00  Olga Petrova", "1:05:03", "48.0 MB", "stored · sent",
+		"2026-11-20 09:40  Rita Moreno", "01:23", "1.0 MB", "sending (retry 2)",
+		"2026-11-19 08:00  Olga Petrova", "1:05:03", "48.0 MB", "sent Nov 19 08:03",
 		"2026-11-18 08:00  Ivan", "00:12", "not stored yet", "2026-11-18 07:00  Mia", "not kept: the customer decl")
 	if got := fs.cursors(); !reflect.DeepEqual(got, []string{""}) {
 		t.Errorf("pages asked %q, want the first", got)
@@ -516,4 +519,31 @@ func TestMyRecordingsQuitDuringDownload(t *testing.T) {
 		t.Fatal("leaving did not stop the download")
 	}
 	<-done
+}
+
+// Issue 13 point 7 (R-C7): each e-mail state in the list and, in full,
+// under the chosen recording.
+func TestMailWords(t *testing.T) {
+	m := New(Options{Now: func() time.Time { return now }})
+	m.loc = time.UTC
+	f := &frame{m: m}
+	sent := now.Add(-time.Hour)
+	for _, c := range []struct {
+		m           *MailState
+		short, long string
+	}{
+		{nil, "", ""},
+		{&MailState{State: MailSending}, "sending", "Being e-mailed to you…"},
+		{&MailState{State: MailSending, Tries: 3, Why: "the mail server cannot be reached"}, "sending (retry 3)",
+			"Not e-mailed yet: 3 tries, the mail server cannot be reached; the hub tries again"},
+		{&MailState{State: MailSent, Sent: sent, Tries: 1}, "sent " + sent.Format("Jan 2 15:04"), "E-mailed to you " + sent.Format("2006-01-02 15:04")},
+		{&MailState{State: MailSent, Sent: sent, Link: true}, "sent " + sent.Format("Jan 2 15:04"),
+			"E-mailed to you " + sent.Format("2006-01-02 15:04") + " as a link to its player (too big to attach)"},
+		{&MailState{State: MailNotSent, Why: "the mail server refused it: 550 no such user\n"}, "not sent: the mail server refused it: 550 no such user",
+			"Not e-mailed to you: the mail server refused it: 550 no such user"},
+	} {
+		if s, l := mailShort(f, c.m), mailLong(f, c.m); strings.TrimSpace(s) != c.short || strings.TrimSpace(l) != c.long {
+			t.Errorf("%+v: %q / %q, want %q / %q", c.m, s, l, c.short, c.long)
+		}
+	}
 }

@@ -120,7 +120,8 @@ func visibleTop(top, cursor, rows, n int) int {
 }
 
 // rowLine is one recording: when it finished, the customer, how long it
-// plays, the stored file's size and whether it is stored.
+// plays, the stored file's size and whether it is stored, or how far its
+// e-mail to the agent got once it is.
 func (p *myRecPanel) rowLine(f *frame, i, custW, statW, w int) string {
 	st := f.st
 	r := p.rows[i]
@@ -128,8 +129,8 @@ func (p *myRecPanel) rowLine(f *frame, i, custW, statW, w int) string {
 	if len(r.Files) > 0 {
 		size, state = humanBytes(r.Files[0].Size), "stored"
 	}
-	if r.Status != "" {
-		state += " · " + r.Status
+	if m := mailShort(f, r.Mail); m != "" {
+		state = m // stored, and more: how far its e-mail got
 	}
 	if r.NotKept != "" {
 		state = "not kept: " + oneLine(r.NotKept)
@@ -160,6 +161,13 @@ func (p *myRecPanel) footer(f *frame, w int) ([]string, *tea.Cursor) {
 	switch {
 	case p.mode == recChoose && r != nil:
 		out = append(out, st.Value.Render(fitWidth(recTitle(f, r), w)))
+		if m := mailLong(f, r.Mail); m != "" {
+			style := st.Hint
+			if r.Mail.State == MailNotSent {
+				style = st.Attention
+			}
+			out = append(out, style.Render(fitWidth(m, w)))
+		}
 		dl := st.HelpKey.Render("d") + " download the file to a folder"
 		if len(r.Files) == 0 {
 			dl = st.Hint.Render("d download: not stored yet")
@@ -218,6 +226,50 @@ func (p *myRecPanel) savingLines(f *frame, w int) []string {
 		fitWidth(bar.ViewAs(pct)+fmt.Sprintf(" %3d%%  %s", int(pct*100), of), w),
 		st.Hint.Render(fitWidth("the hub decrypts it as it comes; it takes its name only once complete and checked", w)),
 	}
+}
+
+// mailShort is a recording's e-mail state in the list: "sent Nov 19
+// 08:03", "sending", "sending (retry 2)", "not sent: why"; "" for none.
+func mailShort(f *frame, m *MailState) string {
+	if m == nil {
+		return ""
+	}
+	switch m.State {
+	case MailSent:
+		return "sent " + m.Sent.In(f.m.loc).Format("Jan 2 15:04")
+	case MailSending:
+		if m.Tries > 0 {
+			return fmt.Sprintf("sending (retry %d)", m.Tries)
+		}
+		return "sending"
+	case MailNotSent:
+		return "not sent: " + oneLine(m.Why)
+	}
+	return ""
+}
+
+// mailLong says the e-mail state in a sentence, under the chosen
+// recording.
+func mailLong(f *frame, m *MailState) string {
+	if m == nil {
+		return ""
+	}
+	switch m.State {
+	case MailSent:
+		s := "E-mailed to you " + m.Sent.In(f.m.loc).Format("2006-01-02 15:04")
+		if m.Link {
+			s += " as a link to its player (too big to attach)"
+		}
+		return s
+	case MailSending:
+		if m.Tries == 0 {
+			return "Being e-mailed to you…"
+		}
+		return fmt.Sprintf("Not e-mailed yet: %d tries, %s; the hub tries again", m.Tries, oneLine(m.Why))
+	case MailNotSent:
+		return "Not e-mailed to you: " + oneLine(m.Why)
+	}
+	return ""
 }
 
 // recTitle names a recording in a line: customer, when, how long.

@@ -56,6 +56,9 @@ func (m myRecordings) Page(ctx context.Context, cursor string) (ui.RecordingPage
 		if !r.Produced {
 			sr.NotKept = first(r.Why, "not kept")
 		}
+		if m := r.Mail; m != nil { // issue 13: how far its e-mail to the agent got
+			sr.Mail = &ui.MailState{State: m.State, Sent: m.Sent, Tries: m.Tries, Why: m.Why, Link: m.Link}
+		}
 		for _, f := range r.Files {
 			sr.Files = append(sr.Files, ui.StoredFile{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size})
 		}

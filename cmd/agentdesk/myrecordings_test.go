@@ -224,7 +224,10 @@ func TestTmuxMyRecordings(t *testing.T) {
 	s.keys(false, "d")
 	s.await("stored", "the hub stored the recording")
 	s.keys(false, "F3")
-	s.await("My Recordings", "My Recordings (1)", "Bob Smith", "stored")
+	// "stored" followed by the column's padding: "not stored yet" would
+	// match "stored" alone while the upload is still under way (the list
+	// reloads when it is done; Enter before that chose a row without file).
+	s.await("My Recordings", "My Recordings (1)", "Bob Smith", "stored     ")
 	s.keys(false, "Enter")
 	s.await("the choice", "d download the file to a folder")
 	s.keys(false, "d")

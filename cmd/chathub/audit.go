@@ -18,6 +18,7 @@ import (
 	"github.com/agentdesk/agentdesk/hub"
 	"github.com/agentdesk/agentdesk/hub/audit"
 	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/hub/store/postgres"
 	"github.com/agentdesk/agentdesk/hub/store/sqlite"
 )
 
@@ -94,11 +95,13 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			pos, rest = append(pos, rest[0]), rest[1:]
 		}
 	}
+	pgDSN := "" // the config's PostgreSQL store (store.driver: postgres)
 	if *cfgPath != "" && verb != "check-proof" {
 		cfg, err := hub.LoadConfig(*cfgPath)
 		if err != nil {
 			return fail(auditUnread, "%v", err)
 		}
+		pgDSN = cfg.Store.PostgresDSN()
 		if *dir == "" {
 			*dir = cfg.Store.Dir
 		}
@@ -152,7 +155,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return fail(auditUnread, "the audit key %s: %v", *keyFile, err)
 		}
 	}
-	db, err := sqlite.OpenReadOnly(filepath.Join(*dir, "index.db"))
+	db, err := openAuditLog(ctx, *dir, pgDSN)
 	if err != nil {
 		return fail(auditUnread, "%v", err)
 	}
@@ -214,7 +217,30 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // findEntry is the position of the first entry with the id (an access's
 // in the access log, or a stored file's).
-func findEntry(ctx context.Context, db *sqlite.DB, id string) (int64, error) {
+// auditLog is a store's audit log, opened to read it.
+type auditLog interface {
+	store.AuditLog
+	Close() error
+}
+
+// openAuditLog opens the audit log of the SQLite store in dir (read-only),
+// or of the PostgreSQL store of dsn when the config names one.
+func openAuditLog(ctx context.Context, dir, dsn string) (auditLog, error) {
+	if dsn != "" {
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		return db, nil
+	}
+	db, err := sqlite.OpenReadOnly(filepath.Join(dir, "index.db"))
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+func findEntry(ctx context.Context, db auditLog, id string) (int64, error) {
 	n := int64(-1)
 	errFound := errors.New("found")
 	err := db.ScanAudit(ctx, 0, func(l store.AuditLeaf) error {

@@ -37,6 +37,9 @@ type User struct {
 	Password string      `yaml:"password,omitempty"`
 	Tokens   []UserToken `yaml:"tokens,omitempty"`
 	Disabled bool        `yaml:"disabled,omitempty"`
+	// Email is where an agent's ad hoc recordings are e-mailed (issue 13,
+	// R-C7) when the config's agents: entry gives none.
+	Email string `yaml:"email,omitempty"`
 }
 
 // UserToken is a per-user API token for scripts: only its SHA-256 is kept

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,19 @@ func (in *Ingest) serveVerify(w http.ResponseWriter, r *http.Request) {
 	default:
 		api.WriteJSON(w, http.StatusOK, upload.Verified{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size})
 	}
+}
+
+// ArchiveDir is the store folder's sub-folder that retention moves
+// archived files to (R-V6), under the path they had in files/.
+const ArchiveDir = "archive"
+
+// StoredPath is where the stored file f lies under the store folder dir:
+// files/PATH, or archive/PATH once retention archived it.
+func StoredPath(dir string, f store.File) string {
+	if !f.Archived.IsZero() {
+		return filepath.Join(dir, ArchiveDir, filepath.FromSlash(f.Path))
+	}
+	return filepath.Join(dir, "files", filepath.FromSlash(f.Path))
 }
 
 // serveFile serves a stored file's bytes (Range supported) to a supervisor

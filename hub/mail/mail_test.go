@@ -1,8 +1,16 @@
 package mail
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
 	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +23,7 @@ import (
 // until it is back.
 func TestSendToARealServer(t *testing.T) {
 	srv := smtptest.Start(t)
-	s := &Sender{Addr: srv.Addr, From: "Contact centre <noreply@example.org>", Username: "hub", Password: "secret", Wait: 50 * time.Millisecond}
+	s := &Sender{Addr: srv.Addr, From: "Contact centre <noreply@example.org>", Username: "hub", Password: "secret", Wait: 50 * time.Millisecond, AllowPlain: true}
 	ctx := context.Background()
 	if err := s.Send(ctx, "bea@example.org", "Your chat of 2 December", "Bea: hello\n.a line with a dot\nAda: hi\n"); err != nil {
 		t.Fatal(err)
@@ -47,5 +55,96 @@ func TestAddress(t *testing.T) {
 	}
 	if a, err := Address(" bea@example.org "); err != nil || a != "bea@example.org" {
 		t.Fatalf("a good address: %q %v", a, err)
+	}
+}
+
+// TestDeliverAttachmentOverSTARTTLS (issue 13 point 7, R-C7): a message
+// with an attachment reaches a real SMTP server over STARTTLS (a test CA)
+// with AUTH PLAIN; parsed as MIME, the attachment is byte-identical to
+// the file. A server that offers no STARTTLS is refused unless plain is
+// allowed; a 5xx is permanent, a 4xx is not.
+func TestDeliverAttachmentOverSTARTTLS(t *testing.T) {
+	srv := smtptest.StartTLS(t)
+	data := make([]byte, 300_001)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	s := &Sender{Addr: srv.Addr, From: "Contact centre <noreply@example.org>", Username: "hub", Password: smtptest.Password,
+		TLS: &tls.Config{RootCAs: srv.CAPool, MinVersion: tls.VersionTLS12}}
+	ctx := context.Background()
+	att := &Attachment{Name: "ada \"rec\".webm", Type: "video/webm", Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}}
+	if err := s.Deliver(ctx, Message{To: "ada@example.org", Subject: "Your recording", Body: "Here it is.\n.dot\n", Attachment: att}); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Messages()
+	if len(got) != 1 || !got[0].TLS || got[0].User != "hub" || got[0].To[0] != "ada@example.org" {
+		t.Fatalf("messages %+v", got)
+	}
+	body, name, file := parseMIME(t, got[0].Data)
+	if !strings.Contains(body, "Here it is.\r\n.dot") || name != "ada \"rec\".webm" || !bytes.Equal(file, data) {
+		t.Fatalf("body %q, attachment %q of %d bytes (identical: %v)", body, name, len(file), bytes.Equal(file, data))
+	}
+
+	plain := smtptest.Start(t)
+	p := &Sender{Addr: plain.Addr, From: "x@example.org"}
+	if err := p.Deliver(ctx, Message{To: "ada@example.org", Subject: "s", Body: "b"}); !errors.Is(err, ErrNoTLS) || Permanent(err) {
+		t.Fatalf("a server without STARTTLS: %v", err)
+	}
+	srv.RefuseNext(1)
+	if err := s.Deliver(ctx, Message{To: "ada@example.org", Subject: "s", Body: "b"}); err == nil || Permanent(err) {
+		t.Fatalf("a 451: %v (permanent %v)", err, Permanent(err))
+	}
+	srv.RejectNext(1)
+	if err := s.Deliver(ctx, Message{To: "ada@example.org", Subject: "s", Body: "b"}); !Permanent(err) {
+		t.Fatalf("a 554: %v, want permanent", err)
+	}
+	bad := *s
+	bad.Password = "wrong"
+	if err := bad.Deliver(ctx, Message{To: "ada@example.org", Subject: "s", Body: "b"}); !Permanent(err) {
+		t.Fatalf("a wrong password: %v, want permanent", err)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Fatalf("%d messages, want the first only", n)
+	}
+}
+
+// parseMIME reads a multipart/mixed message: its text and its one
+// attachment's name and bytes.
+func parseMIME(t *testing.T, data string) (body, name string, file []byte) {
+	t.Helper()
+	m, err := netmail.ReadMessage(strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/mixed" {
+		t.Fatalf("content type %q: %v", m.Header.Get("Content-Type"), err)
+	}
+	r := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		part, err := r.NextPart()
+		if err == io.EOF {
+			return body, name, file
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if part.FileName() == "" {
+			body = string(b)
+			continue
+		}
+		if part.Header.Get("Content-Transfer-Encoding") != "base64" {
+			t.Fatalf("attachment encoding %q", part.Header.Get("Content-Transfer-Encoding"))
+		}
+		name = part.FileName()
+		if file, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(string(b), "\r\n", "")); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -3,9 +3,9 @@
 // stored recording files (issue 9). It declares what the hub's core and its
 // upload ingest need of a store (Store, Files) and the rows they exchange;
 // the implementations live in subpackages: sqlite (the embedded default,
-// one database file in the store folder, or in memory) and, later,
-// PostgreSQL. storetest is the one contract suite every implementation
-// passes.
+// one database file in the store folder, or in memory) and postgres (a
+// PostgreSQL database, for hubs beyond one machine). storetest is the one
+// contract suite every implementation passes.
 //
 // The hub writes through: every change reaches the store in a Batch, and
 // the hub acknowledges nothing (no frame leaves, no API answer is sent)
@@ -71,6 +71,7 @@ type Store interface {
 	Bookmarks
 	AccessLog
 	Dashboard
+	Retention
 	// Close closes the store. It is idempotent.
 	Close() error
 }
@@ -219,6 +220,8 @@ type FileRef struct {
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
+	// Archived: moved to the archive folder by retention (R-V6).
+	Archived bool `json:"archived,omitempty"`
 }
 
 // Tombstone says a recording or a stored file of it was deleted because
@@ -328,4 +331,7 @@ type File struct {
 	Manifest    json.RawMessage `json:"manifest,omitempty"` // the uploader's JSON manifest, or empty
 	Encrypted   bool            `json:"encrypted"`
 	Created     time.Time       `json:"created"`
+	// Archived is when retention moved it to the archive folder (R-V6);
+	// zero while it is in files/.
+	Archived time.Time `json:"archived,omitzero"`
 }

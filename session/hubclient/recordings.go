@@ -88,7 +88,29 @@ type StoredRecording struct {
 	Files       []StoredFile   `json:"files"`
 	Produced    bool           `json:"produced"`
 	Why         string         `json:"why"` // why it was not kept (R-H6), when not produced
+	// Mail is how far its e-mail to the agent got (issue 13, R-C7): nil
+	// when the hub says nothing of it (it e-mails no recordings, or the
+	// file is not stored yet). The hub sends it beside the list (the
+	// page's "mail"); MyRecordings puts it here.
+	Mail *MailState `json:"-"`
 }
+
+// MailState is how far the e-mail of one of the agent's ad hoc recordings
+// got (GET /v1/recordings' "mail", by recording id).
+type MailState struct {
+	State string    `json:"state"` // MailSending, MailSent or MailNotSent
+	Sent  time.Time `json:"sent"`  // when the mail server took it
+	Tries int       `json:"tries"` // attempts so far
+	Why   string    `json:"why"`   // the last failure, in words
+	Link  bool      `json:"link"`  // sent as a link to the web app: too big to attach
+}
+
+// The states of MailState.
+const (
+	MailSending = "sending"  // queued, or being tried again
+	MailSent    = "sent"     // the mail server took it
+	MailNotSent = "not_sent" // given up, or never to be sent: Why says why
+)
 
 // Duration is how long the recording's file plays: its parts end to end,
 // pauses included (they are padded in the file, the timeline stays true).
@@ -122,6 +144,9 @@ type RecordingsPage struct {
 	// customer declined or asked for deletion…), with why; no files.
 	Dropped []StoredRecording `json:"dropped"`
 	Next    string            `json:"next"` // the cursor of the next (older) page; "" at the end
+	// Mail is the e-mail state of the page's recordings by id, as the hub
+	// sends it; MyRecordings also sets each recording's Mail from it.
+	Mail map[string]MailState `json:"mail"`
 }
 
 // MyRecordings returns a page of at most limit (0: MyRecordingsPage) of
@@ -147,6 +172,11 @@ func (s *Store) MyRecordings(ctx context.Context, cursor string, limit int) (Rec
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&page); err != nil {
 		return page, fmt.Errorf("the hub's list of recordings is not what this desktop reads: %w", err)
+	}
+	for i, r := range page.Recordings {
+		if m, ok := page.Mail[r.ID]; ok {
+			page.Recordings[i].Mail = &m
+		}
 	}
 	return page, nil
 }

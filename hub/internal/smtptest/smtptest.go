@@ -1,16 +1,32 @@
-// Package smtptest is a small SMTP server on loopback for tests: it speaks
-// enough of RFC 5321 (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP,
-// QUIT) for net/smtp and keeps every message it is given.
+// Package smtptest is a real SMTP server on loopback for tests
+// (github.com/emersion/go-smtp): AUTH PLAIN (password "secret"), STARTTLS
+// with a certificate of a test CA when asked, and every message it takes
+// kept for the test to read.
 package smtptest
 
 import (
-	"bufio"
-	"encoding/base64"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
 	"net"
-	"strings"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 )
+
+// Password is the one password the server takes (any user name).
+const Password = "secret"
 
 // Message is one message the server took.
 type Message struct {
@@ -18,39 +34,77 @@ type Message struct {
 	To   []string
 	Data string // headers and body, CRLF line ends, dots unstuffed
 	User string // who logged in ("" without AUTH)
+	TLS  bool   // the message came over STARTTLS
 }
 
 // Server is a running SMTP server.
 type Server struct {
 	Addr string // 127.0.0.1:port
-	ln   net.Listener
+	// CAFile is the PEM of the CA that signed the server's certificate
+	// ("" for a server without STARTTLS).
+	CAFile string
+	// CAPool holds that CA.
+	CAPool *x509.CertPool
 
-	mu   sync.Mutex
-	msgs []Message
-	down bool
-	wg   sync.WaitGroup
+	srv *smtp.Server
+
+	mu      sync.Mutex
+	msgs    []Message
+	down    bool
+	tempErr int // the next tempErr messages are refused 451
+	permErr int // the next permErr messages are refused 554
 }
 
-// Start runs a server until the test ends.
-func Start(t testing.TB) *Server {
+// Start runs a server without STARTTLS (AUTH allowed in the clear) until
+// the test ends.
+func Start(t testing.TB) *Server { return start(t, false) }
+
+// StartTLS runs a server that offers STARTTLS with a certificate for
+// 127.0.0.1 and localhost signed by a CA made for the test, and takes
+// AUTH only over TLS, until the test ends.
+func StartTLS(t testing.TB) *Server { return start(t, true) }
+
+func start(t testing.TB, withTLS bool) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Addr: ln.Addr().String(), ln: ln}
-	s.wg.Add(1)
-	go s.serve()
-	t.Cleanup(func() { ln.Close(); s.wg.Wait() })
+	s := &Server{Addr: ln.Addr().String()}
+	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
+	srv.Domain = "smtptest.localhost"
+	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	srv.MaxMessageBytes = 256 << 20
+	srv.AllowInsecureAuth = !withTLS
+	if withTLS {
+		cfg, pool, pemCA := testCA(t)
+		srv.TLSConfig = cfg
+		s.CAPool = pool
+		s.CAFile = filepath.Join(t.TempDir(), "smtp-ca.pem")
+		if err := os.WriteFile(s.CAFile, pemCA, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.srv = srv
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(gate{ln, s}) }()
+	t.Cleanup(func() { _ = srv.Close(); <-done })
 	return s
 }
 
-// Down makes the server refuse every connection until Up (a mail server
-// that is away).
+// Down makes the server close every new connection at once, before its
+// greeting, until Up (a mail server that is away).
 func (s *Server) Down() { s.mu.Lock(); s.down = true; s.mu.Unlock() }
 
 // Up lets connections in again.
 func (s *Server) Up() { s.mu.Lock(); s.down = false; s.mu.Unlock() }
+
+// RefuseNext refuses the next n messages for now (451 at MAIL FROM).
+func (s *Server) RefuseNext(n int) { s.mu.Lock(); s.tempErr = n; s.mu.Unlock() }
+
+// RejectNext rejects the next n messages for good (554 at RCPT TO, the
+// answer quoting the address).
+func (s *Server) RejectNext(n int) { s.mu.Lock(); s.permErr = n; s.mu.Unlock() }
 
 // Messages returns what the server took so far.
 func (s *Server) Messages() []Message {
@@ -59,95 +113,131 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
-func (s *Server) serve() {
-	defer s.wg.Done()
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{s: s, c: c}, nil
+}
+
+// gate is the server's listener: while the server is down it closes
+// every connection as it comes, before a word is said.
+type gate struct {
+	net.Listener
+	s *Server
+}
+
+func (g gate) Accept() (net.Conn, error) {
 	for {
-		c, err := s.ln.Accept()
+		c, err := g.Listener.Accept()
 		if err != nil {
-			return
+			return nil, err
 		}
-		s.mu.Lock()
-		down := s.down
-		s.mu.Unlock()
-		if down {
-			c.Close()
-			continue
+		g.s.mu.Lock()
+		down := g.s.down
+		g.s.mu.Unlock()
+		if !down {
+			return c, nil
 		}
-		s.wg.Add(1)
-		go func() { defer s.wg.Done(); s.session(c) }()
+		_ = c.Close()
 	}
 }
 
-func (s *Server) session(c net.Conn) {
-	defer c.Close()
-	r, w := bufio.NewReader(c), bufio.NewWriter(c)
-	say := func(line string) { w.WriteString(line + "\r\n"); w.Flush() }
-	say("220 smtptest ready")
-	var m Message
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		line = strings.TrimRight(line, "\r\n")
-		cmd := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
-		switch cmd {
-		case "EHLO", "HELO":
-			say("250-smtptest\r\n250-AUTH PLAIN\r\n250 8BITMIME")
-		case "AUTH":
-			parts := strings.Fields(line)
-			if len(parts) == 3 && strings.EqualFold(parts[1], "PLAIN") {
-				raw, _ := base64.StdEncoding.DecodeString(parts[2])
-				f := strings.Split(string(raw), "\x00")
-				if len(f) == 3 && f[2] == "secret" {
-					m.User = f[1]
-					say("235 ok")
-					continue
-				}
-			}
-			say("535 authentication failed")
-		case "MAIL":
-			m.From = path(line)
-			say("250 ok")
-		case "RCPT":
-			m.To = append(m.To, path(line))
-			say("250 ok")
-		case "DATA":
-			say("354 go on")
-			var b strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				b.WriteString(strings.TrimPrefix(l, "."))
-			}
-			m.Data = b.String()
-			s.mu.Lock()
-			s.msgs = append(s.msgs, m)
-			s.mu.Unlock()
-			m = Message{User: m.User}
-			say("250 queued")
-		case "RSET", "NOOP":
-			say("250 ok")
-		case "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("502 not here")
-		}
-	}
+type session struct {
+	s *Server
+	c *smtp.Conn
+	m Message
 }
 
-// path is the <address> of a MAIL FROM or RCPT TO line, without its
-// parameters.
-func path(line string) string {
-	i, j := strings.IndexByte(line, '<'), strings.IndexByte(line, '>')
-	if i < 0 || j < i {
-		return ""
+var _ smtp.AuthSession = (*session)(nil)
+
+func (x *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (x *session) Auth(mech string) (sasl.Server, error) {
+	if mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
 	}
-	return line[i+1 : j]
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if pass != Password {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication failed"}
+		}
+		x.m.User = user
+		return nil
+	}), nil
+}
+
+func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	switch {
+	case x.s.tempErr > 0:
+		x.s.tempErr--
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	x.m.From = from
+	return nil
+}
+
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	if x.s.permErr > 0 {
+		x.s.permErr--
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "<" + to + "> rejected"}
+	}
+	x.m.To = append(x.m.To, to)
+	return nil
+}
+
+func (x *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	_, x.m.TLS = x.c.TLSConnectionState()
+	x.m.Data = string(b)
+	x.s.mu.Lock()
+	x.s.msgs = append(x.s.msgs, x.m)
+	x.s.mu.Unlock()
+	x.m = Message{User: x.m.User}
+	return nil
+}
+
+func (x *session) Reset()        { x.m = Message{User: x.m.User} }
+func (x *session) Logout() error { return nil }
+
+// testCA makes a CA and a server certificate for 127.0.0.1 and localhost
+// signed by it: the server's TLS config, a pool holding the CA, its PEM.
+func testCA(t testing.TB) (*tls.Config, *x509.CertPool, []byte) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "smtptest CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "smtptest"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), DNSNames: []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, pool,
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 }

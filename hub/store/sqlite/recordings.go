@@ -173,7 +173,7 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 	for i := range recs {
 		byID[recs[i].ID] = append(byID[recs[i].ID], i)
 	}
-	rows, err := s.rd.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size FROM files
+	rows, err := s.rd.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size, archived <> '' FROM files
 		WHERE recording IN (`+marks(len(ids))+`) ORDER BY created, id`, ids...) // #nosec G202 -- parameters only
 	if err != nil {
 		return fmt.Errorf("sqlite: recordings: files: %w", err)
@@ -182,7 +182,7 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 	for rows.Next() {
 		var rec, chat string
 		var f store.FileRef
-		if err := rows.Scan(&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size); err != nil {
+		if err := rows.Scan(&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size, &f.Archived); err != nil {
 			return fmt.Errorf("sqlite: recordings: files: %w", err)
 		}
 		for _, i := range byID[rec] {

@@ -243,3 +243,34 @@ func testVoice(t *testing.T, o Opener) {
 	}
 	voiced("1")
 }
+
+// testSearchWordsSplit (R-V5): words are split at punctuation, so a word
+// inside an address, a hyphenated word or a number finds the recording
+// that took it; a word it did not take finds nothing.
+func testSearchWordsSplit(t *testing.T, o Opener) {
+	ctx := context.Background()
+	s := o.Open(t)
+	rec := store.Recording{ID: "chat-1-r", Interaction: "chat-1", Kind: "record", State: "final", Delivery: "store",
+		Produced: true, FinishedAt: filterDay}
+	b := &store.Batch{Chats: []store.Chat{sampleChat("chat-1", 1, session.Done)},
+		Lines: []store.Line{line("chat-1", 1, session.FromAgent, "see example.org/track?id=A-77 or e-mail me: ada@shop.example", false)},
+		Took:  []store.Took{{Chat: "chat-1", Recording: "chat-1-r", Line: 1}}, Recordings: []store.Recording{rec}}
+	if err := s.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		text string
+		want string
+	}{
+		{"example", "1"}, {"track", "1"}, {"A-77", "1"}, {"77", "1"}, {"mail", "1"}, {"shop", "1"}, {"ada", "1"},
+		{"example.org", "1"}, {"EXAMPLE ORG", "1"}, {"exampl", ""}, {"tracking", ""},
+	} {
+		p, err := s.Recordings(ctx, store.RecordingFilter{Text: c.text})
+		if err != nil {
+			t.Fatalf("%q: %v", c.text, err)
+		}
+		if got := found(p); got != c.want {
+			t.Errorf("text %q: found %q, want %q", c.text, got, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 // Package storetest is the contract every store.Store implementation
-// passes: one suite, run against SQLite today and PostgreSQL when it comes
-// (the way litestream tests its replica clients).
+// passes: one suite, run against SQLite (hub/store/sqlite) and PostgreSQL
+// (hub/store/postgres, on a real server the tests start), the way
+// litestream tests its replica clients.
 package storetest
 
 import (
@@ -36,6 +37,7 @@ func Run(t *testing.T, o Opener) {
 	t.Run("History", func(t *testing.T) { testHistory(t, o) })
 	t.Run("Recordings", func(t *testing.T) { testRecordings(t, o) })
 	t.Run("SearchRecordings", func(t *testing.T) { testSearchRecordings(t, o) })
+	t.Run("SearchWordsSplit", func(t *testing.T) { testSearchWordsSplit(t, o) })
 	t.Run("SearchFilters", func(t *testing.T) { testSearchFilters(t, o) })
 	t.Run("SortAndCount", func(t *testing.T) { testSortAndCount(t, o) })
 	t.Run("Voice", func(t *testing.T) { testVoice(t, o) })
@@ -43,6 +45,8 @@ func Run(t *testing.T, o Opener) {
 	t.Run("Bookmarks", func(t *testing.T) { testBookmarks(t, o) })
 	t.Run("AccessLog", func(t *testing.T) { testAccessLog(t, o) })
 	t.Run("Stats", func(t *testing.T) { testStats(t, o) })
+	t.Run("Retention", func(t *testing.T) { RunRetention(t, o) })
+	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, o) })
 }
 
 const (

@@ -1,0 +1,256 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentdesk/agentdesk/hub/store"
+)
+
+// sortCols maps a sort to its column; numeric columns' cursors hold
+// numbers.
+var sortCols = map[string]struct {
+	col string
+	num bool
+}{
+	store.SortFinished: {"finished_ms", true}, store.SortAgent: {"agent", false}, store.SortQueue: {"queue", false},
+	store.SortKind: {"kind", false}, store.SortCustomer: {"customer", false}, store.SortDuration: {"duration_ms", true},
+	store.SortDisposition: {"disposition", false},
+}
+
+// cursor is where a page ended: the sort, its direction, the last row's
+// sort value, time finished and n (ties go by the time finished, then n).
+// It travels as base64 of its JSON, as the SQLite store's does.
+type cursor struct {
+	Sort string `json:"s"`
+	Desc bool   `json:"d,omitempty"`
+	V    any    `json:"v"`
+	F    int64  `json:"f"`
+	N    int64  `json:"n"`
+}
+
+func (c cursor) String() string {
+	b, _ := json.Marshal(c) // a string or an int64: never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// readCursor reads a cursor handed out for the same sort and direction.
+func readCursor(s, sort string, desc, num bool) (cursor, error) {
+	var c cursor
+	bad := fmt.Errorf("%w: cursor %.40q", store.ErrBadCursor, s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return c, bad
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(&c); err != nil || c.Sort != sort || c.Desc != desc || c.N < 0 {
+		return c, bad
+	}
+	switch v := c.V.(type) {
+	case json.Number:
+		n, err := v.Int64()
+		if err != nil || !num {
+			return c, bad
+		}
+		c.V = n
+	case string:
+		if num {
+			return c, bad
+		}
+	default:
+		return c, bad
+	}
+	return c, nil
+}
+
+// where builds the WHERE clause of f's filters (not its cursor). The
+// planner chooses between the sort's index and the filters' own (a rare
+// word's GIN entries, a rare tag) from the table's statistics.
+func where(f store.RecordingFilter) *clause {
+	c := &clause{}
+	for _, e := range []struct{ col, v string }{{"id", f.ID}, {"interaction", f.Interaction}, {"agent", f.Agent},
+		{"queue", f.Queue}, {"kind", f.Kind}, {"customer", f.Customer}, {"contact", f.Contact}, {"disposition", f.Disposition}} {
+		if e.v != "" {
+			c.add(e.col+" = ?", e.v)
+		}
+	}
+	for _, set := range []struct {
+		col string
+		vs  []string
+	}{{"agent", f.AgentIn}, {"kind", f.KindIn}} {
+		switch {
+		case set.vs == nil:
+		case len(set.vs) == 0:
+			c.add("false") // an empty set matches nothing
+		default:
+			c.add(set.col+" = ANY(?)", set.vs)
+		}
+	}
+	if len(f.Partitions) > 0 {
+		c.add("n IN (SELECT n FROM recording_partitions WHERE partition = ANY(?))", f.Partitions)
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.Tags)) {
+		c.add("EXISTS (SELECT 1 FROM recording_tags x WHERE x.n = recordings.n AND x.name = ? AND x.value = ?)", k, f.Tags[k])
+	}
+	if f.MinDuration > 0 {
+		c.add("duration_ms >= ?", f.MinDuration.Milliseconds())
+	}
+	if f.MaxDuration > 0 {
+		c.add("duration_ms <= ?", f.MaxDuration.Milliseconds())
+	}
+	for _, fl := range []struct {
+		col string
+		f   store.Flag
+	}{{"screen", f.Screen}, {"voice", f.Voice}} {
+		switch fl.f {
+		case store.With:
+			c.add(fl.col)
+		case store.Without:
+			c.add("NOT " + fl.col)
+		}
+	}
+	if !f.From.IsZero() {
+		c.add("finished_ms >= ?", f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		c.add("finished_ms < ?", f.To.UnixMilli())
+	}
+	if strings.TrimSpace(f.Text) != "" {
+		// Every word must occur; plainto_tsquery reads no syntax (quotes,
+		// OR, NEAR are words or nothing). Only produced recordings have
+		// words.
+		c.add("words @@ plainto_tsquery('simple', agentdesk_fold(?))", f.Text)
+	}
+	return c
+}
+
+const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, delivery, side, dest, partitions,
+	screen, parts, log, produced, why, finished_at, contact, disposition, duration_ms, voice, tags, agents, finished_ms`
+
+// Recordings lists the finished recordings f selects, sorted, with their
+// lines and files, a page at a time, keyset-paged on (sort value, time
+// finished, n) (store.Store).
+func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.RecordingPage, error) {
+	var page store.RecordingPage
+	if len(f.Text) > store.MaxTextQuery {
+		return page, fmt.Errorf("%w: the text to find is longer than %d bytes", store.ErrBadFilter, store.MaxTextQuery)
+	}
+	sort := f.Sort
+	if sort == "" {
+		sort = store.SortFinished
+	}
+	sc, ok := sortCols[sort]
+	if !ok {
+		return page, fmt.Errorf("%w: sort by %q: want one of %s", store.ErrBadFilter, f.Sort, strings.Join(store.SortColumns, ", "))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = store.DefaultLimit
+	}
+	c := where(f)
+	if f.Count {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM recordings`+c.sql(), custom(c.args)...).Scan(&page.Total); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
+			return page, fmt.Errorf("postgres: count recordings: %w", err)
+		}
+	}
+	dir, cmp := "", ">"
+	if f.Desc {
+		dir, cmp = " DESC", "<"
+	}
+	if f.Cursor != "" {
+		k, err := readCursor(f.Cursor, sort, f.Desc, sc.num)
+		if err != nil {
+			return page, err
+		}
+		if sort == store.SortFinished {
+			c.add("(finished_ms, n) "+cmp+" (?, ?)", k.F, k.N)
+		} else {
+			c.add("("+sc.col+", finished_ms, n) "+cmp+" (?, ?, ?)", k.V, k.F, k.N)
+		}
+	}
+	order := `finished_ms` + dir + `, n` + dir
+	if sort != store.SortFinished {
+		order = sc.col + dir + `, ` + order
+	}
+	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings` + c.sql() + ` ORDER BY ` + order + ` LIMIT ` + c.next(limit+1) // #nosec G202 -- the columns are constants; every value is a parameter
+	rows, err := s.pool.Query(ctx, q, custom(c.args)...)
+	if err != nil {
+		return page, fmt.Errorf("postgres: recordings: %w", err)
+	}
+	var keys []cursor
+	for rows.Next() {
+		r, k, err := scanRecording(rows, sc.num)
+		if err != nil {
+			rows.Close()
+			return page, err
+		}
+		k.Sort, k.Desc = sort, f.Desc
+		page.Recordings = append(page.Recordings, r)
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("postgres: recordings: %w", err)
+	}
+	if len(page.Recordings) > limit {
+		page.Recordings = page.Recordings[:limit]
+		page.Next = keys[limit-1].String()
+	}
+	return page, s.fillRecordings(ctx, page.Recordings, !f.NoLines)
+}
+
+// custom runs a search with a plan made for its values: a cached
+// statement's generic plan, made once for any values, walks the sort's
+// index checking a common tag row by row as readily as it lists a rare
+// one's recordings (pgx's QueryExecModeExec: an unnamed statement,
+// planned each time it runs).
+func custom(args []any) []any { return append([]any{pgx.QueryExecModeExec}, args...) }
+
+// scanRecording reads a row of recCols and the sort value (its cursor but
+// the sort and direction).
+func scanRecording(rows interface{ Scan(...any) error }, num bool) (store.Recording, cursor, error) {
+	var r store.Recording
+	var k cursor
+	var partitions, parts, log, finished, tags, agents, sv string
+	var durMS, nv int64
+	dst := []any{&k.N, &r.ID, &r.Interaction, &r.Name, &r.Queue, &r.Customer, &r.Agent, &r.Kind, &r.State,
+		&r.Delivery, &r.Side, &r.Dest, &partitions, &r.Screen, &parts, &log, &r.Produced, &r.Why, &finished,
+		&r.Contact, &r.Disposition, &durMS, &r.Voice, &tags, &agents, &k.F, &sv}
+	if num {
+		dst[len(dst)-1] = &nv
+	}
+	if err := rows.Scan(dst...); err != nil {
+		return r, k, fmt.Errorf("postgres: recordings: scan: %w", err)
+	}
+	k.V = sv
+	if num {
+		k.V = nv
+	}
+	if err := unmarshalAll("recording "+r.ID, partitions, &r.Partitions, parts, &r.Parts, log, &r.Log,
+		tags, &r.Tags, agents, &r.Agents); err != nil {
+		return r, k, fmt.Errorf("postgres: %w", err)
+	}
+	if len(r.Agents) == 0 {
+		r.Agents = nil
+	}
+	if len(r.Partitions) == 0 {
+		r.Partitions = nil
+	}
+	if len(r.Tags) == 0 {
+		r.Tags = nil
+	}
+	r.DurationSeconds = float64(durMS) / 1000
+	var err error
+	if r.FinishedAt, err = parseTS(finished); err != nil {
+		return r, k, fmt.Errorf("postgres: recording %s: %w", r.ID, err)
+	}
+	return r, k, nil
+}
