@@ -19,6 +19,7 @@ import (
 	"github.com/agentdesk/agentdesk/hub/ingest"
 	"github.com/agentdesk/agentdesk/hub/ingest/s3files"
 	"github.com/agentdesk/agentdesk/hub/ingest/s3files/s3test"
+	"github.com/agentdesk/agentdesk/hub/retention"
 	"github.com/agentdesk/agentdesk/session/upload"
 )
 
@@ -283,4 +284,58 @@ func objectsIn(t *testing.T, srv *s3test.Server, bucket string) int {
 		}
 	}
 	return n
+}
+
+// TestRetentionInS3_R_V6 (issues 13 and 16): retention's run on a hub
+// whose files are in S3 archives a recording by moving its object to the
+// archive bucket (still served), and purges one by deleting its object
+// from the bucket once the store has purged its rows.
+func TestRetentionInS3_R_V6(t *testing.T) {
+	t.Parallel()
+	srv, live, archive := startS3(t)
+	var toks map[string]string
+	s, base, dir := startStoreHub(t, func(c *Config) {
+		toks = retentionUsers(t, c)
+		c.Store.Objects = s3Objects(t, srv, live, archive)
+		c.Retention.Rules = retention.Rules{
+			{Name: "two-years", Age: retention.Age(2 * retention.Year), Action: retention.Purge},
+			{Name: "quarter", Age: retention.Age(90 * retention.Day), Action: retention.Archive},
+		}
+	})
+	archived := &backdated{id: "r-archive", kind: "auto", queue: "general", age: 100 * retention.Day}
+	purged := &backdated{id: "r-purge", kind: "auto", queue: "general", age: 3 * retention.Year}
+	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	seedRecordings(t, s, dir, []*backdated{archived, purged})
+	ctx := context.Background()
+	for _, r := range []*backdated{archived, purged} { // into the bucket, as the ingest would have put them
+		p := filepath.Join(dir, "files", r.file.Path)
+		if _, err := srv.Client.FPutObject(ctx, live, r.file.Path, p, minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inBucket := func(bucket string, r *backdated) bool {
+		_, err := os.Stat(filepath.Join(srv.Dir, bucket, r.file.Path))
+		return err == nil
+	}
+	code, body := apiDo(t, "POST", base+"/v1/retention/run", toks["cora"], "")
+	if code != http.StatusOK {
+		t.Fatalf("run: %d %s", code, body)
+	}
+	if rep := decodeJSON[retention.Report](t, body); rep.Archived != 1 || rep.Purged != 1 || rep.Failed != 0 {
+		t.Fatalf("run: %s", body)
+	}
+	if inBucket(live, archived) || !inBucket(archive, archived) {
+		t.Fatalf("archived: in the live bucket %v, in the archive bucket %v", inBucket(live, archived), inBucket(archive, archived))
+	}
+	if st, b, _ := getFile(t, base, archived.file.ID, "", toks["cora"], nil); st != http.StatusOK || string(b) != string(archived.data) {
+		t.Fatalf("archived file served: %d %q", st, b)
+	}
+	if inBucket(live, purged) || inBucket(archive, purged) {
+		t.Fatal("purged: the object is left in a bucket")
+	}
 }

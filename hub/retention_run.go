@@ -312,18 +312,20 @@ func (s *Server) moveFile(ctx context.Context, f store.File, at time.Time) error
 	if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
 		return fmt.Errorf("retention: file %s: its path %q leaves the store folder", f.ID, f.Path)
 	}
-	from := ingest.StoredPath(s.cfg.Store.Dir, f)
-	to := f
-	to.Archived = at
-	dest := ingest.StoredPath(s.cfg.Store.Dir, to)
-	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
-		return fmt.Errorf("retention: file %s: %w", f.ID, err)
+	if s.in == nil {
+		return errors.New("retention: the hub holds no recording files (an edge)")
 	}
-	if err := os.Rename(from, dest); err != nil {
+	// The files' storage moves it: files/ to archive/ in the store
+	// folder, or the live to the archive bucket in S3 (issue 16).
+	move, back := s.in.Archive, s.in.Restore
+	if at.IsZero() {
+		move, back = s.in.Restore, s.in.Archive
+	}
+	if err := move(ctx, f); err != nil {
 		return fmt.Errorf("retention: file %s: %w", f.ID, err)
 	}
 	if err := s.st.SetArchived(ctx, f.ID, at); err != nil {
-		if rerr := os.Rename(dest, from); rerr != nil {
+		if rerr := back(ctx, f); rerr != nil {
 			s.log.Error("retention: a moved file could not be moved back", "file", f.ID, "err", rerr)
 		}
 		return err
@@ -369,7 +371,9 @@ func (s *Server) deleteRecording(ctx context.Context, r store.Recording, a actor
 	// Each file is set aside first (a rename), so that a store that
 	// refuses the purge gets it back whole; a crash in between leaves it
 	// set aside, and the next purge of the recording ends the job.
-	var aside []string
+	var aside, objects []string
+	_, inFolder := s.files().(*ingest.Folder)
+	inFolder = inFolder || s.files() == nil
 	for _, ref := range r.Files {
 		f, err := s.st.File(ctx, ref.ID)
 		if errors.Is(err, store.ErrNotFound) || s.cfg.Store.Dir == "" {
@@ -378,6 +382,10 @@ func (s *Server) deleteRecording(ctx context.Context, r store.Recording, a actor
 		if err != nil {
 			putBack(aside)
 			return nil, err
+		}
+		if !inFolder { // in S3: deleted once the store has purged the rows
+			objects = append(objects, f.Path)
+			continue
 		}
 		p := ingest.StoredPath(s.cfg.Store.Dir, f)
 		if err := os.Rename(p, p+purging); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -396,6 +404,11 @@ func (s *Server) deleteRecording(ctx context.Context, r store.Recording, a actor
 			s.log.Error("retention: a purged file could not be deleted; delete it by hand", "path", p+purging, "err", err)
 		}
 	}
+	for _, key := range objects {
+		if err := s.files().Remove(ctx, key); err != nil {
+			s.log.Error("retention: a purged file could not be deleted from the storage; delete it by hand", "key", key, "err", err)
+		}
+	}
 	for _, t := range stones {
 		var ref *store.FileRef
 		if t.File != "" {
@@ -409,6 +422,14 @@ func (s *Server) deleteRecording(ctx context.Context, r store.Recording, a actor
 		s.retentionAudited(ctx, a, action, r, ref, why, store.OutcomeOK, nil)
 	}
 	return stones, nil
+}
+
+// files is the recording files' storage (nil on an edge).
+func (s *Server) files() ingest.Storage {
+	if s.in == nil {
+		return nil
+	}
+	return s.in.Storage()
 }
 
 // purging suffixes a file set aside while its recording is purged.
