@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/auth"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/uploader"
@@ -48,15 +52,34 @@ func uploadPart(t *testing.T, httpBase, token, agent, chat, rec, name string, ma
 // with the agent who captured it, whatever order they were uploaded in.
 // Each part plays from the store.
 func TestTransferredRecordingParts_R_G1(t *testing.T) {
-	_, base := startHub(t, partyConfig(func(c *Config) { c.Store.Dir = t.TempDir() }))
+	var users []auth.User
+	for _, u := range []auth.User{{ID: "sup", Role: api.RoleSupervisor, Team: "north"}, {ID: "far", Role: api.RoleSupervisor, Team: "south"}} {
+		h, err := auth.HashPassword("password-" + u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Password = h
+		users = append(users, u)
+	}
+	_, base := startHub(t, partyConfig(func(c *Config) {
+		c.Store.Dir = t.TempDir()
+		c.Teams = []auth.Team{{Name: "north"}, {Name: "south"}}
+		c.Users = users
+		c.Agents[0].Team, c.Agents[2].Team = "north", "north" // ada, alan
+	}))
 	httpBase := "http" + strings.TrimPrefix(base, "ws")
-	ada, _, chat := partyChat(t, base)
+	ada, cust, chat := partyChat(t, base)
 	if code, body := apiDo(t, http.MethodPost, httpBase+"/v1/recording", "t-sue", `{"operation":3013,"interaction":"`+chat+`","id":"dyn-1"}`); code != http.StatusOK {
 		t.Fatalf("start: %d %s", code, body)
 	}
 	recFrame(ada)
 	alan, _ := agentLogin(t, base, "t-alan", true)
 	transferTo(t, ada, alan, chat, session.InviteRequest{Agent: "alan"})
+	code, body := postFile(t, httpBase, chat, joinedResume(t, cust), "receipt.png", pngBytes) // R-I6: part of the recording
+	var sent session.FileAnswer
+	if code != http.StatusCreated || json.Unmarshal(body, &sent) != nil || sent.Line.File == nil {
+		t.Fatalf("the customer's file: %d %s", code, body)
+	}
 	finishChat(t, alan, chat)
 
 	// Alan's desktop uploads at once; Ada's was offline and uploads after
@@ -91,5 +114,43 @@ func TestTransferredRecordingParts_R_G1(t *testing.T) {
 		if code, body, _ := getFile(t, httpBase, id, "", "t-sue", nil); code != http.StatusOK || !bytes.Equal(body, want) {
 			t.Fatalf("part %s: %d, %d bytes", id, code, len(body))
 		}
+	}
+
+	// The web app's recording page lists the parts with who captured
+	// each, each playable, and the file the customer sent (R-I6), which
+	// downloads for those who may see the recording and for nobody else.
+	sup := newAppClient(t, httpBase)
+	if !sup.login("sup", "password-sup") {
+		t.Fatal("sup cannot log in")
+	}
+	code, page := sup.do(http.MethodGet, "/app/recordings/dyn-1", nil)
+	partRE := regexp.MustCompile(`href="/app/recordings/dyn-1\?file=([^"]+)" class="part">[^<]*</a> captured by <span class="agent">(\w+)</span>`)
+	var parts []string
+	for _, m := range partRE.FindAllStringSubmatch(page, -1) {
+		parts = append(parts, m[1]+" by "+m[2])
+	}
+	if want := []string{adaID + " by ada", alanID + " by alan"}; code != http.StatusOK || !slices.Equal(parts, want) {
+		t.Fatalf("the recording page's parts: %d %v, want %v", code, parts, want)
+	}
+	if code, page := sup.do(http.MethodGet, "/app/recordings/dyn-1?file="+alanID, nil); code != http.StatusOK ||
+		!strings.Contains(page, `src="/app/recordings/dyn-1/media?file=`+alanID+`"`) {
+		t.Fatalf("the second part does not play on its page: %d", code)
+	}
+	link := "/app/recordings/dyn-1/chatfiles/" + sent.Line.File.ID
+	if !strings.Contains(page, `href="`+link+`"`) || !strings.Contains(page, "receipt.png") {
+		t.Fatal("the recording page does not list the file sent in the chat")
+	}
+	if code, got := sup.do(http.MethodGet, link, nil); code != http.StatusOK || got != string(pngBytes) {
+		t.Fatalf("the chat's file from the recording page: %d %q", code, got)
+	}
+	far := newAppClient(t, httpBase)
+	if !far.login("far", "password-far") {
+		t.Fatal("far cannot log in")
+	}
+	if code, _ := far.do(http.MethodGet, link, nil); code != http.StatusNotFound {
+		t.Fatalf("a supervisor of another team gets the chat's file: %d", code)
+	}
+	if code, _ := sup.do(http.MethodGet, "/app/recordings/dyn-1/chatfiles/"+strings.Repeat("0", 64), nil); code != http.StatusNotFound {
+		t.Fatalf("a file not in the recording: %d", code)
 	}
 }
