@@ -101,6 +101,7 @@ func (s *Server) superFrame(a *agent, env session.Envelope) *frameError {
 	}
 	c.watchers = append(c.watchers, a)
 	a.watching[c.id] = c
+	c.multi = true // its agents are told who is in it from now on: who stops listening too
 	s.touch(c)
 	a.conn.send(session.TypeChat, c.id, c.snapshotFor(a))
 	s.tellParties(c)
