@@ -40,6 +40,7 @@ type Config struct {
 	Store              StoreConfig     `yaml:"store"`
 	Limits             Limits          `yaml:"limits"`
 	Mail               MailConfig      `yaml:"mail"`
+	Metrics            MetricsConfig   `yaml:"metrics"`
 	Files              FilesConfig     `yaml:"files"` // files in chats (R-I6)
 	Audit              AuditConfig     `yaml:"audit"`
 	TLS                TLSConfig       `yaml:"tls"`
@@ -223,6 +224,7 @@ func (c *Config) Validate() error {
 	c.validateStore(bad)
 	c.validateLimits(bad)
 	c.validateMail(bad)
+	c.validateMetrics(bad)
 	c.validateFiles(bad)
 	c.validateAudit(bad)
 	c.validateNet(bad)

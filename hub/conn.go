@@ -49,6 +49,7 @@ type peer struct {
 	mu      sync.Mutex
 	queue   [][]byte // queue[head:] waits to be written
 	needs   []uint64 // the journal epoch each queued frame waits for
+	queued  []int64  // when each queued frame was queued (monotonic ns, see mono), for the relay latency
 	head    int
 	writing bool // a drain goroutine is running
 	closing bool // close with code and reason once the queue is written
@@ -178,6 +179,7 @@ func (p *peer) push(b []byte) {
 	}
 	p.queue = append(p.queue, b)
 	p.needs = append(p.needs, p.gate.next.Load())
+	p.queued = append(p.queued, mono())
 	p.startLocked()
 	p.mu.Unlock()
 }
@@ -222,7 +224,7 @@ func (p *peer) closeAfter(code websocket.StatusCode, reason string) {
 func (p *peer) kill() {
 	p.once.Do(func() {
 		p.mu.Lock()
-		p.dead, p.queue, p.needs, p.head = true, nil, nil, 0
+		p.dead, p.queue, p.needs, p.queued, p.head = true, nil, nil, nil, 0
 		p.mu.Unlock()
 		close(p.gone)
 		go p.conn.CloseNow()
@@ -242,9 +244,9 @@ func (p *peer) drain() {
 		if p.head == len(p.queue) {
 			p.head = 0
 			if cap(p.queue) > 64 {
-				p.queue, p.needs = nil, nil // give a burst's memory back
+				p.queue, p.needs, p.queued = nil, nil, nil // give a burst's memory back
 			} else {
-				p.queue, p.needs = p.queue[:0], p.needs[:0]
+				p.queue, p.needs, p.queued = p.queue[:0], p.needs[:0], p.queued[:0]
 			}
 			if p.closing {
 				p.mu.Unlock()
@@ -266,7 +268,7 @@ func (p *peer) drain() {
 			p.resume() // stored meanwhile
 			return
 		}
-		b := p.queue[p.head]
+		b, at := p.queue[p.head], p.queued[p.head]
 		p.queue[p.head] = nil
 		p.head++
 		p.mu.Unlock()
@@ -276,6 +278,9 @@ func (p *peer) drain() {
 		if err := p.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
 			p.kill()
 			return
+		}
+		if m := p.gate.m; m != nil {
+			m.relay.Observe(float64(mono()-at) / 1e9)
 		}
 	}
 }
@@ -353,3 +358,10 @@ func decode(env session.Envelope, v any) *frameError {
 	}
 	return nil
 }
+
+// monoBase is the origin of mono.
+var monoBase = time.Now()
+
+// mono is a monotonic clock reading in nanoseconds: a queued frame's
+// time stamp in 8 bytes.
+func mono() int64 { return int64(time.Since(monoBase)) }

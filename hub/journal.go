@@ -38,6 +38,7 @@ type journal struct {
 	pendEpoch uint64      // the highest epoch submitted
 	busy      bool        // the writer is applying a batch
 	waiters   []*peer     // sockets waiting for durable to move
+	m         *metrics    // nil in tests that build a journal alone
 	failing   error       // the last write error; nil while writes work
 	closed    bool
 	dirty     bool          // written since the store's last checkpoint
@@ -202,7 +203,14 @@ func (j *journal) writer() {
 		j.busy = true
 		j.mu.Unlock()
 
+		began := time.Now()
 		err := j.st.Apply(context.Background(), &batch)
+		if j.m != nil {
+			j.m.storeApply.Observe(since(began))
+			if err != nil {
+				j.m.storeErrors.Inc()
+			}
+		}
 
 		j.mu.Lock()
 		j.busy = false

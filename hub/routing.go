@@ -91,9 +91,11 @@ func (s *Server) pick(c *chat) *agent {
 // route offers the waiting chats of queue, head first, to free agents, then
 // tells every waiting customer their place.
 func (s *Server) route(queue string) {
-	if s.closed {
+	if s.closed || len(s.queues[queue]) == 0 {
 		return
 	}
+	began := time.Now()
+	defer func() { s.m.routing.Observe(since(began)) }()
 	for _, c := range slices.Clone(s.queues[queue]) {
 		a := s.pick(c)
 		if a == nil {
@@ -177,6 +179,7 @@ func (s *Server) offer(c *chat, a *agent) {
 			s.waits[c.queue] = &queueWait{}
 		}
 		s.waits[c.queue].add(now.Sub(c.created))
+		s.m.queueWait.Observe(now.Sub(c.created).Seconds())
 	}
 	a.chats[c.id] = c
 	a.conn.send(session.TypeOffer, c.id, c.snapshot())

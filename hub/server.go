@@ -97,6 +97,8 @@ type Server struct {
 	saved    map[*chat]string      // with verify: the row last written
 	unmarked []string              // with verify: the changes that went unmarked
 
+	raw         store.Store // the store as opened, under the audit's wrapper (readiness asks it)
+	m           *metrics
 	ownsStore   bool // Open opened it, so CloseStore closes it
 	storeClosed bool
 }
@@ -171,7 +173,10 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	for _, a := range cfg.Agents {
 		s.agents[a.ID] = &agent{cfg: a, chats: map[string]*chat{}, joined: map[string]*chat{}, consults: map[string]*consult{}}
 	}
+	s.raw = st
+	s.m = newMetrics(s)
 	s.j = newJournal(st, log)
+	s.j.m = s.m
 	if err := s.openAudit(st); err != nil {
 		s.j.close()
 		if opt.Store == nil {
@@ -275,6 +280,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
 	mux.HandleFunc("GET /v1/customer", s.serveCustomer)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	mux.HandleFunc("GET /v1/store/key", s.serveStoreKey)
 	mux.HandleFunc("GET /v1/directory", s.serveDirectory)
 	mux.HandleFunc("POST /v1/chats/{chat}/files", s.serveFileUpload)
@@ -293,7 +300,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	s.mountApp(mux)
 	mux.Handle("GET /", webHandler())
-	return s.guard(mux)
+	return s.guard(s.countUploads(mux))
 }
 
 // Health is the body of /healthz.

@@ -39,7 +39,10 @@ Usage:
   chathub version        print the version (also --version)
 
 Serves the customer web chat page on "/", customers on /v1/customer,
-agent desktops on /v1/agent, a health check on /healthz, the recording
+agent desktops on /v1/agent, a health check on /healthz, readiness on
+/readyz (503 while the store or the files' storage does not answer, or
+the hub shuts down), Prometheus metrics on /metrics (with
+metrics.token_file; docs/operations.md), the recording
 API, and the recording store: uploads on /v1/uploads/, files on /v1/files/.
 With tls.cert_file and tls.key_file in the config it serves HTTPS and WSS
 only (docs/configuration.md; behind a reverse proxy: docs/reverse-proxy.md).
@@ -61,6 +64,9 @@ Flags:
                   "listen" in the config)
   --store DIR     the store folder (overrides "store.dir"); without any,
                   chats are kept in memory only and lost at exit
+  --log-format F  text (default) or json: one JSON object per line, for a
+                  log collector
+  --log-level L   debug, info (default), warn or error
   --version       print the version and exit
   -h, --help      show this help
 
@@ -91,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	storeDir := fs.String("store", "", "recording store folder")
 	version := fs.Bool("version", false, "print the version")
 	demo := fs.Bool("demo", false, "run on the demo config and accept its published tokens")
+	logFormat := fs.String("log-format", "text", "text or json")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage)
@@ -107,7 +115,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chathub: unexpected argument %q\n\n%s", fs.Arg(0), usage)
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "chathub: %v\n\n%s", err, usage)
+		return 2
+	}
 
 	cfg, code := loadConfig(*cfgPath, *demo, stderr)
 	if cfg == nil {
@@ -213,4 +225,20 @@ func serve(ctx context.Context, ln net.Listener, h *hub.Server, cfg *hub.Config,
 	}
 	log.Info("chathub stopped")
 	return 0
+}
+
+// newLogger is the hub's log on w: text or JSON lines, from level up.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
+	}
+	o := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", format)
 }

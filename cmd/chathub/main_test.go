@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -46,6 +48,8 @@ func TestFlagsAndConfigErrors(t *testing.T) {
 		{"bad config names file and key", []string{"--config", bad}, 2, "timers.acw"},
 		{"bad listen", []string{"--demo", "--listen", "256.1.1.1:99999"}, 1, "listen"},
 		{"bad store", []string{"--demo", "--listen", "127.0.0.1:0", "--store", bad}, 1, "store"},
+		{"bad log format", []string{"--demo", "--log-format", "xml"}, 2, `--log-format: "xml" is not text or json`},
+		{"bad log level", []string{"--demo", "--log-level", "loud"}, 2, `--log-level: "loud"`},
 		{"no config without --demo", []string{"--listen", "127.0.0.1:0"}, 2, "no --config given"},
 		{"published demo tokens without --demo", []string{"--config", "../../configs/chathub.yaml"}, 2,
 			"published demo tokens in agents[0].token (ada), agents[1].token (grace)"},
@@ -101,6 +105,15 @@ func TestServesAndShutsDownOnSignal(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"agents_online":0`) {
 		t.Fatalf("healthz %d %s", resp.StatusCode, body)
 	}
+	resp, err = http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"store":"ok"`) || !strings.Contains(string(body), `"files":"ok"`) {
+		t.Fatalf("readyz %d %s", resp.StatusCode, body)
+	}
 	resp, err = http.Get("http://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -118,5 +131,36 @@ func TestServesAndShutsDownOnSignal(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no shutdown")
+	}
+}
+
+// TestJSONLogs: --log-format json writes one JSON object per line, the
+// fields a log collector indexes included.
+func TestJSONLogs(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--demo", "--listen", "127.0.0.1:0", "--store", t.TempDir(), "--log-format", "json"}, io.Discard, pw)
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var listening map[string]any
+	for listening == nil && sc.Scan() {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("a log line is not JSON: %q", sc.Text())
+		}
+		if rec["msg"] == "chathub listening" {
+			listening = rec
+		}
+	}
+	if listening == nil || listening["level"] != "INFO" || listening["time"] == nil {
+		t.Fatalf("listening record: %v", listening)
+	}
+	go io.Copy(io.Discard, pr)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 }

@@ -80,6 +80,12 @@ type Checkpointer interface {
 	Checkpoint(ctx context.Context) error
 }
 
+// Pinger is a store (or a file storage) that can tell whether it answers,
+// for the hub's /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // Files is the index of stored recording files: what the upload ingest and
 // file serving need.
 type Files interface {

@@ -57,6 +57,7 @@ type DB struct {
 var (
 	_ store.Store        = (*DB)(nil)
 	_ store.Checkpointer = (*DB)(nil)
+	_ store.Pinger       = (*DB)(nil)
 )
 
 // autoCheckpoint is the WAL size (in pages) at which the writer
@@ -242,6 +243,12 @@ func (s *DB) Checkpoint(ctx context.Context) error {
 		return prev.err
 	}
 	return err
+}
+
+// Ping reads from the database on a search connection: the hub's /readyz.
+func (s *DB) Ping(ctx context.Context) error {
+	var one int
+	return s.rd.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
 }
 
 // errBox lets an atomic.Value hold a nil error.
