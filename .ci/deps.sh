@@ -19,6 +19,8 @@ pkgs=(
   systemd                  # systemd-analyze verify checks the capture agent's units
   passwd                   # useradd: a second user the capture agent's socket refuses
   libnss3-tools            # certutil: headless Chromium trusts a test CA (the hub over TLS)
+  nats-server              # the cluster's hubs talk over a real NATS server (issue 16)
+  haproxy                  # the load balancer in front of the cluster's hubs in its kill -9 test
 )
 need=()
 for p in "${pkgs[@]}"; do

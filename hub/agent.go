@@ -19,7 +19,7 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.dropPeer(p)
 	as := &agentSocket{s: s, p: p}
-	s.readLoop(p, c, as.frame)
+	s.readLoop(p, &wsSource{c: c, max: s.cfg.MaxFrameBytes}, as.frame)
 	as.gone()
 }
 

@@ -92,7 +92,7 @@ func (b appBackend) Login(_ context.Context, id, password, from string) (webapp.
 func (b appBackend) Rights(u webapp.User) webapp.Rights {
 	sc := b.scope(u)
 	return webapp.Rights{Export: sc.CanExport(), Admin: sc.CanAdmin(), Reason: b.s.tokens.ReasonRequired(u.Role),
-		Dashboard: u.Role != api.RoleAgent}
+		Dashboard: u.Role != api.RoleAgent, Audit: b.s.audit != nil && canAudit(u.Role), History: b.s.audit != nil && b.seesHistory(u.Role)}
 }
 
 // Search lists the finished recordings f finds within u's scope, dropped
@@ -293,7 +293,7 @@ func (b appBackend) EditUsers(ctx context.Context, by webapp.User, c webapp.User
 	if err != nil {
 		out = store.OutcomeDenied
 	}
-	if lerr := b.s.st.LogAccess(ctx, &store.Access{User: by.ID, Role: by.Role, From: c.From, At: time.Now().UTC(), Action: store.ActionUsers,
+	if lerr := b.s.st.LogAccess(ctx, &store.Access{User: by.ID, Role: by.Role, From: c.From, At: b.s.clock.Now().UTC(), Action: store.ActionUsers,
 		Query: what.Encode(), Outcome: out}); lerr != nil {
 		b.s.log.Error("store: access log", "err", lerr)
 	}

@@ -41,6 +41,7 @@ type Config struct {
 	Limits             Limits          `yaml:"limits"`
 	Mail               MailConfig      `yaml:"mail"`
 	Metrics            MetricsConfig   `yaml:"metrics"`
+	Cluster            ClusterConfig   `yaml:"cluster"`
 	Files              FilesConfig     `yaml:"files"` // files in chats (R-I6)
 	Audit              AuditConfig     `yaml:"audit"`
 	TLS                TLSConfig       `yaml:"tls"`
@@ -225,6 +226,7 @@ func (c *Config) Validate() error {
 	c.validateLimits(bad)
 	c.validateMail(bad)
 	c.validateMetrics(bad)
+	c.validateCluster(bad)
 	c.validateFiles(bad)
 	c.validateAudit(bad)
 	c.validateNet(bad)

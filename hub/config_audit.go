@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,6 +103,7 @@ func (s *Server) openAudit(raw store.Store) error {
 	}
 	s.audit = l
 	s.tokens.OnLogin(s.loginAudited)
+	s.tokens.OnReload(s.usersReloaded)
 	if err := s.auditMissed(context.Background(), al); err != nil {
 		s.log.Error("audit: the accesses left unaudited by the last run", "err", err)
 	}
@@ -243,4 +245,139 @@ func (s *Server) erasedAudited(stones []store.Tombstone) {
 			User: user, Role: role, Interaction: t.Interaction, Recording: t.Recording, ID: t.File, SHA256: t.SHA256,
 			Metadata: meta, Reason: t.Why, Outcome: store.OutcomeOK})
 	}
+}
+
+// UsersFileUser is who a change of the users file is audited as: the file
+// was changed on the hub's machine (`chathub user`, or IT's own tools),
+// by nobody the hub knows.
+const UsersFileUser = "users_file"
+
+// usersReloaded audits what changed in the users file when the hub read
+// it again (by `chathub user` or IT): one entry per user or team, e.g.
+// "user ada: role agent→supervisor". Never a password or a hash: only
+// that it changed.
+func (s *Server) usersReloaded(before, after auth.People) {
+	at := s.clock.Now().UTC().Format(time.RFC3339Nano)
+	for _, what := range peopleDiff(before, after) {
+		s.audited(context.Background(), audit.Entry{Action: store.ActionUsers, At: at, User: UsersFileUser, Role: "it",
+			From: s.cfg.Access.UsersFile, Query: what, Outcome: store.OutcomeOK})
+	}
+}
+
+// peopleDiff says in words what changed from before to after, one line
+// per team or user, teams first, each in id order.
+func peopleDiff(before, after auth.People) []string {
+	var out []string
+	bt, at := map[string]auth.Team{}, map[string]auth.Team{}
+	for _, t := range before.Teams {
+		bt[t.Name] = t
+	}
+	for _, t := range after.Teams {
+		at[t.Name] = t
+	}
+	for _, name := range sortedKeys(bt, at) {
+		b, inB := bt[name]
+		a, inA := at[name]
+		switch {
+		case !inB:
+			out = append(out, fmt.Sprintf("team %s added%s", name, orNone(" under ", a.Parent)))
+		case !inA:
+			out = append(out, fmt.Sprintf("team %s removed", name))
+		case a.Parent != b.Parent:
+			out = append(out, fmt.Sprintf("team %s: parent %s→%s", name, dash(b.Parent), dash(a.Parent)))
+		}
+	}
+	bu, au := map[string]auth.User{}, map[string]auth.User{}
+	for _, u := range before.Users {
+		bu[u.ID] = u
+	}
+	for _, u := range after.Users {
+		au[u.ID] = u
+	}
+	for _, id := range sortedKeys(bu, au) {
+		b, inB := bu[id]
+		a, inA := au[id]
+		switch {
+		case !inB:
+			d := fmt.Sprintf("user %s added: role %s%s%s", id, a.Role, orNone(", team ", a.Team), orNone(", name ", a.Name))
+			if a.Password != "" {
+				d += ", password set"
+			}
+			if a.Disabled {
+				d += ", disabled"
+			}
+			out = append(out, d+tokensDiff(nil, a.Tokens))
+		case !inA:
+			out = append(out, fmt.Sprintf("user %s removed (was %s%s)", id, b.Role, orNone(", team ", b.Team)))
+		default:
+			var ch []string
+			for _, f := range [][3]string{{"role", b.Role, a.Role}, {"team", b.Team, a.Team}, {"name", b.Name, a.Name}} {
+				if f[1] != f[2] {
+					ch = append(ch, fmt.Sprintf("%s %s→%s", f[0], dash(f[1]), dash(f[2])))
+				}
+			}
+			switch {
+			case a.Password != b.Password && a.Password == "":
+				ch = append(ch, "password removed")
+			case a.Password != b.Password:
+				ch = append(ch, "password changed")
+			}
+			if a.Disabled != b.Disabled {
+				ch = append(ch, map[bool]string{true: "disabled", false: "enabled"}[a.Disabled])
+			}
+			if d := tokensDiff(b.Tokens, a.Tokens); d != "" {
+				ch = append(ch, strings.TrimPrefix(d, ", "))
+			}
+			if len(ch) > 0 {
+				out = append(out, fmt.Sprintf("user %s: %s", id, strings.Join(ch, ", ")))
+			}
+		}
+	}
+	return out
+}
+
+// tokensDiff names the API tokens added and removed (by name, never their
+// hash), each after ", ".
+func tokensDiff(before, after []auth.UserToken) string {
+	has := func(ts []auth.UserToken, t auth.UserToken) bool { return slices.Contains(ts, t) }
+	var out string
+	for _, t := range after {
+		if !has(before, t) {
+			out += ", token " + t.Name + " added"
+		}
+	}
+	for _, t := range before {
+		if !has(after, t) {
+			out += ", token " + t.Name + " removed"
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](a, b map[string]V) []string {
+	var ks []string
+	for k := range a {
+		ks = append(ks, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			ks = append(ks, k)
+		}
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func orNone(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
 }

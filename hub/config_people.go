@@ -27,6 +27,10 @@ type AccessConfig struct {
 	// request; SessionMax after this long whatever. 0: 30m and 12h.
 	SessionIdle time.Duration `yaml:"session_idle"`
 	SessionMax  time.Duration `yaml:"session_max"`
+	// AgentsSeeViewers lets agents see, on the page of each of their own
+	// recordings, who viewed, played or downloaded it and when (not the
+	// reason or the address). Off by default (issue 13 point 3).
+	AgentsSeeViewers bool `yaml:"agents_see_viewers"`
 }
 
 // validatePeople checks teams:, users: and access:.

@@ -41,7 +41,7 @@ func (s *Server) serveCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.dropPeer(p)
 	cs := s.newCustomerSocket(p)
-	s.readLoop(p, c, cs.frame)
+	s.readLoop(p, &wsSource{c: c, max: s.cfg.MaxFrameBytes}, cs.frame)
 	cs.gone()
 }
 

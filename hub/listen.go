@@ -113,13 +113,13 @@ func (l *limitListener) Accept() (net.Conn, error) {
 
 func (l *limitListener) admit(conn net.Conn) *limitedConn {
 	c := &limitedConn{Conn: conn, l: l}
+	l.mu.Lock() // l.s too: a cluster's node changes it (Node)
+	defer l.mu.Unlock()
 	if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err == nil {
 		c.ip = ap.Addr().Unmap()
 		c.perIP = !l.s.cfg.trusted(c.ip)
 	}
 	lim := l.s.conns
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	n := l.byIP[c.ip] + 1
 	switch {
 	case l.total+1 > lim.max+connReserve, c.perIP && n > lim.perIP+ipReserve:

@@ -246,6 +246,13 @@ func (s *Server) Readiness(ctx context.Context) Ready {
 	} else {
 		check("store", nil)
 	}
+	if s.core != nil {
+		if s.core.nc.IsConnected() {
+			check("nats", nil)
+		} else {
+			check("nats", fmt.Errorf("not connected (%s)", strings.ToLower(s.core.nc.Status().String())))
+		}
+	}
 	if s.in != nil {
 		if p, ok := any(s.in).(store.Pinger); ok {
 			check("files", p.Ping(ctx))

@@ -97,7 +97,9 @@ type Server struct {
 	saved    map[*chat]string      // with verify: the row last written
 	unmarked []string              // with verify: the changes that went unmarked
 
-	raw         store.Store // the store as opened, under the audit's wrapper (readiness asks it)
+	core        *coreCluster // cluster.role core: the sockets edges hold
+	edge        *edgeCluster // cluster.role edge: this hub holds sockets for the core
+	raw         store.Store  // the store as opened, under the audit's wrapper (readiness asks it)
 	m           *metrics
 	ownsStore   bool // Open opened it, so CloseStore closes it
 	storeClosed bool
@@ -138,6 +140,11 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	st := opt.Store
+	if st == nil && cfg.Cluster.Role == RoleEdge {
+		if st, err = sqlite.OpenMemory(); err != nil { // an edge keeps no chat: this stays empty
+			return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		}
+	}
 	if st == nil {
 		var err error
 		if st, err = openStore(cfg.Store.Dir, log); err != nil {
@@ -193,7 +200,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 		return nil, fmt.Errorf("%w: resume: %v", ErrStore, err)
 	}
-	if cfg.Store.Dir != "" {
+	if cfg.Store.Dir != "" && cfg.Cluster.Role != RoleEdge { // an edge forwards uploads to the core
 		in, err := ingest.Open(ingest.Config{Dir: cfg.Store.Dir, MaxUploadBytes: cfg.Store.MaxUploadBytes,
 			IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
 			ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
@@ -211,6 +218,17 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if opt.Store == nil {
 		s.ownsStore = true
+	}
+	if err := s.joinCluster(); err != nil {
+		if s.in != nil {
+			_ = s.in.Close()
+		}
+		s.closeAudit()
+		s.j.close()
+		if opt.Store == nil {
+			_ = st.Close()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	s.stop = make(chan struct{})
 	go s.pinger(s.stop)
@@ -255,7 +273,7 @@ func openStore(dir string, log *slog.Logger) (store.Store, error) {
 	}
 	st, err := sqlite.Open(filepath.Join(dir, "index.db"))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrStore, err)
+		return nil, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	return st, nil
 }
@@ -277,6 +295,16 @@ func (s *Server) Files() *ingest.Ingest { return s.in }
 // (security headers, HSTS, the connection caps, trusted proxies).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	if s.edge != nil {
+		s.edge.routes(mux)
+		mux.HandleFunc("GET /metrics", s.serveMetrics)
+		mux.HandleFunc("GET /queues.json", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(s.cfg.Queues)
+		})
+		mux.Handle("/", webHandler()) // not "GET /": it would overlap the proxied "/v1/"
+		return s.guard(mux)
+	}
 	mux.HandleFunc("GET /v1/agent", s.serveAgent)
 	mux.HandleFunc("GET /v1/customer", s.serveCustomer)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
@@ -398,6 +426,9 @@ func (s *Server) Close() {
 	}
 	s.closed = true
 	close(s.stop)
+	if s.edge != nil {
+		defer s.edge.close() // after the unlock: its sockets are told to reconnect
+	}
 	for _, c := range s.chats {
 		c.stopTimers()
 	}
@@ -424,6 +455,9 @@ func (s *Server) Close() {
 // Call it after Close and after the HTTP server has stopped; it is
 // idempotent.
 func (s *Server) CloseStore() error {
+	if s.core != nil {
+		s.core.close() // what the peers wrote reaches the edges first
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.storeClosed {

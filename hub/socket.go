@@ -35,10 +35,21 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, reason string) (
 	// refused with too_large; beyond that the library closes the socket
 	// with 1009 and a reason that says so.
 	c.SetReadLimit(4*s.cfg.MaxFrameBytes + 1024)
-	p := newPeer(c, s.j)
-	if !s.addPeer(p) {
+	p := s.newSocket(c, reason)
+	if p == nil {
 		_ = c.Close(websocket.StatusGoingAway, "hub shutting down")
 		return nil, nil, false
+	}
+	return p, c, true
+}
+
+// newSocket makes the peer of a socket (a websocket here, or one a
+// cluster edge carries) with its hello deadline running; nil when the hub
+// is shutting down.
+func (s *Server) newSocket(c wsConn, reason string) *peer {
+	p := newPeer(c, s.j)
+	if !s.addPeer(p) {
+		return nil
 	}
 	p.mu.Lock()
 	p.hello = time.AfterFunc(s.cfg.Limits.HelloTimeout, func() {
@@ -46,7 +57,26 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, reason string) (
 		time.AfterFunc(5*time.Second, p.kill) // one that does not read gets no close handshake
 	})
 	p.mu.Unlock()
-	return p, c, true
+	return p
+}
+
+// frameSource is where a socket's frames come from: its websocket, or the
+// cluster edge that holds it (cluster.go). next returns errTooLarge for a
+// frame over max_frame_bytes (the socket stays), any other error when the
+// socket has ended.
+type frameSource interface {
+	next() ([]byte, error)
+}
+
+// wsSource reads a websocket's frames into one reused buffer.
+type wsSource struct {
+	c   *websocket.Conn
+	fr  frameReader
+	max int64
+}
+
+func (w *wsSource) next() ([]byte, error) {
+	return w.fr.read(context.Background(), w.c, w.max) // no per-call context: see drain
 }
 
 // helloDone stops p's hello deadline: it said hello or join.
@@ -61,11 +91,10 @@ func (p *peer) helloDone() {
 
 // readLoop reads frames from c and hands each to s.frame until the socket
 // ends or is refused for good.
-func (s *Server) readLoop(p *peer, c *websocket.Conn, handle func(*inbound) *frameError) {
-	var fr frameReader
+func (s *Server) readLoop(p *peer, src frameSource, handle func(*inbound) *frameError) {
 	in := new(inbound) // reused: one per socket, not per frame
 	for {
-		frame, err := fr.read(context.Background(), c, s.cfg.MaxFrameBytes) // no per-call context: see drain
+		frame, err := src.next()
 		if errors.Is(err, errTooLarge) {
 			p.sendError("", session.ErrCodeTooLarge, "the frame is larger than max_frame_bytes; send less", false)
 			continue

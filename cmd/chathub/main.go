@@ -44,6 +44,9 @@ agent desktops on /v1/agent, a health check on /healthz, readiness on
 the hub shuts down), Prometheus metrics on /metrics (with
 metrics.token_file; docs/operations.md), the recording
 API, and the recording store: uploads on /v1/uploads/, files on /v1/files/.
+With a cluster: section it is one of several hubs over NATS: the core
+that holds every chat, an edge that holds sockets for it, or (role auto)
+whichever the store makes it; any hub can die (docs/cluster.md).
 With tls.cert_file and tls.key_file in the config it serves HTTPS and WSS
 only (docs/configuration.md; behind a reverse proxy: docs/reverse-proxy.md).
 
@@ -146,6 +149,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chathub: listen: %v\n", err)
 		return 1
 	}
+	if cfg.Cluster.Role == hub.RoleAuto {
+		n, err := hub.OpenNode(cfg, hub.Options{Log: log})
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "chathub: %v\n", err)
+			return 1
+		}
+		defer n.CloseStore()
+		return serve(ctx, ln, n, cfg, log)
+	}
 	h, err := hub.Open(cfg, hub.Options{Log: log})
 	if err != nil {
 		_ = ln.Close()
@@ -154,6 +167,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer h.CloseStore()
 	return serve(ctx, ln, h, cfg, log)
+}
+
+// served is what serve runs: a hub, or a cluster's node of role auto.
+type served interface {
+	HTTPServer() *http.Server
+	Listener(net.Listener) net.Listener
+	Close()
 }
 
 // loadConfig reads the config chathub runs on: --config, or with --demo
@@ -196,7 +216,7 @@ func loadConfig(path string, demo bool, stderr io.Writer) (*hub.Config, int) {
 }
 
 // serve runs the hub on ln until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, ln net.Listener, h *hub.Server, cfg *hub.Config, log *slog.Logger) int {
+func serve(ctx context.Context, ln net.Listener, h served, cfg *hub.Config, log *slog.Logger) int {
 	srv := h.HTTPServer()
 	ln = h.Listener(ln)
 	scheme := "http"

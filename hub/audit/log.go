@@ -53,11 +53,15 @@ type Log struct {
 	size   int64
 	prev   tlog.Hash // the last leaf's hash
 	edge   [64]edgeHash
-	lastCk int64 // the size of the last checkpoint made (-1: none yet)
+	lastCk int64  // the size of the last checkpoint made (-1: none yet)
+	latest Latest // the newest checkpoint known (Latest)
 	closed bool
 
 	stop chan struct{}
 	done chan struct{}
+
+	idx    *Index        // the page's index of the entries (Index)
+	warmed chan struct{} // closed when the index's first catch-up ended
 
 	outbox   chan []byte   // checkpoints to POST to o.URL
 	sendDone chan struct{} // closed when the sender has ended
@@ -85,7 +89,8 @@ func Open(ctx context.Context, st store.AuditLog, o Options) (*Log, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	l := &Log{st: st, o: o, log: o.Log, lastCk: -1, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &Log{st: st, o: o, log: o.Log, lastCk: -1, stop: make(chan struct{}), done: make(chan struct{}),
+		idx: NewIndex(st), warmed: make(chan struct{})}
 	if l.log == nil {
 		l.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -115,7 +120,8 @@ func Open(ctx context.Context, st store.AuditLog, o Options) (*Log, error) {
 		l.outbox, l.sendDone = make(chan []byte, 1024), make(chan struct{})
 		go l.sender(l.outbox) // #nosec G118 -- it outlives Open's context; Close ends it
 	}
-	go l.run() // #nosec G118 -- the timer outlives Open's context; Close stops it
+	go l.run()  // #nosec G118 -- the timer outlives Open's context; Close stops it
+	go l.warm() // #nosec G118 -- as the timer: Close stops it
 	return l, nil
 }
 
@@ -250,6 +256,7 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, bool, error) {
 	}
 	l.lastCk = l.size
 	c := Checkpoint{Origin: l.o.Origin, Size: l.size, Root: root, Note: msg}
+	l.latest = Latest{Checkpoint: c, At: at}
 	if l.outbox != nil {
 		select {
 		case l.outbox <- msg:
@@ -368,6 +375,7 @@ func (l *Log) Close(ctx context.Context) error {
 	l.mu.Unlock()
 	close(l.stop)
 	<-l.done
+	<-l.warmed
 	_, _, err := l.Checkpoint(ctx)
 	l.mu.Lock()
 	ob := l.outbox

@@ -77,6 +77,17 @@ type Directory struct {
 	size    int64
 	fails   map[string]*failures // "user:ID" and "addr:IP"
 	onLogin func(LoginAttempt)   // the audit log's hook (OnLogin)
+	// onReload is told of the users file read again (OnReload).
+	onReload func(before, after People)
+}
+
+// OnReload sets f to be told of each time the users file is read again
+// because it changed (by `chathub user` or IT), with the people before and
+// after (not of Edit's changes). f runs on the caller's goroutine.
+func (d *Directory) OnReload(f func(before, after People)) {
+	d.mu.Lock()
+	d.onReload = f
+	d.mu.Unlock()
 }
 
 // LoginAttempt is one call of Login as the audit log keeps it: the user
@@ -192,10 +203,22 @@ func (d *Directory) load() (*snapshot, error) {
 	return s, nil
 }
 
-// current is the snapshot, re-read first when the users file changed.
+// current is the snapshot, re-read first when the users file changed
+// (then OnReload's hook is told, outside the lock).
 func (d *Directory) current() *snapshot {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	before, f := d.snap, d.onReload
+	snap := d.reread()
+	d.mu.Unlock()
+	if snap != before && f != nil {
+		f(People{Teams: before.teams, Users: before.list}, People{Teams: snap.teams, Users: snap.list})
+	}
+	return snap
+}
+
+// reread is the snapshot, re-read first when the users file changed; the
+// caller holds mu.
+func (d *Directory) reread() *snapshot {
 	now := d.now()
 	if d.o.File == "" || now.Sub(d.checked) < d.o.ReloadEvery {
 		return d.snap

@@ -35,6 +35,8 @@ var (
 	ErrBadCursor = errors.New("store: bad cursor")
 	// ErrBadFilter: a search a store cannot run (text too long).
 	ErrBadFilter = errors.New("store: bad filter")
+	// ErrInUse: another hub holds the store (it is the core).
+	ErrInUse = errors.New("store: in use by another hub")
 )
 
 // Store is the persistent store the hub's core runs on. Implementations

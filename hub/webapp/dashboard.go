@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -63,6 +64,9 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 		a.unavailable(w, r, "the dashboard's figures", err)
 		return
 	}
+	// The dashboard's figures are a report: who read them is audited.
+	a.logAccess(r, Access{Action: "report", Query: url.Values{"report": {"dashboard"}, "from": {from.Format("2006-01-02")},
+		"to": {to.AddDate(0, 0, -1).Format("2006-01-02")}}.Encode()})
 	p := dashboardPage{From: from, To: to.AddDate(0, 0, -1), Gaps: st.Gaps}
 	p.Charts = []chart{
 		stacked("by-kind", "Recordings per day by kind", st.Days, func(d DayStats) map[string]int { return d.ByKind }, kindName),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ type recordingPage struct {
 	MediaURL   string
 	NeedReason bool
 	File       *store.FileRef
+	History    *historyView // who accessed it (nil: not the user's to see)
 }
 
 // fileOf picks the stored file to play: the one asked for, or the first.
@@ -94,6 +96,7 @@ func (a *App) recording(w http.ResponseWriter, r *http.Request) {
 		p.Chapters = append(p.Chapters, cv)
 	}
 	p.Bookmarks = a.bookmarks(r, u, rec.ID)
+	p.History = a.history(r, u, rec.ID)
 	if f, ok := fileOf(rec, r.URL.Query().Get("file")); ok {
 		p.File = &f
 		var reason string
@@ -209,6 +212,12 @@ func (a *App) addBookmark(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, err := a.b.AddBookmark(r.Context(), u, Bookmark{Recording: rec.ID, By: u.ID, At: at, Comment: comment})
+	acc := recAccess("bookmark", rec)
+	acc.Query = url.Values{"op": {"add"}, "id": {b.ID}, "t": {strconv.FormatFloat(at, 'f', 1, 64)}}.Encode()
+	if err != nil {
+		acc.Outcome = OutcomeFailed
+	}
+	a.logAccess(r, acc) // the comment stays out of the audit log, which nothing erases
 	if err != nil {
 		a.unavailable(w, r, "save a bookmark", err)
 		return
@@ -219,11 +228,21 @@ func (a *App) addBookmark(w http.ResponseWriter, r *http.Request) {
 func (a *App) deleteBookmark(w http.ResponseWriter, r *http.Request) {
 	u := *sessionOf(r.Context()).user
 	id := r.PathValue("id")
-	if _, err := a.b.Recording(r.Context(), u, id); err != nil {
+	rec, err := a.b.Recording(r.Context(), u, id)
+	if err != nil {
 		a.notFound(w, r)
 		return
 	}
-	err := a.b.DeleteBookmark(r.Context(), u, id, r.PathValue("bid"))
+	err = a.b.DeleteBookmark(r.Context(), u, id, r.PathValue("bid"))
+	acc := recAccess("bookmark", rec)
+	acc.Query = url.Values{"op": {"delete"}, "id": {r.PathValue("bid")}}.Encode()
+	switch {
+	case errors.Is(err, ErrNotFound):
+		acc.Outcome = OutcomeNotFound
+	case err != nil:
+		acc.Outcome = OutcomeFailed
+	}
+	a.logAccess(r, acc)
 	if errors.Is(err, ErrNotFound) {
 		a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not deleted",
 			Message: "No such bookmark of yours on this recording.", Back: "/app/recordings/" + id})

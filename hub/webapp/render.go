@@ -32,6 +32,9 @@ var funcs = template.FuncMap{
 	"join":      strings.Join,
 	"kindName":  kindName,
 	"member":    memberOf,
+	"stamp":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	"seconds":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+	"short":     short,
 	"chatFiles": chatFiles,
 }
 
@@ -142,6 +145,14 @@ func (a *App) serveStatic() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
+}
+
+// short is the start of a long hash, for a table cell.
+func short(s string) string {
+	if len(s) <= 12 {
+		return s
+	}
+	return s[:12] + "…"
 }
 
 // clock writes seconds as m:ss or h:mm:ss.

@@ -235,10 +235,10 @@ func (a *App) export(w http.ResponseWriter, r *http.Request) {
 			row := []string{rec.ID, rec.Name, rec.FinishedAt.UTC().Format(time.RFC3339), rec.Agent, rec.Customer, rec.Queue,
 				rec.Kind, strconv.FormatFloat(NewTimeline(rec).Length().Seconds(), 'f', 1, 64), strconv.FormatBool(rec.Screen)}
 			if len(rec.Files) == 0 {
-				_ = cw.Write(append(row, "", "", ""))
+				_ = cw.Write(safeCSV(append(row, "", "", "")))
 			}
 			for _, fr := range rec.Files {
-				_ = cw.Write(append(slices.Clone(row), fr.ID, fr.SHA256, strconv.FormatInt(fr.Size, 10)))
+				_ = cw.Write(safeCSV(append(slices.Clone(row), fr.ID, fr.SHA256, strconv.FormatInt(fr.Size, 10))))
 			}
 			n++
 		}

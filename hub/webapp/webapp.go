@@ -1,7 +1,8 @@
 // Package webapp is the hub's web app for people (issue 12 points 2, 4, 7
-// and the web side of 3 and 5): log in, search the recording store, play
-// a recording with its transcript in step, bookmarks, saved searches, a
-// dashboard and the users page, all under /app/.
+// and the web side of 3 and 5; issue 13 point 3): log in, search the
+// recording store, play a recording with its transcript in step and its
+// access history, bookmarks, saved searches, a dashboard, the users page
+// and the audit page, all under /app/.
 //
 // Pages are rendered on the server with html/template; the query string
 // is a search's whole state. The one script, static/player.js, is served
@@ -57,6 +58,12 @@ type Rights struct {
 	Dashboard bool
 	// Reason: playback needs a reason code, kept with the access (R-V8).
 	Reason bool
+	// Audit: the audit page and its CSV export (compliance, admin; the
+	// Backend is an Auditor).
+	Audit bool
+	// History: a recording's own access history on its page (compliance,
+	// admin, supervisors; agents when access.agents_see_viewers is on).
+	History bool
 }
 
 // Bookmark is a comment on a moment of a recording (point 4).
@@ -97,6 +104,7 @@ const (
 	OutcomeOK       = "ok"
 	OutcomeDenied   = "denied"
 	OutcomeNotFound = "not_found"
+	OutcomeFailed   = "failed" // the store failed
 )
 
 // Result is one page of a search and, when the store can count, how many
@@ -285,6 +293,8 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/recordings/{id}/bookmarks", a.authed(a.addBookmark))
 	m.HandleFunc("POST /app/recordings/{id}/bookmarks/{bid}/delete", a.authed(a.deleteBookmark))
 	m.HandleFunc("GET /app/dashboard", a.authed(a.dashboard))
+	m.HandleFunc("GET /app/audit", a.authed(a.audit))
+	m.HandleFunc("GET /app/audit.csv", a.authed(a.auditExport))
 	m.HandleFunc("GET /app/admin/users", a.authed(a.adminUsers))
 	m.HandleFunc("POST /app/admin/users", a.authed(a.adminEdit))
 	m.HandleFunc("/app/", a.authed(a.notFound))

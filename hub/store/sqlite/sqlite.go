@@ -74,7 +74,9 @@ const searchConns = 2
 const checkpointEvery = 250 * time.Millisecond
 
 // ErrLocked: another process (a second hub) holds the database.
-var ErrLocked = errors.New("sqlite: the store is in use by another process (is a second hub running on the same store folder?)")
+// It is store.ErrInUse: a cluster's hub that finds the store held stays an
+// edge (docs/cluster.md).
+var ErrLocked = fmt.Errorf("sqlite: the store is in use by another process (is a second hub running on the same store folder?): %w", store.ErrInUse)
 
 // Open opens (creating when missing) the database at path and brings its
 // schema up to date.

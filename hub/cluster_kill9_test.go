@@ -1,0 +1,254 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/hub/internal/natstest"
+	"github.com/agentdesk/agentdesk/hub/store/sqlite"
+)
+
+// freePort is a loopback port nobody listens on (now).
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// haproxyBinary is Debian's haproxy; make test installs it.
+func haproxyBinary(t testing.TB) string {
+	t.Helper()
+	for _, p := range []string{"haproxy", "/usr/sbin/haproxy"} {
+		if b, err := exec.LookPath(p); err == nil {
+			return b
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("haproxy is not installed (apt-get install haproxy; make test installs it)")
+	}
+	t.Skip("haproxy is not installed")
+	return ""
+}
+
+// startHAProxy balances port over the hubs' ports, sending new connections
+// only to hubs whose /readyz answers 200 (checked every 200 ms), and
+// trying another hub when one refuses a connection.
+func startHAProxy(t testing.TB, port int, hubs []int) {
+	t.Helper()
+	bin := haproxyBinary(t)
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, `global
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 1h
+  timeout server 1h
+  timeout tunnel 1h
+  option redispatch
+  retries 3
+  retry-on conn-failure empty-response
+frontend hubs_in
+  bind 127.0.0.1:%d
+  default_backend hubs
+backend hubs
+  balance roundrobin
+  option httpchk GET /readyz
+  http-check expect status 200
+`, port)
+	for i, p := range hubs {
+		fmt.Fprintf(&cfg, "  server hub%d 127.0.0.1:%d check inter 200ms fall 1 rise 1\n", i+1, p)
+	}
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-db", "-f", path)
+	cmd.Stdout, cmd.Stderr = nil, nil
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("haproxy did not listen")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// clusterHub is one of the cluster's hub processes.
+type clusterHub struct {
+	*hubProc
+	port int
+}
+
+// isCore asks the hub itself (not the balancer) whether it is the core:
+// an edge's /healthz says "role":"edge".
+func (h *clusterHub) isCore() bool {
+	if h.cmd == nil {
+		return false
+	}
+	body, err := httpGet(context.Background(), fmt.Sprintf("http://127.0.0.1:%d/healthz", h.port))
+	return err == nil && strings.Contains(body, `"agents_online"`) && !strings.Contains(body, `"role":"edge"`)
+}
+
+// clusterKills is how many times the cluster's core is killed.
+const clusterKills = 5
+
+// TestClusterKill9_X_3: three real chathub processes of role auto on one
+// store folder and a real nats-server, behind a real HAProxy; the chaos
+// day's customers and agents (and a desktop uploading) reach them only
+// through HAProxy. The core is killed with kill -9 again and again
+// (issue 16 point 4): another hub takes the store within a second or
+// two, the edges tell their sockets to reconnect, and every client
+// resumes its chat through the balancer with every line it was told of;
+// the killed hub comes back as an edge. At the end every chat is done in
+// the store with its lines, every recording stored, and the uploads,
+// resumed across hubs from their acknowledged offsets, byte-identical.
+func TestClusterKill9_X_3(t *testing.T) {
+	t.Parallel()
+	bin := buildChathub(t)
+	ns := natstest.Start(t)
+	tf := filepath.Join(t.TempDir(), "nats.token")
+	if err := os.WriteFile(tf, []byte(ns.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store := t.TempDir()
+	hubs := make([]*clusterHub, 3)
+	ports := make([]int, len(hubs))
+	for i := range hubs {
+		ports[i] = freePort(t)
+		yaml := chaosYAML + fmt.Sprintf(`trusted_proxies: [127.0.0.1]
+cluster:
+  nats: %s
+  nats_token_file: %s
+  role: auto
+  node: hub%d
+  advertise: http://127.0.0.1:%d
+`, ns.URL, tf, i+1, ports[i])
+		hubs[i] = &clusterHub{hubProc: newHubProcYAML(t, bin, store, yaml), port: ports[i]}
+	}
+	for _, h := range hubs {
+		h.start(fmt.Sprintf("127.0.0.1:%d", h.port))
+	}
+	lb := freePort(t)
+	startHAProxy(t, lb, ports)
+	base := fmt.Sprintf("http://127.0.0.1:%d", lb)
+	core := func() *clusterHub {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, h := range hubs {
+				if h.isCore() {
+					return h
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatal("no hub became the core")
+		return nil
+	}
+	waitReady := func() { // the balancer has a ready hub again
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			if res, err := http.Get(base + "/readyz"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatal("no ready hub behind the balancer")
+	}
+
+	w := newChaosWorld(t)
+	var l ledger
+	ul := l.fault(t)
+	upCtx, stopUploads := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer stopUploads()
+	var uploads sync.WaitGroup
+	files := make([]*testFile, 3)
+	for i := range files {
+		files[i] = ul.newFile(t, 3<<20, fmt.Sprintf("cl%d", i))
+	}
+	waitReady()
+	uploads.Add(1)
+	go func() { // a desktop uploading through the balancer all day
+		defer uploads.Done()
+		c := newTusClient(base, "t-ada")
+		for _, f := range files {
+			if _, err := c.send(upCtx, f, 30*time.Millisecond, nil); err != nil {
+				t.Errorf("upload %s: %v", f.path, err)
+				return
+			}
+		}
+	}()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 16))
+	ws := "ws" + strings.TrimPrefix(base, "http")
+	var failovers []time.Duration
+	for round := 0; round <= clusterKills; round++ {
+		run := w.startRun(round, ws)
+		if round == clusterKills {
+			w.finish(run, 60*time.Second)
+			break
+		}
+		time.Sleep(time.Duration(400+rng.IntN(900)) * time.Millisecond)
+		victim := core()
+		victim.kill()
+		killed := time.Now()
+		next := core()
+		failovers = append(failovers, time.Since(killed))
+		if next == victim {
+			t.Fatal("the killed hub is still the core")
+		}
+		run.stop()
+		w.checkRun(run)
+		victim.start(fmt.Sprintf("127.0.0.1:%d", victim.port)) // back, as an edge
+		waitReady()
+	}
+	uploads.Wait()
+	for _, f := range files {
+		ul.confirm(t, base, f)
+	}
+	t.Logf("a new core %v after each kill -9; %d chats, %d resumed after a kill", failovers, len(w.order), w.resumedN)
+	for _, d := range failovers {
+		if d > 5*time.Second {
+			t.Errorf("a new core took %v: more than seconds", d)
+		}
+	}
+	for _, h := range hubs { // a clean stop of all, then the store as a hub would read it
+		if h.cmd != nil {
+			_ = h.cmd.Process.Signal(syscall.SIGTERM)
+			<-h.done
+			h.cmd = nil
+		}
+	}
+	db, err := sqlite.Open(filepath.Join(store, "index.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w.checkStore(db)
+}
