@@ -132,7 +132,10 @@ func TestTransferredRecordingParts_R_G1(t *testing.T) {
 	if want := []string{adaID + " by ada", alanID + " by alan"}; code != http.StatusOK || !slices.Equal(parts, want) {
 		t.Fatalf("the recording page's parts: %d %v, want %v", code, parts, want)
 	}
-	if code, page := sup.do(http.MethodGet, "/app/recordings/dyn-1?file="+alanID, nil); code != http.StatusOK ||
+	if !strings.Contains(page, `href="/app/recordings/dyn-1?file=`+alanID+`" id="next-part">Next part, captured by alan`) {
+		t.Fatal("the first part's page does not lead to the next part")
+	}
+	if code, page := sup.do(http.MethodGet, "/app/recordings/dyn-1?file="+alanID, nil); code != http.StatusOK || strings.Contains(page, `id="next-part"`) ||
 		!strings.Contains(page, `src="/app/recordings/dyn-1/media?file=`+alanID+`"`) {
 		t.Fatalf("the second part does not play on its page: %d", code)
 	}

@@ -17,6 +17,18 @@ type ChatFileServer interface {
 	ServeChatFile(w http.ResponseWriter, r *http.Request, rec store.Recording, file session.FileData)
 }
 
+// nextPart is the part after cur among a recording's files (its parts, in
+// the order they were made), or nil: the recording page links it under
+// the player, so the parts play one after the other.
+func nextPart(files []store.FileRef, cur *store.FileRef) *store.FileRef {
+	for i := range files {
+		if cur != nil && files[i].ID == cur.ID && i+1 < len(files) {
+			return &files[i+1]
+		}
+	}
+	return nil
+}
+
 // chatFiles are the files sent whole among lines, for the recording page.
 func chatFiles(lines []session.MessageData) []session.FileData {
 	var out []session.FileData

@@ -36,6 +36,7 @@ var funcs = template.FuncMap{
 	"seconds":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 	"short":     short,
 	"chatFiles": chatFiles,
+	"nextPart":  nextPart,
 }
 
 // memberRow is one user's row of the users page, with what its forms need.
