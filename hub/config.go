@@ -44,6 +44,7 @@ type Config struct {
 	Cluster            ClusterConfig   `yaml:"cluster"`
 	Files              FilesConfig     `yaml:"files"` // files in chats (R-I6)
 	Audit              AuditConfig     `yaml:"audit"`
+	Retention          RetentionConfig `yaml:"retention"` // archive, purge (R-V6)
 	TLS                TLSConfig       `yaml:"tls"`
 	// Teams and Users are the people of the recording store (issue 12):
 	// teams in a tree, users with a role, a team, an argon2id password
@@ -229,6 +230,7 @@ func (c *Config) Validate() error {
 	c.validateCluster(bad)
 	c.validateFiles(bad)
 	c.validateAudit(bad)
+	c.validateRetention(bad)
 	c.validateNet(bad)
 	c.validatePeople(bad)
 	if c.Listen != "" {

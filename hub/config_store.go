@@ -38,6 +38,11 @@ type StoreConfig struct {
 	// whole file and starts that upload again from byte 0). 0 means
 	// DefaultPartialExpiry.
 	PartialExpiry time.Duration `yaml:"partial_expiry"`
+	// Immutable refuses every deletion of a recording (retention's purge,
+	// a compliance erasure) before the retention rules say purge for it,
+	// whoever asks: write-once storage, SEC 17a-4 style (R-V6,
+	// docs/retention.md).
+	Immutable bool `yaml:"immutable"`
 }
 
 // validateStore checks the store section and fills in its defaults.

@@ -3,7 +3,11 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"strings"
 
+	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
 )
@@ -93,4 +97,47 @@ func (s *Server) uploadRefused(ctx context.Context, interaction string) string {
 		return session.ErrDeleted.Error()
 	}
 	return session.ErrConsentDeclined.Error()
+}
+
+// EraseRecording is a compliance erasure (GDPR art. 17, issue 13 point
+// 6): the recording with id (in interaction, when given) that c may see
+// goes for good, with its files, its transcript lines and its index rows;
+// a tombstone per file (its SHA-256 and size, who, why; never the
+// content) stays in the store and in the audit log. It is refused while a
+// legal hold covers it (*HeldError names the hold) and, with
+// store.immutable, before its retention age (ErrImmutable); the refusal
+// is audited too.
+func (s *Server) EraseRecording(ctx context.Context, c api.Caller, from, id, interaction, reason string) ([]store.Tombstone, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, fmt.Errorf("%w: an erasure needs a reason", store.ErrBadFilter)
+	}
+	s.ret.mu.Lock()
+	defer s.ret.mu.Unlock()
+	rec, err := s.findRecording(ctx, id, interaction)
+	if err == nil && !s.tokens.Scope(c).Allows(rec.Agent, rec.Kind) {
+		err = fmt.Errorf("%w: recording %s", store.ErrNotFound, id) // a snippet, for compliance (R-C7)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.deleteRecording(ctx, rec, actor{User: c.ID, Role: c.Role, From: from}, ActionErase, reason)
+}
+
+// serveErase is DELETE /v1/recordings/{id} (?interaction=), body
+// {"reason": "…"}: a compliance officer's or an admin's erasure.
+func (s *Server) serveErase(w http.ResponseWriter, r *http.Request) {
+	c, a, ok := s.officer(w, r)
+	if !ok {
+		return
+	}
+	var req ReasonRequest
+	if !readBody(w, r, &req) || !needReason(w, req.Reason, "an erasure") {
+		return
+	}
+	stones, err := s.EraseRecording(context.WithoutCancel(r.Context()), c, a.From, r.PathValue("id"), r.URL.Query().Get("interaction"), req.Reason)
+	if err != nil {
+		s.writeRetentionError(w, err)
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, ErasureAnswer{Tombstones: stones})
 }

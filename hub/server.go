@@ -70,6 +70,7 @@ type Server struct {
 	recipient string
 	mail      mailer     // nil: no e-mail (mail.smtp unset)
 	audit     *audit.Log // nil: the store keeps no audit log
+	ret       retentionState
 
 	// mu guards everything. Relaying a message (send, typing, push_url)
 	// holds it shared plus the chat's own lock; every other change holds it
@@ -232,6 +233,7 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	s.stop = make(chan struct{})
 	go s.pinger(s.stop)
+	s.startRetention()
 	return s, nil
 }
 
@@ -317,6 +319,7 @@ func (s *Server) Handler() http.Handler {
 	s.handleAPI(mux, http.MethodPost, "/v1/recording", s.serveRecordingAPI)
 	s.handleAPI(mux, http.MethodGet, "/v1/recordings", s.serveRecordingList)
 	s.handleAPI(mux, http.MethodPost, "/v1/abusive", s.serveAbusive)
+	s.mountRetention(mux)
 	if s.in != nil {
 		s.in.Register(mux)
 	} else {
@@ -464,6 +467,7 @@ func (s *Server) CloseStore() error {
 		return nil
 	}
 	s.storeClosed = true
+	s.stopRetention()
 	s.j.close()
 	if s.in != nil {
 		_ = s.in.Close()

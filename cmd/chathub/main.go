@@ -4,6 +4,9 @@
 //	chathub --config FILE [--listen ADDR] [--store DIR]
 //	chathub --demo [--config FILE] [--listen ADDR] [--store DIR]
 //	chathub user list|add|passwd|token|revoke|disable|enable|remove|team …
+//	chathub audit key|verify|prove|check-proof …
+//	chathub retention run [--dry-run] | restore | erase …
+//	chathub hold list|place|lift …
 //	chathub version
 //
 // Exit codes: 0 ok, 1 runtime failure, 2 bad flags or bad config.
@@ -36,6 +39,8 @@ Usage:
   chathub --demo [--config FILE] [--listen ADDR] [--store DIR]
   chathub user …         manage users, teams and API tokens (chathub user --help)
   chathub audit …        the audit log: key, verify, prove, check-proof (chathub audit --help)
+  chathub retention …    retention dry run and run, restore, erasure (chathub retention --help)
+  chathub hold …         legal holds: list, place, lift (chathub hold --help)
   chathub version        print the version (also --version)
 
 Serves the customer web chat page on "/", customers on /v1/customer,
@@ -92,6 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "audit" {
 		return runAudit(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && (args[0] == "retention" || args[0] == "hold") {
+		return runRetention(ctx, args[0], args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("chathub", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

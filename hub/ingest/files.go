@@ -49,7 +49,24 @@ func (in *Ingest) serveVerify(w http.ResponseWriter, r *http.Request) {
 
 // path is a stored file's place on disk.
 func (in *Ingest) path(f store.File) string {
-	return filepath.Join(in.files, filepath.FromSlash(f.Path))
+	root := in.files
+	if !f.Archived.IsZero() {
+		root = filepath.Join(in.dir, ArchiveDir)
+	}
+	return filepath.Join(root, filepath.FromSlash(f.Path))
+}
+
+// ArchiveDir is the store folder's sub-folder that retention moves
+// archived files to (R-V6), under the path they had in files/.
+const ArchiveDir = "archive"
+
+// StoredPath is where the stored file f lies under the store folder dir:
+// files/PATH, or archive/PATH once retention archived it.
+func StoredPath(dir string, f store.File) string {
+	if !f.Archived.IsZero() {
+		return filepath.Join(dir, ArchiveDir, filepath.FromSlash(f.Path))
+	}
+	return filepath.Join(dir, "files", filepath.FromSlash(f.Path))
 }
 
 // serveFile serves a stored file's bytes (Range supported) to a supervisor

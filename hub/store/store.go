@@ -71,6 +71,7 @@ type Store interface {
 	Bookmarks
 	AccessLog
 	Dashboard
+	Retention
 	// Close closes the store. It is idempotent.
 	Close() error
 }
@@ -229,6 +230,8 @@ type FileRef struct {
 	// end of that desktop's capture), or when it was stored if its
 	// manifest does not say.
 	Made time.Time `json:"made,omitzero"`
+	// Archived: moved to the archive folder by retention (R-V6).
+	Archived bool `json:"archived,omitempty"`
 }
 
 // Tombstone says a recording or a stored file of it was deleted because
@@ -338,4 +341,7 @@ type File struct {
 	Manifest    json.RawMessage `json:"manifest,omitempty"` // the uploader's JSON manifest, or empty
 	Encrypted   bool            `json:"encrypted"`
 	Created     time.Time       `json:"created"`
+	// Archived is when retention moved it to the archive folder (R-V6);
+	// zero while it is in files/.
+	Archived time.Time `json:"archived,omitzero"`
 }

@@ -297,6 +297,9 @@ func (a *App) routes() {
 	m.HandleFunc("GET /app/audit.csv", a.authed(a.auditExport))
 	m.HandleFunc("GET /app/admin/users", a.authed(a.adminUsers))
 	m.HandleFunc("POST /app/admin/users", a.authed(a.adminEdit))
+	m.HandleFunc("GET /app/compliance", a.authed(a.complianceShow))
+	m.HandleFunc("POST /app/compliance/erase", a.authed(a.complianceErase))
+	m.HandleFunc("POST /app/compliance/holds/{hid}/lift", a.authed(a.complianceLift))
 	m.HandleFunc("/app/", a.authed(a.notFound))
 	a.mux = m
 }

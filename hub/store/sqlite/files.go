@@ -112,7 +112,7 @@ func (s *DB) DeleteFile(ctx context.Context, id string) error {
 }
 
 const fileColumns = `id, name, path, sha256, size, interaction, recording, agent, customer, queue, kind,
-	disposition, partitions, metadata, manifest, encrypted, created`
+	disposition, partitions, metadata, manifest, encrypted, created, archived`
 
 // File returns the file with id (store.Files).
 func (s *DB) File(ctx context.Context, id string) (store.File, error) {
@@ -170,9 +170,9 @@ func (s *DB) queryFiles(ctx context.Context, q string, args ...any) ([]store.Fil
 	var out []store.File
 	for rows.Next() {
 		var f store.File
-		var parts, meta, manifest, created string
+		var parts, meta, manifest, created, archived string
 		if err := rows.Scan(&f.ID, &f.Name, &f.Path, &f.SHA256, &f.Size, &f.Interaction, &f.Recording, &f.Agent,
-			&f.Customer, &f.Queue, &f.Kind, &f.Disposition, &parts, &meta, &manifest, &f.Encrypted, &created); err != nil {
+			&f.Customer, &f.Queue, &f.Kind, &f.Disposition, &parts, &meta, &manifest, &f.Encrypted, &created, &archived); err != nil {
 			return nil, fmt.Errorf("sqlite: files: scan: %w", err)
 		}
 		if err := json.Unmarshal([]byte(parts), &f.Partitions); err != nil {
@@ -189,6 +189,9 @@ func (s *DB) queryFiles(ctx context.Context, q string, args ...any) ([]store.Fil
 		}
 		if f.Created, err = time.Parse(time.RFC3339Nano, created); err != nil {
 			return nil, fmt.Errorf("sqlite: file %s: created: %w", f.ID, err)
+		}
+		if f.Archived, err = parseTS(archived); err != nil {
+			return nil, fmt.Errorf("sqlite: file %s: archived: %w", f.ID, err)
 		}
 		out = append(out, f)
 	}

@@ -273,4 +273,31 @@ var migrations = []string{
 		at   TEXT NOT NULL,
 		note BLOB NOT NULL
 	);`,
+
+	// 8: retention, legal hold and erasure (issue 13 points 4-6, R-V6):
+	// when a stored file was moved to the archive folder, and the legal
+	// holds, placed and lifted (never deleted). A recording under a hold
+	// of its own cannot lose its row, whoever asks.
+	`ALTER TABLE files ADD COLUMN archived TEXT NOT NULL DEFAULT '';
+	CREATE TABLE holds (
+		n           INTEGER PRIMARY KEY,
+		id          TEXT NOT NULL UNIQUE,
+		matter      TEXT NOT NULL DEFAULT '',
+		recording   TEXT NOT NULL DEFAULT '',
+		interaction TEXT NOT NULL DEFAULT '',
+		query       TEXT NOT NULL DEFAULT '',
+		search      TEXT NOT NULL DEFAULT '',
+		placed_by   TEXT NOT NULL,
+		placed_at   TEXT NOT NULL,
+		reason      TEXT NOT NULL,
+		lifted_by   TEXT NOT NULL DEFAULT '',
+		lifted_at   TEXT NOT NULL DEFAULT '',
+		lift_reason TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX holds_recording ON holds(recording, interaction) WHERE lifted_at = '';
+	CREATE TRIGGER recordings_held BEFORE DELETE ON recordings
+		WHEN EXISTS (SELECT 1 FROM holds h WHERE h.lifted_at = '' AND h.recording = old.id AND h.interaction = old.interaction)
+	BEGIN
+		SELECT RAISE(ABORT, 'legal hold: the recording is on hold');
+	END;`,
 }

@@ -175,7 +175,7 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 	for i := range recs {
 		byID[recs[i].ID] = append(byID[recs[i].ID], i)
 	}
-	rows, err := s.rd.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size, agent,
+	rows, err := s.rd.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size, archived <> '', agent,
 		COALESCE(json_extract(manifest, '$.created'), ''), created FROM files
 		WHERE recording IN (`+marks(len(ids))+`) ORDER BY created, id`, ids...) // #nosec G202 -- parameters only
 	if err != nil {
@@ -185,7 +185,7 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 	for rows.Next() {
 		var rec, chat, made, stored string
 		var f store.FileRef
-		if err := rows.Scan(&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size, &f.Agent, &made, &stored); err != nil {
+		if err := rows.Scan(&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size, &f.Archived, &f.Agent, &made, &stored); err != nil {
 			return fmt.Errorf("sqlite: recordings: files: %w", err)
 		}
 		if f.Made, err = time.Parse(time.RFC3339Nano, made); err != nil {
