@@ -17,6 +17,8 @@ import (
 	"unicode"
 
 	"github.com/agentdesk/agentdesk/hub/api"
+	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/hub/webapp"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -292,12 +294,19 @@ func (s *Server) serveFileDownload(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no file %.70q in chat %s", id, chatID)
 		return
 	}
+	s.sendChatFile(w, r, chatID, f, created)
+}
+
+// sendChatFile answers r with f, a file the hub found among chatID's
+// lines, as an attachment that never runs in the hub's origin.
+func (s *Server) sendChatFile(w http.ResponseWriter, r *http.Request, chatID string, f *session.FileData, created time.Time) {
+	id, dir := f.ID, s.chatFilesDir(chatID)
 	// The id is a SHA-256 the hub computed and found among the chat's lines.
-	if !validChatID(chatID) {
+	if dir == "" || !isHexSHA256(id) {
 		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "no file %.70q in chat %.40q", id, chatID)
 		return
 	}
-	file, err := os.Open(filepath.Join(s.cfg.Store.Dir, "chatfiles", chatID, f.ID)) // #nosec G304 G703 -- a chat id of the hub's own form and a hex SHA-256 the hub computed
+	file, err := os.Open(filepath.Join(dir, id)) // #nosec G304 G703 -- a chat id of the hub's own form and a hex SHA-256 the hub computed
 	if err != nil {
 		api.WriteError(w, http.StatusNotFound, api.ErrNoSuchFile, "file %s of chat %s is no longer kept", id, chatID)
 		return
@@ -309,6 +318,64 @@ func (s *Server) serveFileDownload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", "sandbox")
 	w.Header().Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, "", created, file)
+}
+
+// ServeChatFile serves the web app's recording page a file sent in the
+// recording's chat (webapp.ChatFileServer); the web app decided access.
+func (b appBackend) ServeChatFile(w http.ResponseWriter, r *http.Request, rec store.Recording, f session.FileData) {
+	b.s.sendChatFile(w, r, rec.Interaction, &f, rec.FinishedAt)
+}
+
+// chatFilesDir is the folder of a chat's files in the store folder, or ""
+// when the hub keeps none or id is not one of the hub's chat ids.
+func (s *Server) chatFilesDir(id string) string {
+	if s.cfg.Store.Dir == "" || !validChatID(id) {
+		return ""
+	}
+	return filepath.Join(s.cfg.Store.Dir, "chatfiles", id)
+}
+
+var _ webapp.ChatFileServer = appBackend{}
+
+// isHexSHA256 reports whether id is a SHA-256 in lowercase hex, as the hub
+// names the files of a chat.
+func isHexSHA256(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil && strings.ToLower(id) == id
+}
+
+// eraseChatFiles deletes the files sent in a chat whose recordings must
+// not exist (R-H6, X-1): they are part of its recordings (R-I6), so they
+// go with them, each with a tombstone (what, when, who, why; never the
+// content). The caller holds the hub's lock.
+func (s *Server) eraseChatFiles(c *chat, by, why string) {
+	dir := s.chatFilesDir(c.id)
+	if dir == "" {
+		return
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return // none was kept
+	}
+	now := s.now()
+	var stones []store.Tombstone
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && isHexSHA256(e.Name()) {
+			stones = append(stones, store.Tombstone{At: now, Interaction: c.id, File: "chatfile:" + e.Name(), SHA256: e.Name(),
+				Size: info.Size(), By: by, Why: why})
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil { // #nosec G703 -- chatFilesDir: the store folder and a chat id of the hub's own form
+		s.log.Error("erase: files sent in a chat whose recordings must not exist are still kept", "chat", c.id, "err", err)
+		return
+	}
+	if len(stones) > 0 {
+		s.j.add(func(b *store.Batch) { b.Tombstones = append(b.Tombstones, stones...) })
+		s.erasedAudited(stones)
+	}
 }
 
 // findFile is the file sent with id among lines, or nil.

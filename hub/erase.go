@@ -53,6 +53,7 @@ func (s *Server) erase(c *chat, by, why string) {
 	}
 	s.j.add(func(b *store.Batch) { b.Tombstones = append(b.Tombstones, stones...) })
 	s.erasedAudited(stones)
+	s.eraseChatFiles(c, by, why) // the files sent in the chat are part of its recordings (R-I6)
 	s.log.Info("recordings erased", "chat", c.id, "files", len(gone), "by", by, "why", why)
 }
 

@@ -11,8 +11,10 @@ import (
 // /v1/agent with their token and gets an agent record of their own that
 // routing never sees; they watch live chats of the agents in their scope
 // silently (the agents are told someone is listening, the customer is
-// not) and may barge in as a conference party. Watching is not stored: a
-// supervisor watches again after a restart.
+// not) and may barge in as a conference party. Watching is stored with
+// the chat's row: a restarted hub keeps a supervisor's place for
+// agent_grace, the agents' "listening" stays true meanwhile, and the
+// supervisor who says hello again gets the chats they watch back.
 
 // Limits of monitoring.
 const (
@@ -84,6 +86,7 @@ func (s *Server) superFrame(a *agent, env session.Envelope) *frameError {
 		if watching {
 			c.watchers = slices.DeleteFunc(c.watchers, func(x *agent) bool { return x == a })
 			delete(a.watching, c.id)
+			s.touch(c)
 		}
 		s.join(c, a) // a conference party: the line tells everyone (R-C8 barge-in)
 		return nil
@@ -98,6 +101,8 @@ func (s *Server) superFrame(a *agent, env session.Envelope) *frameError {
 	}
 	c.watchers = append(c.watchers, a)
 	a.watching[c.id] = c
+	c.multi = true // its agents are told who is in it from now on: who stops listening too
+	s.touch(c)
 	a.conn.send(session.TypeChat, c.id, c.snapshotFor(a))
 	s.tellParties(c)
 	s.attend(c, session.AttnMonitored, a.cfg.Name+" is listening", a) // R-C8: the agent sees it
@@ -108,6 +113,7 @@ func (s *Server) superFrame(a *agent, env session.Envelope) *frameError {
 func (s *Server) unwatch(c *chat, a *agent, reason string) {
 	c.watchers = slices.DeleteFunc(c.watchers, func(x *agent) bool { return x == a })
 	delete(a.watching, c.id)
+	s.touch(c)
 	if a.conn != nil {
 		a.conn.send(session.TypeState, c.id, session.StateData{State: session.Done, Reason: reason})
 	}
@@ -116,9 +122,22 @@ func (s *Server) unwatch(c *chat, a *agent, reason string) {
 }
 
 // superGone ends what a supervisor's socket held: their watching and the
-// chats they barged into (a supervisor has no grace).
+// chats they barged into (a supervisor has no grace, but for a restart:
+// a stopping hub keeps both for the next, see restoreSuper).
 func (s *Server) superGone(a *agent) {
 	a.conn = nil
+	if s.closed {
+		return
+	}
+	s.superGraceOver(a)
+}
+
+// superGraceOver ends a supervisor's watching and what they barged into,
+// unless they are back.
+func (s *Server) superGraceOver(a *agent) {
+	if a.conn != nil {
+		return
+	}
 	for _, c := range sortChats(a.watching) {
 		s.unwatch(c, a, session.EndAgentGone)
 	}
@@ -130,6 +149,9 @@ func (s *Server) superGone(a *agent) {
 // unwatchAll tells a chat's watchers it is over for them (it ended or was
 // requeued).
 func (s *Server) unwatchAll(c *chat, reason string) {
+	if len(c.watchers) > 0 {
+		s.touch(c)
+	}
 	for _, a := range slices.Clone(c.watchers) {
 		delete(a.watching, c.id)
 		if a.conn != nil {

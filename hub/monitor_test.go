@@ -100,10 +100,12 @@ func TestMonitorRefused_R_C8(t *testing.T) {
 		sue.send(tc.typ, tc.chat, nil)
 		refusedWith(sue, tc.code)
 	}
+	var others []*client
 	for _, tok := range []string{"t-sue", "t-s2", "t-s3"} {
 		c := sue
 		if tok != "t-sue" {
 			c, _ = agentLogin(t, base, tok, false)
+			others = append(others, c)
 		}
 		c.send(session.TypeMonitor, chat, nil)
 		c.expect(session.TypeChat)
@@ -119,6 +121,29 @@ func TestMonitorRefused_R_C8(t *testing.T) {
 		at, _ := expectData[session.AttentionData](ada, session.TypeAttention)
 		if strings.Contains(at.Text, "stopped listening") {
 			break
+		}
+	}
+	// R-C8: the agent's "listening" follows: the last parties frame names
+	// only the two who still listen.
+	var last session.PartiesData
+	for _, e := range ada.seen() {
+		if e.Type == session.TypeParties {
+			last = session.PartiesData{}
+			if err := e.Decode(&last); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := listeners(&last); !slices.Equal(got, []string{"s2", "s3"}) {
+		t.Fatalf("R-C8: after sue stopped, the agent is told %v listen", got)
+	}
+	for _, c := range others {
+		c.conn.CloseNow() // their sockets go: their watching ends
+	}
+	for {
+		p, _ := expectData[session.PartiesData](ada, session.TypeParties)
+		if len(p.Listening) == 0 {
+			break // nobody listens, and the agent is told so
 		}
 	}
 }

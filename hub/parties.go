@@ -292,6 +292,9 @@ func (s *Server) resumeParties(a *agent) {
 	for _, c := range sortChats(a.joined) {
 		a.conn.send(session.TypeChat, c.id, c.snapshotFor(a))
 	}
+	for _, c := range sortChats(a.watching) { // a supervisor back after a restart watches on (R-C8)
+		a.conn.send(session.TypeChat, c.id, c.snapshotFor(a))
+	}
 	for _, inv := range s.sortedInvites() {
 		if inv.to == a {
 			a.conn.send(session.TypeInvite, "", session.InviteData{
@@ -304,7 +307,7 @@ func (s *Server) resumeParties(a *agent) {
 		a.conn.send(session.TypeConsultation, k.id, k.data(a, ""))
 	}
 	for _, c := range sortChats(a.chats) {
-		if c.multi {
+		if c.multi || len(c.watchers) > 0 {
 			a.conn.send(session.TypeParties, c.id, c.partiesData())
 		}
 	}

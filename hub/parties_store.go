@@ -3,8 +3,10 @@ package hub
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/session"
 )
 
@@ -17,6 +19,24 @@ type partyRow struct {
 	Parties  []string     `json:"parties,omitempty"`
 	Invites  []inviteRow  `json:"invites,omitempty"`
 	Consults []consultRow `json:"consults,omitempty"`
+	// Supers are the supervisors among Parties (they barged in), Watchers
+	// those watching silently (R-C8): who they are, so that a restarted
+	// hub keeps their place until they come back or agent_grace runs out.
+	Supers   []superRow `json:"supers,omitempty"`
+	Watchers []superRow `json:"watchers,omitempty"`
+}
+
+// superRow is a supervisor as a chat's row keeps them.
+type superRow struct {
+	ID      string `json:"id"`
+	Role    string `json:"role"`
+	Name    string `json:"name,omitempty"`
+	Team    string `json:"team,omitempty"`
+	Service bool   `json:"service,omitempty"`
+}
+
+func superRowOf(a *agent) superRow {
+	return superRow{ID: a.who.ID, Role: a.who.Role, Name: a.who.Name, Team: a.who.Team, Service: a.who.Service}
 }
 
 type inviteRow struct {
@@ -40,12 +60,18 @@ type consultRow struct {
 // partiesJSON is the chat's partyRow, or nil when it never had more than
 // one agent.
 func (c *chat) partiesJSON() json.RawMessage {
-	if c.pseq == 0 && !c.multi && len(c.parties) == 0 {
+	if c.pseq == 0 && !c.multi && len(c.parties) == 0 && len(c.watchers) == 0 {
 		return nil
 	}
 	r := partyRow{Seq: c.pseq, Multi: c.multi}
 	for _, p := range c.parties {
 		r.Parties = append(r.Parties, p.cfg.ID)
+		if p.super {
+			r.Supers = append(r.Supers, superRowOf(p))
+		}
+	}
+	for _, w := range c.watchers {
+		r.Watchers = append(r.Watchers, superRowOf(w))
 	}
 	for _, inv := range c.invites {
 		ir := inviteRow{ID: inv.id, Kind: inv.kind, From: inv.from.cfg.ID, Queue: inv.queue, Text: inv.text, Tried: inv.tried, Expiry: inv.expiry}
@@ -75,10 +101,24 @@ func (s *Server) restoreParties(c *chat, raw json.RawMessage) error {
 	if c.state != session.Connected || c.agent == nil {
 		return nil // nothing multi-party outlives the connected chat
 	}
+	supers := map[string]*agent{}
+	for _, sr := range r.Supers {
+		supers[sr.ID] = s.restoreSuper(sr)
+	}
 	for _, id := range r.Parties {
-		if a := s.agents[id]; a != nil && a != c.agent {
+		a := s.agents[id]
+		if sp, ok := supers[id]; ok {
+			a = sp
+		}
+		if a != nil && a != c.agent {
 			c.parties = append(c.parties, a)
 			a.joined[c.id] = c
+		}
+	}
+	for _, sr := range r.Watchers {
+		if a := s.restoreSuper(sr); a != nil && !slices.Contains(c.watchers, a) && !c.in(a) {
+			c.watchers = append(c.watchers, a)
+			a.watching[c.id] = c
 		}
 	}
 	for _, ir := range r.Invites {
@@ -105,6 +145,22 @@ func (s *Server) restoreParties(c *chat, raw json.RawMessage) error {
 		with.consults[k.id] = k
 	}
 	return nil
+}
+
+// restoreSuper is the record of a supervisor a resumed chat names, nil
+// for one who may no longer supervise. Their socket went with the old
+// hub: they have agent_grace from now to say hello again, or they stop
+// watching (and leave what they barged into) and the agents are told.
+func (s *Server) restoreSuper(sr superRow) *agent {
+	who := api.Caller{ID: sr.ID, Role: sr.Role, Name: sr.Name, Team: sr.Team, Service: sr.Service}
+	if sr.ID == "" || !canSupervise(who) {
+		return nil
+	}
+	a := s.supervisor(who)
+	if a.conn == nil && !a.grace.running() {
+		s.arm(&a.grace, s.cfg.Timers.AgentGrace, func() { s.superGraceOver(a) })
+	}
+	return a
 }
 
 // rearmInvites continues a resumed chat's invitations from their stored

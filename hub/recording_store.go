@@ -104,6 +104,9 @@ func (s *Server) recFinish(c *chat) {
 			b.Took = append(b.Took, took...)
 		})
 	}
+	if why := mustNotExist(c); why != "" {
+		s.eraseChatFiles(c, "hub", why) // files sent after the erasure go at the end (R-H6)
+	}
 	// The store has the recordings now, and the agent its last frame: the
 	// chat forgets the transcript its Recorder held.
 	done := session.NewRecorder(c.id)

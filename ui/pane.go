@@ -128,6 +128,7 @@ func (p *chatPane) footer(f *frame, c *session.Chat, w int) rendered {
 		r.lines = append(r.lines, st.Error.Render(ansi.Truncate("✗ "+oneLine(c.LastError), w, "…")))
 	}
 	r.lines = append(r.lines, outgoingLines(f, c, w)...)
+	r.lines = append(r.lines, fileLines(f, c, w)...)
 	r.lines = append(r.lines, st.Sep.Render(strings.Repeat("─", w)))
 	switch {
 	case c.State == session.Offered:

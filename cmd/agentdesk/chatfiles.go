@@ -17,8 +17,41 @@ import (
 // chatFiles is the desktop's ui.ChatFiles over the hub client (R-I6).
 type chatFiles struct{ c *hubclient.Client }
 
-// SendFile sends the file at path (~ is the home folder) into chat.
-func (f chatFiles) SendFile(ctx context.Context, chat, path string) (session.MessageData, error) {
+// progressReader counts what is read through it and tells report.
+type progressReader struct {
+	r      io.Reader
+	n, of  int64
+	report func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.n += int64(n)
+		p.report(p.n, p.of)
+	}
+	return n, err
+}
+
+// progressWriter counts what is written through it and tells report.
+type progressWriter struct {
+	w      io.Writer
+	n, of  int64
+	report func(done, total int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if n > 0 {
+		p.n += int64(n)
+		p.report(p.n, p.of)
+	}
+	return n, err
+}
+
+// SendFile sends the file at path (~ is the home folder) into chat,
+// telling progress the bytes sent as they go.
+func (f chatFiles) SendFile(ctx context.Context, chat, path string, progress func(done, total int64)) (session.MessageData, error) {
 	path, err := expandHome(path)
 	if err != nil {
 		return session.MessageData{}, err
@@ -35,7 +68,8 @@ func (f chatFiles) SendFile(ctx context.Context, chat, path string) (session.Mes
 	if !st.Mode().IsRegular() {
 		return session.MessageData{}, fmt.Errorf("cannot send %s: not a regular file", path)
 	}
-	line, err := f.c.SendFile(ctx, chat, filepath.Base(path), fh, st.Size())
+	progress(0, st.Size())
+	line, err := f.c.SendFile(ctx, chat, filepath.Base(path), &progressReader{r: fh, of: st.Size(), report: progress}, st.Size())
 	if err != nil {
 		return line, fmt.Errorf("the file was not sent: %w", err)
 	}
@@ -43,8 +77,9 @@ func (f chatFiles) SendFile(ctx context.Context, chat, path string) (session.Mes
 }
 
 // SaveFile fetches a file of chat into dir under a name that is free
-// there (never over a file), checks its SHA-256, and returns the path.
-func (f chatFiles) SaveFile(ctx context.Context, chat string, fd session.FileData, dir string) (string, error) {
+// there (never over a file), checks its SHA-256, and returns the path,
+// telling progress the bytes received as they come.
+func (f chatFiles) SaveFile(ctx context.Context, chat string, fd session.FileData, dir string, progress func(done, total int64)) (string, error) {
 	dir, err := expandHome(dir)
 	if err != nil {
 		return "", err
@@ -58,9 +93,12 @@ func (f chatFiles) SaveFile(ctx context.Context, chat string, fd session.FileDat
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	_, err = f.c.FetchFile(ctx, chat, fd.ID, io.MultiWriter(tmp, h))
+	got, err := f.c.FetchFile(ctx, chat, fd.ID, &progressWriter{w: io.MultiWriter(tmp, h), of: fd.Size, report: progress})
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && fd.Size > 0 && got != fd.Size {
+		err = fmt.Errorf("the transfer broke: %d of %d bytes came", got, fd.Size)
 	}
 	if err != nil {
 		return "", fmt.Errorf("%s was not saved: %w", fd.Name, err)

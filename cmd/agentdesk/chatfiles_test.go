@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -48,19 +51,27 @@ func TestChatFilesAgainstHub_R_I6(t *testing.T) {
 		t.Fatal(err)
 	}
 	cf := chatFiles{agent}
-	line, err := cf.SendFile(ctx, bob.Chat(), src)
+	var sent, total int64
+	line, err := cf.SendFile(ctx, bob.Chat(), src, func(d, n int64) { sent, total = d, n })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sent != int64(len(body)) || total != int64(len(body)) {
+		t.Errorf("progress said %d of %d at the end, want %d of %d", sent, total, len(body), len(body))
 	}
 	if line.File == nil || line.File.Name != "note.txt" || line.File.Status != "sent" || line.File.Size != int64(len(body)) {
 		t.Fatalf("line %+v", line)
 	}
 	dir := filepath.Join(t.TempDir(), "saved")
-	p1, err := cf.SaveFile(ctx, bob.Chat(), *line.File, dir)
+	var got int64
+	p1, err := cf.SaveFile(ctx, bob.Chat(), *line.File, dir, func(d, _ int64) { got = d })
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, err := cf.SaveFile(ctx, bob.Chat(), *line.File, dir)
+	if got != int64(len(body)) {
+		t.Errorf("progress of the save said %d bytes at the end, want %d", got, len(body))
+	}
+	p2, err := cf.SaveFile(ctx, bob.Chat(), *line.File, dir, noProgress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +89,7 @@ func TestChatFilesAgainstHub_R_I6(t *testing.T) {
 	// a damaged file (the hub's hash differs) is not saved
 	bad := *line.File
 	bad.SHA256 = strings.Repeat("0", 64)
-	if _, err := cf.SaveFile(ctx, bob.Chat(), bad, dir); err == nil || !strings.Contains(err.Error(), "arrived damaged") {
+	if _, err := cf.SaveFile(ctx, bob.Chat(), bad, dir, noProgress); err == nil || !strings.Contains(err.Error(), "arrived damaged") {
 		t.Errorf("a damaged file: %v", err)
 	}
 	if n, _ := os.ReadDir(dir); len(n) != 2 {
@@ -88,10 +99,44 @@ func TestChatFilesAgainstHub_R_I6(t *testing.T) {
 	if err := os.WriteFile(exe, append([]byte("MZ\x90\x00"), make([]byte, 600)...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cf.SendFile(ctx, bob.Chat(), exe); err == nil || !strings.Contains(err.Error(), "the file was not sent") {
+	if _, err := cf.SendFile(ctx, bob.Chat(), exe, noProgress); err == nil || !strings.Contains(err.Error(), "the file was not sent") {
 		t.Errorf("an exe: %v", err)
 	}
-	if _, err := cf.SendFile(ctx, bob.Chat(), filepath.Join(t.TempDir(), "missing.pdf")); err == nil || !strings.Contains(err.Error(), "cannot send the file") {
+	if _, err := cf.SendFile(ctx, bob.Chat(), filepath.Join(t.TempDir(), "missing.pdf"), noProgress); err == nil || !strings.Contains(err.Error(), "cannot send the file") {
 		t.Errorf("a missing file: %v", err)
+	}
+}
+
+func noProgress(int64, int64) {}
+
+// Issue 14 point 4, R-I6: a download the network cuts halfway is not
+// saved, says it broke, and progress told how far it got; nothing is
+// left in the folder.
+func TestSaveFileBroken_R_I6(t *testing.T) {
+	const size = 64 << 10
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(make([]byte, size/4))
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		panic(http.ErrAbortHandler) // the connection drops
+	}))
+	defer srv.Close()
+	c := hubclient.Dial(t.Context(), srv.URL, "demo-token-ada")
+	defer c.Close()
+	var got int64
+	dir := t.TempDir()
+	_, err := chatFiles{c}.SaveFile(t.Context(), "chat-1", session.FileData{ID: strings.Repeat("a", 64), Name: "scan.pdf", Size: size, SHA256: strings.Repeat("a", 64)},
+		dir, func(d, _ int64) { got = d })
+	if err == nil || !strings.Contains(err.Error(), "scan.pdf was not saved") {
+		t.Fatalf("a cut download: %v", err)
+	}
+	if got <= 0 || got >= size {
+		t.Errorf("progress said %d bytes, want some of %d", got, size)
+	}
+	if n, _ := os.ReadDir(dir); len(n) != 0 {
+		t.Errorf("left in the folder: %v", n)
 	}
 }

@@ -380,7 +380,7 @@ func (m *Main) demo(ctx context.Context, args []string, stdin io.Reader, stdout,
 		defer c.Close()
 		agents := newPeerAgents(d.URL, d.Config)
 		defer agents.Close()
-		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec, agents: agents,
+		err := run.run(ctx, d.Client, scriptPeers{customers: c, hub: d.Net, api: d.recordingAPI(), rec: rec, agents: agents, supers: peerSupervisors{agents},
 			directory: d.Client, files: chatFiles{d.Client},
 			myrec: myRecOptions(d.Net.URL(), d.Agent.Token, nil, *recDir, m.getenv)}, stdout, stderr) // hub down cuts it too
 		if tmpLog != "" {

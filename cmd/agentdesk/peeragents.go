@@ -9,6 +9,7 @@ import (
 	"github.com/agentdesk/agentdesk/hub"
 	"github.com/agentdesk/agentdesk/session"
 	"github.com/agentdesk/agentdesk/session/hubclient"
+	"github.com/agentdesk/agentdesk/ui/script"
 )
 
 // peerAgents are the other agents of a demo script's `agent` steps
@@ -17,9 +18,10 @@ import (
 type peerAgents struct {
 	url    string
 	agents map[string]hub.AgentConfig
+	supers map[string]string // supervisor name → token (recording.api_tokens)
 
 	mu    sync.Mutex
-	peers map[string]*peerAgent
+	peers map[string]*peerAgent // by "agent NAME" or "supervisor NAME"
 }
 
 // peerAgent is one signed-in agent and its view of the hub.
@@ -32,13 +34,21 @@ type peerAgent struct {
 	invites  []session.InviteData
 	consults map[string]session.ConsultationData
 	chats    map[string]session.State
-	sent     int // invitations this agent sent that have no result yet
+	sent     int                // invitations this agent sent that have no result yet
+	refused  *session.ErrorData // the hub's last error frame (a supervisor's refused monitor)
+	watching string             // a supervisor: the chat it watches or barged into
+	barged   bool
 }
 
 func newPeerAgents(url string, cfg *hub.Config) *peerAgents {
-	p := &peerAgents{url: url, agents: map[string]hub.AgentConfig{}, peers: map[string]*peerAgent{}}
+	p := &peerAgents{url: url, agents: map[string]hub.AgentConfig{}, supers: map[string]string{}, peers: map[string]*peerAgent{}}
 	for _, a := range cfg.Agents {
 		p.agents[a.ID] = a
+	}
+	for _, t := range cfg.Recording.APITokens {
+		if t.Role == "supervisor" {
+			p.supers[t.Name] = t.Token
+		}
 	}
 	return p
 }
@@ -52,19 +62,23 @@ func (p *peerAgents) Close() {
 	}
 }
 
-// peer signs name in (once) and waits for its welcome.
+// peer signs agent name in (once) and waits for its welcome.
 func (p *peerAgents) peer(ctx context.Context, name string) (*peerAgent, error) {
+	cfg, ok := p.agents[name]
+	if !ok {
+		return nil, fmt.Errorf("no agent %q in the demo's config", name)
+	}
+	return p.signIn(ctx, "agent "+name, cfg.Token)
+}
+
+// signIn signs a peer in with token (once) and waits for its welcome.
+func (p *peerAgents) signIn(ctx context.Context, key, token string) (*peerAgent, error) {
 	p.mu.Lock()
-	a := p.peers[name]
+	a := p.peers[key]
 	if a == nil {
-		cfg, ok := p.agents[name]
-		if !ok {
-			p.mu.Unlock()
-			return nil, fmt.Errorf("no agent %q in the demo's config", name)
-		}
 		a = &peerAgent{changed: make(chan struct{}), consults: map[string]session.ConsultationData{}, chats: map[string]session.State{}}
-		a.c = hubclient.Dial(context.WithoutCancel(ctx), p.url, cfg.Token)
-		p.peers[name] = a
+		a.c = hubclient.Dial(context.WithoutCancel(ctx), p.url, token)
+		p.peers[key] = a
 		go a.pump()
 	}
 	p.mu.Unlock()
@@ -114,6 +128,11 @@ func (a *peerAgent) pump() {
 				} else {
 					a.chats[e.Chat] = sd.State
 				}
+			}
+		case session.TypeError:
+			var ed session.ErrorData
+			if e.Decode(&ed) == nil {
+				a.refused = &ed
 			}
 		}
 		close(a.changed)
@@ -218,7 +237,7 @@ func (p *peerAgents) Take(ctx context.Context, name string) error {
 	return a.send(ctx, session.TypeAccept, id, nil)
 }
 
-func (p *peerAgents) Invite(ctx context.Context, name, kind, to string) error {
+func (p *peerAgents) Invite(ctx context.Context, name, kind string, to script.Target) error {
 	a, err := p.peer(ctx, name)
 	if err != nil {
 		return err
@@ -238,7 +257,7 @@ func (p *peerAgents) Invite(ctx context.Context, name, kind, to string) error {
 	a.mu.Lock()
 	a.sent++
 	a.mu.Unlock()
-	return a.send(ctx, typ, id, session.InviteRequest{Agent: to})
+	return a.send(ctx, typ, id, session.InviteRequest{Agent: to.Agent, Queue: to.Queue})
 }
 
 // target waits for the agent's open consultation (consultTyp) or else a

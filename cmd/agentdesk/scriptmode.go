@@ -131,6 +131,7 @@ type scriptPeers struct {
 	rec       *recorder   // the desktop's capture and uploads (nil: none)
 	myrec     *myRecSetup // the My Recordings panel's store (nil: none)
 	agents    script.Agents
+	supers    script.Supervisors
 	directory ui.Directory // the picker's (nil: none)
 	files     ui.ChatFiles // a chat's files (nil: none)
 }
@@ -159,6 +160,7 @@ func (s *scriptSetup) run(ctx context.Context, hub ui.Hub, peers scriptPeers, st
 		Hub:         peers.hub,
 		API:         peers.api,
 		Agents:      peers.agents,
+		Supervisors: peers.supers,
 	})
 	return codeErr(code)
 }

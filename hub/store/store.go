@@ -214,12 +214,22 @@ type Recording struct {
 	Agents []string `json:"agents,omitempty"`
 }
 
-// FileRef is a stored file as a recording lists it.
+// FileRef is a stored file as a recording lists it. A recording that
+// several desktops captured (its chat was transferred or conferenced,
+// issue 14) has one file or more from each: they are its parts, listed in
+// the order they were made, each with the agent whose desktop uploaded it.
 type FileRef struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
+	// Agent is the agent whose desktop captured and uploaded the file
+	// (the upload's token: never what the file says of itself).
+	Agent string `json:"agent,omitempty"`
+	// Made is when the desktop made the file (its manifest's created: the
+	// end of that desktop's capture), or when it was stored if its
+	// manifest does not say.
+	Made time.Time `json:"made,omitzero"`
 	// Archived: moved to the archive folder by retention (R-V6).
 	Archived bool `json:"archived,omitempty"`
 }

@@ -24,17 +24,19 @@ type pages struct {
 }
 
 var funcs = template.FuncMap{
-	"clock":    clock,
-	"dur":      fmtDur,
-	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
-	"day":      func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-	"bytes":    fmtBytes,
-	"join":     strings.Join,
-	"kindName": kindName,
-	"member":   memberOf,
-	"stamp":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
-	"seconds":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
-	"short":    short,
+	"clock":     clock,
+	"dur":       fmtDur,
+	"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+	"day":       func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"bytes":     fmtBytes,
+	"join":      strings.Join,
+	"kindName":  kindName,
+	"member":    memberOf,
+	"stamp":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	"seconds":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+	"short":     short,
+	"chatFiles": chatFiles,
+	"nextPart":  nextPart,
 }
 
 // memberRow is one user's row of the users page, with what its forms need.

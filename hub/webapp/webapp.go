@@ -288,6 +288,7 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/searches/{sid}/delete", a.authed(a.deleteSearch))
 	m.HandleFunc("GET /app/recordings/{id}", a.authed(a.recording))
 	m.HandleFunc("GET /app/recordings/{id}/media", a.authed(a.media))
+	m.HandleFunc("GET /app/recordings/{id}/chatfiles/{file}", a.authed(a.chatFile))
 	m.HandleFunc("POST /app/recordings/{id}/reason", a.authed(a.giveReason))
 	m.HandleFunc("POST /app/recordings/{id}/bookmarks", a.authed(a.addBookmark))
 	m.HandleFunc("POST /app/recordings/{id}/bookmarks/{bid}/delete", a.authed(a.deleteBookmark))

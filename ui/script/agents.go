@@ -19,9 +19,24 @@ type Agents interface {
 	End(ctx context.Context, name string) error
 	// Take accepts the offer the agent holds (waiting for one); Invite
 	// sends a transfer, conference or consult (kind) of the agent's
-	// connected chat to the agent with id to.
+	// connected chat to the agent or the queue (skill) to names.
 	Take(ctx context.Context, name string) error
-	Invite(ctx context.Context, name, kind, to string) error
+	Invite(ctx context.Context, name, kind string, to Target) error
+}
+
+// Target is whom an agent step invites: an agent by id, or a queue (a
+// skill: its next available member gets it, R-I7, R-I9).
+type Target struct {
+	Agent string
+	Queue string
+}
+
+// String says the target as a script writes it.
+func (t Target) String() string {
+	if t.Queue != "" {
+		return "queue " + t.Queue
+	}
+	return t.Agent
 }
 
 // Agent actions of an OpAgent step.
@@ -41,7 +56,7 @@ const (
 const EventAgent = "agent"
 
 func (p *parser) parseAgent(st *Step, cmd token, args []token) error {
-	usage := `agent NAME ready | takes | accepts | rejects | says "text" | ends | transfers ID | conferences ID | consults ID`
+	usage := `agent NAME ready | takes | accepts | rejects | says "text" | ends | transfers|conferences|consults ID | transfers|conferences|consults queue Q`
 	if len(args) < 2 {
 		return p.errAt(end(cmd, args), "agent needs a name and an action: %s", usage)
 	}
@@ -53,8 +68,12 @@ func (p *parser) parseAgent(st *Step, cmd token, args []token) error {
 	st.Action = act.text
 	switch act.text {
 	case AgentTransfers, AgentConferences, AgentConsults:
-		if len(rest) != 1 || !validName(rest[0].text) {
-			return p.errAt(end(cmd, args), "agent %s takes the id of the agent: agent %s %s ada", act.text, st.Name, act.text)
+		if len(rest) == 2 && rest[0].text == "queue" && !rest[0].quoted && validName(rest[1].text) {
+			st.Queue = rest[1].text
+			break
+		}
+		if len(rest) != 1 || !validName(rest[0].text) || rest[0].text == "queue" {
+			return p.errAt(end(cmd, args), "agent %s takes the id of the agent or queue and its name: agent %s %s ada, agent %s %s queue billing", act.text, st.Name, act.text, st.Name, act.text)
 		}
 		st.Text = rest[0].text
 	case AgentReady, AgentAccept, AgentReject, AgentEnds, AgentTakes:
@@ -91,15 +110,18 @@ func (r *runner) agent(ctx context.Context, st *Step) (*Failure, error) {
 	case AgentTakes:
 		err = a.Take(actx, st.Name)
 	case AgentTransfers:
-		err = a.Invite(actx, st.Name, "transfer", st.Text)
+		err = a.Invite(actx, st.Name, "transfer", Target{Agent: st.Text, Queue: st.Queue})
 	case AgentConferences:
-		err = a.Invite(actx, st.Name, "conference", st.Text)
+		err = a.Invite(actx, st.Name, "conference", Target{Agent: st.Text, Queue: st.Queue})
 	case AgentConsults:
-		err = a.Invite(actx, st.Name, "consult", st.Text)
+		err = a.Invite(actx, st.Name, "consult", Target{Agent: st.Text, Queue: st.Queue})
 	}
 	f := map[string]any{"name": st.Name, "action": st.Action, "line": st.Pos.Line, "ok": err == nil}
 	if st.Text != "" {
 		f["text"] = st.Text
+	}
+	if st.Queue != "" {
+		f["queue"] = st.Queue
 	}
 	if err != nil {
 		f["err"] = err.Error()

@@ -102,6 +102,7 @@ type Options struct {
 	Hub         HubControl   // demo mode: what `hub down` / `hub up` act on; nil otherwise
 	API         RecordingAPI // demo mode: what `api` steps call; nil otherwise
 	Agents      Agents       // demo mode: the other agents of `agent` steps; nil otherwise
+	Supervisors Supervisors  // demo mode: the supervisors of `supervisor` steps; nil otherwise
 }
 
 // Main runs the script at scriptPath against model and reports: the whole
@@ -126,6 +127,7 @@ func RunScript(ctx context.Context, s *Script, model tea.Model, customers Custom
 		Hub:         opts.Hub,
 		API:         opts.API,
 		Agents:      opts.Agents,
+		Supervisors: opts.Supervisors,
 		Events:      opts.Events,
 		Cols:        opts.Cols,
 		Rows:        opts.Rows,

@@ -26,24 +26,25 @@ type Op int
 
 // The step kinds.
 const (
-	OpKey       Op = iota // press keys: Keys
-	OpType                // type Text
-	OpWait                // wait until Text is on the screen, at most Timeout
-	OpWaitGone            // wait until Text is gone from the screen, at most Timeout
-	OpExpect              // Text is on the screen now
-	OpExpectNot           // Text is not on the screen now
-	OpSleep               // pause for Duration
-	OpResize              // resize the terminal to Cols x Rows
-	OpSnapshot            // save the screen as snapshot Name
-	OpCompare             // compare the screen with snapshot Name
-	OpCustomer            // simulated customer Name does Action
-	OpHub                 // demo mode: cut (HubDown) or restore (HubUp) the network to the hub
-	OpAPI                 // demo mode: call the hub's recording API (R-G3)
-	OpAgent               // demo mode: another agent Name does Action (issue 14)
+	OpKey        Op = iota // press keys: Keys
+	OpType                 // type Text
+	OpWait                 // wait until Text is on the screen, at most Timeout
+	OpWaitGone             // wait until Text is gone from the screen, at most Timeout
+	OpExpect               // Text is on the screen now
+	OpExpectNot            // Text is not on the screen now
+	OpSleep                // pause for Duration
+	OpResize               // resize the terminal to Cols x Rows
+	OpSnapshot             // save the screen as snapshot Name
+	OpCompare              // compare the screen with snapshot Name
+	OpCustomer             // simulated customer Name does Action
+	OpHub                  // demo mode: cut (HubDown) or restore (HubUp) the network to the hub
+	OpAPI                  // demo mode: call the hub's recording API (R-G3)
+	OpAgent                // demo mode: another agent Name does Action (issue 14)
+	OpSupervisor           // demo mode: supervisor Name does Action (R-C8, issue 14)
 )
 
 var opNames = [...]string{"key", "type", "wait", "wait-gone", "expect", "expect-not",
-	"sleep", "resize", "snapshot", "compare", "customer", "hub", "api", "agent"}
+	"sleep", "resize", "snapshot", "compare", "customer", "hub", "api", "agent", "supervisor"}
 
 // String returns the command word of the op.
 func (o Op) String() string {
@@ -98,10 +99,11 @@ type Step struct {
 	Rows     int           // OpResize
 	Name     string        // snapshot name, or customer name (OpCustomer; OpAPI: the customer whose chat it acts on)
 	Action   string        // OpCustomer: CustomerOpen, CustomerSays, CustomerTypes, CustomerLeave; OpHub: HubDown, HubUp; OpAPI: the operation as written
-	Queue    string        // OpCustomer open: optional queue
+	Queue    string        // OpCustomer open: optional queue; OpAgent transfers/conferences/consults: the queue invited
+	Customer string        // OpSupervisor monitors: the customer whose chat is watched
 
 	// OpAPI only: what the recording API is asked (all optional).
-	Chat       string // the interaction id; "" means the customer's (Name) or the selected chat
+	Chat       string // the interaction id (OpSupervisor monitors too); "" means the customer's (Name) or the selected chat
 	RecID      string // the recording id
 	Record     string // "source" or "destination"
 	Partitions string // comma list
@@ -240,6 +242,10 @@ func (p *parser) parseLine(line string) (Step, bool, error) {
 		st.Op = OpAgent
 		st.Timeout = p.timeout
 		err = p.parseAgent(&st, cmd, args)
+	case "supervisor":
+		st.Op = OpSupervisor
+		st.Timeout = p.timeout
+		err = p.parseSupervisor(&st, cmd, args)
 	default:
 		err = p.unknownCommand(cmd)
 	}
@@ -250,7 +256,7 @@ func (p *parser) parseLine(line string) (Step, bool, error) {
 }
 
 // commands lists the command words, for hints.
-const commands = "key, type, wait, wait-gone, expect, expect-not, sleep, resize, snapshot, compare, customer, hub, api, agent, set"
+const commands = "key, type, wait, wait-gone, expect, expect-not, sleep, resize, snapshot, compare, customer, hub, api, agent, supervisor, set"
 
 func (p *parser) unknownCommand(cmd token) error {
 	if cmd.quoted {

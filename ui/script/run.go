@@ -52,6 +52,7 @@ type Env struct {
 	Hub         HubControl    // nil outside demo mode: hub steps are then an error
 	API         RecordingAPI  // nil outside demo mode: api steps are then an error
 	Agents      Agents        // nil outside demo mode: agent steps are then an error
+	Supervisors Supervisors   // nil outside demo mode: supervisor steps are then an error
 	Events      *EventLog     // nil: no events log
 	Cols, Rows  int           // starting terminal size; 0 means DefaultCols x DefaultRows
 	SnapshotDir string        // "" means <script dir>/snapshots
@@ -159,6 +160,10 @@ func check(s *Script, env Env) error {
 			if env.Agents == nil {
 				return &SyntaxError{File: st.Pos.File, Line: st.Pos.Line, Col: st.Pos.Col,
 					Msg: "agent steps need the other agents of demo mode: run `agentdesk demo --script FILE`"}
+			}
+		case OpSupervisor:
+			if err := checkSupervisor(st, env); err != nil {
+				return err
 			}
 		case OpSnapshot:
 			saved[st.Name] = true
@@ -314,6 +319,9 @@ func (r *runner) step(ctx context.Context, st *Step) (f *Failure, checked bool, 
 		return r.api(ctx, st)
 	case OpAgent:
 		f, err := r.agent(ctx, st)
+		return f, false, err
+	case OpSupervisor:
+		f, err := r.supervisor(ctx, st)
 		return f, false, err
 	}
 	return nil, false, fmt.Errorf("script: unknown step op %v", st.Op)

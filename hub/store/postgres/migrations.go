@@ -271,4 +271,23 @@ var migrations = []string{
 		RETURN OLD;
 	END $$;
 	CREATE TRIGGER recordings_held BEFORE DELETE ON recordings FOR EACH ROW EXECUTE FUNCTION agentdesk_recording_held();`,
+
+	// 3: deliveries of ad hoc recordings to their agents by e-mail (issue
+	// 13 point 7, R-C7; the SQLite store's migration 9): one row per
+	// stored file, its state and its tries. next is in Unix nanoseconds.
+	`CREATE TABLE deliveries (
+		file        text PRIMARY KEY,
+		recording   text NOT NULL DEFAULT '',
+		interaction text NOT NULL DEFAULT '',
+		agent       text NOT NULL DEFAULT '',
+		state       text NOT NULL,
+		tries       bigint NOT NULL DEFAULT 0,
+		next        bigint NOT NULL DEFAULT 0,
+		why         text NOT NULL DEFAULT '',
+		link        boolean NOT NULL DEFAULT false,
+		sent        text NOT NULL DEFAULT '',
+		created     text NOT NULL
+	);
+	CREATE INDEX deliveries_due ON deliveries (next) WHERE state = 'pending';
+	CREATE INDEX deliveries_recording ON deliveries (recording);`,
 }

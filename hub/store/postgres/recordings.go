@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -134,19 +136,28 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 			return fmt.Errorf("postgres: recordings: lines: %w", err)
 		}
 	}
-	var rec, chat string
+	var rec, chat, made, stored string
 	var f store.FileRef
-	_, err := forEach(ctx, s.pool, `SELECT recording, interaction, id, name, sha256, size, archived <> '' FROM files
-		WHERE recording = ANY($1) ORDER BY created, id`, []any{ids}, []any{&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size, &f.Archived}, func() error {
-		for _, i := range byID[rec] {
-			if chat == "" || chat == recs[i].Interaction {
-				recs[i].Files = append(recs[i].Files, f)
+	_, err := forEach(ctx, s.pool, `SELECT recording, interaction, id, name, sha256, size, archived <> '', agent,
+		COALESCE(manifest::jsonb->>'created', ''), created FROM files
+		WHERE recording = ANY($1) ORDER BY created, id COLLATE "C"`, []any{ids},
+		[]any{&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size, &f.Archived, &f.Agent, &made, &stored}, func() error {
+			var err error
+			if f.Made, err = time.Parse(time.RFC3339Nano, made); err != nil {
+				f.Made, _ = time.Parse(time.RFC3339Nano, stored) // no manifest time: when it was stored
 			}
-		}
-		return nil
-	})
+			for _, i := range byID[rec] {
+				if chat == "" || chat == recs[i].Interaction {
+					recs[i].Files = append(recs[i].Files, f)
+				}
+			}
+			return nil
+		})
 	if err != nil {
 		return fmt.Errorf("postgres: recordings: files: %w", err)
+	}
+	for i := range recs { // the parts in the order their desktops made them (issue 14)
+		slices.SortStableFunc(recs[i].Files, func(x, y store.FileRef) int { return x.Made.Compare(y.Made) })
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/session"
@@ -173,23 +175,30 @@ func (s *DB) fillRecordings(ctx context.Context, recs []store.Recording, lines b
 	for i := range recs {
 		byID[recs[i].ID] = append(byID[recs[i].ID], i)
 	}
-	rows, err := s.rd.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size, archived <> '' FROM files
+	rows, err := s.rd.QueryContext(ctx, `SELECT recording, interaction, id, name, sha256, size, archived <> '', agent,
+		COALESCE(json_extract(manifest, '$.created'), ''), created FROM files
 		WHERE recording IN (`+marks(len(ids))+`) ORDER BY created, id`, ids...) // #nosec G202 -- parameters only
 	if err != nil {
 		return fmt.Errorf("sqlite: recordings: files: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var rec, chat string
+		var rec, chat, made, stored string
 		var f store.FileRef
-		if err := rows.Scan(&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size, &f.Archived); err != nil {
+		if err := rows.Scan(&rec, &chat, &f.ID, &f.Name, &f.SHA256, &f.Size, &f.Archived, &f.Agent, &made, &stored); err != nil {
 			return fmt.Errorf("sqlite: recordings: files: %w", err)
+		}
+		if f.Made, err = time.Parse(time.RFC3339Nano, made); err != nil {
+			f.Made, _ = time.Parse(time.RFC3339Nano, stored) // no manifest time: when it was stored
 		}
 		for _, i := range byID[rec] {
 			if chat == "" || chat == recs[i].Interaction {
 				recs[i].Files = append(recs[i].Files, f)
 			}
 		}
+	}
+	for i := range recs { // the parts in the order their desktops made them (issue 14)
+		slices.SortStableFunc(recs[i].Files, func(x, y store.FileRef) int { return x.Made.Compare(y.Made) })
 	}
 	return rows.Err()
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, o Opener) {
 	t.Run("AtomicBatch", func(t *testing.T) { testAtomicBatch(t, o) })
 	t.Run("History", func(t *testing.T) { testHistory(t, o) })
 	t.Run("Recordings", func(t *testing.T) { testRecordings(t, o) })
+	t.Run("RecordingParts", func(t *testing.T) { testRecordingParts(t, o) })
 	t.Run("SearchRecordings", func(t *testing.T) { testSearchRecordings(t, o) })
 	t.Run("SearchWordsSplit", func(t *testing.T) { testSearchWordsSplit(t, o) })
 	t.Run("SearchFilters", func(t *testing.T) { testSearchFilters(t, o) })
@@ -395,7 +396,7 @@ func testRecordings(t *testing.T, o Opener) {
 	want := r1
 	want.DurationSeconds = 60 // its part, the pause padded in (R-G4)
 	want.Lines = []session.MessageData{b.Lines[1].MessageData}
-	want.Files = []store.FileRef{{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size}}
+	want.Files = []store.FileRef{{ID: f.ID, Name: f.Name, SHA256: f.SHA256, Size: f.Size, Agent: "ada", Made: f.Created.UTC()}}
 	eq(t, "recording", page.Recordings[0], want)
 	if d := page.Recordings[1]; d.Produced || d.Why == "" || len(d.Lines) != 0 || d.Files != nil {
 		t.Fatalf("dropped recording %+v", d)
@@ -542,4 +543,44 @@ func testSearchRecordings(t *testing.T, o Opener) {
 	if _, err := s.Recordings(ctx, store.RecordingFilter{Text: strings.Repeat("a", store.MaxTextQuery+1)}); !errors.Is(err, store.ErrBadFilter) {
 		t.Fatalf("a text too long: %v", err)
 	}
+}
+
+// testRecordingParts (issue 14, R-G1): a recording two desktops captured
+// (its chat was transferred) lists both files as its parts, in the order
+// the desktops made them (not the order they were uploaded), each with the
+// agent who uploaded it.
+func testRecordingParts(t *testing.T, o Opener) {
+	ctx := context.Background()
+	s := o.Open(t)
+	defer s.Close()
+	r := store.Recording{ID: "chat-1-dynamic-1", Name: "parts", Interaction: "chat-1", Queue: "general", Agent: "ada",
+		Kind: "dynamic", State: "final", Delivery: "store", Produced: true, FinishedAt: t0, Agents: []string{"ada", "alan"},
+		Parts: []session.Part{{Start: t0.Add(-time.Hour), End: t0}}}
+	if err := s.Apply(ctx, &store.Batch{Chats: []store.Chat{sampleChat("chat-1", 1, session.Done)}, Recordings: []store.Recording{r}}); err != nil {
+		t.Fatal(err)
+	}
+	manifest := func(made time.Time) json.RawMessage {
+		return json.RawMessage(`{"created":"` + made.Format(time.RFC3339Nano) + `"}`)
+	}
+	// Alan's desktop uploads first, though Ada's part came first: her
+	// desktop was offline until after the chat.
+	alan := store.File{Name: "alan.webm", Path: "alan.webm", SHA256: shaA, Size: 20, Interaction: "chat-1", Recording: r.ID,
+		Agent: "alan", Manifest: manifest(t0.Add(-time.Second))}
+	ada := store.File{Name: "ada.webm", Path: "ada.webm", SHA256: shaB, Size: 10, Interaction: "chat-1", Recording: r.ID,
+		Agent: "ada", Manifest: manifest(t0.Add(-30 * time.Minute)), Created: time.Now().Add(time.Minute)}
+	for _, f := range []*store.File{&alan, &ada} {
+		if err := s.PutFile(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := s.Recordings(ctx, store.RecordingFilter{ID: r.ID})
+	if err != nil || len(page.Recordings) != 1 {
+		t.Fatalf("recordings %+v %v", page, err)
+	}
+	got := page.Recordings[0]
+	eq(t, "parts", got.Files, []store.FileRef{
+		{ID: ada.ID, Name: "ada.webm", SHA256: strings.ToLower(shaB), Size: 10, Agent: "ada", Made: t0.Add(-30 * time.Minute)},
+		{ID: alan.ID, Name: "alan.webm", SHA256: shaA, Size: 20, Agent: "alan", Made: t0.Add(-time.Second)},
+	})
+	eq(t, "agents", got.Agents, []string{"ada", "alan"})
 }
