@@ -351,7 +351,12 @@ func isHexSHA256(id string) bool {
 // not exist (R-H6, X-1): they are part of its recordings (R-I6), so they
 // go with them, each with a tombstone (what, when, who, why; never the
 // content). The caller holds the hub's lock.
-func (s *Server) eraseChatFiles(c *chat, by, why string) {
+func (s *Server) eraseChatFiles(c *chat, by, why string) { s.eraseChatFilesOf(c.id, by, why) }
+
+// eraseChatFilesOf is eraseChatFiles by the chat's id (the chat may be
+// done and gone from memory). The caller holds the hub's lock.
+func (s *Server) eraseChatFilesOf(id, by, why string) {
+	c := &chat{id: id}
 	dir := s.chatFilesDir(c.id)
 	if dir == "" {
 		return

@@ -409,6 +409,7 @@ func (s *Server) deleteRecording(ctx context.Context, r store.Recording, a actor
 			s.log.Error("retention: a purged file could not be deleted from the storage; delete it by hand", "key", key, "err", err)
 		}
 	}
+	s.lastRecordingGone(ctx, r.Interaction, a.by(), why)
 	for _, t := range stones {
 		var ref *store.FileRef
 		if t.File != "" {
@@ -440,4 +441,20 @@ func putBack(paths []string) {
 	for _, p := range paths {
 		_ = os.Rename(p+purging, p)
 	}
+}
+
+// lastRecordingGone erases the files sent in a chat (R-I6: they are part
+// of its recordings) once a purge or an erasure has taken its last
+// recording, unless the chat is still live (more may come).
+func (s *Server) lastRecordingGone(ctx context.Context, interaction, by, why string) {
+	page, err := s.st.Recordings(ctx, store.RecordingFilter{Interaction: interaction, NoLines: true, Limit: 1})
+	if err != nil || len(page.Recordings) > 0 {
+		return
+	}
+	s.lock()
+	defer s.unlock()
+	if c := s.chats[interaction]; c != nil && c.state.Live() {
+		return
+	}
+	s.eraseChatFilesOf(interaction, by, why)
 }

@@ -43,6 +43,7 @@ func retentionUsers(t *testing.T, c *Config) map[string]string {
 // with a file of real bytes in the store folder.
 type backdated struct {
 	id, kind, queue string
+	chat            string // "": c-ID
 	age             time.Duration
 	file            store.File // after seed
 	data            []byte
@@ -57,6 +58,9 @@ func seedRecordings(t *testing.T, s *Server, dir string, recs []*backdated) {
 	now := time.Now().UTC()
 	for i, r := range recs {
 		chat := "c-" + r.id
+		if r.chat != "" {
+			chat = r.chat
+		}
 		done := now.Add(-r.age)
 		b := &store.Batch{
 			Chats: []store.Chat{{ID: chat, Seq: int64(1000 + i), Name: "Bea", Queue: r.queue, State: session.Done, Created: done.Add(-time.Minute), EndedAt: done}},
