@@ -244,6 +244,9 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
+	if cfg.Cluster.Role != RoleEdge {
+		s.auditPolicy()
+	}
 	s.stop = make(chan struct{})
 	go s.pinger(s.stop)
 	s.startRetention()
