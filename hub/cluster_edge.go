@@ -34,6 +34,7 @@ type edgeCluster struct {
 
 	mu       sync.Mutex
 	socks    map[string]*edgeSocket
+	closeWhy string    // what close tells the log ("" : the edge is shutting down)
 	core     string    // the core's instance last heard
 	coreURL  *url.URL  // where it takes HTTP: cluster.core_url, or what it advertises
 	coreSeen time.Time // when
@@ -209,10 +210,14 @@ func (ec *edgeCluster) close() {
 		return
 	}
 	ec.closed = true
+	why := ec.closeWhy
 	ec.mu.Unlock()
+	if why == "" {
+		why = "the edge is shutting down"
+	}
 	close(ec.stop)
 	<-ec.done
-	ec.restartAll("the edge is shutting down")
+	ec.restartAll(why)
 	ec.unsubscribe()
 	_ = ec.nc.FlushTimeout(2 * time.Second)
 	ec.nc.Close()

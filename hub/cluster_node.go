@@ -116,6 +116,11 @@ func (n *Node) run() {
 		n.cur, n.handler = s, s.Handler()
 		n.mu.Unlock()
 		s.log.Info("cluster: this hub is the core now", "node", n.cfg.Cluster.Node)
+		if old.edge != nil {
+			old.edge.mu.Lock()
+			old.edge.closeWhy = "this hub is the core now: its sockets reconnect to it"
+			old.edge.mu.Unlock()
+		}
 		old.Close() // its sockets reconnect: to the core, here or elsewhere
 		_ = old.CloseStore()
 	}
