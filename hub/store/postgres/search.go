@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -14,61 +12,14 @@ import (
 	"github.com/agentdesk/agentdesk/hub/store"
 )
 
-// sortCols maps a sort to its column; numeric columns' cursors hold
-// numbers.
-var sortCols = map[string]struct {
-	col string
-	num bool
-}{
-	store.SortFinished: {"finished_ms", true}, store.SortAgent: {"agent", false}, store.SortQueue: {"queue", false},
-	store.SortKind: {"kind", false}, store.SortCustomer: {"customer", false}, store.SortDuration: {"duration_ms", true},
-	store.SortDisposition: {"disposition", false},
-}
+// cursor is the stores' keyset cursor (store.Cursor).
+type cursor = store.Cursor
 
-// cursor is where a page ended: the sort, its direction, the last row's
-// sort value, time finished and n (ties go by the time finished, then n).
-// It travels as base64 of its JSON, as the SQLite store's does.
-type cursor struct {
-	Sort string `json:"s"`
-	Desc bool   `json:"d,omitempty"`
-	V    any    `json:"v"`
-	F    int64  `json:"f"`
-	N    int64  `json:"n"`
-}
+// sortCols maps a sort to its column (store.SortColumnOf).
+var sortCols = store.SortColumnOf
 
-func (c cursor) String() string {
-	b, _ := json.Marshal(c) // a string or an int64: never fails
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// readCursor reads a cursor handed out for the same sort and direction.
 func readCursor(s, sort string, desc, num bool) (cursor, error) {
-	var c cursor
-	bad := fmt.Errorf("%w: cursor %.40q", store.ErrBadCursor, s)
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return c, bad
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	if err := dec.Decode(&c); err != nil || c.Sort != sort || c.Desc != desc || c.N < 0 {
-		return c, bad
-	}
-	switch v := c.V.(type) {
-	case json.Number:
-		n, err := v.Int64()
-		if err != nil || !num {
-			return c, bad
-		}
-		c.V = n
-	case string:
-		if num {
-			return c, bad
-		}
-	default:
-		return c, bad
-	}
-	return c, nil
+	return store.ReadCursor(s, sort, desc, num)
 }
 
 // where builds the WHERE clause of f's filters (not its cursor). The
@@ -166,28 +117,28 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		dir, cmp = " DESC", "<"
 	}
 	if f.Cursor != "" {
-		k, err := readCursor(f.Cursor, sort, f.Desc, sc.num)
+		k, err := readCursor(f.Cursor, sort, f.Desc, sc.Num)
 		if err != nil {
 			return page, err
 		}
 		if sort == store.SortFinished {
 			c.add("(finished_ms, n) "+cmp+" (?, ?)", k.F, k.N)
 		} else {
-			c.add("("+sc.col+", finished_ms, n) "+cmp+" (?, ?, ?)", k.V, k.F, k.N)
+			c.add("("+sc.Col+", finished_ms, n) "+cmp+" (?, ?, ?)", k.V, k.F, k.N)
 		}
 	}
 	order := `finished_ms` + dir + `, n` + dir
 	if sort != store.SortFinished {
-		order = sc.col + dir + `, ` + order
+		order = sc.Col + dir + `, ` + order
 	}
-	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings` + c.sql() + ` ORDER BY ` + order + ` LIMIT ` + c.next(limit+1) // #nosec G202 -- the columns are constants; every value is a parameter
+	q := `SELECT ` + recCols + `, ` + sc.Col + ` FROM recordings` + c.sql() + ` ORDER BY ` + order + ` LIMIT ` + c.next(limit+1) // #nosec G202 -- the columns are constants; every value is a parameter
 	rows, err := s.pool.Query(ctx, q, custom(c.args)...)
 	if err != nil {
 		return page, fmt.Errorf("postgres: recordings: %w", err)
 	}
 	var keys []cursor
 	for rows.Next() {
-		r, k, err := scanRecording(rows, sc.num)
+		r, k, err := scanRecording(rows, sc.Num)
 		if err != nil {
 			rows.Close()
 			return page, err

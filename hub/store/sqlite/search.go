@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,61 +10,14 @@ import (
 	"github.com/agentdesk/agentdesk/hub/store"
 )
 
-// sortCols maps a sort to its column; numeric columns' cursors hold
-// numbers.
-var sortCols = map[string]struct {
-	col string
-	num bool
-}{
-	store.SortFinished: {"finished_ms", true}, store.SortAgent: {"agent", false}, store.SortQueue: {"queue", false},
-	store.SortKind: {"kind", false}, store.SortCustomer: {"customer", false}, store.SortDuration: {"duration_ms", true},
-	store.SortDisposition: {"disposition", false},
-}
+// cursor is the stores' keyset cursor (store.Cursor).
+type cursor = store.Cursor
 
-// cursor is where a page ended: the sort, its direction, the last row's
-// sort value, time finished and n (ties go by the time finished, then n).
-// It travels as base64 of its JSON.
-type cursor struct {
-	Sort string `json:"s"`
-	Desc bool   `json:"d,omitempty"`
-	V    any    `json:"v"`
-	F    int64  `json:"f"`
-	N    int64  `json:"n"`
-}
+// sortCols maps a sort to its column (store.SortColumnOf).
+var sortCols = store.SortColumnOf
 
-func (c cursor) String() string {
-	b, _ := json.Marshal(c) // a string or an int64: never fails
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// readCursor reads a cursor handed out for the same sort and direction.
 func readCursor(s, sort string, desc, num bool) (cursor, error) {
-	var c cursor
-	bad := fmt.Errorf("%w: cursor %.40q", store.ErrBadCursor, s)
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return c, bad
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	if err := dec.Decode(&c); err != nil || c.Sort != sort || c.Desc != desc || c.N < 0 {
-		return c, bad
-	}
-	switch v := c.V.(type) {
-	case json.Number:
-		n, err := v.Int64()
-		if err != nil || !num {
-			return c, bad
-		}
-		c.V = n
-	case string:
-		if num {
-			return c, bad
-		}
-	default:
-		return c, bad
-	}
-	return c, nil
+	return store.ReadCursor(s, sort, desc, num)
 }
 
 // sideScan is how many rows of a side table (partitions, tags) a filter
@@ -280,24 +231,24 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 		dir, cmp = " DESC", "<"
 	}
 	if f.Cursor != "" {
-		k, err := readCursor(f.Cursor, sort, f.Desc, sc.num)
+		k, err := readCursor(f.Cursor, sort, f.Desc, sc.Num)
 		if err != nil {
 			return page, err
 		}
 		if sort == store.SortFinished {
 			c.add("(finished_ms, n) "+cmp+" (?, ?)", k.F, k.N)
 		} else {
-			c.add("("+sc.col+", finished_ms, n) "+cmp+" (?, ?, ?)", k.V, k.F, k.N)
+			c.add("("+sc.Col+", finished_ms, n) "+cmp+" (?, ?, ?)", k.V, k.F, k.N)
 		}
 	}
 	order := `finished_ms` + dir + `, n` + dir
 	if sort != store.SortFinished {
-		order = sc.col + dir + `, ` + order
+		order = sc.Col + dir + `, ` + order
 	}
 	// The page's rows are found first, by their keys alone (an index
 	// holds them all for most filters), and only then read whole: sorting
 	// whole rows would read every row that matches.
-	q := `SELECT ` + recCols + `, ` + sc.col + ` FROM recordings WHERE n IN (SELECT n FROM recordings` + c.sql() + // #nosec G202 -- the columns are constants; every value is a parameter
+	q := `SELECT ` + recCols + `, ` + sc.Col + ` FROM recordings WHERE n IN (SELECT n FROM recordings` + c.sql() + // #nosec G202 -- the columns are constants; every value is a parameter
 		` ORDER BY ` + order + ` LIMIT ?) ORDER BY ` + order
 	rows, err := s.rd.QueryContext(ctx, q, append(c.args, limit+1)...)
 	if err != nil {
