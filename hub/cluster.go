@@ -226,3 +226,30 @@ func (s *Server) joinCluster() error {
 	s.log.Info("cluster: joined", "role", k.Role, "node", k.Node)
 	return nil
 }
+
+// subscribe subscribes each subject to its handler and waits until the
+// server has them all. Frames must not be dropped for a burst: the limits
+// are the hubs' own queues, not NATS's defaults.
+func subscribe(nc *nats.Conn, subjects map[string]nats.MsgHandler) ([]*nats.Subscription, error) {
+	var subs []*nats.Subscription
+	for subject, f := range subjects {
+		sb, err := nc.Subscribe(subject, f)
+		if err != nil {
+			unsubscribe(subs)
+			return nil, err
+		}
+		_ = sb.SetPendingLimits(1<<20, 256<<20)
+		subs = append(subs, sb)
+	}
+	if err := nc.Flush(); err != nil {
+		unsubscribe(subs)
+		return nil, err
+	}
+	return subs, nil
+}
+
+func unsubscribe(subs []*nats.Subscription) {
+	for _, sb := range subs {
+		_ = sb.Unsubscribe()
+	}
+}

@@ -63,28 +63,15 @@ func newCoreCluster(s *Server, nc *nats.Conn) (*coreCluster, error) {
 	cc := &coreCluster{s: s, nc: nc, prefix: k.Subject, instance: newInstance(),
 		conns: map[string]*vconn{}, edges: map[string]edgeAlive{},
 		stop: make(chan struct{}), done: make(chan struct{})}
-	for _, sub := range []struct {
-		subject string
-		f       nats.MsgHandler
-	}{
-		{subj(cc.prefix, "core", "open"), cc.open},
-		{subj(cc.prefix, "core", "in", ">"), cc.frame},
-		{subj(cc.prefix, "edge", "*", "alive"), cc.edgeAlive},
-	} {
-		sb, err := nc.Subscribe(sub.subject, sub.f)
-		if err != nil {
-			cc.unsubscribe()
-			return nil, err
-		}
-		// Frames must not be dropped for a burst: the limits are the
-		// edges' queues, not NATS's defaults.
-		_ = sb.SetPendingLimits(1<<20, 256<<20)
-		cc.subs = append(cc.subs, sb)
-	}
-	if err := nc.Flush(); err != nil {
-		cc.unsubscribe()
+	subs, err := subscribe(nc, map[string]nats.MsgHandler{
+		subj(cc.prefix, "core", "open"):       cc.open,
+		subj(cc.prefix, "core", "in", ">"):    cc.frame,
+		subj(cc.prefix, "edge", "*", "alive"): cc.edgeAlive,
+	})
+	if err != nil {
 		return nil, err
 	}
+	cc.subs = subs
 	go cc.run()
 	return cc, nil
 }
@@ -95,11 +82,7 @@ func (cc *coreCluster) beat() []byte {
 	return b
 }
 
-func (cc *coreCluster) unsubscribe() {
-	for _, sb := range cc.subs {
-		_ = sb.Unsubscribe()
-	}
-}
+func (cc *coreCluster) unsubscribe() { unsubscribe(cc.subs) }
 
 // run beats the core's heartbeat and ends the sockets of edges gone
 // silent.

@@ -80,34 +80,19 @@ func newEdgeCluster(s *Server, nc *nats.Conn) (*edgeCluster, error) {
 			api.WriteError(w, http.StatusBadGateway, api.ErrUnavailable, "the core hub does not answer just now; try again in a moment")
 		},
 	}
-	for _, sub := range []struct {
-		subject string
-		f       nats.MsgHandler
-	}{
-		{subj(ec.prefix, "edge", ec.node, "out", "*"), ec.frame},
-		{subj(ec.prefix, "core", "alive"), ec.coreAlive},
-	} {
-		sb, err := nc.Subscribe(sub.subject, sub.f)
-		if err != nil {
-			ec.unsubscribe()
-			return nil, err
-		}
-		_ = sb.SetPendingLimits(1<<20, 256<<20)
-		ec.subs = append(ec.subs, sb)
-	}
-	if err := nc.Flush(); err != nil {
-		ec.unsubscribe()
+	subs, err := subscribe(nc, map[string]nats.MsgHandler{
+		subj(ec.prefix, "edge", ec.node, "out", "*"): ec.frame,
+		subj(ec.prefix, "core", "alive"):             ec.coreAlive,
+	})
+	if err != nil {
 		return nil, err
 	}
+	ec.subs = subs
 	go ec.run()
 	return ec, nil
 }
 
-func (ec *edgeCluster) unsubscribe() {
-	for _, sb := range ec.subs {
-		_ = sb.Unsubscribe()
-	}
-}
+func (ec *edgeCluster) unsubscribe() { unsubscribe(ec.subs) }
 
 // run beats the edge's heartbeat and, when the core has gone silent or
 // restarted, tells every socket the hub is restarting: their chats live
