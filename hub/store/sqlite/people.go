@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,29 +12,11 @@ import (
 
 // SaveSearch keeps a user's saved search (store.Searches).
 func (s *DB) SaveSearch(ctx context.Context, ss *store.SavedSearch) error {
-	switch {
-	case strings.TrimSpace(ss.User) == "" || strings.TrimSpace(ss.Name) == "":
-		return fmt.Errorf("%w: a saved search needs a user and a name", store.ErrBadFilter)
-	case len(ss.Name) > store.MaxSearchName:
-		return fmt.Errorf("%w: a saved search's name is at most %d bytes", store.ErrTooLong, store.MaxSearchName)
-	case len(ss.Query) > store.MaxSearchQuery:
-		return fmt.Errorf("%w: a saved search's query is at most %d bytes", store.ErrTooLong, store.MaxSearchQuery)
-	}
-	q, err := url.ParseQuery(ss.Query)
-	if err == nil {
-		_, err = store.ParseQuery(q)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: a saved search's query is not a search: %v", store.ErrBadFilter, err)
-	}
-	if ss.ID == "" {
-		ss.ID = store.NewID()
-	}
-	if ss.Created.IsZero() {
-		ss.Created = time.Now().UTC()
+	if err := store.CheckSavedSearch(ss); err != nil {
+		return err
 	}
 	// A name the user already used keeps its id and gets the new query.
-	err = s.db.QueryRowContext(ctx, `INSERT INTO saved_searches (id, user, name, query, created) VALUES (?, ?, ?, ?, ?)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO saved_searches (id, user, name, query, created) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (user, name) DO UPDATE SET query = excluded.query, created = excluded.created RETURNING id`,
 		ss.ID, ss.User, ss.Name, ss.Query, ts(ss.Created)).Scan(&ss.ID)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -16,34 +15,9 @@ var _ store.Retention = (*DB)(nil)
 
 // PlaceHold keeps a legal hold (store.Retention).
 func (s *DB) PlaceHold(ctx context.Context, h *store.Hold) error {
-	switch {
-	case strings.TrimSpace(h.PlacedBy) == "" || strings.TrimSpace(h.Reason) == "":
-		return fmt.Errorf("%w: a legal hold needs who placed it and a reason", store.ErrBadFilter)
-	case len(h.Matter) > store.MaxHoldText || len(h.Reason) > store.MaxHoldText:
-		return fmt.Errorf("%w: a hold's matter and reason are at most %d bytes each", store.ErrTooLong, store.MaxHoldText)
-	case len(h.Query) > store.MaxSearchQuery:
-		return fmt.Errorf("%w: a hold's search is at most %d bytes", store.ErrTooLong, store.MaxSearchQuery)
-	case h.Matter != "" && (h.Recording != "" || h.Interaction != ""):
-		return fmt.Errorf("%w: a hold is on a matter (a search) or on one recording, not both", store.ErrBadFilter)
-	case h.Matter == "" && (h.Recording == "" || h.Interaction == ""):
-		return fmt.Errorf("%w: a hold on one recording names it and its interaction (or give a matter and a search)", store.ErrBadFilter)
+	if err := store.CheckHold(h); err != nil {
+		return err
 	}
-	if h.Matter != "" {
-		q, err := url.ParseQuery(h.Query)
-		if err == nil {
-			_, err = store.ParseQuery(q)
-		}
-		if err != nil {
-			return fmt.Errorf("%w: the matter's search: %v", store.ErrBadFilter, err)
-		}
-	}
-	if h.ID == "" {
-		h.ID = store.NewID()
-	}
-	if h.PlacedAt.IsZero() {
-		h.PlacedAt = time.Now().UTC()
-	}
-	h.LiftedBy, h.LiftedAt, h.LiftReason = "", time.Time{}, ""
 	_, err := s.db.ExecContext(ctx, `INSERT INTO holds (id, matter, recording, interaction, query, search, placed_by, placed_at, reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, h.ID, h.Matter, h.Recording, h.Interaction, h.Query, h.Search, h.PlacedBy, ts(h.PlacedAt), h.Reason)
 	if err != nil {
