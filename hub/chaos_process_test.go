@@ -627,7 +627,7 @@ func (w *chaosWorld) finish(r *chaosRun, d time.Duration) {
 // checkStore reads the stopped hub's store: every chat anyone was told of
 // is there, done, with every line anyone was told of, and every recorded
 // chat has its recording.
-func (w *chaosWorld) checkStore(db *sqlite.DB) {
+func (w *chaosWorld) checkStore(db store.Store) {
 	ctx := context.Background()
 	w.mu.Lock()
 	defer w.mu.Unlock()

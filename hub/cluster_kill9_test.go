@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/hub/internal/natstest"
+	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/hub/store/postgres"
+	"github.com/agentdesk/agentdesk/hub/store/postgres/pgtest"
 	"github.com/agentdesk/agentdesk/hub/store/sqlite"
 )
 
@@ -117,8 +120,12 @@ func (h *clusterHub) isCore() bool {
 // clusterKills is how many times the cluster's core is killed.
 const clusterKills = 5
 
-// TestClusterKill9_X_3: three real chathub processes of role auto on one
-// store folder and a real nats-server, behind a real HAProxy; the chaos
+// TestClusterKill9_X_3: three real chathub processes of role auto and a
+// real nats-server, behind a real HAProxy, on two kinds of shared store:
+// SQLite in one store folder (its lock file elects the core), and
+// PostgreSQL with the recording files in an S3 bucket (versitygw; the
+// database's advisory lock elects the core; the folder only stages
+// unfinished uploads). The chaos
 // day's customers and agents (and a desktop uploading) reach them only
 // through HAProxy. The core is killed with kill -9 again and again
 // (issue 16 point 4): another hub takes the store within a second or
@@ -130,17 +137,53 @@ const clusterKills = 5
 func TestClusterKill9_X_3(t *testing.T) {
 	t.Parallel()
 	bin := buildChathub(t)
+	t.Run("sqlite folder", func(t *testing.T) { clusterKill9(t, bin, false) })
+	t.Run("postgres and s3", func(t *testing.T) { clusterKill9(t, bin, true) })
+}
+
+func clusterKill9(t *testing.T, bin string, shared bool) {
 	ns := natstest.Start(t)
 	tf := filepath.Join(t.TempDir(), "nats.token")
 	if err := os.WriteFile(tf, []byte(ns.Token), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	store := t.TempDir()
+	dir := t.TempDir()
+	inBucket := func() int { return -1 }             // the recording files in S3 (-1: in the folder)
+	storeYAML, readStore := "", func() store.Store { // the store as a hub would read it, after the day
+		db, err := sqlite.Open(filepath.Join(dir, "index.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	if shared {
+		dsn := pgtest.StartT(t).Database(t)
+		dsnFile := filepath.Join(t.TempDir(), "dsn")
+		if err := os.WriteFile(dsnFile, []byte(dsn), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		srv, live, archive := startS3(t)
+		o := s3Objects(t, srv, live, archive)
+		storeYAML = fmt.Sprintf(`store:
+  dir: %s
+  driver: postgres
+  dsn_file: %s
+  objects: {endpoint: %q, region: %q, bucket: %s, archive_bucket: %s, access_key_id: %q, secret_access_key_file: %s, part_size: %d}
+`, dir, dsnFile, o.Endpoint, o.Region, o.Bucket, o.ArchiveBucket, o.AccessKeyID, o.SecretAccessKeyFile, o.PartSize)
+		inBucket = func() int { return objectsIn(t, srv, live) }
+		readStore = func() store.Store {
+			db, err := postgres.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db
+		}
+	}
 	hubs := make([]*clusterHub, 3)
 	ports := make([]int, len(hubs))
 	for i := range hubs {
 		ports[i] = freePort(t)
-		yaml := chaosYAML + fmt.Sprintf(`trusted_proxies: [127.0.0.1]
+		yaml := chaosYAML + storeYAML + fmt.Sprintf(`trusted_proxies: [127.0.0.1]
 cluster:
   nats: %s
   nats_token_file: %s
@@ -148,7 +191,7 @@ cluster:
   node: hub%d
   advertise: http://127.0.0.1:%d
 `, ns.URL, tf, i+1, ports[i])
-		hubs[i] = &clusterHub{hubProc: newHubProcYAML(t, bin, store, yaml), port: ports[i]}
+		hubs[i] = &clusterHub{hubProc: newHubProcYAML(t, bin, dir, yaml), port: ports[i]}
 	}
 	for _, h := range hubs {
 		h.start(fmt.Sprintf("127.0.0.1:%d", h.port))
@@ -232,6 +275,9 @@ cluster:
 	for _, f := range files {
 		ul.confirm(t, base, f)
 	}
+	if n := inBucket(); shared && n < len(files) {
+		t.Errorf("%d objects in the bucket, want the %d uploads at least", n, len(files))
+	}
 	t.Logf("a new core %v after each kill -9; %d chats, %d resumed after a kill", failovers, len(w.order), w.resumedN)
 	for _, d := range failovers {
 		if d > 5*time.Second {
@@ -245,10 +291,7 @@ cluster:
 			h.cmd = nil
 		}
 	}
-	db, err := sqlite.Open(filepath.Join(store, "index.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readStore()
 	defer db.Close()
 	w.checkStore(db)
 }

@@ -71,11 +71,16 @@ func (h *hubProc) start(listen string) {
 	}
 	h.cmd, h.done = cmd, make(chan struct{})
 	addr := make(chan string, 1)
+	var first []string // what it said before listening: why, when it exits first
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		listening := false
 		for sc.Scan() {
 			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
+				listening = true
 				addr <- m[1]
+			} else if !listening && len(first) < 20 {
+				first = append(first, sc.Text())
 			}
 		}
 		cmd.Wait()
@@ -85,7 +90,7 @@ func (h *hubProc) start(listen string) {
 	case a := <-addr:
 		h.addr = a
 	case <-h.done:
-		h.t.Fatalf("chathub exited before listening: %v", cmd.ProcessState)
+		h.t.Fatalf("chathub exited before listening: %v\n%s", cmd.ProcessState, strings.Join(first, "\n"))
 	case <-time.After(20 * time.Second):
 		h.t.Fatal("chathub did not say it was listening")
 	}
