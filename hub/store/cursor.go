@@ -68,3 +68,72 @@ func ReadCursor(s, sort string, desc, num bool) (Cursor, error) {
 	}
 	return c, nil
 }
+
+// Page is what every store makes of a RecordingFilter's text limit, sort,
+// page size and cursor before it builds its query: the sort's column, the
+// direction, and the keyset condition that starts the page after the
+// cursor (sort value, time finished, n).
+type Page struct {
+	Sort   string
+	Col    SortColumn
+	Limit  int
+	Desc   bool
+	Cursor *Cursor // nil: the first page
+}
+
+// PageOf checks f's text, sort and cursor (ErrBadFilter, ErrBadCursor)
+// and gives its page.
+func PageOf(f RecordingFilter) (Page, error) {
+	if len(f.Text) > MaxTextQuery {
+		return Page{}, fmt.Errorf("%w: the text to find is longer than %d bytes", ErrBadFilter, MaxTextQuery)
+	}
+	p := Page{Sort: f.Sort, Limit: f.Limit, Desc: f.Desc}
+	if p.Sort == "" {
+		p.Sort = SortFinished
+	}
+	var ok bool
+	if p.Col, ok = SortColumnOf[p.Sort]; !ok {
+		return Page{}, fmt.Errorf("%w: sort by %q: want one of %s", ErrBadFilter, f.Sort, strings.Join(SortColumns, ", "))
+	}
+	if p.Limit <= 0 {
+		p.Limit = DefaultLimit
+	}
+	if f.Cursor != "" {
+		k, err := ReadCursor(f.Cursor, p.Sort, f.Desc, p.Col.Num)
+		if err != nil {
+			return Page{}, err
+		}
+		p.Cursor = &k
+	}
+	return p, nil
+}
+
+// After is the condition (with ? for its values) that keeps the rows
+// after the cursor, and its values; "" on the first page.
+func (p Page) After() (string, []any) {
+	if p.Cursor == nil {
+		return "", nil
+	}
+	cmp := ">"
+	if p.Desc {
+		cmp = "<"
+	}
+	k := p.Cursor
+	if p.Sort == SortFinished {
+		return "(finished_ms, n) " + cmp + " (?, ?)", []any{k.F, k.N}
+	}
+	return "(" + p.Col.Col + ", finished_ms, n) " + cmp + " (?, ?, ?)", []any{k.V, k.F, k.N}
+}
+
+// OrderBy is the ORDER BY of the page's rows.
+func (p Page) OrderBy() string {
+	dir := ""
+	if p.Desc {
+		dir = " DESC"
+	}
+	order := `finished_ms` + dir + `, n` + dir
+	if p.Sort != SortFinished {
+		order = p.Col.Col + dir + `, ` + order
+	}
+	return order
+}

@@ -15,13 +15,6 @@ import (
 // cursor is the stores' keyset cursor (store.Cursor).
 type cursor = store.Cursor
 
-// sortCols maps a sort to its column (store.SortColumnOf).
-var sortCols = store.SortColumnOf
-
-func readCursor(s, sort string, desc, num bool) (cursor, error) {
-	return store.ReadCursor(s, sort, desc, num)
-}
-
 // where builds the WHERE clause of f's filters (not its cursor). The
 // planner chooses between the sort's index and the filters' own (a rare
 // word's GIN entries, a rare tag) from the table's statistics.
@@ -91,46 +84,21 @@ const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, 
 // finished, n) (store.Store).
 func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.RecordingPage, error) {
 	var page store.RecordingPage
-	if len(f.Text) > store.MaxTextQuery {
-		return page, fmt.Errorf("%w: the text to find is longer than %d bytes", store.ErrBadFilter, store.MaxTextQuery)
+	pg, err := store.PageOf(f)
+	if err != nil {
+		return page, err
 	}
-	sort := f.Sort
-	if sort == "" {
-		sort = store.SortFinished
-	}
-	sc, ok := sortCols[sort]
-	if !ok {
-		return page, fmt.Errorf("%w: sort by %q: want one of %s", store.ErrBadFilter, f.Sort, strings.Join(store.SortColumns, ", "))
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = store.DefaultLimit
-	}
+	sort, sc, limit := pg.Sort, pg.Col, pg.Limit
 	c := where(f)
 	if f.Count {
 		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM recordings`+c.sql(), custom(c.args)...).Scan(&page.Total); err != nil { // #nosec G202 -- the columns are constants; every value is a parameter
 			return page, fmt.Errorf("postgres: count recordings: %w", err)
 		}
 	}
-	dir, cmp := "", ">"
-	if f.Desc {
-		dir, cmp = " DESC", "<"
+	if cond, args := pg.After(); cond != "" {
+		c.add(cond, args...)
 	}
-	if f.Cursor != "" {
-		k, err := readCursor(f.Cursor, sort, f.Desc, sc.Num)
-		if err != nil {
-			return page, err
-		}
-		if sort == store.SortFinished {
-			c.add("(finished_ms, n) "+cmp+" (?, ?)", k.F, k.N)
-		} else {
-			c.add("("+sc.Col+", finished_ms, n) "+cmp+" (?, ?, ?)", k.V, k.F, k.N)
-		}
-	}
-	order := `finished_ms` + dir + `, n` + dir
-	if sort != store.SortFinished {
-		order = sc.Col + dir + `, ` + order
-	}
+	order := pg.OrderBy()
 	q := `SELECT ` + recCols + `, ` + sc.Col + ` FROM recordings` + c.sql() + ` ORDER BY ` + order + ` LIMIT ` + c.next(limit+1) // #nosec G202 -- the columns are constants; every value is a parameter
 	rows, err := s.pool.Query(ctx, q, custom(c.args)...)
 	if err != nil {

@@ -13,13 +13,6 @@ import (
 // cursor is the stores' keyset cursor (store.Cursor).
 type cursor = store.Cursor
 
-// sortCols maps a sort to its column (store.SortColumnOf).
-var sortCols = store.SortColumnOf
-
-func readCursor(s, sort string, desc, num bool) (cursor, error) {
-	return store.ReadCursor(s, sort, desc, num)
-}
-
 // sideScan is how many rows of a side table (partitions, tags) a filter
 // may match and still drive the search: a rarer value lists its
 // recordings, which are then sorted; a commoner one is checked row by row
@@ -201,23 +194,12 @@ const recCols = `n, id, interaction, name, queue, customer, agent, kind, state, 
 // finished, n) (store.Store).
 func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.RecordingPage, error) {
 	var page store.RecordingPage
-	if len(f.Text) > store.MaxTextQuery {
-		return page, fmt.Errorf("%w: the text to find is longer than %d bytes", store.ErrBadFilter, store.MaxTextQuery)
+	pg, err := store.PageOf(f)
+	if err != nil {
+		return page, err
 	}
-	sort := f.Sort
-	if sort == "" {
-		sort = store.SortFinished
-	}
-	sc, ok := sortCols[sort]
-	if !ok {
-		return page, fmt.Errorf("%w: sort by %q: want one of %s", store.ErrBadFilter, f.Sort, strings.Join(store.SortColumns, ", "))
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = store.DefaultLimit
-	}
+	sort, sc, limit := pg.Sort, pg.Col, pg.Limit
 	if f.Count {
-		var err error
 		if page.Total, err = s.countRecordings(ctx, f); err != nil {
 			return page, err
 		}
@@ -226,25 +208,10 @@ func (s *DB) Recordings(ctx context.Context, f store.RecordingFilter) (store.Rec
 	if err != nil {
 		return page, err
 	}
-	dir, cmp := "", ">"
-	if f.Desc {
-		dir, cmp = " DESC", "<"
+	if cond, args := pg.After(); cond != "" {
+		c.add(cond, args...)
 	}
-	if f.Cursor != "" {
-		k, err := readCursor(f.Cursor, sort, f.Desc, sc.Num)
-		if err != nil {
-			return page, err
-		}
-		if sort == store.SortFinished {
-			c.add("(finished_ms, n) "+cmp+" (?, ?)", k.F, k.N)
-		} else {
-			c.add("("+sc.Col+", finished_ms, n) "+cmp+" (?, ?, ?)", k.V, k.F, k.N)
-		}
-	}
-	order := `finished_ms` + dir + `, n` + dir
-	if sort != store.SortFinished {
-		order = sc.Col + dir + `, ` + order
-	}
+	order := pg.OrderBy()
 	// The page's rows are found first, by their keys alone (an index
 	// holds them all for most filters), and only then read whole: sorting
 	// whole rows would read every row that matches.
