@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -57,4 +58,27 @@ type Dashboard interface {
 	// day before to's (to is exclusive; its own day is included when it
 	// is not a midnight).
 	Stats(ctx context.Context, from, to time.Time) (Stats, error)
+}
+
+// StatsDays starts the Stats of from to to for a store: one DayStats a
+// day (UTC) from from's day up to, not including, to, and that span's
+// first instant and end. Nothing to count (to not after from's day): no
+// days. More than ten years: ErrBadFilter.
+func StatsDays(from, to time.Time) (st Stats, first, end time.Time, err error) {
+	first = from.UTC().Truncate(24 * time.Hour)
+	if to.Before(first) || to.Equal(first) {
+		return st, first, first, nil
+	}
+	days := int(to.UTC().Sub(first).Hours()/24) + 1
+	if to.UTC().Equal(to.UTC().Truncate(24 * time.Hour)) {
+		days--
+	}
+	if days > 3660 {
+		return st, first, first, fmt.Errorf("%w: at most ten years of days (asked %d)", ErrBadFilter, days)
+	}
+	end = first.AddDate(0, 0, days)
+	for d := range days {
+		st.Days = append(st.Days, DayStats{Day: first.AddDate(0, 0, d), ByKind: map[string]int{}, ByQueue: map[string]int{}})
+	}
+	return st, first, end, nil
 }

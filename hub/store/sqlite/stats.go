@@ -18,21 +18,9 @@ const hasFile = `EXISTS (SELECT 1 FROM files f WHERE f.recording = r.id AND (f.i
 // day, kind, queue and coverage; bytes stored by day; the gaps
 // (store.Dashboard).
 func (s *DB) Stats(ctx context.Context, from, to time.Time) (store.Stats, error) {
-	var st store.Stats
-	first := from.UTC().Truncate(24 * time.Hour)
-	if to.Before(first) || to.Equal(first) {
-		return st, nil
-	}
-	days := int(to.UTC().Sub(first).Hours()/24) + 1
-	if to.UTC().Equal(to.UTC().Truncate(24 * time.Hour)) {
-		days--
-	}
-	if days > 3660 {
-		return st, fmt.Errorf("%w: at most ten years of days (asked %d)", store.ErrBadFilter, days)
-	}
-	end := first.AddDate(0, 0, days)
-	for d := range days {
-		st.Days = append(st.Days, store.DayStats{Day: first.AddDate(0, 0, d), ByKind: map[string]int{}, ByQueue: map[string]int{}})
+	st, first, end, err := store.StatsDays(from, to)
+	if err != nil || len(st.Days) == 0 {
+		return st, err
 	}
 	idx := func(ms int64) int { return int((ms - first.UnixMilli()) / dayMS) }
 	rows, err := s.rd.QueryContext(ctx, `SELECT r.finished_ms, r.kind, r.queue, r.produced, `+hasFile+`
