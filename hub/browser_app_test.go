@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/agentdesk/agentdesk/hub/api"
@@ -201,18 +200,10 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 860)); err != nil {
 		t.Fatal(err)
 	}
-	login := func(user string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(chromedp.WaitVisible(chromedp.CSS("#login-form")),
-			chromedp.SendKeys(chromedp.CSS("#user"), user), chromedp.SendKeys(chromedp.CSS("#password"), "password-"+user),
-			chromedp.Click(chromedp.CSS("#login")))
-	}
 	if err := chromedp.Do(ctx,
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.CSPRecorder})
-			return err
-		}),
+		browsertest.RecordCSP(),
 		chromedp.Navigate(base+"/app/"),
-		login("sup"),
+		appLogin("sup"),
 		chromedp.WaitVisible(chromedp.CSS("#search-form")),
 		chromedp.SendKeys(chromedp.CSS("#f-agent"), "ada"),
 		chromedp.Click(chromedp.CSS("#search")),
@@ -281,7 +272,7 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 	}
 	// Another team's supervisor: the same link is the clear 404 (R-V8).
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.Navigate(base+"/app/recordings/w-1-auto-1#t=13"), login("far"), chromedp.WaitVisible(chromedp.CSS("#message"))); err != nil {
+		chromedp.Navigate(base+"/app/recordings/w-1-auto-1#t=13"), appLogin("far"), chromedp.WaitVisible(chromedp.CSS("#message"))); err != nil {
 		t.Fatalf("forbidden deep link: %v", err)
 	}
 	if msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#message"))); err != nil || msg != "No such recording, or not yours to see." {
@@ -309,4 +300,12 @@ func TestBrowserWebApp_R_V8(t *testing.T) {
 	if resp.Request.URL.Path != "/app/login" {
 		t.Fatalf("not logged in, the recording page led to %s, want the log-in page", resp.Request.URL)
 	}
+}
+
+// appLogin logs user in on the web app's log-in form (the tests' users have
+// the password "password-" + their id).
+func appLogin(user string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#user"), user), chromedp.SendKeys(chromedp.CSS("#password"), "password-"+user),
+		chromedp.Click(chromedp.CSS("#login")))
 }

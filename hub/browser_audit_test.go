@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/agentdesk/agentdesk/hub/audit"
@@ -30,18 +29,10 @@ func TestBrowserAuditPage_R_V9(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 860)); err != nil {
 		t.Fatal(err)
 	}
-	login := func(user string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(chromedp.WaitVisible(chromedp.CSS("#login-form")),
-			chromedp.SendKeys(chromedp.CSS("#user"), user), chromedp.SendKeys(chromedp.CSS("#password"), "password-"+user),
-			chromedp.Click(chromedp.CSS("#login")))
-	}
 	if err := chromedp.Do(ctx,
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.CSPRecorder})
-			return err
-		}),
+		browsertest.RecordCSP(),
 		chromedp.Navigate(base+"/app/"),
-		login("comp"),
+		appLogin("comp"),
 		chromedp.WaitVisible(chromedp.CSS("#search-form")),
 		chromedp.Click(chromedp.CSS(`nav a[href="/app/audit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#audit")),
@@ -103,7 +94,7 @@ func TestBrowserAuditPage_R_V9(t *testing.T) {
 	// An agent: the address is the 404 of an unknown page, and the menu
 	// has no link to it.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		login("ada"), chromedp.WaitVisible(chromedp.CSS("#search-form")),
+		appLogin("ada"), chromedp.WaitVisible(chromedp.CSS("#search-form")),
 		chromedp.Navigate(base+"/app/audit"), chromedp.WaitVisible(chromedp.CSS("#message"))); err != nil {
 		t.Fatalf("the agent's audit page: %v", err)
 	}

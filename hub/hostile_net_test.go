@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
 
@@ -409,10 +407,7 @@ func pageUnderCSP(t *testing.T, ctx context.Context, base, wsBase string, ag *cl
 	t.Helper()
 	name := "Csp" + strconv.FormatInt(time.Now().UnixNano()%1000, 10)
 	err := chromedp.Do(ctx,
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.CSPRecorder})
-			return err
-		}),
+		browsertest.RecordCSP(),
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#name")),
 		chromedp.WaitReady(chromedp.CSS("#topic option")),

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -144,6 +145,14 @@ func PlayVideo(ctx context.Context, page, src string, past float64, timeout time
 // runs (page.AddScriptToEvaluateOnNewDocument).
 const CSPRecorder = `window.__csp = []; document.addEventListener('securitypolicyviolation',
 	e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`
+
+// RecordCSP installs CSPRecorder in the tab, before any page's scripts.
+func RecordCSP() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: CSPRecorder})
+		return err
+	})
+}
 
 // Screenshot saves the whole page as name.png in $WEBAPP_SCREENSHOTS, when
 // that is set: to look at what the tests drew.
