@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -15,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+
+	"github.com/agentdesk/agentdesk/hub/ingest/s3files/s3test"
 	"github.com/agentdesk/agentdesk/hub/internal/natstest"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/postgres"
@@ -120,21 +124,24 @@ func (h *clusterHub) isCore() bool {
 // clusterKills is how many times the cluster's core is killed.
 const clusterKills = 5
 
-// TestClusterKill9_X_3: three real chathub processes of role auto and a
-// real nats-server, behind a real HAProxy, on two kinds of shared store:
-// SQLite in one store folder (its lock file elects the core), and
-// PostgreSQL with the recording files in an S3 bucket (versitygw; the
-// database's advisory lock elects the core; the folder only stages
-// unfinished uploads). The chaos
-// day's customers and agents (and a desktop uploading) reach them only
-// through HAProxy. The core is killed with kill -9 again and again
+// TestClusterKill9_X_3_R_V10: three real chathub processes of role auto
+// and a real nats-server, behind a real HAProxy, on two kinds of shared
+// store: SQLite in one store folder (its lock file elects the core), and
+// PostgreSQL with the recording files in an S3 bucket and the unfinished
+// uploads in another (versitygw; the database's advisory lock elects the
+// core; each hub has a store folder of its own, as on machines of their
+// own). First the core is killed mid-upload, with 16 MiB of a 24 MiB
+// upload received: the desktop resumes through the balancer against the
+// next core from exactly the offset the dead one staged, not byte 0. The
+// chaos day's customers and agents (and a desktop uploading) reach them
+// only through HAProxy. The core is killed with kill -9 again and again
 // (issue 16 point 4): another hub takes the store within a second or
 // two, the edges tell their sockets to reconnect, and every client
 // resumes its chat through the balancer with every line it was told of;
 // the killed hub comes back as an edge. At the end every chat is done in
 // the store with its lines, every recording stored, and the uploads,
 // resumed across hubs from their acknowledged offsets, byte-identical.
-func TestClusterKill9_X_3(t *testing.T) {
+func TestClusterKill9_X_3_R_V10(t *testing.T) {
 	t.Parallel()
 	bin := buildChathub(t)
 	t.Run("sqlite folder", func(t *testing.T) { clusterKill9(t, bin, false) })
@@ -148,8 +155,10 @@ func clusterKill9(t *testing.T, bin string, shared bool) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	inBucket := func() int { return -1 }             // the recording files in S3 (-1: in the folder)
-	storeYAML, readStore := "", func() store.Store { // the store as a hub would read it, after the day
+	inBucket := func() int { return -1 }                 // the recording files in S3 (-1: in the folder)
+	staged := func() int64 { return uploadedBytes(dir) } // the unfinished upload's bytes the hubs hold
+	hubDir := func() string { return dir }               // a hub's store folder
+	storeYAML, readStore := "", func() store.Store {     // the store as a hub would read it, after the day
 		db, err := sqlite.Open(filepath.Join(dir, "index.db"))
 		if err != nil {
 			t.Fatal(err)
@@ -164,13 +173,24 @@ func clusterKill9(t *testing.T, bin string, shared bool) {
 		}
 		srv, live, archive := startS3(t)
 		o := s3Objects(t, srv, live, archive)
+		const uploads = "recordings-uploads"
+		if err := srv.MakeBucket(context.Background(), uploads, false); err != nil {
+			t.Fatal(err)
+		}
 		storeYAML = fmt.Sprintf(`store:
-  dir: %s
+  dir: {DIR}
   driver: postgres
   dsn_file: %s
-  objects: {endpoint: %q, region: %q, bucket: %s, archive_bucket: %s, access_key_id: %q, secret_access_key_file: %s, part_size: %d}
-`, dir, dsnFile, o.Endpoint, o.Region, o.Bucket, o.ArchiveBucket, o.AccessKeyID, o.SecretAccessKeyFile, o.PartSize)
+  objects: {endpoint: %q, region: %q, bucket: %s, archive_bucket: %s, uploads_bucket: %s, access_key_id: %q, secret_access_key_file: %s, part_size: %d}
+`, dsnFile, o.Endpoint, o.Region, o.Bucket, o.ArchiveBucket, uploads, o.AccessKeyID, o.SecretAccessKeyFile, o.PartSize)
 		inBucket = func() int { return objectsIn(t, srv, live) }
+		staged = func() int64 { return stagedIn(t, srv, uploads) }
+		t.Cleanup(func() { // every upload stored: nothing of them left staged
+			if n := objectsIn(t, srv, uploads); n != 0 && !t.Failed() {
+				t.Errorf("%d objects and multipart uploads are left in the uploads bucket", n)
+			}
+		})
+		hubDir = func() string { return t.TempDir() }
 		readStore = func() store.Store {
 			db, err := postgres.Open(context.Background(), dsn)
 			if err != nil {
@@ -183,7 +203,8 @@ func clusterKill9(t *testing.T, bin string, shared bool) {
 	ports := make([]int, len(hubs))
 	for i := range hubs {
 		ports[i] = freePort(t)
-		yaml := chaosYAML + storeYAML + fmt.Sprintf(`trusted_proxies: [127.0.0.1]
+		hd := hubDir()
+		yaml := chaosYAML + strings.ReplaceAll(storeYAML, "{DIR}", hd) + fmt.Sprintf(`trusted_proxies: [127.0.0.1]
 cluster:
   nats: %s
   nats_token_file: %s
@@ -191,7 +212,7 @@ cluster:
   node: hub%d
   advertise: http://127.0.0.1:%d
 `, ns.URL, tf, i+1, ports[i])
-		hubs[i] = &clusterHub{hubProc: newHubProcYAML(t, bin, dir, yaml), port: ports[i]}
+		hubs[i] = &clusterHub{hubProc: newHubProcYAML(t, bin, hd, yaml), port: ports[i]}
 	}
 	for _, h := range hubs {
 		h.start(fmt.Sprintf("127.0.0.1:%d", h.port))
@@ -237,11 +258,13 @@ cluster:
 		files[i] = ul.newFile(t, 3<<20, fmt.Sprintf("cl%d", i))
 	}
 	waitReady()
+	big := clusterUploadKill(t, ul, base, upCtx, staged, core, waitReady)
+	files = append(files, big)
 	uploads.Add(1)
 	go func() { // a desktop uploading through the balancer all day
 		defer uploads.Done()
 		c := newTusClient(base, "t-ada")
-		for _, f := range files {
+		for _, f := range files[:len(files)-1] {
 			if _, err := c.send(upCtx, f, 30*time.Millisecond, nil); err != nil {
 				t.Errorf("upload %s: %v", f.path, err)
 				return
@@ -294,4 +317,76 @@ cluster:
 	db := readStore()
 	defer db.Close()
 	w.checkStore(db)
+}
+
+// clusterUploadKill kills the core mid-upload: a 24 MiB upload is held
+// after 16 MiB; once the hubs have staged at least 15 MiB of it (all but
+// what a 5 MiB part in the making holds) the core is killed, the held
+// PATCH breaks, and the client resumes through the balancer. The first
+// resume must be at exactly what was staged when the core died. It
+// returns the file, stored, for the caller to confirm.
+func clusterUploadKill(t *testing.T, ul *ledger, base string, ctx context.Context, staged func() int64,
+	core func() *clusterHub, waitReady func()) *testFile {
+	t.Helper()
+	const size, cut = 24 << 20, 16 << 20
+	big := ul.newFile(t, size, "big")
+	g := &gate{n: cut, release: make(chan struct{})}
+	first := true
+	res := make(chan error, 1)
+	go func() {
+		_, err := newTusClient(base, "t-ada").send(ctx, big, 50*time.Millisecond, func(r io.Reader) io.Reader {
+			if first {
+				first = false
+				g.r = r
+				return g
+			}
+			return r
+		})
+		res <- err
+	}()
+	await(t, "the core to stage 15 MiB of the upload", 30*time.Second, func() bool { return staged() >= 15<<20 })
+	victim := core()
+	victim.kill()
+	at := staged()
+	close(g.release)
+	if next := core(); next == victim {
+		t.Fatal("the killed hub is still the core")
+	}
+	victim.start(fmt.Sprintf("127.0.0.1:%d", victim.port))
+	waitReady()
+	if err := <-res; err != nil {
+		t.Fatalf("the upload cut off by the core's death: %v (failures %q)", err, big.failures)
+	}
+	if len(big.resumes) == 0 || big.resumes[0] != at {
+		t.Fatalf("resumed at %v; want the first resume at the %d bytes staged when the core died", big.resumes, at)
+	}
+	t.Logf("core killed with %d of %d bytes staged; the next core resumed it at %d after %d failed attempts", at, size, big.resumes[0], len(big.failures))
+	return big
+}
+
+// stagedIn is how many bytes of unfinished uploads the uploads bucket
+// holds: their parts and tails.
+func stagedIn(t *testing.T, srv *s3test.Server, bucket string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	c := minio.Core{Client: srv.Client}
+	var n int64
+	for u := range srv.Client.ListIncompleteUploads(ctx, bucket, "", true) {
+		if u.Err != nil {
+			return -1
+		}
+		r, err := c.ListObjectParts(ctx, bucket, u.Key, u.UploadID, 0, 1000)
+		if err != nil {
+			return -1
+		}
+		for _, p := range r.ObjectParts {
+			n += p.Size
+		}
+	}
+	for o := range srv.Client.ListObjects(ctx, bucket, minio.ListObjectsOptions{}) {
+		if strings.HasSuffix(o.Key, ".tail") {
+			n += o.Size
+		}
+	}
+	return n
 }

@@ -39,6 +39,13 @@ type ObjectsConfig struct {
 	// ArchiveBucket is retention's archive tier (R-V6): archived files move
 	// there and back. Empty: no archive tier in S3.
 	ArchiveBucket string `yaml:"archive_bucket"`
+	// UploadsBucket keeps the unfinished uploads (issue 16): any hub of a
+	// cluster continues an upload another began, from the offset it
+	// acknowledged, so a hub killed mid-upload costs the desktop nothing
+	// it sent. It must differ from the other buckets and hold no default
+	// Object Lock retention. Empty: unfinished uploads stay in
+	// store.dir/uploads, which only hubs sharing that folder continue.
+	UploadsBucket string `yaml:"uploads_bucket"`
 	// ArchiveStorageClass is the storage class archived objects are
 	// written with (e.g. GLACIER_IR); empty for the server's default.
 	ArchiveStorageClass string `yaml:"archive_storage_class"`
@@ -69,7 +76,7 @@ type ObjectsConfig struct {
 func (c *Config) validateObjects(bad func(string, ...any)) {
 	o := &c.Store.Objects
 	if o.Endpoint == "" {
-		if o.Bucket != "" || o.ArchiveBucket != "" || o.AccessKeyID != "" || o.SecretAccessKeyFile != "" {
+		if o.Bucket != "" || o.ArchiveBucket != "" || o.UploadsBucket != "" || o.AccessKeyID != "" || o.SecretAccessKeyFile != "" {
 			bad("store.objects.endpoint: set the S3 server's URL the other store.objects keys are for")
 		}
 		return
@@ -85,6 +92,9 @@ func (c *Config) validateObjects(bad func(string, ...any)) {
 	}
 	if o.ArchiveBucket != "" && o.ArchiveBucket == o.Bucket {
 		bad("store.objects.archive_bucket: must differ from store.objects.bucket")
+	}
+	if o.UploadsBucket != "" && (o.UploadsBucket == o.Bucket || o.UploadsBucket == o.ArchiveBucket) {
+		bad("store.objects.uploads_bucket: must differ from store.objects.bucket and archive_bucket (its objects are deleted once stored)")
 	}
 	if o.PartSize != 0 && o.PartSize < 5<<20 {
 		bad("store.objects.part_size: %d is below S3's smallest part, 5 MiB (5242880); leave it out for 16 MiB", o.PartSize)
@@ -174,7 +184,7 @@ func openObjects(ctx context.Context, sc StoreConfig, log *slog.Logger) (*s3file
 	if err != nil {
 		return nil, err
 	}
-	log.Info("recording files in S3", "endpoint", o.Endpoint, "bucket", o.Bucket, "archive_bucket", o.ArchiveBucket,
+	log.Info("recording files in S3", "endpoint", o.Endpoint, "bucket", o.Bucket, "archive_bucket", o.ArchiveBucket, "uploads_bucket", o.UploadsBucket,
 		"object_lock", st.Locked(o.Bucket))
 	return st, nil
 }

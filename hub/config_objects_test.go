@@ -28,6 +28,8 @@ func TestObjectsConfig(t *testing.T) {
 		{"a path", with("    endpoint: https://s3.example.org/rec\n    bucket: rec\n"), []string{"store.objects.endpoint"}},
 		{"no bucket", with("    endpoint: https://s3.example.org\n"), []string{"store.objects.bucket"}},
 		{"same archive", with("    endpoint: https://s3.example.org\n    bucket: rec\n    archive_bucket: rec\n"), []string{"archive_bucket", "differ"}},
+		{"uploads bucket", with("    endpoint: https://s3.example.org\n    bucket: rec\n    uploads_bucket: rec-up\n"), nil},
+		{"same uploads bucket", with("    endpoint: https://s3.example.org\n    bucket: rec\n    uploads_bucket: rec\n"), []string{"store.objects.uploads_bucket", "differ"}},
 		{"bucket without endpoint", with("    bucket: rec\n"), []string{"store.objects.endpoint"}},
 		{"small parts", with("    endpoint: https://s3.example.org\n    bucket: rec\n    part_size: 1048576\n"), []string{"store.objects.part_size", "5 MiB"}},
 		{"lock mode", with("    endpoint: https://s3.example.org\n    bucket: rec\n    lock_mode: forever\n"), []string{"store.objects.lock_mode"}},

@@ -27,8 +27,12 @@ import (
 // straight to the bucket (curl --aws-sigv4, x-amz-content-sha256 the
 // file's hash, so the server checks it as it does the hub's). Each
 // iteration uploads other bytes (the hub stores one agent's identical file
-// once). "hub/folder" is the same upload into a hub keeping its files in
-// store.dir/files, for reference. -s3.size sets the file's size.
+// once). "hub/staged" stages the upload in store.objects.uploads_bucket
+// instead (parts of 16 MiB sent as the PATCH brings them; at the last
+// byte the staged object is read back, hashed and copied server side into
+// the live bucket), which lets any hub of a cluster continue it. "hub/folder"
+// is the same upload into a hub keeping its files in store.dir/files, for
+// reference. -s3.size sets the file's size.
 var s3BenchSize = flag.Int64("s3.size", 256<<20, "BenchmarkS3Ingest: the uploaded file's size in bytes")
 
 func BenchmarkS3Ingest(b *testing.B) {
@@ -46,10 +50,21 @@ func BenchmarkS3Ingest(b *testing.B) {
 		sum := sha256.Sum256(data)
 		return p, hex.EncodeToString(sum[:])
 	}
-	for _, part := range []int64{0, 16 << 20, 64 << 20} { // 0: the store folder, for reference
+	const uploads = "bench-uploads"
+	if err := srv.MakeBucket(context.Background(), uploads, false); err != nil {
+		b.Fatal(err)
+	}
+	for _, v := range []struct {
+		part   int64
+		staged bool
+	}{{0, false}, {16 << 20, false}, {64 << 20, false}, {16 << 20, true}} { // part 0: the store folder, for reference
+		part := v.part
 		name := fmt.Sprintf("hub/part=%dMiB", part>>20)
-		if part == 0 {
+		switch {
+		case part == 0:
 			name = "hub/folder"
+		case v.staged:
+			name = fmt.Sprintf("hub/staged/part=%dMiB", part>>20)
 		}
 		b.Run(name, func(b *testing.B) {
 			cfg, err := ParseConfig([]byte(testYAML))
@@ -60,6 +75,9 @@ func BenchmarkS3Ingest(b *testing.B) {
 			if part > 0 {
 				cfg.Store.Objects = s3Objects(b, srv, live, archive)
 				cfg.Store.Objects.PartSize = part
+				if v.staged {
+					cfg.Store.Objects.UploadsBucket = uploads
+				}
 			}
 			s := newHub(b, cfg)
 			ts := httptest.NewServer(s.Handler())

@@ -182,6 +182,8 @@ func TestS3StoreRefusals(t *testing.T) {
 			_ = os.WriteFile(o.SecretAccessKeyFile, []byte("wrong-secret-0123456789"), 0o600)
 		}, `bucket "recordings"`},
 		{"no secret", func(o *ObjectsConfig) { o.SecretAccessKeyFile = "" }, EnvS3SecretAccessKey},
+		{"uploads bucket not made", func(o *ObjectsConfig) { o.UploadsBucket = "not-made" }, `bucket "not-made" does not exist`},
+		{"uploads bucket is the live one", func(o *ObjectsConfig) { o.UploadsBucket = o.Bucket }, "must be named and differ from the live and archive buckets"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(EnvS3SecretAccessKey, "")
@@ -224,6 +226,12 @@ func TestS3StoreRefusals(t *testing.T) {
 				t.Fatalf("%d bytes corrupted: %d %q, want 460 checksum mismatch", size, resp.StatusCode, b)
 			}
 			if n := objectsIn(t, srv, live); n != 0 {
+				for o := range srv.Client.ListObjects(context.Background(), live, minio.ListObjectsOptions{Recursive: true}) {
+					t.Logf("object %q %d", o.Key, o.Size)
+				}
+				for u := range srv.Client.ListIncompleteUploads(context.Background(), live, "", true) {
+					t.Logf("upload %+v", u)
+				}
 				t.Fatalf("%d bytes corrupted: %d objects in the bucket", size, n)
 			}
 		}
@@ -337,5 +345,99 @@ func TestRetentionInS3_R_V6(t *testing.T) {
 	}
 	if inBucket(live, purged) || inBucket(archive, purged) {
 		t.Fatal("purged: the object is left in a bucket")
+	}
+}
+
+// TestS3StagedUploads_R_H6_R_V10 (issue 16): a hub whose unfinished
+// uploads are staged in store.objects.uploads_bucket. Two uploads half
+// sent (6 MiB of 12: a part and a tail) are the agent's alone (another
+// agent's HEAD is 404, as for an unknown upload), listed in the backlog
+// with the bytes received, and resumed from their offsets. Erasing one's
+// interaction (R-H6) leaves nothing of it in the bucket; expiry takes
+// the other; a finished one is stored byte-identical and leaves nothing
+// staged.
+func TestS3StagedUploads_R_H6_R_V10(t *testing.T) {
+	t.Parallel()
+	srv, live, archive := startS3(t)
+	const uploads = "recordings-uploads"
+	if err := srv.MakeBucket(context.Background(), uploads, false); err != nil {
+		t.Fatal(err)
+	}
+	s, base, dir := startStoreHub(t, func(c *Config) {
+		c.Store.Objects = s3Objects(t, srv, live, archive)
+		c.Store.Objects.UploadsBucket = uploads
+	})
+	ctx := testCtx(t, time.Minute)
+	c := newTusClient(base, "t-ada")
+	const size, half = 12 << 20, 6 << 20
+	type up struct {
+		f   *testFile
+		loc string
+	}
+	var ups []up
+	for _, ia := range []string{"c-a", "c-b", "c-c"} {
+		m := recMeta()
+		m[upload.MetaInteraction], m[upload.MetaFilename] = ia, ia+".webm.age"
+		f, err := newTestFile(filepath.Join(t.TempDir(), ia), randomBytes(t, size), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc, resp, b, err := c.create(ctx, f.size, f.meta)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %v %v %s", err, resp, b)
+		}
+		data, _ := os.ReadFile(f.path)
+		if resp, b, err := c.patch(ctx, loc, 0, half, bytes.NewReader(data[:half])); err != nil || resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("patch: %v %v %s", err, resp, b)
+		}
+		ups = append(ups, up{f, loc})
+	}
+	for _, u := range ups {
+		if off, st, _ := c.head(ctx, u.loc); st != http.StatusOK || off != half {
+			t.Fatalf("HEAD: %d at %d, want 200 at %d", st, off, half)
+		}
+		if _, st, _ := newTusClient(base, "t-grace").head(ctx, u.loc); st != http.StatusNotFound {
+			t.Fatalf("another agent's HEAD: %d, want 404", st)
+		}
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "uploads")); len(ents) != 0 {
+		t.Fatalf("staged in the bucket, yet %d files in store.dir/uploads", len(ents))
+	}
+	bl, err := s.Backlog(ctx)
+	if err != nil || len(bl) != 1 || bl[0].Agent != "ada" || bl[0].Uploads != 3 || bl[0].Received != 3*half || bl[0].Pending != 3*(size-half) {
+		t.Fatalf("backlog %+v, %v", bl, err)
+	}
+	each := objectsIn(t, srv, uploads) / 3 // info, tail and the multipart upload
+	if each != 3 {
+		t.Fatalf("%d objects and multipart uploads per staged upload, want 3", each)
+	}
+
+	// Erasure of c-a's recordings takes its unfinished upload too.
+	if _, err := s.in.Erase(ctx, "c-a"); err != nil {
+		t.Fatal(err)
+	}
+	if n := objectsIn(t, srv, uploads); n != 2*each {
+		t.Fatalf("after erasing c-a the uploads bucket holds %d, want %d", n, 2*each)
+	}
+	if _, st, _ := c.head(ctx, ups[0].loc); st != http.StatusNotFound {
+		t.Fatalf("the erased upload: HEAD %d, want 404", st)
+	}
+	// c-b finishes: stored byte-identical, nothing of it left staged.
+	data, _ := os.ReadFile(ups[1].f.path)
+	resp, b, err := c.patch(ctx, ups[1].loc, half, size-half, bytes.NewReader(data[half:]))
+	if err != nil || resp.StatusCode != http.StatusNoContent || resp.Header.Get(upload.HeaderStored) == "" {
+		t.Fatalf("the last PATCH: %v %v %s", err, resp, b)
+	}
+	var l ledger
+	l.confirm(t, base, ups[1].f)
+	if n := objectsIn(t, srv, uploads); n != each {
+		t.Fatalf("after c-b was stored the uploads bucket holds %d, want %d", n, each)
+	}
+	// c-c is left: expiry takes it.
+	if n := s.in.ExpireUploads(ctx, time.Now().Add(30*24*time.Hour), 7*24*time.Hour); n != 1 {
+		t.Fatalf("expired %d, want 1", n)
+	}
+	if n := objectsIn(t, srv, uploads); n != 0 {
+		t.Fatalf("after expiry the uploads bucket holds %d", n)
 	}
 }

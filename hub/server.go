@@ -42,6 +42,7 @@ import (
 	"github.com/agentdesk/agentdesk/hub/audit"
 	"github.com/agentdesk/agentdesk/hub/auth"
 	"github.com/agentdesk/agentdesk/hub/ingest"
+	"github.com/agentdesk/agentdesk/hub/ingest/s3files"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/sqlite"
 	"github.com/agentdesk/agentdesk/session"
@@ -206,14 +207,23 @@ func Open(cfg *Config, opt Options) (*Server, error) {
 	}
 	if cfg.Store.Dir != "" && cfg.Cluster.Role != RoleEdge { // an edge forwards uploads to the core
 		s.newDeliveries(st, ml) // the hub that stores the files e-mails the agents theirs
-		var files ingest.Storage
+		var (
+			files   ingest.Storage
+			staging ingest.Staging
+		)
 		objects, err := openObjects(context.Background(), cfg.Store, log)
 		if objects != nil {
 			files = objects
+			if b := cfg.Store.Objects.UploadsBucket; b != "" {
+				var sg *s3files.Staging
+				if sg, err = objects.Staging(context.Background(), b); err == nil {
+					staging = sg
+				}
+			}
 		}
 		var in *ingest.Ingest
 		if err == nil {
-			in, err = ingest.Open(ingest.Config{Dir: cfg.Store.Dir, Storage: files, MaxUploadBytes: cfg.Store.MaxUploadBytes,
+			in, err = ingest.Open(ingest.Config{Dir: cfg.Store.Dir, Storage: files, Staging: staging, MaxUploadBytes: cfg.Store.MaxUploadBytes,
 				IdentityFile: cfg.Store.IdentityFile, PartialExpiry: cfg.Store.PartialExpiry, Refused: s.uploadRefused, Access: s.fileAccess,
 				ReasonRequired: func(c api.Caller) bool { return s.tokens.ReasonRequired(c.Role) }, Accessed: s.fileAccessed,
 				StallTimeout: cfg.Limits.StallTimeout, MaxTransfers: cfg.Limits.MaxTransfers,

@@ -2,10 +2,7 @@ package ingest
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/agentdesk/agentdesk/session/upload"
@@ -26,22 +23,14 @@ type Backlog struct {
 
 // Backlog lists the unfinished uploads per agent, the oldest first.
 func (in *Ingest) Backlog(ctx context.Context) ([]Backlog, error) {
-	ents, err := os.ReadDir(in.uploads)
+	ups, err := in.staging.Uploads(ctx)
 	if err != nil {
 		return nil, err
 	}
 	by := map[string]*Backlog{}
-	for _, e := range ents {
-		id, ok := strings.CutSuffix(e.Name(), ".info")
-		if !ok {
-			continue
-		}
-		up, err := in.fstore.GetUpload(ctx, id)
-		if err != nil {
-			continue
-		}
-		info, err := up.GetInfo(ctx)
-		if err != nil || info.SizeIsDeferred || info.Offset >= info.Size {
+	for _, u := range ups {
+		info := u.Info
+		if info.SizeIsDeferred || info.Offset >= info.Size {
 			continue
 		}
 		agent := info.MetaData[upload.MetaAgent]
@@ -53,11 +42,11 @@ func (in *Ingest) Backlog(ctx context.Context) ([]Backlog, error) {
 		b.Uploads++
 		b.Pending += info.Size - info.Offset
 		b.Received += info.Offset
-		if fi, err := e.Info(); err == nil && (b.Oldest.IsZero() || fi.ModTime().Before(b.Oldest)) {
-			b.Oldest = fi.ModTime()
+		if b.Oldest.IsZero() || u.Started.Before(b.Oldest) {
+			b.Oldest = u.Started
 		}
-		if fi, err := os.Stat(filepath.Join(in.uploads, id)); err == nil && fi.ModTime().After(b.LastMoved) {
-			b.LastMoved = fi.ModTime()
+		if u.Moved.After(b.LastMoved) {
+			b.LastMoved = u.Moved
 		}
 	}
 	out := make([]Backlog, 0, len(by))

@@ -3,8 +3,6 @@ package ingest
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -80,7 +78,7 @@ func (in *Ingest) ownUpload(w http.ResponseWriter, r *http.Request, agent string
 		return true
 	}
 	if plainID(id) && agent != "" {
-		up, err := in.fstore.GetUpload(r.Context(), id)
+		up, err := in.staging.GetUpload(r.Context(), id)
 		if err == nil {
 			info, err := up.GetInfo(r.Context())
 			if err == nil && info.MetaData[upload.MetaAgent] == agent {
@@ -109,36 +107,38 @@ func noSuchUpload(w http.ResponseWriter, r *http.Request) {
 // client asking afterwards finds the upload gone and verify confirms it.
 // It returns how many were stored and dropped.
 func (in *Ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
-	ents, err := os.ReadDir(in.uploads)
+	ups, err := in.staging.Uploads(ctx)
 	if err != nil {
+		in.log.Error("cannot list the unfinished uploads", "err", err)
 		return 0, 0
 	}
-	for _, e := range ents {
-		id, ok := strings.CutSuffix(e.Name(), ".info")
-		if !ok {
-			continue
-		}
-		up, err := in.fstore.GetUpload(ctx, id)
-		if err != nil {
-			continue
-		}
-		info, err := up.GetInfo(ctx)
-		if err != nil || info.SizeIsDeferred || info.Offset != info.Size {
+	for _, u := range ups {
+		if !u.Whole() {
 			continue // still being uploaded: the client resumes it
 		}
-		_, err = in.finish(ctx, info)
+		unlock, ok := in.serial.TryLock(u.Info.ID)
+		if !ok {
+			continue // a request holds it (a cluster's core picking up): it finishes it
+		}
+		// A staging bucket may hold it in parts still (killed before it
+		// joined them); the filestore's FinishUpload does nothing.
+		up, err := in.staging.GetUpload(ctx, u.Info.ID)
+		if err == nil {
+			err = up.FinishUpload(ctx)
+		}
+		if err == nil {
+			_, err = in.finish(ctx, u.Info)
+		}
 		if err != nil {
+			in.log.Warn("a finished upload left by a killed hub could not be stored; the desktop sends it again", "upload", u.Info.ID, "err", err)
 			dropped++
 		} else {
 			stored++
 		}
-		if err := in.terminate(ctx, id); err != nil {
-			for _, p := range []string{filepath.Join(in.uploads, id), filepath.Join(in.uploads, id+".info")} {
-				if rerr := os.Remove(p); rerr != nil && !os.IsNotExist(rerr) {
-					in.log.Error("a finished upload's part is left on disk", "file", p, "err", rerr)
-				}
-			}
+		if err := in.terminate(ctx, u.Info.ID); err != nil {
+			in.log.Error("a finished upload is left staged", "upload", u.Info.ID, "err", err)
 		}
+		unlock()
 	}
 	return stored, dropped
 }
@@ -150,14 +150,15 @@ func (in *Ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
 // file again from byte 0, and only then deletes its copy. An upload a
 // request holds is left alone. It returns how many were deleted.
 func (in *Ingest) ExpireUploads(ctx context.Context, now time.Time, maxAge time.Duration) int {
-	ents, err := os.ReadDir(in.uploads)
+	ups, err := in.staging.Uploads(ctx)
 	if err != nil {
+		in.log.Error("cannot list the unfinished uploads", "err", err)
 		return 0
 	}
 	n := 0
-	for _, e := range ents {
-		id, ok := strings.CutSuffix(e.Name(), ".info")
-		if !ok || !in.idle(id, now, maxAge) {
+	for _, u := range ups {
+		id := u.Info.ID
+		if !idle(u, now, maxAge) {
 			continue
 		}
 		// Not tusd's lock: asking for it would make tusd stop a PATCH in
@@ -167,7 +168,7 @@ func (in *Ingest) ExpireUploads(ctx context.Context, now time.Time, maxAge time.
 		if !ok {
 			continue // a request holds it: not idle after all
 		}
-		if in.idle(id, now, maxAge) && in.terminate(ctx, id) == nil {
+		if u, ok := in.staged(ctx, id); ok && idle(u, now, maxAge) && in.terminate(ctx, id) == nil {
 			n++
 		}
 		unlock()
@@ -175,19 +176,13 @@ func (in *Ingest) ExpireUploads(ctx context.Context, now time.Time, maxAge time.
 	return n
 }
 
-// idle reports whether upload id is unfinished and its data was last
+// idle reports whether upload u is unfinished and its data was last
 // written more than maxAge before now.
-func (in *Ingest) idle(id string, now time.Time, maxAge time.Duration) bool {
-	up, err := in.fstore.GetUpload(context.Background(), id)
-	if err != nil {
-		return false
-	}
-	info, err := up.GetInfo(context.Background())
-	if err != nil || (!info.SizeIsDeferred && info.Offset == info.Size) {
+func idle(u Staged, now time.Time, maxAge time.Duration) bool {
+	if u.Whole() {
 		return false // complete ones are recoverUploads' business
 	}
-	fi, err := os.Stat(filepath.Join(in.uploads, id))
-	return err == nil && now.Sub(fi.ModTime()) > maxAge
+	return now.Sub(u.Moved) > maxAge
 }
 
 // janitor runs expireUploads every period until stop is closed.

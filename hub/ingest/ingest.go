@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/memorylocker"
 	expslog "golang.org/x/exp/slog"
@@ -74,8 +73,10 @@ type Config struct {
 	// OutcomeNotFound), for the access log.
 	Accessed func(r *http.Request, c api.Caller, f store.File, decrypt bool, outcome string)
 	// Storage keeps the stored files; nil keeps them in Dir/files (a
-	// Folder). Unfinished uploads stay in Dir/uploads either way.
+	// Folder).
 	Storage Storage
+	// Staging keeps the unfinished uploads; nil keeps them in Dir/uploads.
+	Staging Staging
 }
 
 // Callers finds who is calling from a request's bearer token or, when
@@ -97,7 +98,7 @@ type Ingest struct {
 	reason  func(c api.Caller) bool
 	logged  func(r *http.Request, c api.Caller, f store.File, decrypt bool, outcome string)
 	log     *slog.Logger
-	fstore  filestore.FileStore
+	staging Staging
 	tus     http.Handler
 	ids     []age.Identity // nil: no playback decryption
 	stall   time.Duration  // a download that takes nothing this long is cut off
@@ -139,7 +140,7 @@ func Open(cfg Config, index store.Files, tokens Callers, log *slog.Logger) (*Ing
 	}
 	in := &Ingest{dir: dir, uploads: filepath.Join(dir, "uploads"), storage: cfg.Storage,
 		index: index, tokens: tokens, access: cfg.Access, reason: cfg.ReasonRequired, logged: cfg.Accessed, log: log, stall: cfg.StallTimeout, slots: make(chan struct{}, cfg.MaxTransfers),
-		refused: cfg.Refused}
+		refused: cfg.Refused, staging: cfg.Staging}
 	if err := os.MkdirAll(in.uploads, 0o750); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOpen, err)
 	}
@@ -219,15 +220,17 @@ func readIdentities(path string) ([]age.Identity, error) {
 	return ids, nil
 }
 
-// mountTus builds the tus handler: filestore in uploads/ behind the
-// disk-full mapping, an in-memory locker (one hub process owns the
-// folder), creation and termination, no download, no concatenation.
+// mountTus builds the tus handler: the staging (filestore in uploads/
+// behind the disk-full mapping, or a bucket), an in-memory locker (one hub
+// process serves uploads: the hub, or a cluster's core), creation and
+// termination, no download, no concatenation.
 func (in *Ingest) mountTus(cfg Config) error {
-	in.fstore = filestore.New(in.uploads)
+	if in.staging == nil {
+		in.staging = newFolderStaging(in.uploads)
+	}
 	comp := tusd.NewStoreComposer()
-	ds := fullStore{in.fstore}
-	comp.UseCore(ds)
-	comp.UseTerminater(ds)
+	comp.UseCore(in.staging)
+	comp.UseTerminater(in.staging)
 	memorylocker.New().UseIn(comp)
 	h, err := tusd.NewHandler(tusd.Config{
 		StoreComposer:             comp,
@@ -435,21 +438,14 @@ func (in *Ingest) Erase(ctx context.Context, interaction string) ([]store.File, 
 // eraseUploads terminates the unfinished uploads of interaction that no
 // request holds; one a request holds is refused at its last byte.
 func (in *Ingest) eraseUploads(ctx context.Context, interaction string) {
-	ents, err := os.ReadDir(in.uploads)
+	ups, err := in.staging.Uploads(ctx)
 	if err != nil {
+		in.log.Error("cannot list the unfinished uploads to erase an interaction's", "err", err)
 		return
 	}
-	for _, e := range ents {
-		id, ok := strings.CutSuffix(e.Name(), ".info")
-		if !ok {
-			continue
-		}
-		up, err := in.fstore.GetUpload(ctx, id)
-		if err != nil {
-			continue
-		}
-		info, err := up.GetInfo(ctx)
-		if err != nil || info.MetaData[upload.MetaInteraction] != interaction {
+	for _, u := range ups {
+		id := u.Info.ID
+		if u.Info.MetaData[upload.MetaInteraction] != interaction {
 			continue
 		}
 		if unlock, ok := in.serial.TryLock(id); ok {

@@ -49,10 +49,15 @@ type Archiver interface {
 	Archived(ctx context.Context, key string) (bool, error)
 }
 
-// Upload is a finished upload on the hub's disk, checked against its
-// checksum, waiting to be stored.
+// Upload is a finished upload, waiting to be stored: on the hub's disk
+// (checked against its checksum unless the storage is SelfChecking), or
+// in a staging bucket.
 type Upload struct {
-	Path   string // tusd's file of the upload's bytes
+	Path string // tusd's file of the upload's bytes, when staged in a folder
+	// Object is the object that holds the upload's bytes in the staging
+	// bucket (s3files.Staging), when staged there; only that bucket's
+	// storage takes it.
+	Object string
 	Size   int64
 	SHA256 string // lowercase hex
 }

@@ -73,10 +73,13 @@ func (in *Ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, e
 	if why := in.refusal(ctx, info.MetaData); why != "" { // deleted while it was uploading (R-H6)
 		return store.File{}, errGone(why)
 	}
-	bin := info.Storage[filestoreKeyPath]
+	src := Upload{Path: info.Storage[filestoreKeyPath], Object: info.Storage[UploadKey], Size: m.size, SHA256: m.sha}
 	sum := m.sha
 	if _, self := in.storage.(SelfChecking); !self { // else Put hashes it as it stores it
-		got, err := hashFile(bin)
+		if src.Path == "" {
+			return store.File{}, fmt.Errorf("hub: upload %s is staged in a bucket, which only S3 storage takes", info.ID)
+		}
+		got, err := hashFile(src.Path)
 		if err != nil {
 			return store.File{}, fmt.Errorf("hub: hash upload %s: %w", info.ID, err)
 		}
@@ -94,7 +97,7 @@ func (in *Ingest) finish(ctx context.Context, info tusd.FileInfo) (store.File, e
 	if old, err := in.index.FileBySHA(ctx, sum, agent); err == nil {
 		return old, nil
 	}
-	f, err := in.place(ctx, bin, m, info.MetaData)
+	f, err := in.place(ctx, src, m, info.MetaData)
 	if errors.Is(err, ErrChecksum) {
 		return store.File{}, errChecksum
 	}
@@ -127,12 +130,12 @@ func hashFile(path string) (string, error) {
 
 // place puts the upload's bytes into the storage as [dest/]name under a
 // safe, unused name and indexes them; on a failure nothing is left behind.
-func (in *Ingest) place(ctx context.Context, bin string, m uploadMeta, md tusd.MetaData) (store.File, error) {
+func (in *Ingest) place(ctx context.Context, src Upload, m uploadMeta, md tusd.MetaData) (store.File, error) {
 	rel := ""
 	if m.dest != "" {
 		rel = safeName(m.dest)
 	}
-	key, err := in.storage.Put(ctx, Upload{Path: bin, Size: m.size, SHA256: m.sha}, rel, safeName(m.filename))
+	key, err := in.storage.Put(ctx, src, rel, safeName(m.filename))
 	if err != nil {
 		return store.File{}, err
 	}
@@ -172,11 +175,11 @@ func safeName(s string) string {
 
 // terminate removes an upload's bytes and info.
 func (in *Ingest) terminate(ctx context.Context, id string) error {
-	up, err := in.fstore.GetUpload(ctx, id)
+	up, err := in.staging.GetUpload(ctx, id)
 	if err != nil {
 		return err
 	}
-	return in.fstore.AsTerminatableUpload(up).Terminate(ctx)
+	return in.staging.AsTerminatableUpload(up).Terminate(ctx)
 }
 
 // fullStore is tusd's filestore with a full disk answered 507 in words

@@ -260,7 +260,7 @@ func bothComposite(a, b string) bool {
 // Ping reports whether the server answers and the buckets are there (the
 // hub's /readyz).
 func (s *Store) Ping(ctx context.Context) error {
-	for _, b := range []string{s.cfg.Bucket, s.cfg.ArchiveBucket} {
+	for _, b := range []string{s.cfg.Bucket, s.cfg.ArchiveBucket, s.staging} {
 		if b == "" {
 			continue
 		}

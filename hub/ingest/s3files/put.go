@@ -88,8 +88,6 @@ func (s *Store) putParts(ctx context.Context, f *os.File, src ingest.Upload, key
 	if err != nil {
 		return "", fmt.Errorf("s3files: start the multipart upload of %s: %w", key, err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	n := int((src.Size + s.cfg.PartSize - 1) / s.cfg.PartSize)
 	parts := make([]minio.CompletePart, n)
 	free := make(chan []byte, s.cfg.PartsInFlight)
@@ -101,22 +99,35 @@ func (s *Store) putParts(ctx context.Context, f *os.File, src ingest.Upload, key
 		mu     sync.Mutex
 		failed error
 	)
+	// A failure sends no more parts, but lets those in flight end before
+	// the upload is aborted: a part cut off mid-request may be written by
+	// the server after the abort, which leaves the upload behind
+	// (versitygw does).
+	stop := make(chan struct{})
 	fail := func(err error) {
 		mu.Lock()
 		if failed == nil {
 			failed = err
-			cancel()
+			close(stop)
 		}
 		mu.Unlock()
+	}
+	stopped := func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return false
+		}
 	}
 	all := sha256.New() // the parts' SHA-256s, for the composite checksum
 	for i := range n {
 		var buf []byte
 		select {
 		case buf = <-free:
-		case <-ctx.Done():
+		case <-stop:
 		}
-		if ctx.Err() != nil {
+		if stopped() || ctx.Err() != nil {
 			break
 		}
 		if buf == nil {

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -81,6 +82,10 @@ type Store struct {
 	fetched  atomic.Int64 // bytes asked for by ranged GETs (Fetched)
 	gets     atomic.Int64 // ranged GETs made (Gets)
 	readBack atomic.Int64 // objects verified by reading them back
+
+	staging  string // the uploads bucket (Staging); "" for none
+	mu       sync.Mutex
+	reserved map[string]bool // live keys a staged upload is being copied to
 }
 
 var (
@@ -190,6 +195,9 @@ func (s *Store) taken(ctx context.Context, key string) (bool, error) {
 // Each request is signed with its body's SHA-256, which the server checks
 // too. A mismatch removes the object and wraps ingest.ErrVerify.
 func (s *Store) Put(ctx context.Context, src ingest.Upload, dir, name string) (string, error) {
+	if src.Object != "" {
+		return s.putStaged(ctx, src, dir, name)
+	}
 	f, err := os.Open(src.Path) // #nosec G304 -- tusd's file of the upload, under the store's uploads/
 	if err != nil {
 		return "", err
