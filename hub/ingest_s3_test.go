@@ -440,4 +440,14 @@ func TestS3StagedUploads_R_H6_R_V10(t *testing.T) {
 	if n := objectsIn(t, srv, uploads); n != 0 {
 		t.Fatalf("after expiry the uploads bucket holds %d", n)
 	}
+	// With the server away, a HEAD is 503 (retry), not 404, which would
+	// send the desktop back to byte 0.
+	loc, resp, b, err := c.create(ctx, ups[1].f.size, ups[1].f.meta)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %v %v %s", err, resp, b)
+	}
+	srv.Stop()
+	if _, st, _ := c.head(ctx, loc); st != http.StatusServiceUnavailable {
+		t.Fatalf("HEAD with the S3 server down: %d, want 503", st)
+	}
 }

@@ -2,9 +2,12 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
+
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"github.com/agentdesk/agentdesk/hub/api"
 	"github.com/agentdesk/agentdesk/session/upload"
@@ -79,11 +82,21 @@ func (in *Ingest) ownUpload(w http.ResponseWriter, r *http.Request, agent string
 	}
 	if plainID(id) && agent != "" {
 		up, err := in.staging.GetUpload(r.Context(), id)
+		var info tusd.FileInfo
 		if err == nil {
-			info, err := up.GetInfo(r.Context())
-			if err == nil && info.MetaData[upload.MetaAgent] == agent {
-				return true
-			}
+			info, err = up.GetInfo(r.Context())
+		}
+		switch {
+		case err == nil && info.MetaData[upload.MetaAgent] == agent:
+			return true
+		case errors.Is(err, ErrStagingDown):
+			// The staging bucket does not answer: not 404, which would make
+			// the desktop start again at byte 0.
+			in.log.Warn("cannot read a staged upload", "upload", id, "err", err)
+			w.Header().Set("Tus-Resumable", upload.TusVersion)
+			w.Header().Set("Retry-After", "5")
+			api.WriteError(w, http.StatusServiceUnavailable, api.ErrUnavailable, "the hub cannot read its unfinished uploads just now; try again shortly")
+			return false
 		}
 	}
 	noSuchUpload(w, r)

@@ -27,6 +27,12 @@ type Staging interface {
 	Staged(ctx context.Context, id string) (Staged, error)
 }
 
+// ErrStagingDown is wrapped by a Staging's errors that say it cannot be
+// read just now (a bucket that does not answer), as opposed to an upload
+// that is not there or is damaged: the hub answers 503, not 404, so the
+// desktop retries instead of starting again at byte 0.
+var ErrStagingDown = errors.New("ingest: the unfinished uploads cannot be read just now")
+
 // Staged is one staged upload.
 type Staged struct {
 	Info    tusd.FileInfo // Offset is what is stored of it

@@ -138,7 +138,7 @@ func (st *Staging) GetUpload(ctx context.Context, id string) (tusd.Upload, error
 	}
 	obj, err := st.s.c.GetObject(ctx, st.bucket, id+infoSuffix, minio.GetObjectOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("s3files: read staging upload %s: %w", id, err)
+		return nil, down("read staging upload "+id, err)
 	}
 	defer obj.Close()
 	up := &stagedUpload{st: st}
@@ -147,7 +147,7 @@ func (st *Staging) GetUpload(ctx context.Context, id string) (tusd.Upload, error
 		if notFound(err) {
 			return nil, tusd.ErrNotFound
 		}
-		return nil, fmt.Errorf("s3files: read staging upload %s: %w", id, err)
+		return nil, down("read staging upload "+id, err)
 	}
 	if err := json.Unmarshal(b, &up.si); err != nil || up.si.Info.ID != id {
 		return nil, fmt.Errorf("s3files: staging upload %s: its info is damaged", id)
@@ -208,7 +208,7 @@ func (up *stagedUpload) load(ctx context.Context) error {
 		r, err := st.s.core.ListObjectParts(ctx, st.bucket, id, up.si.Multipart, marker, 1000)
 		if err != nil {
 			if minio.ToErrorResponse(err).Code != minio.NoSuchUpload {
-				return fmt.Errorf("s3files: list the parts of staging upload %s: %w", id, err)
+				return down("list the parts of staging upload "+id, err)
 			}
 			// Completed (or aborted): the object holds the whole upload.
 			o, serr := st.s.c.StatObject(ctx, st.bucket, id, minio.StatObjectOptions{})
@@ -240,10 +240,20 @@ func (up *stagedUpload) load(ctx context.Context) error {
 			}
 		}
 	case !notFound(err):
-		return fmt.Errorf("s3files: find the tail of staging upload %s: %w", id, err)
+		return down("find the tail of staging upload "+id, err)
 	}
 	up.loaded = true
 	return nil
+}
+
+// down wraps an error of the server's as ingest.ErrStagingDown when it is
+// no answer about the object (a connection refused, a timeout, a 5xx):
+// the hub then answers 503, and the desktop retries.
+func down(what string, err error) error {
+	if r := minio.ToErrorResponse(err); r.StatusCode != 0 && r.StatusCode < 500 {
+		return fmt.Errorf("s3files: %s: %w", what, err)
+	}
+	return fmt.Errorf("s3files: %s: %w: %w", what, ingest.ErrStagingDown, err)
 }
 
 // after is the number of parts a tail follows (-1 when unreadable).
