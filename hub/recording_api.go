@@ -210,12 +210,20 @@ func partitions(raw json.RawMessage) ([]string, error) {
 // page at a time; only those in the caller's scope (agents: their own ad
 // hoc recordings; auth.Scope). With format=csv (or Accept: text/csv) every
 // finished one, as CSV, for a caller who may export.
+// listParams are GET /v1/recordings' parameters besides the search's
+// (store.QueryParams).
+var listParams = []string{"team", "format"}
+
 func (s *Server) serveRecordingList(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.caller(w, r, http.MethodGet)
 	if !ok {
 		return
 	}
 	f, err := store.ParseQuery(r.URL.Query())
+	if unknown := store.UnknownParams(r.URL.Query(), listParams...); err == nil && len(unknown) > 0 {
+		err = fmt.Errorf("%s: not a parameter of this list (a typo?); it takes %s, tag.NAME, %s",
+			strings.Join(unknown, ", "), strings.Join(store.QueryParams, ", "), strings.Join(listParams, ", "))
+	}
 	if err != nil {
 		s.logAccess(r, c, &store.Access{Action: store.ActionSearch, Query: r.URL.RawQuery, Outcome: store.OutcomeDenied})
 		api.WriteError(w, http.StatusBadRequest, api.ErrBadRequest, "%v", err)

@@ -198,6 +198,8 @@ func TestRecordingSearchFiltersAPI(t *testing.T) {
 		{"sort=agent&cursor=" + url.QueryEscape(p1.Next), "not one this hub handed out for this sort"},
 		{"min_duration=soon", "min_duration: want seconds"},
 		{"tag.no%20way=1", "tag.no way:"},
+		{"agnet=grace", "agnet: not a parameter of this list (a typo?)"}, // a typo is refused, not searched unfiltered
+		{"agent=grace&zz=1&access_token=t-sue", "access_token, zz: not a parameter"},
 	} {
 		code, body := apiDo(t, http.MethodGet, r.http+"/v1/recordings?"+c.query, "t-sue", "")
 		if code != http.StatusBadRequest || !strings.Contains(string(body), c.msg) || !strings.Contains(string(body), `"bad_request"`) {

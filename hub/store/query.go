@@ -61,6 +61,24 @@ func bad(param, format string, args ...any) error {
 //
 // Parameters it does not know are left to the caller (team, format). An
 // error is a *QueryError naming the parameter.
+// QueryParams are the parameters ParseQuery reads, besides TagParam's.
+var QueryParams = []string{"id", "interaction", "agent", "queue", "kind", "customer", "contact", "disposition", "q", "cursor",
+	"partition", "min_duration", "max_duration", "screen", "voice", "from", "to", "sort", "order", "count", "limit"}
+
+// UnknownParams lists, sorted, q's parameters that are neither
+// QueryParams, tags nor one of also: a typo (agnet=ada) must be refused,
+// not searched as if it were not there.
+func UnknownParams(q url.Values, also ...string) []string {
+	var out []string
+	for k := range q {
+		if !strings.HasPrefix(k, TagParam) && !slices.Contains(QueryParams, k) && !slices.Contains(also, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func ParseQuery(q url.Values) (RecordingFilter, error) {
 	f := RecordingFilter{ID: q.Get("id"), Interaction: q.Get("interaction"), Agent: q.Get("agent"), Queue: q.Get("queue"),
 		Kind: q.Get("kind"), Customer: q.Get("customer"), Contact: q.Get("contact"), Disposition: q.Get("disposition"),
