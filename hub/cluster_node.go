@@ -1,13 +1,17 @@
 package hub
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/hub/store"
+	"github.com/agentdesk/agentdesk/hub/store/postgres"
+	"github.com/agentdesk/agentdesk/hub/store/sqlite"
 )
 
 // Node is a hub of a cluster with role auto (issue 16 point 4): the core
@@ -28,6 +32,9 @@ type Node struct {
 	closed  bool
 	stop    chan struct{}
 	done    chan struct{}
+	// held says whether another hub holds the store, cheaply (nil: no way
+	// to ask; every try opens the store).
+	held storeProbe
 }
 
 // tryEvery is how often an edge of role auto tries to take the store.
@@ -45,8 +52,40 @@ func OpenNode(cfg *Config, opts Options) (*Node, error) {
 		return nil, err
 	}
 	n.set(s)
+	n.held = storeHeld(cfg.Store)
 	go n.run()
 	return n, nil
+}
+
+// storeProbe is how an edge asks whether the core still holds the store
+// without opening it (an Open costs a pool of connections, the
+// migrations' check and the lock's try, twice a second on every edge):
+// one PostgreSQL connection reading pg_locks (*postgres.Probe), or
+// SQLite's lock file.
+type storeProbe interface {
+	Held(ctx context.Context) (bool, error)
+	Close() error
+}
+
+// sqliteProbe is the path of a SQLite store's index.db.
+type sqliteProbe string
+
+func (p sqliteProbe) Held(context.Context) (bool, error) { return sqlite.Held(string(p)) }
+func (sqliteProbe) Close() error                         { return nil }
+
+// storeHeld is the store's probe; nil for one in memory.
+func storeHeld(sc StoreConfig) storeProbe {
+	switch {
+	case sc.Driver == DriverPostgres:
+		dsn := sc.dsn
+		if dsn == "" {
+			dsn = sc.DSN // a config built in code, not validated
+		}
+		return postgres.NewProbe(dsn)
+	case sc.Dir != "":
+		return sqliteProbe(filepath.Join(sc.Dir, "index.db"))
+	}
+	return nil
 }
 
 // open opens the hub in role (auto: the core).
@@ -92,6 +131,14 @@ func (n *Node) run() {
 		if n.IsCore() {
 			continue
 		}
+		if n.held != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), tryEvery)
+			held, err := n.held.Held(ctx)
+			cancel()
+			if err == nil && held {
+				continue // the core is alive: no Open
+			}
+		}
 		s, err := n.open(RoleAuto)
 		if err != nil {
 			if !errors.Is(err, store.ErrInUse) {
@@ -116,6 +163,9 @@ func (n *Node) run() {
 		n.cur, n.handler = s, s.Handler()
 		n.mu.Unlock()
 		s.log.Info("cluster: this hub is the core now", "node", n.cfg.Cluster.Node)
+		if n.held != nil {
+			_ = n.held.Close() // a core asks no more
+		}
 		if old.edge != nil {
 			old.edge.mu.Lock()
 			old.edge.closeWhy = "this hub is the core now: its sockets reconnect to it"
@@ -145,6 +195,9 @@ func (n *Node) Close() {
 	n.mu.Unlock()
 	close(n.stop)
 	<-n.done
+	if n.held != nil {
+		_ = n.held.Close()
+	}
 	n.Server().Close()
 }
 

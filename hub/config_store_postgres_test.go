@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/agentdesk/agentdesk/hub/internal/natstest"
 	"github.com/agentdesk/agentdesk/hub/store"
 	"github.com/agentdesk/agentdesk/hub/store/postgres"
@@ -151,6 +153,31 @@ func TestClusterAutoOnPostgres(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// While the core lives the edge opens no store: it asks pg_locks on
+	// the one connection it keeps (an Open is a pool, the migrations'
+	// check and a try of the lock, twice a second).
+	mon, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Close(context.Background())
+	sessions := func() int64 { // the database's sessions ended so far
+		var n int64
+		if err := mon.QueryRow(context.Background(), `SELECT sessions FROM pg_stat_database WHERE datname = current_database()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s0 := sessions()
+	time.Sleep(5 * tryEvery)
+	if d := sessions() - s0; d > 1 {
+		t.Errorf("%d sessions came and went in %v while the core lived: the edge opens the store instead of asking", d, 5*tryEvery)
+	}
+	var probes int
+	if err := mon.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'chathub-probe'`).Scan(&probes); err != nil || probes != 1 {
+		t.Errorf("%d probe connections (%v), want the edge's one", probes, err)
+	}
+
 	g, _ := agentLogin(t, a.url, "t-grace", true)
 	c, j := customerJoin(t, b.url, session.JoinData{Name: "Zoë"})
 	connect(t, g, c, j.Chat)

@@ -114,6 +114,59 @@ func (s *DB) LockHub(ctx context.Context) error {
 	return nil
 }
 
+// Probe tells whether a hub holds the database (LockHub), on one
+// connection it keeps: what a cluster's edge asks twice a second before
+// it tries to become the core, instead of opening a pool, checking the
+// migrations and trying the lock each time. It reads pg_locks and takes
+// no lock. Not safe for concurrent use.
+type Probe struct {
+	dsn  string
+	conn *pgx.Conn
+}
+
+// NewProbe makes a Probe of the database dsn names; it connects when
+// first asked.
+func NewProbe(dsn string) *Probe { return &Probe{dsn: dsn} }
+
+// Held reports whether a session holds LockHub's lock. A failed
+// connection is dropped and made again at the next ask.
+func (p *Probe) Held(ctx context.Context) (bool, error) {
+	if p.conn == nil || p.conn.IsClosed() {
+		cfg, err := pgx.ParseConfig(p.dsn)
+		if err != nil {
+			return false, fmt.Errorf("postgres: probe: %w", err)
+		}
+		cfg.RuntimeParams["application_name"] = "chathub-probe"
+		if p.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+			return false, fmt.Errorf("postgres: probe %s: %w", Redact(p.dsn), err)
+		}
+	}
+	// A bigint advisory lock is classid (its high half), objid (its low
+	// half) and objsubid 1 in pg_locks.
+	var held bool
+	err := p.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1)`,
+		int64(hubLock)>>32, int64(hubLock)&0xffffffff).Scan(&held)
+	if err != nil {
+		_ = p.Close()
+		return false, fmt.Errorf("postgres: probe: %w", err)
+	}
+	return held, nil
+}
+
+// Close drops the probe's connection.
+func (p *Probe) Close() error {
+	if p.conn == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := p.conn.Close(ctx)
+	p.conn = nil
+	return err
+}
+
 // Close closes the pool (and so ends LockHub's lock). It is idempotent.
 func (s *DB) Close() error {
 	s.closeOnce.Do(func() {

@@ -90,18 +90,30 @@ func TestPasswordNeverShown(t *testing.T) {
 }
 
 // TestLockHub: one hub per database: a second LockHub is ErrLocked until
-// the first store closes (or its hub dies: the session ends).
+// the first store closes (or its hub dies: the session ends); a Probe
+// sees the lock come and go.
 func TestLockHub(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.Need(t, srv).Database(t)
 	a, b := openDSN(t, dsn), openDSN(t, dsn)
+	p := NewProbe(dsn)
+	defer p.Close()
+	if held, err := p.Held(ctx); err != nil || held {
+		t.Fatalf("before any lock the probe says held %v, %v", held, err)
+	}
 	if err := a.LockHub(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if held, err := p.Held(ctx); err != nil || !held {
+		t.Fatalf("with a hub holding it the probe says held %v, %v", held, err)
 	}
 	if err := b.LockHub(ctx); !errors.Is(err, ErrLocked) {
 		t.Fatalf("a second hub: %v, want ErrLocked", err)
 	}
 	a.Close()
+	if held, err := p.Held(ctx); err != nil || held {
+		t.Fatalf("after the hub closed the probe says held %v, %v", held, err)
+	}
 	if err := b.LockHub(ctx); err != nil {
 		t.Fatalf("after the first closed: %v", err)
 	}

@@ -110,7 +110,13 @@ func TestSecondProcessRefused(t *testing.T) {
 		os.Exit(4)
 	}
 	path := filepath.Join(t.TempDir(), "index.db")
+	if held, err := Held(path); err != nil || held {
+		t.Fatalf("before Open: Held %v, %v", held, err)
+	}
 	db := openFile(t, path)
+	if held, err := Held(path); err != nil || !held {
+		t.Fatalf("while open: Held %v, %v", held, err)
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondProcessRefused$")
 	cmd.Env = append(os.Environ(), "SQLITE_SECOND="+path)
 	err := cmd.Run()

@@ -118,6 +118,22 @@ func Open(path string) (*DB, error) {
 	return db, nil
 }
 
+// Held reports whether a hub holds the store at path (its lock file),
+// without opening the database: what a cluster's edge asks twice a second
+// before it tries to become the core (an Open costs far more). Asking
+// takes the lock for an instant; a hub opening at that instant is
+// ErrLocked and tries again.
+func Held(path string) (bool, error) {
+	f, err := lockStore(path + ".lock")
+	if errors.Is(err, ErrLocked) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return false, f.Close()
+}
+
 // lockStore takes the store's lock file, or reports ErrLocked when another
 // process (or another Open in this one) holds it. The lock goes with the
 // process: a killed hub leaves nothing to clean up.
