@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"strconv"
@@ -53,7 +55,8 @@ var _ ingest.Staging = (*Staging)(nil)
 const (
 	infoSuffix = ".info"
 	tailSuffix = ".tail"
-	metaAfter  = "After" // the tail's user metadata: the parts it follows
+	metaAfter  = "After"  // the tail's user metadata: the parts it follows
+	metaHash   = "Hashed" // and the SHA-256 state of those parts' bytes
 )
 
 // Staging opens the staging bucket, which must exist and differ from the
@@ -78,6 +81,10 @@ func (s *Store) Staging(ctx context.Context, bucket string) (*Staging, error) {
 type stagedInfo struct {
 	Info      tusd.FileInfo `json:"info"`
 	Multipart string        `json:"multipart"`
+	// SHA256 is the whole upload's, hashed as its parts were sent, once the
+	// multipart upload is complete; "" when a hub killed mid-PATCH lost
+	// the hash's state (the object is then read back to hash it).
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // stagedUpload is one upload; its parts and tail are read by load.
@@ -91,6 +98,10 @@ type stagedUpload struct {
 	parts  []minio.ObjectPart
 	tail   int64 // bytes in a tail that follows the parts; 0 for none
 	moved  time.Time
+	// hash has hashed the parts' bytes, in order (not the tail's); nil
+	// when its state was lost (a hub killed between a part and the tail
+	// that carries the state).
+	hash hash.Hash
 }
 
 // newID is 32 hex digits, as tusd's filestore makes them.
@@ -118,44 +129,61 @@ func (st *Staging) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Uplo
 		return nil, fmt.Errorf("s3files: start staging upload %s: %w", info.ID, err)
 	}
 	info.Storage = map[string]string{"Type": "s3", "Bucket": st.bucket, ingest.UploadKey: info.ID}
-	up := &stagedUpload{st: st, si: stagedInfo{Info: info, Multipart: mp}, started: time.Now(), loaded: true}
-	b, err := json.Marshal(up.si)
-	if err == nil {
-		_, err = st.s.c.PutObject(ctx, st.bucket, info.ID+infoSuffix, bytes.NewReader(b), int64(len(b)),
-			minio.PutObjectOptions{ContentType: "application/json"})
-	}
-	if err != nil {
+	up := &stagedUpload{st: st, si: stagedInfo{Info: info, Multipart: mp}, started: time.Now(), loaded: true, hash: sha256.New()}
+	if err := up.writeInfo(ctx); err != nil {
 		_ = st.s.core.AbortMultipartUpload(context.WithoutCancel(ctx), st.bucket, info.ID, mp)
 		return nil, fmt.Errorf("s3files: write staging upload %s: %w", info.ID, err)
 	}
 	return up, nil
 }
 
-// GetUpload reads id.info; an unknown id is tusd.ErrNotFound.
-func (st *Staging) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
-	if !plainHex(id) {
-		return nil, tusd.ErrNotFound
-	}
-	obj, err := st.s.c.GetObject(ctx, st.bucket, id+infoSuffix, minio.GetObjectOptions{})
+// writeInfo writes id.info.
+func (up *stagedUpload) writeInfo(ctx context.Context) error {
+	b, err := json.Marshal(up.si)
 	if err != nil {
-		return nil, down("read staging upload "+id, err)
+		return err
+	}
+	_, err = up.st.s.c.PutObject(ctx, up.st.bucket, up.si.Info.ID+infoSuffix, bytes.NewReader(b), int64(len(b)),
+		minio.PutObjectOptions{ContentType: "application/json"})
+	return err
+}
+
+// readInfo reads id.info from bucket: the info and when it was written.
+// An unknown id is tusd.ErrNotFound.
+func (s *Store) readInfo(ctx context.Context, bucket, id string) (stagedInfo, time.Time, error) {
+	var si stagedInfo
+	if !plainHex(id) {
+		return si, time.Time{}, tusd.ErrNotFound
+	}
+	obj, err := s.c.GetObject(ctx, bucket, id+infoSuffix, minio.GetObjectOptions{})
+	if err != nil {
+		return si, time.Time{}, down("read staging upload "+id, err)
 	}
 	defer obj.Close()
-	up := &stagedUpload{st: st}
 	b, err := io.ReadAll(io.LimitReader(obj, 1<<20))
 	if err != nil {
 		if notFound(err) {
-			return nil, tusd.ErrNotFound
+			return si, time.Time{}, tusd.ErrNotFound
 		}
-		return nil, down("read staging upload "+id, err)
+		return si, time.Time{}, down("read staging upload "+id, err)
 	}
-	if err := json.Unmarshal(b, &up.si); err != nil || up.si.Info.ID != id {
-		return nil, fmt.Errorf("s3files: staging upload %s: its info is damaged", id)
+	if err := json.Unmarshal(b, &si); err != nil || si.Info.ID != id {
+		return si, time.Time{}, fmt.Errorf("s3files: staging upload %s: its info is damaged", id)
 	}
+	var at time.Time
 	if fi, err := obj.Stat(); err == nil {
-		up.started = fi.LastModified
+		at = fi.LastModified
 	}
-	return up, nil
+	return si, at, nil
+}
+
+// GetUpload reads id.info; an unknown id is tusd.ErrNotFound.
+func (st *Staging) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
+	si, at, err := st.s.readInfo(ctx, st.bucket, id)
+	if err != nil {
+		return nil, err
+	}
+	return &stagedUpload{st: st, si: si, started: at}, nil
 }
 
 // AsTerminatableUpload: every stagedUpload can be terminated.
@@ -202,7 +230,7 @@ func (up *stagedUpload) load(ctx context.Context) error {
 		return nil
 	}
 	st, id := up.st, up.si.Info.ID
-	up.parts, up.tail, up.done, up.moved = nil, 0, false, up.started
+	up.parts, up.tail, up.done, up.moved, up.hash = nil, 0, false, up.started, nil
 	marker := 0
 	for {
 		r, err := st.s.core.ListObjectParts(ctx, st.bucket, id, up.si.Multipart, marker, 1000)
@@ -238,12 +266,40 @@ func (up *stagedUpload) load(ctx context.Context) error {
 			if t.LastModified.After(up.moved) {
 				up.moved = t.LastModified
 			}
+			up.hash = hashState(t)
 		}
 	case !notFound(err):
 		return down("find the tail of staging upload "+id, err)
 	}
+	if len(up.parts) == 0 && up.tail == 0 {
+		up.hash = sha256.New() // nothing hashed yet
+	}
 	up.loaded = true
 	return nil
+}
+
+// meta is a tail's user metadata value under key, in whatever case the
+// server gives it back.
+func meta(t minio.ObjectInfo, key string) string {
+	for k, v := range t.UserMetadata {
+		if strings.EqualFold(k, key) || strings.EqualFold(k, "X-Amz-Meta-"+key) {
+			return v
+		}
+	}
+	return ""
+}
+
+// hashState restores the SHA-256 state a tail carries (nil when none).
+func hashState(t minio.ObjectInfo) hash.Hash {
+	b, err := base64.StdEncoding.DecodeString(meta(t, metaHash))
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(b); err != nil {
+		return nil
+	}
+	return h
 }
 
 // down wraps an error of the server's as ingest.ErrStagingDown when it is
@@ -258,14 +314,11 @@ func down(what string, err error) error {
 
 // after is the number of parts a tail follows (-1 when unreadable).
 func after(t minio.ObjectInfo) int {
-	for k, v := range t.UserMetadata {
-		if strings.EqualFold(k, metaAfter) || strings.EqualFold(k, "X-Amz-Meta-"+metaAfter) {
-			if n, err := strconv.Atoi(v); err == nil {
-				return n
-			}
-		}
+	n, err := strconv.Atoi(meta(t, metaAfter))
+	if err != nil {
+		return -1
 	}
-	return -1
+	return n
 }
 
 // offset is how many bytes are staged.
@@ -313,7 +366,7 @@ func (up *stagedUpload) WriteChunk(ctx context.Context, offset int64, src io.Rea
 	}
 	pctx, cancel := persist(ctx)
 	defer cancel()
-	st, id := up.st, up.si.Info.ID
+	st := up.st
 	tail, err := up.readTail(pctx)
 	if err != nil {
 		return 0, err
@@ -341,9 +394,11 @@ func (up *stagedUpload) WriteChunk(ctx context.Context, offset int64, src io.Rea
 			}
 			n, pending = n+pending, 0
 		} else if consumed {
-			// The old tail is in a part now, and ignored (it follows fewer
-			// parts than there are): remove it.
-			_ = st.s.c.RemoveObject(pctx, st.bucket, id+tailSuffix, minio.RemoveObjectOptions{})
+			// The old tail is in a part now (and ignored: it follows fewer
+			// parts than there are); an empty one carries the hash's state.
+			if err := up.putTail(pctx, nil); err != nil {
+				return n, err
+			}
 		}
 		if rerr != io.EOF {
 			return n, rerr
@@ -384,14 +439,24 @@ func (up *stagedUpload) putPart(ctx context.Context, b []byte) error {
 	}
 	up.parts = append(up.parts, minio.ObjectPart{PartNumber: num, ETag: p.ETag, Size: int64(len(b)), ChecksumSHA256: b64, LastModified: time.Now()})
 	up.tail = 0
+	if up.hash != nil {
+		up.hash.Write(b)
+	}
 	return nil
 }
 
-// putTail replaces the tail with b, marked as following the parts so far.
+// putTail replaces the tail with b, marked as following the parts so far
+// and carrying the hash's state over them.
 func (up *stagedUpload) putTail(ctx context.Context, b []byte) error {
 	st, id := up.st, up.si.Info.ID
+	md := map[string]string{metaAfter: strconv.Itoa(len(up.parts))}
+	if up.hash != nil {
+		if state, err := up.hash.(encoding.BinaryMarshaler).MarshalBinary(); err == nil {
+			md[metaHash] = base64.StdEncoding.EncodeToString(state)
+		}
+	}
 	_, err := st.s.c.PutObject(ctx, st.bucket, id+tailSuffix, bytes.NewReader(b), int64(len(b)),
-		minio.PutObjectOptions{ContentType: "application/octet-stream", UserMetadata: map[string]string{metaAfter: strconv.Itoa(len(up.parts))}})
+		minio.PutObjectOptions{ContentType: "application/octet-stream", UserMetadata: md})
 	if err != nil {
 		return fmt.Errorf("s3files: stage the tail of upload %s: %w", id, err)
 	}
@@ -435,6 +500,12 @@ func (up *stagedUpload) FinishUpload(ctx context.Context) error {
 		}
 	}
 	up.done = true
+	if up.hash != nil { // the sum for Store.Put, which then reads nothing back
+		up.si.SHA256 = hex.EncodeToString(up.hash.Sum(nil))
+		if err := up.writeInfo(pctx); err != nil {
+			up.si.SHA256 = ""
+		}
+	}
 	_ = st.s.c.RemoveObject(pctx, st.bucket, id+tailSuffix, minio.RemoveObjectOptions{})
 	return nil
 }
@@ -466,23 +537,9 @@ func (s *Store) putStaged(ctx context.Context, src ingest.Upload, dir, name stri
 	if s.staging == "" {
 		return "", fmt.Errorf("s3files: upload %s is staged, but no uploads bucket is open", src.Object)
 	}
-	obj, err := s.c.GetObject(ctx, s.staging, src.Object, minio.GetObjectOptions{})
+	etag, err := s.checkStaged(ctx, src)
 	if err != nil {
-		return "", fmt.Errorf("s3files: read staged upload %s: %w", src.Object, err)
-	}
-	defer obj.Close()
-	stat, err := obj.Stat()
-	if err != nil {
-		return "", fmt.Errorf("s3files: read staged upload %s: %w", src.Object, err)
-	}
-	h := sha256.New()
-	n, err := io.Copy(h, obj)
-	if err != nil {
-		return "", fmt.Errorf("s3files: read staged upload %s: %w", src.Object, err)
-	}
-	s.readBack.Add(1)
-	if got := hex.EncodeToString(h.Sum(nil)); n != src.Size || got != src.SHA256 {
-		return "", fmt.Errorf("%w: the staged upload holds %d bytes hashing to %s, not %d bytes %s", ingest.ErrChecksum, n, got, src.Size, src.SHA256)
+		return "", err
 	}
 	key, err := s.reserve(ctx, dir, name)
 	if err != nil {
@@ -491,7 +548,7 @@ func (s *Store) putStaged(ctx context.Context, src ingest.Upload, dir, name stri
 	defer s.release(key)
 	o := s.putOptions(s.cfg.Bucket)
 	dst := minio.CopyDestOptions{Bucket: s.cfg.Bucket, Object: key, Mode: o.Mode, RetainUntilDate: o.RetainUntilDate}
-	_, err = s.c.ComposeObject(ctx, dst, minio.CopySrcOptions{Bucket: s.staging, Object: src.Object, MatchETag: stat.ETag})
+	_, err = s.c.ComposeObject(ctx, dst, minio.CopySrcOptions{Bucket: s.staging, Object: src.Object, MatchETag: etag})
 	if err == nil {
 		var got minio.ObjectInfo
 		got, err = s.c.StatObject(ctx, s.cfg.Bucket, key, minio.StatObjectOptions{})
@@ -509,6 +566,45 @@ func (s *Store) putStaged(ctx context.Context, src ingest.Upload, dir, name stri
 		return "", fmt.Errorf("s3files: store staged upload %s as %s: %w", src.Object, key, err)
 	}
 	return key, nil
+}
+
+// checkStaged compares the staged object with the upload: its size, and
+// its SHA-256 as hashed while its parts were sent (each part's bytes
+// checked by the server against their own SHA-256), or, when a killed
+// hub lost that, by reading the object back. It returns the ETag it
+// checked, for the copy to pin.
+func (s *Store) checkStaged(ctx context.Context, src ingest.Upload) (string, error) {
+	si, _, err := s.readInfo(ctx, s.staging, src.Object)
+	if err != nil {
+		return "", err
+	}
+	st, err := s.c.StatObject(ctx, s.staging, src.Object, minio.StatObjectOptions{})
+	if err != nil {
+		return "", fmt.Errorf("s3files: stat staged upload %s: %w", src.Object, err)
+	}
+	if si.SHA256 != "" {
+		if st.Size != src.Size || si.SHA256 != src.SHA256 {
+			return "", fmt.Errorf("%w: the staged upload holds %d bytes hashing to %s, not %d bytes %s", ingest.ErrChecksum, st.Size, si.SHA256, src.Size, src.SHA256)
+		}
+		return st.ETag, nil
+	}
+	var o minio.GetObjectOptions
+	_ = o.SetMatchETag(st.ETag)
+	obj, err := s.c.GetObject(ctx, s.staging, src.Object, o)
+	if err != nil {
+		return "", fmt.Errorf("s3files: read staged upload %s: %w", src.Object, err)
+	}
+	defer obj.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, obj)
+	if err != nil {
+		return "", fmt.Errorf("s3files: read staged upload %s: %w", src.Object, err)
+	}
+	s.readBack.Add(1)
+	if got := hex.EncodeToString(h.Sum(nil)); n != src.Size || got != src.SHA256 {
+		return "", fmt.Errorf("%w: the staged upload holds %d bytes hashing to %s, not %d bytes %s", ingest.ErrChecksum, n, got, src.Size, src.SHA256)
+	}
+	return st.ETag, nil
 }
 
 // reserve finds a key free in both buckets and not being copied to by

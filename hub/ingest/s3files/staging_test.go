@@ -149,6 +149,9 @@ func TestStagingResumesOnAnotherHub_R_V10(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := stB.ReadBacks(); n != 0 { // hashed as the parts went, across the hubs: the state rides on the tail
+		t.Fatalf("%d read-backs to store the upload, want none", n)
+	}
 	got, err := onDisk(cfg.Bucket, key)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("stored %d bytes (%v), want the upload's %d", len(got), err, len(data))
@@ -194,8 +197,11 @@ func TestStagingIgnoresAStaleTail_R_V10(t *testing.T) {
 	if got := offset(t, sg, id); got != 5<<20 {
 		t.Fatalf("offset %d, want 5 MiB", got)
 	}
-	if k := keys(t, cfg.Staging); len(k) != 1 || k[0] != id+".info" {
-		t.Fatalf("the uploads bucket holds %v, want only the info (parts are not objects; the used tail is gone)", k)
+	if k := keys(t, cfg.Staging); len(k) != 2 || k[0] != id+".info" || k[1] != id+".tail" {
+		t.Fatalf("the uploads bucket holds %v, want the info and a tail (parts are not objects)", k)
+	}
+	if b, err := onDisk(cfg.Staging, id+".tail"); err != nil || len(b) != 0 {
+		t.Fatalf("the used tail still holds %d bytes (%v); want an empty one carrying the hash's state", len(b), err)
 	}
 	// Put the old tail back, as the killed hub left it.
 	if _, err := c.PutObject(ctx, cfg.Staging, id+".tail", bytes.NewReader(tail), int64(len(tail)),
@@ -218,6 +224,17 @@ func TestStagingIgnoresAStaleTail_R_V10(t *testing.T) {
 	got.Close()
 	if err != nil || !bytes.Equal(b, data) {
 		t.Fatalf("the staged object holds %d bytes (%v), not the upload's", len(b), err)
+	}
+	// The stale tail carried the hash's state before the part: lost, so
+	// storing it reads the object back to hash it.
+	hub2, _, _ := staging(t, &cfg)
+	src.Path, src.Object = "", id
+	key, err := hub2.Put(ctx, src, "", "r.webm.age")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored, err := onDisk(cfg.Bucket, key); err != nil || !bytes.Equal(stored, data) || hub2.ReadBacks() != 1 {
+		t.Fatalf("stored %d bytes (%v) after %d read-backs, want the upload's after 1", len(stored), err, hub2.ReadBacks())
 	}
 }
 
