@@ -422,6 +422,11 @@ func TestS3StagedUploads_R_H6_R_V10(t *testing.T) {
 	if _, st, _ := c.head(ctx, ups[0].loc); st != http.StatusNotFound {
 		t.Fatalf("the erased upload: HEAD %d, want 404", st)
 	}
+	// The dashboard's backlog from a bucket is listed again only after
+	// 10 s (three requests an upload): the erased one is still counted.
+	if bl, err := s.Backlog(ctx); err != nil || len(bl) != 1 || bl[0].Uploads != 3 {
+		t.Fatalf("backlog within 10 s: %+v, %v; want the listing of before", bl, err)
+	}
 	// c-b finishes: stored byte-identical, nothing of it left staged.
 	data, _ := os.ReadFile(ups[1].f.path)
 	resp, b, err := c.patch(ctx, ups[1].loc, half, size-half, bytes.NewReader(data[half:]))

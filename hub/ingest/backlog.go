@@ -21,8 +21,21 @@ type Backlog struct {
 	LastMoved time.Time `json:"last_move"` // when a byte last arrived for any of them
 }
 
+// backlogFor is how long a Backlog read from a staging bucket is served
+// again: the dashboard's every view would otherwise cost three requests
+// per unfinished upload. The folder is read each time.
+const backlogFor = 10 * time.Second
+
 // Backlog lists the unfinished uploads per agent, the oldest first.
 func (in *Ingest) Backlog(ctx context.Context) ([]Backlog, error) {
+	_, folder := in.staging.(*folderStaging)
+	if !folder {
+		in.backlogMu.Lock()
+		defer in.backlogMu.Unlock() // one listing at a time; the others wait for it
+		if in.backlogAt.After(time.Now().Add(-backlogFor)) {
+			return slices.Clone(in.backlog), nil
+		}
+	}
 	ups, err := in.staging.Uploads(ctx)
 	if err != nil {
 		return nil, err
@@ -54,5 +67,8 @@ func (in *Ingest) Backlog(ctx context.Context) ([]Backlog, error) {
 		out = append(out, *b)
 	}
 	slices.SortFunc(out, func(x, y Backlog) int { return x.Oldest.Compare(y.Oldest) })
+	if !folder {
+		in.backlog, in.backlogAt = slices.Clone(out), time.Now()
+	}
 	return out, nil
 }

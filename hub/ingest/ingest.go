@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -112,6 +113,10 @@ type Ingest struct {
 
 	// decrypted counts the sealed bytes read to be decrypted (DecryptedBytes).
 	decrypted atomic.Int64
+
+	backlogMu sync.Mutex // Backlog's last listing of a staging bucket
+	backlogAt time.Time
+	backlog   []Backlog
 }
 
 // defaultAccess is issue 10's rule: supervisors and the uploading agent

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -191,23 +192,47 @@ func (st *Staging) AsTerminatableUpload(u tusd.Upload) tusd.TerminatableUpload {
 	return u.(*stagedUpload)
 }
 
-// Uploads lists the staged uploads (the id.info objects).
+// Uploads lists the staged uploads (the id.info objects), reading
+// listWorkers of them at once (each is three requests).
 func (st *Staging) Uploads(ctx context.Context) ([]ingest.Staged, error) {
-	var out []ingest.Staged
+	var ids []string
 	for o := range st.s.c.ListObjects(ctx, st.bucket, minio.ListObjectsOptions{}) {
 		if o.Err != nil {
-			return out, fmt.Errorf("s3files: list the staging bucket: %w", o.Err)
+			return nil, down("list the staging bucket", o.Err)
 		}
-		id, ok := strings.CutSuffix(o.Key, infoSuffix)
-		if !ok {
-			continue
-		}
-		if s, err := st.Staged(ctx, id); err == nil {
-			out = append(out, s)
+		if id, ok := strings.CutSuffix(o.Key, infoSuffix); ok {
+			ids = append(ids, id)
 		}
 	}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		out  = make([]ingest.Staged, 0, len(ids))
+		next = make(chan string)
+	)
+	for range min(listWorkers, len(ids)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range next {
+				if s, err := st.Staged(ctx, id); err == nil { // gone meanwhile, or damaged: not listed
+					mu.Lock()
+					out = append(out, s)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, id := range ids {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
 	return out, nil
 }
+
+// listWorkers is how many staged uploads Uploads reads at once.
+const listWorkers = 8
 
 // Staged describes one upload.
 func (st *Staging) Staged(ctx context.Context, id string) (ingest.Staged, error) {
