@@ -203,22 +203,11 @@ func (s *Store) Put(ctx context.Context, src ingest.Upload, dir, name string) (s
 		return "", err
 	}
 	defer f.Close()
-	var key string
-	ingest.FreeKeys(dir, name, func(k string) bool {
-		var t bool
-		t, err = s.taken(ctx, k)
-		if err != nil || t {
-			return err == nil
-		}
-		key = k
-		return false
-	})
+	key, err := s.reserve(ctx, dir, name)
 	if err != nil {
-		return "", fmt.Errorf("s3files: find a free name for %s: %w", name, err)
+		return "", err
 	}
-	if key == "" {
-		return "", fmt.Errorf("s3files: no free name for %s in %q", name, dir)
-	}
+	defer s.release(key)
 	want, err := s.put(ctx, f, src, key) // the checksum the server should answer, as S3 spells it
 	if err == nil {
 		err = s.verify(ctx, s.cfg.Bucket, key, src, want)

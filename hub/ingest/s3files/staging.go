@@ -632,8 +632,10 @@ func (s *Store) checkStaged(ctx context.Context, src ingest.Upload) (string, err
 	return st.ETag, nil
 }
 
-// reserve finds a key free in both buckets and not being copied to by
-// another upload of this hub, and holds it until release.
+// reserve finds a key free in both buckets and not being put or copied
+// to by another upload of this hub, and holds it until release. (Another
+// hub's put meanwhile is refused by If-None-Match: a copy has none, but
+// only a cluster's core stores uploads.)
 func (s *Store) reserve(ctx context.Context, dir, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -72,6 +72,21 @@ func keys(t *testing.T, bucket string) []string {
 	return out
 }
 
+// begin starts an upload of n pseudo-random bytes in sg.
+func begin(t *testing.T, sg *s3files.Staging, n int, seed uint64) (string, ingest.Upload, []byte) {
+	t.Helper()
+	src, data := upload(t, n, seed)
+	up, err := sg.NewUpload(context.Background(), tusd.FileInfo{Size: src.Size, MetaData: tusd.MetaData{"filename": "r.webm.age"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := up.GetInfo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.ID, src, data
+}
+
 // write sends b at off as one PATCH would, and checks all of it is staged.
 func write(t *testing.T, sg *s3files.Staging, id string, off int64, b []byte) {
 	t.Helper()
@@ -105,13 +120,7 @@ func TestStagingResumesOnAnotherHub_R_V10(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	_, a, cfg := staging(t, nil)
-	src, data := upload(t, 17<<20+321, 7)
-	up, err := a.NewUpload(ctx, tusd.FileInfo{Size: src.Size, MetaData: tusd.MetaData{"filename": "r.webm.age"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, _ := up.GetInfo(ctx)
-	id := info.ID
+	id, src, data := begin(t, a, 17<<20+321, 7)
 	cuts := []int64{0, 1 << 20, 3 << 20, 4<<20 + 5, 12 << 20} // 1 MiB, 2 MiB, a little over 1 MiB (a part), 8 MiB (a part)
 	for i := 1; i < len(cuts); i++ {
 		write(t, a, id, cuts[i-1], data[cuts[i-1]:cuts[i]])
@@ -174,13 +183,7 @@ func TestStagingIgnoresAStaleTail_R_V10(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	_, sg, cfg := staging(t, nil)
-	src, data := upload(t, 9<<20, 9)
-	up, err := sg.NewUpload(ctx, tusd.FileInfo{Size: src.Size})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, _ := up.GetInfo(ctx)
-	id := info.ID
+	id, src, data := begin(t, sg, 9<<20, 9)
 	write(t, sg, id, 0, data[:3<<20]) // a tail of 3 MiB
 	c := client(t)
 	obj, err := c.GetObject(ctx, cfg.Staging, id+".tail", minio.GetObjectOptions{})
@@ -245,26 +248,25 @@ func TestStagingRefusesOtherBytes_R_V10(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st, sg, cfg := staging(t, nil)
-	src, data := upload(t, 2<<20, 11)
-	up, err := sg.NewUpload(ctx, tusd.FileInfo{Size: src.Size})
+	id, src, data := begin(t, sg, 2<<20, 11)
+	up, err := sg.GetUpload(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, _ := up.GetInfo(ctx)
 	bad := bytes.Clone(data)
 	bad[12345] ^= 1
 	// A PATCH whose body breaks off after 1 MiB: tusd's reader ends it
 	// with io.EOF; the MiB is kept.
 	n, err := up.WriteChunk(ctx, 0, io.LimitReader(bytes.NewReader(bad), 1<<20))
-	if err != nil || n != 1<<20 || offset(t, sg, info.ID) != 1<<20 {
-		t.Fatalf("a broken PATCH staged %d, %v; offset %d", n, err, offset(t, sg, info.ID))
+	if err != nil || n != 1<<20 || offset(t, sg, id) != 1<<20 {
+		t.Fatalf("a broken PATCH staged %d, %v; offset %d", n, err, offset(t, sg, id))
 	}
-	write(t, sg, info.ID, 1<<20, bad[1<<20:])
-	up, _ = sg.GetUpload(ctx, info.ID)
+	write(t, sg, id, 1<<20, bad[1<<20:])
+	up, _ = sg.GetUpload(ctx, id)
 	if err := up.FinishUpload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	src.Path, src.Object = "", info.ID
+	src.Path, src.Object = "", id
 	if _, err := st.Put(ctx, src, "", "x.webm"); !errors.Is(err, ingest.ErrChecksum) {
 		t.Fatalf("other bytes: %v, want ErrChecksum", err)
 	}
@@ -272,16 +274,12 @@ func TestStagingRefusesOtherBytes_R_V10(t *testing.T) {
 		t.Fatalf("a refused upload left %v in the live bucket", k)
 	}
 	// An empty upload.
-	up, err = sg.NewUpload(ctx, tusd.FileInfo{Size: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, _ = up.GetInfo(ctx)
+	eid, empty, _ := begin(t, sg, 0, 1)
+	up, _ = sg.GetUpload(ctx, eid)
 	if err := up.FinishUpload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	empty, _ := upload(t, 0, 1)
-	empty.Path, empty.Object = "", info.ID
+	empty.Path, empty.Object = "", eid
 	key, err := st.Put(ctx, empty, "", "empty.webm")
 	if err != nil {
 		t.Fatal(err)
