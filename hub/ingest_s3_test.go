@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/tus/tusd/v2/pkg/filestore"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"github.com/agentdesk/agentdesk/hub/ingest"
 	"github.com/agentdesk/agentdesk/hub/ingest/s3files"
@@ -454,5 +457,82 @@ func TestS3StagedUploads_R_H6_R_V10(t *testing.T) {
 	srv.Stop()
 	if _, st, _ := c.head(ctx, loc); st != http.StatusServiceUnavailable {
 		t.Fatalf("HEAD with the S3 server down: %d, want 503", st)
+	}
+}
+
+// TestS3StagingTakesOverTheFolder_R_V10: a hub that stages in
+// store.objects.uploads_bucket from now on, on a store folder whose
+// uploads/ an earlier hub left uploads in: the whole one (killed before
+// it was stored) is stored, the unfinished one dropped (its desktop finds
+// it gone and sends it again from byte 0), and uploads/ is left empty.
+func TestS3StagingTakesOverTheFolder_R_V10(t *testing.T) {
+	t.Parallel()
+	srv, live, archive := startS3(t)
+	const uploads = "recordings-uploads"
+	if err := srv.MakeBucket(context.Background(), uploads, false); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx := testCtx(t, time.Minute)
+	open := func(staged bool) (*Server, *httptest.Server) {
+		s, err := Open(testConfig(t, func(c *Config) {
+			c.Store.Dir = dir
+			c.Store.Objects = s3Objects(t, srv, live, archive)
+			if staged {
+				c.Store.Objects.UploadsBucket = uploads
+			}
+		}), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, httptest.NewServer(s.Handler())
+	}
+	s, ts := open(false)
+	c := newTusClient(ts.URL, "t-ada")
+	part, err := newTestFile(filepath.Join(t.TempDir(), "part"), randomBytes(t, 3<<20), recMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, resp, b, err := c.create(ctx, part.size, part.meta)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %v %v %s", err, resp, b)
+	}
+	data, _ := os.ReadFile(part.path)
+	if resp, b, err := c.patch(ctx, loc, 0, 1<<20, bytes.NewReader(data[:1<<20])); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("patch: %v %v %s", err, resp, b)
+	}
+	ts.Close()
+	s.Close()
+	_ = s.CloseStore()
+	// A whole upload a killed hub did not store: all its bytes in uploads/.
+	m := recMeta()
+	m[upload.MetaFilename] = "whole.webm.age"
+	whole, err := newTestFile(filepath.Join(t.TempDir(), "whole"), randomBytes(t, 2<<20), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := filestore.New(filepath.Join(dir, "uploads"))
+	up, err := fs.NewUpload(ctx, tusd.FileInfo{Size: whole.size, MetaData: whole.meta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, _ := os.ReadFile(whole.path)
+	if n, err := up.WriteChunk(ctx, 0, bytes.NewReader(wb)); err != nil || n != whole.size {
+		t.Fatalf("write the whole upload: %d, %v", n, err)
+	}
+
+	s, ts = open(true)
+	t.Cleanup(func() { ts.Close(); s.Close(); _ = s.CloseStore() })
+	if ents, _ := os.ReadDir(filepath.Join(dir, "uploads")); len(ents) != 0 {
+		t.Fatalf("uploads/ still holds %d files", len(ents))
+	}
+	var l ledger
+	l.confirm(t, ts.URL, whole) // stored, byte-identical, from the folder into the bucket
+	if l.stored != 1 {
+		t.Fatal("the whole upload left in uploads/ was not stored")
+	}
+	loc = ts.URL + loc[strings.Index(loc, upload.UploadsPath):] // the same upload on the new hub
+	if _, st, _ := newTusClient(ts.URL, "t-ada").head(ctx, loc); st != http.StatusNotFound {
+		t.Fatalf("the unfinished upload left in uploads/: HEAD %d, want 404 (sent again from byte 0)", st)
 	}
 }

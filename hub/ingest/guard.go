@@ -120,13 +120,20 @@ func noSuchUpload(w http.ResponseWriter, r *http.Request) {
 // client asking afterwards finds the upload gone and verify confirms it.
 // It returns how many were stored and dropped.
 func (in *Ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
-	ups, err := in.staging.Uploads(ctx)
+	return in.recoverFrom(ctx, in.staging, false)
+}
+
+// recoverFrom finishes the whole uploads of sg (see recoverUploads); with
+// all it also terminates the unfinished ones (their desktops find them
+// gone and send them again from byte 0).
+func (in *Ingest) recoverFrom(ctx context.Context, sg Staging, all bool) (stored, dropped int) {
+	ups, err := sg.Uploads(ctx)
 	if err != nil {
 		in.log.Error("cannot list the unfinished uploads", "err", err)
 		return 0, 0
 	}
 	for _, u := range ups {
-		if !u.Whole() {
+		if !u.Whole() && !all {
 			continue // still being uploaded: the client resumes it
 		}
 		unlock, ok := in.serial.TryLock(u.Info.ID)
@@ -135,20 +142,28 @@ func (in *Ingest) recoverUploads(ctx context.Context) (stored, dropped int) {
 		}
 		// A staging bucket may hold it in parts still (killed before it
 		// joined them); the filestore's FinishUpload does nothing.
-		up, err := in.staging.GetUpload(ctx, u.Info.ID)
-		if err == nil {
-			err = up.FinishUpload(ctx)
+		up, err := sg.GetUpload(ctx, u.Info.ID)
+		switch {
+		case err == nil && !u.Whole():
+			dropped++
+		default:
+			if err == nil {
+				err = up.FinishUpload(ctx)
+			}
+			if err == nil {
+				_, err = in.finish(ctx, u.Info)
+			}
+			if err != nil {
+				in.log.Warn("a finished upload left by a killed hub could not be stored; the desktop sends it again", "upload", u.Info.ID, "err", err)
+				dropped++
+			} else {
+				stored++
+			}
 		}
-		if err == nil {
-			_, err = in.finish(ctx, u.Info)
+		if up != nil {
+			err = sg.AsTerminatableUpload(up).Terminate(ctx)
 		}
 		if err != nil {
-			in.log.Warn("a finished upload left by a killed hub could not be stored; the desktop sends it again", "upload", u.Info.ID, "err", err)
-			dropped++
-		} else {
-			stored++
-		}
-		if err := in.terminate(ctx, u.Info.ID); err != nil {
 			in.log.Error("a finished upload is left staged", "upload", u.Info.ID, "err", err)
 		}
 		unlock()

@@ -169,6 +169,17 @@ func Open(cfg Config, index store.Files, tokens Callers, log *slog.Logger) (*Ing
 		in.ownFolder = true
 	}
 	stored, dropped := in.recoverUploads(context.Background())
+	if cfg.Staging != nil {
+		// Staged in a bucket now: what an earlier hub left in uploads/ is
+		// stored when whole, and dropped otherwise (its desktop sends it
+		// again), instead of lying there for ever.
+		s, d := in.recoverFrom(context.Background(), newFolderStaging(in.uploads), true)
+		if s+d > 0 {
+			log.Warn("store.objects.uploads_bucket is set: the uploads left in the store folder's uploads/ were stored when whole and dropped otherwise (their desktops send them again)",
+				"stored", s, "dropped", d)
+		}
+		stored, dropped = stored+s, dropped+d
+	}
 	expired := in.ExpireUploads(context.Background(), time.Now(), cfg.PartialExpiry)
 	in.stop = make(chan struct{})
 	go in.janitor(cfg.PartialExpiry, in.stop, func(n int) {
