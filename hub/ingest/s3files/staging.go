@@ -33,15 +33,17 @@ import (
 // An upload id names three objects: id.info (its tus FileInfo and its
 // S3 multipart upload's id), the multipart upload to key id (the parts:
 // each at least 5 MiB, sent with its SHA-256 checksum, which the server
-// checks), and id.tail (the bytes after the last part, under 5 MiB,
-// replaced whole as more arrive). The tail carries the number of parts it
-// follows: a tail that a hub killed between sending a part and replacing
-// the tail left behind is ignored, its bytes being in that part. The
-// offset is the parts' sizes and the tail's, as S3 lists them: what a
-// killed hub acknowledged is there. At the last byte the tail becomes
-// the last part and the multipart upload is completed to the object id;
-// Store.Put hashes that object and copies it, server side, into the live
-// bucket.
+// checks), and id.tail (the bytes after the last part, under 5 MiB and
+// possibly none, replaced whole as more arrive). The tail carries the
+// number of parts it follows and the SHA-256 state of their bytes: a tail
+// that a hub killed between sending a part and replacing the tail left
+// behind is ignored, its bytes being in that part (and the state is lost:
+// the object is then read back at the end to be hashed). The offset is
+// the parts' sizes and the tail's, as S3 lists them: what a killed hub
+// acknowledged is there. At the last byte the tail becomes the last part,
+// the multipart upload is completed to the object id and the whole
+// upload's SHA-256 is written into id.info; Store.Put compares it and
+// copies the object, server side, into the live bucket.
 //
 // One hub writes an upload at a time (the hub, or a cluster's single
 // core); a PATCH holds at most PartSize bytes in memory.
