@@ -171,12 +171,8 @@ func clusterKill9(t *testing.T, bin string, shared bool) {
 		if err := os.WriteFile(dsnFile, []byte(dsn), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		srv, live, archive := startS3(t)
+		srv, live, archive, uploads := startS3Staging(t)
 		o := s3Objects(t, srv, live, archive)
-		const uploads = "recordings-uploads"
-		if err := srv.MakeBucket(context.Background(), uploads, false); err != nil {
-			t.Fatal(err)
-		}
 		storeYAML = fmt.Sprintf(`store:
   dir: {DIR}
   driver: postgres

@@ -48,6 +48,18 @@ func startS3(t testing.TB) (srv *s3test.Server, live, archive string) {
 	return srv, live, archive
 }
 
+// startS3Staging is startS3 with an uploads bucket too
+// (store.objects.uploads_bucket).
+func startS3Staging(t testing.TB) (srv *s3test.Server, live, archive, uploads string) {
+	t.Helper()
+	srv, live, archive = startS3(t)
+	uploads = "recordings-uploads"
+	if err := srv.MakeBucket(context.Background(), uploads, false); err != nil {
+		t.Fatal(err)
+	}
+	return srv, live, archive, uploads
+}
+
 // s3Objects is store.objects for srv, the secret in a file.
 func s3Objects(t testing.TB, srv *s3test.Server, live, archive string) ObjectsConfig {
 	t.Helper()
@@ -351,6 +363,28 @@ func TestRetentionInS3_R_V6(t *testing.T) {
 	}
 }
 
+// sendPart creates an upload of size random bytes with meta and sends its
+// first sent bytes; it returns the file and the upload's URL.
+func sendPart(ctx context.Context, t *testing.T, c *tusClient, meta map[string]string, size, sent int64) (*testFile, string) {
+	t.Helper()
+	f, err := newTestFile(filepath.Join(t.TempDir(), "up"), randomBytes(t, int(size)), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, resp, b, err := c.create(ctx, f.size, f.meta)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %v %v %s", err, resp, b)
+	}
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, b, err := c.patch(ctx, loc, 0, sent, bytes.NewReader(data[:sent])); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("patch: %v %v %s", err, resp, b)
+	}
+	return f, loc
+}
+
 // TestS3StagedUploads_R_H6_R_V10 (issue 16): a hub whose unfinished
 // uploads are staged in store.objects.uploads_bucket. Two uploads half
 // sent (6 MiB of 12: a part and a tail) are the agent's alone (another
@@ -361,11 +395,7 @@ func TestRetentionInS3_R_V6(t *testing.T) {
 // staged.
 func TestS3StagedUploads_R_H6_R_V10(t *testing.T) {
 	t.Parallel()
-	srv, live, archive := startS3(t)
-	const uploads = "recordings-uploads"
-	if err := srv.MakeBucket(context.Background(), uploads, false); err != nil {
-		t.Fatal(err)
-	}
+	srv, live, archive, uploads := startS3Staging(t)
 	s, base, dir := startStoreHub(t, func(c *Config) {
 		c.Store.Objects = s3Objects(t, srv, live, archive)
 		c.Store.Objects.UploadsBucket = uploads
@@ -381,18 +411,7 @@ func TestS3StagedUploads_R_H6_R_V10(t *testing.T) {
 	for _, ia := range []string{"c-a", "c-b", "c-c"} {
 		m := recMeta()
 		m[upload.MetaInteraction], m[upload.MetaFilename] = ia, ia+".webm.age"
-		f, err := newTestFile(filepath.Join(t.TempDir(), ia), randomBytes(t, size), m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		loc, resp, b, err := c.create(ctx, f.size, f.meta)
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			t.Fatalf("create: %v %v %s", err, resp, b)
-		}
-		data, _ := os.ReadFile(f.path)
-		if resp, b, err := c.patch(ctx, loc, 0, half, bytes.NewReader(data[:half])); err != nil || resp.StatusCode != http.StatusNoContent {
-			t.Fatalf("patch: %v %v %s", err, resp, b)
-		}
+		f, loc := sendPart(ctx, t, c, m, size, half)
 		ups = append(ups, up{f, loc})
 	}
 	for _, u := range ups {
@@ -467,11 +486,7 @@ func TestS3StagedUploads_R_H6_R_V10(t *testing.T) {
 // it gone and sends it again from byte 0), and uploads/ is left empty.
 func TestS3StagingTakesOverTheFolder_R_V10(t *testing.T) {
 	t.Parallel()
-	srv, live, archive := startS3(t)
-	const uploads = "recordings-uploads"
-	if err := srv.MakeBucket(context.Background(), uploads, false); err != nil {
-		t.Fatal(err)
-	}
+	srv, live, archive, uploads := startS3Staging(t)
 	dir := t.TempDir()
 	ctx := testCtx(t, time.Minute)
 	open := func(staged bool) (*Server, *httptest.Server) {
@@ -489,18 +504,7 @@ func TestS3StagingTakesOverTheFolder_R_V10(t *testing.T) {
 	}
 	s, ts := open(false)
 	c := newTusClient(ts.URL, "t-ada")
-	part, err := newTestFile(filepath.Join(t.TempDir(), "part"), randomBytes(t, 3<<20), recMeta())
-	if err != nil {
-		t.Fatal(err)
-	}
-	loc, resp, b, err := c.create(ctx, part.size, part.meta)
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create: %v %v %s", err, resp, b)
-	}
-	data, _ := os.ReadFile(part.path)
-	if resp, b, err := c.patch(ctx, loc, 0, 1<<20, bytes.NewReader(data[:1<<20])); err != nil || resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("patch: %v %v %s", err, resp, b)
-	}
+	_, loc := sendPart(ctx, t, c, recMeta(), 3<<20, 1<<20)
 	ts.Close()
 	s.Close()
 	_ = s.CloseStore()
