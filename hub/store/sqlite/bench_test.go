@@ -1,14 +1,11 @@
 package sqlite
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/agentdesk/agentdesk/hub/store"
-	"github.com/agentdesk/agentdesk/session"
+	"github.com/agentdesk/agentdesk/hub/store/storetest"
 )
 
 // BenchmarkApplyLines: the relay's write-through, as the hub's group
@@ -23,29 +20,10 @@ func BenchmarkApplyLines(b *testing.B) {
 }
 
 func benchApplyLines(b *testing.B, per int) {
-	path := filepath.Join(b.TempDir(), "index.db")
-	db, err := Open(path)
+	db, err := Open(filepath.Join(b.TempDir(), "index.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	ctx := context.Background()
-	const chats = 1000
-	ids := make([]int64, chats)
-	at := time.Now()
-	b.ResetTimer()
-	for i := range b.N {
-		var batch store.Batch
-		for k := range per {
-			c := (i*per + k) * 7919 % chats
-			ids[c]++
-			batch.Lines = append(batch.Lines, store.Line{Chat: fmt.Sprintf("chat-%d", c), MessageData: session.MessageData{
-				ID: ids[c], From: "customer", Name: "Customer", Text: "Hello, I have a question about my order", At: at}})
-		}
-		if err := db.Apply(ctx, &batch); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*per), "µs/line")
+	storetest.ApplyLines(b, db, per)
 }
