@@ -2,14 +2,9 @@ package hub
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
-	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,7 +125,7 @@ func TestAdHocRecordingMailedToAgent_R_C7(t *testing.T) {
 	if len(msgs) != 1 || !msgs[0].TLS || msgs[0].User != "hub" || msgs[0].To[0] != "grace@example.org" {
 		t.Fatalf("messages %+v", msgs)
 	}
-	body, name, file := mimeParts(t, msgs[0].Data)
+	body, name, file, _ := msgs[0].Parts(t)
 	if name != rec+".webm" || string(file) != string(plain) {
 		t.Fatalf("attachment %q of %d bytes; identical to the recording: %v", name, len(file), string(file) == string(plain))
 	}
@@ -152,7 +147,7 @@ func TestAdHocRecordingMailedToAgent_R_C7(t *testing.T) {
 	srv.Up()
 	m = r.mailOf(t, rec2, func(m MailState) bool { return m.State == MailSent })
 	msgs = srv.Messages()
-	if _, _, file := mimeParts(t, msgs[len(msgs)-1].Data); len(msgs) != 2 || string(file) != string(plain2) {
+	if _, _, file, _ := msgs[len(msgs)-1].Parts(t); len(msgs) != 2 || string(file) != string(plain2) {
 		t.Fatalf("after the server came back: %d messages", len(msgs))
 	}
 	got := mailAudit(t, r.s, rec2)
@@ -194,7 +189,7 @@ func TestAdHocMailSurvivesRestart_R_C7(t *testing.T) {
 	m := r2.mailOf(t, rec, func(m MailState) bool { return m.State == MailSent })
 	if msgs := srv.Messages(); len(msgs) != 1 || m.Tries < 2 {
 		t.Fatalf("after the restart: %d messages, %+v", len(msgs), m)
-	} else if _, _, file := mimeParts(t, msgs[0].Data); string(file) != string(plain) {
+	} else if _, _, file, _ := msgs[0].Parts(t); string(file) != string(plain) {
 		t.Fatal("the attachment differs from the recording")
 	}
 
@@ -229,45 +224,5 @@ func TestAdHocMailNoAddress_R_C7(t *testing.T) {
 	r.finish(t)
 	if l := r.stored(t); len(l.Recordings) != 1 || l.Recordings[0].Kind != session.KindSnip.String() {
 		t.Fatalf("the snippet: %+v", l.Recordings)
-	}
-}
-
-// mimeParts reads a message: its text and, when multipart, its one
-// attachment's name and bytes.
-func mimeParts(t *testing.T, data string) (body, name string, file []byte) {
-	t.Helper()
-	m, err := netmail.ReadMessage(strings.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mt != "multipart/mixed" {
-		b, _ := io.ReadAll(m.Body)
-		return string(b), "", nil
-	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return body, name, file
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if part.FileName() == "" {
-			body = string(b)
-			continue
-		}
-		name = part.FileName()
-		if file, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(string(b), "\r\n", "")); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

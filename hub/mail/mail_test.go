@@ -5,12 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"io"
-	"mime"
-	"mime/multipart"
-	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +78,10 @@ func TestDeliverAttachmentOverSTARTTLS(t *testing.T) {
 	if len(got) != 1 || !got[0].TLS || got[0].User != "hub" || got[0].To[0] != "ada@example.org" {
 		t.Fatalf("messages %+v", got)
 	}
-	body, name, file := parseMIME(t, got[0].Data)
+	body, name, file, multi := got[0].Parts(t)
+	if !multi {
+		t.Fatal("the message is not multipart/mixed")
+	}
 	if !strings.Contains(body, "Here it is.\r\n.dot") || name != "ada \"rec\".webm" || !bytes.Equal(file, data) {
 		t.Fatalf("body %q, attachment %q of %d bytes (identical: %v)", body, name, len(file), bytes.Equal(file, data))
 	}
@@ -107,44 +106,5 @@ func TestDeliverAttachmentOverSTARTTLS(t *testing.T) {
 	}
 	if n := len(srv.Messages()); n != 1 {
 		t.Fatalf("%d messages, want the first only", n)
-	}
-}
-
-// parseMIME reads a multipart/mixed message: its text and its one
-// attachment's name and bytes.
-func parseMIME(t *testing.T, data string) (body, name string, file []byte) {
-	t.Helper()
-	m, err := netmail.ReadMessage(strings.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/mixed" {
-		t.Fatalf("content type %q: %v", m.Header.Get("Content-Type"), err)
-	}
-	r := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		part, err := r.NextPart()
-		if err == io.EOF {
-			return body, name, file
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if part.FileName() == "" {
-			body = string(b)
-			continue
-		}
-		if part.Header.Get("Content-Transfer-Encoding") != "base64" {
-			t.Fatalf("attachment encoding %q", part.Header.Get("Content-Transfer-Encoding"))
-		}
-		name = part.FileName()
-		if file, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(string(b), "\r\n", "")); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

@@ -11,12 +11,17 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"io"
 	"math/big"
+	"mime"
+	mpart "mime/multipart"
 	"net"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -240,4 +245,51 @@ func testCA(t testing.TB) (*tls.Config, *x509.CertPool, []byte) {
 	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, pool,
 		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+}
+
+// Parts reads the message: its text and, when it is multipart/mixed, its
+// one attachment's name and bytes (which must be base64). multipart says
+// whether it was.
+func (m Message) Parts(t testing.TB) (body, name string, file []byte, multipart bool) {
+	t.Helper()
+	msg, err := netmail.ReadMessage(strings.NewReader(m.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("content type %q: %v", msg.Header.Get("Content-Type"), err)
+	}
+	if mt != "multipart/mixed" {
+		b, err := io.ReadAll(msg.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), "", nil, false
+	}
+	r := mpart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := r.NextPart()
+		if err == io.EOF {
+			return body, name, file, true
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if part.FileName() == "" {
+			body = string(b)
+			continue
+		}
+		if part.Header.Get("Content-Transfer-Encoding") != "base64" {
+			t.Fatalf("attachment encoding %q", part.Header.Get("Content-Transfer-Encoding"))
+		}
+		name = part.FileName()
+		if file, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(string(b), "\r\n", "")); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
