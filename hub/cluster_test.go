@@ -191,17 +191,8 @@ func TestClusterEdgeForwardsHTTP(t *testing.T) {
 	t.Parallel()
 	cp := startCluster(t, nil)
 	get := func(path, token string) (int, string) {
-		req, _ := http.NewRequest(http.MethodGet, cp.edgeURL+path, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		code, b := apiDo(t, http.MethodGet, cp.edgeURL+path, token, "")
+		return code, string(b)
 	}
 	if code, body := get("/v1/recordings", "t-sue"); code != http.StatusOK || !strings.Contains(body, "recordings") {
 		t.Fatalf("supervisor through the edge: %d %s", code, body)

@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -40,17 +39,8 @@ func metricsHub(t *testing.T) (*Server, string, string) {
 
 func scrape(t *testing.T, url, token string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url+"/metrics", nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	code, b := apiDo(t, http.MethodGet, url+"/metrics", token, "")
+	return code, string(b)
 }
 
 // metricValue is the value of one sample line of the exposition format.
@@ -160,13 +150,8 @@ func TestReadyz(t *testing.T) {
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 	get := func() (int, string) {
-		res, err := http.Get(ts.URL + "/readyz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		code, b := apiDo(t, http.MethodGet, ts.URL+"/readyz", "", "")
+		return code, string(b)
 	}
 	if code, body := get(); code != http.StatusOK || !strings.Contains(body, `"store":"ok"`) {
 		t.Fatalf("ready: %d %s", code, body)
