@@ -35,6 +35,22 @@ func CheckSavedSearch(ss *SavedSearch) error {
 	return nil
 }
 
+// CheckLift checks the lifting of a legal hold before a store records it
+// (every store: ErrBadFilter, ErrTooLong) and returns its time, now when
+// at is zero.
+func CheckLift(by, why string, at time.Time) (time.Time, error) {
+	switch {
+	case strings.TrimSpace(by) == "" || strings.TrimSpace(why) == "":
+		return at, fmt.Errorf("%w: lifting a legal hold needs who and a reason", ErrBadFilter)
+	case len(why) > MaxHoldText:
+		return at, fmt.Errorf("%w: a reason is at most %d bytes", ErrTooLong, MaxHoldText)
+	}
+	if at.IsZero() {
+		at = time.Now().UTC()
+	}
+	return at, nil
+}
+
 // CheckHold checks a legal hold before a store places it (every store:
 // ErrBadFilter, ErrTooLong), fills in its id and time when unset, and
 // clears what only a lift sets.

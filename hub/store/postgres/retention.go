@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,14 +35,9 @@ func (s *DB) PlaceHold(ctx context.Context, h *store.Hold) error {
 
 // LiftHold ends a legal hold (store.Retention).
 func (s *DB) LiftHold(ctx context.Context, id, by, why string, at time.Time) (store.Hold, error) {
-	switch {
-	case strings.TrimSpace(by) == "" || strings.TrimSpace(why) == "":
-		return store.Hold{}, fmt.Errorf("%w: lifting a legal hold needs who and a reason", store.ErrBadFilter)
-	case len(why) > store.MaxHoldText:
-		return store.Hold{}, fmt.Errorf("%w: a reason is at most %d bytes", store.ErrTooLong, store.MaxHoldText)
-	}
-	if at.IsZero() {
-		at = time.Now().UTC()
+	at, err := store.CheckLift(by, why, at)
+	if err != nil {
+		return store.Hold{}, err
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE holds SET lifted_by = $1, lifted_at = $2, lift_reason = $3 WHERE id = $4 AND lifted_at = ''`,
 		by, ts(at), why, id)
