@@ -34,7 +34,7 @@ var roles = []string{"agent", "quality", "supervisor", "compliance", "admin"}
 func (a *App) adminUsers(w http.ResponseWriter, r *http.Request) {
 	u := *sessionOf(r.Context()).user
 	if !a.b.Rights(u).Admin {
-		a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Message: "No such page.", Back: "/app/"})
+		a.noSuchPage(w, r)
 		return
 	}
 	teams, people, err := a.b.Directory(r.Context())
@@ -58,7 +58,7 @@ func (a *App) adminEdit(w http.ResponseWriter, r *http.Request) {
 	u := *sessionOf(r.Context()).user
 	ua, ok := a.b.(UserAdmin)
 	if !a.b.Rights(u).Admin || !ok || !ua.Editable() {
-		a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Message: "No such page.", Back: "/app/"})
+		a.noSuchPage(w, r)
 		return
 	}
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }

@@ -163,7 +163,7 @@ func (a *App) audit(w http.ResponseWriter, r *http.Request) {
 	u := *sessionOf(r.Context()).user
 	ad, ok := a.auditorFor(u)
 	if !ok {
-		a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Message: "No such page.", Back: "/app/"})
+		a.noSuchPage(w, r)
 		return
 	}
 	q := auditQuery(r.URL.Query())
@@ -212,7 +212,7 @@ func (a *App) auditExport(w http.ResponseWriter, r *http.Request) {
 	u := *sessionOf(r.Context()).user
 	ad, ok := a.auditorFor(u)
 	if !ok {
-		a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Message: "No such page.", Back: "/app/"})
+		a.noSuchPage(w, r)
 		return
 	}
 	q := auditQuery(r.URL.Query())

@@ -43,7 +43,7 @@ func (a *App) officer(w http.ResponseWriter, r *http.Request) (Compliance, User,
 	u := *sessionOf(r.Context()).user
 	c, ok := a.b.(Compliance)
 	if !ok || !c.ComplianceOfficer(u) {
-		a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Message: "No such page.", Back: "/app/"})
+		a.noSuchPage(w, r)
 		return nil, u, false
 	}
 	return c, u, true

@@ -134,6 +134,12 @@ func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
 		Message: "No such recording, or not yours to see."})
 }
 
+// noSuchPage is the 404 of a page the user may not see: the same as an
+// unknown page's, so its existence does not leak.
+func (a *App) noSuchPage(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusNotFound, "message", messagePage{Title: "Not found", Message: "No such page.", Back: "/app/"})
+}
+
 func (a *App) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
 	a.o.Log.Error("webapp: "+what, "err", err)
 	a.render(w, r, http.StatusServiceUnavailable, "message", messagePage{Title: "Try again",
