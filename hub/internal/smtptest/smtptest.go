@@ -5,22 +5,15 @@
 package smtptest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"mime"
 	mpart "mime/multipart"
 	"net"
 	netmail "net/mail"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +21,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/agentdesk/agentdesk/internal/testpki"
 )
 
 // Password is the one password the server takes (any user name).
@@ -82,12 +77,19 @@ func start(t testing.TB, withTLS bool) *Server {
 	srv.MaxMessageBytes = 256 << 20
 	srv.AllowInsecureAuth = !withTLS
 	if withTLS {
-		cfg, pool, pemCA := testCA(t)
-		srv.TLSConfig = cfg
-		s.CAPool = pool
-		s.CAFile = filepath.Join(t.TempDir(), "smtp-ca.pem")
-		if err := os.WriteFile(s.CAFile, pemCA, 0o600); err != nil {
+		pki := testpki.New(t, "smtptest CA")
+		cert, err := tls.LoadX509KeyPair(pki.Cert, pki.Key)
+		if err != nil {
 			t.Fatal(err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		pemCA, err := os.ReadFile(pki.CA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.CAFile, s.CAPool = pki.CA, x509.NewCertPool()
+		if !s.CAPool.AppendCertsFromPEM(pemCA) {
+			t.Fatal("smtptest: the test CA's PEM holds no certificate")
 		}
 	}
 	s.srv = srv
@@ -207,45 +209,6 @@ func (x *session) Data(r io.Reader) error {
 
 func (x *session) Reset()        { x.m = Message{User: x.m.User} }
 func (x *session) Logout() error { return nil }
-
-// testCA makes a CA and a server certificate for 127.0.0.1 and localhost
-// signed by it: the server's TLS config, a pool holding the CA, its PEM.
-func testCA(t testing.TB) (*tls.Config, *x509.CertPool, []byte) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "smtptest CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "smtptest"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), DNSNames: []string{"localhost"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, pool,
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-}
 
 // Parts reads the message: its text and, when it is multipart/mixed, its
 // one attachment's name and bytes (which must be base64). multipart says
