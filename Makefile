@@ -72,14 +72,16 @@ test: deps fmt-check vet check s3tools
 ## duration at its end with "context deadline exceeded" and no crasher
 ## (go.dev/issue/75804, fixed in Go 1.27; it failed CI once). FUZZTIME=1m
 ## runs each target for a minute instead (such a failure is that bug).
+## Each new input found is minimized for 2 s at most (Go's default is a
+## minute, which a run of a number of runs does not cut short).
 FUZZTIME ?=
 fuzzfor = $(if $(FUZZTIME),$(FUZZTIME),$(1))
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzRecorder$$' -fuzztime $(call fuzzfor,3000x) ./session/
-	$(GO) test -run '^$$' -fuzz '^FuzzFileName$$' -fuzztime $(call fuzzfor,300000x) ./session/
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(call fuzzfor,10000x) ./ui/script/
-	$(GO) test -run '^$$' -fuzz '^FuzzRecover$$' -fuzztime $(call fuzzfor,400000x) ./capture/spool/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseFast$$' -fuzztime $(call fuzzfor,20000x) ./hub/
+	$(GO) test -run '^$$' -fuzz '^FuzzRecorder$$' -fuzztime $(call fuzzfor,3000x) -fuzzminimizetime 2s ./session/
+	$(GO) test -run '^$$' -fuzz '^FuzzFileName$$' -fuzztime $(call fuzzfor,300000x) -fuzzminimizetime 2s ./session/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(call fuzzfor,10000x) -fuzzminimizetime 2s ./ui/script/
+	$(GO) test -run '^$$' -fuzz '^FuzzRecover$$' -fuzztime $(call fuzzfor,400000x) -fuzzminimizetime 2s ./capture/spool/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseFast$$' -fuzztime $(call fuzzfor,20000x) -fuzzminimizetime 2s ./hub/
 	$(GO) test -run '^$$' -fuzz '^FuzzCustomerFrames$$' -fuzztime $(call fuzzfor,250x) -fuzzminimizetime 2s ./hub/
 	$(GO) test -run '^$$' -fuzz '^FuzzAgentFrames$$' -fuzztime $(call fuzzfor,250x) -fuzzminimizetime 2s ./hub/
 
